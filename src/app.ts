@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config/load.js';
+import { resolveSecrets } from './config/secrets.js';
+import { openDatabase } from './db/client.js';
+import { migrateToLatest } from './db/migrate.js';
+import { registerNativeErrors } from './http/plugins/errors.js';
+import { registerOpenApi } from './http/plugins/openapi.js';
+import { registerRequestLog } from './http/plugins/request-log.js';
+import { nativeAuth } from './http/native/auth/index.js';
+import { registerHealthRoutes } from './http/native/health.js';
+import { ErrorBody } from './http/schemas.js';
+import { SessionBody } from './http/native/auth/schemas.js';
+import { createServices, type Runtime, type Services } from './services.js';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface BuildOptions extends Runtime {
+  /** Where log lines go (default stdout). */
+  logStream?: DestinationStream;
+}
+
+/** Never logged, wherever they appear in a logged object. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.old_password',
+  '*.new_password',
+  '*.refresh_token',
+  '*.jwt_token',
+  '*.token',
+  '*["access-token"]',
+];
+
+/** Builds the whole application: database (migrated), services and routes. Does not listen. */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
+  const secrets = await resolveSecrets(config);
+  const db = openDatabase(config.database);
+  let services: Services;
+  try {
+    await migrateToLatest(db);
+    services = await createServices(config, secrets, db, opts);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const app = Fastify({
+    logger: { level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' }, stream: opts.logStream },
+    disableRequestLogging: true,
+    trustProxy: config.server.trustProxy,
+    bodyLimit: config.server.bodyLimit,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('services', services);
+  app.decorateRequest('principal', null);
+  app.addSchema(ErrorBody);
+  app.addSchema(SessionBody);
+  registerNativeErrors(app);
+  registerRequestLog(app);
+  if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
+
+  await app.register(cookie, { secret: secrets.cookieSecret });
+  await registerOpenApi(app, VERSION, config.server.url);
+  registerHealthRoutes(app, services, VERSION);
+  await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });
+
+  // Expired rows are dropped in the background; the timer never keeps the process alive.
+  const housekeeping = setInterval(() => {
+    const now = services.clock.now();
+    void services.throttle.prune().catch((err) => app.log.warn({ err }, 'pruning login failures failed'));
+    void services.queries.refreshTokens.deleteExpired(now).catch((err) => app.log.warn({ err }, 'pruning refresh tokens failed'));
+  }, 10 * 60_000);
+  housekeeping.unref();
+
+  app.addHook('onClose', async () => {
+    clearInterval(housekeeping);
+    await services.limits?.close();
+    await db.close();
+  });
+  return app as unknown as FastifyInstance & { services: Services };
+}

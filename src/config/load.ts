@@ -1,0 +1,166 @@
+import path from 'node:path';
+import { CONFIG_FIELDS, type JwtAlgorithm, type RawConfig } from './schema.js';
+import type { Field } from './fields.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  server: {
+    port: number;
+    host: string;
+    url: string;
+    trustProxy: boolean | number | string[];
+    bodyLimit: number;
+    logLevel: string;
+  };
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  jwt: {
+    algorithm: JwtAlgorithm;
+    key: string | undefined;
+    issuer: string;
+    expiresInMinutes: number;
+    refreshExpiresInMinutes: number;
+    claimsNamespace: string;
+    reuseGraceSeconds: number;
+    cacheSize: number;
+  };
+  users: {
+    autoActivate: boolean;
+    defaultRole: string;
+    defaultAllowedRoles: string[];
+    allowedRoles: string[];
+    customFields: string[];
+  };
+  passwords: {
+    minLength: number;
+    maxLength: number;
+    argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  };
+  cookies: { secure: boolean; sameSite: 'lax' | 'strict' | 'none'; secret: string | undefined };
+  rateLimit: {
+    enabled: boolean;
+    windowSeconds: number;
+    authPerIp: number;
+    authPerAccount: number;
+    refreshPerIp: number;
+    refreshPerAccount: number;
+    redisUrl: string | undefined;
+    loginMaxFailuresPerHour: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Names a boolean may also be given under: HBP spelled many flags `*_ENABLE`. */
+export function aliasesOf(name: string, field: Field<unknown>): string[] {
+  const extra = field.aliases ?? [];
+  if (field.kind !== 'boolean') return extra;
+  const alias = name.endsWith('_ENABLED') ? name.replace(/_ENABLED$/, '_ENABLE') : `${name}_ENABLE`;
+  return [alias, ...extra];
+}
+
+function readRaw(env: Env, problems: string[]): RawConfig {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][]) {
+    const source = [name, ...aliasesOf(name, field)].find((n) => env[n] !== undefined && env[n] !== '');
+    if (source === undefined) {
+      out[name] = field.fallback?.();
+      continue;
+    }
+    const parsed = field.parse(env[source] as string);
+    if (parsed.ok) out[name] = parsed.value;
+    else problems.push(`${source}: ${parsed.reason}`);
+  }
+  return out as RawConfig;
+}
+
+function parseTrustProxy(raw: string, problems: string[]): boolean | number | string[] {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s) || ['loopback', 'linklocal', 'uniquelocal'].includes(s))) return list;
+  problems.push(`TRUST_PROXY: must be true, false, a hop count or a list of addresses/CIDRs, got "${raw}"`);
+  return false;
+}
+
+/** Parses and validates the whole configuration; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const raw = readRaw(env, problems);
+
+  const defaultAllowed = raw.DEFAULT_ALLOWED_USER_ROLES ?? [raw.DEFAULT_USER_ROLE];
+  const allowed = raw.ALLOWED_USER_ROLES ?? defaultAllowed;
+  if (!defaultAllowed.includes(raw.DEFAULT_USER_ROLE)) {
+    problems.push(`DEFAULT_ALLOWED_USER_ROLES: must contain DEFAULT_USER_ROLE "${raw.DEFAULT_USER_ROLE}"`);
+  }
+  const missing = defaultAllowed.filter((r) => !allowed.includes(r));
+  if (missing.length) problems.push(`ALLOWED_USER_ROLES: must contain every default allowed role (missing ${missing.join(', ')})`);
+
+  const isHmac = raw.JWT_ALGORITHM.startsWith('HS');
+  if (raw.JWT_KEY !== undefined && isHmac && raw.JWT_KEY.length < 32) problems.push('JWT_KEY: an HMAC secret must be at least 32 characters');
+  if (raw.JWT_KEY !== undefined && !isHmac && !raw.JWT_KEY.includes('-----BEGIN')) problems.push(`JWT_KEY: ${raw.JWT_ALGORITHM} needs a PEM private key`);
+  if (raw.COOKIE_SECRET !== undefined && raw.COOKIE_SECRET.length < 32) problems.push('COOKIE_SECRET: must be at least 32 characters');
+  if (raw.MIN_PASSWORD_LENGTH > raw.MAX_PASSWORD_LENGTH) problems.push('MIN_PASSWORD_LENGTH: must not exceed MAX_PASSWORD_LENGTH');
+
+  const url = (raw.SERVER_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+  const cookieSecure = raw.COOKIE_SECURE ?? url.startsWith('https:');
+  if (raw.COOKIE_SAME_SITE === 'none' && !cookieSecure) problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
+  const trustProxy = parseTrustProxy(raw.TRUST_PROXY, problems);
+
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(raw.DATA_DIR);
+  const dbUrl = raw.DATABASE_URL;
+  const database: Config['database'] =
+    dbUrl === undefined
+      ? { kind: 'sqlite', file: path.join(dataDir, 'gatehouse.db') }
+      : dbUrl.startsWith('sqlite:')
+        ? { kind: 'sqlite', file: path.resolve(dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')) }
+        : { kind: 'postgres', url: dbUrl };
+
+  return {
+    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL },
+    dataDir,
+    database,
+    jwt: {
+      algorithm: raw.JWT_ALGORITHM,
+      key: raw.JWT_KEY,
+      issuer: raw.JWT_ISSUER,
+      expiresInMinutes: raw.JWT_EXPIRES_IN,
+      refreshExpiresInMinutes: raw.JWT_REFRESH_EXPIRES_IN,
+      claimsNamespace: raw.JWT_CLAIMS_NAMESPACE,
+      reuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE,
+      cacheSize: raw.ACCESS_TOKEN_CACHE_SIZE,
+    },
+    users: {
+      autoActivate: raw.AUTO_ACTIVATE_NEW_USERS,
+      defaultRole: raw.DEFAULT_USER_ROLE,
+      defaultAllowedRoles: defaultAllowed,
+      allowedRoles: allowed,
+      customFields: raw.REGISTRATION_CUSTOM_FIELDS,
+    },
+    passwords: {
+      minLength: raw.MIN_PASSWORD_LENGTH,
+      maxLength: raw.MAX_PASSWORD_LENGTH,
+      argon2: { memoryCost: raw.ARGON2_MEMORY_KIB, timeCost: raw.ARGON2_ITERATIONS, parallelism: raw.ARGON2_PARALLELISM },
+    },
+    cookies: { secure: cookieSecure, sameSite: raw.COOKIE_SAME_SITE, secret: raw.COOKIE_SECRET },
+    rateLimit: {
+      enabled: raw.RATE_LIMIT_ENABLED,
+      windowSeconds: raw.RATE_LIMIT_WINDOW,
+      authPerIp: raw.RATE_LIMIT_AUTH_PER_IP,
+      authPerAccount: raw.RATE_LIMIT_AUTH_PER_ACCOUNT,
+      refreshPerIp: raw.RATE_LIMIT_REFRESH_PER_IP,
+      refreshPerAccount: raw.RATE_LIMIT_REFRESH_PER_ACCOUNT,
+      redisUrl: raw.RATE_LIMIT_REDIS_URL,
+      loginMaxFailuresPerHour: raw.LOGIN_MAX_FAILURES_PER_HOUR,
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The one error type of the core. `code` is stable and machine-readable; `message`
+ * is safe to show to the caller. Dialects map it onto their own envelopes.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+const make = (code: string, status: number, message: string) => (detail?: string) =>
+  new AppError(code, status, detail ?? message);
+
+export const errors = {
+  validation: make('validation-failed', 400, 'The request is invalid'),
+  invalidJson: make('invalid-json', 400, 'The body is not valid JSON'),
+  weakPassword: make('weak-password', 400, 'The password does not meet the requirements'),
+  roleNotAllowed: make('role-not-allowed', 400, 'A requested role is not allowed'),
+  invalidCredentials: make('invalid-credentials', 401, 'Incorrect email or password'),
+  unauthenticated: make('unauthenticated', 401, 'Authentication is required'),
+  invalidToken: make('invalid-token', 401, 'The access token is invalid or expired'),
+  invalidRefreshToken: make('invalid-refresh-token', 401, 'The refresh token is invalid or expired'),
+  refreshTokenReused: make('refresh-token-reused', 401, 'The refresh token was already used; the session has been revoked'),
+  forbidden: make('forbidden', 403, 'You are not allowed to do this'),
+  notFound: make('not-found', 404, 'Not found'),
+  routeNotFound: make('route-not-found', 404, 'No such route'),
+  emailInUse: make('email-in-use', 409, 'An account with this email already exists'),
+  payloadTooLarge: make('payload-too-large', 413, 'The request body is too large'),
+  unsupportedMediaType: make('unsupported-media-type', 415, 'Unsupported Content-Type'),
+  rateLimited: (retryAfterSeconds: number, detail?: string) =>
+    new AppError('rate-limited', 429, detail ?? 'Too many requests, try again later', {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    }),
+  unavailable: make('service-unavailable', 503, 'The service is unavailable'),
+} as const;

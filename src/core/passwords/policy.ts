@@ -1,0 +1,29 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { errors } from '../errors.js';
+
+export interface PasswordPolicy {
+  /** NFC-normalises and checks a new password; returns the normalised form or throws weak-password. */
+  check(password: string): string;
+}
+
+/** The bundled list: the ~49,000 most common passwords, ranked, lower-cased (zxcvbn-ts). */
+let commonPasswords: Set<string> | undefined;
+function common(): Set<string> {
+  commonPasswords ??= new Set(dictionary.passwords as string[]);
+  return commonPasswords;
+}
+
+/** Length counts Unicode code points, so an emoji is one character, as users expect. */
+export function createPasswordPolicy(opts: { minLength: number; maxLength: number }): PasswordPolicy {
+  common();
+  return {
+    check(password) {
+      const normalised = password.normalize('NFC');
+      const length = [...normalised].length;
+      if (length < opts.minLength) throw errors.weakPassword(`The password must be at least ${opts.minLength} characters long`);
+      if (length > opts.maxLength) throw errors.weakPassword(`The password must be at most ${opts.maxLength} characters long`);
+      if (common().has(normalised.toLowerCase())) throw errors.weakPassword('This password is too common; choose another one');
+      return normalised;
+    },
+  };
+}

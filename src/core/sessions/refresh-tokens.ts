@@ -1,0 +1,101 @@
+import type { Queries } from '../../db/queries/index.js';
+import type { Clock, Random } from '../clock.js';
+import { errors } from '../errors.js';
+import { hmac, sha256 } from '../hash.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface IssuedRefreshToken {
+  token: string;
+  familyId: string;
+  userId: string;
+  expiresAt: Date;
+}
+
+export interface RefreshTokenOptions {
+  queries: Queries;
+  clock: Clock;
+  random: Random;
+  lifetimeMinutes: number;
+  graceSeconds: number;
+  /** Server secret from which successors are derived. */
+  successorKey: Buffer;
+}
+
+/**
+ * Opaque refresh tokens (256 random bits), stored as SHA-256 hashes, rotating in families.
+ *
+ * The successor of a token is HMAC(serverKey, token): only a holder of the token can know
+ * it, the database never holds it in clear, and concurrent rotations of the same token
+ * within the grace window all compute, and receive, the same successor.
+ */
+export function createRefreshTokens(opts: RefreshTokenOptions) {
+  const { queries, clock } = opts;
+  const lifetimeMs = opts.lifetimeMinutes * 60_000;
+
+  return {
+    async issue(userId: string, client: ClientInfo): Promise<IssuedRefreshToken> {
+      const token = opts.random.bytes(32).toString('base64url');
+      const familyId = opts.random.uuid();
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + lifetimeMs);
+      await queries.refreshTokens.insert({ hash: sha256(token), familyId, userId, expiresAt, now, ...client });
+      return { token, familyId, userId, expiresAt };
+    },
+
+    /**
+     * Exchanges a token for its successor; reuse after the grace window revokes the family.
+     * `admit` runs before the rotation commits (per-account rate limits); if it throws,
+     * nothing changes and the token stays usable.
+     */
+    async rotate(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<IssuedRefreshToken> {
+      const hash = sha256(token);
+      const successor = hmac(opts.successorKey, token);
+      const successorHash = sha256(successor);
+      const now = clock.now();
+      const graceStart = new Date(now.getTime() - opts.graceSeconds * 1000);
+      const expiresAt = new Date(now.getTime() + lifetimeMs);
+
+      const claimed = await queries.transaction(async (q) => {
+        const row = await q.refreshTokens.claimRotation(hash, successorHash, now, graceStart);
+        if (row) await admit?.(row.userId);
+        if (row) await q.refreshTokens.insert({ hash: successorHash, familyId: row.familyId, userId: row.userId, expiresAt, now, ...client });
+        return row;
+      });
+      if (claimed) return { token: successor, familyId: claimed.familyId, userId: claimed.userId, expiresAt };
+
+      const state = await queries.refreshTokens.find(hash);
+      if (state?.rotatedAt && !state.revokedAt) {
+        await queries.refreshTokens.revokeFamily(state.familyId, now);
+        throw errors.refreshTokenReused();
+      }
+      throw errors.invalidRefreshToken();
+    },
+
+    /** The live session a token belongs to, without rotating it. */
+    async identify(token: string): Promise<{ userId: string; familyId: string } | undefined> {
+      const state = await queries.refreshTokens.find(sha256(token));
+      if (!state || state.revokedAt || state.expiresAt <= clock.now()) return undefined;
+      return { userId: state.userId, familyId: state.familyId };
+    },
+
+    /** Ends the session (token family) the token belongs to. Unknown tokens are ignored. */
+    async revoke(token: string): Promise<void> {
+      const state = await queries.refreshTokens.find(sha256(token));
+      if (state) await queries.refreshTokens.revokeFamily(state.familyId, clock.now());
+    },
+
+    async revokeFamily(familyId: string): Promise<void> {
+      await queries.refreshTokens.revokeFamily(familyId, clock.now());
+    },
+
+    async revokeAll(userId: string, keepFamily?: string): Promise<void> {
+      await queries.refreshTokens.revokeAllOfUser(userId, clock.now(), keepFamily);
+    },
+  };
+}
+
+export type RefreshTokens = ReturnType<typeof createRefreshTokens>;

@@ -1,0 +1,119 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { Clock, Random } from '../clock.js';
+import { errors } from '../errors.js';
+import type { SigningKeys } from './keys.js';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessClaims {
+  userId: string;
+  defaultRole: string;
+  allowedRoles: string[];
+  tokenId: string;
+  /** The refresh-token family (session) the token was issued for. */
+  sessionId: string;
+  expiresAt: number;
+}
+
+export interface AccessTokenOptions {
+  keys: SigningKeys;
+  issuer: string;
+  expiresInMinutes: number;
+  claimsNamespace: string;
+  cacheSize: number;
+  clock: Clock;
+  random: Random;
+}
+
+/** Accepted clock skew when checking exp/nbf/iat, seconds. */
+const CLOCK_TOLERANCE = 30;
+
+export function createAccessTokens(opts: AccessTokenOptions) {
+  const { keys, clock, claimsNamespace: ns } = opts;
+  const lifetime = opts.expiresInMinutes * 60;
+  // Verified tokens, keyed by the full token string; entries are checked against exp on every hit.
+  const cache = opts.cacheSize > 0 ? new LRUCache<string, AccessClaims>({ max: opts.cacheSize }) : undefined;
+
+  async function verifyUncached(token: string): Promise<AccessClaims> {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        if (header.kid !== keys.kid) throw new joseErrors.JWKSNoMatchingKey();
+        return keys.verifyKey;
+      },
+      {
+        algorithms: [keys.algorithm],
+        issuer: opts.issuer,
+        typ: ACCESS_TOKEN_TYPE,
+        currentDate: clock.now(),
+        clockTolerance: CLOCK_TOLERANCE,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'sid'],
+      },
+    );
+    const hasura = payload[ns] as Record<string, unknown> | undefined;
+    const allowed = hasura?.['x-hasura-allowed-roles'];
+    const defaultRole = hasura?.['x-hasura-default-role'];
+    if (
+      !hasura ||
+      hasura['x-hasura-user-id'] !== payload.sub ||
+      typeof defaultRole !== 'string' ||
+      !Array.isArray(allowed) ||
+      !allowed.every((r) => typeof r === 'string')
+    ) {
+      throw new Error('missing Hasura claims');
+    }
+    return {
+      userId: payload.sub as string,
+      defaultRole,
+      allowedRoles: allowed as string[],
+      tokenId: payload.jti as string,
+      sessionId: String(payload['sid']),
+      expiresAt: payload.exp as number,
+    };
+  }
+
+  return {
+    lifetimeSeconds: lifetime,
+
+    async sign(user: { id: string; defaultRole: string; roles: string[] }, sessionId: string): Promise<string> {
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      return new SignJWT({
+        sid: sessionId,
+        [ns]: {
+          'x-hasura-user-id': user.id,
+          'x-hasura-default-role': user.defaultRole,
+          'x-hasura-allowed-roles': user.roles,
+        },
+      })
+        .setProtectedHeader({ alg: keys.algorithm, kid: keys.kid, typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(opts.issuer)
+        .setSubject(user.id)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + lifetime)
+        .setJti(opts.random.uuid())
+        .sign(keys.signKey);
+    },
+
+    /** Returns the claims of a valid access token, or throws invalid-token. */
+    async verify(token: string): Promise<AccessClaims> {
+      const nowSeconds = clock.now().getTime() / 1000;
+      const hit = cache?.get(token);
+      if (hit) {
+        if (hit.expiresAt + CLOCK_TOLERANCE > nowSeconds) return hit;
+        cache?.delete(token);
+        throw errors.invalidToken();
+      }
+      let claims: AccessClaims;
+      try {
+        claims = await verifyUncached(token);
+      } catch {
+        throw errors.invalidToken();
+      }
+      cache?.set(token, claims);
+      return claims;
+    },
+  };
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>;

@@ -1,0 +1,105 @@
+import type { Queries } from '../../db/queries/index.js';
+import type { UserRow } from '../../db/queries/users.js';
+import { isUniqueViolation } from '../../db/dialect.js';
+import type { Clock, Random } from '../clock.js';
+import { errors } from '../errors.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
+import { normalizeEmail } from './email.js';
+
+export interface User extends UserRow {
+  roles: string[];
+}
+
+export interface NewUserInput {
+  email: string;
+  password: string;
+  displayName?: string | null;
+  avatarUrl?: string | null;
+  locale?: string | null;
+  metadata?: Record<string, unknown>;
+  roles: string[];
+  defaultRole: string;
+  active: boolean;
+}
+
+export interface UserServiceDeps {
+  queries: Queries;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  clock: Clock;
+  random: Random;
+}
+
+/** Users and their roles; no knowledge of sessions or wire formats. */
+export function createUserService({ queries, hasher, policy, clock, random }: UserServiceDeps) {
+  async function withRoles(row: UserRow | undefined): Promise<User | undefined> {
+    return row && { ...row, roles: await queries.userRoles.rolesOf(row.id) };
+  }
+
+  return {
+    async create(input: NewUserInput): Promise<User> {
+      const password = policy.check(input.password);
+      if (!input.roles.includes(input.defaultRole)) throw errors.roleNotAllowed('The default role must be one of the roles');
+      const email = normalizeEmail(input.email);
+      // Hash before the insert: a duplicate costs the same time as a new account.
+      const passwordHash = await hasher.hash(password);
+      const id = random.uuid();
+      try {
+        await queries.transaction(async (q) => {
+          await q.users.insert({
+            id,
+            email,
+            displayName: input.displayName ?? email,
+            avatarUrl: input.avatarUrl ?? null,
+            locale: input.locale ?? null,
+            defaultRole: input.defaultRole,
+            active: input.active,
+            passwordHash,
+            metadata: input.metadata ?? {},
+            now: clock.now(),
+          });
+          await q.userRoles.replace(id, [...new Set(input.roles)]);
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw errors.emailInUse();
+        throw err;
+      }
+      return (await withRoles(await queries.users.findById(id)))!;
+    },
+
+    get: async (id: string) => withRoles(await queries.users.findById(id)),
+    findByEmail: async (email: string) => withRoles(await queries.users.findByEmail(normalizeEmail(email))),
+
+    async list(opts: { limit: number; offset: number; search?: string }): Promise<User[]> {
+      const rows = await queries.users.list(opts);
+      return Promise.all(rows.map(async (r) => (await withRoles(r))!));
+    },
+
+    async require(email: string): Promise<User> {
+      const user = await withRoles(await queries.users.findByEmail(normalizeEmail(email)));
+      if (!user) throw errors.notFound(`No user with email ${normalizeEmail(email)}`);
+      return user;
+    },
+
+    async setDisabled(id: string, disabled: boolean): Promise<void> {
+      await queries.users.setDisabled(id, disabled, clock.now());
+      if (disabled) await queries.refreshTokens.revokeAllOfUser(id, clock.now());
+    },
+
+    async setRoles(id: string, roles: string[], defaultRole: string): Promise<void> {
+      if (!roles.includes(defaultRole)) throw errors.roleNotAllowed('The default role must be one of the roles');
+      await queries.transaction(async (q) => {
+        await q.userRoles.replace(id, [...new Set(roles)]);
+        await q.users.setDefaultRole(id, defaultRole, clock.now());
+      });
+    },
+
+    async setPassword(id: string, password: string): Promise<void> {
+      const normalised = policy.check(password);
+      await queries.users.setPasswordHash(id, await hasher.hash(normalised), clock.now());
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

@@ -1,0 +1,28 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './client.js';
+import * as core from './migrations/0001-core.js';
+
+type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
+
+/** Forward-only: every migration has an `up` and nothing else. Order is the key order. */
+const MIGRATIONS: Record<string, { up: Up }> = {
+  '0001-core': core,
+};
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: Db['dialect']) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, this.dialect) }]),
+    );
+  }
+}
+
+/** Applies pending migrations; returns the names applied. Safe to run from several instances at once. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: new StaticProvider(db.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

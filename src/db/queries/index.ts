@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../types.js';
+import { createLoginFailureQueries } from './login-failures.js';
+import { createRefreshTokenQueries } from './refresh-tokens.js';
+import { createUserRoleQueries } from './user-roles.js';
+import { createUserQueries } from './users.js';
+
+function bind(db: Kysely<Database>) {
+  return {
+    users: createUserQueries(db),
+    userRoles: createUserRoleQueries(db),
+    refreshTokens: createRefreshTokenQueries(db),
+    loginFailures: createLoginFailureQueries(db),
+  };
+}
+
+export type TableQueries = ReturnType<typeof bind>;
+
+export interface Queries extends TableQueries {
+  /** Runs `fn` in one transaction with queries bound to it. */
+  transaction<T>(fn: (q: TableQueries) => Promise<T>): Promise<T>;
+}
+
+export function createQueries(db: Kysely<Database>): Queries {
+  return { ...bind(db), transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx))) };
+}

@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import { toCount, toDateOrNull } from '../dialect.js';
+import type { Database } from '../types.js';
+
+export function createLoginFailureQueries(db: Kysely<Database>) {
+  return {
+    async add(key: string, at: Date): Promise<number> {
+      const row = await db.insertInto('login_failures').values({ key, at }).returning('id').executeTakeFirstOrThrow();
+      return Number(row.id);
+    },
+
+    async remove(id: number): Promise<void> {
+      await db.deleteFrom('login_failures').where('id', '=', id).execute();
+    },
+
+    /** Number of failures since `since`, and the oldest of them (to tell when a slot frees up). */
+    async since(key: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
+      const row = await db
+        .selectFrom('login_failures')
+        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('at').as('oldest')])
+        .where('key', '=', key)
+        .where('at', '>', since)
+        .executeTakeFirst();
+      return { count: toCount(row?.count), oldest: toDateOrNull(row?.oldest) };
+    },
+
+    async prune(before: Date): Promise<void> {
+      await db.deleteFrom('login_failures').where('at', '<=', before).execute();
+    },
+  };
+}
+
+export type LoginFailureQueries = ReturnType<typeof createLoginFailureQueries>;

@@ -1,0 +1,111 @@
+import type { Kysely, Selectable } from 'kysely';
+import { toBool, toDate, toDateOrNull, toJson } from '../dialect.js';
+import type { Database, UsersTable } from '../types.js';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  displayName: string | null;
+  avatarUrl: string | null;
+  locale: string | null;
+  defaultRole: string;
+  active: boolean;
+  disabled: boolean;
+  emailVerified: boolean;
+  passwordHash: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  avatarUrl: string | null;
+  locale: string | null;
+  defaultRole: string;
+  active: boolean;
+  passwordHash: string;
+  metadata: Record<string, unknown>;
+  now: Date;
+}
+
+function toUser(row: Selectable<UsersTable>): UserRow {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    avatarUrl: row.avatar_url,
+    locale: row.locale,
+    defaultRole: row.default_role,
+    active: toBool(row.active),
+    disabled: toBool(row.disabled),
+    emailVerified: toBool(row.email_verified),
+    passwordHash: row.password_hash,
+    metadata: toJson(row.metadata),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    lastLoginAt: toDateOrNull(row.last_login_at),
+  };
+}
+
+export function createUserQueries(db: Kysely<Database>) {
+  return {
+    async insert(u: NewUser): Promise<void> {
+      await db
+        .insertInto('users')
+        .values({
+          id: u.id,
+          email: u.email,
+          display_name: u.displayName,
+          avatar_url: u.avatarUrl,
+          locale: u.locale,
+          default_role: u.defaultRole,
+          active: u.active,
+          disabled: false,
+          email_verified: false,
+          password_hash: u.passwordHash,
+          metadata: JSON.stringify(u.metadata),
+          created_at: u.now,
+          updated_at: u.now,
+        })
+        .execute();
+    },
+
+    async findById(id: string): Promise<UserRow | undefined> {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toUser(row);
+    },
+
+    async findByEmail(email: string): Promise<UserRow | undefined> {
+      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      return row && toUser(row);
+    },
+
+    async list(opts: { limit: number; offset: number; search?: string }): Promise<UserRow[]> {
+      let q = db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
+      if (opts.search) q = q.where('email', 'like', `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      return (await q.execute()).map(toUser);
+    },
+
+    async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async setDefaultRole(id: string, role: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ default_role: role, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async setDisabled(id: string, disabled: boolean, now: Date): Promise<void> {
+      await db.updateTable('users').set({ disabled, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async touchLogin(id: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type UserQueries = ReturnType<typeof createUserQueries>;

@@ -1,0 +1,57 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Column types as the application sees them. Timestamps are Date and booleans are
+ * boolean on both dialects: the SQLite plugin in dialect.ts converts parameters,
+ * and row mappers in queries/ convert results.
+ */
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  display_name: string | null;
+  avatar_url: string | null;
+  locale: string | null;
+  default_role: string;
+  active: boolean;
+  disabled: boolean;
+  email_verified: boolean;
+  password_hash: string | null;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_login_at: NullableTimestamp;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+}
+
+export interface RefreshTokensTable {
+  hash: string;
+  family_id: string;
+  user_id: string;
+  replaced_by: string | null;
+  rotated_at: NullableTimestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  created_at: Timestamp;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  refresh_tokens: RefreshTokensTable;
+  login_failures: LoginFailuresTable;
+}

@@ -1,0 +1,21 @@
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../../core/errors.js';
+import type { Services } from '../../../services.js';
+import { responses } from '../../schemas.js';
+import type { App } from '../../types.js';
+
+const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) });
+
+export function registerJwksRoute(app: App, s: Services) {
+  app.get(
+    '/jwks',
+    { schema: { tags: ['auth'], summary: 'Public keys verifying access tokens (asymmetric algorithms only)', response: responses({ 200: Jwks }, 404) } },
+    async (_request, reply) => {
+      if (s.keys.publicJwks.length === 0) {
+        throw new AppError('jwks-unavailable', 404, `No JWKS: JWT_ALGORITHM is ${s.keys.algorithm}, a shared secret that is never published. Use RS256, ES256 or EdDSA to get a JWKS.`);
+      }
+      reply.header('cache-control', 'public, max-age=300');
+      return { keys: s.keys.publicJwks };
+    },
+  );
+}

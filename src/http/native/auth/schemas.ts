@@ -1,0 +1,40 @@
+import { Type } from '@sinclair/typebox';
+
+export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Case-insensitive' });
+// Generous upper bound: the policy enforces the real limits after NFC normalisation.
+export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+export const Role = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+
+export const PublicUser = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  display_name: Type.Union([Type.String(), Type.Null()]),
+  avatar_url: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const SessionBody = Type.Object(
+  {
+    jwt_token: Type.String(),
+    jwt_expires_in: Type.Integer({ description: 'Lifetime of jwt_token in milliseconds (as HBP)' }),
+    refresh_token: Type.Optional(Type.String({ description: 'Absent in cookie mode' })),
+    user: PublicUser,
+  },
+  { $id: 'Session' },
+);
+
+export const UserInfo = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  display_name: Type.Union([Type.String(), Type.Null()]),
+  avatar_url: Type.Union([Type.String(), Type.Null()]),
+  locale: Type.Union([Type.String(), Type.Null()]),
+  roles: Type.Array(Type.String()),
+  default_role: Type.String(),
+  active: Type.Boolean(),
+  email_verified: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  mfa: Type.Object({ enabled: Type.Boolean() }),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const Cookie = Type.Optional(Type.Boolean({ description: 'Put the refresh token in an httpOnly cookie instead of the body', default: false }));

@@ -1,0 +1,24 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import type { Services } from '../../services.js';
+import { NoContent, responses } from '../schemas.js';
+import type { App } from '../types.js';
+
+const Version = Type.Object({ name: Type.String(), version: Type.String() });
+
+export function registerHealthRoutes(app: App, s: Services, version: string) {
+  const health = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await s.db.ping();
+    } catch (err) {
+      request.log.warn({ err }, 'health check failed');
+      throw new AppError('database-unavailable', 503, 'The database does not answer');
+    }
+    return reply.code(204).send();
+  };
+  const schema = { tags: ['health'], summary: '204 when the database answers, 503 otherwise', response: responses({ 204: NoContent }, 503) };
+  app.get('/health', { schema }, health);
+  app.get('/healthz', { schema }, health);
+  app.get('/version', { schema: { tags: ['health'], response: { 200: Version } } }, async () => ({ name: 'gatehouse', version }));
+}

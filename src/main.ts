@@ -1,0 +1,150 @@
+import { Command, Option } from 'commander';
+import { buildApp, VERSION } from './app.js';
+import { configFromEnvironment } from './config/env.js';
+import { ConfigError, type Config } from './config/load.js';
+import { resolveSecrets } from './config/secrets.js';
+import { openDatabase } from './db/client.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createServices, type Services } from './services.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Runs `fn` with the core services on a migrated database, then closes it. */
+async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
+  const config = configFromEnvironment();
+  const db = openDatabase(config.database);
+  try {
+    await migrateToLatest(db);
+    const services = await createServices(config, await resolveSecrets(config), db);
+    try {
+      return await fn(services);
+    } finally {
+      await services.limits?.close();
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+async function serve(config: Config) {
+  const app = await buildApp(config);
+  const stop = async (signal: string) => {
+    app.log.info(`${signal}: shutting down`);
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await app.listen({ port: config.server.port, host: config.server.host });
+  const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
+  app.log.info(`Gatehouse ${VERSION} on ${where}; docs at ${config.server.url}/docs`);
+}
+
+export function buildCli(): Command {
+  const program = new Command('gatehouse').version(VERSION).description('Gatehouse authentication server');
+
+  program.command('serve').description('Start the HTTP server (migrates first)').action(() => serve(configFromEnvironment()));
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations')
+    .action(async () => {
+      const db = openDatabase(configFromEnvironment().database);
+      try {
+        const applied = await migrateToLatest(db);
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
+      } finally {
+        await db.close();
+      }
+    });
+
+  const user = program.command('user').description('Manage users');
+  user
+    .command('create')
+    .description('Create an active user; the password is read from standard input')
+    .requiredOption('--email <email>')
+    .option('--roles <roles>', 'comma-separated roles (default: DEFAULT_ALLOWED_USER_ROLES)', list)
+    .option('--default-role <role>')
+    .option('--display-name <name>')
+    .action((opts: { email: string; roles?: string[]; defaultRole?: string; displayName?: string }) =>
+      withServices(async (s) => {
+        const password = await readStdin();
+        const roles = opts.roles ?? s.config.users.defaultAllowedRoles;
+        const created = await s.users.create({
+          email: opts.email,
+          password,
+          roles,
+          defaultRole: opts.defaultRole ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!),
+          displayName: opts.displayName,
+          active: true,
+        });
+        console.log(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
+      }),
+    );
+
+  user
+    .command('list')
+    .description('List users')
+    .option('--search <text>', 'only emails containing this text')
+    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+    .option('--offset <n>', 'skip this many', (v) => Number.parseInt(v, 10), 0)
+    .addOption(new Option('--format <format>').choices(['table', 'json']).default('table'))
+    .action((opts: { search?: string; limit: number; offset: number; format: string }) =>
+      withServices(async (s) => {
+        const users = await s.users.list(opts);
+        if (opts.format === 'json') {
+          console.log(JSON.stringify(users.map(({ passwordHash: _omit, ...u }) => u), null, 2));
+          return;
+        }
+        for (const u of users) {
+          const state = u.disabled ? 'disabled' : u.active ? 'active' : 'inactive';
+          console.log(`${u.id}  ${u.email}  ${state}  ${u.defaultRole} [${u.roles.join(',')}]`);
+        }
+      }),
+    );
+
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    user
+      .command(`${name} <email>`)
+      .description(disabled ? 'Disable a user and end all their sessions' : 'Enable a disabled user')
+      .action((email: string) =>
+        withServices(async (s) => {
+          const target = await s.users.require(email);
+          await s.users.setDisabled(target.id, disabled);
+          console.log(`${target.email} ${disabled ? 'disabled' : 'enabled'}`);
+        }),
+      );
+  }
+
+  user
+    .command('set-roles <email>')
+    .description("Replace a user's roles")
+    .requiredOption('--roles <roles>', 'comma-separated roles', list)
+    .option('--default-role <role>', 'default role (default: the first role)')
+    .action((email: string, opts: { roles: string[]; defaultRole?: string }) =>
+      withServices(async (s) => {
+        const target = await s.users.require(email);
+        await s.users.setRoles(target.id, opts.roles, opts.defaultRole ?? opts.roles[0]!);
+        console.log(`${target.email}: roles ${opts.roles.join(',')}`);
+      }),
+    );
+
+  return program;
+}
+
+/** Entry point of bin/gatehouse.js. A configuration error prints every bad variable and exits 1. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(err.message);
+    else console.error(`gatehouse: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,56 @@
+import { hkdfSync } from 'node:crypto';
+import type { Config } from './config/load.js';
+import type { Secrets } from './config/secrets.js';
+import { createAuthService } from './core/auth/service.js';
+import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
+import { createPasswordHasher } from './core/passwords/hasher.js';
+import { createPasswordPolicy } from './core/passwords/policy.js';
+import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
+import { createLoginThrottle } from './core/throttle/login-failures.js';
+import { createMemoryStore, createRedisStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
+import { createAccessTokens } from './core/tokens/access-tokens.js';
+import { loadSigningKeys } from './core/tokens/keys.js';
+import { createUserService } from './core/users/service.js';
+import type { Db } from './db/client.js';
+import { createQueries } from './db/queries/index.js';
+
+export interface Runtime {
+  clock?: Clock;
+  random?: Random;
+}
+
+/** Derives an independent key for one purpose from the server secret. */
+function deriveKey(secret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'gatehouse', purpose, 32));
+}
+
+/** Wires the core once: plain factories, dependencies passed by hand. */
+export async function createServices(config: Config, secrets: Secrets, db: Db, runtime: Runtime = {}) {
+  const clock = runtime.clock ?? systemClock;
+  const random = runtime.random ?? systemRandom;
+  const queries = createQueries(db.kysely);
+  const keys = await loadSigningKeys(config.jwt.algorithm, secrets.jwtKey);
+  const hasher = await createPasswordHasher(config.passwords.argon2);
+  const policy = createPasswordPolicy(config.passwords);
+  const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });
+  const refreshTokens = createRefreshTokens({
+    queries,
+    clock,
+    random,
+    lifetimeMinutes: config.jwt.refreshExpiresInMinutes,
+    graceSeconds: config.jwt.reuseGraceSeconds,
+    successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
+  });
+  const throttle = createLoginThrottle({ queries, clock, maxPerHour: config.rateLimit.loginMaxFailuresPerHour });
+  const users = createUserService({ queries, hasher, policy, clock, random });
+  const auth = createAuthService({ queries, users, hasher, throttle, refreshTokens, accessTokens, clock, random });
+  const limits: RateLimitStore | undefined = !config.rateLimit.enabled
+    ? undefined
+    : config.rateLimit.redisUrl
+      ? createRedisStore(config.rateLimit.redisUrl)
+      : createMemoryStore(clock);
+
+  return { config, db, clock, queries, keys, accessTokens, refreshTokens, throttle, users, auth, limits };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;
