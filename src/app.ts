@@ -59,6 +59,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.
+  app.removeContentTypeParser('text/plain');
   app.decorate('services', services);
   app.decorateRequest('principal', null);
   app.addSchema(ErrorBody);

@@ -50,7 +50,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
 
-  return { config, db, clock, queries, keys, accessTokens, refreshTokens, throttle, users, auth, limits };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, users, auth, limits };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

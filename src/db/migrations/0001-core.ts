@@ -49,7 +49,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
 
   await db.schema
     .createTable('login_failures')
-    .addColumn('id', t.serial, (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('at', t.timestamp, (c) => c.notNull())
     .execute();

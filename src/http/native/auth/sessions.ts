@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { optionalUser } from '../../plugins/auth-guard.js';
@@ -8,12 +9,15 @@ import { authLimits } from './limits.js';
 import { clearRefreshCookie, clientInfo, refreshCookie, sessionBody } from './session-reply.js';
 
 const RefreshQuery = Type.Object({ refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) });
-const LogoutBody = Type.Optional(
-  Type.Object({
-    all: Type.Optional(Type.Boolean({ default: false, description: 'End every session of the user' })),
-    refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
-  }),
-);
+const LogoutBody = Type.Object({
+  all: Type.Optional(Type.Boolean({ default: false, description: 'End every session of the user' })),
+  refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+/** HBP clients often POST /auth/logout with no body at all: treat that as `{}`. */
+const emptyBodyIsObject = async (request: FastifyRequest) => {
+  request.body ??= {};
+};
 
 /** Refresh, logout and revoke: everything that works on an existing session. */
 export function registerSessionRoutes(app: App, s: Services) {
@@ -51,10 +55,11 @@ export function registerSessionRoutes(app: App, s: Services) {
         response: responses({ 204: NoContent }, 400, 401),
       },
       onRequest: optionalUser(s.accessTokens),
+      preValidation: emptyBodyIsObject,
     },
     async (request, reply) => {
-      const refreshToken = request.query.refresh_token ?? request.body?.refresh_token ?? refreshCookie(request);
-      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: request.body?.all === true });
+      const refreshToken = request.query.refresh_token ?? request.body.refresh_token ?? refreshCookie(request);
+      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: request.body.all === true });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
     },

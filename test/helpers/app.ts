@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config, type Env } from '../../src/config/load.js';
+import { TestClock } from './clock.js';
+import { createTestDatabase } from './postgres.js';
+
+export const DATABASES = ['sqlite', 'postgres'] as const;
+export type DatabaseKind = (typeof DATABASES)[number];
+
+/** Cheap argon2 parameters: the suites test behaviour, the benchmark tests cost. */
+const FAST_HASHING: Env = { ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' };
+
+export interface TestApp {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  config: Config;
+  clock: TestClock;
+  logs: string[];
+  /** inject() that also records any status the route's OpenAPI entry does not declare. */
+  request(opts: InjectOptions): Promise<LightMyRequestResponse>;
+  undeclared: string[];
+  close(): Promise<void>;
+}
+
+function declaredStatuses(doc: { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }, method: string, url: string) {
+  const pathname = url.split('?')[0]!;
+  for (const [route, ops] of Object.entries(doc.paths ?? {})) {
+    const pattern = new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    if (pattern.test(pathname)) return Object.keys(ops[method.toLowerCase()]?.responses ?? {});
+  }
+  return undefined;
+}
+
+/** A fresh app on a fresh database (a new SQLite file, or a new PostgreSQL database). */
+export async function buildTestApp(db: DatabaseKind, env: Env = {}): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
+  const pgDatabase = db === 'postgres' ? await createTestDatabase() : undefined;
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: pgDatabase?.url, ...FAST_HASHING, ...env });
+  const clock = new TestClock();
+  const logs: string[] = [];
+  const logStream = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
+  const app = await buildApp(config, { clock, logStream });
+  await app.ready();
+  const doc = app.swagger() as Parameters<typeof declaredStatuses>[0];
+  const undeclared: string[] = [];
+
+  return {
+    app,
+    config,
+    clock,
+    logs,
+    undeclared,
+    async request(opts) {
+      const res = await app.inject(opts);
+      const method = opts.method ?? 'GET';
+      const declared = declaredStatuses(doc, method, String(opts.url ?? '/'));
+      if (declared && !declared.includes(String(res.statusCode))) undeclared.push(`${method} ${opts.url} → ${res.statusCode}`);
+      return res;
+    },
+    async close() {
+      await app.close();
+      await pgDatabase?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers one app per suite on `db`, and fails any test that got an undeclared status. */
+export function useTestApp(db: DatabaseKind, env: Env = {}): () => TestApp {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await buildTestApp(db, env);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  afterEach(() => {
+    if (!t) return;
+    const found = t.undeclared.splice(0);
+    expect(found, 'statuses missing from the OpenAPI document').toEqual([]);
+  });
+  return () => {
+    if (!t) throw new Error('test app not built yet');
+    return t;
+  };
+}
