@@ -75,7 +75,10 @@ function readRaw(env: Env, problems: string[]): RawConfig {
     }
     const parsed = field.parse(env[source] as string);
     if (parsed.ok) out[name] = parsed.value;
-    else problems.push(`${source}: ${parsed.reason}`);
+    else {
+      problems.push(`${source}: ${parsed.reason}`);
+      out[name] = field.fallback?.(); // keeps the cross-field checks below from tripping over a hole
+    }
   }
   return out as RawConfig;
 }

@@ -62,9 +62,12 @@ export async function buildTestApp(db: DatabaseKind, env: Env = {}): Promise<Tes
       return res;
     },
     async close() {
-      await app.close();
-      await pgDatabase?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      try {
+        await app.close();
+      } finally {
+        await pgDatabase?.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
