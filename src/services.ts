@@ -28,7 +28,7 @@ function deriveKey(secret: string, purpose: string): Buffer {
 export async function createServices(config: Config, secrets: Secrets, db: Db, runtime: Runtime = {}) {
   const clock = runtime.clock ?? systemClock;
   const random = runtime.random ?? systemRandom;
-  const queries = createQueries(db.kysely);
+  const queries = createQueries(db.kysely, db.dialect);
   const keys = await loadSigningKeys(config.jwt.algorithm, secrets.jwtKey);
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);

@@ -49,7 +49,7 @@ describe.each(DATABASES)('POST /auth/login on %s', (db) => {
     const { user } = await register(t);
     await t.app.services.queries.users.setPasswordHash(user.id, await bcryptHash('imported from hbp', 4), t.clock.now());
     expect((await login(t, user.email, 'imported from hbp')).statusCode).toBe(200);
-    const stored = (await t.app.services.queries.users.findById(user.id))!.passwordHash!;
+    const stored = (await t.app.services.queries.users.findWithRoles('id', user.id))!.passwordHash!;
     expect(stored).toMatch(/^\$argon2id\$/);
     expect((await login(t, user.email, 'imported from hbp')).statusCode).toBe(200);
   });

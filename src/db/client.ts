@@ -15,6 +15,26 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/**
+ * Kysely prepares every statement anew; preparing costs more than running a point query,
+ * so statements are kept by SQL text (the set of distinct SQL texts is small and fixed).
+ */
+function withStatementCache(database: SqliteDatabase.Database, max = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = database.prepare(sql);
+        if (cache.size >= max) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 function openSqlite(file: string): Kysely<Database> {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
@@ -22,7 +42,7 @@ function openSqlite(file: string): Kysely<Database> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new SqliteValuesPlugin()] });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new SqliteValuesPlugin()] });
 }
 
 function openPostgres(url: string): Kysely<Database> {

@@ -1,5 +1,6 @@
 import {
   OperationNodeTransformer,
+  sql,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
@@ -73,6 +74,20 @@ export function toCount(value: unknown): number {
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * A correlated subquery listing the roles of `users.id`, sorted and comma-separated
+ * (role names cannot contain commas): lets one query load a user with their roles.
+ */
+export function rolesOfUserSql(dialect: DialectName) {
+  return dialect === 'postgres'
+    ? sql<string | null>`(select string_agg(r.role, ',' order by r.role) from user_roles r where r.user_id = users.id)`
+    : sql<string | null>`(select group_concat(role, ',') from (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
+}
+
+export function splitRoles(value: string | null | undefined): string[] {
+  return value ? value.split(',') : [];
 }
 
 /** Column types for migrations. */

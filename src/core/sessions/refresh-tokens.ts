@@ -36,6 +36,11 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
   const { queries, clock } = opts;
   const lifetimeMs = opts.lifetimeMinutes * 60_000;
 
+  async function reused(familyId: string, now: Date): Promise<never> {
+    await queries.refreshTokens.revokeFamily(familyId, now);
+    throw errors.refreshTokenReused();
+  }
+
   return {
     async issue(userId: string, client: ClientInfo): Promise<IssuedRefreshToken> {
       const token = opts.random.bytes(32).toString('base64url');
@@ -59,19 +64,18 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const graceStart = new Date(now.getTime() - opts.graceSeconds * 1000);
       const expiresAt = new Date(now.getTime() + lifetimeMs);
 
-      const claimed = await queries.transaction(async (q) => {
-        const row = await q.refreshTokens.claimRotation(hash, successorHash, now, graceStart);
-        if (row) await admit?.(row.userId);
-        if (row) await q.refreshTokens.insert({ hash: successorHash, familyId: row.familyId, userId: row.userId, expiresAt, now, ...client });
-        return row;
-      });
-      if (claimed) return { token: successor, familyId: claimed.familyId, userId: claimed.userId, expiresAt };
-
+      // A read first: refuses dead tokens and detects reuse without taking a lock, and tells
+      // whose token it is, so that `admit` can refuse before anything changes.
       const state = await queries.refreshTokens.find(hash);
-      if (state?.rotatedAt && !state.revokedAt) {
-        await queries.refreshTokens.revokeFamily(state.familyId, now);
-        throw errors.refreshTokenReused();
-      }
+      if (!state || state.revokedAt || state.expiresAt <= now) throw errors.invalidRefreshToken();
+      if (state.rotatedAt && state.rotatedAt <= graceStart) return reused(state.familyId, now);
+      await admit?.(state.userId);
+
+      const claimed = await queries.refreshTokens.rotate({ hash, successorHash, now, graceStart, expiresAt, ...client });
+      if (claimed) return { token: successor, familyId: claimed.familyId, userId: claimed.userId, expiresAt };
+      // Lost a race with a revocation or the end of the grace window: decide as above, on fresh state.
+      const fresh = await queries.refreshTokens.find(hash);
+      if (fresh?.rotatedAt && !fresh.revokedAt) return reused(fresh.familyId, now);
       throw errors.invalidRefreshToken();
     },
 

@@ -1,5 +1,5 @@
 import type { Queries } from '../../db/queries/index.js';
-import type { UserRow } from '../../db/queries/users.js';
+import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
@@ -7,9 +7,7 @@ import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { normalizeEmail } from './email.js';
 
-export interface User extends UserRow {
-  roles: string[];
-}
+export type User = UserWithRoles;
 
 export interface NewUserInput {
   email: string;
@@ -33,10 +31,6 @@ export interface UserServiceDeps {
 
 /** Users and their roles; no knowledge of sessions or wire formats. */
 export function createUserService({ queries, hasher, policy, clock, random }: UserServiceDeps) {
-  async function withRoles(row: UserRow | undefined): Promise<User | undefined> {
-    return row && { ...row, roles: await queries.userRoles.rolesOf(row.id) };
-  }
-
   return {
     async create(input: NewUserInput): Promise<User> {
       const password = policy.check(input.password);
@@ -65,19 +59,15 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
         if (isUniqueViolation(err)) throw errors.emailInUse();
         throw err;
       }
-      return (await withRoles(await queries.users.findById(id)))!;
+      return (await queries.users.findWithRoles('id', id))!;
     },
 
-    get: async (id: string) => withRoles(await queries.users.findById(id)),
-    findByEmail: async (email: string) => withRoles(await queries.users.findByEmail(normalizeEmail(email))),
-
-    async list(opts: { limit: number; offset: number; search?: string }): Promise<User[]> {
-      const rows = await queries.users.list(opts);
-      return Promise.all(rows.map(async (r) => (await withRoles(r))!));
-    },
+    get: (id: string) => queries.users.findWithRoles('id', id),
+    findByEmail: (email: string) => queries.users.findWithRoles('email', normalizeEmail(email)),
+    list: (opts: { limit: number; offset: number; search?: string }) => queries.users.list(opts),
 
     async require(email: string): Promise<User> {
-      const user = await withRoles(await queries.users.findByEmail(normalizeEmail(email)));
+      const user = await queries.users.findWithRoles('email', normalizeEmail(email));
       if (!user) throw errors.notFound(`No user with email ${normalizeEmail(email)}`);
       return user;
     },

@@ -1,15 +1,16 @@
 import type { Kysely } from 'kysely';
+import type { DialectName } from '../dialect.js';
 import type { Database } from '../types.js';
 import { createLoginFailureQueries } from './login-failures.js';
 import { createRefreshTokenQueries } from './refresh-tokens.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
 
-function bind(db: Kysely<Database>) {
+function bind(db: Kysely<Database>, dialect: DialectName) {
   return {
-    users: createUserQueries(db),
+    users: createUserQueries(db, dialect),
     userRoles: createUserRoleQueries(db),
-    refreshTokens: createRefreshTokenQueries(db),
+    refreshTokens: createRefreshTokenQueries(db, dialect),
     loginFailures: createLoginFailureQueries(db),
   };
 }
@@ -21,6 +22,6 @@ export interface Queries extends TableQueries {
   transaction<T>(fn: (q: TableQueries) => Promise<T>): Promise<T>;
 }
 
-export function createQueries(db: Kysely<Database>): Queries {
-  return { ...bind(db), transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx))) };
+export function createQueries(db: Kysely<Database>, dialect: DialectName): Queries {
+  return { ...bind(db, dialect), transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx, dialect))) };
 }

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { toDate, toDateOrNull } from '../dialect.js';
+import { sql, type Kysely } from 'kysely';
+import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import type { Database } from '../types.js';
 
 export interface NewRefreshToken {
@@ -12,6 +12,16 @@ export interface NewRefreshToken {
   ip: string | null;
 }
 
+export interface Rotation {
+  hash: string;
+  successorHash: string;
+  now: Date;
+  graceStart: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
 export interface RefreshTokenState {
   familyId: string;
   userId: string;
@@ -20,9 +30,8 @@ export interface RefreshTokenState {
   expiresAt: Date;
 }
 
-export function createRefreshTokenQueries(db: Kysely<Database>) {
+export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName) {
   return {
-    /** Idempotent: concurrent rotations insert the same successor once. */
     async insert(t: NewRefreshToken): Promise<void> {
       await db
         .insertInto('refresh_tokens')
@@ -40,23 +49,47 @@ export function createRefreshTokenQueries(db: Kysely<Database>) {
     },
 
     /**
-     * The one statement that decides a rotation: it succeeds for a live token that was
-     * never rotated, or was rotated to the same successor within the grace window.
+     * Decides a rotation atomically: marks a live token as rotated (or finds it rotated to
+     * the same successor within the grace window) and inserts the successor once.
+     * PostgreSQL does it in one statement (one round trip); SQLite in one local transaction.
+     * Returns undefined when the token may not be rotated.
      */
-    async claimRotation(hash: string, successorHash: string, now: Date, graceStart: Date) {
-      const row = await db
-        .updateTable('refresh_tokens')
-        .set((eb) => ({
-          rotated_at: eb.fn.coalesce('rotated_at', eb.val(now)),
-          replaced_by: eb.fn.coalesce('replaced_by', eb.val(successorHash)),
-        }))
-        .where('hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
-        .returning(['family_id', 'user_id', 'replaced_by'])
-        .executeTakeFirst();
-      return row && { familyId: row.family_id, userId: row.user_id, successorHash: row.replaced_by };
+    async rotate(r: Rotation): Promise<{ familyId: string; userId: string } | undefined> {
+      if (dialect === 'postgres') {
+        const { rows } = await sql<{ family_id: string; user_id: string }>`
+          with claimed as (
+            update refresh_tokens
+               set rotated_at = coalesce(rotated_at, ${r.now}), replaced_by = coalesce(replaced_by, ${r.successorHash})
+             where hash = ${r.hash} and revoked_at is null and expires_at > ${r.now}
+               and (rotated_at is null or rotated_at > ${r.graceStart})
+            returning family_id, user_id
+          ), inserted as (
+            insert into refresh_tokens (hash, family_id, user_id, expires_at, created_at, user_agent, ip)
+            select ${r.successorHash}, family_id, user_id, ${r.expiresAt}, ${r.now}, ${r.userAgent}, ${r.ip} from claimed
+            on conflict (hash) do nothing
+          )
+          select family_id, user_id from claimed`.execute(db);
+        const row = rows[0];
+        return row && { familyId: row.family_id, userId: row.user_id };
+      }
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('refresh_tokens')
+          .set((eb) => ({ rotated_at: eb.fn.coalesce('rotated_at', eb.val(r.now)), replaced_by: eb.fn.coalesce('replaced_by', eb.val(r.successorHash)) }))
+          .where('hash', '=', r.hash)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', r.now)
+          .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', r.graceStart)]))
+          .returning(['family_id', 'user_id'])
+          .executeTakeFirst();
+        if (!row) return undefined;
+        await trx
+          .insertInto('refresh_tokens')
+          .values({ hash: r.successorHash, family_id: row.family_id, user_id: row.user_id, expires_at: r.expiresAt, created_at: r.now, user_agent: r.userAgent, ip: r.ip })
+          .onConflict((oc) => oc.column('hash').doNothing())
+          .execute();
+        return { familyId: row.family_id, userId: row.user_id };
+      });
     },
 
     async find(hash: string): Promise<RefreshTokenState | undefined> {

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { toBool, toDate, toDateOrNull, toJson } from '../dialect.js';
+import { rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
 import type { Database, UsersTable } from '../types.js';
 
 export interface UserRow {
@@ -51,8 +51,22 @@ function toUser(row: Selectable<UsersTable>): UserRow {
   };
 }
 
-export function createUserQueries(db: Kysely<Database>) {
+export interface UserWithRoles extends UserRow {
+  roles: string[];
+}
+
+export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
+  const roles = rolesOfUserSql(dialect).as('roles');
+  const withRoles = (column: 'id' | 'email', value: string) =>
+    db.selectFrom('users').selectAll('users').select(roles).where(column, '=', value).executeTakeFirst();
+
   return {
+    /** The user and their roles, in one query. */
+    async findWithRoles(column: 'id' | 'email', value: string): Promise<UserWithRoles | undefined> {
+      const row = await withRoles(column, value);
+      return row && { ...toUser(row), roles: splitRoles(row.roles) };
+    },
+
     async insert(u: NewUser): Promise<void> {
       await db
         .insertInto('users')
@@ -74,20 +88,10 @@ export function createUserQueries(db: Kysely<Database>) {
         .execute();
     },
 
-    async findById(id: string): Promise<UserRow | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && toUser(row);
-    },
-
-    async findByEmail(email: string): Promise<UserRow | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      return row && toUser(row);
-    },
-
-    async list(opts: { limit: number; offset: number; search?: string }): Promise<UserRow[]> {
-      let q = db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
+    async list(opts: { limit: number; offset: number; search?: string }): Promise<UserWithRoles[]> {
+      let q = db.selectFrom('users').selectAll('users').select(roles).orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
       if (opts.search) q = q.where('email', 'like', `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      return (await q.execute()).map(toUser);
+      return (await q.execute()).map((row) => ({ ...toUser(row), roles: splitRoles(row.roles) }));
     },
 
     async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {
