@@ -23,6 +23,11 @@ function encode(value: unknown): unknown {
   return value;
 }
 
+/** A parameter as the driver of `dialect` binds it. */
+export function encodeParameter(dialect: DialectName, value: unknown): unknown {
+  return dialect === 'sqlite' ? encode(value) : value;
+}
+
 class SqliteValueTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {
     return { ...super.transformValue(node), value: encode(node.value) };

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
 
 export interface NewRefreshToken {
@@ -31,21 +32,32 @@ export interface RefreshTokenState {
 }
 
 export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName) {
+  const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(
+    dialect,
+    7,
+    (hash: string, familyId: string, userId: string, expiresAt: Date, now: Date, userAgent: string | null, ip: string | null) =>
+      db
+        .insertInto('refresh_tokens')
+        .values({ hash, family_id: familyId, user_id: userId, expires_at: expiresAt, created_at: now, user_agent: userAgent, ip })
+        .onConflict((oc) => oc.column('hash').doNothing()),
+  );
+  const claim = prepare<[string, string, Date, Date], { family_id: string; user_id: string }>(dialect, 4, (hash: string, successorHash: string, now: Date, graceStart: Date) =>
+    db
+      .updateTable('refresh_tokens')
+      .set((eb) => ({ rotated_at: eb.fn.coalesce('rotated_at', eb.val(now)), replaced_by: eb.fn.coalesce('replaced_by', eb.val(successorHash)) }))
+      .where('hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
+      .returning(['family_id', 'user_id']),
+  );
+  const find = prepare<[string], { family_id: string; user_id: string; rotated_at: unknown; revoked_at: unknown; expires_at: unknown }>(dialect, 1, (hash: string) =>
+    db.selectFrom('refresh_tokens').select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at']).where('hash', '=', hash),
+  );
+
   return {
     async insert(t: NewRefreshToken): Promise<void> {
-      await db
-        .insertInto('refresh_tokens')
-        .values({
-          hash: t.hash,
-          family_id: t.familyId,
-          user_id: t.userId,
-          expires_at: t.expiresAt,
-          created_at: t.now,
-          user_agent: t.userAgent,
-          ip: t.ip,
-        })
-        .onConflict((oc) => oc.column('hash').doNothing())
-        .execute();
+      await insert(db, t.hash, t.familyId, t.userId, t.expiresAt, t.now, t.userAgent, t.ip);
     },
 
     /**
@@ -73,31 +85,15 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
         return row && { familyId: row.family_id, userId: row.user_id };
       }
       return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('refresh_tokens')
-          .set((eb) => ({ rotated_at: eb.fn.coalesce('rotated_at', eb.val(r.now)), replaced_by: eb.fn.coalesce('replaced_by', eb.val(r.successorHash)) }))
-          .where('hash', '=', r.hash)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', r.now)
-          .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', r.graceStart)]))
-          .returning(['family_id', 'user_id'])
-          .executeTakeFirst();
+        const [row] = await claim(trx, r.hash, r.successorHash, r.now, r.graceStart);
         if (!row) return undefined;
-        await trx
-          .insertInto('refresh_tokens')
-          .values({ hash: r.successorHash, family_id: row.family_id, user_id: row.user_id, expires_at: r.expiresAt, created_at: r.now, user_agent: r.userAgent, ip: r.ip })
-          .onConflict((oc) => oc.column('hash').doNothing())
-          .execute();
+        await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
         return { familyId: row.family_id, userId: row.user_id };
       });
     },
 
     async find(hash: string): Promise<RefreshTokenState | undefined> {
-      const row = await db
-        .selectFrom('refresh_tokens')
-        .select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at'])
-        .where('hash', '=', hash)
-        .executeTakeFirst();
+      const [row] = await find(db, hash);
       return (
         row && {
           familyId: row.family_id,

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
 import type { Database, UsersTable } from '../types.js';
 
 export interface UserRow {
@@ -57,13 +58,16 @@ export interface UserWithRoles extends UserRow {
 
 export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
   const roles = rolesOfUserSql(dialect).as('roles');
-  const withRoles = (column: 'id' | 'email', value: string) =>
-    db.selectFrom('users').selectAll('users').select(roles).where(column, '=', value).executeTakeFirst();
+  const byColumn = (column: 'id' | 'email') =>
+    prepare<[string], Selectable<UsersTable> & { roles: string | null }>(dialect, 1, (value: string) =>
+      db.selectFrom('users').selectAll('users').select(roles).where(column, '=', value),
+    );
+  const withRoles = { id: byColumn('id'), email: byColumn('email') };
 
   return {
     /** The user and their roles, in one query. */
     async findWithRoles(column: 'id' | 'email', value: string): Promise<UserWithRoles | undefined> {
-      const row = await withRoles(column, value);
+      const [row] = await withRoles[column](db, value);
       return row && { ...toUser(row), roles: splitRoles(row.roles) };
     },
 
