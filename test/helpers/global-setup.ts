@@ -1,17 +1,22 @@
 import { ADMIN_URL, checkPostgres } from './postgres.js';
+import { REDIS_URL, checkRedis } from './redis.js';
 
-/** Every suite runs on SQLite and PostgreSQL: refuse to start, clearly, without PostgreSQL. */
+/** Every suite runs on SQLite and PostgreSQL, and the scale-out suite on Redis: say clearly what is missing. */
 export default async function setup() {
-  try {
-    await checkPostgres();
-  } catch (err) {
-    throw new Error(
-      [
-        `The tests need a PostgreSQL server at ${ADMIN_URL} (set TEST_DATABASE_URL to use another).`,
-        `Connecting failed: ${(err as Error).message}`,
-        'Start it with:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
-        'or install it:  apt-get install -y postgresql',
-      ].join('\n'),
-    );
-  }
+  const missing: string[] = [];
+  await checkPostgres().catch((err: Error) =>
+    missing.push(
+      `PostgreSQL at ${ADMIN_URL} (TEST_DATABASE_URL): ${err.message}\n` +
+        '  start it:   pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n' +
+        '  install it: apt-get install -y postgresql',
+    ),
+  );
+  await checkRedis().catch((err: Error) =>
+    missing.push(
+      `Redis at ${REDIS_URL} (TEST_REDIS_URL): ${err.message}\n` +
+        "  start it:   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no\n" +
+        '  install it: apt-get install -y redis-server',
+    ),
+  );
+  if (missing.length) throw new Error(`The test suites need these services:\n- ${missing.join('\n- ')}`);
 }
