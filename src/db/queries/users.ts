@@ -20,18 +20,10 @@ export interface UserRow {
   lastLoginAt: Date | null;
 }
 
-export interface NewUser {
-  id: string;
-  email: string;
-  displayName: string | null;
-  avatarUrl: string | null;
-  locale: string | null;
-  defaultRole: string;
-  active: boolean;
+export type NewUser = Pick<UserRow, 'id' | 'email' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
   passwordHash: string;
-  metadata: Record<string, unknown>;
   now: Date;
-}
+};
 
 function toUser(row: Selectable<UsersTable>): UserRow {
   return {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createPasswordPolicy } from '../src/core/passwords/policy.js';
+import { normalizeEmail } from '../src/core/users/email.js';
+import { redactUrl } from '../src/http/plugins/request-log.js';
+
+describe('redactUrl', () => {
+  it('hides every credential-carrying query parameter and keeps the rest', () => {
+    expect(redactUrl('/auth/token/refresh?refresh_token=abc&x=1')).toBe('/auth/token/refresh?refresh_token=[REDACTED]&x=1');
+    expect(redactUrl('/api/v1/auth/current?access-token=t0k3n')).toBe('/api/v1/auth/current?access-token=[REDACTED]');
+    expect(redactUrl('/auth/activate?x=1&ticket=T&code=123456&password=p')).toBe('/auth/activate?x=1&ticket=[REDACTED]&code=[REDACTED]&password=[REDACTED]');
+    expect(redactUrl('/storage/o/a.png?token=abc#frag')).toBe('/storage/o/a.png?token=[REDACTED]#frag');
+    expect(redactUrl('/auth/user')).toBe('/auth/user');
+  });
+});
+
+describe('normalizeEmail', () => {
+  it('trims, NFC-normalises and lower-cases', () => {
+    expect(normalizeEmail('  Ann@Example.COM ')).toBe('ann@example.com');
+    expect(normalizeEmail('Jose\u0301@example.com')).toBe('jos\u00e9@example.com');
+  });
+});
+
+describe('password policy', () => {
+  const policy = createPasswordPolicy({ minLength: 8, maxLength: 10 });
+
+  it('counts code points, so astral characters are one character each', () => {
+    expect(policy.check('🔑🔑🔑🔑🔑🔑🔑🔑')).toBe('🔑🔑🔑🔑🔑🔑🔑🔑'); // 8 characters, 16 UTF-16 units
+    expect(() => policy.check('🔑🔑🔑🔑🔑🔑🔑🔑🔑🔑🔑')).toThrow(/at most 10/);
+  });
+
+  it('returns the NFC form, which is what gets hashed', () => {
+    expect(policy.check('cafe\u0301-bar-9')).toBe('caf\u00e9-bar-9');
+  });
+
+  it('refuses passwords of the bundled common list, whatever their case', () => {
+    for (const common of ['password', 'iloveyou', 'Sunshine1', 'QWERTY123']) expect(() => policy.check(common)).toThrow(/too common/);
+  });
+});
