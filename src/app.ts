@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { DestinationStream } from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { destination, pino, type DestinationStream } from 'pino';
 import type { Config } from './config/load.js';
 import { resolveSecrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
@@ -40,18 +40,19 @@ const REDACT = [
 /** Builds the whole application: database (migrated), services and routes. Does not listen. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
+  const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, opts.logStream ?? destination(1));
   const db = openDatabase(config.database);
   let services: Services;
   try {
     await migrateToLatest(db);
-    services = await createServices(config, secrets, db, opts);
+    services = await createServices(config, secrets, db, { ...opts, log: logger });
   } catch (err) {
     await db.close();
     throw err;
   }
 
   const app = Fastify({
-    logger: { level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' }, stream: opts.logStream },
+    loggerInstance: logger as FastifyBaseLogger,
     disableRequestLogging: true,
     trustProxy: config.server.trustProxy,
     bodyLimit: config.server.bodyLimit,
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerNativeErrors(app);
   registerRequestLog(app);
   if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
+  app.log.info(`emails go to ${services.mailer.describe}`);
 
   await app.register(cookie, { secret: secrets.cookieSecret });
   await registerOpenApi(app, VERSION, config.server.url);
@@ -79,11 +81,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     const now = services.clock.now();
     void services.throttle.prune().catch((err) => app.log.warn({ err }, 'pruning login failures failed'));
     void services.queries.refreshTokens.deleteExpired(now).catch((err) => app.log.warn({ err }, 'pruning refresh tokens failed'));
+    void services.queries.tickets.deleteExpired(now).catch((err) => app.log.warn({ err }, 'pruning tickets failed'));
   }, 10 * 60_000);
   housekeeping.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(housekeeping);
+    await services.background.drain();
+    services.mailer.close();
     await services.limits?.close();
     await db.close();
   });

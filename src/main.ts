@@ -23,6 +23,8 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
     try {
       return await fn(services);
     } finally {
+      await services.background.drain();
+      services.mailer.close();
       await services.limits?.close();
     }
   } finally {

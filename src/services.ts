@@ -1,5 +1,9 @@
 import { hkdfSync } from 'node:crypto';
+import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
+import { createLifecycle } from './core/auth/lifecycle.js';
+import { createMailer } from './mail/mailer.js';
+import { createBackground } from './core/background.js';
 import type { Secrets } from './config/secrets.js';
 import { createAuthService } from './core/auth/service.js';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
@@ -11,12 +15,19 @@ import { createMemoryStore, createRedisStore, type RateLimitStore } from './core
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { loadSigningKeys } from './core/tokens/keys.js';
 import { createUserService } from './core/users/service.js';
+import { createTickets } from './core/tickets/service.js';
+import { createMfaService } from './core/mfa/service.js';
+import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
+
+/** Wrong MFA codes per user per hour, across all their tickets. */
+const MFA_FAILURES_PER_HOUR = 20;
 
 export interface Runtime {
   clock?: Clock;
   random?: Random;
+  log?: Logger;
 }
 
 /** Derives an independent key for one purpose from the server secret. */
@@ -42,15 +53,22 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
   });
   const throttle = createLoginThrottle({ queries, clock, maxPerHour: config.rateLimit.loginMaxFailuresPerHour });
+  const mfaThrottle = createLoginThrottle({ queries, clock, maxPerHour: MFA_FAILURES_PER_HOUR });
   const users = createUserService({ queries, hasher, policy, clock, random });
-  const auth = createAuthService({ queries, users, hasher, throttle, refreshTokens, accessTokens, clock, random });
+  const tickets = createTickets({ queries, clock, random, minutes: config.lifecycle.ticketMinutes });
+  const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')) });
+  const auth = createAuthService({ queries, users, hasher, throttle, refreshTokens, accessTokens, clock, random, tickets, mfa, mfaThrottle });
+  const log = runtime.log ?? pino({ level: 'warn' });
+  const background = createBackground((err) => log.error({ err }, 'background work failed'));
+  const mailer = createMailer(config, log, background);
+  const lifecycle = createLifecycle({ config, queries, users, auth, tickets, refreshTokens, mailer, clock });
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
     ? undefined
     : config.rateLimit.redisUrl
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, users, auth, limits };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, limits };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

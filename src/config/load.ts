@@ -47,6 +47,27 @@ export interface Config {
     refreshPerAccount: number;
     redisUrl: string | undefined;
     loginMaxFailuresPerHour: number;
+    emailPerAddress: number;
+    emailPerIp: number;
+  };
+  mail: {
+    smtp: { host: string; port: number; secure: boolean; user: string | undefined; pass: string | undefined } | undefined;
+    sender: string;
+    templatesDir: string | undefined;
+  };
+  lifecycle: {
+    magicLink: boolean;
+    verifyEmails: boolean;
+    notifyEmailChange: boolean;
+    lostPassword: boolean;
+    selfDelete: boolean;
+    mfa: boolean;
+    otpIssuer: string;
+    redirectSuccess: string;
+    redirectError: string;
+    redirectTokenIn: 'query' | 'fragment';
+    /** Ticket lifetimes, minutes. */
+    ticketMinutes: { activation: number; 'magic-link': number; 'password-reset': number; 'email-change': number; mfa: number };
   };
 }
 
@@ -164,6 +185,32 @@ export function loadConfig(env: Env): Config {
       refreshPerAccount: raw.RATE_LIMIT_REFRESH_PER_ACCOUNT,
       redisUrl: raw.RATE_LIMIT_REDIS_URL,
       loginMaxFailuresPerHour: raw.LOGIN_MAX_FAILURES_PER_HOUR,
+      emailPerAddress: raw.RATE_LIMIT_EMAIL_PER_ADDRESS,
+      emailPerIp: raw.RATE_LIMIT_EMAIL_PER_IP,
+    },
+    mail: {
+      smtp: raw.SMTP_HOST ? { host: raw.SMTP_HOST, port: raw.SMTP_PORT, secure: raw.SMTP_SECURE, user: raw.SMTP_USER, pass: raw.SMTP_PASS } : undefined,
+      sender: raw.SMTP_SENDER,
+      templatesDir: raw.EMAIL_TEMPLATES_DIR && path.resolve(raw.EMAIL_TEMPLATES_DIR),
+    },
+    lifecycle: {
+      magicLink: raw.MAGIC_LINK_ENABLED,
+      verifyEmails: raw.VERIFY_EMAILS,
+      notifyEmailChange: raw.NOTIFY_EMAIL_CHANGE,
+      lostPassword: raw.LOST_PASSWORD_ENABLED,
+      selfDelete: raw.ALLOW_USER_SELF_DELETE,
+      mfa: raw.MFA_ENABLED,
+      otpIssuer: raw.OTP_ISSUER,
+      redirectSuccess: raw.REDIRECT_URL_SUCCESS ?? url,
+      redirectError: raw.REDIRECT_URL_ERROR ?? url,
+      redirectTokenIn: raw.REDIRECT_TOKEN_IN,
+      ticketMinutes: {
+        activation: raw.TICKET_EXPIRES_ACTIVATION,
+        'magic-link': raw.TICKET_EXPIRES_MAGIC_LINK,
+        'password-reset': raw.TICKET_EXPIRES_PASSWORD_RESET,
+        'email-change': raw.TICKET_EXPIRES_EMAIL_CHANGE,
+        mfa: raw.TICKET_EXPIRES_MFA,
+      },
     },
   };
 }

@@ -75,6 +75,34 @@ export const CONFIG_FIELDS = {
   RATE_LIMIT_REFRESH_PER_ACCOUNT: int({ doc: 'Token refreshes per account per window.', default: 120, min: 1, max: 1000000 }),
   RATE_LIMIT_REDIS_URL: optionalStr({ doc: 'Share rate-limit counters between instances through Redis (`redis://…`).', secret: true, check: (v) => (/^rediss?:\/\//.test(v) ? undefined : 'must start with redis:// or rediss://') }),
   LOGIN_MAX_FAILURES_PER_HOUR: int({ doc: 'Failed logins per account per hour before untrusted clients are turned away (devices that logged in before keep access).', default: 100, min: 1, max: 100000 }),
+
+  // Email
+  SMTP_HOST: optionalStr({ doc: 'SMTP server. Unset: emails are written as .eml files to DATA_DIR/outbox.' }),
+  SMTP_PORT: int({ doc: 'SMTP port.', default: 587, min: 1, max: 65535 }),
+  SMTP_USER: optionalStr({ doc: 'SMTP user name.' }),
+  SMTP_PASS: optionalStr({ doc: 'SMTP password.', secret: true }),
+  SMTP_SECURE: bool({ doc: 'Use implicit TLS (port 465); otherwise STARTTLS when offered.', default: false }),
+  SMTP_SENDER: str({ doc: 'From address of every email.', default: 'Gatehouse <noreply@localhost>' }),
+  EMAIL_TEMPLATES_DIR: optionalStr({ doc: 'Folder overriding the built-in templates: `<locale>/<kind>.{subject.txt,txt,html}` or `<kind>.{…}`.' }),
+
+  // Account lifecycle (HBP flags and defaults)
+  MAGIC_LINK_ENABLED: bool({ doc: 'Register and log in without a password, through a link sent by email.', default: false }),
+  VERIFY_EMAILS: bool({ doc: 'An email change must be confirmed from the new address.', default: false }),
+  NOTIFY_EMAIL_CHANGE: bool({ doc: 'Tell the old address when the email changes.', default: false }),
+  LOST_PASSWORD_ENABLED: bool({ doc: 'Password reset by email.', default: false }),
+  ALLOW_USER_SELF_DELETE: bool({ doc: 'Users may delete their own account.', default: false }),
+  MFA_ENABLED: bool({ doc: 'TOTP multi-factor authentication.', default: true }),
+  OTP_ISSUER: str({ doc: 'Issuer shown by authenticator apps.', default: 'Gatehouse' }),
+  REDIRECT_URL_SUCCESS: optionalStr({ doc: 'Where activation and magic links lead on success (default SERVER_URL).', check: checkUrl }),
+  REDIRECT_URL_ERROR: optionalStr({ doc: 'Where they lead on failure, with `error=<code>` (default SERVER_URL).', check: checkUrl }),
+  REDIRECT_TOKEN_IN: oneOf(['query', 'fragment'], { doc: 'Put the refresh token of a redirect in the query or the fragment (kept out of server logs).', default: 'query' }),
+  TICKET_EXPIRES_ACTIVATION: int({ doc: 'Activation link lifetime, minutes.', default: 1440, min: 1, max: 43200 }),
+  TICKET_EXPIRES_MAGIC_LINK: int({ doc: 'Magic link lifetime, minutes.', default: 15, min: 1, max: 1440 }),
+  TICKET_EXPIRES_PASSWORD_RESET: int({ doc: 'Password reset link lifetime, minutes.', default: 15, min: 1, max: 1440 }),
+  TICKET_EXPIRES_EMAIL_CHANGE: int({ doc: 'Email change confirmation lifetime, minutes.', default: 60, min: 1, max: 10080 }),
+  TICKET_EXPIRES_MFA: int({ doc: 'MFA login ticket lifetime, minutes.', default: 5, min: 1, max: 60 }),
+  RATE_LIMIT_EMAIL_PER_ADDRESS: int({ doc: 'Emails with links sent to one address per hour.', default: 5, min: 1, max: 10000 }),
+  RATE_LIMIT_EMAIL_PER_IP: int({ doc: 'Requests that send links, per IP per hour.', default: 30, min: 1, max: 100000 }),
 } satisfies Record<string, Field<unknown>>;
 
 export type ConfigFields = typeof CONFIG_FIELDS;

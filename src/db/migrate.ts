@@ -1,12 +1,14 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './client.js';
 import * as core from './migrations/0001-core.js';
+import * as lifecycle from './migrations/0002-lifecycle.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
 /** Forward-only: every migration has an `up` and nothing else. Order is the key order. */
 const MIGRATIONS: Record<string, { up: Up }> = {
   '0001-core': core,
+  '0002-lifecycle': lifecycle,
 };
 
 class StaticProvider implements MigrationProvider {

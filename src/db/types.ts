@@ -49,7 +49,36 @@ export interface LoginFailuresTable {
   at: Timestamp;
 }
 
+export interface TicketsTable {
+  hash: string;
+  purpose: string;
+  user_id: string;
+  email: string;
+  data: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  attempts: ColumnType<number, number | undefined, number>;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaTable {
+  user_id: string;
+  secret: string;
+  enabled_at: NullableTimestamp;
+  last_used_step: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: Timestamp;
+}
+
+export interface MfaRecoveryCodesTable {
+  hash: string;
+  user_id: string;
+  used_at: NullableTimestamp;
+}
+
 export interface Database {
+  tickets: TicketsTable;
+  mfa: MfaTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
   users: UsersTable;
   user_roles: UserRolesTable;
   refresh_tokens: RefreshTokensTable;

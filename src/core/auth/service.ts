@@ -8,6 +8,8 @@ import type { ClientInfo, RefreshTokens } from '../sessions/refresh-tokens.js';
 import type { LoginThrottle } from '../throttle/login-failures.js';
 import { normalizeEmail } from '../users/email.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
+import type { Tickets } from '../tickets/service.js';
+import { mfaErrors, type MfaService } from '../mfa/service.js';
 
 export interface Session {
   accessToken: string;
@@ -23,7 +25,17 @@ export interface TrustedDevice {
   id: string;
 }
 
+/** A password login either opens a session, or, for MFA users, hands out a ticket for the second step. */
+export type SignInResult = { kind: 'session'; session: Session } | { kind: 'mfa'; mfaTicket: string };
+
+/** Wrong codes allowed per MFA ticket before it is void. */
+export const MFA_TICKET_ATTEMPTS = 5;
+
 export interface AuthServiceDeps {
+  tickets: Tickets;
+  mfa: MfaService;
+  /** Counts wrong second factors per user: each ticket allows 5, this bounds them across tickets. */
+  mfaThrottle: LoginThrottle;
   queries: Queries;
   users: UserService;
   hasher: PasswordHasher;
@@ -34,7 +46,7 @@ export interface AuthServiceDeps {
   random: Random;
 }
 
-const canSignIn = (u: User) => u.active && !u.disabled;
+export const canSignIn = (u: User) => u.active && !u.disabled;
 
 /** Password sign-in, sessions and their tokens. */
 export function createAuthService(deps: AuthServiceDeps) {
@@ -53,6 +65,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   return {
     startSession,
+    hasMfa: (userId: string) => deps.mfa.isEnabled(userId),
 
     /** Creates the account; a session is returned only when the account is active at once. */
     async register(input: NewUserInput, client: ClientInfo): Promise<{ user: User; session?: Session }> {
@@ -67,7 +80,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async login(
       input: { email: string; password: string; device?: TrustedDevice },
       client: ClientInfo,
-    ): Promise<{ session: Session; deviceId: string }> {
+    ): Promise<SignInResult & { deviceId: string }> {
       const email = normalizeEmail(input.email);
       const password = input.password.normalize('NFC');
       const user = await users.findByEmail(email);
@@ -86,8 +99,29 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       await attempt.succeed();
       if (result.needsRehash) await queries.users.setPasswordHash(user.id, await hasher.hash(password), clock.now());
+      const deviceId = trusted?.id ?? deps.random.bytes(18).toString('base64url');
+      if (await deps.mfa.isEnabled(user.id)) return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user), deviceId };
       await queries.users.touchLogin(user.id, clock.now());
-      return { session: await startSession(user, client), deviceId: trusted?.id ?? deps.random.bytes(18).toString('base64url') };
+      return { kind: 'session', session: await startSession(user, client), deviceId };
+    },
+
+    /**
+     * Second step of an MFA login: a TOTP or recovery code against the ticket. Every try
+     * counts before the code is checked; after MFA_TICKET_ATTEMPTS the ticket is void.
+     */
+    async completeMfa(ticket: string, code: string, client: ClientInfo): Promise<Session> {
+      const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
+      const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
+      if (!(await deps.mfa.verify(userId, code))) {
+        attempt.fail();
+        throw mfaErrors.invalidCode();
+      }
+      await attempt.succeed();
+      await deps.tickets.consume('mfa', ticket);
+      const user = await users.get(userId);
+      if (!user || !canSignIn(user)) throw errors.invalidCredentials();
+      await queries.users.touchLogin(user.id, clock.now());
+      return startSession(user, client);
     },
 
     async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {

@@ -11,7 +11,8 @@ export type User = UserWithRoles;
 
 export interface NewUserInput {
   email: string;
-  password: string;
+  /** Absent for magic-link accounts, which have no password. */
+  password?: string;
   displayName?: string | null;
   avatarUrl?: string | null;
   locale?: string | null;
@@ -33,11 +34,11 @@ export interface UserServiceDeps {
 export function createUserService({ queries, hasher, policy, clock, random }: UserServiceDeps) {
   return {
     async create(input: NewUserInput): Promise<User> {
-      const password = policy.check(input.password);
+      const password = input.password === undefined ? undefined : policy.check(input.password);
       if (!input.roles.includes(input.defaultRole)) throw errors.roleNotAllowed('The default role must be one of the roles');
       const email = normalizeEmail(input.email);
       // Hash before the insert: a duplicate costs the same time as a new account.
-      const passwordHash = await hasher.hash(password);
+      const passwordHash = password === undefined ? null : await hasher.hash(password);
       const id = random.uuid();
       try {
         await queries.transaction(async (q) => {
@@ -83,6 +84,18 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
         await q.userRoles.replace(id, [...new Set(roles)]);
         await q.users.setDefaultRole(id, defaultRole, clock.now());
       });
+    },
+
+    /** Checks a new password against the policy; returns its normalised form. */
+    checkPassword: (password: string) => policy.check(password),
+
+    async setEmail(id: string, email: string, verified: boolean): Promise<void> {
+      try {
+        await queries.users.setEmail(id, normalizeEmail(email), verified, clock.now());
+      } catch (err) {
+        if (isUniqueViolation(err)) throw errors.emailInUse();
+        throw err;
+      }
     },
 
     async setPassword(id: string, password: string): Promise<void> {

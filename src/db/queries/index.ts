@@ -3,6 +3,8 @@ import type { DialectName } from '../dialect.js';
 import type { Database } from '../types.js';
 import { createLoginFailureQueries } from './login-failures.js';
 import { createRefreshTokenQueries } from './refresh-tokens.js';
+import { createTicketQueries } from './tickets.js';
+import { createMfaQueries } from './mfa.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
 
@@ -12,6 +14,8 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     userRoles: createUserRoleQueries(db),
     refreshTokens: createRefreshTokenQueries(db, dialect),
     loginFailures: createLoginFailureQueries(db),
+    tickets: createTicketQueries(db),
+    mfa: createMfaQueries(db),
   };
 }
 

@@ -21,7 +21,7 @@ export interface UserRow {
 }
 
 export type NewUser = Pick<UserRow, 'id' | 'email' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
-  passwordHash: string;
+  passwordHash: string | null;
   now: Date;
 };
 
@@ -100,6 +100,21 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
 
     async setDisabled(id: string, disabled: boolean, now: Date): Promise<void> {
       await db.updateTable('users').set({ disabled, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** Activation proves the address too. */
+    async activate(id: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ active: true, email_verified: true, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** Throws a unique violation when the address is taken. */
+    async setEmail(id: string, email: string, verified: boolean, now: Date): Promise<void> {
+      await db.updateTable('users').set({ email, email_verified: verified, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** Deletes the user; roles, tokens, tickets and MFA rows go with it (ON DELETE CASCADE). */
+    async remove(id: string): Promise<void> {
+      await db.deleteFrom('users').where('id', '=', id).execute();
     },
 
     async touchLogin(id: string, now: Date): Promise<void> {

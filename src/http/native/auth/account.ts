@@ -4,13 +4,53 @@ import type { Services } from '../../../services.js';
 import { requireUser } from '../../plugins/auth-guard.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
-import { Password, UserInfo } from './schemas.js';
+import { bodyNewEmail, mailLimits } from './mail-limits.js';
+import { registerMfaRoutes } from './mfa.js';
+import { Email, Password, UserInfo } from './schemas.js';
 
 const ChangePasswordBody = Type.Object({ old_password: Password, new_password: Password });
 
+const NewEmailBody = Type.Object({ new_email: Email });
+
 /** Routes for the signed-in user. Registered in their own context: every route needs a valid access token. */
 export function registerAccountRoutes(app: App, s: Services) {
+  const { lifecycle } = s.config;
   app.addHook('onRequest', requireUser(s.accessTokens));
+  if (lifecycle.mfa) registerMfaRoutes(app, s);
+
+  if (!lifecycle.verifyEmails) {
+    app.post(
+      '/change-email',
+      { schema: { tags: ['account'], summary: 'Change the email address at once (VERIFY_EMAILS=false)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409) } },
+      async (request, reply) => {
+        await s.lifecycle.changeEmail(request.principal!.userId, request.body.new_email);
+        return reply.code(204).send();
+      },
+    );
+  } else {
+    app.post(
+      '/change-email/request',
+      {
+        schema: { tags: ['account'], summary: 'Email a confirmation ticket to the new address (VERIFY_EMAILS=true)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409, 429) },
+        preHandler: mailLimits(s, bodyNewEmail),
+      },
+      async (request, reply) => {
+        await s.lifecycle.requestEmailChange(request.principal!.userId, request.body.new_email);
+        return reply.code(204).send();
+      },
+    );
+  }
+
+  if (lifecycle.selfDelete) {
+    app.post(
+      '/delete',
+      { schema: { tags: ['account'], summary: 'Delete the account, its tokens and tickets', security: [{ bearer: [] }], response: responses({ 204: NoContent }, 401) } },
+      async (request, reply) => {
+        await s.lifecycle.deleteSelf(request.principal!.userId);
+        return reply.code(204).send();
+      },
+    );
+  }
 
   app.get(
     '/user',
@@ -29,7 +69,7 @@ export function registerAccountRoutes(app: App, s: Services) {
         active: user.active,
         email_verified: user.emailVerified,
         created_at: user.createdAt.toISOString(),
-        mfa: { enabled: false },
+        mfa: { enabled: await s.mfa.isEnabled(user.id) },
         metadata: user.metadata,
       };
     },

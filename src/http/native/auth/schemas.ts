@@ -38,3 +38,12 @@ export const UserInfo = Type.Object({
 });
 
 export const Cookie = Type.Optional(Type.Boolean({ description: 'Put the refresh token in an httpOnly cookie instead of the body', default: false }));
+
+export const MfaChallenge = Type.Object({
+  mfa: Type.Literal(true),
+  ticket: Type.String({ description: 'Send it with a code to POST /auth/mfa/totp' }),
+});
+
+export const MagicLinkSent = Type.Object({ magicLink: Type.Literal(true) });
+
+export const Ticket = Type.String({ minLength: 1, maxLength: 512 });

@@ -1,0 +1,146 @@
+import type { Config } from '../../config/load.js';
+import type { Queries } from '../../db/queries/index.js';
+import type { Mailer } from '../../mail/mailer.js';
+import type { Clock } from '../clock.js';
+import { errors } from '../errors.js';
+import type { ClientInfo, RefreshTokens } from '../sessions/refresh-tokens.js';
+import type { Tickets } from '../tickets/service.js';
+import { withParams } from '../urls.js';
+import { normalizeEmail } from '../users/email.js';
+import type { NewUserInput, User, UserService } from '../users/service.js';
+import { canSignIn, type AuthService, type SignInResult } from './service.js';
+
+export type MagicAction = 'log-in' | 'register';
+
+export interface LifecycleDeps {
+  config: Config;
+  queries: Queries;
+  users: UserService;
+  auth: AuthService;
+  tickets: Tickets;
+  refreshTokens: RefreshTokens;
+  mailer: Mailer;
+  clock: Clock;
+}
+
+
+/**
+ * Everything that goes through the user's mailbox: activation, magic links, password
+ * reset, email change; and self-deletion. Answers never depend on whether an address
+ * has an account: mails for unknown addresses are simply not sent.
+ */
+export function createLifecycle(deps: LifecycleDeps) {
+  const { config, queries, users, tickets, mailer, clock } = deps;
+  const { lifecycle } = config;
+  const api = `${config.server.url}/auth`;
+  const vars = (user: User, extra: Record<string, unknown> = {}) => ({ email: user.email, display_name: user.displayName ?? user.email, ...extra });
+
+  async function sendActivation(user: User): Promise<void> {
+    const ticket = await tickets.issue('activation', user);
+    mailer.queue('activate', user.email, user.locale, vars(user, { link: withParams(`${api}/activate`, { ticket }), expires_minutes: lifecycle.ticketMinutes.activation }));
+  }
+
+  async function sendMagicLink(user: User, action: MagicAction): Promise<void> {
+    const token = await tickets.issue('magic-link', user, { action });
+    mailer.queue('magic-link', user.email, user.locale, vars(user, { link: withParams(`${api}/magic-link`, { token, action }), expires_minutes: lifecycle.ticketMinutes['magic-link'] }));
+  }
+
+  /** A session, unless the account has MFA: then the link only proves the first factor. */
+  async function signIn(user: User, client: ClientInfo): Promise<SignInResult> {
+    if (await deps.auth.hasMfa(user.id)) return { kind: 'mfa', mfaTicket: await tickets.issue('mfa', user) };
+    return { kind: 'session', session: await deps.auth.startSession(user, client) };
+  }
+
+  async function notifyEmailChange(user: User, newEmail: string) {
+    if (lifecycle.notifyEmailChange) mailer.queue('email-changed', user.email, user.locale, vars(user, { new_email: newEmail }));
+  }
+
+  return {
+    sendActivation,
+
+    /** Registration that waits for activation mails the link at once. */
+    async afterRegister(user: User): Promise<void> {
+      if (!user.active) await sendActivation(user);
+    },
+
+    async activate(ticket: string, client: ClientInfo): Promise<SignInResult> {
+      const { userId } = await tickets.consume('activation', ticket);
+      await queries.users.activate(userId, clock.now());
+      const user = await users.get(userId);
+      if (!user || !canSignIn(user)) throw errors.invalidCredentials('The account cannot sign in');
+      return signIn(user, client);
+    },
+
+    async resendActivation(email: string): Promise<void> {
+      const user = await users.findByEmail(email);
+      if (user && !user.active && !user.disabled) await sendActivation(user);
+    },
+
+    /** Registration without a password: the account is activated by its first magic link. */
+    async registerWithMagicLink(input: Omit<NewUserInput, 'password' | 'active'>): Promise<void> {
+      const user = await users.create({ ...input, active: false });
+      await sendMagicLink(user, 'register');
+    },
+
+    async requestMagicLink(email: string): Promise<void> {
+      const user = await users.findByEmail(email);
+      if (user && canSignIn(user)) await sendMagicLink(user, 'log-in');
+    },
+
+    async useMagicLink(token: string, action: MagicAction, client: ClientInfo): Promise<SignInResult> {
+      const { userId, data } = await tickets.consume('magic-link', token);
+      if (data.action !== action) throw errors.validation('The action does not match the link');
+      if (action === 'register') await queries.users.activate(userId, clock.now());
+      const user = await users.get(userId);
+      if (!user || !canSignIn(user)) throw errors.invalidCredentials('The account cannot sign in');
+      return signIn(user, client);
+    },
+
+    async requestPasswordReset(email: string): Promise<void> {
+      const user = await users.findByEmail(email);
+      if (!user || !canSignIn(user)) return;
+      const ticket = await tickets.issue('password-reset', user);
+      const link = withParams(lifecycle.redirectSuccess, { action: 'reset-password', ticket });
+      mailer.queue('reset-password', user.email, user.locale, vars(user, { link, ticket, expires_minutes: lifecycle.ticketMinutes['password-reset'] }));
+    },
+
+    /** Sets the new password and ends every session; the next login still asks for the second factor. */
+    async resetPassword(ticket: string, newPassword: string): Promise<void> {
+      users.checkPassword(newPassword); // a weak password must not burn the ticket
+      const { userId } = await tickets.consume('password-reset', ticket);
+      await users.setPassword(userId, newPassword);
+      await deps.refreshTokens.revokeAll(userId);
+    },
+
+    async changeEmail(userId: string, newEmail: string): Promise<void> {
+      const user = await users.get(userId);
+      if (!user) throw errors.unauthenticated();
+      await users.setEmail(userId, newEmail, false);
+      await notifyEmailChange(user, normalizeEmail(newEmail));
+    },
+
+    async requestEmailChange(userId: string, newEmail: string): Promise<void> {
+      const user = await users.get(userId);
+      if (!user) throw errors.unauthenticated();
+      const email = normalizeEmail(newEmail);
+      if (await users.findByEmail(email)) throw errors.emailInUse();
+      const ticket = await tickets.issue('email-change', user, { new_email: email });
+      const link = withParams(lifecycle.redirectSuccess, { action: 'change-email', ticket });
+      await mailer.send('change-email', email, user.locale, vars(user, { link, ticket, new_email: email, expires_minutes: lifecycle.ticketMinutes['email-change'] }));
+    },
+
+    async confirmEmailChange(ticket: string): Promise<void> {
+      const { userId, data } = await tickets.consume('email-change', ticket);
+      const user = await users.get(userId);
+      if (!user || typeof data.new_email !== 'string') throw errors.unauthenticated();
+      await users.setEmail(userId, data.new_email, true);
+      await notifyEmailChange(user, data.new_email);
+    },
+
+    async deleteSelf(userId: string): Promise<void> {
+      await queries.users.remove(userId);
+    },
+  };
+}
+
+export type Lifecycle = ReturnType<typeof createLifecycle>;

@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import { toJson } from '../dialect.js';
+import type { Database } from '../types.js';
+
+export interface NewTicket {
+  hash: string;
+  purpose: string;
+  userId: string;
+  email: string;
+  data: Record<string, unknown> | null;
+  expiresAt: Date;
+  now: Date;
+}
+
+export interface ConsumedTicket {
+  userId: string;
+  email: string;
+  data: Record<string, unknown>;
+}
+
+export function createTicketQueries(db: Kysely<Database>) {
+  return {
+    /** Stores a ticket and voids the user's earlier unused ones of the same purpose. */
+    async replace(t: NewTicket): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('tickets').where('user_id', '=', t.userId).where('purpose', '=', t.purpose).where('consumed_at', 'is', null).execute();
+        await trx
+          .insertInto('tickets')
+          .values({ hash: t.hash, purpose: t.purpose, user_id: t.userId, email: t.email, data: t.data && JSON.stringify(t.data), expires_at: t.expiresAt, created_at: t.now })
+          .execute();
+      });
+    },
+
+    /** Marks a live ticket of this purpose used, once: of concurrent consumers, one wins. */
+    async consume(hash: string, purpose: string, now: Date): Promise<ConsumedTicket | undefined> {
+      const row = await db
+        .updateTable('tickets')
+        .set({ consumed_at: now })
+        .where('hash', '=', hash)
+        .where('purpose', '=', purpose)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(['user_id', 'email', 'data'])
+        .executeTakeFirst();
+      return row && { userId: row.user_id, email: row.email, data: toJson(row.data ?? '{}') ?? {} };
+    },
+
+    /** Counts one attempt on a live ticket; undefined once `maxAttempts` were used (the ticket is then void). */
+    async attempt(hash: string, purpose: string, now: Date, maxAttempts: number): Promise<ConsumedTicket | undefined> {
+      const row = await db
+        .updateTable('tickets')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('hash', '=', hash)
+        .where('purpose', '=', purpose)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('attempts', '<', maxAttempts)
+        .returning(['user_id', 'email', 'data'])
+        .executeTakeFirst();
+      return row && { userId: row.user_id, email: row.email, data: toJson(row.data ?? '{}') ?? {} };
+    },
+
+    async deleteExpired(before: Date): Promise<void> {
+      await db.deleteFrom('tickets').where('expires_at', '<', before).execute();
+    },
+  };
+}
+
+export type TicketQueries = ReturnType<typeof createTicketQueries>;

@@ -1,0 +1,28 @@
+import type { FastifyReply } from 'fastify';
+import type { Config } from '../../../config/load.js';
+import type { SignInResult } from '../../../core/auth/service.js';
+import { AppError } from '../../../core/errors.js';
+import { withFragment, withParams } from '../../../core/urls.js';
+import { sessionBody } from './session-reply.js';
+
+/**
+ * Ends a link flow (activation, magic link) with a 302 to REDIRECT_URL_SUCCESS carrying the
+ * refresh token (query or fragment, keeping the URL's own query), to REDIRECT_URL_ERROR on failure.
+ */
+export async function redirectAfterLink(reply: FastifyReply, config: Config, cookieMode: boolean, flow: () => Promise<SignInResult>) {
+  const { redirectSuccess, redirectError, redirectTokenIn } = config.lifecycle;
+  const add = redirectTokenIn === 'fragment' ? withFragment : withParams;
+  let result: SignInResult;
+  try {
+    result = await flow();
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    return reply.redirect(withParams(redirectError, { error: err.code }), 302);
+  }
+  if (result.kind === 'mfa') return reply.redirect(add(redirectSuccess, { mfa: 'true', ticket: result.mfaTicket }), 302);
+  if (cookieMode) {
+    sessionBody(reply, config.cookies, result.session, true);
+    return reply.redirect(redirectSuccess, 302);
+  }
+  return reply.redirect(add(redirectSuccess, { refresh_token: result.session.refreshToken }), 302);
+}

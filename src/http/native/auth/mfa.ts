@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../../services.js';
+import { NoContent, responses } from '../../schemas.js';
+import type { App } from '../../types.js';
+import { Cookie, Ticket } from './schemas.js';
+import { clientInfo, sessionBody, setDeviceCookie } from './session-reply.js';
+
+const Code = Type.String({ minLength: 6, maxLength: 32, description: 'A 6-digit TOTP code, or a recovery code' });
+const CodeBody = Type.Object({ code: Code });
+
+/** POST /auth/mfa/totp: second step of an MFA login (public: the ticket is the credential). */
+export function registerMfaLoginRoute(app: App, s: Services) {
+  app.post(
+    '/mfa/totp',
+    {
+      schema: {
+        tags: ['mfa'],
+        summary: 'Finish an MFA login with the ticket and a TOTP or recovery code (5 tries per ticket)',
+        body: Type.Object({ ticket: Ticket, code: Code, cookie: Cookie }),
+        response: responses({ 200: Type.Ref('Session') }, 400, 401, 429),
+      },
+    },
+    async (request, reply) => {
+      const session = await s.auth.completeMfa(request.body.ticket, request.body.code, clientInfo(request));
+      setDeviceCookie(reply, s.config.cookies, session.user.id, s.random.bytes(18).toString('base64url'));
+      return sessionBody(reply, s.config.cookies, session, request.body.cookie === true);
+    },
+  );
+}
+
+/** MFA management for the signed-in user (inside the authenticated context). */
+export function registerMfaRoutes(app: App, s: Services) {
+  const userOf = async (id: string) => (await s.users.get(id))!;
+
+  app.post(
+    '/mfa/generate',
+    {
+      schema: {
+        tags: ['mfa'],
+        summary: 'Create a TOTP secret (not active until /auth/mfa/enable)',
+        security: [{ bearer: [] }],
+        response: responses({ 200: Type.Object({ image_url: Type.String({ description: 'QR code of the otpauth URI, as a data URL' }), otp_secret: Type.String() }) }, 401, 409),
+      },
+    },
+    async (request) => {
+      const { imageUrl, otpSecret } = await s.mfa.generate(await userOf(request.principal!.userId));
+      return { image_url: imageUrl, otp_secret: otpSecret };
+    },
+  );
+
+  for (const [url, summary, action] of [
+    ['/mfa/enable', 'Turn MFA on with a code from the generated secret', 'enable'],
+    ['/mfa/disable', 'Turn MFA off with a current code (or a recovery code)', 'disable'],
+  ] as const) {
+    app.post(
+      url,
+      { schema: { tags: ['mfa'], summary, security: [{ bearer: [] }], body: CodeBody, response: responses({ 204: NoContent }, 400, 401, 409) } },
+      async (request, reply) => {
+        await s.mfa[action](request.principal!.userId, request.body.code);
+        return reply.code(204).send();
+      },
+    );
+  }
+
+  app.post(
+    '/mfa/recovery-codes',
+    {
+      schema: {
+        tags: ['mfa'],
+        summary: 'Ten new single-use recovery codes, shown once (the previous ones stop working)',
+        security: [{ bearer: [] }],
+        response: responses({ 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) }, 400, 401),
+      },
+    },
+    async (request) => ({ recovery_codes: await s.mfa.newRecoveryCodes(request.principal!.userId) }),
+  );
+}
