@@ -49,6 +49,10 @@ const BUILT_IN: Record<MailKind, Template> = {
 
 const PARTS = { subject: 'subject.txt', text: 'txt', html: 'html' } as const;
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Escapes what HTML needs escaped, and no more: links stay readable in the source. */
+const escapeHtml = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
 async function readOverride(dir: string | undefined, locale: string | null | undefined, kind: MailKind, part: keyof Template) {
   if (!dir) return undefined;
   // Locales come from user data: only a plain tag may become part of a path.
@@ -65,8 +69,8 @@ export async function renderMail(dir: string | undefined, kind: MailKind, locale
   const out = {} as Template;
   for (const part of Object.keys(PARTS) as (keyof Template)[]) {
     const template = (await readOverride(dir, locale, kind, part)) ?? BUILT_IN[kind][part];
-    // Mustache escapes HTML in {{…}}; the text parts have nothing to escape.
-    out[part] = part === 'html' ? Mustache.render(template, vars) : Mustache.render(template, vars, {}, { escape: (v: unknown) => String(v) });
+    // {{…}} is escaped in HTML; the text parts have nothing to escape.
+    out[part] = Mustache.render(template, vars, {}, { escape: part === 'html' ? escapeHtml : String });
   }
   out.subject = out.subject.trim();
   return out;

@@ -73,10 +73,10 @@ export async function buildTestApp(db: DatabaseKind, env: Env = {}): Promise<Tes
 }
 
 /** Registers one app per suite on `db`, and fails any test that got an undeclared status. */
-export function useTestApp(db: DatabaseKind, env: Env = {}): () => TestApp {
+export function useTestApp(db: DatabaseKind, env: Env | (() => Env) = {}): () => TestApp {
   let t: TestApp | undefined;
   beforeAll(async () => {
-    t = await buildTestApp(db, env);
+    t = await buildTestApp(db, typeof env === 'function' ? env() : env);
   });
   afterAll(async () => {
     await t?.close();

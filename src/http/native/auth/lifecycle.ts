@@ -38,13 +38,13 @@ export function registerLifecycleRoutes(app: App, s: Services) {
         schema: {
           tags: ['account'],
           summary: 'Sign in (or finish registering) from an emailed magic link',
-          querystring: Type.Object({ token: Ticket, action: Type.Union([Type.Literal('log-in'), Type.Literal('register')]), cookie: Type.Optional(Type.Boolean()) }),
+          querystring: Type.Object({ token: Ticket, action: Type.Union([Type.Literal('log-in'), Type.Literal('register')]), cookie: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }),
           response: { 302: Redirect, 400: Type.Ref('Error') },
         },
       },
       async (request, reply) => {
         const { token, action, cookie } = request.query;
-        return redirectAfterLink(reply, s.config, cookie === true, () => s.lifecycle.useMagicLink(token, action, clientInfo(request)));
+        return redirectAfterLink(reply, s.config, cookie === 'true', () => s.lifecycle.useMagicLink(token, action, clientInfo(request)));
       },
     );
   } else registerDisabled(app, 'MAGIC_LINK_ENABLED', [['GET', '/magic-link']]);
