@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register, uniqueEmail } from './helpers/auth.js';
@@ -189,6 +191,15 @@ describe.each(DATABASES)('with every lifecycle flag off on %s', (db) => {
     const res = await get().request({ method, url, payload: method === 'POST' ? {} : undefined });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'feature-disabled', message: expect.stringContaining(variable) });
+  });
+
+  it('changes the email at once without telling the old address (NOTIFY_EMAIL_CHANGE off)', async () => {
+    const t = get();
+    const { jwt_token } = await register(t);
+    const res = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: uniqueEmail('moved') } });
+    expect(res.statusCode).toBe(204);
+    await t.app.services.background.drain();
+    expect(await readdir(path.join(t.config.dataDir, 'outbox')).catch(() => [])).toEqual([]);
   });
 
   it('asks for a password when magic links are off', async () => {
