@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register, uniqueEmail } from './helpers/auth.js';
-import { startSmtp, type Smtp } from './helpers/smtp.js';
+import { useSmtp } from './helpers/smtp.js';
 
 const ticketOf = (link: string) => new URL(link).searchParams.get('ticket')!;
 
 describe.each(DATABASES)('lost password on %s', (db) => {
-  let smtp: Smtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp.close());
-  const get = useTestApp(db, () => ({ ...smtp.env, LOST_PASSWORD_ENABLED: 'true', REDIRECT_URL_SUCCESS: 'https://app.example.com/reset', AUTO_ACTIVATE_NEW_USERS: 'true' }));
+  const smtpOf = useSmtp();
+  const get = useTestApp(db, () => ({ ...smtpOf().env, LOST_PASSWORD_ENABLED: 'true', REDIRECT_URL_SUCCESS: 'https://app.example.com/reset', AUTO_ACTIVATE_NEW_USERS: 'true' }));
 
   it('always answers 204 and mails only existing accounts', async () => {
     const t = get();
@@ -20,16 +16,16 @@ describe.each(DATABASES)('lost password on %s', (db) => {
     const known = await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: user.email } });
     const unknown = await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: ghost } });
     expect([known.statusCode, unknown.statusCode, known.body]).toEqual([204, 204, unknown.body]);
-    const mail = await smtp.waitFor(user.email, /Reset/);
+    const mail = await smtpOf().waitFor(user.email, /Reset/);
     expect(mail.links[0]).toMatch(/^https:\/\/app\.example\.com\/reset\?action=reset-password&ticket=/);
-    expect(await smtp.nothingFor(ghost)).toBe(true);
+    expect(await smtpOf().nothingFor(ghost)).toBe(true);
   });
 
   it('sets the new password with the ticket, once, and ends every session', async () => {
     const t = get();
     const session = await register(t);
     await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: session.user.email } });
-    const ticket = ticketOf((await smtp.waitFor(session.user.email)).links[0]!);
+    const ticket = ticketOf((await smtpOf().waitFor(session.user.email)).links[0]!);
     const weak = await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'password' } });
     expect(weak.statusCode).toBe(400); // and the ticket survives a weak choice
     const ok = await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'a fresh passphrase 7' } });
@@ -51,7 +47,7 @@ describe.each(DATABASES)('lost password on %s', (db) => {
     const other = await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket: mfaTicket, new_password: 'a fresh passphrase 7' } });
     expect(other.statusCode).toBe(401);
     await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: user.email } });
-    const ticket = ticketOf((await smtp.waitFor(user.email)).links[0]!);
+    const ticket = ticketOf((await smtpOf().waitFor(user.email)).links[0]!);
     t.clock.advanceSeconds(15 * 60 + 1);
     expect((await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'a fresh passphrase 7' } })).statusCode).toBe(401);
     t.clock.advanceSeconds(-(15 * 60 + 1));
@@ -59,12 +55,8 @@ describe.each(DATABASES)('lost password on %s', (db) => {
 });
 
 describe.each(DATABASES)('email change without verification on %s', (db) => {
-  let smtp: Smtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp.close());
-  const get = useTestApp(db, () => ({ ...smtp.env, VERIFY_EMAILS: 'false', NOTIFY_EMAIL_CHANGE: 'true' }));
+  const smtpOf = useSmtp();
+  const get = useTestApp(db, () => ({ ...smtpOf().env, VERIFY_EMAILS: 'false', NOTIFY_EMAIL_CHANGE: 'true' }));
 
   it('changes the address at once and tells the old one', async () => {
     const t = get();
@@ -73,7 +65,7 @@ describe.each(DATABASES)('email change without verification on %s', (db) => {
     const res = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: next.toUpperCase() } });
     expect(res.statusCode).toBe(204);
     expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json().email).toBe(next);
-    const notice = await smtp.waitFor(user.email, /changed/);
+    const notice = await smtpOf().waitFor(user.email, /changed/);
     expect(notice.text).toContain(next);
     expect((await login(t, next)).statusCode).toBe(200);
   });
@@ -90,24 +82,20 @@ describe.each(DATABASES)('email change without verification on %s', (db) => {
 });
 
 describe.each(DATABASES)('email change with verification on %s', (db) => {
-  let smtp: Smtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp.close());
-  const get = useTestApp(db, () => ({ ...smtp.env, VERIFY_EMAILS: 'true', NOTIFY_EMAIL_CHANGE: 'true' }));
+  const smtpOf = useSmtp();
+  const get = useTestApp(db, () => ({ ...smtpOf().env, VERIFY_EMAILS: 'true', NOTIFY_EMAIL_CHANGE: 'true' }));
 
   it('mails a ticket to the new address and applies it once', async () => {
     const t = get();
     const { user, jwt_token } = await register(t);
     const next = uniqueEmail('verified');
     expect((await t.request({ method: 'POST', url: '/auth/change-email/request', headers: bearer(jwt_token), payload: { new_email: next } })).statusCode).toBe(204);
-    const ticket = ticketOf((await smtp.waitFor(next, /Confirm/)).links[0]!);
+    const ticket = ticketOf((await smtpOf().waitFor(next, /Confirm/)).links[0]!);
     expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json().email).toBe(user.email);
     expect((await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket } })).statusCode).toBe(204);
     const me = (await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json();
     expect(me).toMatchObject({ email: next, email_verified: true });
-    await smtp.waitFor(user.email, /changed/);
+    await smtpOf().waitFor(user.email, /changed/);
     expect((await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket } })).statusCode).toBe(401);
     const direct = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: uniqueEmail() } });
     expect(direct.statusCode).toBe(404);

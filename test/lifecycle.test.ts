@@ -1,21 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register, uniqueEmail } from './helpers/auth.js';
-import { startSmtp, type Smtp } from './helpers/smtp.js';
+import { useSmtp } from './helpers/smtp.js';
 
 const SUCCESS = 'https://app.example.com/welcome?from=mail';
 const ERROR = 'https://app.example.com/oops';
-
-function useSmtp() {
-  let smtp: Smtp | undefined;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp?.close());
-  return () => smtp!;
-}
 
 const pathOf = (link: string) => {
   const u = new URL(link);

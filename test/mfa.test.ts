@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeAt, matchingStep } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register } from './helpers/auth.js';
-import { startSmtp, type Smtp } from './helpers/smtp.js';
+import { useSmtp } from './helpers/smtp.js';
 
 // RFC 6238 appendix B, SHA-1 seed "12345678901234567890"; our codes are the last 6 of the 8 digits.
 const RFC_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -45,12 +45,8 @@ async function enableMfa(t: TestApp) {
 const totp = (t: TestApp, ticket: string, code: string) => t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code } });
 
 describe.each(DATABASES)('MFA on %s', (db) => {
-  let smtp: Smtp;
-  beforeAll(async () => {
-    smtp = await startSmtp();
-  });
-  afterAll(() => smtp.close());
-  const get = useTestApp(db, () => ({ ...smtp.env, MFA_ENABLED: 'true', LOST_PASSWORD_ENABLED: 'true', OTP_ISSUER: 'Example Inc' }));
+  const smtpOf = useSmtp();
+  const get = useTestApp(db, () => ({ ...smtpOf().env, MFA_ENABLED: 'true', LOST_PASSWORD_ENABLED: 'true', OTP_ISSUER: 'Example Inc' }));
 
   it('encrypts the secret at rest and shows MFA as enabled', async () => {
     const t = get();
@@ -134,7 +130,7 @@ describe.each(DATABASES)('MFA on %s', (db) => {
     const t = get();
     const { user } = await enableMfa(t);
     await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: user.email } });
-    const ticket = new URL((await smtp.waitFor(user.email)).links[0]!).searchParams.get('ticket')!;
+    const ticket = new URL((await smtpOf().waitFor(user.email)).links[0]!).searchParams.get('ticket')!;
     expect((await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'a reset passphrase 9' } })).statusCode).toBe(204);
     expect((await login(t, user.email, 'a reset passphrase 9')).json()).toEqual({ mfa: true, ticket: expect.any(String) });
   });

@@ -1,5 +1,6 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface Mail {
   to: string;
@@ -54,3 +55,13 @@ export async function startSmtp() {
 }
 
 export type Smtp = Awaited<ReturnType<typeof startSmtp>>;
+
+/** One SMTP server for the suite; register it before useTestApp so the app can read its port. */
+export function useSmtp(): () => Smtp {
+  let smtp: Smtp | undefined;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+  });
+  afterAll(() => smtp?.close());
+  return () => smtp!;
+}

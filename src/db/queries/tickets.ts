@@ -19,6 +19,11 @@ export interface ConsumedTicket {
 }
 
 export function createTicketQueries(db: Kysely<Database>) {
+  /** An update of the ticket if it is live: right hash and purpose, unused, unexpired. */
+  const live = (hash: string, purpose: string, now: Date) =>
+    db.updateTable('tickets').where('hash', '=', hash).where('purpose', '=', purpose).where('consumed_at', 'is', null).where('expires_at', '>', now);
+  const toTicket = (row: { user_id: string; email: string; data: unknown }): ConsumedTicket => ({ userId: row.user_id, email: row.email, data: toJson(row.data ?? '{}') ?? {} });
+
   return {
     /** Stores a ticket and voids the user's earlier unused ones of the same purpose. */
     async replace(t: NewTicket): Promise<void> {
@@ -33,31 +38,18 @@ export function createTicketQueries(db: Kysely<Database>) {
 
     /** Marks a live ticket of this purpose used, once: of concurrent consumers, one wins. */
     async consume(hash: string, purpose: string, now: Date): Promise<ConsumedTicket | undefined> {
-      const row = await db
-        .updateTable('tickets')
-        .set({ consumed_at: now })
-        .where('hash', '=', hash)
-        .where('purpose', '=', purpose)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returning(['user_id', 'email', 'data'])
-        .executeTakeFirst();
-      return row && { userId: row.user_id, email: row.email, data: toJson(row.data ?? '{}') ?? {} };
+      const row = await live(hash, purpose, now).set({ consumed_at: now }).returning(['user_id', 'email', 'data']).executeTakeFirst();
+      return row && toTicket(row);
     },
 
     /** Counts one attempt on a live ticket; undefined once `maxAttempts` were used (the ticket is then void). */
     async attempt(hash: string, purpose: string, now: Date, maxAttempts: number): Promise<ConsumedTicket | undefined> {
-      const row = await db
-        .updateTable('tickets')
+      const row = await live(hash, purpose, now)
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('hash', '=', hash)
-        .where('purpose', '=', purpose)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now)
         .where('attempts', '<', maxAttempts)
         .returning(['user_id', 'email', 'data'])
         .executeTakeFirst();
-      return row && { userId: row.user_id, email: row.email, data: toJson(row.data ?? '{}') ?? {} };
+      return row && toTicket(row);
     },
 
     async deleteExpired(before: Date): Promise<void> {
