@@ -47,7 +47,7 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   /** A session, unless the account has MFA: then the link only proves the first factor. */
   async function signIn(user: User, client: ClientInfo): Promise<SignInResult> {
-    if (await deps.auth.hasMfa(user.id)) return { kind: 'mfa', mfaTicket: await tickets.issue('mfa', user) };
+    if (user.mfaEnabled) return { kind: 'mfa', mfaTicket: await tickets.issue('mfa', user) };
     return { kind: 'session', session: await deps.auth.startSession(user, client) };
   }
 

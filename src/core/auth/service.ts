@@ -65,7 +65,6 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   return {
     startSession,
-    hasMfa: (userId: string) => deps.mfa.isEnabled(userId),
 
     /** Creates the account; a session is returned only when the account is active at once. */
     async register(input: NewUserInput, client: ClientInfo): Promise<{ user: User; session?: Session }> {
@@ -100,7 +99,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       await attempt.succeed();
       if (result.needsRehash) await queries.users.setPasswordHash(user.id, await hasher.hash(password), clock.now());
       const deviceId = trusted?.id ?? deps.random.bytes(18).toString('base64url');
-      if (await deps.mfa.isEnabled(user.id)) return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user), deviceId };
+      if (user.mfaEnabled) return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user), deviceId };
       await queries.users.touchLogin(user.id, clock.now());
       return { kind: 'session', session: await startSession(user, client), deviceId };
     },
@@ -126,8 +125,8 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
       const next = await refreshTokens.rotate(token, client, admit);
-      const user = await users.get(next.userId);
-      if (!user || !canSignIn(user)) {
+      const { user } = next;
+      if (!canSignIn(user)) {
         await refreshTokens.revokeAll(next.userId);
         throw errors.invalidRefreshToken();
       }

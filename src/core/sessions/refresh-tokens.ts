@@ -1,4 +1,5 @@
 import type { Queries } from '../../db/queries/index.js';
+import type { UserWithRoles } from '../../db/queries/users.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
 import { hmac, sha256 } from '../hash.js';
@@ -56,7 +57,7 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
      * `admit` runs before the rotation commits (per-account rate limits); if it throws,
      * nothing changes and the token stays usable.
      */
-    async rotate(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<IssuedRefreshToken> {
+    async rotate(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<IssuedRefreshToken & { user: UserWithRoles }> {
       const hash = sha256(token);
       const successor = hmac(opts.successorKey, token);
       const successorHash = sha256(successor);
@@ -66,13 +67,13 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
 
       // A read first: refuses dead tokens and detects reuse without taking a lock, and tells
       // whose token it is, so that `admit` can refuse before anything changes.
-      const state = await queries.refreshTokens.find(hash);
+      const state = await queries.refreshTokens.findWithUser(hash);
       if (!state || state.revokedAt || state.expiresAt <= now) throw errors.invalidRefreshToken();
       if (state.rotatedAt && state.rotatedAt <= graceStart) return reused(state.familyId, now);
       await admit?.(state.userId);
 
       const claimed = await queries.refreshTokens.rotate({ hash, successorHash, now, graceStart, expiresAt, ...client });
-      if (claimed) return { token: successor, familyId: claimed.familyId, userId: claimed.userId, expiresAt };
+      if (claimed) return { token: successor, familyId: claimed.familyId, userId: claimed.userId, expiresAt, user: state.user };
       // Lost a race with a revocation or the end of the grace window: decide as above, on fresh state.
       const fresh = await queries.refreshTokens.find(hash);
       if (fresh?.rotatedAt && !fresh.revokedAt) return reused(fresh.familyId, now);

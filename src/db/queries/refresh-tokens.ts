@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
+import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 import type { Database } from '../types.js';
 
 export interface NewRefreshToken {
@@ -51,9 +52,27 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
       .returning(['family_id', 'user_id']),
   );
-  const find = prepare<[string], { family_id: string; user_id: string; rotated_at: unknown; revoked_at: unknown; expires_at: unknown }>(dialect, 1, (hash: string) =>
+  type StateRow = { family_id: string; user_id: string; rotated_at: unknown; revoked_at: unknown; expires_at: unknown };
+  const find = prepare<[string], StateRow>(dialect, 1, (hash: string) =>
     db.selectFrom('refresh_tokens').select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at']).where('hash', '=', hash),
   );
+  // The token with its user: one round trip gives a refresh everything it needs to decide and to sign.
+  const findWithUser = prepare<[string], StateRow & UserWithExtrasRow>(dialect, 1, (hash: string) =>
+    db
+      .selectFrom('refresh_tokens')
+      .innerJoin('users', 'users.id', 'refresh_tokens.user_id')
+      .selectAll('users')
+      .select(userExtras(dialect))
+      .select(['refresh_tokens.family_id', 'refresh_tokens.user_id', 'refresh_tokens.rotated_at', 'refresh_tokens.revoked_at', 'refresh_tokens.expires_at'])
+      .where('refresh_tokens.hash', '=', hash),
+  );
+  const toState = (row: StateRow): RefreshTokenState => ({
+    familyId: row.family_id,
+    userId: row.user_id,
+    rotatedAt: toDateOrNull(row.rotated_at),
+    revokedAt: toDateOrNull(row.revoked_at),
+    expiresAt: toDate(row.expires_at),
+  });
 
   return {
     async insert(t: NewRefreshToken): Promise<void> {
@@ -94,15 +113,12 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
 
     async find(hash: string): Promise<RefreshTokenState | undefined> {
       const [row] = await find(db, hash);
-      return (
-        row && {
-          familyId: row.family_id,
-          userId: row.user_id,
-          rotatedAt: toDateOrNull(row.rotated_at),
-          revokedAt: toDateOrNull(row.revoked_at),
-          expiresAt: toDate(row.expires_at),
-        }
-      );
+      return row && toState(row);
+    },
+
+    async findWithUser(hash: string): Promise<(RefreshTokenState & { user: UserWithRoles }) | undefined> {
+      const [row] = await findWithUser(db, hash);
+      return row && { ...toState(row), user: toUserWithRoles(row) };
     },
 
     async revokeFamily(familyId: string, now: Date): Promise<void> {

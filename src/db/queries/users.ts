@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database, UsersTable } from '../types.js';
@@ -46,21 +46,34 @@ function toUser(row: Selectable<UsersTable>): UserRow {
 
 export interface UserWithRoles extends UserRow {
   roles: string[];
+  mfaEnabled: boolean;
+}
+
+/** Columns that, added to `users.*`, give everything a UserWithRoles needs in the same query. */
+export function userExtras(dialect: DialectName) {
+  return [
+    rolesOfUserSql(dialect).as('roles'),
+    sql<unknown>`exists(select 1 from mfa m where m.user_id = users.id and m.enabled_at is not null)`.as('mfa_enabled'),
+  ] as const;
+}
+
+export type UserWithExtrasRow = Selectable<UsersTable> & { roles: string | null; mfa_enabled: unknown };
+
+export function toUserWithRoles(row: UserWithExtrasRow): UserWithRoles {
+  return { ...toUser(row), roles: splitRoles(row.roles), mfaEnabled: toBool(row.mfa_enabled) };
 }
 
 export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
-  const roles = rolesOfUserSql(dialect).as('roles');
+  const extras = userExtras(dialect);
   const byColumn = (column: 'id' | 'email') =>
-    prepare<[string], Selectable<UsersTable> & { roles: string | null }>(dialect, 1, (value: string) =>
-      db.selectFrom('users').selectAll('users').select(roles).where(column, '=', value),
-    );
+    prepare<[string], UserWithExtrasRow>(dialect, 1, (value: string) => db.selectFrom('users').selectAll('users').select(extras).where(column, '=', value));
   const withRoles = { id: byColumn('id'), email: byColumn('email') };
 
   return {
-    /** The user and their roles, in one query. */
+    /** The user, their roles and MFA state, in one query. */
     async findWithRoles(column: 'id' | 'email', value: string): Promise<UserWithRoles | undefined> {
       const [row] = await withRoles[column](db, value);
-      return row && { ...toUser(row), roles: splitRoles(row.roles) };
+      return row && toUserWithRoles(row);
     },
 
     async insert(u: NewUser): Promise<void> {
@@ -85,9 +98,9 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async list(opts: { limit: number; offset: number; search?: string }): Promise<UserWithRoles[]> {
-      let q = db.selectFrom('users').selectAll('users').select(roles).orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
+      let q = db.selectFrom('users').selectAll('users').select(extras).orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
       if (opts.search) q = q.where('email', 'like', `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      return (await q.execute()).map((row) => ({ ...toUser(row), roles: splitRoles(row.roles) }));
+      return (await q.execute()).map(toUserWithRoles);
     },
 
     async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {

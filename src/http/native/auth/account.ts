@@ -69,7 +69,7 @@ export function registerAccountRoutes(app: App, s: Services) {
         active: user.active,
         email_verified: user.emailVerified,
         created_at: user.createdAt.toISOString(),
-        mfa: { enabled: await s.mfa.isEnabled(user.id) },
+        mfa: { enabled: user.mfaEnabled },
         metadata: user.metadata,
       };
     },
