@@ -119,3 +119,16 @@ describe.each(DATABASES)('self-delete on %s', (db) => {
     expect((await t.request({ method: 'POST', url: '/auth/delete' })).statusCode).toBe(401);
   });
 });
+
+describe.each(DATABASES)('email change when SMTP is down on %s', (db) => {
+  // Port 9 (discard) on loopback: nothing listens, delivery fails at once.
+  const get = useTestApp(db, { VERIFY_EMAILS: 'true', SMTP_HOST: '127.0.0.1', SMTP_PORT: '9' });
+
+  it('answers 503 instead of claiming the confirmation was sent', async () => {
+    const t = get();
+    const { jwt_token } = await register(t);
+    const res = await t.request({ method: 'POST', url: '/auth/change-email/request', headers: bearer(jwt_token), payload: { new_email: uniqueEmail() } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('mail-unavailable');
+  });
+});

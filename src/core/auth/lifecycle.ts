@@ -2,7 +2,7 @@ import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { Clock } from '../clock.js';
-import { errors } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import type { ClientInfo, RefreshTokens } from '../sessions/refresh-tokens.js';
 import type { Tickets } from '../tickets/service.js';
 import { withParams } from '../urls.js';
@@ -126,7 +126,10 @@ export function createLifecycle(deps: LifecycleDeps) {
       if (await users.findByEmail(email)) throw errors.emailInUse();
       const ticket = await tickets.issue('email-change', user, { new_email: email });
       const link = withParams(lifecycle.redirectSuccess, { action: 'change-email', ticket });
-      await mailer.send('change-email', email, user.locale, vars(user, { link, ticket, new_email: email, expires_minutes: lifecycle.ticketMinutes['email-change'] }));
+      // The caller waits for this one: telling them it was sent must be true.
+      await mailer.send('change-email', email, user.locale, vars(user, { link, ticket, new_email: email, expires_minutes: lifecycle.ticketMinutes['email-change'] })).catch(() => {
+        throw new AppError('mail-unavailable', 503, 'The confirmation email could not be sent; try again later');
+      });
     },
 
     async confirmEmailChange(ticket: string): Promise<void> {

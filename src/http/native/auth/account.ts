@@ -31,7 +31,7 @@ export function registerAccountRoutes(app: App, s: Services) {
     app.post(
       '/change-email/request',
       {
-        schema: { tags: ['account'], summary: 'Email a confirmation ticket to the new address (VERIFY_EMAILS=true)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409, 429) },
+        schema: { tags: ['account'], summary: 'Email a confirmation ticket to the new address (VERIFY_EMAILS=true)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409, 429, 503) },
         preHandler: mailLimits(s, bodyNewEmail),
       },
       async (request, reply) => {
