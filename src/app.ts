@@ -7,11 +7,13 @@ import type { Config } from './config/load.js';
 import { resolveSecrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
-import { registerNativeErrors } from './http/plugins/errors.js';
+import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/errors.js';
+import { AppError } from './core/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
 import { nativeAuth } from './http/native/auth/index.js';
 import { registerHealthRoutes } from './http/native/health.js';
+import { nativeStorage } from './http/native/storage/index.js';
 import { ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
 import { createServices, type Runtime, type Services } from './services.js';
@@ -58,6 +60,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     bodyLimit: config.server.bodyLimit,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
+    // Errors the router raises before any route (a URL that is not valid UTF-8…) get the native envelope too.
+    frameworkErrors: (error, _request, reply) => sendAppError(reply, toAppError(error) ?? new AppError('internal-error', 500, 'Internal error')),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.
@@ -75,6 +79,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });
+  await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/storage' });
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.
   const housekeeping = setInterval(() => {

@@ -4,6 +4,9 @@ import type { Config } from './config/load.js';
 import { createLifecycle } from './core/auth/lifecycle.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
+import { createDiskBackend } from './storage/backends/disk.js';
+import { createRules, loadRules } from './storage/rules.js';
+import { createStorageService } from './storage/service.js';
 import type { Secrets } from './config/secrets.js';
 import { createAuthService } from './core/auth/service.js';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
@@ -62,13 +65,14 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, refreshTokens, mailer, clock });
+  const storage = createStorageService({ queries, clock, random, config: config.storage, backend: createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
     ? undefined
     : config.rateLimit.redisUrl
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, limits };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, limits };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -55,6 +55,13 @@ export interface Config {
     sender: string;
     templatesDir: string | undefined;
   };
+  storage: {
+    root: string;
+    rulesFile: string | undefined;
+    maxFileSize: number;
+    quota: number;
+    adminSecret: string | undefined;
+  };
   lifecycle: {
     magicLink: boolean;
     verifyEmails: boolean;
@@ -130,6 +137,7 @@ export function loadConfig(env: Env): Config {
   const isHmac = raw.JWT_ALGORITHM.startsWith('HS');
   if (raw.JWT_KEY !== undefined && isHmac && raw.JWT_KEY.length < 32) problems.push('JWT_KEY: an HMAC secret must be at least 32 characters');
   if (raw.JWT_KEY !== undefined && !isHmac && !raw.JWT_KEY.includes('-----BEGIN')) problems.push(`JWT_KEY: ${raw.JWT_ALGORITHM} needs a PEM private key`);
+  if (raw.ADMIN_SECRET !== undefined && raw.ADMIN_SECRET.length < 32) problems.push('ADMIN_SECRET: must be at least 32 characters');
   if (raw.COOKIE_SECRET !== undefined && raw.COOKIE_SECRET.length < 32) problems.push('COOKIE_SECRET: must be at least 32 characters');
   if (raw.MIN_PASSWORD_LENGTH > raw.MAX_PASSWORD_LENGTH) problems.push('MIN_PASSWORD_LENGTH: must not exceed MAX_PASSWORD_LENGTH');
 
@@ -192,6 +200,13 @@ export function loadConfig(env: Env): Config {
       smtp: raw.SMTP_HOST ? { host: raw.SMTP_HOST, port: raw.SMTP_PORT, secure: raw.SMTP_SECURE, user: raw.SMTP_USER, pass: raw.SMTP_PASS } : undefined,
       sender: raw.SMTP_SENDER,
       templatesDir: raw.EMAIL_TEMPLATES_DIR && path.resolve(raw.EMAIL_TEMPLATES_DIR),
+    },
+    storage: {
+      root: path.join(dataDir, 'storage'),
+      rulesFile: raw.STORAGE_RULES && path.resolve(raw.STORAGE_RULES),
+      maxFileSize: raw.STORAGE_MAX_FILE_SIZE,
+      quota: raw.STORAGE_QUOTA,
+      adminSecret: raw.ADMIN_SECRET,
     },
     lifecycle: {
       magicLink: raw.MAGIC_LINK_ENABLED,

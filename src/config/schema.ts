@@ -103,6 +103,12 @@ export const CONFIG_FIELDS = {
   TICKET_EXPIRES_MFA: int({ doc: 'MFA login ticket lifetime, minutes.', default: 5, min: 1, max: 60 }),
   RATE_LIMIT_EMAIL_PER_ADDRESS: int({ doc: 'Emails with links sent to one address per hour.', default: 5, min: 1, max: 10000 }),
   RATE_LIMIT_EMAIL_PER_IP: int({ doc: 'Requests that send links, per IP per hour.', default: 30, min: 1, max: 100000 }),
+
+  // Storage
+  STORAGE_RULES: optionalStr({ doc: 'YAML or JSON file of storage access rules (default: /user/{userId}/** private, /public/** readable by all, the rest admin only).' }),
+  STORAGE_MAX_FILE_SIZE: int({ doc: 'Largest upload, bytes.', default: 52428800, min: 1, max: 1099511627776 }),
+  STORAGE_QUOTA: int({ doc: 'Bytes a user may store in all (0: no quota).', default: 1073741824, min: 0, max: 1125899906842624 }),
+  ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
 } satisfies Record<string, Field<unknown>>;
 
 export type ConfigFields = typeof CONFIG_FIELDS;

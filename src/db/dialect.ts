@@ -95,6 +95,16 @@ export function splitRoles(value: string | null | undefined): string[] {
   return value ? value.split(',') : [];
 }
 
+/**
+ * `column LIKE pattern` where `literal` is matched literally and `%` stands at the given
+ * ends. SQLite has no default escape character, so it is named for both dialects.
+ */
+export function likeLiteral(column: string, literal: string, anywhere: { before: boolean; after: boolean }) {
+  const escaped = literal.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const pattern = `${anywhere.before ? '%' : ''}${escaped}${anywhere.after ? '%' : ''}`;
+  return sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
+}
+
 /** Column types for migrations. */
 export function columnTypes(dialect: DialectName) {
   const pg = dialect === 'postgres';

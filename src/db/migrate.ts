@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './client.js';
 import * as core from './migrations/0001-core.js';
 import * as lifecycle from './migrations/0002-lifecycle.js';
+import * as files from './migrations/0003-files.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -9,6 +10,7 @@ type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promis
 const MIGRATIONS: Record<string, { up: Up }> = {
   '0001-core': core,
   '0002-lifecycle': lifecycle,
+  '0003-files': files,
 };
 
 class StaticProvider implements MigrationProvider {

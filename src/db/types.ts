@@ -75,7 +75,19 @@ export interface MfaRecoveryCodesTable {
   used_at: NullableTimestamp;
 }
 
+export interface FilesTable {
+  key: string;
+  size: ColumnType<number, number, number>;
+  content_type: string;
+  etag: string;
+  owner_id: string | null;
+  token_hash: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  files: FilesTable;
   tickets: TicketsTable;
   mfa: MfaTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;

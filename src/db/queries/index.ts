@@ -5,6 +5,7 @@ import { createLoginFailureQueries } from './login-failures.js';
 import { createRefreshTokenQueries } from './refresh-tokens.js';
 import { createTicketQueries } from './tickets.js';
 import { createMfaQueries } from './mfa.js';
+import { createFileQueries } from './files.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
 
@@ -16,6 +17,7 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     loginFailures: createLoginFailureQueries(db),
     tickets: createTicketQueries(db),
     mfa: createMfaQueries(db),
+    files: createFileQueries(db),
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
+import { likeLiteral, rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database, UsersTable } from '../types.js';
 
@@ -99,7 +99,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
 
     async list(opts: { limit: number; offset: number; search?: string }): Promise<UserWithRoles[]> {
       let q = db.selectFrom('users').selectAll('users').select(extras).orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
-      if (opts.search) q = q.where('email', 'like', `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      if (opts.search) q = q.where(likeLiteral('users.email', opts.search, { before: true, after: true }));
       return (await q.execute()).map(toUserWithRoles);
     },
 

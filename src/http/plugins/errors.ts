@@ -11,6 +11,7 @@ const FASTIFY_CODES: Record<string, (err: FastifyError) => AppError> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: () => errors.validation('The JSON body is empty'),
   FST_ERR_CTP_INVALID_JSON_BODY: () => errors.invalidJson(),
   FST_ERR_VALIDATION: (err) => errors.validation(err.message),
+  FST_ERR_BAD_URL: () => new AppError('invalid-url', 400, 'The URL is not valid percent-encoded UTF-8'),
 };
 
 /** Converts anything thrown into an AppError; unknown errors become a 500 that reveals nothing. */
@@ -28,6 +29,8 @@ export function errorBody(err: AppError): ErrorBody {
 }
 
 export function sendAppError(reply: FastifyReply, err: AppError) {
+  // The rest of a refused body is not read: the connection cannot be reused.
+  if (err.status === 413) reply.header('connection', 'close');
   return reply.code(err.status).headers(err.headers).type('application/json; charset=utf-8').send(errorBody(err));
 }
 

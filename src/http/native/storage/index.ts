@@ -1,0 +1,132 @@
+import type { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import archiver from 'archiver';
+import { AppError, errors } from '../../../core/errors.js';
+import type { FileRow } from '../../../db/queries/files.js';
+import type { Services } from '../../../services.js';
+import { parseStoragePath } from '../../../storage/paths.js';
+import type { StoredFile } from '../../../storage/service.js';
+import { NoContent, responses } from '../../schemas.js';
+import type { App } from '../../types.js';
+import { storageCaller } from './caller.js';
+import { sendFile } from './download.js';
+
+const Metadata = Type.Object({
+  key: Type.String(),
+  AcceptRanges: Type.String(),
+  LastModified: Type.String({ format: 'date-time' }),
+  ContentLength: Type.Integer(),
+  ETag: Type.String(),
+  ContentType: Type.String(),
+  Metadata: Type.Object({ token: Type.Optional(Type.String({ description: 'Read token for ?token=; shown only when created' })) }),
+});
+const Binary = Type.String({ format: 'binary', description: 'The file (or a zip of the folder)' });
+const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: true });
+
+const metadataOf = (f: StoredFile | FileRow) => ({
+  key: f.key,
+  AcceptRanges: 'bytes',
+  LastModified: f.updatedAt.toISOString(),
+  ContentLength: f.size,
+  ETag: f.etag,
+  ContentType: f.contentType,
+  Metadata: 'token' in f && f.token ? { token: f.token } : {},
+});
+
+/** The storage key of the request: the raw path after /storage/o/ or /storage/m/, validated. */
+const pathOf = (request: FastifyRequest) => parseStoragePath(request.url.split('?')[0]!.replace(/^\/storage\/[om]\//, ''));
+
+/** HBP's storage API: /storage/o/<path> (objects) and /storage/m/<path> (metadata). */
+export async function nativeStorage(app: App, s: Services) {
+  const { storage } = s;
+  const callerOf = (request: FastifyRequest) => storageCaller(request, s.accessTokens, s.config.storage.adminSecret);
+
+  // Uploads are streams: a raw body of any type is handed over unread, multipart through busboy.
+  app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, _payload, done) => done(null));
+  await app.register(multipart, { limits: { files: 1, fields: 10, fileSize: Number.MAX_SAFE_INTEGER } });
+
+  app.post(
+    '/o/*',
+    {
+      bodyLimit: Number.MAX_SAFE_INTEGER, // STORAGE_MAX_FILE_SIZE is enforced while streaming
+      schema: { tags: ['storage'], summary: 'Upload a file (multipart field "file", or a raw body with its Content-Type)', response: responses({ 200: Metadata }, 400, 401, 403, 404, 409, 413, 415) },
+    },
+    async (request) => {
+      const { key, dir } = pathOf(request);
+      if (dir) throw errors.validation('Upload to a file path, not a folder');
+      const caller = await callerOf(request);
+      let body: Readable = request.raw;
+      let declared = request.headers['content-type'];
+      if (request.isMultipart()) {
+        const part = await request.file();
+        if (!part || part.fieldname !== 'file') throw errors.validation('The multipart body needs a "file" field');
+        body = part.file;
+        declared = part.mimetype;
+      }
+      return metadataOf(await storage.upload(key, body, declared, caller));
+    },
+  );
+
+  app.get(
+    '/o/*',
+    {
+      schema: {
+        tags: ['storage'],
+        summary: 'Download a file (Range, ETag), or a zip of a folder (path ending in /)',
+        querystring: TokenQuery,
+        response: responses({ 200: Binary, 206: Binary, 304: NoContent }, 400, 401, 403, 404, 416),
+      },
+    },
+    async (request, reply) => {
+      const { key, dir } = pathOf(request);
+      const caller = await callerOf(request);
+      if (!dir) return sendFile(request, reply, storage, await storage.readable(key, caller, request.query.token));
+      const files = await storage.list(key, caller);
+      const zip = archiver('zip', { zlib: { level: 6 } });
+      zip.on('warning', (err) => request.log.warn({ err }, 'zip warning'));
+      // Files are added one at a time as the zip is read: the folder is never held in memory.
+      void (async () => {
+        for (const file of files) zip.append(await storage.open(file), { name: file.key.slice(key.length + 1), date: file.updatedAt });
+        await zip.finalize();
+      })().catch((err) => zip.destroy(err));
+      reply.type('application/zip').header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(`${key.split('/').pop()}.zip`)}`);
+      return reply.send(zip);
+    },
+  );
+
+  app.delete(
+    '/o/*',
+    { schema: { tags: ['storage'], summary: 'Delete a file', response: responses({ 204: NoContent }, 400, 401, 403, 404) } },
+    async (request, reply) => {
+      const { key, dir } = pathOf(request);
+      if (dir) throw errors.validation('Delete files one by one');
+      await storage.remove(key, await callerOf(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/m/*',
+    {
+      schema: { tags: ['storage'], summary: 'Metadata of a file, or of every file in a folder (path ending in /)', querystring: TokenQuery, response: responses({ 200: Type.Union([Metadata, Type.Array(Metadata)]) }, 400, 401, 403, 404) },
+    },
+    async (request) => {
+      const { key, dir } = pathOf(request);
+      const caller = await callerOf(request);
+      if (dir) return (await storage.list(key, caller)).map(metadataOf);
+      return metadataOf(await storage.readable(key, caller, request.query.token));
+    },
+  );
+
+  app.delete(
+    '/m/*',
+    { schema: { tags: ['storage'], summary: "Rotate a file's read token (owner or admin); returns it once", response: responses({ 200: Metadata }, 400, 401, 403, 404) } },
+    async (request) => {
+      const { key, dir } = pathOf(request);
+      if (dir) throw new AppError('invalid-path', 400, 'Tokens belong to files, not folders');
+      return metadataOf(await storage.rotateToken(key, await callerOf(request)));
+    },
+  );
+}

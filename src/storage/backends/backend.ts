@@ -1,0 +1,16 @@
+import type { Readable } from 'node:stream';
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive, as in HTTP. */
+  end: number;
+}
+
+/** Where file bytes live. Keys are validated storage keys (see paths.ts); metadata lives in the database. */
+export interface StorageBackend {
+  /** Streams `body` into a temporary object and makes it visible at `key` only once complete. */
+  put(key: string, body: Readable): Promise<void>;
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  delete(key: string): Promise<void>;
+  describe: string;
+}

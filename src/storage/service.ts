@@ -1,0 +1,123 @@
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/load.js';
+import type { Clock, Random } from '../core/clock.js';
+import { AppError, errors } from '../core/errors.js';
+import { safeEqual, sha256 } from '../core/hash.js';
+import type { Queries } from '../db/queries/index.js';
+import type { FileRow } from '../db/queries/files.js';
+import type { ByteRange, StorageBackend } from './backends/backend.js';
+import { inspectUpload } from './inspect.js';
+import type { Caller, Operation, Rules } from './rules.js';
+
+export interface StorageCaller extends Caller {
+  /** x-admin-secret or the admin role: rules do not apply. */
+  admin: boolean;
+}
+
+export interface StoredFile extends FileRow {
+  /** The read token, in clear: only when it was just created. */
+  token?: string;
+}
+
+// A child that cannot exist: asking the rules about it asks about "anything in this folder".
+const ANY_CHILD = '\u0000';
+const MAX_LISTING = 10_000;
+
+/** The storage API's rules, limits and bookkeeping; bytes go to a backend, metadata to the database. */
+export function createStorageService(deps: { queries: Queries; backend: StorageBackend; rules: Rules; clock: Clock; random: Random; config: Config['storage'] }) {
+  const { queries, backend, rules, clock, config } = deps;
+
+  const allowed = (op: Operation, key: string, caller: StorageCaller) => caller.admin || rules.decide(op, key, caller).allowed;
+
+  /** 403 when the caller may know the file exists (they may read or list there), else 404. */
+  function refusal(key: string, caller: StorageCaller): AppError {
+    const mayKnow = allowed('read', key, caller) || allowed('list', key, caller);
+    return mayKnow ? errors.forbidden() : errors.notFound('No such file');
+  }
+
+  function newToken() {
+    const token = deps.random.bytes(24).toString('base64url');
+    return { token, tokenHash: sha256(token) };
+  }
+
+  async function readable(key: string, caller: StorageCaller, token?: string): Promise<FileRow> {
+    const file = await queries.files.get(key);
+    const byToken = file && token !== undefined && safeEqual(sha256(token), file.tokenHash);
+    if (!byToken && !allowed('read', key, caller)) throw refusal(key, caller);
+    if (!file) throw errors.notFound('No such file');
+    return file;
+  }
+
+  return {
+    async upload(key: string, body: Readable, declaredType: string | undefined, caller: StorageCaller): Promise<StoredFile> {
+      const existing = await queries.files.get(key);
+      const op: Operation = existing ? 'update' : 'create';
+      const decision = caller.admin ? { allowed: true } : rules.decide(op, key, caller);
+      if (!decision.allowed) throw refusal(key, caller);
+      const grant = 'grant' in decision ? decision.grant : undefined;
+
+      let limit = Math.min(config.maxFileSize, grant?.maxSize ?? Infinity);
+      let tooLarge = () => new AppError('payload-too-large', 413, `The file is larger than ${limit} bytes`);
+      const ownerId = existing ? existing.ownerId : (caller.userId ?? null);
+      if (ownerId && config.quota > 0 && !caller.admin) {
+        const left = config.quota - (await queries.files.usage(ownerId)) + (existing?.size ?? 0);
+        if (left < limit) {
+          limit = Math.max(0, left);
+          tooLarge = () => new AppError('quota-exceeded', 413, `The storage quota of ${config.quota} bytes would be exceeded`);
+        }
+      }
+      const types = grant?.contentTypes;
+      const inspection = inspectUpload({
+        limit,
+        declaredType,
+        tooLarge,
+        allowType: types && ((t) => types.some((p) => p === t || (p.endsWith('/*') && t.startsWith(p.slice(0, -1))))),
+      });
+      // A client that aborts mid-upload fails the write, which removes the temporary object.
+      // The body is not destroyed on a refusal: the 413 must still reach the client.
+      const abort = (err?: unknown) => inspection.stream.destroy(err instanceof Error ? err : new Error('upload aborted'));
+      body.once('error', abort).once('aborted', abort);
+      body.pipe(inspection.stream);
+      try {
+        await backend.put(key, inspection.stream);
+      } finally {
+        body.unpipe(inspection.stream);
+        body.off('error', abort).off('aborted', abort);
+      }
+      const { size, etag, contentType } = inspection.result();
+      const { token, tokenHash } = newToken();
+      const file = await queries.files.upsert({ key, size, etag, contentType, ownerId, tokenHash, now: clock.now() });
+      return { ...file, token };
+    },
+
+    readable,
+
+    async open(file: FileRow, range?: ByteRange): Promise<Readable> {
+      return backend.get(file.key, range);
+    },
+
+    async list(folder: string, caller: StorageCaller): Promise<FileRow[]> {
+      if (!allowed('list', `${folder}/${ANY_CHILD}`, caller)) throw refusal(`${folder}/${ANY_CHILD}`, caller);
+      const files = await queries.files.listUnder(folder, MAX_LISTING);
+      return files.filter((f) => allowed('read', f.key, caller));
+    },
+
+    async remove(key: string, caller: StorageCaller): Promise<void> {
+      if (!allowed('delete', key, caller)) throw refusal(key, caller);
+      if (!(await queries.files.get(key))) throw errors.notFound('No such file');
+      await queries.files.remove(key);
+      await backend.delete(key);
+    },
+
+    /** A new read token; only the owner (or an admin) may. */
+    async rotateToken(key: string, caller: StorageCaller): Promise<StoredFile> {
+      const file = await queries.files.get(key);
+      if (!file || !(caller.admin || (caller.userId && file.ownerId === caller.userId))) throw refusal(key, caller);
+      const { token, tokenHash } = newToken();
+      await queries.files.setTokenHash(key, tokenHash, clock.now());
+      return { ...(await queries.files.get(key))!, token };
+    },
+  };
+}
+
+export type StorageService = ReturnType<typeof createStorageService>;
