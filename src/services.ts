@@ -5,8 +5,10 @@ import { createLifecycle } from './core/auth/lifecycle.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
+import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
+import { lockDownLoaders } from './storage/transform/image.js';
 import type { Secrets } from './config/secrets.js';
 import { createAuthService } from './core/auth/service.js';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
@@ -65,7 +67,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, refreshTokens, mailer, clock });
-  const storage = createStorageService({ queries, clock, random, config: config.storage, backend: createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
+  lockDownLoaders();
+  const storage = createStorageService({ queries, clock, random, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
     ? undefined
     : config.rateLimit.redisUrl

@@ -22,6 +22,8 @@ describe('parseStoragePath', () => {
     ['public/a%00.png', 'control character'],
     ['public/%FF%FE', 'UTF-8'],
     ['public/%E0%A4', 'UTF-8'],
+    ['.variants/x', 'reserved'],
+    ['.tmp/x', 'reserved'],
     ['', 'empty'],
     ['/', 'empty'],
     [`public/${'a'.repeat(256)}`, 'longer than 255'],

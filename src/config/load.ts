@@ -61,6 +61,8 @@ export interface Config {
     maxFileSize: number;
     quota: number;
     adminSecret: string | undefined;
+    s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
+    image: { maxPixels: number; timeoutSeconds: number };
   };
   lifecycle: {
     magicLink: boolean;
@@ -207,6 +209,10 @@ export function loadConfig(env: Env): Config {
       maxFileSize: raw.STORAGE_MAX_FILE_SIZE,
       quota: raw.STORAGE_QUOTA,
       adminSecret: raw.ADMIN_SECRET,
+      s3: raw.S3_BUCKET
+        ? { bucket: raw.S3_BUCKET, endpoint: raw.S3_ENDPOINT, region: raw.S3_REGION, accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY }
+        : undefined,
+      image: { maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS, timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT },
     },
     lifecycle: {
       magicLink: raw.MAGIC_LINK_ENABLED,

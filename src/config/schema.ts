@@ -108,6 +108,13 @@ export const CONFIG_FIELDS = {
   STORAGE_RULES: optionalStr({ doc: 'YAML or JSON file of storage access rules (default: /user/{userId}/** private, /public/** readable by all, the rest admin only).' }),
   STORAGE_MAX_FILE_SIZE: int({ doc: 'Largest upload, bytes.', default: 52428800, min: 1, max: 1099511627776 }),
   STORAGE_QUOTA: int({ doc: 'Bytes a user may store in all (0: no quota).', default: 1073741824, min: 0, max: 1125899906842624 }),
+  S3_BUCKET: optionalStr({ doc: 'Store files in this S3-compatible bucket instead of DATA_DIR/storage.' }),
+  S3_ENDPOINT: optionalStr({ doc: 'S3 endpoint URL (MinIO, Ceph, R2…); unset for AWS.', check: checkUrl }),
+  S3_REGION: str({ doc: 'S3 region.', default: 'us-east-1' }),
+  S3_ACCESS_KEY_ID: optionalStr({ doc: 'S3 access key id (default: the AWS credential chain).' }),
+  S3_SECRET_ACCESS_KEY: optionalStr({ doc: 'S3 secret access key.', secret: true }),
+  STORAGE_IMAGE_MAX_PIXELS: int({ doc: 'Largest image (width × height) that transforms will decode.', default: 40000000, min: 1, max: 1000000000 }),
+  STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
   ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
 } satisfies Record<string, Field<unknown>>;
 

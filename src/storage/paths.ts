@@ -34,5 +34,7 @@ export function parseStoragePath(raw: string): { key: string; dir: boolean } {
     if (segment === '.' || segment === '..') throw badPath('dot segment');
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badPath(`a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
+  // Internal objects (temporary uploads, image variants) live under such first segments.
+  if (key.startsWith('.')) throw badPath('a first segment starting with "." is reserved');
   return { key, dir };
 }

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
@@ -8,6 +8,8 @@ import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
 import { inspectUpload } from './inspect.js';
 import type { Caller, Operation, Rules } from './rules.js';
+import { TRANSFORMABLE, transformImage } from './transform/image.js';
+import { variantId, type Format, type Transform } from './transform/params.js';
 
 export interface StorageCaller extends Caller {
   /** x-admin-secret or the admin role: rules do not apply. */
@@ -22,6 +24,9 @@ export interface StoredFile extends FileRow {
 // A child that cannot exist: asking the rules about it asks about "anything in this folder".
 const ANY_CHILD = '\u0000';
 const MAX_LISTING = 10_000;
+
+/** Cached variants live beside the files, under a first segment user keys may not use. */
+const variantFolder = (key: string) => `.variants/${sha256(key)}`;
 
 /** The storage API's rules, limits and bookkeeping; bytes go to a backend, metadata to the database. */
 export function createStorageService(deps: { queries: Queries; backend: StorageBackend; rules: Rules; clock: Clock; random: Random; config: Config['storage'] }) {
@@ -87,13 +92,39 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
       const { size, etag, contentType } = inspection.result();
       const { token, tokenHash } = newToken();
       const file = await queries.files.upsert({ key, size, etag, contentType, ownerId, tokenHash, now: clock.now() });
+      if (existing) await backend.deletePrefix(variantFolder(key));
       return { ...file, token };
     },
 
     readable,
 
     async open(file: FileRow, range?: ByteRange): Promise<Readable> {
-      return backend.get(file.key, range);
+      return backend.get(file.key, range).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOENT' ? errors.notFound('The file is gone') : err;
+      });
+    },
+
+    /**
+     * A transformed image, from the variant cache when it was made before (the name
+     * covers the source's ETag and the parameters), else made now and cached.
+     */
+    async variant(file: FileRow, t: Transform, format: Format): Promise<{ body: Readable | Buffer; etag: string }> {
+      if (!TRANSFORMABLE.has(file.contentType)) throw new AppError('not-an-image', 400, `Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`);
+      const name = sha256(`${file.etag}|${variantId(t, format)}`);
+      const key = `${variantFolder(file.key)}/${name}`;
+      const etag = `"${name.slice(0, 32)}"`;
+      const cached = await backend.get(key).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (cached) return { body: cached, etag };
+      const image = await transformImage(await this.open(file), t, format, config.image).catch((err: Error) => {
+        if (/pixel limit/i.test(err.message)) throw new AppError('image-too-large', 400, `The image has more than ${config.image.maxPixels} pixels`);
+        if (/timeout/i.test(err.message)) throw new AppError('transform-timeout', 503, 'The image took too long to transform');
+        throw new AppError('invalid-image', 400, 'The image cannot be decoded');
+      });
+      await backend.put(key, Readable.from([image]));
+      return { body: image, etag };
     },
 
     async list(folder: string, caller: StorageCaller): Promise<FileRow[]> {
@@ -107,6 +138,7 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
       if (!(await queries.files.get(key))) throw errors.notFound('No such file');
       await queries.files.remove(key);
       await backend.delete(key);
+      await backend.deletePrefix(variantFolder(key));
     },
 
     /** A new read token; only the owner (or an admin) may. */

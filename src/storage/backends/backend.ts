@@ -10,7 +10,10 @@ export interface ByteRange {
 export interface StorageBackend {
   /** Streams `body` into a temporary object and makes it visible at `key` only once complete. */
   put(key: string, body: Readable): Promise<void>;
+  /** Rejects with `code: 'ENOENT'` when there is no such object. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   delete(key: string): Promise<void>;
+  /** Deletes everything below `prefix/` (cached variants of a file). */
+  deletePrefix(prefix: string): Promise<void>;
   describe: string;
 }

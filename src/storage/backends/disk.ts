@@ -14,7 +14,7 @@ export function createDiskBackend(root: string): StorageBackend {
   /** Defence in depth: keys are validated already, but no key may ever leave the root. */
   function fileOf(key: string): string {
     const file = path.resolve(base, ...key.split('/'));
-    if (!file.startsWith(base + path.sep) || file.startsWith(tmp + path.sep)) throw new AppError('invalid-path', 400, 'Invalid storage path');
+    if (!file.startsWith(base + path.sep) || file === tmp || file.startsWith(tmp + path.sep)) throw new AppError('invalid-path', 400, 'Invalid storage path');
     return file;
   }
 
@@ -49,6 +49,10 @@ export function createDiskBackend(root: string): StorageBackend {
 
     async delete(key) {
       await rm(fileOf(key), { force: true });
+    },
+
+    async deletePrefix(prefix) {
+      await rm(fileOf(prefix), { force: true, recursive: true });
     },
   };
 }

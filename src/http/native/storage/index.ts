@@ -12,6 +12,7 @@ import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { storageCaller } from './caller.js';
 import { sendFile } from './download.js';
+import { outputFormat, parseTransform } from '../../../storage/transform/params.js';
 
 const Metadata = Type.Object({
   key: Type.String(),
@@ -24,6 +25,18 @@ const Metadata = Type.Object({
 });
 const Binary = Type.String({ format: 'binary', description: 'The file (or a zip of the folder)' });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: true });
+const ImageQuery = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 128 })),
+    w: Type.Optional(Type.String({ description: 'width, 0–8192' })),
+    h: Type.Optional(Type.String({ description: 'height, 0–8192' })),
+    q: Type.Optional(Type.String({ description: 'quality, 1–100' })),
+    f: Type.Optional(Type.String({ description: 'webp | png | jpeg | auto' })),
+    r: Type.Optional(Type.String({ description: 'corner radius in pixels, or full' })),
+    b: Type.Optional(Type.String({ description: 'blur sigma, 0.3–1000' })),
+  },
+  { additionalProperties: true },
+);
 
 const metadataOf = (f: StoredFile | FileRow) => ({
   key: f.key,
@@ -74,15 +87,24 @@ export async function nativeStorage(app: App, s: Services) {
     {
       schema: {
         tags: ['storage'],
-        summary: 'Download a file (Range, ETag), or a zip of a folder (path ending in /)',
-        querystring: TokenQuery,
-        response: responses({ 200: Binary, 206: Binary, 304: NoContent }, 400, 401, 403, 404, 416),
+        summary: 'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
+        querystring: ImageQuery,
+        response: responses({ 200: Binary, 206: Binary, 304: NoContent }, 400, 401, 403, 404, 416, 503),
       },
     },
     async (request, reply) => {
       const { key, dir } = pathOf(request);
       const caller = await callerOf(request);
-      if (!dir) return sendFile(request, reply, storage, await storage.readable(key, caller, request.query.token));
+      if (!dir) {
+        const file = await storage.readable(key, caller, request.query.token);
+        const transform = parseTransform(request.query);
+        if (!transform) return sendFile(request, reply, storage, file);
+        const format = outputFormat(transform, file.contentType, request.headers.accept);
+        const variant = await storage.variant(file, transform, format);
+        reply.headers({ etag: variant.etag, vary: 'Accept', 'x-content-type-options': 'nosniff', 'cache-control': 'private, no-cache' });
+        if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
+        return reply.type(`image/${format}`).send(variant.body);
+      }
       const files = await storage.list(key, caller);
       const zip = archiver('zip', { zlib: { level: 6 } });
       zip.on('warning', (err) => request.log.warn({ err }, 'zip warning'));
