@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, register } from './helpers/auth.js';
+import { useS3 } from './helpers/s3.js';
 
 function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
@@ -28,8 +29,11 @@ const decode = async (body: Buffer) => {
   return { ...(await sharp(body).metadata()), alphaAt };
 };
 
-describe.each(DATABASES)('image transforms with %s', (db) => {
-  const get = useTestApp(db, { RATE_LIMIT_AUTH_PER_IP: '10000' });
+const SUITES = DATABASES.flatMap((db) => (['disk', 's3'] as const).map((backend) => [backend, db] as const));
+
+describe.each(SUITES)('image transforms on %s with %s', (backend, db) => {
+  const s3 = useS3();
+  const get = useTestApp(db, () => ({ ...(backend === 's3' ? s3().env : {}), RATE_LIMIT_AUTH_PER_IP: '10000' }));
   let url: string;
   let t: TestApp;
 
@@ -80,6 +84,7 @@ describe.each(DATABASES)('image transforms with %s', (db) => {
     expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
     expect((await t.request({ url: `${url}?w=64&f=webp`, headers: { 'if-none-match': first.headers.etag as string } })).statusCode).toBe(304);
     expect((await t.request({ url: `${url}?w=65&f=webp` })).headers.etag).not.toBe(first.headers.etag);
+    if (backend === 's3') expect((await s3().objects()).filter((k) => k.startsWith('.variants/')).length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(['w=8193', 'w=-1', 'w=abc', 'h=1.5', 'q=0', 'q=101', 'f=gif', 'r=round', 'b=0.1', 'b=1001', 'w='])('refuses %s with 400', async (query) => {

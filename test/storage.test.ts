@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, register } from './helpers/auth.js';
+import { useS3 } from './helpers/s3.js';
 
 const ADMIN_SECRET = 'a'.repeat(40);
 // The smallest valid PNG (1×1, transparent).
@@ -28,6 +29,9 @@ async function filesOnDisk(t: TestApp): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }
 
+const BACKENDS = ['disk', 's3'] as const;
+const SUITES = DATABASES.flatMap((db) => BACKENDS.map((backend) => [backend, db] as const));
+
 async function listening(t: TestApp): Promise<number> {
   if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
   return (t.app.server.address() as { port: number }).port;
@@ -50,8 +54,17 @@ async function rawRequest(t: TestApp, text: string): Promise<{ status: number; b
   });
 }
 
-describe.each(DATABASES)('storage on disk with %s', (db) => {
-  const get = useTestApp(db, { ADMIN_SECRET, STORAGE_MAX_FILE_SIZE: '65536', STORAGE_QUOTA: '100000', RATE_LIMIT_AUTH_PER_IP: '10000' });
+describe.each(SUITES)('storage on %s with %s', (backend, db) => {
+  const s3 = useS3();
+  const get = useTestApp(db, () => ({
+    ...(backend === 's3' ? s3().env : {}),
+    ADMIN_SECRET,
+    STORAGE_MAX_FILE_SIZE: '65536',
+    STORAGE_QUOTA: '100000',
+    RATE_LIMIT_AUTH_PER_IP: '10000',
+  }));
+  /** What the backend holds: files under DATA_DIR/storage, or objects in the bucket. */
+  const stored = (t: TestApp) => (backend === 's3' ? s3().objects() : filesOnDisk(t));
 
   it('uploads a raw body and answers HBP metadata with a read token', async () => {
     const t = get();
@@ -178,7 +191,7 @@ describe.each(DATABASES)('storage on disk with %s', (db) => {
     await put(t, 'public/gone.txt', 'bye', bearer(jwt_token));
     expect((await t.request({ method: 'DELETE', url: '/storage/o/public/gone.txt', headers: bearer(jwt_token) })).statusCode).toBe(204);
     expect((await t.request({ url: '/storage/o/public/gone.txt' })).statusCode).toBe(404);
-    expect(await filesOnDisk(t)).not.toContain(path.join('public', 'gone.txt'));
+    expect(await stored(t)).not.toContain(path.join('public', 'gone.txt'));
   });
 
   it('refuses a file over STORAGE_MAX_FILE_SIZE with 413, leaving no file and no metadata', async () => {
@@ -188,7 +201,7 @@ describe.each(DATABASES)('storage on disk with %s', (db) => {
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('payload-too-large');
     expect((await t.request({ url: '/storage/m/public/big.bin' })).statusCode).toBe(404);
-    expect((await filesOnDisk(t)).filter((f) => f.includes('big') || f.startsWith('.tmp'))).toEqual([]);
+    expect((await stored(t)).filter((f) => f.includes('big') || f.startsWith('.tmp'))).toEqual([]);
   });
 
   it('enforces the per-user quota', async () => {
@@ -214,12 +227,12 @@ describe.each(DATABASES)('storage on disk with %s', (db) => {
   ])('refuses the path %s with 400 %s, sent as is over HTTP', async (raw, code) => {
     const t = get();
     const { jwt_token } = await register(t);
-    const before = await filesOnDisk(t);
+    const before = await stored(t);
     // A real socket: HTTP clients (and inject) would normalise dot segments before sending.
     const { status, body } = await rawRequest(t, `POST /storage/o/${raw} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${jwt_token}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`);
     expect(status).toBe(400);
     expect(JSON.parse(body).code).toBe(code);
-    expect(await filesOnDisk(t)).toEqual(before);
+    expect(await stored(t)).toEqual(before);
   });
 
   it('an upload aborted mid-way leaves no file and no metadata', async () => {
@@ -236,6 +249,6 @@ describe.each(DATABASES)('storage on disk with %s', (db) => {
     });
     await new Promise((r) => setTimeout(r, 200));
     expect((await t.request({ url: '/storage/m/public/aborted.bin' })).statusCode).toBe(404);
-    expect((await filesOnDisk(t)).filter((f) => f.includes('aborted') || f.startsWith('.tmp'))).toEqual([]);
+    expect((await stored(t)).filter((f) => f.includes('aborted') || f.startsWith('.tmp'))).toEqual([]);
   });
 });
