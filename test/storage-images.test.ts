@@ -84,7 +84,7 @@ describe.each(SUITES)('image transforms on %s with %s', (backend, db) => {
     expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
     expect((await t.request({ url: `${url}?w=64&f=webp`, headers: { 'if-none-match': first.headers.etag as string } })).statusCode).toBe(304);
     expect((await t.request({ url: `${url}?w=65&f=webp` })).headers.etag).not.toBe(first.headers.etag);
-    if (backend === 's3') expect((await s3().objects()).filter((k) => k.startsWith('.variants/')).length).toBeGreaterThanOrEqual(2);
+    if (backend === 's3') expect((await s3().objects()).filter((k) => k.startsWith('variants/')).length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(['w=8193', 'w=-1', 'w=abc', 'h=1.5', 'q=0', 'q=101', 'f=gif', 'r=round', 'b=0.1', 'b=1001', 'w='])('refuses %s with 400', async (query) => {

@@ -77,6 +77,7 @@ export interface MfaRecoveryCodesTable {
 
 export interface FilesTable {
   key: string;
+  object_key: string;
   size: ColumnType<number, number, number>;
   content_type: string;
   etag: string;

@@ -25,12 +25,18 @@ export interface StoredFile extends FileRow {
 const ANY_CHILD = '\u0000';
 const MAX_LISTING = 10_000;
 
-/** Cached variants live beside the files, under a first segment user keys may not use. */
-const variantFolder = (key: string) => `.variants/${sha256(key)}`;
+/** Cached variants of a file, under a name derived from its key. */
+const variantFolder = (key: string) => `variants/${sha256(key)}`;
 
 /** The storage API's rules, limits and bookkeeping; bytes go to a backend, metadata to the database. */
 export function createStorageService(deps: { queries: Queries; backend: StorageBackend; rules: Rules; clock: Clock; random: Random; config: Config['storage'] }) {
   const { queries, backend, rules, clock, config } = deps;
+
+  /** Backend names never come from users: objects get random names, sharded by their first two characters. */
+  const newObjectKey = () => {
+    const id = deps.random.uuid();
+    return `objects/${id.slice(0, 2)}/${id}`;
+  };
 
   const allowed = (op: Operation, key: string, caller: StorageCaller) => caller.admin || rules.decide(op, key, caller).allowed;
 
@@ -83,23 +89,34 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
       const abort = (err?: unknown) => inspection.stream.destroy(err instanceof Error ? err : new Error('upload aborted'));
       body.once('error', abort).once('aborted', abort);
       body.pipe(inspection.stream);
+      // Each upload writes its own object under a random name; the metadata row then switches
+      // to it in one transaction, so readers see the old version or the new, never a mix.
+      const objectKey = newObjectKey();
       try {
-        await backend.put(key, inspection.stream);
+        await backend.put(objectKey, inspection.stream);
       } finally {
         body.unpipe(inspection.stream);
         body.off('error', abort).off('aborted', abort);
       }
       const { size, etag, contentType } = inspection.result();
       const { token, tokenHash } = newToken();
-      const file = await queries.files.upsert({ key, size, etag, contentType, ownerId, tokenHash, now: clock.now() });
-      if (existing) await backend.deletePrefix(variantFolder(key));
+      const { file, replaced } = await queries.files
+        .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, now: clock.now() })
+        .catch(async (err) => {
+          await backend.delete(objectKey);
+          throw err;
+        });
+      if (replaced) {
+        await backend.delete(replaced);
+        await backend.deletePrefix(variantFolder(key));
+      }
       return { ...file, token };
     },
 
     readable,
 
     async open(file: FileRow, range?: ByteRange): Promise<Readable> {
-      return backend.get(file.key, range).catch((err: NodeJS.ErrnoException) => {
+      return backend.get(file.objectKey, range).catch((err: NodeJS.ErrnoException) => {
         throw err.code === 'ENOENT' ? errors.notFound('The file is gone') : err;
       });
     },
@@ -135,9 +152,9 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
 
     async remove(key: string, caller: StorageCaller): Promise<void> {
       if (!allowed('delete', key, caller)) throw refusal(key, caller);
-      if (!(await queries.files.get(key))) throw errors.notFound('No such file');
-      await queries.files.remove(key);
-      await backend.delete(key);
+      const objectKey = await queries.files.remove(key);
+      if (!objectKey) throw errors.notFound('No such file');
+      await backend.delete(objectKey);
       await backend.deletePrefix(variantFolder(key));
     },
 

@@ -1,9 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
-import { likeLiteral, toCount, toDate } from '../dialect.js';
+import { likeLiteral, toCount, toDate, type DialectName } from '../dialect.js';
 import type { Database, FilesTable } from '../types.js';
 
 export interface FileRow {
   key: string;
+  objectKey: string;
   size: number;
   contentType: string;
   etag: string;
@@ -16,6 +17,7 @@ export interface FileRow {
 function toFile(row: Selectable<FilesTable>): FileRow {
   return {
     key: row.key,
+    objectKey: row.object_key,
     size: Number(row.size),
     contentType: row.content_type,
     etag: row.etag,
@@ -26,7 +28,7 @@ function toFile(row: Selectable<FilesTable>): FileRow {
   };
 }
 
-export function createFileQueries(db: Kysely<Database>) {
+export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
   return {
     async get(key: string): Promise<FileRow | undefined> {
       const row = await db.selectFrom('files').selectAll().where('key', '=', key).executeTakeFirst();
@@ -39,22 +41,42 @@ export function createFileQueries(db: Kysely<Database>) {
       return rows.map(toFile);
     },
 
-    /** Creates or replaces the metadata of a key; the owner of an existing file stays. */
-    async upsert(f: Omit<FileRow, 'createdAt' | 'updatedAt'> & { now: Date }): Promise<FileRow> {
-      await db
-        .insertInto('files')
-        .values({ key: f.key, size: f.size, content_type: f.contentType, etag: f.etag, owner_id: f.ownerId, token_hash: f.tokenHash, created_at: f.now, updated_at: f.now })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ size: f.size, content_type: f.contentType, etag: f.etag, token_hash: f.tokenHash, updated_at: f.now }))
-        .execute();
-      return (await this.get(f.key))!;
+    /**
+     * Points a key at a newly written object (creating the file, or replacing its version;
+     * the owner of an existing file stays). Returns the object it pointed at before, if any,
+     * which the caller deletes. Concurrent uploads to one key are serialised by the row lock.
+     */
+    async publish(f: Omit<FileRow, 'createdAt' | 'updatedAt'> & { now: Date }): Promise<{ file: FileRow; replaced?: string }> {
+      return db.transaction().execute(async (trx) => {
+        const created = await trx
+          .insertInto('files')
+          .values({ key: f.key, object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, owner_id: f.ownerId, token_hash: f.tokenHash, created_at: f.now, updated_at: f.now })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .executeTakeFirst();
+        let replaced: string | undefined;
+        if (Number(created.numInsertedOrUpdatedRows ?? 0) === 0) {
+          let current = trx.selectFrom('files').select('object_key').where('key', '=', f.key);
+          if (dialect === 'postgres') current = current.forUpdate();
+          replaced = (await current.executeTakeFirst())?.object_key;
+          await trx
+            .updateTable('files')
+            .set({ object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, token_hash: f.tokenHash, updated_at: f.now })
+            .where('key', '=', f.key)
+            .execute();
+        }
+        const row = await trx.selectFrom('files').selectAll().where('key', '=', f.key).executeTakeFirstOrThrow();
+        return { file: toFile(row), replaced };
+      });
     },
 
     async setTokenHash(key: string, tokenHash: string, now: Date): Promise<void> {
       await db.updateTable('files').set({ token_hash: tokenHash, updated_at: now }).where('key', '=', key).execute();
     },
 
-    async remove(key: string): Promise<void> {
-      await db.deleteFrom('files').where('key', '=', key).execute();
+    /** Deletes the metadata; returns the object to delete from the backend. */
+    async remove(key: string): Promise<string | undefined> {
+      const row = await db.deleteFrom('files').where('key', '=', key).returning('object_key').executeTakeFirst();
+      return row?.object_key;
     },
 
     /** Bytes stored by a user, for the quota. */

@@ -17,7 +17,7 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     loginFailures: createLoginFailureQueries(db),
     tickets: createTicketQueries(db),
     mfa: createMfaQueries(db),
-    files: createFileQueries(db),
+    files: createFileQueries(db, dialect),
   };
 }
 
