@@ -6,6 +6,7 @@ import autocannon from 'autocannon';
 import { hash, verify } from '@node-rs/argon2';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startServer, type BenchServer } from './server.js';
+import { ADMIN_SECRET, storageFigures } from './storage.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const PASSWORD = 'a sturdy passphrase 42';
@@ -88,6 +89,13 @@ async function main() {
     rows.push(['p99 of authenticated GETs during 64 concurrent logins', `${underLoad.latency.p99} ms`, '≤ 50 ms']);
   } finally {
     await sqlite.stop();
+  }
+
+  const files = await startServer({ LOG_LEVEL: 'warn', ADMIN_SECRET, STORAGE_MAX_FILE_SIZE: String(2 ** 31), STORAGE_QUOTA: '0' });
+  try {
+    rows.push(...(await storageFigures(files, DURATION)));
+  } finally {
+    await files.stop();
   }
 
   const database = await createTestDatabase();

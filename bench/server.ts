@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export interface BenchServer {
   url: string;
+  dataDir: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   }
   return {
     url,
+    dataDir,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

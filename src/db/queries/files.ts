@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { likeLiteral, toCount, toDate, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
 import type { Database, FilesTable } from '../types.js';
 
 export interface FileRow {
@@ -29,9 +30,11 @@ function toFile(row: Selectable<FilesTable>): FileRow {
 }
 
 export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
+  const byKey = prepare<[string], Selectable<FilesTable>>(dialect, 1, (key: string) => db.selectFrom('files').selectAll().where('key', '=', key));
+
   return {
     async get(key: string): Promise<FileRow | undefined> {
-      const row = await db.selectFrom('files').selectAll().where('key', '=', key).executeTakeFirst();
+      const [row] = await byKey(db, key);
       return row && toFile(row);
     },
 

@@ -42,7 +42,8 @@ export function createDiskBackend(root: string): StorageBackend {
     },
 
     async get(key, range) {
-      const stream = createReadStream(fileOf(key), range ? { start: range.start, end: range.end } : {});
+      // 1 MiB reads: fewer, larger writes to the socket (the default 64 KiB halves download throughput).
+      const stream = createReadStream(fileOf(key), { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end: range.end } : {}) });
       await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
       return stream;
     },
