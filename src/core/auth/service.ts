@@ -73,13 +73,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /**
-     * Unknown email, wrong password, inactive and disabled accounts all end in the same
-     * error after one password verification, so neither answer nor timing tells them apart.
+     * Checks a password, throttled per account. Unknown email, wrong password, inactive and
+     * disabled accounts all end in the same error after one password verification, so
+     * neither answer nor timing tells them apart. Opens no session: every dialect does that its own way.
      */
-    async login(
-      input: { email: string; password: string; device?: TrustedDevice },
-      client: ClientInfo,
-    ): Promise<SignInResult & { deviceId: string }> {
+    async checkPassword(input: { email: string; password: string; device?: TrustedDevice }): Promise<User> {
       const email = normalizeEmail(input.email);
       const password = input.password.normalize('NFC');
       const user = await users.findByEmail(email);
@@ -98,7 +96,16 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       await attempt.succeed();
       if (result.needsRehash) await queries.users.setPasswordHash(user.id, await hasher.hash(password), clock.now());
-      const deviceId = trusted?.id ?? deps.random.bytes(18).toString('base64url');
+      return user;
+    },
+
+    /** The native login: a session, or an MFA ticket for users with a second factor. */
+    async login(
+      input: { email: string; password: string; device?: TrustedDevice },
+      client: ClientInfo,
+    ): Promise<SignInResult & { deviceId: string }> {
+      const user = await this.checkPassword(input);
+      const deviceId = input.device?.userId === user.id ? input.device.id : deps.random.bytes(18).toString('base64url');
       if (user.mfaEnabled) return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user), deviceId };
       await queries.users.touchLogin(user.id, clock.now());
       return { kind: 'session', session: await startSession(user, client), deviceId };
