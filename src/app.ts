@@ -14,6 +14,8 @@ import { registerRequestLog } from './http/plugins/request-log.js';
 import { nativeAuth } from './http/native/auth/index.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { nativeStorage } from './http/native/storage/index.js';
+import { rocketchatDialect } from './http/dialects/rocketchat/index.js';
+import { datarheiDialect } from './http/dialects/datarhei/index.js';
 import { ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
 import { createServices, type Runtime, type Services } from './services.js';
@@ -78,8 +80,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(cookie, { secret: secrets.cookieSecret });
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
-  await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });
-  await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/storage' });
+  const dialects = new Set(config.dialects);
+  if (dialects.has('hbp')) {
+    await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });
+    await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/storage' });
+  }
+  if (dialects.has('rocketchat')) await app.register(async (scope) => rocketchatDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
+  if (dialects.has('datarhei')) await app.register(async (scope) => datarheiDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services, VERSION));
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.
   const housekeeping = setInterval(() => {

@@ -5,6 +5,7 @@ import { createLifecycle } from './core/auth/lifecycle.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
+import { createApiTokens } from './core/api-tokens/service.js';
 import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
@@ -67,6 +68,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, refreshTokens, mailer, clock });
+  const apiTokens = createApiTokens({ queries, clock, random });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
@@ -75,7 +77,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, limits };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

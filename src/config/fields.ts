@@ -113,3 +113,15 @@ export function roleList(opts: Common<string[]>): Field<string[]> {
     },
   };
 }
+
+export function choiceList<const V extends string>(values: readonly V[], opts: Common<V[]>): Field<V[]> {
+  return {
+    kind: `comma-separated list of ${values.join(', ')}`,
+    ...withDefault(opts, (v) => v.join(',')),
+    parse: (raw) => {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const wrong = items.filter((i) => !(values as readonly string[]).includes(i));
+      return wrong.length ? bad(`unknown: ${wrong.join(', ')} (known: ${values.join(', ')})`) : ok(items as V[]);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CONFIG_FIELDS, type JwtAlgorithm, type RawConfig } from './schema.js';
+import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
 
 export type Env = Record<string, string | undefined>;
@@ -13,6 +13,9 @@ export interface Config {
     bodyLimit: number;
     logLevel: string;
   };
+  dialects: Dialect[];
+  rocketchat: { tokenDays: number; loginPerIp: number };
+  datarhei: { accessMinutes: number; refreshMinutes: number };
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   jwt: {
@@ -161,6 +164,9 @@ export function loadConfig(env: Env): Config {
 
   return {
     server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL },
+    dialects: raw.DIALECTS,
+    rocketchat: { tokenDays: raw.ROCKETCHAT_TOKEN_DAYS, loginPerIp: raw.ROCKETCHAT_LOGIN_PER_IP },
+    datarhei: { accessMinutes: raw.DATARHEI_ACCESS_MINUTES, refreshMinutes: raw.DATARHEI_REFRESH_MINUTES },
     dataDir,
     database,
     jwt: {

@@ -1,4 +1,8 @@
-import { bool, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
+import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
+
+/** The wire dialects served; HumHub and privacyIDEA are not built yet. */
+export const DIALECTS = ['hbp', 'rocketchat', 'datarhei'] as const;
+export type Dialect = (typeof DIALECTS)[number];
 
 export const JWT_ALGORITHMS = ['HS256', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -32,6 +36,12 @@ export const CONFIG_FIELDS = {
   }),
   BODY_LIMIT: int({ doc: 'Largest accepted request body for the auth API, in bytes.', default: 65536, min: 1024, max: 10485760 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { doc: 'pino log level.', default: 'info' }),
+
+  DIALECTS: choiceList(DIALECTS, { doc: 'Wire dialects to serve: `hbp` (/auth, /storage), `rocketchat` (/api/v1/login…), `datarhei` (/api, /api/login…).', default: [...DIALECTS] }),
+  ROCKETCHAT_TOKEN_DAYS: int({ doc: 'Lifetime of Rocket.Chat auth tokens, days.', default: 90, min: 1, max: 3650 }),
+  ROCKETCHAT_LOGIN_PER_IP: int({ doc: 'Rocket.Chat logins per IP per RATE_LIMIT_WINDOW.', default: 10, min: 1, max: 1000000 }),
+  DATARHEI_ACCESS_MINUTES: int({ doc: 'Lifetime of datarhei access tokens, minutes.', default: 10, min: 1, max: 1440 }),
+  DATARHEI_REFRESH_MINUTES: int({ doc: 'Lifetime of datarhei refresh tokens, minutes.', default: 1440, min: 1, max: 525600 }),
 
   // Storage of state
   DATA_DIR: str({ doc: 'Directory for the embedded SQLite database and generated secrets.', default: './data' }),

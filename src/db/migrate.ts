@@ -3,6 +3,7 @@ import type { Db } from './client.js';
 import * as core from './migrations/0001-core.js';
 import * as lifecycle from './migrations/0002-lifecycle.js';
 import * as files from './migrations/0003-files.js';
+import * as apiTokens from './migrations/0004-api-tokens.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0001-core': core,
   '0002-lifecycle': lifecycle,
   '0003-files': files,
+  '0004-api-tokens': apiTokens,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -87,7 +87,20 @@ export interface FilesTable {
   updated_at: Timestamp;
 }
 
+export interface ApiTokensTable {
+  hash: string;
+  id: string;
+  user_id: string;
+  kind: string;
+  name: string | null;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  api_tokens: ApiTokensTable;
   files: FilesTable;
   tickets: TicketsTable;
   mfa: MfaTable;

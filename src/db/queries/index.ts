@@ -6,6 +6,7 @@ import { createRefreshTokenQueries } from './refresh-tokens.js';
 import { createTicketQueries } from './tickets.js';
 import { createMfaQueries } from './mfa.js';
 import { createFileQueries } from './files.js';
+import { createApiTokenQueries } from './api-tokens.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
 
@@ -18,6 +19,7 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     tickets: createTicketQueries(db),
     mfa: createMfaQueries(db),
     files: createFileQueries(db, dialect),
+    apiTokens: createApiTokenQueries(db, dialect),
   };
 }
 

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import { toDateOrNull, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
+import type { Database } from '../types.js';
+
+export interface ApiTokenRow {
+  id: string;
+  userId: string;
+  kind: string;
+  name: string | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName) {
+  const byHash = prepare<[string], { id: string; user_id: string; kind: string; name: string | null; expires_at: unknown; revoked_at: unknown }>(dialect, 1, (hash: string) =>
+    db.selectFrom('api_tokens').select(['id', 'user_id', 'kind', 'name', 'expires_at', 'revoked_at']).where('hash', '=', hash),
+  );
+  return {
+    async insert(t: { hash: string; id: string; userId: string; kind: string; name: string | null; expiresAt: Date | null; now: Date }): Promise<void> {
+      await db.insertInto('api_tokens').values({ hash: t.hash, id: t.id, user_id: t.userId, kind: t.kind, name: t.name, expires_at: t.expiresAt, created_at: t.now }).execute();
+    },
+
+    async find(hash: string): Promise<ApiTokenRow | undefined> {
+      const [row] = await byHash(db, hash);
+      return row && { id: row.id, userId: row.user_id, kind: row.kind, name: row.name, expiresAt: toDateOrNull(row.expires_at), revokedAt: toDateOrNull(row.revoked_at) };
+    },
+
+    async revokeByHash(hash: string, now: Date): Promise<void> {
+      await db.updateTable('api_tokens').set({ revoked_at: now }).where('hash', '=', hash).where('revoked_at', 'is', null).execute();
+    },
+  };
+}
+
+export type ApiTokenQueries = ReturnType<typeof createApiTokenQueries>;
