@@ -137,6 +137,29 @@ export function buildCli(): Command {
       }),
     );
 
+  user
+    .command('set-realm <email> <realm>')
+    .description("Move a user to a realm")
+    .action((email: string, realm: string) =>
+      withServices(async (s) => {
+        const target = await s.users.require(email);
+        await s.users.setRealm(target.id, realm);
+        console.log(`${target.email}: realm ${realm}`);
+      }),
+    );
+
+  const realm = program.command('realm').description('Manage realms');
+  realm
+    .command('create <name>')
+    .description('Create a realm')
+    .action((name: string) =>
+      withServices(async (s) => {
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error('A realm name is 1-64 letters, digits, ".", "_" or "-"');
+        await s.users.createRealm(name);
+        console.log(`Realm ${name} created`);
+      }),
+    );
+
   return program;
 }
 

@@ -6,6 +6,7 @@ import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
+import { loadPolicy } from './core/rights/policy.js';
 import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
@@ -77,7 +78,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, rights: loadPolicy(config.rightsPolicyFile), secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

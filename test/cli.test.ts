@@ -39,7 +39,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
 
   it('migrates, then reports the database up to date', async () => {
     const first = await cli(['migrate'], env);
-    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens\n' });
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms\n' });
     expect((await cli(['migrate'], env)).stdout).toBe('Database is up to date\n');
   });
 
@@ -58,6 +58,14 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
 
     expect((await cli(['user', 'set-roles', 'admin@example.com', '--roles', 'editor,user', '--default-role', 'editor'], env)).code).toBe(0);
     expect((await cli(['user', 'list'], env)).stdout).toContain('admin@example.com  active  editor [editor,user]');
+  });
+
+  it('creates realms and moves users into them', async () => {
+    expect((await cli(['realm', 'create', 'staff'], env)).stdout).toBe('Realm staff created\n');
+    expect((await cli(['realm', 'create', 'staff'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('exists already') });
+    expect((await cli(['user', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe('admin@example.com: realm staff\n');
+    expect(JSON.parse((await cli(['user', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
+    expect((await cli(['user', 'set-realm', 'admin@example.com', 'nowhere'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('No realm nowhere') });
   });
 
   it('refuses a weak password, an unknown user and a default role outside the roles', async () => {

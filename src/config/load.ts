@@ -16,6 +16,8 @@ export interface Config {
   dialects: Dialect[];
   rocketchat: { tokenDays: number; loginPerIp: number };
   datarhei: { accessMinutes: number; refreshMinutes: number };
+  privacyidea: { adminRealms: string[] };
+  rightsPolicyFile: string | undefined;
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   jwt: {
@@ -167,6 +169,8 @@ export function loadConfig(env: Env): Config {
     dialects: raw.DIALECTS,
     rocketchat: { tokenDays: raw.ROCKETCHAT_TOKEN_DAYS, loginPerIp: raw.ROCKETCHAT_LOGIN_PER_IP },
     datarhei: { accessMinutes: raw.DATARHEI_ACCESS_MINUTES, refreshMinutes: raw.DATARHEI_REFRESH_MINUTES },
+    privacyidea: { adminRealms: raw.PRIVACYIDEA_ADMIN_REALMS },
+    rightsPolicyFile: raw.RIGHTS_POLICY && path.resolve(raw.RIGHTS_POLICY),
     dataDir,
     database,
     jwt: {

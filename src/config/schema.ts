@@ -1,7 +1,7 @@
 import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
 
-/** The wire dialects served; HumHub and privacyIDEA are not built yet. */
-export const DIALECTS = ['hbp', 'rocketchat', 'datarhei'] as const;
+/** The wire dialects served; HumHub is not built yet. */
+export const DIALECTS = ['hbp', 'rocketchat', 'privacyidea', 'datarhei'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
 export const JWT_ALGORITHMS = ['HS256', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const;
@@ -37,9 +37,11 @@ export const CONFIG_FIELDS = {
   BODY_LIMIT: int({ doc: 'Largest accepted request body for the auth API, in bytes.', default: 65536, min: 1024, max: 10485760 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { doc: 'pino log level.', default: 'info' }),
 
-  DIALECTS: choiceList(DIALECTS, { doc: 'Wire dialects to serve: `hbp` (/auth, /storage), `rocketchat` (/api/v1/login…), `datarhei` (/api, /api/login…).', default: [...DIALECTS] }),
+  DIALECTS: choiceList(DIALECTS, { doc: 'Wire dialects to serve: `hbp` (/auth, /storage), `rocketchat` (/api/v1/login…), `privacyidea` (POST /auth, /auth/rights), `datarhei` (/api, /api/login…).', default: [...DIALECTS] }),
   ROCKETCHAT_TOKEN_DAYS: int({ doc: 'Lifetime of Rocket.Chat auth tokens, days.', default: 90, min: 1, max: 3650 }),
   ROCKETCHAT_LOGIN_PER_IP: int({ doc: 'Rocket.Chat logins per IP per RATE_LIMIT_WINDOW.', default: 10, min: 1, max: 1000000 }),
+  PRIVACYIDEA_ADMIN_REALMS: roleList({ doc: 'Realms whose users get the privacyIDEA role admin (as does the admin role).', default: ['admin'] }),
+  RIGHTS_POLICY: optionalStr({ doc: 'YAML or JSON file mapping roles to rights (`roles: {admin: [...], user: [...]}`).' }),
   DATARHEI_ACCESS_MINUTES: int({ doc: 'Lifetime of datarhei access tokens, minutes.', default: 10, min: 1, max: 1440 }),
   DATARHEI_REFRESH_MINUTES: int({ doc: 'Lifetime of datarhei refresh tokens, minutes.', default: 1440, min: 1, max: 525600 }),
 

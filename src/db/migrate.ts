@@ -4,6 +4,7 @@ import * as core from './migrations/0001-core.js';
 import * as lifecycle from './migrations/0002-lifecycle.js';
 import * as files from './migrations/0003-files.js';
 import * as apiTokens from './migrations/0004-api-tokens.js';
+import * as realms from './migrations/0005-realms.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0002-lifecycle': lifecycle,
   '0003-files': files,
   '0004-api-tokens': apiTokens,
+  '0005-realms': realms,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -23,6 +23,7 @@ export interface UsersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   last_login_at: NullableTimestamp;
+  realm: ColumnType<string, string | undefined, string>;
 }
 
 export interface UserRolesTable {
@@ -99,7 +100,13 @@ export interface ApiTokensTable {
   created_at: Timestamp;
 }
 
+export interface RealmsTable {
+  name: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  realms: RealmsTable;
   api_tokens: ApiTokensTable;
   files: FilesTable;
   tickets: TicketsTable;

@@ -2,7 +2,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
-import { errors } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { normalizeEmail } from './email.js';
@@ -84,6 +84,20 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
         await q.userRoles.replace(id, [...new Set(roles)]);
         await q.users.setDefaultRole(id, defaultRole, clock.now());
       });
+    },
+
+    async createRealm(name: string): Promise<void> {
+      try {
+        await queries.users.createRealm(name, clock.now());
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('realm-exists', 409, `The realm ${name} exists already`);
+        throw err;
+      }
+    },
+
+    async setRealm(id: string, realm: string): Promise<void> {
+      if (!(await queries.users.realmExists(realm))) throw errors.notFound(`No realm ${realm}`);
+      await queries.users.setRealm(id, realm, clock.now());
     },
 
     /** Checks a new password against the policy; returns its normalised form. */

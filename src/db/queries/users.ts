@@ -18,6 +18,7 @@ export interface UserRow {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt: Date | null;
+  realm: string;
 }
 
 export type NewUser = Pick<UserRow, 'id' | 'email' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
@@ -41,6 +42,7 @@ function toUser(row: Selectable<UsersTable>): UserRow {
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     lastLoginAt: toDateOrNull(row.last_login_at),
+    realm: row.realm,
   };
 }
 
@@ -128,6 +130,18 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     /** Deletes the user; roles, tokens, tickets and MFA rows go with it (ON DELETE CASCADE). */
     async remove(id: string): Promise<void> {
       await db.deleteFrom('users').where('id', '=', id).execute();
+    },
+
+    async createRealm(name: string, now: Date): Promise<void> {
+      await db.insertInto('realms').values({ name, created_at: now }).execute();
+    },
+
+    async setRealm(id: string, realm: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ realm, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async realmExists(name: string): Promise<boolean> {
+      return Boolean(await db.selectFrom('realms').select('name').where('name', '=', name).executeTakeFirst());
     },
 
     async touchLogin(id: string, now: Date): Promise<void> {
