@@ -16,6 +16,7 @@ import { registerHealthRoutes } from './http/native/health.js';
 import { nativeStorage } from './http/native/storage/index.js';
 import { rocketchatDialect } from './http/dialects/rocketchat/index.js';
 import { datarheiDialect } from './http/dialects/datarhei/index.js';
+import { humhubDialect } from './http/dialects/humhub/index.js';
 import { privacyideaDialect } from './http/dialects/privacyidea/index.js';
 import { ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });
     await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/storage' });
   }
+  if (dialects.has('humhub')) await app.register(async (scope) => humhubDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
   if (dialects.has('rocketchat')) await app.register(async (scope) => rocketchatDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
   if (dialects.has('privacyidea')) await app.register(async (scope) => privacyideaDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
   if (dialects.has('datarhei')) await app.register(async (scope) => datarheiDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services, VERSION));

@@ -148,6 +148,43 @@ export function buildCli(): Command {
       }),
     );
 
+  for (const [name, allow] of [['allow-method', true], ['disallow-method', false]] as const) {
+    user
+      .command(`${name} <email> <method>`)
+      .description(`${allow ? 'Open' : 'Close'} an authentication method set to "selected" (jwt, basic) for one user`)
+      .action((email: string, method: string) =>
+        withServices(async (s) => {
+          if (!['jwt', 'basic'].includes(method)) throw new Error('The method is jwt or basic');
+          const target = await s.users.require(email);
+          await (allow ? s.queries.apiTokens.allowMethod(method, target.id) : s.queries.apiTokens.disallowMethod(method, target.id));
+          console.log(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
+        }),
+      );
+  }
+
+  const token = program.command('token').description('Personal bearer tokens (HumHub)');
+  token
+    .command('create <email>')
+    .description('Create a bearer token for a user; it is printed once')
+    .option('--name <name>', 'what the token is for')
+    .option('--days <n>', 'lifetime in days (default: no expiry)', (v) => Number.parseInt(v, 10))
+    .action((email: string, opts: { name?: string; days?: number }) =>
+      withServices(async (s) => {
+        const target = await s.users.require(email);
+        const issued = await s.apiTokens.issue(target.id, 'bearer', opts.days ? opts.days * 86_400_000 : null, opts.name ?? null);
+        console.log(issued.token);
+      }),
+    );
+  token
+    .command('revoke <token>')
+    .description('Revoke a bearer token; it stops working at once')
+    .action((value: string) =>
+      withServices(async (s) => {
+        await s.apiTokens.revoke(value);
+        console.log('revoked');
+      }),
+    );
+
   const realm = program.command('realm').description('Manage realms');
   realm
     .command('create <name>')

@@ -39,7 +39,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
 
   it('migrates, then reports the database up to date', async () => {
     const first = await cli(['migrate'], env);
-    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms\n' });
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms, 0006-auth-methods\n' });
     expect((await cli(['migrate'], env)).stdout).toBe('Database is up to date\n');
   });
 
@@ -66,6 +66,15 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
     expect((await cli(['user', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe('admin@example.com: realm staff\n');
     expect(JSON.parse((await cli(['user', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
     expect((await cli(['user', 'set-realm', 'admin@example.com', 'nowhere'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('No realm nowhere') });
+  });
+
+  it('creates and revokes bearer tokens, and opens methods for selected users', async () => {
+    const token = (await cli(['token', 'create', 'admin@example.com', '--name', 'ci', '--days', '1'], env)).stdout.trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await cli(['token', 'revoke', token], env)).stdout).toBe('revoked\n');
+    expect((await cli(['user', 'allow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt allowed\n');
+    expect((await cli(['user', 'disallow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt disallowed\n');
+    expect(await cli(['user', 'allow-method', 'admin@example.com', 'magic'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('jwt or basic') });
   });
 
   it('refuses a weak password, an unknown user and a default role outside the roles', async () => {

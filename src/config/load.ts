@@ -15,6 +15,15 @@ export interface Config {
   };
   dialects: Dialect[];
   rocketchat: { tokenDays: number; loginPerIp: number };
+  humhub: {
+    jwt: 'all' | 'selected' | 'off';
+    basic: 'all' | 'selected' | 'off';
+    bearer: boolean;
+    queryToken: boolean;
+    impersonation: boolean;
+    jwtExpiresSeconds: number;
+    impersonationMinutes: number;
+  };
   datarhei: { accessMinutes: number; refreshMinutes: number };
   privacyidea: { adminRealms: string[] };
   rightsPolicyFile: string | undefined;
@@ -167,6 +176,15 @@ export function loadConfig(env: Env): Config {
   return {
     server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL },
     dialects: raw.DIALECTS,
+    humhub: {
+      jwt: raw.HUMHUB_JWT,
+      basic: raw.HUMHUB_BASIC,
+      bearer: raw.HUMHUB_BEARER,
+      queryToken: raw.HUMHUB_QUERY_TOKEN,
+      impersonation: raw.HUMHUB_IMPERSONATION,
+      jwtExpiresSeconds: raw.HUMHUB_JWT_EXPIRES,
+      impersonationMinutes: raw.IMPERSONATION_MINUTES,
+    },
     rocketchat: { tokenDays: raw.ROCKETCHAT_TOKEN_DAYS, loginPerIp: raw.ROCKETCHAT_LOGIN_PER_IP },
     datarhei: { accessMinutes: raw.DATARHEI_ACCESS_MINUTES, refreshMinutes: raw.DATARHEI_REFRESH_MINUTES },
     privacyidea: { adminRealms: raw.PRIVACYIDEA_ADMIN_REALMS },

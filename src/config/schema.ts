@@ -1,7 +1,7 @@
 import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
 
-/** The wire dialects served; HumHub is not built yet. */
-export const DIALECTS = ['hbp', 'rocketchat', 'privacyidea', 'datarhei'] as const;
+/** The wire dialects served. */
+export const DIALECTS = ['hbp', 'humhub', 'rocketchat', 'privacyidea', 'datarhei'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
 export const JWT_ALGORITHMS = ['HS256', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const;
@@ -37,7 +37,14 @@ export const CONFIG_FIELDS = {
   BODY_LIMIT: int({ doc: 'Largest accepted request body for the auth API, in bytes.', default: 65536, min: 1024, max: 10485760 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { doc: 'pino log level.', default: 'info' }),
 
-  DIALECTS: choiceList(DIALECTS, { doc: 'Wire dialects to serve: `hbp` (/auth, /storage), `rocketchat` (/api/v1/login…), `privacyidea` (POST /auth, /auth/rights), `datarhei` (/api, /api/login…).', default: [...DIALECTS] }),
+  DIALECTS: choiceList(DIALECTS, { doc: 'Wire dialects to serve: `hbp` (/auth, /storage), `humhub` (/api/v1/auth/*), `rocketchat` (/api/v1/login…), `privacyidea` (POST /auth, /auth/rights), `datarhei` (/api, /api/login…).', default: [...DIALECTS] }),
+  HUMHUB_JWT: oneOf(['all', 'selected', 'off'], { doc: 'HumHub JWT login and bearer JWTs: for all users, for selected users (`gatehouse user allow-method <email> jwt`), or off.', default: 'all' }),
+  HUMHUB_BASIC: oneOf(['all', 'selected', 'off'], { doc: 'HumHub HTTP Basic authentication: all, selected users, or off.', default: 'all' }),
+  HUMHUB_BEARER: bool({ doc: 'HumHub predefined bearer tokens (`gatehouse token create`).', default: true }),
+  HUMHUB_QUERY_TOKEN: bool({ doc: 'Accept a bearer token as `?access-token=` (it then appears in URLs: off by default).', default: false }),
+  HUMHUB_IMPERSONATION: bool({ doc: 'HumHub impersonation tokens for admins.', default: true }),
+  HUMHUB_JWT_EXPIRES: int({ doc: 'Lifetime of HumHub JWTs, seconds.', default: 86400, min: 60, max: 31536000 }),
+  IMPERSONATION_MINUTES: int({ doc: 'Lifetime of impersonation tokens, minutes.', default: 30, min: 1, max: 1440 }),
   ROCKETCHAT_TOKEN_DAYS: int({ doc: 'Lifetime of Rocket.Chat auth tokens, days.', default: 90, min: 1, max: 3650 }),
   ROCKETCHAT_LOGIN_PER_IP: int({ doc: 'Rocket.Chat logins per IP per RATE_LIMIT_WINDOW.', default: 10, min: 1, max: 1000000 }),
   PRIVACYIDEA_ADMIN_REALMS: roleList({ doc: 'Realms whose users get the privacyIDEA role admin (as does the admin role).', default: ['admin'] }),

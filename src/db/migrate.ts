@@ -5,6 +5,7 @@ import * as lifecycle from './migrations/0002-lifecycle.js';
 import * as files from './migrations/0003-files.js';
 import * as apiTokens from './migrations/0004-api-tokens.js';
 import * as realms from './migrations/0005-realms.js';
+import * as authMethods from './migrations/0006-auth-methods.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0003-files': files,
   '0004-api-tokens': apiTokens,
   '0005-realms': realms,
+  '0006-auth-methods': authMethods,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -105,7 +105,13 @@ export interface RealmsTable {
   created_at: Timestamp;
 }
 
+export interface AuthMethodUsersTable {
+  method: string;
+  user_id: string;
+}
+
 export interface Database {
+  auth_method_users: AuthMethodUsersTable;
   realms: RealmsTable;
   api_tokens: ApiTokensTable;
   files: FilesTable;

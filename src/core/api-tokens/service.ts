@@ -25,6 +25,12 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
       return { id: row.id, userId: row.userId };
     },
 
+    /** Issues a token that replaces every earlier live token of its kind for the user. */
+    async replace(userId: string, kind: string, lifetimeMs: number): Promise<{ id: string; token: string; expiresAt: Date | null }> {
+      await queries.apiTokens.revokeKind(userId, kind, clock.now());
+      return this.issue(userId, kind, lifetimeMs);
+    },
+
     async revoke(token: string): Promise<void> {
       await queries.apiTokens.revokeByHash(hashToken(token), clock.now());
     },

@@ -26,6 +26,23 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
       return row && { id: row.id, userId: row.user_id, kind: row.kind, name: row.name, expiresAt: toDateOrNull(row.expires_at), revokedAt: toDateOrNull(row.revoked_at) };
     },
 
+    /** Revokes every live token of a kind for a user (a new impersonation token replaces the old). */
+    async revokeKind(userId: string, kind: string, now: Date): Promise<void> {
+      await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('kind', '=', kind).where('revoked_at', 'is', null).execute();
+    },
+
+    async allowMethod(method: string, userId: string): Promise<void> {
+      await db.insertInto('auth_method_users').values({ method, user_id: userId }).onConflict((oc) => oc.columns(['method', 'user_id']).doNothing()).execute();
+    },
+
+    async disallowMethod(method: string, userId: string): Promise<void> {
+      await db.deleteFrom('auth_method_users').where('method', '=', method).where('user_id', '=', userId).execute();
+    },
+
+    async methodAllowed(method: string, userId: string): Promise<boolean> {
+      return Boolean(await db.selectFrom('auth_method_users').select('user_id').where('method', '=', method).where('user_id', '=', userId).executeTakeFirst());
+    },
+
     async revokeByHash(hash: string, now: Date): Promise<void> {
       await db.updateTable('api_tokens').set({ revoked_at: now }).where('hash', '=', hash).where('revoked_at', 'is', null).execute();
     },
