@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { toDateOrNull, type DialectName } from '../dialect.js';
+import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
 
@@ -24,6 +24,18 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
     async find(hash: string): Promise<ApiTokenRow | undefined> {
       const [row] = await byHash(db, hash);
       return row && { id: row.id, userId: row.user_id, kind: row.kind, name: row.name, expiresAt: toDateOrNull(row.expires_at), revokedAt: toDateOrNull(row.revoked_at) };
+    },
+
+    async listOf(userId: string, kind: string): Promise<(ApiTokenRow & { createdAt: Date })[]> {
+      const rows = await db.selectFrom('api_tokens').select(['id', 'user_id', 'kind', 'name', 'expires_at', 'revoked_at', 'created_at']).where('user_id', '=', userId).where('kind', '=', kind).orderBy('created_at').execute();
+      return rows.map((r) => ({ id: r.id, userId: r.user_id, kind: r.kind, name: r.name, expiresAt: toDateOrNull(r.expires_at), revokedAt: toDateOrNull(r.revoked_at), createdAt: toDate(r.created_at) }));
+    },
+
+    /** Revokes by id; `userId` limits it to that user's tokens. Returns whether a live token was revoked. */
+    async revokeById(id: string, now: Date, userId?: string): Promise<boolean> {
+      let q = db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null);
+      if (userId) q = q.where('user_id', '=', userId);
+      return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
     },
 
     /** Revokes every live token of a kind for a user (a new impersonation token replaces the old). */

@@ -140,6 +140,11 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
       await db.updateTable('users').set({ realm, updated_at: now }).where('id', '=', id).execute();
     },
 
+    async realms(): Promise<{ name: string; createdAt: Date }[]> {
+      const rows = await db.selectFrom('realms').selectAll().orderBy('name').execute();
+      return rows.map((r) => ({ name: r.name, createdAt: toDate(r.created_at) }));
+    },
+
     async realmExists(name: string): Promise<boolean> {
       return Boolean(await db.selectFrom('realms').select('name').where('name', '=', name).executeTakeFirst());
     },
