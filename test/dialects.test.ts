@@ -164,10 +164,13 @@ describe.each(DATABASES)('datarhei Core dialect on %s', (db) => {
 describe.each(DATABASES)('one user across dialects on %s', (db) => {
   const get = useTestApp(db, { RATE_LIMIT_AUTH_PER_IP: '10000' });
 
-  it('registers through HBP and logs in through Rocket.Chat and datarhei Core with the same password', async () => {
+  it('registers through HBP and logs in through HumHub, Rocket.Chat, privacyIDEA and datarhei Core with the same password', async () => {
     const t = get();
     const { user } = await register(t);
     expect((await t.request({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD } })).statusCode).toBe(200);
+    const humhub = (await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } })).json();
+    expect(claimsOf(humhub.auth_token).uid).toBe(user.id);
+    expect((await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })).json().result.value.username).toBe(user.email);
     expect((await rcLogin(t, { user: user.email, password: PASSWORD })).json().data.userId).toBe(user.id);
     expect(claimsOf((await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })).json().access_token).sub).toBe(user.id);
   });
