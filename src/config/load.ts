@@ -24,7 +24,7 @@ export interface Config {
     jwtExpiresSeconds: number;
     impersonationMinutes: number;
   };
-  datarhei: { accessMinutes: number; refreshMinutes: number };
+  datarhei: { accessMinutes: number; refreshMinutes: number; tenants: { issuer: string; audience: string; users: string[] }[] };
   privacyidea: { adminRealms: string[] };
   rightsPolicyFile: string | undefined;
   dataDir: string;
@@ -186,7 +186,15 @@ export function loadConfig(env: Env): Config {
       impersonationMinutes: raw.IMPERSONATION_MINUTES,
     },
     rocketchat: { tokenDays: raw.ROCKETCHAT_TOKEN_DAYS, loginPerIp: raw.ROCKETCHAT_LOGIN_PER_IP },
-    datarhei: { accessMinutes: raw.DATARHEI_ACCESS_MINUTES, refreshMinutes: raw.DATARHEI_REFRESH_MINUTES },
+    datarhei: {
+      accessMinutes: raw.DATARHEI_ACCESS_MINUTES,
+      refreshMinutes: raw.DATARHEI_REFRESH_MINUTES,
+      tenants: (JSON.parse(raw.DATARHEI_IDP_TENANTS ?? '[]') as { issuer?: string; domain?: string; audience: string; users: string[] }[]).map((t) => ({
+        issuer: t.issuer ?? `https://${t.domain}/`,
+        audience: t.audience,
+        users: t.users,
+      })),
+    },
     privacyidea: { adminRealms: raw.PRIVACYIDEA_ADMIN_REALMS },
     rightsPolicyFile: raw.RIGHTS_POLICY && path.resolve(raw.RIGHTS_POLICY),
     dataDir,

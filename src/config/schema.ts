@@ -49,6 +49,18 @@ export const CONFIG_FIELDS = {
   ROCKETCHAT_LOGIN_PER_IP: int({ doc: 'Rocket.Chat logins per IP per RATE_LIMIT_WINDOW.', default: 10, min: 1, max: 1000000 }),
   PRIVACYIDEA_ADMIN_REALMS: roleList({ doc: 'Realms whose users get the privacyIDEA role admin (as does the admin role).', default: ['admin'] }),
   RIGHTS_POLICY: optionalStr({ doc: 'YAML or JSON file mapping roles to rights (`roles: {admin: [...], user: [...]}`).' }),
+  DATARHEI_IDP_TENANTS: optionalStr({
+    doc: 'External identity providers for datarhei logins: JSON `[{"issuer" or "domain", "audience", "users": [subjects]}]`.',
+    check: (v) => {
+      try {
+        const list: unknown = JSON.parse(v);
+        const valid = Array.isArray(list) && list.every((t) => t && typeof t === 'object' && (typeof t.issuer === 'string' || typeof t.domain === 'string') && typeof t.audience === 'string' && Array.isArray(t.users) && t.users.every((u: unknown) => typeof u === 'string'));
+        return valid ? undefined : 'must be a JSON array of {issuer|domain, audience, users[]}';
+      } catch {
+        return 'must be JSON';
+      }
+    },
+  }),
   DATARHEI_ACCESS_MINUTES: int({ doc: 'Lifetime of datarhei access tokens, minutes.', default: 10, min: 1, max: 1440 }),
   DATARHEI_REFRESH_MINUTES: int({ doc: 'Lifetime of datarhei refresh tokens, minutes.', default: 1440, min: 1, max: 525600 }),
 

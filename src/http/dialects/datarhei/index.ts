@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '../../../core/errors.js';
-import type { User } from '../../../core/users/service.js';
+import { createIdpVerifier } from '../../../core/idp/tenants.js';
 import type { Services } from '../../../services.js';
 import { toAppError } from '../../plugins/errors.js';
 import type { App } from '../../types.js';
@@ -21,6 +21,7 @@ const badJwt = () => new CoreError(401, 'Missing or invalid JWT token');
 /** datarhei Core's login API: HS256 JWTs of its own shape, signed with a key derived from the server secret. */
 export async function datarheiDialect(app: App, s: Services, version: string) {
   const key = createSecretKey(s.secret('datarhei-jwt'));
+  const idp = createIdpVerifier(s.config.datarhei.tenants, s.clock);
   const lifetimes: Record<Use, number> = { access: s.config.datarhei.accessMinutes * 60, refresh: s.config.datarhei.refreshMinutes * 60 };
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -33,26 +34,31 @@ export async function datarheiDialect(app: App, s: Services, version: string) {
     return reply.code(500).send({ code: 500, message: 'Internal Server Error', details: [] });
   });
 
-  async function sign(user: User, use: Use): Promise<string> {
+  /** Local tokens; an identity from an external provider keeps its issuer in `idp`. */
+  async function sign(subject: { id: string; idp?: string }, use: Use): Promise<string> {
     const iat = Math.floor(s.clock.now().getTime() / 1000);
-    return new SignJWT({ usefor: use, exi: lifetimes[use] })
+    return new SignJWT({ usefor: use, exi: lifetimes[use], ...(subject.idp ? { idp: subject.idp } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
-      .setSubject(user.id)
+      .setSubject(subject.id)
       .setIssuedAt(iat)
       .setExpirationTime(iat + lifetimes[use])
       .setJti(s.random.uuid())
       .sign(key);
   }
 
-  /** The user of a valid Bearer token made for `use`; anything else is 401. */
-  async function bearer(request: FastifyRequest, use: Use): Promise<User> {
+  /** The subject of a valid Bearer token made for `use`: a local user, or a still-allowed IdP subject; anything else is 401. */
+  async function bearer(request: FastifyRequest, use: Use): Promise<{ id: string; idp?: string }> {
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     if (!match) throw badJwt();
     const claims = await jwtVerify(match[1]!, key, { algorithms: ['HS256'], issuer: ISSUER, currentDate: s.clock.now(), clockTolerance: 30 })
       .then((r) => r.payload)
       .catch(() => undefined);
     if (!claims || claims.usefor !== use || typeof claims.sub !== 'string') throw badJwt();
+    if (typeof claims.idp === 'string') {
+      if (!idp.allowed(claims.idp, claims.sub)) throw badJwt();
+      return { id: claims.sub, idp: claims.idp };
+    }
     const user = await s.users.get(claims.sub);
     if (!user || !user.active || user.disabled) throw badJwt();
     return user;
@@ -70,8 +76,16 @@ export async function datarheiDialect(app: App, s: Services, version: string) {
   app.post('/api/login', { schema: { hide: true } }, async (request) => {
     const body = request.body as { username?: unknown; password?: unknown } | undefined;
     if (!body && request.headers.authorization) {
-      // External identity providers: none is configured, so every issuer is unknown.
-      throw new CoreError(400, 'Unknown issuer: no external identity provider is configured');
+      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization);
+      if (!match) throw missingCredentials();
+      const result = await idp.verify(match[1]!);
+      if (!result.ok) {
+        if (result.reason === 'unknown-issuer') throw new CoreError(400, 'Unknown issuer');
+        if (result.reason === 'user-not-allowed') throw new CoreError(401, 'User not allowed');
+        throw new CoreError(401, 'Invalid token');
+      }
+      const subject = { id: result.subject, idp: result.issuer };
+      return { access_token: await sign(subject, 'access'), refresh_token: await sign(subject, 'refresh') };
     }
     if (!body || typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username || !body.password) throw missingCredentials();
     const user = await s.auth.checkPassword({ email: body.username, password: body.password });
