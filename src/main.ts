@@ -185,6 +185,17 @@ export function buildCli(): Command {
       }),
     );
 
+  program
+    .command('method <method> <mode>')
+    .description('Set who may use a HumHub method (jwt, basic): all, selected or off')
+    .action((method: string, mode: string) =>
+      withServices(async (s) => {
+        if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode)) throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
+        await s.queries.apiTokens.setMethodMode(method, mode);
+        console.log(`${method}: ${mode}`);
+      }),
+    );
+
   const realm = program.command('realm').description('Manage realms');
   realm
     .command('create <name>')

@@ -65,6 +65,23 @@ describe.each(DATABASES)('admin API on %s', (db) => {
     expect(await t.app.services.queries.apiTokens.methodAllowed('jwt', user.id)).toBe(false);
     expect((await call(t, 'PUT', `/users/${user.id}/methods/telepathy`)).statusCode).toBe(400);
   });
+
+  it('switches a method for everyone, for selected users, or off', async () => {
+    const t = get();
+    const { user } = await register(t);
+    const hhLogin = () => t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } });
+    expect((await call(t, 'GET', '/methods')).json()).toEqual({ jwt: 'all', basic: 'all' });
+    expect((await hhLogin()).statusCode).toBe(200);
+    expect((await call(t, 'PUT', '/methods/jwt', { mode: 'selected' })).statusCode).toBe(204);
+    expect((await hhLogin()).statusCode).toBe(401);
+    await call(t, 'PUT', `/users/${user.id}/methods/jwt`);
+    expect((await hhLogin()).statusCode).toBe(200);
+    expect((await call(t, 'PUT', '/methods/jwt', { mode: 'off' })).statusCode).toBe(204);
+    expect((await hhLogin()).statusCode).toBe(404);
+    expect((await call(t, 'GET', '/methods')).json()).toEqual({ jwt: 'off', basic: 'all' });
+    expect((await call(t, 'PUT', '/methods/jwt', { mode: 'sometimes' })).statusCode).toBe(400);
+    await call(t, 'PUT', '/methods/jwt', { mode: 'all' });
+  });
 });
 
 describe.each(DATABASES)('self-service bearer tokens on %s', (db) => {

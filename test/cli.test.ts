@@ -39,7 +39,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
 
   it('migrates, then reports the database up to date', async () => {
     const first = await cli(['migrate'], env);
-    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms, 0006-auth-methods\n' });
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms, 0006-auth-methods, 0007-method-modes\n' });
     expect((await cli(['migrate'], env)).stdout).toBe('Database is up to date\n');
   });
 
@@ -75,6 +75,8 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
     expect((await cli(['user', 'allow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt allowed\n');
     expect((await cli(['user', 'disallow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt disallowed\n');
     expect(await cli(['user', 'allow-method', 'admin@example.com', 'magic'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('jwt or basic') });
+    expect((await cli(['method', 'basic', 'selected'], env)).stdout).toBe('basic: selected\n');
+    expect(await cli(['method', 'basic', 'maybe'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('Usage') });
   });
 
   it('refuses a weak password, an unknown user and a default role outside the roles', async () => {

@@ -176,6 +176,36 @@ describe.each(DATABASES)('one user across dialects on %s', (db) => {
   });
 });
 
+describe.each(DATABASES)('tokens across dialects on %s', (db) => {
+  const get = useTestApp(db, { RATE_LIMIT_AUTH_PER_IP: '10000' });
+
+  it('accepts each dialect’s token only where that dialect expects it', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const rc = (await rcLogin(t, { user: user.email, password: PASSWORD })).json().data.authToken as string;
+    const hh = (await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } })).json().auth_token as string;
+    const pi = (await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })).json().result.value.token as string;
+    const core = (await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })).json().access_token as string;
+    const tokens = { native: jwt_token, rc, hh, pi, core };
+    const accepted = async (name: keyof typeof tokens) => {
+      const token = tokens[name];
+      return {
+        native: (await t.request({ url: '/auth/user', headers: bearer(token) })).statusCode === 200,
+        humhub: (await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode === 200,
+        rocketchat: (await t.request({ url: '/api/v1/me', headers: { 'x-user-id': user.id, 'x-auth-token': token } })).statusCode === 200,
+        privacyidea: (await t.request({ url: '/auth/rights', headers: { authorization: token } })).json().result.status === true,
+        datarhei: (await t.request({ url: '/api', headers: bearer(token) })).statusCode === 200,
+      };
+    };
+    const none = { native: false, humhub: false, rocketchat: false, privacyidea: false, datarhei: false };
+    expect(await accepted('native')).toEqual({ ...none, native: true });
+    expect(await accepted('hh')).toEqual({ ...none, humhub: true });
+    expect(await accepted('rc')).toEqual({ ...none, rocketchat: true });
+    expect(await accepted('pi')).toEqual({ ...none, privacyidea: true });
+    expect(await accepted('core')).toEqual({ ...none, datarhei: true });
+  });
+});
+
 describe.each(DATABASES)('DIALECTS=hbp on %s', (db) => {
   const get = useTestApp(db, { DIALECTS: 'hbp' });
 

@@ -6,6 +6,7 @@ import * as files from './migrations/0003-files.js';
 import * as apiTokens from './migrations/0004-api-tokens.js';
 import * as realms from './migrations/0005-realms.js';
 import * as authMethods from './migrations/0006-auth-methods.js';
+import * as methodModes from './migrations/0007-method-modes.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0004-api-tokens': apiTokens,
   '0005-realms': realms,
   '0006-auth-methods': authMethods,
+  '0007-method-modes': methodModes,
 };
 
 class StaticProvider implements MigrationProvider {

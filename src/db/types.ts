@@ -110,7 +110,13 @@ export interface AuthMethodUsersTable {
   user_id: string;
 }
 
+export interface AuthMethodModesTable {
+  method: string;
+  mode: string;
+}
+
 export interface Database {
+  auth_method_modes: AuthMethodModesTable;
   auth_method_users: AuthMethodUsersTable;
   realms: RealmsTable;
   api_tokens: ApiTokensTable;

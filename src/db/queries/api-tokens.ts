@@ -43,6 +43,14 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
       await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('kind', '=', kind).where('revoked_at', 'is', null).execute();
     },
 
+    async methodMode(method: string): Promise<string | undefined> {
+      return (await db.selectFrom('auth_method_modes').select('mode').where('method', '=', method).executeTakeFirst())?.mode;
+    },
+
+    async setMethodMode(method: string, mode: string): Promise<void> {
+      await db.insertInto('auth_method_modes').values({ method, mode }).onConflict((oc) => oc.column('method').doUpdateSet({ mode })).execute();
+    },
+
     async allowMethod(method: string, userId: string): Promise<void> {
       await db.insertInto('auth_method_users').values({ method, user_id: userId }).onConflict((oc) => oc.columns(['method', 'user_id']).doNothing()).execute();
     },

@@ -137,6 +137,16 @@ export async function adminApi(app: App, s: Services) {
     return reply.code(204).send();
   });
 
+  const Mode = Type.Union([Type.Literal('all'), Type.Literal('selected'), Type.Literal('off')]);
+  app.get('/methods', { schema: { tags, summary: 'Who may use each HumHub method: all users, selected users, or nobody', response: responses({ 200: Type.Object({ jwt: Mode, basic: Mode }) }, 401, 403) } }, async () => ({
+    jwt: ((await s.queries.apiTokens.methodMode('jwt')) ?? s.config.humhub.jwt) as 'all' | 'selected' | 'off',
+    basic: ((await s.queries.apiTokens.methodMode('basic')) ?? s.config.humhub.basic) as 'all' | 'selected' | 'off',
+  }));
+  app.put('/methods/:method', { schema: { tags, summary: 'Set who may use a method (overrides HUMHUB_JWT / HUMHUB_BASIC)', params: Type.Object({ method: Type.Union([Type.Literal('jwt'), Type.Literal('basic')]) }), body: Type.Object({ mode: Mode }), response: responses({ 204: NoContent }, 400, 401, 403) } }, async (request, reply) => {
+    await s.queries.apiTokens.setMethodMode(request.params.method, request.body.mode);
+    return reply.code(204).send();
+  });
+
   app.get('/realms', { schema: { tags, summary: 'List realms', response: responses({ 200: Type.Array(Type.Object({ name: Type.String(), created_at: Type.String() })) }, 401, 403) } }, async () =>
     (await s.queries.users.realms()).map((r) => ({ name: r.name, created_at: r.createdAt.toISOString() })),
   );

@@ -34,16 +34,18 @@ export async function humhubDialect(app: App, s: Services) {
     return reply.code(500).send({ name: 'Internal Server Error', message: 'An internal server error occurred.', code: 0, status: 500 });
   });
 
+  /** The mode of a method: set through the admin API, else from the configuration. */
+  const modeOf = async (method: 'jwt' | 'basic') => ((await s.queries.apiTokens.methodMode(method)) ?? cfg[method]) as 'all' | 'selected' | 'off';
+
   /** Whether a method that can be limited to selected users is open to this one. */
   async function methodOpen(method: 'jwt' | 'basic', user: User): Promise<boolean> {
-    const mode = cfg[method];
+    const mode = await modeOf(method);
     return mode === 'all' || (mode === 'selected' && (await s.queries.apiTokens.methodAllowed(method, user.id)));
   }
 
   const live = (user: User | undefined) => (user && user.active && !user.disabled ? user : undefined);
 
   async function byJwt(token: string): Promise<User | undefined> {
-    if (cfg.jwt === 'off') return undefined;
     const claims = await jwtVerify(token, key, { algorithms: ['HS512'], issuer, currentDate: s.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
     if (typeof claims?.uid !== 'string') return undefined;
     const user = live(await s.users.get(claims.uid));
@@ -68,7 +70,7 @@ export async function humhubDialect(app: App, s: Services) {
       const user = await byApiToken(queryToken, 'bearer');
       if (user) return user;
     }
-    if (scheme === 'basic' && cfg.basic !== 'off') {
+    if (scheme === 'basic' && (await modeOf('basic')) !== 'off') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon > 0) {
@@ -110,7 +112,7 @@ export async function humhubDialect(app: App, s: Services) {
   }
 
   app.post('/api/v1/auth/login', { schema: { hide: true } }, async (request) => {
-    if (cfg.jwt === 'off') throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
+    if ((await modeOf('jwt')) === 'off') throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
     const body = (request.body ?? {}) as { username?: unknown; email?: unknown; password?: unknown };
     const name = typeof body.username === 'string' ? body.username : body.email;
     if (typeof name !== 'string' || !name || typeof body.password !== 'string' || !body.password) throw new LoginError(400, 'Wrong username or password');
