@@ -8,6 +8,7 @@ import { bearerToken } from '../plugins/auth-guard.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
 import { Email, Password, Role } from '../native/auth/schemas.js';
+import { bearerTokens, NewToken, TokenBody, TokenInfo } from '../native/auth/bearer-tokens.js';
 
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const AdminUser = Type.Object({
@@ -23,9 +24,6 @@ const AdminUser = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   last_login_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-const TokenInfo = Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]), expires_at: Type.Union([Type.String(), Type.Null()]), revoked: Type.Boolean(), created_at: Type.String() });
-const NewToken = Type.Object({ id: Type.String(), token: Type.String({ description: 'Shown once' }), expires_at: Type.Union([Type.String(), Type.Null()]) });
-const TokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) });
 
 const adminUser = (u: User) => ({
   id: u.id,
@@ -41,21 +39,9 @@ const adminUser = (u: User) => ({
   last_login_at: u.lastLoginAt?.toISOString() ?? null,
 });
 
-/** Bearer tokens, as a user's own list or an admin's view of it. */
-export function tokenRoutes(s: Services) {
-  return {
-    list: async (userId: string) =>
-      (await s.queries.apiTokens.listOf(userId, 'bearer')).map((t) => ({ id: t.id, name: t.name, expires_at: t.expiresAt?.toISOString() ?? null, revoked: t.revokedAt !== null, created_at: t.createdAt.toISOString() })),
-    create: async (userId: string, body: { name: string; expires_in_days?: number }) => {
-      const t = await s.apiTokens.issue(userId, 'bearer', body.expires_in_days ? body.expires_in_days * 86_400_000 : null, body.name);
-      return { id: t.id, token: t.token, expires_at: t.expiresAt?.toISOString() ?? null };
-    },
-  };
-}
-
 /** The admin API: for the admin role or the x-admin-secret header, in its own guarded context. */
 export async function adminApi(app: App, s: Services) {
-  const tokens = tokenRoutes(s);
+  const tokens = bearerTokens(s);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const secret = request.headers['x-admin-secret'];
     if (s.config.storage.adminSecret && typeof secret === 'string' && safeEqual(secret, s.config.storage.adminSecret)) return;

@@ -5,7 +5,7 @@ import { requireUser } from '../../plugins/auth-guard.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { bodyNewEmail, mailLimits } from './mail-limits.js';
-import { tokenRoutes } from '../../admin/index.js';
+import { bearerTokens, NewToken, TokenBody, TokenInfo } from './bearer-tokens.js';
 import { registerMfaRoutes } from './mfa.js';
 import { Email, Password, UserInfo } from './schemas.js';
 
@@ -42,9 +42,9 @@ export function registerAccountRoutes(app: App, s: Services) {
     );
   }
 
-  const tokens = tokenRoutes(s);
+  const tokens = bearerTokens(s);
   const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
-  app.get('/tokens', { schema: { tags: ['account'], summary: 'My bearer tokens (HumHub), never the tokens themselves', security: [{ bearer: [] }], response: responses({ 200: Type.Array(Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]), expires_at: Type.Union([Type.String(), Type.Null()]), revoked: Type.Boolean(), created_at: Type.String() })) }, 401) } }, async (request) =>
+  app.get('/tokens', { schema: { tags: ['account'], summary: 'My bearer tokens (HumHub), never the tokens themselves', security: [{ bearer: [] }], response: responses({ 200: Type.Array(TokenInfo) }, 401) } }, async (request) =>
     tokens.list(request.principal!.userId),
   );
   app.post(
@@ -54,8 +54,8 @@ export function registerAccountRoutes(app: App, s: Services) {
         tags: ['account'],
         summary: 'Create a bearer token for myself; shown once',
         security: [{ bearer: [] }],
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) }),
-        response: responses({ 201: Type.Object({ id: Type.String(), token: Type.String(), expires_at: Type.Union([Type.String(), Type.Null()]) }) }, 400, 401),
+        body: TokenBody,
+        response: responses({ 201: NewToken }, 400, 401),
       },
     },
     async (request, reply) => reply.code(201).send(await tokens.create(request.principal!.userId, request.body)),
