@@ -31,6 +31,7 @@ export const errors = {
   notFound: make('not-found', 404, 'Not found'),
   routeNotFound: make('route-not-found', 404, 'No such route'),
   emailInUse: make('email-in-use', 409, 'An account with this email already exists'),
+  usernameInUse: make('username-in-use', 409, 'This username is taken'),
   payloadTooLarge: make('payload-too-large', 413, 'The request body is too large'),
   unsupportedMediaType: make('unsupported-media-type', 415, 'Unsupported Content-Type'),
   rateLimited: (retryAfterSeconds: number, detail?: string) =>

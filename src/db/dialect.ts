@@ -81,6 +81,13 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** True when the unique violation is on the named column (index names carry the column name). */
+export function violatesUniqueOf(err: unknown, column: string): boolean {
+  if (!isUniqueViolation(err)) return false;
+  const e = err as { constraint?: string; message?: string };
+  return Boolean(e.constraint?.includes(column) || e.message?.includes(column));
+}
+
 /**
  * A correlated subquery listing the roles of `users.id`, sorted and comma-separated
  * (role names cannot contain commas): lets one query load a user with their roles.

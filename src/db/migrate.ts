@@ -7,6 +7,7 @@ import * as apiTokens from './migrations/0004-api-tokens.js';
 import * as realms from './migrations/0005-realms.js';
 import * as authMethods from './migrations/0006-auth-methods.js';
 import * as methodModes from './migrations/0007-method-modes.js';
+import * as sessionsAudit from './migrations/0008-sessions-audit-identity.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0005-realms': realms,
   '0006-auth-methods': authMethods,
   '0007-method-modes': methodModes,
+  '0008-sessions-audit-identity': sessionsAudit,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -24,6 +24,10 @@ export interface UsersTable {
   updated_at: Timestamp;
   last_login_at: NullableTimestamp;
   realm: ColumnType<string, string | undefined, string>;
+  numeric_id: ColumnType<number, number | undefined, never>;
+  username: string | null;
+  banned_until: NullableTimestamp;
+  ban_reason: string | null;
 }
 
 export interface UserRolesTable {
@@ -98,6 +102,7 @@ export interface ApiTokensTable {
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
   created_at: Timestamp;
+  session_id: string | null;
 }
 
 export interface RealmsTable {
@@ -115,7 +120,33 @@ export interface AuthMethodModesTable {
   mode: string;
 }
 
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  door: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor: string | null;
+  action: string;
+  subject: string | null;
+  door: string | null;
+  outcome: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+}
+
 export interface Database {
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
   auth_method_modes: AuthMethodModesTable;
   auth_method_users: AuthMethodUsersTable;
   realms: RealmsTable;

@@ -1,6 +1,6 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
-import { isUniqueViolation } from '../../db/dialect.js';
+import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
 import { AppError, errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
@@ -11,6 +11,8 @@ export type User = UserWithRoles;
 
 export interface NewUserInput {
   email: string;
+  /** Generated from the email when absent. */
+  username?: string | null;
   /** Absent for magic-link accounts, which have no password. */
   password?: string;
   displayName?: string | null;
@@ -30,8 +32,37 @@ export interface UserServiceDeps {
   random: Random;
 }
 
+const USERNAME = /^[0-9A-Za-z._-]{1,64}$/;
+export const USERNAME_RULE = 'A username is 1 to 64 letters, digits, dots, dashes or underscores';
+export const isValidUsername = (name: string) => USERNAME.test(name);
+
+/** The email's local part reduced to username characters; later attempts add a random suffix. */
+function generatedUsername(email: string, attempt: number, random: Random): string {
+  const base = email.split('@')[0]!.replace(/[^0-9A-Za-z._-]/g, '').slice(0, 48) || 'user';
+  return attempt === 0 ? base : `${base}.${random.bytes(3).toString('hex')}`;
+}
+
 /** Users and their roles; no knowledge of sessions or wire formats. */
 export function createUserService({ queries, hasher, policy, clock, random }: UserServiceDeps) {
+  async function insertUser(id: string, email: string, username: string, passwordHash: string | null, input: NewUserInput) {
+    await queries.transaction(async (q) => {
+      await q.users.insert({
+        id,
+        email,
+        username,
+        displayName: input.displayName ?? email,
+        avatarUrl: input.avatarUrl ?? null,
+        locale: input.locale ?? null,
+        defaultRole: input.defaultRole,
+        active: input.active,
+        passwordHash,
+        metadata: input.metadata ?? {},
+        now: clock.now(),
+      });
+      await q.userRoles.replace(id, [...new Set(input.roles)]);
+    });
+  }
+
   return {
     async create(input: NewUserInput): Promise<User> {
       const password = input.password === undefined ? undefined : policy.check(input.password);
@@ -40,31 +71,30 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
       // Hash before the insert: a duplicate costs the same time as a new account.
       const passwordHash = password === undefined ? null : await hasher.hash(password);
       const id = random.uuid();
-      try {
-        await queries.transaction(async (q) => {
-          await q.users.insert({
-            id,
-            email,
-            displayName: input.displayName ?? email,
-            avatarUrl: input.avatarUrl ?? null,
-            locale: input.locale ?? null,
-            defaultRole: input.defaultRole,
-            active: input.active,
-            passwordHash,
-            metadata: input.metadata ?? {},
-            now: clock.now(),
-          });
-          await q.userRoles.replace(id, [...new Set(input.roles)]);
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw errors.emailInUse();
-        throw err;
+      const wanted = input.username ?? null;
+      if (wanted !== null && !isValidUsername(wanted)) throw errors.validation(USERNAME_RULE);
+      // A generated name that is taken gets a random suffix; a requested one that is taken is a conflict.
+      for (let attempt = 0; ; attempt++) {
+        const username = wanted ?? generatedUsername(email, attempt, random);
+        try {
+          await insertUser(id, email, username, passwordHash, input);
+          break;
+        } catch (err) {
+          if (violatesUniqueOf(err, 'username')) {
+            if (wanted !== null) throw errors.usernameInUse();
+            if (attempt < 8) continue;
+          }
+          if (isUniqueViolation(err)) throw errors.emailInUse();
+          throw err;
+        }
       }
       return (await queries.users.findWithRoles('id', id))!;
     },
 
     get: (id: string) => queries.users.findWithRoles('id', id),
     findByEmail: (email: string) => queries.users.findWithRoles('email', normalizeEmail(email)),
+    /** A login name: an email address when it holds an `@` (usernames cannot), else a username. */
+    findByLogin: (login: string) => (login.includes('@') ? queries.users.findWithRoles('email', normalizeEmail(login)) : queries.users.findWithRoles('username', login)),
     list: (opts: { limit: number; offset: number; search?: string }) => queries.users.list(opts),
 
     async require(email: string): Promise<User> {

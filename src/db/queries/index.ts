@@ -9,6 +9,8 @@ import { createFileQueries } from './files.js';
 import { createApiTokenQueries } from './api-tokens.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
+import { createAuditLogQueries } from './audit-log.js';
+import { createSessionQueries } from './sessions.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName) {
   return {
@@ -20,6 +22,8 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     mfa: createMfaQueries(db),
     files: createFileQueries(db, dialect),
     apiTokens: createApiTokenQueries(db, dialect),
+    auditLog: createAuditLogQueries(db),
+    sessions: createSessionQueries(db, dialect),
   };
 }
 

@@ -19,9 +19,15 @@ export interface UserRow {
   updatedAt: Date;
   lastLoginAt: Date | null;
   realm: string;
+  /** Stable integer id for dialects whose ids are integers. */
+  numericId: number;
+  /** Login name, unique without regard to case; `[0-9A-Za-z._-]`. */
+  username: string | null;
+  bannedUntil: Date | null;
+  banReason: string | null;
 }
 
-export type NewUser = Pick<UserRow, 'id' | 'email' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
+export type NewUser = Pick<UserRow, 'id' | 'email' | 'username' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
   passwordHash: string | null;
   now: Date;
 };
@@ -43,6 +49,10 @@ function toUser(row: Selectable<UsersTable>): UserRow {
     updatedAt: toDate(row.updated_at),
     lastLoginAt: toDateOrNull(row.last_login_at),
     realm: row.realm,
+    numericId: Number(row.numeric_id),
+    username: row.username,
+    bannedUntil: toDateOrNull(row.banned_until),
+    banReason: row.ban_reason,
   };
 }
 
@@ -69,11 +79,14 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
   const extras = userExtras(dialect);
   const byColumn = (column: 'id' | 'email') =>
     prepare<[string], UserWithExtrasRow>(dialect, 1, (value: string) => db.selectFrom('users').selectAll('users').select(extras).where(column, '=', value));
-  const withRoles = { id: byColumn('id'), email: byColumn('email') };
+  const byUsername = prepare<[string], UserWithExtrasRow>(dialect, 1, (lowered: string) =>
+    db.selectFrom('users').selectAll('users').select(extras).where((eb) => eb(eb.fn('lower', ['username']), '=', lowered)),
+  );
+  const withRoles = { id: byColumn('id'), email: byColumn('email'), username: (executor: Kysely<Database>, value: string) => byUsername(executor, value.toLowerCase()) };
 
   return {
     /** The user, their roles and MFA state, in one query. */
-    async findWithRoles(column: 'id' | 'email', value: string): Promise<UserWithRoles | undefined> {
+    async findWithRoles(column: 'id' | 'email' | 'username', value: string): Promise<UserWithRoles | undefined> {
       const [row] = await withRoles[column](db, value);
       return row && toUserWithRoles(row);
     },
@@ -84,6 +97,9 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
         .values({
           id: u.id,
           email: u.email,
+          username: u.username,
+          // PostgreSQL numbers rows by a sequence; SQLite has one writer at a time, so max + 1 is safe.
+          ...(dialect === 'sqlite' ? { numeric_id: sql<number>`(select coalesce(max(numeric_id), 0) + 1 from users)` } : {}),
           display_name: u.displayName,
           avatar_url: u.avatarUrl,
           locale: u.locale,

@@ -1,0 +1,50 @@
+import type { Queries } from '../../db/queries/index.js';
+import type { AuditFilter, AuditRow } from '../../db/queries/audit-log.js';
+import type { Clock } from '../clock.js';
+
+/** How an audited action ended. Logins add `mfa_required` and `rate_limited`. */
+export type AuditOutcome = 'success' | 'failure' | 'mfa_required' | 'rate_limited';
+
+export interface AuditEvent {
+  /** Who acted: a user id, `admin-secret`, `cli`, or null when nobody is known. */
+  actor: string | null;
+  /** Dotted verb, e.g. `login`, `session.revoke`, `user.disable`, `refresh.reuse`. */
+  action: string;
+  /** Whom it concerned: a user id, a token id, a realm… */
+  subject?: string | null;
+  door?: string | null;
+  outcome: AuditOutcome;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Never secrets: reasons, names, counts. */
+  detail?: Record<string, unknown> | null;
+}
+
+export type AuditSink = (event: AuditEvent) => Promise<void>;
+
+/** The audit log: written by core services only, read by the admin API and the CLI. */
+export function createAudit(deps: { queries: Queries; clock: Clock }) {
+  const { queries, clock } = deps;
+  return {
+    async record(e: AuditEvent): Promise<void> {
+      await queries.auditLog.insert({
+        at: clock.now(),
+        actor: e.actor,
+        action: e.action,
+        subject: e.subject ?? null,
+        door: e.door ?? null,
+        outcome: e.outcome,
+        ip: e.ip ?? null,
+        userAgent: e.userAgent ?? null,
+        detail: e.detail ?? null,
+      });
+    },
+
+    list: (filter: AuditFilter): Promise<AuditRow[]> => queries.auditLog.list(filter),
+
+    /** Drops entries older than `days`. */
+    prune: (days: number) => queries.auditLog.deleteBefore(new Date(clock.now().getTime() - days * 86_400_000)),
+  };
+}
+
+export type Audit = ReturnType<typeof createAudit>;

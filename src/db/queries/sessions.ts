@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
+import type { Database } from '../types.js';
+import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  door: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  door: string;
+  now: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A user with the state of one of their sessions (null fields: no such session of theirs). */
+export type UserWithSession = UserWithRoles & { session: { revokedAt: Date | null; expiresAt: Date } | null };
+
+type StateRow = UserWithExtrasRow & { session_id: string | null; session_revoked_at: unknown; session_expires_at: unknown };
+
+export function createSessionQueries(db: Kysely<Database>, dialect: DialectName) {
+  // The user and the session a credential names, in one round trip: what every authenticated request checks.
+  const withSession = prepare<[string, string], StateRow>(dialect, 2, (userId: string, sessionId: string) =>
+    db
+      .selectFrom('users')
+      .leftJoin('sessions as s', (join) => join.onRef('s.user_id', '=', 'users.id').on('s.id', '=', sessionId))
+      .selectAll('users')
+      .select(userExtras(dialect))
+      .select(['s.id as session_id', 's.revoked_at as session_revoked_at', 's.expires_at as session_expires_at'])
+      .where('users.id', '=', userId),
+  );
+  const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(dialect, 7, (id: string, userId: string, door: string, now: Date, expiresAt: Date, ip: string | null, userAgent: string | null) =>
+    db.insertInto('sessions').values({ id, user_id: userId, door, created_at: now, expires_at: expiresAt, ip, user_agent: userAgent }),
+  );
+
+  return {
+    async insert(s: NewSession): Promise<void> {
+      await insert(db, s.id, s.userId, s.door, s.now, s.expiresAt, s.ip, s.userAgent);
+    },
+
+    async findUserWithSession(userId: string, sessionId: string): Promise<UserWithSession | undefined> {
+      const [row] = await withSession(db, userId, sessionId);
+      if (!row) return undefined;
+      const session = row.session_id ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) } : null;
+      return { ...toUserWithRoles(row), session };
+    },
+
+    async find(id: string): Promise<SessionRow | undefined> {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toSession(row);
+    },
+
+    /** Live sessions of a user, newest first. */
+    async liveOf(userId: string, now: Date): Promise<SessionRow[]> {
+      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at', 'desc').execute();
+      return rows.map(toSession);
+    },
+
+    /** Returns whether a live session was revoked. */
+    async revoke(id: string, now: Date, userId?: string): Promise<boolean> {
+      let q = db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null);
+      if (userId) q = q.where('user_id', '=', userId);
+      return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+    },
+
+    async revokeAllOfUser(userId: string, now: Date, keep?: string): Promise<void> {
+      let q = db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+      if (keep) q = q.where('id', '!=', keep);
+      await q.execute();
+    },
+
+    async deleteExpired(before: Date): Promise<void> {
+      await db.deleteFrom('sessions').where('expires_at', '<', before).execute();
+    },
+  };
+}
+
+function toSession(row: { id: string; user_id: string; door: string; created_at: unknown; expires_at: unknown; revoked_at: unknown; ip: string | null; user_agent: string | null }): SessionRow {
+  return { id: row.id, userId: row.user_id, door: row.door, createdAt: toDate(row.created_at), expiresAt: toDate(row.expires_at), revokedAt: toDateOrNull(row.revoked_at), ip: row.ip, userAgent: row.user_agent };
+}
+
+export type SessionQueries = ReturnType<typeof createSessionQueries>;
