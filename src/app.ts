@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { VERSION } from './version.js';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -11,19 +11,14 @@ import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/e
 import { AppError } from './core/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
-import { nativeAuth } from './http/native/auth/index.js';
 import { registerHealthRoutes } from './http/native/health.js';
-import { nativeStorage } from './http/native/storage/index.js';
-import { rocketchatDialect } from './http/dialects/rocketchat/index.js';
-import { datarheiDialect } from './http/dialects/datarhei/index.js';
-import { humhubDialect } from './http/dialects/humhub/index.js';
 import { adminApi } from './http/admin/index.js';
-import { privacyideaDialect } from './http/dialects/privacyidea/index.js';
+import { DIALECT_MODULES } from './http/dialects/registry.js';
 import { ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
 import { createServices, type Runtime, type Services } from './services.js';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+export { VERSION } from './version.js';
 
 export interface BuildOptions extends Runtime {
   /** Where log lines go (default stdout). */
@@ -84,23 +79,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });
-  const dialects = new Set(config.dialects);
-  if (dialects.has('hbp')) {
-    await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });
-    await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/storage' });
+  for (const dialect of DIALECT_MODULES) {
+    if (!config.dialects.includes(dialect.id)) continue;
+    const settings = config[dialect.id] as never;
+    await app.register(async (scope) => dialect.register(scope.withTypeProvider<TypeBoxTypeProvider>(), services, settings));
   }
-  if (dialects.has('humhub')) await app.register(async (scope) => humhubDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
-  if (dialects.has('rocketchat')) await app.register(async (scope) => rocketchatDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
-  if (dialects.has('privacyidea')) await app.register(async (scope) => privacyideaDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services));
-  if (dialects.has('datarhei')) await app.register(async (scope) => datarheiDialect(scope.withTypeProvider<TypeBoxTypeProvider>(), services, VERSION));
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.
-  const housekeeping = setInterval(() => {
-    const now = services.clock.now();
-    void services.throttle.prune().catch((err) => app.log.warn({ err }, 'pruning login failures failed'));
-    void services.queries.refreshTokens.deleteExpired(now).catch((err) => app.log.warn({ err }, 'pruning refresh tokens failed'));
-    void services.queries.tickets.deleteExpired(now).catch((err) => app.log.warn({ err }, 'pruning tickets failed'));
-  }, 10 * 60_000);
+  const housekeeping = setInterval(() => void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 10 * 60_000);
   housekeeping.unref();
 
   app.addHook('onClose', async () => {

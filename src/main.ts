@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { CLI } from './core/sessions/actor.js';
+import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
 import { buildApp, VERSION } from './app.js';
 import { configFromEnvironment } from './config/env.js';
 import { ConfigError, type Config } from './config/load.js';
@@ -118,7 +120,7 @@ export function buildCli(): Command {
       .action((email: string) =>
         withServices(async (s) => {
           const target = await s.users.require(email);
-          await s.users.setDisabled(target.id, disabled);
+          await s.accounts.setDisabled(target.id, disabled, CLI);
           console.log(`${target.email} ${disabled ? 'disabled' : 'enabled'}`);
         }),
       );
@@ -132,7 +134,7 @@ export function buildCli(): Command {
     .action((email: string, opts: { roles: string[]; defaultRole?: string }) =>
       withServices(async (s) => {
         const target = await s.users.require(email);
-        await s.users.setRoles(target.id, opts.roles, opts.defaultRole ?? opts.roles[0]!);
+        await s.accounts.setRoles(target.id, opts.roles, opts.defaultRole ?? opts.roles[0]!, CLI);
         console.log(`${target.email}: roles ${opts.roles.join(',')}`);
       }),
     );
@@ -143,7 +145,7 @@ export function buildCli(): Command {
     .action((email: string, realm: string) =>
       withServices(async (s) => {
         const target = await s.users.require(email);
-        await s.users.setRealm(target.id, realm);
+        await s.accounts.setRealm(target.id, realm, CLI);
         console.log(`${target.email}: realm ${realm}`);
       }),
     );
@@ -156,7 +158,7 @@ export function buildCli(): Command {
         withServices(async (s) => {
           if (!['jwt', 'basic'].includes(method)) throw new Error('The method is jwt or basic');
           const target = await s.users.require(email);
-          await (allow ? s.queries.apiTokens.allowMethod(method, target.id) : s.queries.apiTokens.disallowMethod(method, target.id));
+          await (allow ? s.authMethods.allow(method as LimitedMethod, target.id) : s.authMethods.disallow(method as LimitedMethod, target.id));
           console.log(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
         }),
       );
@@ -171,16 +173,16 @@ export function buildCli(): Command {
     .action((email: string, opts: { name?: string; days?: number }) =>
       withServices(async (s) => {
         const target = await s.users.require(email);
-        const issued = await s.apiTokens.issue(target.id, 'bearer', opts.days ? opts.days * 86_400_000 : null, opts.name ?? null);
+        const issued = await s.apiTokens.issue(target.id, 'bearer', { lifetimeMs: opts.days ? opts.days * 86_400_000 : null, name: opts.name ?? null, actor: CLI });
         console.log(issued.token);
       }),
     );
   token
-    .command('revoke <token>')
-    .description('Revoke a bearer token; it stops working at once')
-    .action((value: string) =>
+    .command('revoke <id>')
+    .description('Revoke a bearer token by its id (as listed); it stops working at once')
+    .action((id: string) =>
       withServices(async (s) => {
-        await s.apiTokens.revoke(value);
+        if (!(await s.apiTokens.revokeById(id, CLI))) throw new Error('No such live token');
         console.log('revoked');
       }),
     );
@@ -191,7 +193,7 @@ export function buildCli(): Command {
     .action((method: string, mode: string) =>
       withServices(async (s) => {
         if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode)) throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
-        await s.queries.apiTokens.setMethodMode(method, mode);
+        await s.authMethods.setMode(method as LimitedMethod, mode as MethodMode);
         console.log(`${method}: ${mode}`);
       }),
     );
@@ -203,7 +205,7 @@ export function buildCli(): Command {
     .action((name: string) =>
       withServices(async (s) => {
         if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error('A realm name is 1-64 letters, digits, ".", "_" or "-"');
-        await s.users.createRealm(name);
+        await s.realms.create(name, CLI);
         console.log(`Realm ${name} created`);
       }),
     );

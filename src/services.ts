@@ -6,7 +6,6 @@ import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
-import { loadPolicy } from './core/rights/policy.js';
 import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
@@ -28,6 +27,11 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
+import { createSessionRegistry } from './core/sessions/registry.js';
+import { createAccounts } from './core/accounts/service.js';
+import { createRealms } from './core/realms/service.js';
+import { createAuthMethods } from './core/auth-methods/service.js';
+import { createLoginPipeline } from './core/auth/pipeline.js';
 
 /** Wrong MFA codes per user per hour, across all their tickets. */
 const MFA_FAILURES_PER_HOUR = 20;
@@ -62,25 +66,52 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const throttle = createLoginThrottle({ queries, clock, maxPerHour: config.rateLimit.loginMaxFailuresPerHour });
   const mfaThrottle = createLoginThrottle({ queries, clock, maxPerHour: MFA_FAILURES_PER_HOUR });
-  const users = createUserService({ queries, hasher, policy, clock, random });
-  const tickets = createTickets({ queries, clock, random, minutes: config.lifecycle.ticketMinutes });
-  const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')) });
-  const auth = createAuthService({ queries, users, hasher, throttle, refreshTokens, accessTokens, clock, random, tickets, mfa, mfaThrottle });
-  const log = runtime.log ?? pino({ level: 'warn' });
-  const background = createBackground((err) => log.error({ err }, 'background work failed'));
-  const mailer = createMailer(config, log, background);
-  const lifecycle = createLifecycle({ config, queries, users, auth, tickets, refreshTokens, mailer, clock });
-  const apiTokens = createApiTokens({ queries, clock, random });
-  const audit = createAudit({ queries, clock });
-  lockDownLoaders();
-  const storage = createStorageService({ queries, clock, random, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
     ? undefined
     : config.rateLimit.redisUrl
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
+  const audit = createAudit({ queries, clock });
+  const sessions = createSessionRegistry({ queries, clock, random, audit, cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 });
+  const users = createUserService({ queries, hasher, policy, clock, random, changed: sessions.forget });
+  const accounts = createAccounts({ queries, users, sessions, audit, clock });
+  const realms = createRealms({ queries, audit, clock });
+  const authMethods = createAuthMethods({ queries, defaults: { jwt: config.humhub.jwt, basic: config.humhub.basic } });
+  const tickets = createTickets({ queries, clock, random, minutes: config.lifecycle.ticketMinutes });
+  const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')), changed: sessions.forget });
+  const pipeline = createLoginPipeline({
+    config,
+    users,
+    hasher,
+    throttle,
+    mfaThrottle,
+    mfa,
+    tickets,
+    limits,
+    audit,
+    clock,
+    rehash: (userId, hash) => queries.users.setPasswordHash(userId, hash, clock.now()),
+    touchLogin: (userId) => queries.users.touchLogin(userId, clock.now()),
+  });
+  const apiTokens = createApiTokens({ queries, clock, random, audit });
+  const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle, refreshLifetimeMs: config.jwt.refreshExpiresInMinutes * 60_000 });
+  const log = runtime.log ?? pino({ level: 'warn' });
+  const background = createBackground((err) => log.error({ err }, 'background work failed'));
+  const mailer = createMailer(config, log, background);
+  const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
+  lockDownLoaders();
+  const storage = createStorageService({ queries, clock, random, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, rights: loadPolicy(config.rightsPolicyFile), secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits };
+  /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets). */
+  async function prune(): Promise<void> {
+    const now = clock.now();
+    await throttle.prune();
+    await queries.refreshTokens.deleteExpired(now);
+    await sessions.deleteExpired(now);
+    await queries.tickets.deleteExpired(now);
+  }
+
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -93,11 +93,14 @@ describe.each(DATABASES)('email change with verification on %s', (db) => {
     const ticket = ticketOf((await smtpOf().waitFor(next, /Confirm/)).links[0]!);
     expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json().email).toBe(user.email);
     expect((await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket } })).statusCode).toBe(204);
-    const me = (await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json();
+    // A confirmed change ends every session: the old access token stops, the new address signs in.
+    expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).statusCode).toBe(401);
+    const fresh = (await login(t, next)).json();
+    const me = (await t.request({ url: '/auth/user', headers: bearer(fresh.jwt_token) })).json();
     expect(me).toMatchObject({ email: next, email_verified: true });
     await smtpOf().waitFor(user.email, /changed/);
     expect((await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket } })).statusCode).toBe(401);
-    const direct = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: uniqueEmail() } });
+    const direct = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(fresh.jwt_token), payload: { new_email: uniqueEmail() } });
     expect(direct.statusCode).toBe(404);
     expect(direct.json().message).toContain('VERIFY_EMAILS=false');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
-import { createAuthService } from '../src/core/auth/service.js';
+import { createLoginPipeline } from '../src/core/auth/pipeline.js';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register, uniqueEmail } from './helpers/auth.js';
 
@@ -84,7 +84,7 @@ describe.each(DATABASES)('login work on %s', (db) => {
       verify: (h: string, p: string) => (work.push('verify'), s.hasher.verify(h, p)),
       verifyDummy: (p: string) => (work.push('dummy'), s.hasher.verifyDummy(p)),
     };
-    const auth = createAuthService({ ...s, hasher: counting });
+    const pipeline = createLoginPipeline({ ...s, hasher: counting, rehash: async () => undefined, touchLogin: async () => undefined });
     const client = { ip: '127.0.0.1', userAgent: null };
     const attempts = [
       { email: uniqueEmail('nobody'), password: PASSWORD },
@@ -94,7 +94,7 @@ describe.each(DATABASES)('login work on %s', (db) => {
     ];
     for (const attempt of attempts) {
       work.length = 0;
-      await auth.login(attempt, client).catch(() => undefined);
+      await pipeline.authenticate({ door: 'hbp', identifier: attempt.email, password: attempt.password, secondFactor: 'ticket', client }).catch(() => undefined);
       expect(work).toHaveLength(1);
     }
   });

@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
+import { DIALECT_MODULES, type DialectSettings } from '../http/dialects/registry.js';
 
 export type Env = Record<string, string | undefined>;
 
-export interface Config {
+export type Config = CoreConfig & DialectSettings;
+
+export interface CoreConfig {
   server: {
     port: number;
     host: string;
@@ -14,19 +17,6 @@ export interface Config {
     logLevel: string;
   };
   dialects: Dialect[];
-  rocketchat: { tokenDays: number; loginPerIp: number };
-  humhub: {
-    jwt: 'all' | 'selected' | 'off';
-    basic: 'all' | 'selected' | 'off';
-    bearer: boolean;
-    queryToken: boolean;
-    impersonation: boolean;
-    jwtExpiresSeconds: number;
-    impersonationMinutes: number;
-  };
-  datarhei: { accessMinutes: number; refreshMinutes: number; tenants: { issuer: string; audience: string; users: string[] }[] };
-  privacyidea: { adminRealms: string[] };
-  rightsPolicyFile: string | undefined;
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   jwt: {
@@ -38,6 +28,7 @@ export interface Config {
     claimsNamespace: string;
     reuseGraceSeconds: number;
     cacheSize: number;
+    sessionCheckCacheMs: number;
   };
   users: {
     autoActivate: boolean;
@@ -176,27 +167,7 @@ export function loadConfig(env: Env): Config {
   return {
     server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL },
     dialects: raw.DIALECTS,
-    humhub: {
-      jwt: raw.HUMHUB_JWT,
-      basic: raw.HUMHUB_BASIC,
-      bearer: raw.HUMHUB_BEARER,
-      queryToken: raw.HUMHUB_QUERY_TOKEN,
-      impersonation: raw.HUMHUB_IMPERSONATION,
-      jwtExpiresSeconds: raw.HUMHUB_JWT_EXPIRES,
-      impersonationMinutes: raw.IMPERSONATION_MINUTES,
-    },
-    rocketchat: { tokenDays: raw.ROCKETCHAT_TOKEN_DAYS, loginPerIp: raw.ROCKETCHAT_LOGIN_PER_IP },
-    datarhei: {
-      accessMinutes: raw.DATARHEI_ACCESS_MINUTES,
-      refreshMinutes: raw.DATARHEI_REFRESH_MINUTES,
-      tenants: (JSON.parse(raw.DATARHEI_IDP_TENANTS ?? '[]') as { issuer?: string; domain?: string; audience: string; users: string[] }[]).map((t) => ({
-        issuer: t.issuer ?? `https://${t.domain}/`,
-        audience: t.audience,
-        users: t.users,
-      })),
-    },
-    privacyidea: { adminRealms: raw.PRIVACYIDEA_ADMIN_REALMS },
-    rightsPolicyFile: raw.RIGHTS_POLICY && path.resolve(raw.RIGHTS_POLICY),
+    ...(Object.fromEntries(DIALECT_MODULES.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
     dataDir,
     database,
     jwt: {
@@ -208,6 +179,7 @@ export function loadConfig(env: Env): Config {
       claimsNamespace: raw.JWT_CLAIMS_NAMESPACE,
       reuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE,
       cacheSize: raw.ACCESS_TOKEN_CACHE_SIZE,
+      sessionCheckCacheMs: raw.SESSION_CHECK_CACHE_MS,
     },
     users: {
       autoActivate: raw.AUTO_ACTIVATE_NEW_USERS,

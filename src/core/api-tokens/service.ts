@@ -1,38 +1,50 @@
 import { createHash } from 'node:crypto';
 import type { Queries } from '../../db/queries/index.js';
+import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
+import { actorName, type Actor } from '../sessions/actor.js';
 
 /** SHA-256, base64: the form Rocket.Chat stores its login tokens in, used for every kind here. */
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64');
 
+export interface IssueOptions {
+  /** Null: no expiry. */
+  lifetimeMs: number | null;
+  name?: string | null;
+  /** The session a login token belongs to (Rocket.Chat, impersonation); personal bearer tokens have none. */
+  sessionId?: string | null;
+  actor?: Actor;
+}
+
 /** Opaque long-lived tokens of one kind each, stored as hashes; revoked or expired ones stop at once. */
-export function createApiTokens(opts: { queries: Queries; clock: Clock; random: Random }) {
-  const { queries, clock } = opts;
+export function createApiTokens(opts: { queries: Queries; clock: Clock; random: Random; audit: Audit }) {
+  const { queries, clock, audit } = opts;
   return {
-    async issue(userId: string, kind: string, lifetimeMs: number | null, name: string | null = null): Promise<{ id: string; token: string; expiresAt: Date | null }> {
+    async issue(userId: string, kind: string, o: IssueOptions): Promise<{ id: string; token: string; expiresAt: Date | null }> {
       const token = opts.random.bytes(32).toString('base64url');
       const id = opts.random.uuid();
       const now = clock.now();
-      const expiresAt = lifetimeMs === null ? null : new Date(now.getTime() + lifetimeMs);
-      await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name, expiresAt, now });
+      const expiresAt = o.lifetimeMs === null ? null : new Date(now.getTime() + o.lifetimeMs);
+      await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name: o.name ?? null, expiresAt, now, sessionId: o.sessionId ?? null });
+      if (o.actor) await audit.record({ actor: actorName(o.actor), action: 'token.create', subject: userId, outcome: 'success', ip: o.actor.ip, userAgent: o.actor.userAgent, detail: { token: id, kind } });
       return { id, token, expiresAt };
     },
 
-    /** The user a live token of this kind belongs to. */
-    async verify(token: string, kind: string): Promise<{ id: string; userId: string } | undefined> {
+    /** The user (and session) a live token of this kind belongs to. */
+    async verify(token: string, kind: string): Promise<{ id: string; userId: string; sessionId: string | null } | undefined> {
       const row = await queries.apiTokens.find(hashToken(token));
       if (!row || row.kind !== kind || row.revokedAt || (row.expiresAt && row.expiresAt <= clock.now())) return undefined;
-      return { id: row.id, userId: row.userId };
+      return { id: row.id, userId: row.userId, sessionId: row.sessionId };
     },
 
-    /** Issues a token that replaces every earlier live token of its kind for the user. */
-    async replace(userId: string, kind: string, lifetimeMs: number): Promise<{ id: string; token: string; expiresAt: Date | null }> {
-      await queries.apiTokens.revokeKind(userId, kind, clock.now());
-      return this.issue(userId, kind, lifetimeMs);
-    },
+    /** A user's tokens of a kind, never the tokens themselves. */
+    list: (userId: string, kind: string) => queries.apiTokens.listOf(userId, kind),
 
-    async revoke(token: string): Promise<void> {
-      await queries.apiTokens.revokeByHash(hashToken(token), clock.now());
+    /** Revokes by id (only `userId`'s when given). Returns whether a live token was revoked. */
+    async revokeById(id: string, actor: Actor, userId?: string): Promise<boolean> {
+      const done = await queries.apiTokens.revokeById(id, clock.now(), userId);
+      if (done) await audit.record({ actor: actorName(actor), action: 'token.revoke', subject: userId ?? null, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { token: id } });
+      return done;
     },
   };
 }

@@ -3,12 +3,13 @@ import type { Queries } from '../../db/queries/index.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { Clock } from '../clock.js';
 import { AppError, errors } from '../errors.js';
-import type { ClientInfo, RefreshTokens } from '../sessions/refresh-tokens.js';
+import { canSignIn as canSignInAt, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
+import type { Audit } from '../audit/service.js';
 import type { Tickets } from '../tickets/service.js';
 import { withParams } from '../urls.js';
 import { normalizeEmail } from '../users/email.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
-import { canSignIn, type AuthService, type SignInResult } from './service.js';
+import type { AuthService, SignInResult } from './service.js';
 
 export type MagicAction = 'log-in' | 'register';
 
@@ -18,7 +19,8 @@ export interface LifecycleDeps {
   users: UserService;
   auth: AuthService;
   tickets: Tickets;
-  refreshTokens: RefreshTokens;
+  sessions: SessionRegistry;
+  audit: Audit;
   mailer: Mailer;
   clock: Clock;
 }
@@ -33,6 +35,8 @@ export function createLifecycle(deps: LifecycleDeps) {
   const { config, queries, users, tickets, mailer, clock } = deps;
   const { lifecycle } = config;
   const api = `${config.server.url}/auth`;
+  const canSignIn = (user: User) => canSignInAt(user, clock.now());
+  const SYSTEM = { kind: 'system' as const, id: null };
   const vars = (user: User, extra: Record<string, unknown> = {}) => ({ email: user.email, display_name: user.displayName ?? user.email, ...extra });
 
   async function sendActivation(user: User): Promise<void> {
@@ -65,7 +69,7 @@ export function createLifecycle(deps: LifecycleDeps) {
 
     async activate(ticket: string, client: ClientInfo): Promise<SignInResult> {
       const { userId } = await tickets.consume('activation', ticket);
-      await queries.users.activate(userId, clock.now());
+      await users.activate(userId);
       const user = await users.get(userId);
       if (!user || !canSignIn(user)) throw errors.invalidCredentials('The account cannot sign in');
       return signIn(user, client);
@@ -90,7 +94,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     async useMagicLink(token: string, action: MagicAction, client: ClientInfo): Promise<SignInResult> {
       const { userId, data } = await tickets.consume('magic-link', token);
       if (data.action !== action) throw errors.validation('The action does not match the link');
-      if (action === 'register') await queries.users.activate(userId, clock.now());
+      if (action === 'register') await users.activate(userId);
       const user = await users.get(userId);
       if (!user || !canSignIn(user)) throw errors.invalidCredentials('The account cannot sign in');
       return signIn(user, client);
@@ -109,13 +113,17 @@ export function createLifecycle(deps: LifecycleDeps) {
       users.checkPassword(newPassword); // a weak password must not burn the ticket
       const { userId } = await tickets.consume('password-reset', ticket);
       await users.setPassword(userId, newPassword);
-      await deps.refreshTokens.revokeAll(userId);
+      await deps.sessions.revokeAll(userId, { actor: SYSTEM, reason: 'password-reset' });
+      await deps.audit.record({ actor: userId, action: 'password.reset', subject: userId, outcome: 'success' });
     },
 
-    async changeEmail(userId: string, newEmail: string): Promise<void> {
+    /** The signed-in user's direct change: every other session ends, the caller's (`keepSession`) stays. */
+    async changeEmail(userId: string, newEmail: string, keepSession?: string): Promise<void> {
       const user = await users.get(userId);
       if (!user) throw errors.unauthenticated();
       await users.setEmail(userId, newEmail, false);
+      await deps.sessions.revokeAll(userId, { actor: { kind: 'user', id: userId }, reason: 'email-changed', except: keepSession });
+      await deps.audit.record({ actor: userId, action: 'email.change', subject: userId, outcome: 'success' });
       await notifyEmailChange(user, normalizeEmail(newEmail));
     },
 
@@ -137,11 +145,15 @@ export function createLifecycle(deps: LifecycleDeps) {
       const user = await users.get(userId);
       if (!user || typeof data.new_email !== 'string') throw errors.unauthenticated();
       await users.setEmail(userId, data.new_email, true);
+      await deps.sessions.revokeAll(userId, { actor: SYSTEM, reason: 'email-changed' });
+      await deps.audit.record({ actor: userId, action: 'email.change', subject: userId, outcome: 'success' });
       await notifyEmailChange(user, data.new_email);
     },
 
     async deleteSelf(userId: string): Promise<void> {
       await queries.users.remove(userId);
+      deps.sessions.forget(userId);
+      await deps.audit.record({ actor: userId, action: 'user.delete', subject: userId, outcome: 'success' });
     },
   };
 }

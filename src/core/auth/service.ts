@@ -1,15 +1,18 @@
 import type { Queries } from '../../db/queries/index.js';
+import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
-import { sha256 } from '../hash.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
-import type { ClientInfo, RefreshTokens } from '../sessions/refresh-tokens.js';
+import type { RefreshTokens } from '../sessions/refresh-tokens.js';
+import { canSignIn, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
 import type { LoginThrottle } from '../throttle/login-failures.js';
-import { normalizeEmail } from '../users/email.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
 import type { Tickets } from '../tickets/service.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
+import type { LoginPipeline, TrustedDevice } from './pipeline.js';
+
+export type { TrustedDevice } from './pipeline.js';
 
 export interface Session {
   accessToken: string;
@@ -17,12 +20,6 @@ export interface Session {
   refreshToken: string;
   refreshExpiresAt: Date;
   user: User;
-}
-
-/** A device that logged in to this account before; it keeps access while the account is throttled. */
-export interface TrustedDevice {
-  userId: string;
-  id: string;
 }
 
 /** A password login either opens a session, or, for MFA users, hands out a ticket for the second step. */
@@ -39,23 +36,25 @@ export interface AuthServiceDeps {
   queries: Queries;
   users: UserService;
   hasher: PasswordHasher;
-  throttle: LoginThrottle;
+  pipeline: LoginPipeline;
+  sessions: SessionRegistry;
   refreshTokens: RefreshTokens;
   accessTokens: AccessTokens;
+  audit: Audit;
   clock: Clock;
   random: Random;
+  refreshLifetimeMs: number;
 }
 
-export const canSignIn = (u: User) => u.active && !u.disabled;
-
-/** Password sign-in, sessions and their tokens. */
+/** The native (HBP) sessions: access + rotating refresh token, on top of the one pipeline and registry. */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { queries, users, hasher, throttle, refreshTokens, accessTokens, clock } = deps;
+  const { queries, users, hasher, sessions, refreshTokens, accessTokens, clock } = deps;
 
-  async function startSession(user: User, client: ClientInfo): Promise<Session> {
-    const refresh = await refreshTokens.issue(user.id, client);
+  async function startSession(user: User, client: ClientInfo, door = 'hbp'): Promise<Session> {
+    const session = await sessions.open(user.id, door, client, deps.refreshLifetimeMs);
+    const refresh = await refreshTokens.issue(user.id, client, session.id);
     return {
-      accessToken: await accessTokens.sign(user, refresh.familyId),
+      accessToken: await accessTokens.sign(user, session.id),
       accessExpiresIn: accessTokens.lifetimeSeconds,
       refreshToken: refresh.token,
       refreshExpiresAt: refresh.expiresAt,
@@ -69,45 +68,15 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Creates the account; a session is returned only when the account is active at once. */
     async register(input: NewUserInput, client: ClientInfo): Promise<{ user: User; session?: Session }> {
       const user = await users.create(input);
-      return canSignIn(user) ? { user, session: await startSession(user, client) } : { user };
-    },
-
-    /**
-     * Checks a password, throttled per account. Unknown email, wrong password, inactive and
-     * disabled accounts all end in the same error after one password verification, so
-     * neither answer nor timing tells them apart. Opens no session: every dialect does that its own way.
-     */
-    async checkPassword(input: { email: string; password: string; device?: TrustedDevice }): Promise<User> {
-      const email = normalizeEmail(input.email);
-      const password = input.password.normalize('NFC');
-      const user = await users.findByEmail(email);
-      const trusted = user && input.device?.userId === user.id ? input.device : undefined;
-      const attempt = await throttle.begin(trusted ? `device:${sha256(trusted.id)}` : `account:${sha256(email)}`);
-
-      if (!user?.passwordHash) {
-        await hasher.verifyDummy(password);
-        attempt.fail();
-        throw errors.invalidCredentials();
-      }
-      const result = await hasher.verify(user.passwordHash, password);
-      if (!result.ok || !canSignIn(user)) {
-        attempt.fail();
-        throw errors.invalidCredentials();
-      }
-      await attempt.succeed();
-      if (result.needsRehash) await queries.users.setPasswordHash(user.id, await hasher.hash(password), clock.now());
-      return user;
+      return canSignIn(user, clock.now()) ? { user, session: await startSession(user, client) } : { user };
     },
 
     /** The native login: a session, or an MFA ticket for users with a second factor. */
-    async login(
-      input: { email: string; password: string; device?: TrustedDevice },
-      client: ClientInfo,
-    ): Promise<SignInResult & { deviceId: string }> {
-      const user = await this.checkPassword(input);
+    async login(input: { identifier: string; password: string; device?: TrustedDevice }, client: ClientInfo): Promise<SignInResult & { deviceId: string }> {
+      const result = await deps.pipeline.authenticate({ door: 'hbp', identifier: input.identifier, password: input.password, secondFactor: 'ticket', client, device: input.device });
+      const { user } = result;
       const deviceId = input.device?.userId === user.id ? input.device.id : deps.random.bytes(18).toString('base64url');
-      if (user.mfaEnabled) return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user), deviceId };
-      await queries.users.touchLogin(user.id, clock.now());
+      if (result.kind === 'second-factor-required') return { kind: 'mfa', mfaTicket: result.ticket!, deviceId };
       return { kind: 'session', session: await startSession(user, client), deviceId };
     },
 
@@ -118,23 +87,27 @@ export function createAuthService(deps: AuthServiceDeps) {
     async completeMfa(ticket: string, code: string, client: ClientInfo): Promise<Session> {
       const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
       const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
+      const audit = (outcome: 'success' | 'failure', reason?: string) =>
+        deps.audit.record({ actor: userId, action: 'login.mfa', subject: userId, door: 'hbp', outcome, ip: client.ip, userAgent: client.userAgent, detail: reason ? { reason } : null });
       if (!(await deps.mfa.verify(userId, code))) {
         attempt.fail();
+        await audit('failure', 'invalid-mfa-code');
         throw mfaErrors.invalidCode();
       }
       await attempt.succeed();
       await deps.tickets.consume('mfa', ticket);
       const user = await users.get(userId);
-      if (!user || !canSignIn(user)) throw errors.invalidCredentials();
+      if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
       await queries.users.touchLogin(user.id, clock.now());
+      await audit('success');
       return startSession(user, client);
     },
 
     async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
       const next = await refreshTokens.rotate(token, client, admit);
       const { user } = next;
-      if (!canSignIn(user)) {
-        await refreshTokens.revokeAll(next.userId);
+      if (!canSignIn(user, clock.now())) {
+        await sessions.revokeAll(next.userId, { actor: { kind: 'system', id: null }, reason: user.disabled ? 'disabled' : 'banned' });
         throw errors.invalidRefreshToken();
       }
       return {
@@ -148,27 +121,29 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /**
      * Ends the caller's session (given by its refresh token, or by the access token's
-     * session id), or all of the user's sessions when `all`.
+     * session id), or all of the user's sessions in every dialect when `all`.
      */
-    async logout(input: { refreshToken?: string; caller?: AccessClaims; all: boolean }): Promise<void> {
+    async logout(input: { refreshToken?: string; caller?: AccessClaims; all: boolean; client: ClientInfo }): Promise<void> {
       const bySession = input.refreshToken ? await refreshTokens.identify(input.refreshToken) : undefined;
       const userId = bySession?.userId ?? input.caller?.userId;
       if (!userId) {
         if (input.refreshToken && !input.all) return; // an already dead session: nothing left to end
         throw errors.unauthenticated();
       }
-      if (input.all) await refreshTokens.revokeAll(userId);
-      else await refreshTokens.revokeFamily(bySession?.familyId ?? input.caller!.sessionId);
+      const actor = { kind: 'user' as const, id: userId, ...input.client };
+      if (input.all) await sessions.revokeAll(userId, { actor, reason: 'logout-all' });
+      else await sessions.revoke(bySession?.familyId ?? input.caller!.sessionId, { userId, actor });
     },
 
-    /** Changes the password after checking the old one; every other session of the user ends. */
-    async changePassword(input: { caller: AccessClaims; oldPassword: string; newPassword: string }): Promise<void> {
+    /** Changes the password after checking the old one; every other session of the user, in every dialect, ends. */
+    async changePassword(input: { caller: AccessClaims; oldPassword: string; newPassword: string; client: ClientInfo }): Promise<void> {
       const user = await users.get(input.caller.userId);
       if (!user?.passwordHash) throw errors.unauthenticated();
       const result = await hasher.verify(user.passwordHash, input.oldPassword.normalize('NFC'));
       if (!result.ok) throw errors.invalidCredentials('The current password is incorrect');
       await users.setPassword(user.id, input.newPassword);
-      await refreshTokens.revokeAll(user.id, input.caller.sessionId);
+      await sessions.revokeAll(user.id, { actor: { kind: 'user', id: user.id, ...input.client }, reason: 'password-changed', except: input.caller.sessionId });
+      await deps.audit.record({ actor: user.id, action: 'password.change', subject: user.id, outcome: 'success', ip: input.client.ip, userAgent: input.client.userAgent });
     },
   };
 }

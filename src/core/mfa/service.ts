@@ -20,7 +20,7 @@ export const mfaErrors = {
 const normalizeRecoveryCode = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** TOTP secrets (encrypted at rest), replay-proof verification and single-use recovery codes. */
-export function createMfaService(opts: { queries: Queries; clock: Clock; random: Random; box: SecretBox; issuer: string }) {
+export function createMfaService(opts: { queries: Queries; clock: Clock; random: Random; box: SecretBox; issuer: string; changed?: (userId: string) => void }) {
   const { queries, clock, box } = opts;
 
   /** Accepts a TOTP code of the current step ±1 that is newer than the last one used. */
@@ -53,6 +53,7 @@ export function createMfaService(opts: { queries: Queries; clock: Clock; random:
       if (row.enabledAt) throw mfaErrors.alreadyEnabled();
       if (!(await checkTotp(userId, row.secret, code))) throw mfaErrors.invalidCode();
       await queries.mfa.enable(userId, clock.now());
+      opts.changed?.(userId);
     },
 
     async disable(userId: string, code: string): Promise<void> {
@@ -60,6 +61,7 @@ export function createMfaService(opts: { queries: Queries; clock: Clock; random:
       if (!row?.enabledAt) throw mfaErrors.notEnabled();
       if (!(await this.verify(userId, code))) throw mfaErrors.invalidCode();
       await queries.mfa.remove(userId);
+      opts.changed?.(userId);
     },
 
     /** A TOTP code or an unused recovery code of a user with MFA enabled. */

@@ -4,10 +4,9 @@ import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
 import { hmac, sha256 } from '../hash.js';
 
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
+import type { ClientInfo } from './registry.js';
+
+export type { ClientInfo } from './registry.js';
 
 export interface IssuedRefreshToken {
   token: string;
@@ -43,9 +42,9 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
   }
 
   return {
-    async issue(userId: string, client: ClientInfo): Promise<IssuedRefreshToken> {
+    /** The first token of a session: its family is the session (see sessions/registry.ts). */
+    async issue(userId: string, client: ClientInfo, familyId: string): Promise<IssuedRefreshToken> {
       const token = opts.random.bytes(32).toString('base64url');
-      const familyId = opts.random.uuid();
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
       await queries.refreshTokens.insert({ hash: sha256(token), familyId, userId, expiresAt, now, ...client });
@@ -85,20 +84,6 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const state = await queries.refreshTokens.find(sha256(token));
       if (!state || state.revokedAt || state.expiresAt <= clock.now()) return undefined;
       return { userId: state.userId, familyId: state.familyId };
-    },
-
-    /** Ends the session (token family) the token belongs to. Unknown tokens are ignored. */
-    async revoke(token: string): Promise<void> {
-      const state = await queries.refreshTokens.find(sha256(token));
-      if (state) await queries.refreshTokens.revokeFamily(state.familyId, clock.now());
-    },
-
-    async revokeFamily(familyId: string): Promise<void> {
-      await queries.refreshTokens.revokeFamily(familyId, clock.now());
-    },
-
-    async revokeAll(userId: string, keepFamily?: string): Promise<void> {
-      await queries.refreshTokens.revokeAllOfUser(userId, clock.now(), keepFamily);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import { errors } from '../errors.js';
 
 export interface Hit {
   count: number;
@@ -11,6 +12,8 @@ export interface Hit {
 /** Fixed-window counters. One store serves every limit; keys carry the limit's name. */
 export interface RateLimitStore {
   hit(key: string, windowMs: number): Promise<Hit>;
+  /** Gives back one hit of the current window (a request that turned out not to count). */
+  undo(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,10 @@ export function createMemoryStore(clock: Clock, maxKeys = 100_000): RateLimitSto
       w.count += 1;
       return { count: w.count, resetInMs: w.resetAt - now };
     },
+    async undo(key) {
+      const w = windows.get(key);
+      if (w && w.count > 0) w.count -= 1;
+    },
     close: async () => undefined,
   };
 }
@@ -37,6 +44,9 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return { count, redis.call('PTTL', KEYS[1]) }`;
 
+// Decrements only a live window: an expired key must not come back without an expiry.
+const UNDO_SCRIPT = `if redis.call('PTTL', KEYS[1]) > 0 then redis.call('DECR', KEYS[1]) end return 0`;
+
 /** Shared counters for several instances behind a load balancer. */
 export function createRedisStore(url: string, prefix = 'gatehouse:rl:'): RateLimitStore {
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
@@ -46,8 +56,38 @@ export function createRedisStore(url: string, prefix = 'gatehouse:rl:'): RateLim
       const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, String(windowMs))) as [number, number];
       return { count, resetInMs: ttl > 0 ? ttl : windowMs };
     },
+    async undo(key) {
+      await redis.eval(UNDO_SCRIPT, 1, prefix + key);
+    },
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+export interface LimitRule {
+  /** Distinguishes the counters of different rules in a shared store. */
+  name: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/** What a client may be told of a window (Rocket.Chat's X-RateLimit-* headers). */
+export interface LimitInfo {
+  limit: number;
+  remaining: number;
+  resetAt: number;
+}
+
+/**
+ * Counts one hit of `subject` under a rule; throws 429 with Retry-After once the rule is
+ * exhausted. Returns the counter's key (for `undo`), or undefined when limits are off.
+ */
+export async function enforceLimit(store: RateLimitStore | undefined, rule: LimitRule, subject: string, report?: (info: LimitInfo) => void): Promise<string | undefined> {
+  if (!store) return undefined;
+  const key = `${rule.name}:${subject}`;
+  const hit = await store.hit(key, rule.windowSeconds * 1000);
+  report?.({ limit: rule.max, remaining: Math.max(0, rule.max - hit.count), resetAt: Date.now() + hit.resetInMs });
+  if (hit.count > rule.max) throw errors.rateLimited(hit.resetInMs / 1000);
+  return key;
 }

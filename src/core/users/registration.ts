@@ -13,10 +13,11 @@ export interface RegistrationProfile {
   displayName?: string;
   avatarUrl?: string;
   locale?: string;
+  username?: string;
   metadata: Record<string, unknown>;
 }
 
-const PROFILE_FIELDS = { display_name: 'displayName', avatar_url: 'avatarUrl', locale: 'locale' } as const;
+const PROFILE_FIELDS = { display_name: 'displayName', avatar_url: 'avatarUrl', locale: 'locale', username: 'username' } as const;
 
 /**
  * Applies HBP's registration rules: requested roles must be a subset of ALLOWED_USER_ROLES

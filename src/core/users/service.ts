@@ -2,7 +2,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { normalizeEmail } from './email.js';
@@ -30,6 +30,8 @@ export interface UserServiceDeps {
   policy: PasswordPolicy;
   clock: Clock;
   random: Random;
+  /** Told after every change to a user, so that caches of users (the session registry's) drop them. */
+  changed?: (userId: string) => void;
 }
 
 const USERNAME = /^[0-9A-Za-z._-]{1,64}$/;
@@ -43,7 +45,7 @@ function generatedUsername(email: string, attempt: number, random: Random): stri
 }
 
 /** Users and their roles; no knowledge of sessions or wire formats. */
-export function createUserService({ queries, hasher, policy, clock, random }: UserServiceDeps) {
+export function createUserService({ queries, hasher, policy, clock, random, changed = () => undefined }: UserServiceDeps) {
   async function insertUser(id: string, email: string, username: string, passwordHash: string | null, input: NewUserInput) {
     await queries.transaction(async (q) => {
       await q.users.insert({
@@ -105,7 +107,7 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
 
     async setDisabled(id: string, disabled: boolean): Promise<void> {
       await queries.users.setDisabled(id, disabled, clock.now());
-      if (disabled) await queries.refreshTokens.revokeAllOfUser(id, clock.now());
+      changed(id);
     },
 
     async setRoles(id: string, roles: string[], defaultRole: string): Promise<void> {
@@ -114,20 +116,19 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
         await q.userRoles.replace(id, [...new Set(roles)]);
         await q.users.setDefaultRole(id, defaultRole, clock.now());
       });
-    },
-
-    async createRealm(name: string): Promise<void> {
-      try {
-        await queries.users.createRealm(name, clock.now());
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('realm-exists', 409, `The realm ${name} exists already`);
-        throw err;
-      }
+      changed(id);
     },
 
     async setRealm(id: string, realm: string): Promise<void> {
       if (!(await queries.users.realmExists(realm))) throw errors.notFound(`No realm ${realm}`);
       await queries.users.setRealm(id, realm, clock.now());
+      changed(id);
+    },
+
+    /** Marks the account active and its address proven (activation, first magic link). */
+    async activate(id: string): Promise<void> {
+      await queries.users.activate(id, clock.now());
+      changed(id);
     },
 
     /** Checks a new password against the policy; returns its normalised form. */
@@ -140,11 +141,13 @@ export function createUserService({ queries, hasher, policy, clock, random }: Us
         if (isUniqueViolation(err)) throw errors.emailInUse();
         throw err;
       }
+      changed(id);
     },
 
     async setPassword(id: string, password: string): Promise<void> {
       const normalised = policy.check(password);
       await queries.users.setPasswordHash(id, await hasher.hash(normalised), clock.now());
+      changed(id);
     },
   };
 }

@@ -52,6 +52,10 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
       .returning(['family_id', 'user_id']),
   );
+  // The session lives as long as its newest refresh token.
+  const extend = prepare<[string, Date], never>(dialect, 2, (sessionId: string, expiresAt: Date) =>
+    db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).where('expires_at', '<', expiresAt),
+  );
   type StateRow = { family_id: string; user_id: string; rotated_at: unknown; revoked_at: unknown; expires_at: unknown };
   const find = prepare<[string], StateRow>(dialect, 1, (hash: string) =>
     db.selectFrom('refresh_tokens').select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at']).where('hash', '=', hash),
@@ -98,6 +102,8 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
             insert into refresh_tokens (hash, family_id, user_id, expires_at, created_at, user_agent, ip)
             select ${r.successorHash}, family_id, user_id, ${r.expiresAt}, ${r.now}, ${r.userAgent}, ${r.ip} from claimed
             on conflict (hash) do nothing
+          ), extended as (
+            update sessions set expires_at = ${r.expiresAt} where id = (select family_id from claimed) and expires_at < ${r.expiresAt}
           )
           select family_id, user_id from claimed`.execute(db);
         const row = rows[0];
@@ -107,6 +113,7 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
         const [row] = await claim(trx, r.hash, r.successorHash, r.now, r.graceStart);
         if (!row) return undefined;
         await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+        await extend(trx, row.family_id, r.expiresAt);
         return { familyId: row.family_id, userId: row.user_id };
       });
     },

@@ -165,6 +165,15 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
       return Boolean(await db.selectFrom('realms').select('name').where('name', '=', name).executeTakeFirst());
     },
 
+    async setBan(id: string, until: Date | null, reason: string | null, now: Date): Promise<void> {
+      await db.updateTable('users').set({ banned_until: until, ban_reason: reason, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** Throws a unique violation when the name is taken (in any case). */
+    async setUsername(id: string, username: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ username, updated_at: now }).where('id', '=', id).execute();
+    },
+
     async touchLogin(id: string, now: Date): Promise<void> {
       await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
     },

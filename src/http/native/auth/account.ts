@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { requireUser } from '../../plugins/auth-guard.js';
+import { actorOf, clientInfo } from './session-reply.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { bodyNewEmail, mailLimits } from './mail-limits.js';
@@ -16,7 +17,7 @@ const NewEmailBody = Type.Object({ new_email: Email });
 /** Routes for the signed-in user. Registered in their own context: every route needs a valid access token. */
 export function registerAccountRoutes(app: App, s: Services) {
   const { lifecycle } = s.config;
-  app.addHook('onRequest', requireUser(s.accessTokens));
+  app.addHook('onRequest', requireUser(s));
   if (lifecycle.mfa) registerMfaRoutes(app, s);
 
   if (!lifecycle.verifyEmails) {
@@ -24,7 +25,7 @@ export function registerAccountRoutes(app: App, s: Services) {
       '/change-email',
       { schema: { tags: ['account'], summary: 'Change the email address at once (VERIFY_EMAILS=false)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409) } },
       async (request, reply) => {
-        await s.lifecycle.changeEmail(request.principal!.userId, request.body.new_email);
+        await s.lifecycle.changeEmail(request.principal!.userId, request.body.new_email, request.principal!.sessionId);
         return reply.code(204).send();
       },
     );
@@ -58,10 +59,10 @@ export function registerAccountRoutes(app: App, s: Services) {
         response: responses({ 201: NewToken }, 400, 401),
       },
     },
-    async (request, reply) => reply.code(201).send(await tokens.create(request.principal!.userId, request.body)),
+    async (request, reply) => reply.code(201).send(await tokens.create(request.principal!.userId, request.body, actorOf(request))),
   );
   app.delete('/tokens/:id', { schema: { tags: ['account'], summary: 'Revoke one of my bearer tokens', security: [{ bearer: [] }], params: Id, response: responses({ 204: NoContent }, 400, 401, 404) } }, async (request, reply) => {
-    if (!(await s.queries.apiTokens.revokeById(request.params.id, s.clock.now(), request.principal!.userId))) throw errors.notFound('No such live token');
+    if (!(await s.apiTokens.revokeById(request.params.id, actorOf(request), request.principal!.userId))) throw errors.notFound('No such live token');
     return reply.code(204).send();
   });
 
@@ -80,8 +81,8 @@ export function registerAccountRoutes(app: App, s: Services) {
     '/user',
     { schema: { tags: ['auth'], summary: 'The signed-in user', security: [{ bearer: [] }], response: responses({ 200: UserInfo }, 401) } },
     async (request) => {
-      const user = await s.users.get(request.principal!.userId);
-      if (!user || !user.active || user.disabled) throw errors.unauthenticated('The account no longer exists or is disabled');
+      // The registry read the user when it checked the session: no second read, and never staler than its bound.
+      const { user } = request.principal!;
       return {
         id: user.id,
         email: user.email,
@@ -111,7 +112,7 @@ export function registerAccountRoutes(app: App, s: Services) {
       },
     },
     async (request, reply) => {
-      await s.auth.changePassword({ caller: request.principal!, oldPassword: request.body.old_password, newPassword: request.body.new_password });
+      await s.auth.changePassword({ caller: request.principal!, oldPassword: request.body.old_password, newPassword: request.body.new_password, client: clientInfo(request) });
       return reply.code(204).send();
     },
   );

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { Actor } from '../../../core/sessions/actor.js';
 import type { Services } from '../../../services.js';
 
 /** Personal bearer tokens over HTTP, shared by the user's own routes and the admin API. */
@@ -9,9 +10,9 @@ export const TokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLeng
 export function bearerTokens(s: Services) {
   return {
     list: async (userId: string) =>
-      (await s.queries.apiTokens.listOf(userId, 'bearer')).map((t) => ({ id: t.id, name: t.name, expires_at: t.expiresAt?.toISOString() ?? null, revoked: t.revokedAt !== null, created_at: t.createdAt.toISOString() })),
-    create: async (userId: string, body: { name: string; expires_in_days?: number }) => {
-      const t = await s.apiTokens.issue(userId, 'bearer', body.expires_in_days ? body.expires_in_days * 86_400_000 : null, body.name);
+      (await s.apiTokens.list(userId, 'bearer')).map((t) => ({ id: t.id, name: t.name, expires_at: t.expiresAt?.toISOString() ?? null, revoked: t.revokedAt !== null, created_at: t.createdAt.toISOString() })),
+    create: async (userId: string, body: { name: string; expires_in_days?: number }, actor: Actor) => {
+      const t = await s.apiTokens.issue(userId, 'bearer', { lifetimeMs: body.expires_in_days ? body.expires_in_days * 86_400_000 : null, name: body.name, actor });
       return { id: t.id, token: t.token, expires_at: t.expiresAt?.toISOString() ?? null };
     },
   };

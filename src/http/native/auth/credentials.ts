@@ -80,18 +80,18 @@ export function registerCredentialRoutes(app: App, s: Services) {
         body: LoginBody,
         response: responses({ 200: Type.Union([Type.Ref('Session'), MfaChallenge, MagicLinkSent]) }, 400, 401, 413, 415, 429),
       },
-      preHandler: limits.credentials,
     },
     async (request, reply) => {
       const { email, password, cookie } = request.body;
       if (password === undefined) {
         if (!magicLink) throw passwordRequired();
+        await limits.credentials(request, reply);
         await mailLimit(request, reply);
         // After the answer: its timing must not tell whether the address has an account.
         s.background.run(() => s.lifecycle.requestMagicLink(email));
         return { magicLink: true as const };
       }
-      const result = await s.auth.login({ email, password, device: deviceCookie(request) }, clientInfo(request));
+      const result = await s.auth.login({ identifier: email, password, device: deviceCookie(request) }, clientInfo(request));
       if (result.kind === 'mfa') return { mfa: true as const, ticket: result.mfaTicket };
       setDeviceCookie(reply, s.config.cookies, result.session.user.id, result.deviceId);
       return sessionBody(reply, s.config.cookies, result.session, cookie === true);

@@ -30,7 +30,6 @@ export function registerMfaLoginRoute(app: App, s: Services) {
 
 /** MFA management for the signed-in user (inside the authenticated context). */
 export function registerMfaRoutes(app: App, s: Services) {
-  const userOf = async (id: string) => (await s.users.get(id))!;
 
   app.post(
     '/mfa/generate',
@@ -43,7 +42,7 @@ export function registerMfaRoutes(app: App, s: Services) {
       },
     },
     async (request) => {
-      const { imageUrl, otpSecret } = await s.mfa.generate(await userOf(request.principal!.userId));
+      const { imageUrl, otpSecret } = await s.mfa.generate(request.principal!.user);
       return { image_url: imageUrl, otp_secret: otpSecret };
     },
   );

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../../config/load.js';
 import type { Session } from '../../../core/auth/service.js';
 import type { User } from '../../../core/users/service.js';
-import type { ClientInfo } from '../../../core/sessions/refresh-tokens.js';
+export { actorOf, clientInfo } from '../../client.js';
 
 export const REFRESH_COOKIE = 'refresh_token';
 export const DEVICE_COOKIE = 'gatehouse_device';
@@ -10,11 +10,6 @@ const AUTH_PATH = '/auth';
 
 export function publicUser(user: User) {
   return { id: user.id, email: user.email, display_name: user.displayName, avatar_url: user.avatarUrl };
-}
-
-export function clientInfo(request: FastifyRequest): ClientInfo {
-  const ua = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
 }
 
 /** HBP's session body; in cookie mode the refresh token goes into a signed httpOnly cookie instead. */

@@ -54,12 +54,12 @@ export function registerSessionRoutes(app: App, s: Services) {
         body: LogoutBody,
         response: responses({ 204: NoContent }, 400, 401),
       },
-      onRequest: optionalUser(s.accessTokens),
+      onRequest: optionalUser(s),
       preValidation: emptyBodyIsObject,
     },
     async (request, reply) => {
       const refreshToken = request.query.refresh_token ?? request.body.refresh_token ?? refreshCookie(request);
-      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: request.body.all === true });
+      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: request.body.all === true, client: clientInfo(request) });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
     },
@@ -74,11 +74,11 @@ export function registerSessionRoutes(app: App, s: Services) {
         querystring: RefreshQuery,
         response: responses({ 204: NoContent }, 401),
       },
-      onRequest: optionalUser(s.accessTokens),
+      onRequest: optionalUser(s),
     },
     async (request, reply) => {
       const refreshToken = request.query.refresh_token ?? refreshCookie(request);
-      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: true });
+      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: true, client: clientInfo(request) });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
     },

@@ -1,15 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { safeEqual } from '../../../core/hash.js';
-import type { AccessTokens } from '../../../core/tokens/access-tokens.js';
 import type { StorageCaller } from '../../../storage/service.js';
-import { bearerToken } from '../../plugins/auth-guard.js';
+import { bearerToken, resolvePrincipal, type GuardDeps } from '../../plugins/auth-guard.js';
 
 /** Who is calling the storage API: anonymous, a user (bearer token), or an admin (admin role or x-admin-secret). */
-export async function storageCaller(request: FastifyRequest, accessTokens: AccessTokens, adminSecret: string | undefined): Promise<StorageCaller> {
+export async function storageCaller(request: FastifyRequest, guard: GuardDeps, adminSecret: string | undefined): Promise<StorageCaller> {
   const secret = request.headers['x-admin-secret'];
   const bySecret = adminSecret !== undefined && typeof secret === 'string' && safeEqual(secret, adminSecret);
   const token = bearerToken(request);
-  const claims = token ? await accessTokens.verify(token) : undefined;
+  const claims = token ? await resolvePrincipal(guard, token) : undefined;
   const roles = claims?.allowedRoles ?? [];
   return { userId: claims?.userId, roles, admin: bySecret || roles.includes('admin') };
 }

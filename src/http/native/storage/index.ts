@@ -54,7 +54,7 @@ const pathOf = (request: FastifyRequest) => parseStoragePath(request.url.split('
 /** HBP's storage API: /storage/o/<path> (objects) and /storage/m/<path> (metadata). */
 export async function nativeStorage(app: App, s: Services) {
   const { storage } = s;
-  const callerOf = (request: FastifyRequest) => storageCaller(request, s.accessTokens, s.config.storage.adminSecret);
+  const callerOf = (request: FastifyRequest) => storageCaller(request, s, s.config.storage.adminSecret);
 
   // Uploads are streams: a raw body of any type is handed over unread, multipart through busboy.
   app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, _payload, done) => done(null));

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../../core/clock.js';
 
 export interface Tenant {
   issuer: string;

@@ -1,0 +1,194 @@
+import type { Config } from '../../config/load.js';
+import type { Audit, AuditOutcome } from '../audit/service.js';
+import type { Clock } from '../clock.js';
+import { AppError, errors } from '../errors.js';
+import { sha256 } from '../hash.js';
+import { mfaErrors, type MfaService } from '../mfa/service.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import { canSignIn, type ClientInfo } from '../sessions/registry.js';
+import type { LoginThrottle } from '../throttle/login-failures.js';
+import { enforceLimit, type LimitInfo, type RateLimitStore } from '../throttle/rate-limiter.js';
+import type { Tickets } from '../tickets/service.js';
+import type { User, UserService } from '../users/service.js';
+
+/**
+ * How a door carries a second factor:
+ * - `ticket`: none in the attempt; an MFA user gets a ticket for a second request (HBP);
+ * - `code`: a separate field; without it the door is told one is required (Rocket.Chat);
+ * - `append`: the current code appended to the password (privacyIDEA's convention);
+ * - `none`: the door cannot carry one, so an MFA user is refused there.
+ */
+export type SecondFactorForm = 'ticket' | 'code' | 'append' | 'none';
+
+/** A device that logged in to this account before; it keeps access while the account is throttled. */
+export interface TrustedDevice {
+  userId: string;
+  id: string;
+}
+
+export interface LoginAttempt {
+  /** The door the request came through (`hbp`, `humhub`, `humhub-basic`, `rocketchat`, `privacyidea`, `datarhei`…). */
+  door: string;
+  /** A username or an email address. */
+  identifier: string;
+  password: string;
+  secondFactor: SecondFactorForm;
+  /** A second factor sent with the attempt (`code` form). */
+  code?: string;
+  /** When set, the account must belong to this realm. */
+  realm?: string;
+  client: ClientInfo;
+  device?: TrustedDevice;
+  /** HTTP Basic authenticates every request: a success gives its place in the window counters back. */
+  refundSuccess?: boolean;
+  /** A door's own per-IP window on top of the shared ones; `report` sees each count (for X-RateLimit-* headers). */
+  doorLimit?: { max: number; report?: (info: LimitInfo) => void };
+}
+
+export type LoginResult = { kind: 'authenticated'; user: User } | { kind: 'second-factor-required'; user: User; ticket?: string };
+
+export const pipelineErrors = {
+  secondFactorRequired: () => new AppError('second-factor-required', 401, 'This account requires a second factor, which this login method cannot carry'),
+};
+
+export interface PipelineDeps {
+  config: Config;
+  users: UserService;
+  hasher: PasswordHasher;
+  throttle: LoginThrottle;
+  mfaThrottle: LoginThrottle;
+  mfa: MfaService;
+  tickets: Tickets;
+  limits: RateLimitStore | undefined;
+  audit: Audit;
+  clock: Clock;
+  /** Called with the user id and the new hash when a stored hash uses outdated parameters. */
+  rehash(userId: string, hash: string): Promise<void>;
+  touchLogin(userId: string): Promise<void>;
+}
+
+/** Counters and throttles key an account by its id, and an unknown login by its name's hash. */
+const accountKeyOf = (a: LoginAttempt, user: User | undefined) => user?.id ?? sha256(a.identifier.trim().toLowerCase());
+
+/** The last six characters of an appended password when they are digits: privacyIDEA's password+OTP form. */
+const splitAppended = (value: string) => (/^\d{6}$/.test(value.slice(-6)) ? { password: value.slice(0, -6), code: value.slice(-6) } : undefined);
+
+/**
+ * The one login pipeline. Every password login of every door comes here, and meets the same
+ * rules in the same order: rate limits (IP, door, account), failed-login accounting, equal
+ * hashing work for unknown accounts, account state, the second factor, rehash, audit.
+ */
+export function createLoginPipeline(deps: PipelineDeps) {
+  const { config, users, hasher, clock, audit } = deps;
+  const { windowSeconds, authPerIp, authPerAccount } = config.rateLimit;
+
+  async function report(a: LoginAttempt, outcome: AuditOutcome, user: User | undefined, reason?: string) {
+    await audit.record({ actor: user?.id ?? null, action: 'login', subject: user?.id ?? null, door: a.door, outcome, ip: a.client.ip, userAgent: a.client.userAgent, detail: reason ? { reason } : null });
+  }
+
+  /** Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys counted. */
+  async function limitIp(a: LoginAttempt): Promise<string[]> {
+    const ip = a.client.ip ?? 'unknown';
+    const keys = [await enforceLimit(deps.limits, { name: 'login-ip', max: authPerIp, windowSeconds }, ip)];
+    if (a.doorLimit) keys.push(await enforceLimit(deps.limits, { name: `login-${a.door}-ip`, max: a.doorLimit.max, windowSeconds }, ip, a.doorLimit.report));
+    return keys.filter((k): k is string => k !== undefined);
+  }
+
+  /** The per-account window, keyed by the account when it exists, else by the login name. */
+  async function limitAccount(accountKey: string): Promise<string[]> {
+    const key = await enforceLimit(deps.limits, { name: 'login-account', max: authPerAccount, windowSeconds }, accountKey);
+    return key ? [key] : [];
+  }
+
+  async function refund(keys: string[]) {
+    if (!deps.limits) return;
+    for (const key of keys) await deps.limits.undo(key);
+  }
+
+  return {
+    async authenticate(a: LoginAttempt): Promise<LoginResult> {
+      let keys: string[] = [];
+      let user: User | undefined;
+      try {
+        keys = await limitIp(a);
+        user = await users.findByLogin(a.identifier);
+        keys.push(...(await limitAccount(accountKeyOf(a, user))));
+      } catch (err) {
+        if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
+        throw err;
+      }
+
+      const trusted = user && a.device?.userId === user.id ? a.device : undefined;
+      let attempt;
+      try {
+        attempt = await deps.throttle.begin(trusted ? `device:${sha256(trusted.id)}` : `account:${accountKeyOf(a, user)}`);
+      } catch (err) {
+        await report(a, 'rate_limited', user, 'account-throttled');
+        throw err;
+      }
+
+      const appended = user?.mfaEnabled && a.secondFactor === 'append' ? splitAppended(a.password) : undefined;
+      const password = (appended?.password ?? a.password).normalize('NFC');
+      if (!user?.passwordHash) {
+        await hasher.verifyDummy(password);
+        attempt.fail();
+        await report(a, 'failure', undefined, 'invalid-credentials');
+        throw errors.invalidCredentials();
+      }
+      const checked = await hasher.verify(user.passwordHash, password);
+      if (!checked.ok || !canSignIn(user, clock.now()) || (a.realm !== undefined && user.realm !== a.realm)) {
+        attempt.fail();
+        await report(a, 'failure', user, checked.ok ? 'account-state' : 'invalid-credentials');
+        throw errors.invalidCredentials();
+      }
+      await attempt.succeed();
+      if (checked.needsRehash) await deps.rehash(user.id, await hasher.hash(password));
+
+      if (user.mfaEnabled) {
+        const code = appended?.code ?? a.code;
+        if (code === undefined) {
+          await report(a, 'mfa_required', user);
+          if (a.secondFactor === 'none') throw pipelineErrors.secondFactorRequired();
+          const ticket = a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user) : undefined;
+          return { kind: 'second-factor-required', user, ticket };
+        }
+        const mfaAttempt = await deps.mfaThrottle.begin(`mfa:${user.id}`);
+        if (!(await deps.mfa.verify(user.id, code))) {
+          mfaAttempt.fail();
+          await report(a, 'failure', user, 'invalid-mfa-code');
+          throw mfaErrors.invalidCode();
+        }
+        await mfaAttempt.succeed();
+      }
+
+      await deps.touchLogin(user.id);
+      if (a.refundSuccess) await refund(keys);
+      await report(a, 'success', user);
+      return { kind: 'authenticated', user };
+    },
+
+    /**
+     * A sign-in proven elsewhere (an identity provider's token): the same IP window and audit,
+     * around the door's own verification. `verify` answers the subject, or undefined when refused.
+     */
+    async federated<T extends { subject: string }>(door: string, client: ClientInfo, verify: () => Promise<T>): Promise<T> {
+      const a = { door, client, identifier: '', password: '', secondFactor: 'none' } satisfies LoginAttempt;
+      try {
+        await limitIp(a);
+      } catch (err) {
+        await report(a, 'rate_limited', undefined);
+        throw err;
+      }
+      try {
+        const result = await verify();
+        await audit.record({ actor: null, action: 'login', subject: result.subject, door, outcome: 'success', ip: client.ip, userAgent: client.userAgent });
+        return result;
+      } catch (err) {
+        await report(a, 'failure', undefined, err instanceof AppError ? err.code : 'error');
+        throw err;
+      }
+    },
+  };
+}
+
+export type LoginPipeline = ReturnType<typeof createLoginPipeline>;

@@ -1,0 +1,27 @@
+import type { Queries } from '../../db/queries/index.js';
+import { isUniqueViolation } from '../../db/dialect.js';
+import type { Audit } from '../audit/service.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { actorName, type Actor } from '../sessions/actor.js';
+
+/** Realms group users (privacyIDEA's realms; `default` always exists). */
+export function createRealms(deps: { queries: Queries; audit: Audit; clock: Clock }) {
+  const { queries, clock } = deps;
+  return {
+    list: () => queries.users.realms(),
+    exists: (name: string) => queries.users.realmExists(name),
+
+    async create(name: string, actor: Actor): Promise<void> {
+      try {
+        await queries.users.createRealm(name, clock.now());
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('realm-exists', 409, `The realm ${name} exists already`);
+        throw err;
+      }
+      await deps.audit.record({ actor: actorName(actor), action: 'realm.create', subject: name, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent });
+    },
+  };
+}
+
+export type Realms = ReturnType<typeof createRealms>;

@@ -1,0 +1,138 @@
+import { LRUCache } from 'lru-cache';
+import type { Queries } from '../../db/queries/index.js';
+import type { SessionRow } from '../../db/queries/sessions.js';
+import type { Audit } from '../audit/service.js';
+import type { Clock, Random } from '../clock.js';
+import { errors } from '../errors.js';
+import type { User } from '../users/service.js';
+import { actorName, type Actor } from './actor.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Why every session of a user ended: kept in the audit log. */
+export type RevocationReason = 'logout-all' | 'disabled' | 'banned' | 'password-changed' | 'password-reset' | 'email-changed' | 'admin' | 'directory';
+
+export interface SessionRegistryOptions {
+  queries: Queries;
+  clock: Clock;
+  random: Random;
+  audit: Audit;
+  /** How long an instance may trust what it read of a user and a session: the cross-instance revocation bound. */
+  cacheMs: number;
+  cacheSize: number;
+}
+
+/** An account may sign in and use its credentials: active, not disabled, not banned. */
+export function canSignIn(user: Pick<User, 'active' | 'disabled' | 'bannedUntil'>, now: Date): boolean {
+  return user.active && !user.disabled && !(user.bannedUntil && user.bannedUntil > now);
+}
+
+type Entry = { user: User; live: boolean } | { user: undefined; live: false };
+
+/**
+ * The one session registry. Every credential of every dialect names a session (or, for
+ * personal bearer tokens, only its user); `check` decides whether it still counts. What an
+ * instance read is trusted for `cacheMs` at most, so a revocation made on any instance holds
+ * on every other within that bound, and at once on the instance that made it.
+ */
+export function createSessionRegistry(opts: SessionRegistryOptions) {
+  const { queries, clock, audit } = opts;
+  const cache = opts.cacheMs > 0 ? new LRUCache<string, Entry>({ max: opts.cacheSize, ttl: opts.cacheMs }) : undefined;
+  const NO_SESSION = '-';
+
+  async function load(userId: string, sessionId: string): Promise<Entry> {
+    const key = `${userId} ${sessionId}`;
+    const hit = cache?.get(key);
+    if (hit) return hit;
+    let entry: Entry;
+    if (sessionId === NO_SESSION) {
+      const user = await queries.users.findWithRoles('id', userId);
+      entry = user ? { user, live: true } : { user: undefined, live: false };
+    } else {
+      const found = await queries.sessions.findUserWithSession(userId, sessionId);
+      if (!found) entry = { user: undefined, live: false };
+      else {
+        const { session, ...user } = found;
+        entry = { user, live: Boolean(session && !session.revokedAt && session.expiresAt > clock.now()) };
+      }
+    }
+    cache?.set(key, entry);
+    return entry;
+  }
+
+  /** Drops what this instance remembers of a user, after any change to them. */
+  function forget(userId: string): void {
+    if (!cache) return;
+    const prefix = `${userId} `;
+    for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
+  }
+
+  async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string) {
+    forget(userId);
+    await audit.record({ actor: actorName(actor), action: sessionId ? 'session.revoke' : 'session.revoke-all', subject: userId, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { reason, ...(sessionId ? { session: sessionId } : {}) } });
+  }
+
+  return {
+    canSignIn,
+    forget,
+
+    /** Registers a new session for a credential about to be issued. */
+    async open(userId: string, door: string, client: ClientInfo, lifetimeMs: number): Promise<{ id: string; expiresAt: Date }> {
+      const now = clock.now();
+      const id = opts.random.uuid();
+      const expiresAt = new Date(now.getTime() + lifetimeMs);
+      await queries.sessions.insert({ id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent });
+      return { id, expiresAt };
+    },
+
+    /** The user behind a credential of session `sessionId`, or invalid-token when the user or the session is gone. */
+    async check(userId: string, sessionId: string): Promise<User> {
+      const { user, live } = await load(userId, sessionId);
+      if (!user || !live || !canSignIn(user, clock.now())) throw errors.invalidToken();
+      return user;
+    },
+
+    /** The user behind a session-less credential (a personal bearer token), if they may still use it. */
+    async checkUser(userId: string): Promise<User> {
+      const { user } = await load(userId, NO_SESSION);
+      if (!user || !canSignIn(user, clock.now())) throw errors.invalidToken();
+      return user;
+    },
+
+    list: (userId: string): Promise<SessionRow[]> => queries.sessions.liveOf(userId, clock.now()),
+
+    /** Ends one session and every credential of it, in every dialect. Returns whether a live session ended. */
+    async revoke(sessionId: string, o: { userId?: string; actor: Actor }): Promise<boolean> {
+      const now = clock.now();
+      const session = await queries.sessions.find(sessionId);
+      if (!session || (o.userId && session.userId !== o.userId)) return false;
+      const done = await queries.transaction(async (q) => {
+        const live = await q.sessions.revoke(sessionId, now);
+        await q.refreshTokens.revokeFamily(sessionId, now);
+        await q.apiTokens.revokeSession(sessionId, now);
+        return live;
+      });
+      await ended(session.userId, sessionId, o.actor, 'logout');
+      return done;
+    },
+
+    /** Ends every session of a user (but `except`), and with them every credential any dialect issued. */
+    async revokeAll(userId: string, o: { actor: Actor; reason: RevocationReason; except?: string }): Promise<void> {
+      const now = clock.now();
+      await queries.transaction(async (q) => {
+        await q.sessions.revokeAllOfUser(userId, now, o.except);
+        await q.refreshTokens.revokeAllOfUser(userId, now, o.except);
+        await q.apiTokens.revokeSessionsOfUser(userId, now, o.except);
+      });
+      await ended(userId, null, o.actor, o.reason);
+    },
+
+    /** Housekeeping. */
+    deleteExpired: (before: Date) => queries.sessions.deleteExpired(before),
+  };
+}
+
+export type SessionRegistry = ReturnType<typeof createSessionRegistry>;

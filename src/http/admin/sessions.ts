@@ -1,0 +1,45 @@
+import { Type } from '@sinclair/typebox';
+import { errors } from '../../core/errors.js';
+import type { Services } from '../../services.js';
+import { actorOf } from '../client.js';
+import { bearerTokens, NewToken, TokenBody, TokenInfo } from '../native/auth/bearer-tokens.js';
+import { NoContent, responses } from '../schemas.js';
+import type { App } from '../types.js';
+import { Id } from './users.js';
+
+const Nullable = Type.Union([Type.String(), Type.Null()]);
+const SessionInfo = Type.Object({ id: Type.String(), door: Type.String(), created_at: Type.String({ format: 'date-time' }), expires_at: Type.String({ format: 'date-time' }), ip: Nullable, user_agent: Nullable });
+const tags = ['admin'];
+
+/** A user's sessions (every dialect's) and personal bearer tokens. */
+export function adminSessionRoutes(app: App, s: Services) {
+  const tokens = bearerTokens(s);
+
+  app.get('/users/:id/sessions', { schema: { tags, summary: "A user's live sessions, in every dialect", params: Id, response: responses({ 200: Type.Array(SessionInfo) }, 400, 401, 403, 404) } }, async (request) => {
+    const user = await s.accounts.target(request.params.id);
+    return (await s.sessions.list(user.id)).map((x) => ({ id: x.id, door: x.door, created_at: x.createdAt.toISOString(), expires_at: x.expiresAt.toISOString(), ip: x.ip, user_agent: x.userAgent }));
+  });
+
+  app.delete('/users/:id/sessions/:session_id', { schema: { tags, summary: 'End one session and every credential of it', params: Type.Object({ id: Type.String({ format: 'uuid' }), session_id: Type.String({ format: 'uuid' }) }), response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
+    const { id, session_id } = request.params as { id: string; session_id: string };
+    if (!(await s.sessions.revoke(session_id, { userId: id, actor: actorOf(request) }))) throw errors.notFound('No such live session of this user');
+    return reply.code(204).send();
+  });
+
+  app.delete('/users/:id/sessions', { schema: { tags, summary: 'End every session of a user, in every dialect', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
+    const user = await s.accounts.target(request.params.id);
+    await s.sessions.revokeAll(user.id, { actor: actorOf(request), reason: 'admin' });
+    return reply.code(204).send();
+  });
+
+  app.get('/users/:id/tokens', { schema: { tags, summary: "A user's bearer tokens (never the tokens themselves)", params: Id, response: responses({ 200: Type.Array(TokenInfo) }, 400, 401, 403, 404) } }, async (request) => tokens.list((await s.accounts.target(request.params.id)).id));
+
+  app.post('/users/:id/tokens', { schema: { tags, summary: 'Create a bearer token for a user; shown once', params: Id, body: TokenBody, response: responses({ 201: NewToken }, 400, 401, 403, 404) } }, async (request, reply) =>
+    reply.code(201).send(await tokens.create((await s.accounts.target(request.params.id)).id, request.body, actorOf(request))),
+  );
+
+  app.delete('/tokens/:id', { schema: { tags, summary: 'Revoke a bearer token; it stops working at once', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
+    if (!(await s.apiTokens.revokeById(request.params.id, actorOf(request)))) throw errors.notFound('No such live token');
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import type { User } from '../../core/users/service.js';
+
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A user as the admin API and `gatehouse users … --format json` show them (snake_case). */
+export const AdminUser = Type.Object({
+  id: Type.String(),
+  numeric_id: Type.Integer(),
+  email: Type.String(),
+  username: Nullable(Type.String()),
+  display_name: Nullable(Type.String()),
+  roles: Type.Array(Type.String()),
+  default_role: Type.String(),
+  realm: Type.String(),
+  active: Type.Boolean(),
+  disabled: Type.Boolean(),
+  banned_until: Nullable(DateTime),
+  ban_reason: Nullable(Type.String()),
+  mfa_enabled: Type.Boolean(),
+  created_at: DateTime,
+  last_login_at: Nullable(DateTime),
+});
+
+export const adminUser = (u: User) => ({
+  id: u.id,
+  numeric_id: u.numericId,
+  email: u.email,
+  username: u.username,
+  display_name: u.displayName,
+  roles: u.roles,
+  default_role: u.defaultRole,
+  realm: u.realm,
+  active: u.active,
+  disabled: u.disabled,
+  banned_until: u.bannedUntil?.toISOString() ?? null,
+  ban_reason: u.banReason,
+  mfa_enabled: u.mfaEnabled,
+  created_at: u.createdAt.toISOString(),
+  last_login_at: u.lastLoginAt?.toISOString() ?? null,
+});

@@ -1,0 +1,70 @@
+import type { FastifyRequest } from 'fastify';
+import { pipelineErrors } from '../../../core/auth/pipeline.js';
+import type { Services } from '../../../services.js';
+import { clientInfo } from '../../client.js';
+import type { App } from '../../types.js';
+import type { DatarheiConfig } from './config.js';
+import { badJwt, CoreError, missingCredentials } from './envelope.js';
+import { createIdpVerifier } from './idp.js';
+import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
+
+/** datarhei Core's login API over the core pipeline and session registry. */
+export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig, version: string) {
+  const idp = createIdpVerifier(cfg.tenants, s.clock);
+  const jwt = createDatarheiJwt({ secret: s.secret('datarhei-jwt'), clock: s.clock, random: s.random, lifetimes: { access: cfg.accessMinutes * 60, refresh: cfg.refreshMinutes * 60 } });
+
+  const bearerOf = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+
+  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a subject the tenant lists. */
+  async function bearer(request: FastifyRequest, use: Use): Promise<Subject> {
+    const token = bearerOf(request);
+    const subject = token ? await jwt.verify(token, use) : undefined;
+    if (!subject) throw badJwt();
+    if (subject.idp !== undefined) {
+      if (!idp.allowed(subject.idp, subject.id)) throw badJwt();
+      return subject;
+    }
+    await s.sessions.check(subject.id, subject.sessionId).catch(() => {
+      throw badJwt();
+    });
+    return subject;
+  }
+
+  const pair = async (subject: Subject) => ({ access_token: await jwt.sign(subject, 'access'), refresh_token: await jwt.sign(subject, 'refresh') });
+  const about = { app: 'datarhei-core', auths: ['localjwt'], version: { number: version } };
+
+  app.get('/api', { schema: { hide: true } }, async (request) => {
+    if (!request.headers.authorization) return about;
+    await bearer(request, 'access');
+    const started = s.startedAt;
+    return { ...about, name: 'gatehouse', id: s.config.server.url, created_at: started.toISOString(), uptime_seconds: Math.floor((s.clock.now().getTime() - started.getTime()) / 1000) };
+  });
+
+  app.post('/api/login', { schema: { hide: true } }, async (request, reply) => {
+    const body = request.body as { username?: unknown; password?: unknown } | undefined;
+    reply.header('cache-control', 'no-store');
+    const client = clientInfo(request);
+    if (!body && request.headers.authorization) {
+      const token = bearerOf(request);
+      if (!token) throw missingCredentials();
+      // An identity provider's token: the pipeline's IP window and audit around the tenant's verification.
+      const result = await s.pipeline.federated('datarhei-idp', client, async () => {
+        const r = await idp.verify(token);
+        if (r.ok) return r;
+        if (r.reason === 'unknown-issuer') throw new CoreError(400, 'Unknown issuer');
+        throw new CoreError(401, r.reason === 'user-not-allowed' ? 'User not allowed' : 'Invalid token');
+      });
+      return pair({ id: result.subject, idp: result.issuer });
+    }
+    if (!body || typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username || !body.password) throw missingCredentials();
+    const result = await s.pipeline.authenticate({ door: 'datarhei', identifier: body.username, password: body.password, secondFactor: cfg.mfa === 'append' ? 'append' : 'none', client });
+    if (result.kind !== 'authenticated') throw pipelineErrors.secondFactorRequired();
+    const session = await s.sessions.open(result.user.id, 'datarhei', client, cfg.refreshMinutes * 60_000);
+    return pair({ id: result.user.id, sessionId: session.id });
+  });
+
+  app.get('/api/login/refresh', { schema: { hide: true } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { access_token: await jwt.sign(await bearer(request, 'refresh'), 'access') };
+  });
+}

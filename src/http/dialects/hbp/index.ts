@@ -1,0 +1,19 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { nativeAuth } from '../../native/auth/index.js';
+import { nativeStorage } from '../../native/storage/index.js';
+import { errorBody } from '../../plugins/errors.js';
+import { useEnvelope, type DialectManifest } from '../manifest.js';
+
+/** The native API: Hasura Backend Plus /auth and /storage, in HBP's own error shape. */
+export const hbp: DialectManifest<'hbp', Record<string, never>, Record<string, never>> = {
+  id: 'hbp',
+  summary: '`hbp` (/auth, /storage)',
+  configFields: {},
+  readConfig: () => ({}),
+  tokenKinds: ['access-jwt', 'refresh'],
+  async register(app, core) {
+    useEnvelope(app, (err) => ({ status: err.status, body: errorBody(err), headers: { 'content-type': 'application/json; charset=utf-8' } }));
+    await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), core), { prefix: '/auth' });
+    await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), core), { prefix: '/storage' });
+  },
+};

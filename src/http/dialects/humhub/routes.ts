@@ -1,0 +1,116 @@
+import type { FastifyRequest } from 'fastify';
+import { pipelineErrors, type LoginAttempt } from '../../../core/auth/pipeline.js';
+import { AppError, errors } from '../../../core/errors.js';
+import type { User } from '../../../core/users/service.js';
+import type { Services } from '../../../services.js';
+import { actorOf, clientInfo } from '../../client.js';
+import type { App } from '../../types.js';
+import type { HumhubConfig } from './config.js';
+import { LoginError } from './envelope.js';
+import { presentCurrent } from './present.js';
+import { createHumhubJwt } from './tokens.js';
+
+const IMPERSONATION_PREFIX = 'impersonated-';
+
+/** Login failures in the login route's own shape; anything else keeps its meaning. */
+function asLoginError(err: unknown): unknown {
+  if (!(err instanceof AppError)) return err;
+  if (err.code === 'second-factor-required') return new LoginError(401, err.message);
+  if (err.status === 401) return new LoginError(400, 'Wrong username or password');
+  if (err.status === 429) return new LoginError(429, err.message, err.headers);
+  return err;
+}
+
+/** HumHub's REST authentication: JWT login, bearer tokens, ?access-token=, Basic and impersonation. */
+export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
+  const jwt = createHumhubJwt({ secret: s.secret('humhub-jwt'), issuer: s.config.server.url, lifetimeSeconds: cfg.jwtExpiresSeconds, clock: s.clock });
+  const secondFactor = cfg.mfa === 'append' ? 'append' : 'none';
+
+  /** One password login through the core pipeline; an MFA user without an appended code is refused. */
+  async function passwordLogin(request: FastifyRequest, door: string, identifier: string, password: string, extra: Partial<LoginAttempt> = {}): Promise<User> {
+    const result = await s.pipeline.authenticate({ door, identifier, password, secondFactor, client: clientInfo(request), ...extra });
+    if (result.kind !== 'authenticated') throw pipelineErrors.secondFactorRequired();
+    return result.user;
+  }
+
+  const byApiToken = async (token: string) => {
+    const found = await s.apiTokens.verify(token, 'bearer');
+    return found && (await s.sessions.checkUser(found.userId).catch(() => undefined));
+  };
+
+  /** The methods, in HumHub's order: JWT bearer, predefined bearer, ?access-token=, Basic, Impersonate. */
+  async function authenticate(request: FastifyRequest): Promise<User> {
+    const header = request.headers.authorization ?? '';
+    const [scheme, value] = [header.split(' ')[0]?.toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+    if (scheme === 'bearer' && value) {
+      const claims = await jwt.verify(value);
+      const byJwt = claims && (await s.sessions.check(claims.userId, claims.sessionId).catch(() => undefined));
+      if (byJwt && (await s.authMethods.isOpen('jwt', byJwt.id))) return byJwt;
+      const user = cfg.bearer && !claims ? await byApiToken(value) : undefined;
+      if (user) return user;
+    }
+    const queryToken = (request.query as Record<string, unknown>)['access-token'];
+    if (cfg.queryToken && typeof queryToken === 'string') {
+      const user = await byApiToken(queryToken);
+      if (user) return user;
+    }
+    if (scheme === 'basic' && (await s.authMethods.mode('basic')) !== 'off') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) {
+        // Every Basic request is a login: the pipeline counts failures, and gives a success its place back.
+        const user = await passwordLogin(request, 'humhub-basic', decoded.slice(0, colon), decoded.slice(colon + 1), { refundSuccess: true });
+        if (await s.authMethods.isOpen('basic', user.id)) return user;
+      }
+    }
+    if (scheme === 'impersonate' && cfg.impersonation && value.startsWith(IMPERSONATION_PREFIX)) {
+      const found = await s.apiTokens.verify(value.slice(IMPERSONATION_PREFIX.length), 'impersonation');
+      const user = found?.sessionId && (await s.sessions.check(found.userId, found.sessionId).catch(() => undefined));
+      if (user) return user;
+    }
+    throw errors.unauthenticated();
+  }
+
+  app.post('/api/v1/auth/login', { schema: { hide: true } }, async (request, reply) => {
+    if ((await s.authMethods.mode('jwt')) === 'off') throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
+    const body = (request.body ?? {}) as { username?: unknown; email?: unknown; password?: unknown };
+    const name = typeof body.username === 'string' ? body.username : body.email;
+    if (typeof name !== 'string' || !name || typeof body.password !== 'string' || !body.password) throw new LoginError(400, 'Wrong username or password');
+    const user = await passwordLogin(request, 'humhub', name, body.password).catch((err: unknown) => {
+      throw asLoginError(err);
+    });
+    if (!(await s.authMethods.isOpen('jwt', user.id))) throw new LoginError(401, 'Invalid user!');
+    const session = await s.sessions.open(user.id, 'humhub', clientInfo(request), cfg.jwtExpiresSeconds * 1000);
+    const { token, expiresAt } = await jwt.sign(user, session.id);
+    reply.header('cache-control', 'no-store');
+    return { code: 200, message: 'Success', auth_token: token, expired_at: expiresAt };
+  });
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/v1/auth/current',
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      const user = await authenticate(request);
+      reply.header('cache-control', 'no-store');
+      return presentCurrent(user, s.config.server.url);
+    },
+  });
+
+  app.post('/api/v1/auth/impersonate', { schema: { hide: true } }, async (request, reply) => {
+    if (!cfg.impersonation) throw errors.routeNotFound('Impersonation is disabled (HUMHUB_IMPERSONATION=false)');
+    const caller = await authenticate(request);
+    if (!caller.roles.includes('admin')) throw errors.forbidden('You are not allowed to impersonate users.');
+    const userId = (request.body as { userId?: unknown } | undefined)?.userId;
+    const target = typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId) ? await s.users.get(userId) : undefined;
+    if (!target) throw errors.notFound('User not found!');
+    const actor = { ...actorOf(request), kind: 'user' as const, id: caller.id };
+    // A new impersonation token voids the previous ones, with their sessions.
+    for (const old of await s.apiTokens.list(target.id, 'impersonation')) if (old.sessionId && !old.revokedAt) await s.sessions.revoke(old.sessionId, { userId: target.id, actor });
+    const lifetimeMs = cfg.impersonationMinutes * 60_000;
+    const session = await s.sessions.open(target.id, 'humhub-impersonation', clientInfo(request), lifetimeMs);
+    const { token, expiresAt } = await s.apiTokens.issue(target.id, 'impersonation', { lifetimeMs, sessionId: session.id, actor });
+    reply.header('cache-control', 'no-store');
+    return { token: `${IMPERSONATION_PREFIX}${token}`, expires: Math.floor(expiresAt!.getTime() / 1000) };
+  });
+}

@@ -1,0 +1,16 @@
+import path from 'node:path';
+import { int, optionalStr, roleList } from '../../../config/fields.js';
+import type { RawOf } from '../manifest.js';
+
+export const privacyideaFields = {
+  PRIVACYIDEA_ADMIN_REALMS: roleList({ doc: 'Realms whose users get the privacyIDEA role admin (as does the admin role).', default: ['admin'] }),
+  RIGHTS_POLICY: optionalStr({ doc: 'YAML or JSON file mapping roles to rights (`roles: {admin: [...], user: [...]}`).' }),
+  PRIVACYIDEA_JWT_MINUTES: int({ doc: 'Lifetime of privacyIDEA JWTs, minutes.', default: 60, min: 1, max: 1440 }),
+};
+
+export const readPrivacyideaConfig = (raw: RawOf<typeof privacyideaFields>) => ({
+  adminRealms: raw.PRIVACYIDEA_ADMIN_REALMS,
+  rightsPolicyFile: raw.RIGHTS_POLICY && path.resolve(raw.RIGHTS_POLICY),
+  jwtSeconds: raw.PRIVACYIDEA_JWT_MINUTES * 60,
+});
+export type PrivacyideaConfig = ReturnType<typeof readPrivacyideaConfig>;

@@ -1,0 +1,73 @@
+import type { FastifyReply } from 'fastify';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { createSecretKey } from 'node:crypto';
+import type { User } from '../../../core/users/service.js';
+import type { Services } from '../../../services.js';
+import { clientInfo } from '../../client.js';
+import type { App } from '../../types.js';
+import type { PrivacyideaConfig } from './config.js';
+import { PiError, piEnvelope } from './envelope.js';
+import { loadPolicy, rightsOf } from './rights.js';
+
+const DEFAULT_REALM = 'default';
+
+/** privacyIDEA's /auth: password(+OTP) login per realm, JWTs carrying role and rights, and /auth/rights. */
+export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaConfig) {
+  const key = createSecretKey(s.secret('privacyidea-jwt'));
+  const policy = loadPolicy(cfg.rightsPolicyFile);
+  const envelope = (result: Record<string, unknown>) => piEnvelope(s.clock.now().getTime() / 1000, result);
+  const roleOf = (user: User) => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user');
+
+  /** `user@realm` names a realm only when that realm exists; otherwise the whole string is the login name. */
+  async function loginAndRealm(username: string, realmField: unknown): Promise<{ login: string; realm: string }> {
+    if (typeof realmField === 'string' && realmField !== '') return { login: username, realm: realmField };
+    const at = username.lastIndexOf('@');
+    const suffix = at > 0 ? username.slice(at + 1) : '';
+    if (suffix && (await s.realms.exists(suffix))) return { login: username.slice(0, at), realm: suffix };
+    return { login: username, realm: DEFAULT_REALM };
+  }
+
+  app.post('/auth', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
+    const body = (request.body ?? {}) as { username?: unknown; password?: unknown; realm?: unknown };
+    if (typeof body.username !== 'string' || body.username === '') throw new PiError(4032, 'Authentication failure. Missing Username');
+    if (body.password !== undefined && typeof body.password !== 'string') throw new PiError(4031, 'Authentication failure. Wrong credentials');
+    const { login, realm } = await loginAndRealm(body.username, body.realm);
+    // An unknown realm costs the same work and gets the same answer as a wrong password.
+    const result = await s.pipeline.authenticate({ door: 'privacyidea', identifier: login, password: body.password ?? '', secondFactor: 'append', realm, client: clientInfo(request) });
+    if (result.kind !== 'authenticated') throw new PiError(4031, 'Authentication failure. This account needs a one-time password: append the current code to the password.');
+    const { user } = result;
+    const role = roleOf(user);
+    const rights = rightsOf(policy, [role]);
+    const session = await s.sessions.open(user.id, 'privacyidea', clientInfo(request), cfg.jwtSeconds * 1000);
+    const now = Math.floor(s.clock.now().getTime() / 1000);
+    const username = user.username ?? user.email;
+    const token = await new SignJWT({ username, realm, role, authtype: 'password', rights, uid: user.id, sid: session.id })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + cfg.jwtSeconds)
+      .sign(key);
+    reply.header('cache-control', 'no-store');
+    return envelope({
+      status: true,
+      authentication: 'ACCEPT',
+      value: { token, role, username, realm, rights, menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'], logout_time: 120, auth: true },
+    });
+  });
+
+  app.get('/auth/rights', { schema: { hide: true } }, async (request) => {
+    const raw = request.headers['pi-authorization'] ?? request.headers.authorization;
+    if (typeof raw !== 'string' || raw === '') throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
+    const claims = await jwtVerify(raw.trim(), key, { algorithms: ['HS256'], currentDate: s.clock.now() })
+      .then((r) => r.payload)
+      .catch((err: unknown) => {
+        if (err instanceof joseErrors.JWTExpired) throw new PiError(4305, 'Authentication failure. Your token has expired');
+        throw new PiError(4304, 'Authentication failure. Could not decode your token');
+      });
+    if (claims.role !== 'admin' && claims.role !== 'user') throw new PiError(4306, 'Authentication failure. Unknown role');
+    if (typeof claims.uid !== 'string' || typeof claims.sid !== 'string') throw new PiError(4304, 'Authentication failure. Could not decode your token');
+    await s.sessions.check(claims.uid, claims.sid).catch(() => {
+      throw new PiError(4304, 'Authentication failure. Your session has ended');
+    });
+    return envelope({ status: true, value: rightsOf(policy, [claims.role]) });
+  });
+}

@@ -1,0 +1,15 @@
+import { datarhei } from './datarhei/index.js';
+import { hbp } from './hbp/index.js';
+import { humhub } from './humhub/index.js';
+import { privacyidea } from './privacyidea/index.js';
+import { rocketchat } from './rocketchat/index.js';
+
+/** Every wire dialect, in the order their routes register. A new dialect is one folder and one entry here. */
+export const DIALECT_MODULES = [hbp, humhub, rocketchat, privacyidea, datarhei] as const;
+
+export type DialectModule = (typeof DIALECT_MODULES)[number];
+export type DialectId = DialectModule['id'];
+export const DIALECT_IDS = DIALECT_MODULES.map((m) => m.id) as DialectId[];
+
+/** Each dialect's own settings, under its id (`config.humhub`, `config.rocketchat`…). */
+export type DialectSettings = { [M in DialectModule as M['id']]: ReturnType<M['readConfig']> };

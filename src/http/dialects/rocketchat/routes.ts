@@ -1,0 +1,100 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../../core/errors.js';
+import type { User } from '../../../core/users/service.js';
+import type { Services } from '../../../services.js';
+import { actorOf, clientInfo } from '../../client.js';
+import type { App } from '../../types.js';
+import type { RocketchatConfig } from './config.js';
+import { TotpError } from './envelope.js';
+import { me } from './present.js';
+
+const KIND = 'rocketchat';
+
+type LoginBody = {
+  user?: unknown;
+  username?: unknown;
+  email?: unknown;
+  password?: unknown;
+  resume?: unknown;
+  code?: unknown;
+};
+
+/** The login name of any of Rocket.Chat's body shapes. */
+function loginName(body: LoginBody): unknown {
+  if (typeof body.user === 'string') return body.user;
+  if (body.user && typeof body.user === 'object') {
+    const u = body.user as { email?: unknown; username?: unknown };
+    return u.email ?? u.username;
+  }
+  return body.username ?? body.email;
+}
+
+/** Rocket.Chat's REST login, logout and `me`, over the same users, pipeline and sessions as every dialect. */
+export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatConfig) {
+  const lifetimeMs = cfg.tokenDays * 24 * 3600 * 1000;
+  const serverUrl = s.config.server.url;
+
+  /** X-User-Id + X-Auth-Token: the user and the token's session, or 401. */
+  async function caller(request: FastifyRequest): Promise<{ user: User; sessionId: string }> {
+    const userId = request.headers['x-user-id'];
+    const token = request.headers['x-auth-token'];
+    if (typeof userId !== 'string' || typeof token !== 'string') throw errors.unauthenticated();
+    const found = await s.apiTokens.verify(token, KIND);
+    if (!found?.sessionId || found.userId !== userId) throw errors.unauthenticated();
+    return { user: await s.sessions.check(userId, found.sessionId), sessionId: found.sessionId };
+  }
+
+  app.post('/api/v1/login', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
+    const body = (request.body ?? {}) as LoginBody;
+    reply.header('cache-control', 'no-store');
+    if (body.resume !== undefined) {
+      if (typeof body.resume !== 'string') throw errors.validation('resume must be a string');
+      const found = await s.apiTokens.verify(body.resume, KIND);
+      if (!found?.sessionId) throw errors.unauthenticated();
+      const user = await s.sessions.check(found.userId, found.sessionId);
+      return { status: 'success', data: { userId: user.id, authToken: body.resume, me: me(user, serverUrl) }, success: true };
+    }
+    const name = loginName(body);
+    const header = request.headers['x-2fa-code'];
+    const code = body.code ?? (typeof header === 'string' ? header : undefined);
+    if (typeof name !== 'string' || typeof body.password !== 'string') throw errors.unauthenticated();
+    if (code !== undefined && typeof code !== 'string') throw errors.validation('code must be a string');
+    const result = await s.pipeline
+      .authenticate({
+        door: 'rocketchat',
+        identifier: name,
+        password: body.password,
+        secondFactor: 'code',
+        code: code || undefined,
+        client: clientInfo(request),
+        doorLimit: {
+          max: cfg.loginPerIp,
+          report: (r) => reply.headers({ 'x-ratelimit-limit': r.limit, 'x-ratelimit-remaining': r.remaining, 'x-ratelimit-reset': r.resetAt }),
+        },
+      })
+      .catch((err: unknown) => {
+        throw (err as { code?: string }).code === 'invalid-mfa-code' ? new TotpError('totp-invalid') : err;
+      });
+    if (result.kind !== 'authenticated') throw new TotpError('totp-required');
+    const session = await s.sessions.open(result.user.id, KIND, clientInfo(request), lifetimeMs);
+    const { token } = await s.apiTokens.issue(result.user.id, KIND, { lifetimeMs, sessionId: session.id });
+    return { status: 'success', data: { userId: result.user.id, authToken: token, me: me(result.user, serverUrl) }, success: true };
+  });
+
+  app.get('/api/v1/me', { schema: { hide: true } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { ...me((await caller(request)).user, serverUrl), success: true };
+  });
+
+  // Rocket.Chat's clients log out with POST (a JSON content type and no body) or GET.
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/v1/logout',
+    schema: { hide: true },
+    handler: async (request) => {
+      const { user, sessionId } = await caller(request);
+      await s.sessions.revoke(sessionId, { userId: user.id, actor: { ...actorOf(request), kind: 'user', id: user.id } });
+      return { status: 'success', data: { message: "You've been logged out!" } };
+    },
+  });
+}
