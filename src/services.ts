@@ -28,6 +28,7 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
+import { createFederation } from './core/federation.js';
 
 /** Wrong MFA codes per user per hour, across all their tickets. */
 const MFA_FAILURES_PER_HOUR = 20;
@@ -72,6 +73,9 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, refreshTokens, mailer, clock });
   const apiTokens = createApiTokens({ queries, clock, random });
   const audit = createAudit({ queries, clock });
+  // Directories and sign-in providers. TODO(lead, one door): endSessions becomes
+  // sessions.revokeAll(userId, { actor: { kind: 'cli', id: null }, reason: 'directory' }) once `sessions` is wired here.
+  const { directories, providers } = createFederation({ config, queries, users, auth, tickets, audit, clock, log: runtime.log ?? pino({ level: 'warn' }), secret: (purpose) => deriveKey(secrets.cookieSecret, purpose), endSessions: (userId) => refreshTokens.revokeAll(userId) });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
@@ -80,7 +84,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, rights: loadPolicy(config.rightsPolicyFile), secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, directories, providers, rights: loadPolicy(config.rightsPolicyFile), secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
