@@ -72,7 +72,7 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
     async profile(callback: URL | Request, secrets: FlowSecrets): Promise<Profile> {
       const c = await configure();
       try {
-        const tokens = await oidc.authorizationCodeGrant(c, callback, { pkceCodeVerifier: secrets.codeVerifier, expectedState: secrets.state, ...(secrets.nonce ? { expectedNonce: secrets.nonce } : {}) });
+        const tokens = await oidc.authorizationCodeGrant(c, callback, { pkceCodeVerifier: secrets.codeVerifier, expectedState: secrets.state, ...(secrets.nonce ? { expectedNonce: secrets.nonce } : {}) }, { redirect_uri: redirectUri });
         if (preset.kind === 'oauth2') {
           const get = async (url: string) => {
             const res = await oidc.fetchProtectedResource(c, tokens.access_token, new URL(url), 'GET');
