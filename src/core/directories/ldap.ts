@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, Filter, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
 import { AppError } from '../errors.js';
@@ -19,9 +20,10 @@ export const directoryUnavailable = (realm: string) => new AppError('directory-u
 export const fillFilter = (template: string, name: string, value: string) => template.split(`{${name}}`).join(Filter.escape(value));
 
 function tlsOptions(d: Directory): ConnectionOptions {
-  const host = new URL(d.url).hostname;
-  // The CA is read at each connection: an operator may rotate it without a restart.
-  return { servername: host, ...(d.caFile ? { ca: readFileSync(d.caFile) } : {}) };
+  const host = new URL(d.url).hostname.replace(/^\[|\]$/g, '');
+  // The certificate is checked against the URL's host (SNI only for names); the CA is read at each
+  // connection, so an operator may rotate it without a restart.
+  return { host, ...(isIP(host) ? {} : { servername: host }), ...(d.caFile ? { ca: readFileSync(d.caFile) } : {}) };
 }
 
 function first(entry: Entry, attribute: string): string | null {
