@@ -102,9 +102,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     void services.queries.tickets.deleteExpired(now).catch((err) => app.log.warn({ err }, 'pruning tickets failed'));
   }, 10 * 60_000);
   housekeeping.unref();
+  // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).
+  const { syncMinutes } = config.federation;
+  const directorySync = syncMinutes > 0 ? setInterval(() => void services.directories.sync().catch((err) => app.log.warn({ err }, 'directory check failed')), syncMinutes * 60_000) : undefined;
+  directorySync?.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(housekeeping);
+    clearInterval(directorySync);
     await services.background.drain();
     services.mailer.close();
     await services.limits?.close();
