@@ -88,9 +88,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // Expired rows are dropped in the background; the timer never keeps the process alive.
   const housekeeping = setInterval(() => void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 10 * 60_000);
   housekeeping.unref();
+  // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).
+  const { syncMinutes } = config.federation;
+  const directorySync = syncMinutes > 0 ? setInterval(() => void services.directories.sync().catch((err) => app.log.warn({ err }, 'directory check failed')), syncMinutes * 60_000) : undefined;
+  directorySync?.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(housekeeping);
+    clearInterval(directorySync);
     await services.background.drain();
     services.mailer.close();
     await services.limits?.close();

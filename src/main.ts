@@ -8,6 +8,7 @@ import { resolveSecrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createServices, type Services } from './services.js';
+import { registerDirectoryCommands } from './cli/directories.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -210,6 +211,7 @@ export function buildCli(): Command {
       }),
     );
 
+  registerDirectoryCommands(program, withServices, readStdin);
   return program;
 }
 

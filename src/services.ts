@@ -32,6 +32,7 @@ import { createAccounts } from './core/accounts/service.js';
 import { createRealms } from './core/realms/service.js';
 import { createAuthMethods } from './core/auth-methods/service.js';
 import { createLoginPipeline } from './core/auth/pipeline.js';
+import { createDirectories, createProviders } from './core/federation.js';
 
 /** Wrong MFA codes per user per hour, across all their tickets. */
 const MFA_FAILURES_PER_HOUR = 20;
@@ -79,7 +80,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const authMethods = createAuthMethods({ queries, defaults: { jwt: config.humhub.jwt, basic: config.humhub.basic } });
   const tickets = createTickets({ queries, clock, random, minutes: config.lifecycle.ticketMinutes });
   const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')), changed: sessions.forget });
+  const log = runtime.log ?? pino({ level: 'warn' });
+  const directories = createDirectories({ config, queries, users, audit, clock, log, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose), endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }) });
   const pipeline = createLoginPipeline({
+    directories,
     config,
     users,
     hasher,
@@ -95,10 +99,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
   const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle, refreshLifetimeMs: config.jwt.refreshExpiresInMinutes * 60_000 });
-  const log = runtime.log ?? pino({ level: 'warn' });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
+  const providers = createProviders({ config, queries, users, auth, tickets, audit, clock, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
 
@@ -111,7 +115,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     await queries.tickets.deleteExpired(now);
   }
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
 import { DIALECT_MODULES, type DialectSettings } from '../http/dialects/registry.js';
+import { federationConfig, type FederationConfig } from './federation.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -83,6 +84,7 @@ export interface CoreConfig {
     /** Ticket lifetimes, minutes. */
     ticketMinutes: { activation: number; 'magic-link': number; 'password-reset': number; 'email-change': number; mfa: number };
   };
+  federation: FederationConfig;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +154,7 @@ export function loadConfig(env: Env): Config {
   const cookieSecure = raw.COOKIE_SECURE ?? url.startsWith('https:');
   if (raw.COOKIE_SAME_SITE === 'none' && !cookieSecure) problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, problems);
+  const federation = federationConfig(raw, problems);
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -241,5 +244,6 @@ export function loadConfig(env: Env): Config {
         mfa: raw.TICKET_EXPIRES_MFA,
       },
     },
+    federation,
   };
 }

@@ -1,5 +1,6 @@
 import { DIALECT_IDS, DIALECT_MODULES, type DialectId } from '../http/dialects/registry.js';
 import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
+import { FEDERATION_FIELDS } from './federation.js';
 
 export type Dialect = DialectId;
 
@@ -122,6 +123,9 @@ const CORE_FIELDS = {
   STORAGE_IMAGE_MAX_PIXELS: int({ doc: 'Largest image (width × height) that transforms will decode.', default: 40000000, min: 1, max: 1000000000 }),
   STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
   ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
+
+  // Federation: LDAP directories and OAuth / OpenID Connect sign-in
+  ...FEDERATION_FIELDS,
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */

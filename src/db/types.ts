@@ -144,7 +144,28 @@ export interface AuditLogTable {
   detail: ColumnType<Record<string, unknown> | null, string | null, string | null>;
 }
 
+export interface DirectoriesTable {
+  realm: string;
+  settings: ColumnType<Record<string, unknown>, string, string>;
+  bind_password: string | null;
+  is_default: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UserIdentitiesTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  login: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
 export interface Database {
+  directories: DirectoriesTable;
+  user_identities: UserIdentitiesTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   auth_method_modes: AuthMethodModesTable;

@@ -28,6 +28,9 @@ export interface TestApp {
 
 function declaredStatuses(doc: { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }, method: string, url: string) {
   const pathname = url.split('?')[0]!;
+  // A static route wins over a parametric one, as in Fastify's router.
+  const exact = doc.paths?.[pathname];
+  if (exact?.[method.toLowerCase()]) return Object.keys(exact[method.toLowerCase()]!.responses ?? {});
   for (const [route, ops] of Object.entries(doc.paths ?? {})) {
     const pattern = new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`);
     if (pattern.test(pathname)) return Object.keys(ops[method.toLowerCase()]?.responses ?? {});

@@ -10,6 +10,7 @@ import type { LoginThrottle } from '../throttle/login-failures.js';
 import { enforceLimit, type LimitInfo, type RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
 import type { User, UserService } from '../users/service.js';
+import type { Directories } from '../directories/service.js';
 
 /**
  * How a door carries a second factor:
@@ -65,6 +66,8 @@ export interface PipelineDeps {
   /** Called with the user id and the new hash when a stored hash uses outdated parameters. */
   rehash(userId: string, hash: string): Promise<void>;
   touchLogin(userId: string): Promise<void>;
+  /** LDAP directories behind realms: they check the password of their users instead of a local hash. */
+  directories?: Pick<Directories, 'handles' | 'authenticate' | 'passwordRealm'>;
 }
 
 /** Counters and throttles key an account by its id, and an unknown login by its name's hash. */
@@ -100,6 +103,19 @@ export function createLoginPipeline(deps: PipelineDeps) {
     return key ? [key] : [];
   }
 
+  /**
+   * The realm whose directory checks this login (null: the default directory), or undefined for a
+   * local password: a realm backed by a directory, a user linked to one, or an unknown login when
+   * a default directory exists.
+   */
+  async function directoryOf(a: LoginAttempt, user: User | undefined): Promise<string | null | undefined> {
+    const dirs = deps.directories;
+    if (!dirs) return undefined;
+    if (a.realm !== undefined && (await dirs.handles(a.realm))) return a.realm;
+    if (user) return (await dirs.passwordRealm(user.id)) ?? undefined;
+    return (await dirs.handles(undefined)) ? null : undefined;
+  }
+
   async function refund(keys: string[]) {
     if (!deps.limits) return;
     for (const key of keys) await deps.limits.undo(key);
@@ -127,21 +143,34 @@ export function createLoginPipeline(deps: PipelineDeps) {
         throw err;
       }
 
+      const directoryRealm = await directoryOf(a, user);
+      if (directoryRealm !== undefined) {
+        // The directory binds with the password; the account it answers goes through the same rules below.
+        const found = await deps.directories!.authenticate({ login: a.identifier, password: a.password.normalize('NFC'), realm: directoryRealm ?? undefined });
+        if (found.outcome !== 'ok') {
+          await hasher.verifyDummy(a.password); // the same work as a local wrong password
+          attempt.fail();
+          await report(a, 'failure', user, found.outcome === 'conflict' ? 'directory-conflict' : 'invalid-credentials');
+          throw errors.invalidCredentials();
+        }
+        user = found.user;
+      }
       const appended = user?.mfaEnabled && a.secondFactor === 'append' ? splitAppended(a.password) : undefined;
       const password = (appended?.password ?? a.password).normalize('NFC');
-      if (!user?.passwordHash) {
+      if (directoryRealm === undefined && !user?.passwordHash) {
         await hasher.verifyDummy(password);
         attempt.fail();
         await report(a, 'failure', undefined, 'invalid-credentials');
         throw errors.invalidCredentials();
       }
-      const checked = await hasher.verify(user.passwordHash, password);
-      if (!checked.ok || !canSignIn(user, clock.now()) || (a.realm !== undefined && user.realm !== a.realm)) {
+      const checked = directoryRealm !== undefined ? { ok: true, needsRehash: false } : await hasher.verify(user!.passwordHash!, password);
+      if (!checked.ok || !canSignIn(user!, clock.now()) || (a.realm !== undefined && user!.realm !== a.realm)) {
         attempt.fail();
         await report(a, 'failure', user, checked.ok ? 'account-state' : 'invalid-credentials');
         throw errors.invalidCredentials();
       }
       await attempt.succeed();
+      if (!user) throw errors.invalidCredentials();
       if (checked.needsRehash) await deps.rehash(user.id, await hasher.hash(password));
 
       if (user.mfaEnabled) {

@@ -11,6 +11,8 @@ import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
 import { createAuditLogQueries } from './audit-log.js';
 import { createSessionQueries } from './sessions.js';
+import { createDirectoryQueries } from './directories.js';
+import { createUserIdentityQueries } from './user-identities.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName) {
   return {
@@ -24,6 +26,8 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     apiTokens: createApiTokenQueries(db, dialect),
     auditLog: createAuditLogQueries(db),
     sessions: createSessionQueries(db, dialect),
+    directories: createDirectoryQueries(db),
+    userIdentities: createUserIdentityQueries(db),
   };
 }
 

@@ -7,6 +7,7 @@ import type { App } from '../types.js';
 import { adminDirectoryRoutes } from './directory.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
+import { registerDirectoryRoutes } from './directories.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -24,4 +25,5 @@ export async function adminApi(app: App, s: Services) {
   adminUserRoutes(app, s);
   adminSessionRoutes(app, s);
   adminDirectoryRoutes(app, s);
+  registerDirectoryRoutes(app, s);
 }

@@ -24,7 +24,8 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     const at = username.lastIndexOf('@');
     const suffix = at > 0 ? username.slice(at + 1) : '';
     if (suffix && (await s.realms.exists(suffix))) return { login: username.slice(0, at), realm: suffix };
-    return { login: username, realm: DEFAULT_REALM };
+    // No realm named: privacyIDEA's default realm, which is the default directory's when there is one.
+    return { login: username, realm: (await s.directories.defaultRealm()) ?? DEFAULT_REALM };
   }
 
   app.post('/auth', { schema: { hide: true } }, async (request, reply: FastifyReply) => {

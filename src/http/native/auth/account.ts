@@ -108,10 +108,11 @@ export function registerAccountRoutes(app: App, s: Services) {
         summary: 'Change the password; every other session of the user ends',
         security: [{ bearer: [] }],
         body: ChangePasswordBody,
-        response: responses({ 204: NoContent }, 400, 401, 413, 415),
+        response: responses({ 204: NoContent }, 400, 401, 409, 413, 415),
       },
     },
     async (request, reply) => {
+      await s.directories.refusePasswordChange(request.principal!.userId);
       await s.auth.changePassword({ caller: request.principal!, oldPassword: request.body.old_password, newPassword: request.body.new_password, client: clientInfo(request) });
       return reply.code(204).send();
     },

@@ -7,6 +7,7 @@ import { registerSessionRoutes } from './sessions.js';
 import { registerLifecycleRoutes } from './lifecycle.js';
 import { registerMfaLoginRoute } from './mfa.js';
 import { registerDisabled } from '../../plugins/feature-gate.js';
+import { registerProviderRoutes } from './providers.js';
 
 /** The HBP /auth API. Public routes here; the signed-in user's routes in their own guarded context. */
 export async function nativeAuth(app: App, s: Services) {
@@ -19,4 +20,5 @@ export async function nativeAuth(app: App, s: Services) {
   else registerDisabled(app, 'MFA_ENABLED', [['POST', '/mfa/totp'], ['POST', '/mfa/generate'], ['POST', '/mfa/enable'], ['POST', '/mfa/disable'], ['POST', '/mfa/recovery-codes']]);
   if (!lifecycle.selfDelete) registerDisabled(app, 'ALLOW_USER_SELF_DELETE', [['POST', '/delete']]);
   await app.register(async (authenticated: App) => registerAccountRoutes(authenticated, s));
+  await registerProviderRoutes(app, s);
 }

@@ -9,8 +9,10 @@ import { sessionBody } from './session-reply.js';
  * Ends a link flow (activation, magic link) with a 302 to REDIRECT_URL_SUCCESS carrying the
  * refresh token (query or fragment, keeping the URL's own query), to REDIRECT_URL_ERROR on failure.
  */
-export async function redirectAfterLink(reply: FastifyReply, config: Config, cookieMode: boolean, flow: () => Promise<SignInResult>) {
-  const { redirectSuccess, redirectError, redirectTokenIn } = config.lifecycle;
+export async function redirectAfterLink(reply: FastifyReply, config: Config, cookieMode: boolean, flow: () => Promise<SignInResult>, successUrl?: string) {
+  const { redirectError, redirectTokenIn } = config.lifecycle;
+  // A provider sign-in may name its own target, checked against the allow-list when it started.
+  const redirectSuccess = successUrl ?? config.lifecycle.redirectSuccess;
   const add = redirectTokenIn === 'fragment' ? withFragment : withParams;
   let result: SignInResult;
   try {

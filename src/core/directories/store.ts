@@ -1,0 +1,84 @@
+import { isUniqueViolation } from '../../db/dialect.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { Queries } from '../../db/queries/index.js';
+import type { Clock } from '../clock.js';
+import { AppError, errors } from '../errors.js';
+import type { SecretBox } from '../mfa/secret-box.js';
+import type { UserService } from '../users/service.js';
+import { checkNamedInput, settingsOf, toDirectory, type Directory, type DirectoryInput, type NamedDirectoryInput } from './settings.js';
+
+/** Reads DIRECTORIES_FILE (`directories: [...]`); a wrong entry stops the start with every problem named. */
+export function loadDirectoriesFile(file: string): Directory[] {
+  const doc = parse(readFileSync(file, 'utf8')) as { directories?: unknown } | null;
+  const list = doc?.directories;
+  if (!Array.isArray(list)) throw new Error(`${file}: expected a list under "directories"`);
+  const problems = list.flatMap((entry, i) => checkNamedInput(entry).map((p) => `directories[${i}]${p}`));
+  if (problems.length) throw new Error(`${file}:\n  ${problems.join('\n  ')}`);
+  const dirs = (list as NamedDirectoryInput[]).map((e) => toDirectory(e.realm, e, e.bind_password ?? null, 'file'));
+  const realms = dirs.map((d) => d.realm);
+  if (new Set(realms).size !== realms.length) throw new Error(`${file}: a realm is listed twice`);
+  if (dirs.filter((d) => d.isDefault).length > 1) throw new Error(`${file}: only one directory may be the default`);
+  return dirs;
+}
+
+const fromFile = () => new AppError('directory-from-file', 409, 'This directory comes from DIRECTORIES_FILE; change it there');
+
+/**
+ * Where directories live: DIRECTORIES_FILE (read once, at start) and the database (admin API,
+ * CLI), bind passwords sealed. A file entry shadows a database entry of the same realm.
+ */
+export function createDirectoryStore(deps: { queries: Queries; users: UserService; box: SecretBox; clock: Clock; fileDirectories: Directory[] }) {
+  const { queries, box, clock, fileDirectories } = deps;
+  const inFile = (realm: string) => fileDirectories.find((d) => d.realm === realm);
+  const fromRow = (row: NonNullable<Awaited<ReturnType<Queries['directories']['get']>>>) =>
+    toDirectory(row.realm, { ...(row.settings as unknown as DirectoryInput), default: row.isDefault }, row.bindPassword && box.open(row.bindPassword), 'api');
+
+  async function ensureRealm(realm: string) {
+    if (!(await queries.users.realmExists(realm))) await queries.users.createRealm(realm, clock.now()).catch((err) => { if (!isUniqueViolation(err)) throw err; });
+  }
+
+  const store = {
+    ensureRealm,
+
+    async list(): Promise<Directory[]> {
+      const stored = (await queries.directories.list()).filter((r) => !inFile(r.realm)).map(fromRow);
+      return [...fileDirectories, ...stored].sort((a, b) => a.realm.localeCompare(b.realm));
+    },
+
+    async get(realm: string): Promise<Directory | undefined> {
+      const file = inFile(realm);
+      if (file) return file;
+      const row = await queries.directories.get(realm);
+      return row && fromRow(row);
+    },
+
+    /** The directory searched by logins that name no realm: the file's default wins over the database's. */
+    async defaultDirectory(): Promise<Directory | undefined> {
+      return fileDirectories.find((d) => d.isDefault) ?? (await store.list()).find((d) => d.isDefault);
+    },
+
+    /** Creates or replaces a database directory (and its realm); an absent bind_password keeps the stored one. */
+    async put(realm: string, input: DirectoryInput): Promise<{ created: boolean; directory: Directory }> {
+      if (inFile(realm)) throw fromFile();
+      const existing = await queries.directories.get(realm);
+      const sealed = input.bind_password === undefined ? (existing?.bindPassword ?? null) : input.bind_password === null ? null : box.seal(input.bind_password);
+      const directory = toDirectory(realm, input, null, 'api');
+      if (directory.isDefault && fileDirectories.some((d) => d.isDefault)) throw new AppError('directory-default-in-file', 409, 'DIRECTORIES_FILE names the default directory already');
+      await ensureRealm(realm);
+      const { default: isDefault, ...settings } = settingsOf(directory);
+      await queries.directories.upsert({ realm, settings, bindPassword: sealed, isDefault: Boolean(isDefault) }, clock.now());
+      return { created: !existing, directory: (await store.get(realm))! };
+    },
+
+    /** Deletes a database directory; its users stay, unlinked, and can no longer sign in with a password. */
+    async remove(realm: string): Promise<void> {
+      if (inFile(realm)) throw fromFile();
+      if (!(await queries.directories.remove(realm))) throw errors.notFound(`No directory for realm ${realm}`);
+      await queries.userIdentities.removeProvider(`ldap:${realm}`);
+    },
+  };
+  return store;
+}
+
+export type DirectoryStore = ReturnType<typeof createDirectoryStore>;

@@ -1,0 +1,95 @@
+import * as oidc from 'openid-client';
+import type { ProviderSettings } from '../../config/federation.js';
+import { AppError } from '../errors.js';
+import { presetOf, profileFromClaims, type Preset, type Profile } from './presets.js';
+
+/** The secrets of one authorization request, kept by the browser (sealed) until the callback. */
+export interface FlowSecrets {
+  state: string;
+  codeVerifier: string;
+  /** OpenID Connect only. */
+  nonce: string | undefined;
+}
+
+const providerUnavailable = (name: string) => new AppError('provider-unavailable', 503, `The sign-in provider ${name} cannot be reached; try again later`);
+export const providerLoginFailed = (detail = 'The sign-in with the provider failed') => new AppError('provider-login-failed', 401, detail);
+
+/** Plain http is accepted only for a provider on this machine (development, tests). */
+const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+
+/** A network failure (fetch's TypeError) is an outage; anything else the provider answered is a failed sign-in. */
+function translate(name: string, err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof TypeError && !(err instanceof oidc.ClientError)) return Object.assign(providerUnavailable(name), { cause: err });
+  const e = err as { error?: string; code?: string };
+  return Object.assign(providerLoginFailed(e.error === 'access_denied' ? 'The sign-in was cancelled at the provider' : undefined), { cause: err });
+}
+
+/**
+ * One provider through openid-client: discovery (once, lazily, retried after a failure),
+ * authorization URL with state + PKCE (+ nonce), and the code exchange with every check the
+ * library makes (state, issuer, id_token signature, audience, nonce, expiry).
+ */
+export function createOAuthClient(settings: ProviderSettings, redirectUri: string) {
+  const preset: Preset = presetOf(settings);
+  const auth = settings.clientSecret ? oidc.ClientSecretPost(settings.clientSecret) : oidc.None();
+  let configuration: Promise<oidc.Configuration> | undefined;
+
+  function configure(): Promise<oidc.Configuration> {
+    configuration ??= (async () => {
+      const insecure = isLoopback(preset.issuer) ? { execute: [oidc.allowInsecureRequests] } : {};
+      if (preset.kind === 'oidc') return oidc.discovery(new URL(preset.issuer), settings.clientId, undefined, auth, { timeout: 10, ...insecure });
+      const c = new oidc.Configuration({ issuer: preset.issuer, authorization_endpoint: preset.authorizationEndpoint, token_endpoint: preset.tokenEndpoint }, settings.clientId, undefined, auth);
+      if (isLoopback(preset.issuer)) oidc.allowInsecureRequests(c);
+      return c;
+    })().catch((err) => {
+      configuration = undefined;
+      throw translate(settings.name, err);
+    });
+    return configuration;
+  }
+
+  return {
+    name: settings.name,
+    formPost: preset.kind === 'oidc' && Boolean(preset.formPost),
+
+    async authorizationUrl(): Promise<{ url: string; secrets: FlowSecrets }> {
+      const c = await configure();
+      const secrets: FlowSecrets = { state: oidc.randomState(), codeVerifier: oidc.randomPKCECodeVerifier(), nonce: preset.kind === 'oidc' ? oidc.randomNonce() : undefined };
+      const params: Record<string, string> = {
+        redirect_uri: redirectUri,
+        scope: preset.scope.join(' '),
+        state: secrets.state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(secrets.codeVerifier),
+        code_challenge_method: 'S256',
+        ...(secrets.nonce ? { nonce: secrets.nonce } : {}),
+        ...(preset.kind === 'oidc' && preset.formPost ? { response_mode: 'form_post' } : {}),
+      };
+      return { url: oidc.buildAuthorizationUrl(c, params).toString(), secrets };
+    },
+
+    /** Exchanges the code from the callback URL (or form post) for the person's profile. */
+    async profile(callback: URL | Request, secrets: FlowSecrets): Promise<Profile> {
+      const c = await configure();
+      try {
+        const tokens = await oidc.authorizationCodeGrant(c, callback, { pkceCodeVerifier: secrets.codeVerifier, expectedState: secrets.state, ...(secrets.nonce ? { expectedNonce: secrets.nonce } : {}) }, { redirect_uri: redirectUri });
+        if (preset.kind === 'oauth2') {
+          const get = async (url: string) => {
+            const res = await oidc.fetchProtectedResource(c, tokens.access_token, new URL(url), 'GET');
+            if (!res.ok) throw providerLoginFailed('The provider did not give the profile');
+            return res.json();
+          };
+          return await preset.profile(get);
+        }
+        const claims = tokens.claims()!;
+        // Some providers put the address only in userinfo.
+        const extra = claims.email === undefined && c.serverMetadata().userinfo_endpoint ? await oidc.fetchUserInfo(c, tokens.access_token, claims.sub) : {};
+        return profileFromClaims({ ...extra, ...claims });
+      } catch (err) {
+        throw translate(settings.name, err);
+      }
+    },
+  };
+}
+
+export type OAuthClient = ReturnType<typeof createOAuthClient>;

@@ -1,0 +1,117 @@
+import type { Config } from '../../config/load.js';
+import { PROVIDERS, type ProviderName } from '../../config/federation.js';
+import type { Queries } from '../../db/queries/index.js';
+import type { Audit } from '../audit/service.js';
+import type { AuthService, SignInResult } from '../auth/service.js';
+import { canSignIn as canSignInAt } from '../sessions/registry.js';
+import type { Clock } from '../clock.js';
+import { AppError, errors } from '../errors.js';
+import type { SecretBox } from '../mfa/secret-box.js';
+import type { ClientInfo } from '../sessions/refresh-tokens.js';
+import type { Tickets } from '../tickets/service.js';
+import type { UserService } from '../users/service.js';
+import { isAllowedRedirect } from '../redirect-allow-list.js';
+import { createProviderAccounts } from './accounts.js';
+import { createOAuthClient, type FlowSecrets } from './oauth-client.js';
+
+/** How long a started sign-in may take at the provider. */
+const FLOW_MINUTES = 10;
+
+/** What the browser carries (sealed, in a cookie) from the start of a sign-in to its callback. */
+interface Flow extends FlowSecrets {
+  provider: string;
+  redirectUrl: string;
+  cookieMode: boolean;
+  expiresAt: number;
+}
+
+export interface ProviderDeps {
+  config: Config;
+  queries: Queries;
+  users: UserService;
+  auth: AuthService;
+  tickets: Tickets;
+  audit: Audit;
+  clock: Clock;
+  box: SecretBox;
+}
+
+const badFlow = () => new AppError('invalid-state', 400, 'The sign-in was not started here, has expired, or was finished already; start again');
+
+/** Sign-in with OAuth 2.0 / OpenID Connect providers, and the links between users and their outside accounts. */
+export function createProviderService(deps: ProviderDeps) {
+  const { config, queries, clock, box } = deps;
+  const settings = config.federation.providers;
+  const clients = new Map(settings.map((p) => [p.name, createOAuthClient(p, `${config.server.url}/auth/providers/${p.name}/callback`)]));
+  const accountFor = createProviderAccounts({ queries, users: deps.users, clock, roles: { defaults: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole } });
+  const allowedRedirects = [config.lifecycle.redirectSuccess, ...config.federation.allowedRedirectUrls];
+
+  function clientOf(name: string) {
+    const client = clients.get(name as ProviderName);
+    if (!client) throw errors.notFound(PROVIDERS.includes(name as ProviderName) ? `The provider ${name} is not configured` : `No provider ${name}`);
+    return client;
+  }
+
+  return {
+    enabled: () => [...clients.keys()],
+    formPost: (name: string) => clients.get(name as ProviderName)?.formPost ?? false,
+
+    /** The provider's authorization URL, and the sealed flow the browser keeps until the callback. */
+    async start(name: string, opts: { redirectUrl?: string; cookieMode: boolean }): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
+      const client = clientOf(name);
+      if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects)) throw new AppError('redirect-not-allowed', 400, 'redirect_url is not among the allowed redirect URLs');
+      const { url, secrets } = await client.authorizationUrl();
+      const flow: Flow = { ...secrets, provider: name, redirectUrl: opts.redirectUrl ?? config.lifecycle.redirectSuccess, cookieMode: opts.cookieMode, expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000 };
+      return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
+    },
+
+    /** Opens the flow cookie; undefined when absent, tampered with, for another provider or expired. */
+    openFlow(name: string, sealed: string | undefined): Flow | undefined {
+      if (!sealed) return undefined;
+      try {
+        const flow = JSON.parse(box.open(sealed)) as Flow;
+        return flow.provider === name && flow.expiresAt > clock.now().getTime() ? flow : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+
+    /** Finishes the sign-in: code exchange, account, then a session or (for MFA users) a ticket. */
+    async finish(name: string, flow: Flow | undefined, callback: URL | Request, client: ClientInfo): Promise<SignInResult> {
+      const provider = clientOf(name);
+      if (!flow) throw badFlow();
+      const profile = await provider.profile(callback, flow);
+      const user = await accountFor(settings.find((p) => p.name === name)!, profile);
+      const event = { actor: user.id, action: 'login', subject: user.id, door: 'hbp-oauth', ip: client.ip, userAgent: client.userAgent, detail: { provider: name } };
+      if (!canSignInAt(user, deps.clock.now())) {
+        await deps.audit.record({ ...event, outcome: 'failure', detail: { provider: name, reason: 'account cannot sign in' } });
+        throw errors.invalidCredentials('The account cannot sign in');
+      }
+      if (user.mfaEnabled) {
+        await deps.audit.record({ ...event, outcome: 'mfa_required' });
+        return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user) };
+      }
+      await queries.users.touchLogin(user.id, clock.now());
+      await deps.audit.record({ ...event, outcome: 'success' });
+      return { kind: 'session', session: await deps.auth.startSession(user, client) };
+    },
+
+    async linked(userId: string) {
+      return (await queries.userIdentities.ofUser(userId)).map((i) => ({ provider: i.provider, email: i.email, linkedAt: i.createdAt, lastUsedAt: i.lastUsedAt }));
+    },
+
+    /** Unlinks a provider, unless it is the user's last way to sign in. */
+    async unlink(userId: string, name: string): Promise<void> {
+      const user = await deps.users.get(userId);
+      if (!user) throw errors.unauthenticated();
+      const identities = await queries.userIdentities.ofUser(userId);
+      if (!identities.some((i) => i.provider === name)) throw errors.notFound(`No ${name} account is linked`);
+      const others = identities.filter((i) => i.provider !== name).length;
+      const byMail = config.lifecycle.magicLink && user.emailVerified;
+      if (!user.passwordHash && others === 0 && !byMail) throw new AppError('last-sign-in-method', 409, 'This is your only way to sign in: set a password or link another provider first');
+      await queries.userIdentities.remove(userId, name);
+    },
+  };
+}
+
+export type ProviderService = ReturnType<typeof createProviderService>;

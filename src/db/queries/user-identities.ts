@@ -1,0 +1,59 @@
+import type { Kysely } from 'kysely';
+import { toDate, toDateOrNull } from '../dialect.js';
+import type { Database } from '../types.js';
+
+/** A link from a local user to an outside account: a directory entry or an OAuth/OIDC subject. */
+export interface IdentityRow {
+  provider: string;
+  subject: string;
+  userId: string;
+  email: string | null;
+  login: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+type Raw = { provider: string; subject: string; user_id: string; email: string | null; login: string | null; created_at: unknown; last_used_at: unknown };
+const toRow = (r: Raw): IdentityRow => ({ provider: r.provider, subject: r.subject, userId: r.user_id, email: r.email, login: r.login, createdAt: toDate(r.created_at), lastUsedAt: toDateOrNull(r.last_used_at) });
+
+export function createUserIdentityQueries(db: Kysely<Database>) {
+  return {
+    async find(provider: string, subject: string): Promise<IdentityRow | undefined> {
+      const row = await db.selectFrom('user_identities').selectAll().where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
+      return row && toRow(row);
+    },
+
+    async ofUser(userId: string): Promise<IdentityRow[]> {
+      return (await db.selectFrom('user_identities').selectAll().where('user_id', '=', userId).orderBy('provider').orderBy('created_at').execute()).map(toRow);
+    },
+
+    /** Every identity of one provider (`ldap:<realm>`), for the periodic directory check. */
+    async ofProvider(provider: string): Promise<IdentityRow[]> {
+      return (await db.selectFrom('user_identities').selectAll().where('provider', '=', provider).orderBy('user_id').execute()).map(toRow);
+    },
+
+    /** Throws a unique violation when the outside account is linked already. */
+    async insert(i: Omit<IdentityRow, 'lastUsedAt'>): Promise<void> {
+      await db
+        .insertInto('user_identities')
+        .values({ provider: i.provider, subject: i.subject, user_id: i.userId, email: i.email, login: i.login, created_at: i.createdAt, last_used_at: i.createdAt })
+        .execute();
+    },
+
+    async touch(provider: string, subject: string, fields: { email: string | null; login: string | null }, now: Date): Promise<void> {
+      await db.updateTable('user_identities').set({ email: fields.email, login: fields.login, last_used_at: now }).where('provider', '=', provider).where('subject', '=', subject).execute();
+    },
+
+    async remove(userId: string, provider: string): Promise<number> {
+      const res = await db.deleteFrom('user_identities').where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+
+    /** Drops the links to a directory that is deleted (its users stay, as local accounts without a password). */
+    async removeProvider(provider: string): Promise<void> {
+      await db.deleteFrom('user_identities').where('provider', '=', provider).execute();
+    },
+  };
+}
+
+export type UserIdentityQueries = ReturnType<typeof createUserIdentityQueries>;
