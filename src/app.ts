@@ -18,6 +18,7 @@ import { rocketchatDialect } from './http/dialects/rocketchat/index.js';
 import { datarheiDialect } from './http/dialects/datarhei/index.js';
 import { humhubDialect } from './http/dialects/humhub/index.js';
 import { adminApi } from './http/admin/index.js';
+import { adminConsole } from './http/console.js';
 import { privacyideaDialect } from './http/dialects/privacyidea/index.js';
 import { ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });
+  if (config.console.enabled) await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
   const dialects = new Set(config.dialects);
   if (dialects.has('hbp')) {
     await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/auth' });

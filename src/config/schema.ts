@@ -147,6 +147,9 @@ export const CONFIG_FIELDS = {
   STORAGE_IMAGE_MAX_PIXELS: int({ doc: 'Largest image (width × height) that transforms will decode.', default: 40000000, min: 1, max: 1000000000 }),
   STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
   ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
+
+  // Admin console
+  CONSOLE_ENABLED: bool({ doc: 'Serve the admin console (a browser app over the admin API) at /console.', default: true }),
 } satisfies Record<string, Field<unknown>>;
 
 export type ConfigFields = typeof CONFIG_FIELDS;

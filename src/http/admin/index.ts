@@ -9,6 +9,7 @@ import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
 import { Email, Password, Role } from '../native/auth/schemas.js';
 import { bearerTokens, NewToken, TokenBody, TokenInfo } from '../native/auth/bearer-tokens.js';
+import { consoleSupport } from './console-support.js';
 
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const AdminUser = Type.Object({
@@ -56,6 +57,7 @@ export async function adminApi(app: App, s: Services) {
     return user;
   };
   const tags = ['admin'];
+  await consoleSupport(app, s);
 
   app.get('/users', { schema: { tags, summary: 'List or search users', querystring: Type.Object({ search: Type.Optional(Type.String({ maxLength: 254 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })) }), response: responses({ 200: Type.Array(AdminUser) }, 400, 401, 403) } }, async (request) => {
     const users = await s.users.list({ search: request.query.search, limit: Math.min(Number(request.query.limit ?? 100), 1000), offset: Number(request.query.offset ?? 0) });
