@@ -23,8 +23,9 @@ function withoutUrlPassword(text: string): string {
   try {
     const url = new URL(text);
     if (!url.password) return text;
-    url.password = MASK;
-    return url.toString();
+    const masked = text.replace(`:${url.password}@`, `:${MASK}@`);
+    // Written differently from how the parser encodes it: mask the whole value rather than guess.
+    return masked === text ? MASK : masked;
   } catch {
     return text;
   }
