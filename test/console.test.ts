@@ -84,6 +84,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     const session = (await (await post('/auth/login', { email: target.email, password: PASSWORD })).json()) as { refresh_token: string };
     expect(session.refresh_token).toBeTruthy();
     await nav('Users');
+    await screenshot(page, 'users', shots);
     await page.getByLabel('Search by email, username or id').fill(target.email);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: target.email }).click();
@@ -160,6 +161,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(200);
     await t.app.services.background.drain();
     await nav('Outbox');
+    await screenshot(page, 'outbox', shots);
     await page.getByRole('row').filter({ hasText: email }).getByRole('link').click();
     await page.getByText(`To${email}`).or(page.locator('dd', { hasText: email })).first().waitFor();
     await screenshot(page, 'outbox-mail', shots);
