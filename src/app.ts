@@ -14,6 +14,7 @@ import { registerRequestLog } from './http/plugins/request-log.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
+import { adminConsole } from './http/console.js';
 import { ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
 import { createServices, type Runtime, type Services } from './services.js';
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });
+  if (config.console.enabled) await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
   for (const dialect of DIALECT_MODULES) {
     if (!config.dialects.includes(dialect.id)) continue;
     const settings = config[dialect.id] as never;

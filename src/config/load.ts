@@ -70,6 +70,9 @@ export interface CoreConfig {
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
     image: { maxPixels: number; timeoutSeconds: number };
   };
+  console: { enabled: boolean };
+  /** Every variable's parsed value (defaults included) and whether the environment set it: the admin console shows them, secrets masked. */
+  settings: { values: RawConfig; explicit: string[] };
   lifecycle: {
     magicLink: boolean;
     verifyEmails: boolean;
@@ -102,7 +105,7 @@ export function aliasesOf(name: string, field: Field<unknown>): string[] {
   return [alias, ...extra];
 }
 
-function readRaw(env: Env, problems: string[]): RawConfig {
+function readRaw(env: Env, problems: string[], explicit: string[]): RawConfig {
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][]) {
     const source = [name, ...aliasesOf(name, field)].find((n) => env[n] !== undefined && env[n] !== '');
@@ -110,6 +113,7 @@ function readRaw(env: Env, problems: string[]): RawConfig {
       out[name] = field.fallback?.();
       continue;
     }
+    explicit.push(name);
     const parsed = field.parse(env[source] as string);
     if (parsed.ok) out[name] = parsed.value;
     else {
@@ -133,7 +137,8 @@ function parseTrustProxy(raw: string, problems: string[]): boolean | number | st
 /** Parses and validates the whole configuration; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
-  const raw = readRaw(env, problems);
+  const explicit: string[] = [];
+  const raw = readRaw(env, problems, explicit);
 
   const defaultAllowed = raw.DEFAULT_ALLOWED_USER_ROLES ?? [raw.DEFAULT_USER_ROLE];
   const allowed = raw.ALLOWED_USER_ROLES ?? defaultAllowed;
@@ -225,6 +230,8 @@ export function loadConfig(env: Env): Config {
         : undefined,
       image: { maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS, timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT },
     },
+    console: { enabled: raw.CONSOLE_ENABLED },
+    settings: { values: raw, explicit },
     lifecycle: {
       magicLink: raw.MAGIC_LINK_ENABLED,
       verifyEmails: raw.VERIFY_EMAILS,

@@ -126,6 +126,8 @@ const CORE_FIELDS = {
 
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in
   ...FEDERATION_FIELDS,
+  // Admin console
+  CONSOLE_ENABLED: bool({ doc: 'Serve the admin console (a browser app over the admin API) at /console.', default: true }),
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */

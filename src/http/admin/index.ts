@@ -8,6 +8,7 @@ import { adminDirectoryRoutes } from './directory.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
 import { registerDirectoryRoutes } from './directories.js';
+import { consoleSupport } from './console-support.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -26,4 +27,5 @@ export async function adminApi(app: App, s: Services) {
   adminSessionRoutes(app, s);
   adminDirectoryRoutes(app, s);
   registerDirectoryRoutes(app, s);
+  await consoleSupport(app, s);
 }

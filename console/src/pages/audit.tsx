@@ -1,0 +1,98 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { go } from '../router';
+import type { AuditEntry } from '../types';
+import { Page, Problem, useLoad, when } from '../ui';
+
+const FILTERS = ['actor', 'action', 'door', 'outcome', 'since', 'until'] as const;
+const PAGE = 50;
+
+export function AuditTable({ entries }: { entries: AuditEntry[] }) {
+  if (entries.length === 0) return <p>No event.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="striped">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Action</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Door</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">IP</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td>{when(e.at)}</td>
+              <td class="clip">{e.actor ?? '—'}</td>
+              <td>{e.action}</td>
+              <td class="clip">{e.subject ?? '—'}</td>
+              <td>{e.door ?? '—'}</td>
+              <td>
+                <span class={`badge ${e.outcome}`}>{e.outcome}</span>
+              </td>
+              <td>{e.ip ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The audit log, newest first, filtered by the URL's query and paged with the server's cursor. */
+export function AuditPage({ query }: { query: URLSearchParams }) {
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const [form, setForm] = useState(filters);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1] ?? '';
+  const key = query.toString();
+  const page = useLoad(() => {
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    for (const f of FILTERS) {
+      const v = filters[f];
+      if (v) q.set(f, f === 'since' || f === 'until' ? new Date(v).toISOString() : v);
+    }
+    if (cursor) q.set('cursor', cursor);
+    return api<{ entries: AuditEntry[]; next_cursor: string | null }>('GET', `/admin/audit?${q}`);
+  }, [key, cursor]);
+
+  return (
+    <Page title="Audit log">
+      <form
+        class="filters"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setCursors([]);
+          go(['audit'], form);
+        }}
+      >
+        {FILTERS.map((f) => (
+          <label key={f}>
+            {f[0]!.toUpperCase() + f.slice(1)}
+            {f === 'since' || f === 'until' ? (
+              <input name={f} type="datetime-local" value={form[f]} onInput={(e) => setForm({ ...form, [f]: e.currentTarget.value })} />
+            ) : (
+              <input name={f} type="text" value={form[f]} onInput={(e) => setForm({ ...form, [f]: e.currentTarget.value })} />
+            )}
+          </label>
+        ))}
+        <button type="submit">Filter</button>
+      </form>
+      <Problem error={page.error} what="The audit log" />
+      {page.data ? <AuditTable entries={page.data.entries} /> : null}
+      <div class="row">
+        <button type="button" class="secondary outline" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Newer
+        </button>
+        <button type="button" class="secondary outline" disabled={!page.data?.next_cursor} onClick={() => setCursors([...cursors, page.data!.next_cursor!])}>
+          Older
+        </button>
+      </div>
+    </Page>
+  );
+}

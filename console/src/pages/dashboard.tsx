@@ -1,0 +1,92 @@
+import { api } from '../api';
+import { href } from '../router';
+import { stateOf, type AdminUser, type AuditEntry } from '../types';
+import { Page, Problem, useLoad } from '../ui';
+
+const DOORS = ['hbp', 'humhub', 'rocketchat', 'privacyidea', 'datarhei'];
+const DAY = 24 * 3600_000;
+
+/** Sign-ins of the last 24 h by door and outcome, read from the audit log (up to 1,000 events, newest first). */
+async function signIns() {
+  const since = new Date(Date.now() - DAY).toISOString();
+  const entries: AuditEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { entries: AuditEntry[]; next_cursor: string | null } = await api('GET', `/admin/audit?since=${encodeURIComponent(since)}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    entries.push(...page.entries);
+    cursor = page.next_cursor;
+  } while (cursor && entries.length < 1000);
+  const doors = new Map<string, { success: number; failure: number }>(DOORS.map((d) => [d, { success: 0, failure: 0 }]));
+  let reuse = 0;
+  for (const e of entries) {
+    if (/reuse/.test(e.action)) reuse++;
+    if (!e.door || !/login|sign.?in|auth/.test(e.action)) continue;
+    const row = doors.get(e.door) ?? { success: 0, failure: 0 };
+    if (e.outcome === 'success') row.success++;
+    else row.failure++;
+    doors.set(e.door, row);
+  }
+  return { doors: [...doors.entries()], reuse, capped: entries.length >= 1000 };
+}
+
+export function Dashboard() {
+  const users = useLoad(() => api<AdminUser[]>('GET', '/admin/users?limit=1000'), []);
+  const audit = useLoad(signIns, []);
+  const counts = (users.data ?? []).reduce<Record<string, number>>((c, u) => ((c[stateOf(u)] = (c[stateOf(u)] ?? 0) + 1), c), {});
+  return (
+    <Page title="Dashboard">
+      <section aria-labelledby="users-head" class="cards">
+        <h2 id="users-head" class="visually-hidden">
+          Users
+        </h2>
+        <Problem error={users.error} />
+        {[
+          ['Users', users.data?.length, ''],
+          ['Active', counts.active ?? 0, 'active'],
+          ['Inactive', counts.inactive ?? 0, 'inactive'],
+          ['Disabled', counts.disabled ?? 0, 'disabled'],
+          ['Banned', counts.banned ?? 0, 'banned'],
+        ].map(([label, n, state]) => (
+          <article key={label}>
+            <a href={href(['users'], state ? { state: String(state) } : undefined)}>
+              <span class="big">{users.data ? `${n}${users.data.length >= 1000 && !state ? '+' : ''}` : '…'}</span>
+              <span>{label}</span>
+            </a>
+          </article>
+        ))}
+      </section>
+      <section aria-labelledby="signins">
+        <h2 id="signins">Sign-ins, last 24 hours</h2>
+        <Problem error={audit.error} what="The audit log (needed for these figures)" />
+        {audit.data ? (
+          <>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Door</th>
+                    <th scope="col">Succeeded</th>
+                    <th scope="col">Failed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {audit.data.doors.map(([door, r]) => (
+                    <tr key={door}>
+                      <td>{door}</td>
+                      <td>{r.success}</td>
+                      <td>{r.failure}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <p>
+              Refresh-token reuse detections: <strong>{audit.data.reuse}</strong>
+              {audit.data.capped ? ' (counted over the newest 1,000 events)' : ''}
+            </p>
+          </>
+        ) : null}
+      </section>
+    </Page>
+  );
+}

@@ -1,0 +1,166 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import type { AuditEntry, SessionInfo, TokenInfo } from '../types';
+import { Problem, Status, useAction, useLoad, when } from '../ui';
+import { AuditTable } from './audit';
+
+/** A user's live sessions; read again whenever the account's state (`state`) changes, since that ends them. */
+export function UserSessions({ id, state }: { id: string; state: string }) {
+  const sessions = useLoad(() => api<SessionInfo[]>('GET', `/admin/users/${id}/sessions`), [id, state]);
+  const action = useAction();
+  const end = (path: string, msg: string) => void action.run(() => api('DELETE', path), msg).then(sessions.reload);
+  return (
+    <section aria-labelledby="sessions">
+      <h2 id="sessions">Sessions</h2>
+      <Problem error={sessions.error} what="Listing sessions" />
+      <Problem error={action.error} />
+      <Status done={action.done} />
+      {sessions.data ? (
+        <>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Door</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Last seen</th>
+                  <th scope="col">IP</th>
+                  <th scope="col">Client</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.data.map((s) => (
+                  <tr key={s.id}>
+                    <td>{s.door}</td>
+                    <td>{when(s.created_at)}</td>
+                    <td>{when(s.last_seen_at)}</td>
+                    <td>{s.ip ?? '—'}</td>
+                    <td class="clip">{s.user_agent ?? '—'}</td>
+                    <td>
+                      <button type="button" class="outline secondary small" onClick={() => end(`/admin/users/${id}/sessions/${s.id}`, 'Session ended.')}>
+                        End
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p>{sessions.data.length === 0 ? 'No live session.' : `${sessions.data.length} live session(s).`}</p>
+          {sessions.data.length > 0 ? (
+            <button type="button" class="secondary" onClick={() => end(`/admin/users/${id}/sessions`, 'Every session ended.')}>
+              End every session
+            </button>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export function UserTokens({ id }: { id: string }) {
+  const tokens = useLoad(() => api<TokenInfo[]>('GET', `/admin/users/${id}/tokens`), [id]);
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [days, setDays] = useState('');
+  const [created, setCreated] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  return (
+    <section aria-labelledby="tokens">
+      <h2 id="tokens">Bearer tokens</h2>
+      <Problem error={tokens.error} />
+      <Problem error={action.error} />
+      <Status done={action.done} />
+      {created ? (
+        <div class="secret-once" role="status">
+          <label>
+            New token (shown once: copy it now)
+            <input readOnly name="created-token" value={created} onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <button type="button" class="small" onClick={() => void navigator.clipboard?.writeText(created).then(() => setCopied(true), () => setCopied(false))}>
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+          <button type="button" class="small outline secondary" onClick={() => setCreated(null)}>
+            Done
+          </button>
+        </div>
+      ) : null}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Created</th>
+              <th scope="col">Expires</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(tokens.data ?? []).map((t) => (
+              <tr key={t.id}>
+                <td>{t.name ?? '—'}</td>
+                <td>{when(t.created_at)}</td>
+                <td>{when(t.expires_at)}</td>
+                <td>{t.revoked ? 'revoked' : 'live'}</td>
+                <td>
+                  {t.revoked ? null : (
+                    <button type="button" class="outline secondary small" aria-label={`Revoke ${t.name ?? 'token'}`} onClick={() => void action.run(() => api('DELETE', `/admin/tokens/${t.id}`), 'Token revoked.').then(tokens.reload)}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form
+        aria-label="Create a bearer token"
+        class="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action
+            .run(async () => {
+              const t = await api<{ token: string }>('POST', `/admin/users/${id}/tokens`, { name, ...(days ? { expires_in_days: Number(days) } : {}) });
+              setCreated(t.token);
+              setCopied(false);
+              setName('');
+            })
+            .then(tokens.reload);
+        }}
+      >
+        <label>
+          Token name
+          <input name="token-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Days valid (empty: no expiry)
+          <input name="token-days" type="number" min={1} max={3650} value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+        </label>
+        <button type="submit">Create token</button>
+      </form>
+    </section>
+  );
+}
+
+export function UserAudit({ id, email }: { id: string; email: string }) {
+  // The audit API filters by actor; events about the user (subject) are picked from the newest 200.
+  const events = useLoad(async () => {
+    const [asActor, recent] = await Promise.all([api<{ entries: AuditEntry[] }>('GET', `/admin/audit?actor=${id}&limit=20`), api<{ entries: AuditEntry[] }>('GET', '/admin/audit?limit=200')]);
+    const seen = new Set<string>();
+    return [...asActor.entries, ...recent.entries.filter((e) => e.subject === id || e.subject === email)].filter((e) => !seen.has(e.id) && seen.add(e.id)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20);
+  }, [id, email]);
+  return (
+    <section aria-labelledby="recent">
+      <h2 id="recent">Recent audit events</h2>
+      <Problem error={events.error} what="The audit log" />
+      {events.data ? <AuditTable entries={events.data} /> : null}
+    </section>
+  );
+}

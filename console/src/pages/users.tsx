@@ -1,0 +1,160 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { go, href } from '../router';
+import { stateOf, type AdminUser } from '../types';
+import { Page, Problem, Status, useAction, useLoad, when } from '../ui';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The admin API searches by email only; an id, numeric id or username is matched here among
+ * the first 1,000 users, and realm, role and state filter the page that came back.
+ */
+async function findUsers(search: string): Promise<AdminUser[]> {
+  const byOther = UUID.test(search) || /^\d+$/.test(search) || (search !== '' && !search.includes('@'));
+  const bySearch = await api<AdminUser[]>('GET', `/admin/users?limit=200${search ? `&search=${encodeURIComponent(search)}` : ''}`);
+  if (!byOther) return bySearch;
+  const all = await api<AdminUser[]>('GET', '/admin/users?limit=1000');
+  const s = search.toLowerCase();
+  const other = all.filter((u) => u.id === s || String(u.numeric_id ?? '') === s || (u.username ?? '').toLowerCase().includes(s));
+  return [...bySearch, ...other.filter((u) => !bySearch.some((b) => b.id === u.id))];
+}
+
+export function UsersPage({ query }: { query: URLSearchParams }) {
+  const search = query.get('q') ?? '';
+  const realm = query.get('realm') ?? '';
+  const role = query.get('role') ?? '';
+  const state = query.get('state') ?? '';
+  const [text, setText] = useState(search);
+  const users = useLoad(() => findUsers(search), [search]);
+  const realms = useLoad(() => api<{ name: string }[]>('GET', '/admin/realms'), []);
+  const shown = (users.data ?? []).filter((u) => (!realm || u.realm === realm) && (!role || u.roles.includes(role)) && (!state || stateOf(u) === state));
+  const roles = [...new Set((users.data ?? []).flatMap((u) => u.roles))].sort();
+  const filters = { q: search, realm, role, state };
+  const setFilter = (key: string, value: string) => go(['users'], { ...filters, [key]: value });
+
+  return (
+    <Page title="Users">
+      <form
+        role="search"
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter('q', text.trim());
+        }}
+      >
+        <label>
+          Search by email, username or id
+          <input type="search" name="q" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        </label>
+        <label>
+          Realm
+          <select name="realm" value={realm} onChange={(e) => setFilter('realm', e.currentTarget.value)}>
+            <option value="">Any</option>
+            {(realms.data ?? []).map((r) => (
+              <option key={r.name}>{r.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Role
+          <select name="role" value={role} onChange={(e) => setFilter('role', e.currentTarget.value)}>
+            <option value="">Any</option>
+            {roles.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          State
+          <select name="state" value={state} onChange={(e) => setFilter('state', e.currentTarget.value)}>
+            <option value="">Any</option>
+            {['active', 'inactive', 'disabled', 'banned'].map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      <Problem error={users.error} />
+      <div class="table-wrap" aria-busy={users.loading}>
+        <table class="striped">
+          <caption class="visually-hidden">Users</caption>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Roles</th>
+              <th scope="col">Realm</th>
+              <th scope="col">State</th>
+              <th scope="col">MFA</th>
+              <th scope="col">Last sign-in</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  <a href={href(['users', u.id])}>{u.email}</a>
+                  {u.username ? <small class="muted"> {u.username}</small> : null}
+                </td>
+                <td>{u.roles.join(', ')}</td>
+                <td>{u.realm}</td>
+                <td>
+                  <span class={`badge ${stateOf(u)}`}>{stateOf(u)}</span>
+                </td>
+                <td>{u.mfa_enabled ? 'on' : 'off'}</td>
+                <td>{when(u.last_login_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {users.data && shown.length === 0 ? <p>No user matches.</p> : null}
+      </div>
+      <CreateUser onCreated={(u) => go(['users', u.id])} />
+    </Page>
+  );
+}
+
+function CreateUser({ onCreated }: { onCreated: (u: AdminUser) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [roles, setRoles] = useState('user');
+  const action = useAction();
+  return (
+    <details>
+      <summary role="button" class="secondary outline">
+        Create a user
+      </summary>
+      <form
+        aria-label="Create a user"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run(async () => {
+            const list = roles.split(',').map((r) => r.trim()).filter(Boolean);
+            onCreated(await api<AdminUser>('POST', '/admin/users', { email, password, roles: list, default_role: list[0] }));
+          });
+        }}
+      >
+        <div class="grid">
+          <label>
+            Email
+            <input type="email" name="new-email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          </label>
+          <label>
+            Password
+            <input type="password" name="new-password" autoComplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          </label>
+          <label>
+            Roles (comma-separated, the first is the default)
+            <input name="new-roles" value={roles} onInput={(e) => setRoles(e.currentTarget.value)} />
+          </label>
+        </div>
+        <Problem error={action.error} />
+        <Status done={action.done} />
+        <button type="submit" aria-busy={action.busy} disabled={action.busy}>
+          Create
+        </button>
+      </form>
+    </details>
+  );
+}

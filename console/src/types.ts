@@ -1,0 +1,57 @@
+/** The admin API's shapes, as the console reads them (fields that newer servers add are optional). */
+export interface AdminUser {
+  id: string;
+  email: string;
+  username?: string | null;
+  numeric_id?: number | null;
+  display_name: string | null;
+  roles: string[];
+  default_role: string;
+  realm: string;
+  active: boolean;
+  disabled: boolean;
+  banned_until?: string | null;
+  mfa_enabled: boolean;
+  created_at: string;
+  last_login_at: string | null;
+}
+export interface TokenInfo {
+  id: string;
+  name: string | null;
+  expires_at: string | null;
+  revoked: boolean;
+  created_at: string;
+}
+export interface SessionInfo {
+  id: string;
+  door: string;
+  created_at: string;
+  last_seen_at: string | null;
+  expires_at: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string | null;
+  action: string;
+  subject: string | null;
+  door: string | null;
+  outcome: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: unknown;
+}
+export interface FileMeta {
+  key: string;
+  LastModified: string;
+  ContentLength: number;
+  ContentType: string;
+  ETag: string;
+  Metadata: { token?: string };
+}
+export type Mode = 'all' | 'selected' | 'off';
+
+export const banned = (u: AdminUser) => !!u.banned_until && new Date(u.banned_until) > new Date();
+export const stateOf = (u: AdminUser) => (u.disabled ? 'disabled' : banned(u) ? 'banned' : !u.active ? 'inactive' : 'active');

@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import { AppError } from '../core/errors.js';
+import type { App } from './types.js';
+
+/** Where `npm run build:console` (Vite) writes the console; the same path from src/ and from dist/. */
+export const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+
+/**
+ * No inline script or style, nothing from another origin, never framed. `blob:` images are the
+ * previews the console fetches with its bearer token; `data:` images are the stylesheet's icons.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The admin console: static files built by Vite, served at /console/ with a strict CSP. */
+export async function adminConsole(app: App, root = CONSOLE_DIR) {
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('content-security-policy', CONSOLE_CSP);
+    reply.header('x-frame-options', 'DENY');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 302));
+  if (!existsSync(`${root}index.html`)) {
+    app.log.warn(`the admin console is not built (no ${root}index.html): run \`npm run build:console\``);
+    app.get('/console/*', { schema: { hide: true } }, async () => {
+      throw new AppError('console-not-built', 503, 'The admin console is not built: run `npm run build:console`');
+    });
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/console/',
+    index: ['index.html'],
+    wildcard: true,
+    cacheControl: false,
+    // Vite names assets by content hash: they never change under one name.
+    setHeaders: (res, file) => res.setHeader('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+}

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CONSOLE_DIR } from '../../src/http/console.js';
+import { buildTestApp, type DatabaseKind, type TestApp } from './app.js';
+import type { Env } from '../../src/config/load.js';
+
+/** Debian's chromium, never a downloaded browser. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(path.join(CONSOLE_DIR, 'index.html'))) throw new Error('The console is not built: run `npm run build:console` (npm test does)');
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A test app listening on a real port, with SERVER_URL pointing at it so that mailed links work.
+ * Its clock starts at the real time: the browser judges cookie expiry by its own clock.
+ */
+export async function serveTestApp(db: DatabaseKind, env: Env): Promise<TestApp & { base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const t = await buildTestApp(db, { SERVER_URL: base, ...env });
+  t.clock.advance(Date.now() - t.clock.now().getTime());
+  await t.app.listen({ port, host: '127.0.0.1' });
+  return Object.assign(t, { base });
+}
+
+export const SCREENSHOTS = path.resolve('docs/console');
+
+/** Saves a screenshot for the README (one database's run is enough). */
+export async function screenshot(page: Page, name: string, enabled: boolean) {
+  if (!enabled) return;
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Fails on any Content-Security-Policy violation the page reports. */
+export function watchCsp(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
+  return violations;
+}
