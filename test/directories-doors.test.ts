@@ -1,7 +1,6 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp } from './helpers/app.js';
-import { DOORS } from './helpers/doors.js';
+import { DOORS, visible } from './helpers/doors.js';
 import { BASE, startSlapd, type Slapd } from './helpers/slapd.js';
 
 // Directory users sign in through every door, by the one pipeline: username or email, same answers as local users.
@@ -32,11 +31,6 @@ mail: ${uid}@example.org
 userPassword: ${uid}-password
 `).join('\n')}`;
 
-function visible(res: LightMyRequestResponse) {
-  const body = res.json() as Record<string, unknown>;
-  delete body.time;
-  return { status: res.statusCode, body };
-}
 
 describe.each(DATABASES)('directory users through every door on %s', (db) => {
   let slapd: Slapd;

@@ -1,16 +1,10 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { register, uniqueEmail } from './helpers/auth.js';
-import { DOORS } from './helpers/doors.js';
+import { DOORS, visible } from './helpers/doors.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function visible(res: LightMyRequestResponse) {
-  const body = res.json() as Record<string, unknown>;
-  delete body.time;
-  return { status: res.statusCode, body };
-}
 
 // The real hashing parameters: the work done for an unknown account must match a real verification.
 describe.each(DATABASES)('unknown and wrong accounts look alike on every door, on %s', (db) => {

@@ -2,19 +2,13 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, register, uniqueEmail, type SessionReply } from './helpers/auth.js';
-import { DOORS, enableTotp, type Door } from './helpers/doors.js';
+import { DOORS, enableTotp, visible, type Door } from './helpers/doors.js';
 
 // One table of policies, run against every door (5 dialects + HumHub's HTTP Basic).
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 const admin = { 'x-admin-secret': ADMIN_SECRET };
 const NEW_PASSWORD = 'another sturdy passphrase 43';
 
-/** What a client sees of an answer, minus what changes every time (privacyIDEA's `time`). */
-function visible(res: LightMyRequestResponse) {
-  const body = res.json() as Record<string, unknown>;
-  delete body.time;
-  return { status: res.statusCode, body };
-}
 
 const ok = (door: Door, res: LightMyRequestResponse) => res.statusCode === 200 && !(door.name === 'hbp' && res.json().mfa);
 

@@ -109,3 +109,10 @@ export async function enableTotp(t: TestApp, jwt: string): Promise<() => string>
     return codeAt(otp_secret, t.clock.now().getTime());
   };
 }
+
+/** What a client sees of an answer, minus what changes every time (privacyIDEA's `time`). */
+export function visible(res: LightMyRequestResponse) {
+  const body = res.json() as Record<string, unknown>;
+  delete body.time;
+  return { status: res.statusCode, body };
+}

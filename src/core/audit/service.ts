@@ -25,8 +25,21 @@ export type AuditSink = (event: AuditEvent) => Promise<void>;
 /** The audit log: written by core services only, read by the admin API and the CLI. */
 export function createAudit(deps: { queries: Queries; clock: Clock }) {
   const { queries, clock } = deps;
+  const listeners: ((e: AuditEvent) => void)[] = [];
+  const notify = (e: AuditEvent) => {
+    for (const listener of listeners) listener(e);
+  };
   return {
+    /** Observers (metrics) see every event, stored or not. */
+    subscribe(listener: (e: AuditEvent) => void): void {
+      listeners.push(listener);
+    },
+
+    /** An event too frequent to keep a row for (a routine refresh): observers only. */
+    note: notify,
+
     async record(e: AuditEvent): Promise<void> {
+      notify(e);
       await queries.auditLog.insert({
         at: clock.now(),
         actor: e.actor,

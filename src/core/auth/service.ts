@@ -104,7 +104,13 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
-      const next = await refreshTokens.rotate(token, client, admit);
+      const next = await refreshTokens.rotate(token, client, admit).catch(async (err: unknown) => {
+        if ((err as { code?: string }).code === 'refresh-token-reused') {
+          await deps.audit.record({ actor: null, action: 'refresh.reuse', door: 'hbp', outcome: 'failure', ip: client.ip, userAgent: client.userAgent, detail: { reason: 'the session was revoked' } });
+        }
+        throw err;
+      });
+      deps.audit.note({ actor: next.userId, action: 'refresh.rotate', subject: next.userId, door: 'hbp', outcome: 'success' });
       const { user } = next;
       if (!canSignIn(user, clock.now())) {
         await sessions.revokeAll(next.userId, { actor: { kind: 'system', id: null }, reason: user.disabled ? 'disabled' : 'banned' });
