@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { CLI } from './core/sessions/actor.js';
 import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
-import { buildApp, VERSION } from './app.js';
+import { VERSION } from './app.js';
 import { configFromEnvironment } from './config/env.js';
-import { ConfigError, type Config } from './config/load.js';
+import { ConfigError } from './config/load.js';
 import { resolveSecrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
+import { serve } from './serve.js';
 import { createServices, type Services } from './services.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 
@@ -36,20 +37,6 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
 }
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-
-async function serve(config: Config) {
-  const app = await buildApp(config);
-  const stop = async (signal: string) => {
-    app.log.info(`${signal}: shutting down`);
-    await app.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  await app.listen({ port: config.server.port, host: config.server.host });
-  const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
-  app.log.info(`Gatehouse ${VERSION} on ${where}; docs at ${config.server.url}/docs`);
-}
 
 export function buildCli(): Command {
   const program = new Command('gatehouse').version(VERSION).description('Gatehouse authentication server');
