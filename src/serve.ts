@@ -1,6 +1,36 @@
 import { constants } from 'node:os';
 import { buildApp, VERSION } from './app.js';
 import type { Config } from './config/load.js';
+import type { SweepReport } from './storage/sweep.js';
+
+/** One line an operator can read; the keys of files that lost their object go in a warning of their own. */
+export function describeSweep(r: SweepReport): string {
+  const partial = r.partialUploads === null ? 'partial uploads left to the bucket lifecycle rule' : `${r.partialUploads} partial upload(s) removed`;
+  return `storage sweep: ${partial}, ${r.orphansRemoved} orphaned object(s) removed; ${r.files} file(s), ${r.objects} object(s), ${r.missing.length} file(s) missing their object`;
+}
+
+/** A sweep at start, then every STORAGE_SWEEP_INTERVAL minutes (never two at once); none when it is 0. */
+function startStorageSweeps(app: Awaited<ReturnType<typeof buildApp>>, minutes: number) {
+  if (minutes === 0) return () => undefined;
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const report = await app.services.storage.sweep();
+      app.log.info(describeSweep(report));
+      if (report.missing.length) app.log.warn({ files: report.missing.slice(0, 100) }, `${report.missing.length} file(s) point to an object that is gone`);
+    } catch (err) {
+      app.log.warn({ err }, 'storage sweep failed; the next one will try again');
+    } finally {
+      running = false;
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), minutes * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 /**
  * `gatehouse serve`: listen, and stop within SHUTDOWN_TIMEOUT on SIGTERM or SIGINT.
@@ -13,6 +43,7 @@ export async function serve(config: Config) {
   const log = app.log;
   const timeoutMs = config.server.shutdownTimeoutSeconds * 1000;
   let stoppingSince: number | undefined;
+  let stopSweeps = () => undefined as void;
 
   const finish = (how: string, code = 0) => {
     log.info(`Gatehouse stopped after ${Date.now() - stoppingSince!} ms: ${how}`);
@@ -26,6 +57,7 @@ export async function serve(config: Config) {
     }
     stoppingSince = Date.now();
     log.info(`${signal}: shutting down (at most ${config.server.shutdownTimeoutSeconds} s)`);
+    stopSweeps();
     setTimeout(() => {
       app.server.closeAllConnections();
       finish(`SHUTDOWN_TIMEOUT of ${config.server.shutdownTimeoutSeconds} s reached, unfinished requests cut`);
@@ -44,4 +76,5 @@ export async function serve(config: Config) {
   await app.listen({ port: config.server.port, host: config.server.host });
   const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   log.info(`Gatehouse ${VERSION} on ${where}; docs at ${config.server.url}/docs`);
+  stopSweeps = startStorageSweeps(app, config.storage.sweepIntervalMinutes);
 }

@@ -32,7 +32,7 @@ export function errorBody(err: AppError): ErrorBody {
 
 export function sendAppError(reply: FastifyReply, err: AppError) {
   // The rest of a refused body is not read: the connection cannot be reused.
-  if (err.status === 413) reply.header('connection', 'close');
+  if (err.status === 413 || err.status === 408) reply.header('connection', 'close');
   return reply.code(err.status).headers(err.headers).type('application/json; charset=utf-8').send(errorBody(err));
 }
 
