@@ -45,9 +45,14 @@ export async function serve(config: Config) {
   let stoppingSince: number | undefined;
   let stopSweeps = () => undefined as void;
 
+  let finished = false;
   const finish = (how: string, code = 0) => {
+    if (finished) return;
+    finished = true;
     log.info(`Gatehouse stopped after ${Date.now() - stoppingSince!} ms: ${how}`);
-    process.exit(code);
+    // Log lines are written asynchronously: flushed first, so this one really is the last.
+    setTimeout(() => process.exit(code), 500);
+    (log as unknown as { flush(cb: () => void): void }).flush(() => process.exit(code));
   };
 
   const stop = (signal: NodeJS.Signals) => {

@@ -100,13 +100,13 @@ describe('PostgreSQL behind a proxy that refuses, cuts and stalls', () => {
       const healthMs = Date.now() - started;
       expect(health.statusCode).toBe(503);
       // The deadline is 1 s; the margin absorbs a loaded machine, not a missing bound (unbounded is forever).
-      expect(healthMs).toBeLessThan(2500);
+      expect(healthMs).toBeLessThan(3000);
 
       const begun = Date.now();
       const answers = await Promise.all([...Array(4)].map(() => nativeCalls(t, session).user()));
       for (const res of answers) await expectUnavailable(res);
-      // statement bound 1 s + 1 s client margin, acquire bound 1 s.
-      expect(Date.now() - begun).toBeLessThan(5000);
+      // statement bound 1 s + 1 s client margin, acquire bound 1 s; the rest is margin for a loaded machine.
+      expect(Date.now() - begun).toBeLessThan(8000);
     } finally {
       await proxy.heal();
     }

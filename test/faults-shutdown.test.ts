@@ -35,7 +35,8 @@ function stalledDownload(server: ServerProcess, key: string): Promise<http.Incom
   });
 }
 
-describe.each(DATABASES)('stopping the server on %s', (db) => {
+// Each test starts the real server as a child process, which is slow on a busy machine.
+describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) => {
   let env: Record<string, string | undefined>;
   let cleanup: () => Promise<void>;
   let dataDir: string;
@@ -60,7 +61,7 @@ describe.each(DATABASES)('stopping the server on %s', (db) => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/SIGTERM: shutting down \(at most 60 s\)/);
-    expect(server.output().trim().split('\n').at(-1)).toMatch(/Gatehouse stopped after \d+ ms: every request answered/);
+    expect(server.output().trim().split('\n').at(-1), server.output()).toMatch(/Gatehouse stopped after \d+ ms: every request answered/);
     agent.destroy();
   });
 
@@ -98,7 +99,7 @@ describe.each(DATABASES)('stopping the server on %s', (db) => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     // SHUTDOWN_TIMEOUT is 1 s; the margin is for a loaded machine (without a deadline it never exits).
-    expect(Date.now() - signalled).toBeLessThan(4000);
+    expect(Date.now() - signalled).toBeLessThan(5000);
     expect(server.output()).toMatch(/Gatehouse stopped after \d+ ms: SHUTDOWN_TIMEOUT of 1 s reached, unfinished requests cut/);
   });
 
