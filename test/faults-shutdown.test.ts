@@ -61,7 +61,10 @@ describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) 
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/SIGTERM: shutting down \(at most 60 s\)/);
-    expect(server.output().trim().split('\n').at(-1), server.output()).toMatch(/Gatehouse stopped after \d+ ms: every request answered/);
+    // The final line, by time: log lines are written asynchronously, so not always last in the pipe.
+    const lines = server.output().trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { time: number; msg: string });
+    const last = lines.reduce((a, b) => (b.time >= a.time ? b : a));
+    expect(last.msg, server.output()).toMatch(/^Gatehouse stopped after \d+ ms: every request answered$/);
     agent.destroy();
   });
 
