@@ -11,6 +11,7 @@ import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/e
 import { AppError } from './core/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
+import { registerClosing } from './http/plugins/closing.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(SessionBody);
   registerNativeErrors(app);
   registerRequestLog(app);
+  registerClosing(app);
   if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
   app.log.info(`emails go to ${services.mailer.describe}`);
 

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { CLI } from './core/sessions/actor.js';
 import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
-import { buildApp, VERSION } from './app.js';
+import { VERSION } from './app.js';
 import { configFromEnvironment } from './config/env.js';
-import { ConfigError, type Config } from './config/load.js';
+import { ConfigError } from './config/load.js';
 import { resolveSecrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
+import { describeSweep, serve } from './serve.js';
 import { createServices, type Services } from './services.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 
@@ -37,20 +38,6 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-async function serve(config: Config) {
-  const app = await buildApp(config);
-  const stop = async (signal: string) => {
-    app.log.info(`${signal}: shutting down`);
-    await app.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  await app.listen({ port: config.server.port, host: config.server.host });
-  const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
-  app.log.info(`Gatehouse ${VERSION} on ${where}; docs at ${config.server.url}/docs`);
-}
-
 export function buildCli(): Command {
   const program = new Command('gatehouse').version(VERSION).description('Gatehouse authentication server');
 
@@ -60,7 +47,8 @@ export function buildCli(): Command {
     .command('migrate')
     .description('Apply pending database migrations')
     .action(async () => {
-      const db = openDatabase(configFromEnvironment().database);
+      // A migration may rewrite a large table: it gets an hour, not the per-request statement bound.
+      const db = openDatabase({ ...configFromEnvironment().database, statementTimeoutMs: 3_600_000 });
       try {
         const applied = await migrateToLatest(db);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
@@ -196,6 +184,23 @@ export function buildCli(): Command {
         if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode)) throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
         await s.authMethods.setMode(method as LimitedMethod, mode as MethodMode);
         console.log(`${method}: ${mode}`);
+      }),
+    );
+
+  program
+    .command('storage')
+    .description('Stored files')
+    .command('gc')
+    .description('Remove partial uploads and objects no file points to (older than STORAGE_UPLOAD_TIMEOUT + STORAGE_ORPHAN_GRACE), and list files whose object is gone')
+    .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
+    .action((opts: { format: string }) =>
+      withServices(async (s) => {
+        const report = await s.storage.sweep();
+        if (opts.format === 'json') console.log(JSON.stringify(report));
+        else {
+          console.log(describeSweep(report));
+          for (const key of report.missing) console.log(`missing object: ${key}`);
+        }
       }),
     );
 

@@ -23,7 +23,7 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('starts in embedded mode with no configuration at all', () => {
     const config = loadConfig({});
-    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data/gatehouse.db') });
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data/gatehouse.db'), statementTimeoutMs: 5000, acquireTimeoutMs: 3000 });
     expect(config.jwt).toMatchObject({ algorithm: 'HS512', expiresInMinutes: 15, refreshExpiresInMinutes: 43200, claimsNamespace: 'https://hasura.io/jwt/claims', reuseGraceSeconds: 10 });
     expect(config.users).toMatchObject({ defaultRole: 'user', defaultAllowedRoles: ['user'], allowedRoles: ['user'] });
     expect(config.passwords).toEqual({ minLength: 8, maxLength: 256, argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 } });
@@ -39,7 +39,7 @@ describe('configuration', () => {
       SERVER_URL: 'https://auth.example.com/',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db/gh' });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://u@db/gh' });
     expect(config.users.autoActivate).toBe(false);
     expect(config.cookies.secure).toBe(true);
     expect(config.rateLimit.enabled).toBe(false);

@@ -16,10 +16,11 @@ export interface CoreConfig {
     trustProxy: boolean | number | string[];
     bodyLimit: number;
     logLevel: string;
+    shutdownTimeoutSeconds: number;
   };
   dialects: Dialect[];
   dataDir: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: ({ kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }) & DatabaseTimeouts;
   jwt: {
     algorithm: JwtAlgorithm;
     key: string | undefined;
@@ -69,6 +70,9 @@ export interface CoreConfig {
     adminSecret: string | undefined;
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
     image: { maxPixels: number; timeoutSeconds: number };
+    uploadTimeoutSeconds: number;
+    orphanGraceSeconds: number;
+    sweepIntervalMinutes: number;
   };
   console: { enabled: boolean };
   /** Every variable's parsed value (defaults included) and whether the environment set it: the admin console shows them, secrets masked. */
@@ -88,6 +92,12 @@ export interface CoreConfig {
     ticketMinutes: { activation: number; 'magic-link': number; 'password-reset': number; 'email-change': number; mfa: number };
   };
   federation: FederationConfig;
+}
+
+/** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */
+export interface DatabaseTimeouts {
+  statementTimeoutMs: number;
+  acquireTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -165,15 +175,16 @@ export function loadConfig(env: Env): Config {
 
   const dataDir = path.resolve(raw.DATA_DIR);
   const dbUrl = raw.DATABASE_URL;
+  const timeouts: DatabaseTimeouts = { statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: raw.DATABASE_ACQUIRE_TIMEOUT_MS };
   const database: Config['database'] =
     dbUrl === undefined
-      ? { kind: 'sqlite', file: path.join(dataDir, 'gatehouse.db') }
+      ? { kind: 'sqlite', file: path.join(dataDir, 'gatehouse.db'), ...timeouts }
       : dbUrl.startsWith('sqlite:')
-        ? { kind: 'sqlite', file: path.resolve(dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')) }
-        : { kind: 'postgres', url: dbUrl };
+        ? { kind: 'sqlite', file: path.resolve(dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')), ...timeouts }
+        : { kind: 'postgres', url: dbUrl, ...timeouts };
 
   return {
-    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL },
+    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL, shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT },
     dialects: raw.DIALECTS,
     ...(Object.fromEntries(DIALECT_MODULES.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
     dataDir,
@@ -229,6 +240,9 @@ export function loadConfig(env: Env): Config {
         ? { bucket: raw.S3_BUCKET, endpoint: raw.S3_ENDPOINT, region: raw.S3_REGION, accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY }
         : undefined,
       image: { maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS, timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT },
+      uploadTimeoutSeconds: raw.STORAGE_UPLOAD_TIMEOUT,
+      orphanGraceSeconds: raw.STORAGE_ORPHAN_GRACE,
+      sweepIntervalMinutes: raw.STORAGE_SWEEP_INTERVAL,
     },
     console: { enabled: raw.CONSOLE_ENABLED },
     settings: { values: raw, explicit },

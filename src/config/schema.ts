@@ -36,12 +36,15 @@ const CORE_FIELDS = {
   }),
   BODY_LIMIT: int({ doc: 'Largest accepted request body for the auth API, in bytes.', default: 65536, min: 1024, max: 10485760 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { doc: 'pino log level.', default: 'info' }),
+  SHUTDOWN_TIMEOUT: int({ doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.', default: 10, min: 1, max: 3600 }),
 
   DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_MODULES.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
 
   // Storage of state
   DATA_DIR: str({ doc: 'Directory for the embedded SQLite database and generated secrets.', default: './data' }),
   DATABASE_URL: optionalStr({ doc: '`postgres://…` for PostgreSQL, or `sqlite:<file>`; default SQLite at `DATA_DIR/gatehouse.db`.', check: checkDatabaseUrl, secret: true }),
+  DATABASE_STATEMENT_TIMEOUT_MS: int({ doc: 'Longest a database statement may run, in ms (PostgreSQL `statement_timeout`; the client gives up 1 s later if the server does not answer at all). Beyond it the request answers 503.', default: 5000, min: 100, max: 600000 }),
+  DATABASE_ACQUIRE_TIMEOUT_MS: int({ doc: 'Longest wait for a database connection, in ms: connecting or waiting for a free pooled connection (PostgreSQL), or for the write lock (SQLite busy timeout). Beyond it the request answers 503.', default: 3000, min: 50, max: 600000 }),
 
   // Tokens
   JWT_ALGORITHM: oneOf(JWT_ALGORITHMS, { doc: 'Signing algorithm of access tokens. RS256/ES256/EdDSA publish their public key at /auth/jwks.', default: 'HS512' }),
@@ -122,6 +125,9 @@ const CORE_FIELDS = {
   S3_SECRET_ACCESS_KEY: optionalStr({ doc: 'S3 secret access key.', secret: true }),
   STORAGE_IMAGE_MAX_PIXELS: int({ doc: 'Largest image (width × height) that transforms will decode.', default: 40000000, min: 1, max: 1000000000 }),
   STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
+  STORAGE_UPLOAD_TIMEOUT: int({ doc: 'Seconds one upload may take; slower ones are refused (408). Temporary files older than this are swept.', default: 3600, min: 1, max: 604800 }),
+  STORAGE_ORPHAN_GRACE: int({ doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).', default: 900, min: 0, max: 604800 }),
+  STORAGE_SWEEP_INTERVAL: int({ doc: 'Minutes between storage sweeps by `serve` (one also runs at start); 0: only `gatehouse storage gc`.', default: 60, min: 0, max: 10080 }),
   ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
 
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in

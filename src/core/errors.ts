@@ -39,4 +39,6 @@ export const errors = {
       'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     }),
   unavailable: make('service-unavailable', 503, 'The service is unavailable'),
+  /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */
+  databaseUnavailable: () => new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
 } as const;

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Config } from '../config/load.js';
 import { SqliteValuesPlugin, type DialectName } from './dialect.js';
+import { createBoundedPool } from './postgres-pool.js';
 import type { Database } from './types.js';
 
 export interface Db {
@@ -35,26 +35,23 @@ function withStatementCache(database: SqliteDatabase.Database, max = 500) {
   };
 }
 
-function openSqlite(file: string): Kysely<Database> {
+/** SQLite's only wait is for the write lock: bounded by the acquire timeout, after which SQLITE_BUSY answers 503. */
+function openSqlite(file: string, busyTimeoutMs: number): Kysely<Database> {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new SqliteValuesPlugin()] });
-}
-
-function openPostgres(url: string): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Opens the configured database. No migration happens here. */
 export function openDatabase(database: Config['database']): Db {
-  const kysely = database.kind === 'sqlite' ? openSqlite(database.file) : openPostgres(database.url);
+  const kysely =
+    database.kind === 'sqlite'
+      ? openSqlite(database.file, database.acquireTimeoutMs)
+      : new Kysely<Database>({ dialect: new PostgresDialect({ pool: createBoundedPool(database.url, database) }) });
   return {
     kysely,
     dialect: database.kind,

@@ -14,10 +14,13 @@ export type ErrorBody = Static<typeof ErrorBody>;
 
 const errorRef = Type.Ref('Error');
 
-/** Declares the error statuses a route may answer with, next to its success schema. */
+/**
+ * Declares the error statuses a route may answer with, next to its success schema.
+ * 503 is always among them: any route may meet a database outage (`database-unavailable`).
+ */
 export function responses<R extends Record<number, TSchema>>(ok: R, ...errorStatuses: number[]) {
   const out: Record<number, TSchema> = { ...ok };
-  for (const status of errorStatuses) out[status] = errorRef;
+  for (const status of [...errorStatuses, 503]) out[status] = errorRef;
   return out as R & Record<number, TSchema>;
 }
 

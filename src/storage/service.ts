@@ -7,6 +7,7 @@ import type { Queries } from '../db/queries/index.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
 import { inspectUpload } from './inspect.js';
+import { sweepStorage } from './sweep.js';
 import type { Caller, Operation, Rules } from './rules.js';
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
@@ -92,9 +93,16 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
       // Each upload writes its own object under a random name; the metadata row then switches
       // to it in one transaction, so readers see the old version or the new, never a mix.
       const objectKey = newObjectKey();
+      // No upload outlives STORAGE_UPLOAD_TIMEOUT: the storage sweep relies on it to tell a
+      // partial upload left by a crash from one still running.
+      const timer = setTimeout(
+        () => inspection.stream.destroy(new AppError('upload-timeout', 408, `The upload took longer than ${config.uploadTimeoutSeconds} s`)),
+        config.uploadTimeoutSeconds * 1000,
+      );
       try {
         await backend.put(objectKey, inspection.stream);
       } finally {
+        clearTimeout(timer);
         body.unpipe(inspection.stream);
         body.off('error', abort).off('aborted', abort);
       }
@@ -157,6 +165,9 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
       await backend.delete(objectKey);
       await backend.deletePrefix(variantFolder(key));
     },
+
+    /** Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall clock. */
+    sweep: (now = new Date()) => sweepStorage({ queries, backend, config, now }),
 
     /** A new read token; only the owner (or an admin) may. */
     async rotateToken(key: string, caller: StorageCaller): Promise<StoredFile> {

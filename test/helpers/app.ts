@@ -38,11 +38,14 @@ function declaredStatuses(doc: { paths?: Record<string, Record<string, { respons
   return undefined;
 }
 
-/** A fresh app on a fresh database (a new SQLite file, or a new PostgreSQL database). */
-export async function buildTestApp(db: DatabaseKind, env: Env = {}): Promise<TestApp> {
+/**
+ * A fresh app on a fresh database (a new SQLite file, or a new PostgreSQL database).
+ * `route` rewrites the PostgreSQL URL the app connects with (to go through a TCP proxy).
+ */
+export async function buildTestApp(db: DatabaseKind, env: Env = {}, route: (url: string) => string = (url) => url): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
   const pgDatabase = db === 'postgres' ? await createTestDatabase() : undefined;
-  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: pgDatabase?.url, ...FAST_HASHING, ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: pgDatabase && route(pgDatabase.url), ...FAST_HASHING, ...env });
   const clock = new TestClock();
   const logs: string[] = [];
   const logStream = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });

@@ -72,6 +72,14 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       });
     },
 
+    /** The objects that rows point to, a page at a time in key order (for the storage sweep). */
+    async objectKeysAfter(afterKey: string | null, limit: number): Promise<{ key: string; objectKey: string; updatedAt: Date }[]> {
+      let query = db.selectFrom('files').select(['key', 'object_key', 'updated_at']).orderBy('key').limit(limit);
+      if (afterKey !== null) query = query.where('key', '>', afterKey);
+      const rows = await query.execute();
+      return rows.map((r) => ({ key: r.key, objectKey: r.object_key, updatedAt: toDate(r.updated_at) }));
+    },
+
     async setTokenHash(key: string, tokenHash: string, now: Date): Promise<void> {
       await db.updateTable('files').set({ token_hash: tokenHash, updated_at: now }).where('key', '=', key).execute();
     },

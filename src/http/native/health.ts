@@ -7,13 +7,25 @@ import type { App } from '../types.js';
 
 const Version = Type.Object({ name: Type.String(), version: Type.String() });
 
+/** A load balancer's probe must get an answer quickly, whatever the database does. */
+const HEALTH_DEADLINE_MS = 1000;
+
+/** Resolves when the database answers, rejects when it fails or takes longer than the deadline. */
+function pingWithin(ping: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([ping(), late]).finally(() => clearTimeout(timer));
+}
+
 export function registerHealthRoutes(app: App, s: Services, version: string) {
   const health = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      await s.db.ping();
+      await pingWithin(s.db.ping, HEALTH_DEADLINE_MS);
     } catch (err) {
       request.log.warn({ err }, 'health check failed');
-      throw new AppError('database-unavailable', 503, 'The database does not answer');
+      throw new AppError('database-unavailable', 503, 'The database does not answer', { 'retry-after': '5' });
     }
     return reply.code(204).send();
   };

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../core/errors.js';
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import type { ErrorBody } from '../schemas.js';
 
 /** Fastify's own errors for bad input, mapped onto stable codes. Anything else is a 500. */
@@ -21,6 +22,7 @@ export function toAppError(err: unknown): AppError | undefined {
   if (fe?.validation) return errors.validation(fe.message);
   if (fe?.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe);
   if (err instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) return errors.invalidJson();
+  if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
   return undefined;
 }
 
@@ -30,12 +32,18 @@ export function errorBody(err: AppError): ErrorBody {
 
 export function sendAppError(reply: FastifyReply, err: AppError) {
   // The rest of a refused body is not read: the connection cannot be reused.
-  if (err.status === 413) reply.header('connection', 'close');
+  if (err.status === 413 || err.status === 408) reply.header('connection', 'close');
   return reply.code(err.status).headers(err.headers).type('application/json; charset=utf-8').send(errorBody(err));
 }
 
 /** The native envelope: one error handler and one not-found handler. */
 export function registerNativeErrors(app: FastifyInstance) {
+  // Runs before every context's error handler, so each dialect's envelope carries Retry-After
+  // (and any other header an AppError asks for) without knowing about it.
+  app.addHook('onError', async (_request, reply, err) => {
+    const known = toAppError(err);
+    if (known && Object.keys(known.headers).length) reply.headers(known.headers);
+  });
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(err);
     if (known) return sendAppError(reply, known);

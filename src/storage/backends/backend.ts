@@ -6,6 +6,12 @@ export interface ByteRange {
   end: number;
 }
 
+export interface StoredObject {
+  key: string;
+  /** When the object was written (its upload began, for S3 multipart uploads). */
+  modified: Date;
+}
+
 /** Where file bytes live. Keys are validated storage keys (see paths.ts); metadata lives in the database. */
 export interface StorageBackend {
   /** Streams `body` into a temporary object and makes it visible at `key` only once complete. */
@@ -15,5 +21,13 @@ export interface StorageBackend {
   delete(key: string): Promise<void>;
   /** Deletes everything below `prefix/` (cached variants of a file). */
   deletePrefix(prefix: string): Promise<void>;
+  /** Every object below `prefix/`, a page at a time, in no particular order. */
+  listObjects(prefix: string): AsyncIterable<StoredObject[]>;
+  exists(key: string): Promise<boolean>;
+  /**
+   * Removes partial uploads (left by a crash) begun before `cutoff`; returns how many,
+   * or null when the backend cannot list them (then the bucket's own lifecycle rule must).
+   */
+  removePartialUploads(cutoff: Date): Promise<number | null>;
   describe: string;
 }

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../core/errors.js';
-import type { StorageBackend } from './backend.js';
+import type { StorageBackend, StoredObject } from './backend.js';
+
+const PAGE = 1000;
+
+/** Names in a folder; none when it does not exist (yet). */
+const namesIn = (dir: string) => readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
 
 /** Files under one root folder; uploads land in root/.tmp and are renamed into place (atomic on one filesystem). */
 export function createDiskBackend(root: string): StorageBackend {
@@ -54,6 +59,45 @@ export function createDiskBackend(root: string): StorageBackend {
 
     async deletePrefix(prefix) {
       await rm(fileOf(prefix), { force: true, recursive: true });
+    },
+
+    async *listObjects(prefix) {
+      let page: StoredObject[] = [];
+      // Depth-first, one folder at a time: memory stays one page plus one folder listing.
+      async function* walk(dir: string, keyPrefix: string): AsyncGenerator<StoredObject[]> {
+        for (const entry of await namesIn(dir)) {
+          const file = path.join(dir, entry.name);
+          if (entry.isDirectory()) yield* walk(file, `${keyPrefix}/${entry.name}`);
+          else if (entry.isFile()) {
+            const info = await stat(file).catch(() => undefined); // deleted meanwhile
+            if (info) page.push({ key: `${keyPrefix}/${entry.name}`, modified: info.mtime });
+            if (page.length >= PAGE) yield page.splice(0);
+          }
+        }
+      }
+      yield* walk(fileOf(prefix), prefix);
+      if (page.length) yield page;
+    },
+
+    async exists(key) {
+      return stat(fileOf(key)).then(
+        (info) => info.isFile(),
+        () => false,
+      );
+    },
+
+    /** A temporary file is only written to while its upload runs: one not written since the cutoff is left by a crash. */
+    async removePartialUploads(cutoff) {
+      let removed = 0;
+      for (const entry of await namesIn(tmp)) {
+        const file = path.join(tmp, entry.name);
+        const info = await stat(file).catch(() => undefined);
+        if (info && info.mtime < cutoff) {
+          await rm(file, { force: true, recursive: true });
+          removed++;
+        }
+      }
+      return removed;
     },
   };
 }

@@ -1,4 +1,13 @@
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import type { StorageBackend } from './backend.js';
@@ -60,6 +69,48 @@ export function createS3Backend(opts: S3Options): StorageBackend {
         if (keys.length) await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys } }));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
+    },
+
+    async *listObjects(prefix) {
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+        yield (page.Contents ?? []).map((o) => ({ key: o.Key!, modified: o.LastModified ?? new Date(0) }));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    },
+
+    async exists(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return true;
+      } catch (err) {
+        if (missing(err)) return false;
+        throw err;
+      }
+    },
+
+    /** Multipart uploads left by a crash hold parts (and cost storage) until aborted. */
+    async removePartialUploads(cutoff) {
+      let removed = 0;
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'objects/', KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+          for (const u of page.Uploads ?? []) {
+            if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= cutoff) continue;
+            await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }));
+            removed++;
+          }
+          [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+        } while (keyMarker);
+      } catch (err) {
+        // Some S3-compatible servers cannot list multipart uploads; their lifecycle rules must abort them.
+        if ((err as { name?: string }).name === 'NotImplemented') return null;
+        throw err;
+      }
+      return removed;
     },
   };
 }

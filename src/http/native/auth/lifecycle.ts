@@ -18,7 +18,7 @@ export function registerLifecycleRoutes(app: App, s: Services) {
 
   app.get(
     '/activate',
-    { schema: { tags: ['account'], summary: 'Activate an account from the emailed link', querystring: Type.Object({ ticket: Ticket }), response: { 302: Redirect } } },
+    { schema: { tags: ['account'], summary: 'Activate an account from the emailed link', querystring: Type.Object({ ticket: Ticket }), response: responses({ 302: Redirect }) } },
     async (request, reply) => redirectAfterLink(reply, s.config, false, () => s.lifecycle.activate(request.query.ticket, clientInfo(request))),
   );
 
@@ -39,7 +39,7 @@ export function registerLifecycleRoutes(app: App, s: Services) {
           tags: ['account'],
           summary: 'Sign in (or finish registering) from an emailed magic link',
           querystring: Type.Object({ token: Ticket, action: Type.Union([Type.Literal('log-in'), Type.Literal('register')]), cookie: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }),
-          response: { 302: Redirect, 400: Type.Ref('Error') },
+          response: responses({ 302: Redirect }, 400),
         },
       },
       async (request, reply) => {

@@ -64,7 +64,7 @@ export async function nativeStorage(app: App, s: Services) {
     '/o/*',
     {
       bodyLimit: Number.MAX_SAFE_INTEGER, // STORAGE_MAX_FILE_SIZE is enforced while streaming
-      schema: { tags: ['storage'], summary: 'Upload a file (multipart field "file", or a raw body with its Content-Type)', response: responses({ 200: Metadata }, 400, 401, 403, 404, 409, 413, 415) },
+      schema: { tags: ['storage'], summary: 'Upload a file (multipart field "file", or a raw body with its Content-Type)', response: responses({ 200: Metadata }, 400, 401, 403, 404, 408, 409, 413, 415) },
     },
     async (request) => {
       const { key, dir } = pathOf(request);

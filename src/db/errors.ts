@@ -1,0 +1,30 @@
+/** Socket-level failures: the database cannot be reached or the connection broke. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * PostgreSQL SQLSTATEs that mean "not now" rather than "wrong request": class 08 (connection
+ * exception), 53300 (too many connections), 55P03 (lock timeout), 57014 (statement_timeout),
+ * 57P01–57P03 (shutdown, crash, starting up).
+ */
+const isOutageState = (code: string) => /^08[0-9A-Z]{3}$/.test(code) || ['53300', '55P03', '57014', '57P01', '57P02', '57P03'].includes(code);
+
+/**
+ * Messages of node-postgres and pg-pool for the same situations; they carry no code.
+ * "Connection terminated…" (cut, or connect timeout), "timeout exceeded when trying to connect"
+ * (pool acquire timeout), "Query read timeout" (query_timeout), "…not queryable" (a broken client).
+ */
+const DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|timeout expired)/;
+
+/** Whether an error means the database is unreachable, overloaded or too slow, as opposed to a bug or bad data. */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (NETWORK_CODES.has(code) || isOutageState(code)) return true;
+  // better-sqlite3: another connection held the lock beyond busy_timeout (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…).
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
+  if (typeof e.message === 'string' && DRIVER_MESSAGES.test(e.message)) return true;
+  // Node's happy-eyeballs connect reports an AggregateError of one failure per address.
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return e.cause !== undefined && isDatabaseUnavailable(e.cause, depth + 1);
+}

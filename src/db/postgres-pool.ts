@@ -1,0 +1,66 @@
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import pg from 'pg';
+import type { DatabaseTimeouts } from '../config/load.js';
+import { isDatabaseUnavailable } from './errors.js';
+
+/** How long the client waits beyond the server's statement_timeout before deciding the path is dead. */
+const CLIENT_MARGIN_MS = 1000;
+/** TCP keep-alive probes start after this much idle time, so a vanished peer is noticed on idle connections. */
+const KEEPALIVE_DELAY_MS = 10_000;
+
+/**
+ * A pg pool whose every wait is bounded: connecting and waiting for a free client
+ * (acquire timeout), each statement on the server (statement_timeout) and on the client
+ * (query_timeout, for a path that stopped answering), plus TCP keep-alive.
+ */
+export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: t.acquireTimeoutMs,
+    statement_timeout: t.statementTimeoutMs,
+    query_timeout: t.statementTimeoutMs + CLIENT_MARGIN_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+
+  // One wrapper per pg client, so Kysely (which keys its connections by client) reuses them.
+  const wrappers = new WeakMap<pg.PoolClient, { state: { broken: boolean }; client: PostgresPoolClient }>();
+
+  return {
+    /**
+     * Kysely releases a client without saying how its query went. A client whose query met a
+     * connection failure or a client-side timeout may still have a reply in flight (or a dead
+     * socket), so it is destroyed instead of going back to the pool: the next request gets a
+     * fresh connection, and recovery needs no restart.
+     */
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let wrapped = wrappers.get(client);
+      if (!wrapped) {
+        const state = { broken: false };
+        const query = ((...args: unknown[]) => {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          if (!(result instanceof Promise)) return result; // a cursor (Kysely's streaming) reports errors on read
+          return result.catch((err: unknown) => {
+            if (isDatabaseUnavailable(err)) state.broken = true;
+            throw err;
+          });
+        }) as PostgresPoolClient['query'];
+        // pg emits 'error' on a checked-out client whose connection breaks (as well as failing its
+        // query); with no listener that would crash the process.
+        client.on('error', () => {
+          state.broken = true;
+        });
+        wrapped = { state, client: { query, release: () => client.release(state.broken || undefined) } };
+        wrappers.set(client, wrapped);
+      }
+      wrapped.state.broken = false;
+      return wrapped.client;
+    },
+    end: () => pool.end(),
+  };
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATABASES } from './helpers/app.js';
+import { createTestDatabase } from './helpers/postgres.js';
+import { startServer, type ServerProcess } from './helpers/server-process.js';
+
+const ADMIN_SECRET = 'an admin secret of at least 32 characters';
+
+/** Uploads `body` as an admin and resolves with the status. */
+function upload(server: ServerProcess, key: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}/storage/o/${key}`, { method: 'POST', headers: { 'x-admin-secret': ADMIN_SECRET, 'content-type': 'application/octet-stream', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Starts a download and stops reading after its headers: the server is left writing into a full socket. */
+function stalledDownload(server: ServerProcess, key: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${server.url}/storage/o/${key}`, { headers: { 'x-admin-secret': ADMIN_SECRET }, agent: false }, (res) => {
+      res.on('error', () => undefined);
+      resolve(res);
+    });
+    req.on('error', () => undefined);
+    setTimeout(() => reject(new Error('no response headers')), 10_000).unref();
+  });
+}
+
+// Each test starts the real server as a child process, which is slow on a busy machine.
+describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) => {
+  let env: Record<string, string | undefined>;
+  let cleanup: () => Promise<void>;
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-stop-'));
+    const pg = db === 'postgres' ? await createTestDatabase() : undefined;
+    env = { DATA_DIR: dataDir, DATABASE_URL: pg?.url, ADMIN_SECRET, STORAGE_SWEEP_INTERVAL: '0' };
+    cleanup = async () => {
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  });
+  afterEach(() => cleanup());
+
+  it('closes idle keep-alive connections at once, exits 0 and says so in a final log line', async () => {
+    const server = await startServer({ ...env, SHUTDOWN_TIMEOUT: '60' });
+    const agent = new http.Agent({ keepAlive: true });
+    const status = await new Promise<number>((resolve) => http.get(`${server.url}/version`, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode!))));
+    expect(status).toBe(200);
+    // The agent now holds an idle keep-alive socket; before the fix it held the stop up for 72 s.
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/SIGTERM: shutting down \(at most 60 s\)/);
+    // The final line, by time: log lines are written asynchronously, so not always last in the pipe.
+    const lines = server.output().trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { time: number; msg: string });
+    const last = lines.reduce((a, b) => (b.time >= a.time ? b : a));
+    expect(last.msg, server.output()).toMatch(/^Gatehouse stopped after \d+ ms: every request answered$/);
+    agent.destroy();
+  });
+
+  it('finishes an upload in flight, answering it with Connection: close, then exits 0', async () => {
+    const server = await startServer({ ...env, SHUTDOWN_TIMEOUT: '60' });
+    const body = randomBytes(256 * 1024);
+    // A keep-alive client: without the stop, the server would keep its socket open.
+    const agent = new http.Agent({ keepAlive: true });
+    const answered = new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${server.url}/storage/o/public/in-flight.bin`, { method: 'POST', agent, headers: { 'x-admin-secret': ADMIN_SECRET, 'content-type': 'application/octet-stream', 'content-length': body.length } }, resolve);
+      req.on('error', reject);
+      req.write(body.subarray(0, 1000));
+      // Once the stop has begun, send the rest.
+      void server.waitFor(/shutting down/).then(() => req.end(body.subarray(1000)));
+    });
+    // The upload is being written once its temporary file exists.
+    const tmp = path.join(dataDir, 'storage', '.tmp');
+    while (!existsSync(tmp) || (await readdir(tmp)).length === 0) await new Promise((r) => setTimeout(r, 20));
+    server.child.kill('SIGTERM');
+    const res = await answered;
+    res.resume();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.connection).toBe('close');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/every request answered/);
+    agent.destroy();
+  });
+
+  it('cuts a download still running at SHUTDOWN_TIMEOUT and exits 0 within it', async () => {
+    const server = await startServer({ ...env, SHUTDOWN_TIMEOUT: '1' });
+    expect(await upload(server, 'public/big.bin', randomBytes(32 * 1024 * 1024))).toBe(200);
+    const download = await stalledDownload(server, 'public/big.bin');
+    expect(download.statusCode).toBe(200);
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    // SHUTDOWN_TIMEOUT is 1 s; the margin is for a loaded machine (without a deadline it never exits).
+    expect(Date.now() - signalled).toBeLessThan(5000);
+    expect(server.output()).toMatch(/Gatehouse stopped after \d+ ms: SHUTDOWN_TIMEOUT of 1 s reached, unfinished requests cut/);
+  });
+
+  it('exits at once on a second signal', async () => {
+    const server = await startServer({ ...env, SHUTDOWN_TIMEOUT: '600' });
+    expect(await upload(server, 'public/big.bin', randomBytes(32 * 1024 * 1024))).toBe(200);
+    await stalledDownload(server, 'public/big.bin');
+    server.child.kill('SIGTERM');
+    await server.waitFor(/shutting down/);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 143, signal: null });
+    expect(server.output()).toMatch(/SIGTERM again: exiting at once/);
+  });
+});
