@@ -52,7 +52,7 @@ serveJobs(async (raw) => {
   const job = raw as unknown as LoadJob;
   // autocannon takes an explicit `undefined` as a value, so absent options are left out.
   const options = { url: job.url, duration: job.seconds, connections: job.connections, method: job.method, headers: job.headers, body: job.body, requests: requests(job) };
-  const r = await autocannon(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as autocannon.Options);
+  const r = await autocannon(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as autocannon.Options);
   return {
     rps: r.requests.total / r.duration,
     bytesPerSecond: r.throughput.total / r.duration,

@@ -43,7 +43,8 @@ const REDACT = [
 /** Builds the whole application: database (migrated), services and routes. Does not listen. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
-  const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, opts.logStream ?? destination(1));
+  const stream = opts.logStream ?? destination(1);
+  const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, stream);
   const db = openDatabase(config.database);
   let services: Services;
   try {
@@ -72,7 +73,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(ErrorBody);
   app.addSchema(SessionBody);
   registerNativeErrors(app);
-  registerRequestLog(app);
+  if (config.server.logRequests) registerRequestLog(app, pino({ level: config.server.logLevel }, stream));
   if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
   app.log.info(`emails go to ${services.mailer.describe}`);
 

@@ -16,6 +16,7 @@ export interface CoreConfig {
     trustProxy: boolean | number | string[];
     bodyLimit: number;
     logLevel: string;
+    logRequests: boolean;
   };
   dialects: Dialect[];
   dataDir: string;
@@ -173,7 +174,7 @@ export function loadConfig(env: Env): Config {
         : { kind: 'postgres', url: dbUrl };
 
   return {
-    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL },
+    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL, logRequests: raw.LOG_REQUESTS },
     dialects: raw.DIALECTS,
     ...(Object.fromEntries(DIALECT_MODULES.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
     dataDir,
