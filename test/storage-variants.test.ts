@@ -17,7 +17,7 @@ describe.each(SUITES)('variant cache on %s with %s', (backend, db) => {
   it('serves a variant larger than the in-memory limit from the variant cache, byte for byte', async () => {
     const t = get();
     // Noise does not compress: a 700-pixel-wide PNG variant is about a megabyte.
-    const noise = await sharp({ create: { width: 800, height: 800, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+    const noise = await sharp({ create: { width: 800, height: 800, channels: 3, background: 'black', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
     expect((await upload(t, 'big/noise.png', noise)).statusCode).toBe(200);
     const made = await t.request({ url: '/storage/o/big/noise.png?w=700&f=png', headers: ADMIN });
     expect(made.statusCode).toBe(200);
