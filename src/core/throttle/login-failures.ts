@@ -72,8 +72,9 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
   /** Records the attempt and decides: admitted (the record stays until settled), wait, or refused. */
   async function decide(key: string, state: KeyState, deadline: number) {
     const now = clock.now();
-    const id = await queries.loginFailures.add(key, now);
-    const { count, oldest } = await queries.loginFailures.since(key, new Date(now.getTime() - HOUR_MS));
+    // Records of ours that the count may include: those admitted before it (none can be admitted during it).
+    const ours = state.admitted;
+    const { id, count, oldest } = await queries.loginFailures.addAndCount(key, now, new Date(now.getTime() - HOUR_MS));
     if (count <= opts.maxPerHour) {
       state.admitted++;
       state.refs++;
@@ -81,9 +82,13 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
     }
     await queries.loginFailures.remove(id);
     // Records that are neither this attempt's nor of logins in flight here: failures (or remote attempts).
-    const failures = count - 1 - state.admitted;
-    // The waiter is registered now, in the same step as the decision, so that no settlement is missed.
-    if (state.admitted > 0 && failures < opts.maxPerHour && Date.now() < deadline) return { wait: settlement(state, deadline) };
+    const failures = count - 1 - ours;
+    if (failures < opts.maxPerHour && Date.now() < deadline) {
+      // The waiter is registered now, in the same step as the decision, so that no settlement is missed;
+      // when ours all settled while we counted, look again at once.
+      if (state.admitted > 0) return { wait: settlement(state, deadline) };
+      if (ours > 0) return { wait: Promise.resolve() };
+    }
     const freesAt = (oldest ?? now).getTime() + HOUR_MS;
     throw errors.rateLimited((freesAt - now.getTime()) / 1000, 'Too many failed logins for this account, try again later');
   }
