@@ -4,11 +4,11 @@
 // processes of their own. BENCH_SECONDS (per phase, default 2), BENCH_ROUNDS (default 2),
 // BENCH_ONLY (comma-separated row ids), BENCH_PROFILE=<dir> (servers run with --cpu-prof).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '../test/helpers/postgres.js';
-import { startChild } from './child.js';
+import { startChild, type Child } from './child.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { startServer, type BenchServer } from './server.js';
 import { admin, ADMIN_SECRET, BIG, CACHED, PHOTO, prepareStorage, uploadRss } from './storage.js';
@@ -53,13 +53,20 @@ async function main() {
   const database = await createTestDatabase();
   const rawDatabase = await createTestDatabase();
   const storageEnv = { ADMIN_SECRET, STORAGE_MAX_FILE_SIZE: String(2 ** 31), STORAGE_QUOTA: '0' };
-  const [sqlite, postgres, load, limits] = await Promise.all([
+  const started = await Promise.allSettled([
     startServer(storageEnv, profileDir('sqlite')),
     startServer({ DATABASE_URL: database.url }, profileDir('postgres')),
     startChild('load'),
     startChild('limits'),
-  ]);
+  ] as const);
+  if (started.some((s) => s.status === 'rejected')) {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    await Promise.all([database.drop(), rawDatabase.drop()]);
+    throw (started.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  const [sqlite, postgres, load, limits] = started.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [BenchServer, BenchServer, Child, Child];
   const stopAll = () => Promise.all([sqlite.stop(), postgres.stop(), load.stop(), limits.stop()]);
+  let scratch = '';
   try {
     const hit = (job: Omit<LoadJob, 'seconds'>) => async () => {
       const r = await load.call<LoadResult>({ seconds: SECONDS, ...job });
@@ -75,7 +82,7 @@ async function main() {
       await limits.call({ kind: 'serve-file', path: files.bigFile });
       await limits.call({ kind: 'serve-bytes', path: files.variantFile, type: 'image/webp' });
     }
-    const scratch = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-raw-'));
+    scratch = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-raw-'));
     let round = 0;
     const rps = (r: LoadResult) => r.rps;
     const measures: Record<string, () => Promise<number>> = {
@@ -143,7 +150,7 @@ async function main() {
     }
   } finally {
     await stopAll();
-    await Promise.all([database.drop(), rawDatabase.drop()]);
+    await Promise.all([database.drop(), rawDatabase.drop(), scratch && rm(scratch, { recursive: true, force: true })]);
   }
 }
 

@@ -33,10 +33,12 @@ export async function startServer(env: Record<string, string | undefined>, opts:
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  // Generous: on a busy machine, start-up (migrations included) can take many seconds.
+  for (let i = 0; ; i++) {
     const ok = await fetch(`${url}/health`).then((r) => r.status === 204, () => false);
     if (ok) break;
     if (child.exitCode !== null) throw new Error('server exited during start');
+    if (i === 600) throw new Error(`server did not answer /health within a minute`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

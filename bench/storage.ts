@@ -1,8 +1,7 @@
 // Storage set-up for npm run bench: the objects the download, transform and cached-variant
 // phases read, and the upload-RSS figure.
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
@@ -36,7 +35,8 @@ async function objectFiles(server: BenchServer): Promise<string[]> {
 export async function prepareStorage(server: BenchServer): Promise<{ bigFile: string; photoFile: string; variantFile: string }> {
   await upload(server, 'bench/big.bin', Buffer.alloc(64 * 1024 * 1024, 7), 'application/octet-stream');
   const [bigFile] = await objectFiles(server);
-  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-limits-'));
+  const dir = path.join(server.dataDir, 'bench-limits'); // removed with the server's data
+  await mkdir(dir);
   const photo = await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 40, g: 120, b: 200 } } }).jpeg().toBuffer();
   await upload(server, 'bench/photo.jpg', photo, 'image/jpeg');
   const photoFile = path.join(dir, 'photo.jpg');
