@@ -12,9 +12,13 @@ export interface LoginAttempt {
   fail(): void;
 }
 
-/** Per key on this instance: attempts admitted and not settled, attempts waiting on them, decisions in turn. */
+/** Per key on this instance: attempts with a record (admitted, or being counted), attempts waiting, decisions in turn. */
 interface KeyState {
   admitted: number;
+  /** Recorded by a first, concurrent try and not yet admitted or removed. */
+  pending: number;
+  /** First tries ever started (only grows): tells which records a count may have seen. */
+  started: number;
   waiters: (() => void)[];
   turn: Promise<unknown>;
   /** begin() calls under way plus admitted attempts: the entry is dropped at zero. */
@@ -27,36 +31,44 @@ interface KeyState {
  * the limit; a success removes its record. Counts live in the database so that every
  * instance sees the same numbers.
  *
- * A record of a login still in flight is not a failure yet: when the budget is taken only
- * because of logins in flight on this instance, the attempt waits for one of them to settle
- * and looks again, instead of answering 429 to a correct password (a hundred concurrent
- * correct logins to one account all get through). Decisions for one key are taken in turn on
- * each instance, so that they see each other's records. Logins in flight on other instances
- * still count as failures until they settle: the limit errs on the safe side.
+ * A record of a login still in flight is not a failure yet. A first try is counted at once,
+ * concurrently with others; when the count is over the limit only because of logins in flight
+ * on this instance, the attempt waits for one of them to settle and tries again, in turn with
+ * the other waiting attempts, instead of answering 429 to a correct password (a hundred
+ * concurrent correct logins to one account all get through). Logins in flight on other
+ * instances still count as failures until they settle: the limit errs on the safe side.
  */
 export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxPerHour: number }) {
   const { queries, clock } = opts;
   const keys = new Map<string, KeyState>();
+  const since = (now: Date) => new Date(now.getTime() - HOUR_MS);
+
+  /** Something of ours changed (a record went away or settled): one waiter looks again; everyone when none is left. */
+  function changed(state: KeyState) {
+    if (state.admitted + state.pending > 0) state.waiters.shift()?.();
+    else for (const wake of state.waiters.splice(0)) wake();
+  }
 
   function release(key: string, state: KeyState) {
     if (--state.refs === 0 && keys.get(key) === state) keys.delete(key);
   }
 
-  function settler(key: string, state: KeyState): () => void {
+  function attempt(key: string, state: KeyState, id: number): LoginAttempt {
+    state.admitted++;
+    state.refs++;
     let settled = false;
-    return () => {
+    const settle = () => {
       if (settled) return;
       settled = true;
       state.admitted--;
-      // One settlement frees at most one slot; the last one wakes everyone (nothing else will).
-      if (state.admitted > 0) state.waiters.shift()?.();
-      else for (const wake of state.waiters.splice(0)) wake();
+      changed(state);
       release(key, state);
     };
+    return { succeed: () => queries.loginFailures.remove(id).finally(settle), fail: settle };
   }
 
-  /** Resolves when an admitted attempt settles, or at `deadline` (real time: it bounds a wait, not a record). */
-  function settlement(state: KeyState, deadline: number): Promise<void> {
+  /** Resolves at the next change, or at `deadline` (real time: it bounds a wait, not a record). */
+  function nextChange(state: KeyState, deadline: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -69,25 +81,20 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
     });
   }
 
-  /** Records the attempt and decides: admitted (the record stays until settled), wait, or refused. */
-  async function decide(key: string, state: KeyState, deadline: number) {
+  /** A try after the first, in turn: admitted, wait, or refused. */
+  async function retry(key: string, state: KeyState, deadline: number) {
     const now = clock.now();
-    // Records of ours that the count may include: those admitted before it (none can be admitted during it).
-    const ours = state.admitted;
-    const { id, count, oldest } = await queries.loginFailures.addAndCount(key, now, new Date(now.getTime() - HOUR_MS));
-    if (count <= opts.maxPerHour) {
-      state.admitted++;
-      state.refs++;
-      return { id };
-    }
+    const ours = state.admitted + state.pending;
+    const startedBefore = state.started;
+    const { id, count, oldest } = await queries.loginFailures.addAndCount(key, now, since(now));
+    if (count <= opts.maxPerHour) return attempt(key, state, id);
     await queries.loginFailures.remove(id);
-    // Records that are neither this attempt's nor of logins in flight here: failures (or remote attempts).
-    const failures = count - 1 - ours;
-    if (failures < opts.maxPerHour && Date.now() < deadline) {
-      // The waiter is registered now, in the same step as the decision, so that no settlement is missed;
-      // when ours all settled while we counted, look again at once.
-      if (state.admitted > 0) return { wait: settlement(state, deadline) };
-      if (ours > 0) return { wait: Promise.resolve() };
+    // Records of ours the count may have seen: those there before it, and first tries started during it.
+    const oursSeen = ours + (state.started - startedBefore);
+    if (count - 1 - oursSeen < opts.maxPerHour && Date.now() < deadline) {
+      // Registered in the same step as the decision, so that no change is missed.
+      if (state.admitted + state.pending > 0) return { wait: nextChange(state, deadline) };
+      if (oursSeen > 0) return { wait: Promise.resolve() }; // they all went while we counted
     }
     const freesAt = (oldest ?? now).getTime() + HOUR_MS;
     throw errors.rateLimited((freesAt - now.getTime()) / 1000, 'Too many failed logins for this account, try again later');
@@ -97,19 +104,31 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
     async begin(key: string): Promise<LoginAttempt> {
       const deadline = Date.now() + WAIT_MS;
       let state = keys.get(key);
-      if (!state) keys.set(key, (state = { admitted: 0, waiters: [], turn: Promise.resolve(), refs: 0 }));
+      if (!state) keys.set(key, (state = { admitted: 0, pending: 0, started: 0, waiters: [], turn: Promise.resolve(), refs: 0 }));
       state.refs++;
       try {
+        const now = clock.now();
+        state.pending++;
+        state.started++;
+        const first = await queries.loginFailures.addAndCount(key, now, since(now)).catch((err) => {
+          state.pending--;
+          changed(state);
+          throw err;
+        });
+        if (first.count <= opts.maxPerHour) {
+          state.pending--;
+          return attempt(key, state, first.id);
+        }
+        await queries.loginFailures.remove(first.id).finally(() => {
+          state.pending--;
+          changed(state);
+        });
         for (;;) {
-          const decision = state.turn.then(() => decide(key, state, deadline));
+          const decision = state.turn.then(() => retry(key, state, deadline));
           state.turn = decision.catch(() => undefined);
           const outcome = await decision;
-          if ('wait' in outcome) {
-            await outcome.wait;
-            continue;
-          }
-          const settle = settler(key, state);
-          return { succeed: () => queries.loginFailures.remove(outcome.id).finally(settle), fail: settle };
+          if (!('wait' in outcome)) return outcome;
+          await outcome.wait;
         }
       } finally {
         release(key, state);

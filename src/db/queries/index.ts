@@ -19,7 +19,7 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     users: createUserQueries(db, dialect),
     userRoles: createUserRoleQueries(db),
     refreshTokens: createRefreshTokenQueries(db, dialect),
-    loginFailures: createLoginFailureQueries(db, dialect),
+    loginFailures: createLoginFailureQueries(db),
     tickets: createTicketQueries(db),
     mfa: createMfaQueries(db),
     files: createFileQueries(db, dialect),

@@ -1,20 +1,16 @@
-import { CompiledQuery, type Kysely } from 'kysely';
-import { toCount, toDateOrNull, type DialectName } from '../dialect.js';
+import type { Kysely } from 'kysely';
+import { toCount, toDateOrNull } from '../dialect.js';
 import type { Database } from '../types.js';
 
-/** PostgreSQL: record and count in one round trip (the count cannot see the new row: same snapshot, hence + 1). */
-const ADD_AND_COUNT_POSTGRES = `
-with added as (insert into login_failures (key, at) values ($1, $2) returning id)
-select (select id from added) as id, count(*) + 1 as count, min(at) as oldest from login_failures where key = $1 and at > $3`;
-
-export function createLoginFailureQueries(db: Kysely<Database>, dialect: DialectName) {
+export function createLoginFailureQueries(db: Kysely<Database>) {
   return {
-    /** Records an attempt at `at`; the attempts since `since` (this one included), and the oldest of the others. */
+    /**
+     * Records an attempt at `at`, then counts the attempts since `since` (this one included).
+     * Two statements on purpose: the record is committed before the count, so of two
+     * concurrent attempts the one that counts last sees both (one statement would count in a
+     * snapshot without the other's record, and concurrent guesses could overshoot the limit).
+     */
     async addAndCount(key: string, at: Date, since: Date): Promise<{ id: number; count: number; oldest: Date | null }> {
-      if (dialect === 'postgres') {
-        const { rows } = await db.executeQuery<{ id: unknown; count: unknown; oldest: unknown }>(CompiledQuery.raw(ADD_AND_COUNT_POSTGRES, [key, at, since]));
-        return { id: Number(rows[0]!.id), count: toCount(rows[0]!.count), oldest: toDateOrNull(rows[0]!.oldest) };
-      }
       const id = await this.add(key, at);
       return { id, ...(await this.since(key, since)) };
     },
