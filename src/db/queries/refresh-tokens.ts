@@ -41,7 +41,8 @@ export interface Claim {
 /**
  * PostgreSQL: a rotation in one statement, one round trip. `target` reads the token as it was
  * (all parts of a statement share one snapshot), `claimed` marks it rotated when it may be,
- * `inserted` adds the successor once; the answer carries the user for the new access token.
+ * `inserted` adds the successor once, `extended` makes the session live as long as it; the
+ * answer carries the user for the new access token.
  */
 const CLAIM_POSTGRES = `
 with target as (
@@ -54,6 +55,8 @@ with target as (
   insert into refresh_tokens (hash, family_id, user_id, expires_at, created_at, user_agent, ip)
   select $3, family_id, user_id, $5, $2, $6, $7 from claimed
   on conflict (hash) do nothing
+), extended as (
+  update sessions set expires_at = $5 where id = (select family_id from claimed) and expires_at < $5
 )
 select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
        target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at, exists(select 1 from claimed) as claimed
@@ -174,7 +177,10 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
         if (!row) return { claimed: false };
         const before = { ...toState(row), user: toUserWithRoles(row) };
         const [won] = await claim(trx, r.hash, r.successorHash, r.now, r.graceStart);
-        if (won) await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+        if (won) {
+          await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+          await extend(trx, row.family_id, r.expiresAt);
+        }
         return { before, claimed: Boolean(won) };
       });
     },
