@@ -23,18 +23,22 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the built server (dist/) in a child process on 127.0.0.1, as in production. */
-export async function startServer(env: Record<string, string | undefined>): Promise<BenchServer> {
+export async function startServer(env: Record<string, string | undefined>, opts: { profileDir?: string } = {}): Promise<BenchServer> {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-'));
-  const child: ChildProcess = spawn(process.execPath, ['bin/gatehouse.js', 'serve'], {
+  // --cpu-prof writes a profile when the server exits on SIGTERM (its handler closes and exits normally).
+  const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, 'bin/gatehouse.js', 'serve'], {
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, RATE_LIMIT_ENABLED: 'false', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  // Generous: on a busy machine, start-up (migrations included) can take many seconds.
+  for (let i = 0; ; i++) {
     const ok = await fetch(`${url}/health`).then((r) => r.status === 204, () => false);
     if (ok) break;
     if (child.exitCode !== null) throw new Error('server exited during start');
+    if (i === 600) throw new Error(`server did not answer /health within a minute`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

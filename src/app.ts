@@ -44,7 +44,8 @@ const REDACT = [
 /** Builds the whole application: database (migrated), services and routes. Does not listen. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
-  const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, opts.logStream ?? destination(1));
+  const stream = opts.logStream ?? destination(1);
+  const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, stream);
   const db = openDatabase(config.database);
   let services: Services;
   try {
@@ -73,7 +74,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(ErrorBody);
   app.addSchema(SessionBody);
   registerNativeErrors(app);
-  registerRequestLog(app);
+  if (config.server.logRequests) {
+    // Request lines are written in 4 KiB batches (whole lines), not one write(2) per request; flushed on close.
+    const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false, minLength: 4096 });
+    registerRequestLog(app, pino({ level: config.server.logLevel }, batched ?? stream));
+    if (batched) app.addHook('onClose', async () => { try { batched.flushSync(); } catch { /* a write in flight: its lines are on their way */ } });
+  }
   registerClosing(app);
   if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
   app.log.info(`emails go to ${services.mailer.describe}`);

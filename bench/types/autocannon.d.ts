@@ -1,4 +1,4 @@
-// autocannon ships no types; only what bench/run.ts uses is declared.
+// autocannon ships no types; only what bench/ uses is declared.
 declare module 'autocannon' {
   namespace autocannon {
     interface Request {
@@ -17,8 +17,9 @@ declare module 'autocannon' {
       requests?: Request[];
     }
     interface Result {
-      requests: { average: number };
-      throughput: { average: number };
+      duration: number;
+      requests: { average: number; total: number };
+      throughput: { average: number; total: number };
       latency: { p50: number; p99: number };
       non2xx: number;
       errors: number;

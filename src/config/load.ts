@@ -17,6 +17,7 @@ export interface CoreConfig {
     bodyLimit: number;
     logLevel: string;
     shutdownTimeoutSeconds: number;
+    logRequests: boolean;
   };
   dialects: Dialect[];
   dataDir: string;
@@ -184,7 +185,7 @@ export function loadConfig(env: Env): Config {
         : { kind: 'postgres', url: dbUrl, ...timeouts };
 
   return {
-    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL, shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT },
+    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL, shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT, logRequests: raw.LOG_REQUESTS },
     dialects: raw.DIALECTS,
     ...(Object.fromEntries(DIALECT_MODULES.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
     dataDir,

@@ -37,6 +37,7 @@ const CORE_FIELDS = {
   BODY_LIMIT: int({ doc: 'Largest accepted request body for the auth API, in bytes.', default: 65536, min: 1024, max: 10485760 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { doc: 'pino log level.', default: 'info' }),
   SHUTDOWN_TIMEOUT: int({ doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.', default: 10, min: 1, max: 3600 }),
+  LOG_REQUESTS: bool({ doc: 'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn off when a proxy keeps access logs already.', default: true }),
 
   DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_MODULES.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
 

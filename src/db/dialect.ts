@@ -98,8 +98,20 @@ export function rolesOfUserSql(dialect: DialectName) {
     : sql<string | null>`(select group_concat(role, ',') from (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
 }
 
+/**
+ * The roles of a user, comma-separated, in a query that left-joins `user_roles r` and groups
+ * by `users.id`: one join instead of a correlated subquery per row. SQLite's group_concat has
+ * no order, so splitRoles sorts.
+ */
+export function rolesAggregateSql(dialect: DialectName) {
+  return dialect === 'postgres' ? sql<string | null>`string_agg(r.role, ',' order by r.role)` : sql<string | null>`group_concat(r.role, ',')`;
+}
+
+/** The same as SQL text, for statements written by hand. */
+export const ROLES_AGGREGATE_TEXT = { postgres: `string_agg(r.role, ',' order by r.role)`, sqlite: `group_concat(r.role, ',')` } as const;
+
 export function splitRoles(value: string | null | undefined): string[] {
-  return value ? value.split(',') : [];
+  return value ? value.split(',').sort() : [];
 }
 
 /**

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
+import type { Background } from '../core/background.js';
 import type { Config } from '../config/load.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
@@ -8,6 +10,7 @@ import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
 import { inspectUpload } from './inspect.js';
 import { sweepStorage } from './sweep.js';
+import { smallOrStream } from './small-or-stream.js';
 import type { Caller, Operation, Rules } from './rules.js';
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
@@ -29,9 +32,29 @@ const MAX_LISTING = 10_000;
 /** Cached variants of a file, under a name derived from its key. */
 const variantFolder = (key: string) => `variants/${sha256(key)}`;
 
+/**
+ * Small variants are also kept in memory, per instance. A variant never changes (its name
+ * covers the source's ETag and the parameters), so the copy needs no invalidation: a
+ * replaced or deleted source is caught by the metadata read every request still makes.
+ */
+const MEMORY_VARIANT_MAX = 256 * 1024;
+const MEMORY_VARIANTS_TOTAL = 32 * 1024 * 1024;
+
 /** The storage API's rules, limits and bookkeeping; bytes go to a backend, metadata to the database. */
-export function createStorageService(deps: { queries: Queries; backend: StorageBackend; rules: Rules; clock: Clock; random: Random; config: Config['storage'] }) {
+export function createStorageService(deps: {
+  queries: Queries;
+  backend: StorageBackend;
+  rules: Rules;
+  clock: Clock;
+  random: Random;
+  config: Config['storage'];
+  /** Writes variants to the backend after the answer; without it they are written before. */
+  background?: Background;
+}) {
   const { queries, backend, rules, clock, config } = deps;
+  const inMemory = new LRUCache<string, Buffer>({ maxSize: MEMORY_VARIANTS_TOTAL, maxEntrySize: MEMORY_VARIANT_MAX, sizeCalculation: (b) => b.length });
+  /** Variants being made: concurrent requests for the same one share a single transform. */
+  const making = new Map<string, Promise<Buffer>>();
 
   /** Backend names never come from users: objects get random names, sharded by their first two characters. */
   const newObjectKey = () => {
@@ -124,32 +147,48 @@ export function createStorageService(deps: { queries: Queries; backend: StorageB
     readable,
 
     async open(file: FileRow, range?: ByteRange): Promise<Readable> {
-      return backend.get(file.objectKey, range).catch((err: NodeJS.ErrnoException) => {
+      return backend.get(file.objectKey, range, file.size).catch((err: NodeJS.ErrnoException) => {
         throw err.code === 'ENOENT' ? errors.notFound('The file is gone') : err;
       });
     },
 
     /**
-     * A transformed image, from the variant cache when it was made before (the name
-     * covers the source's ETag and the parameters), else made now and cached.
+     * A transformed image: from memory, else from the variant cache when it was made before
+     * (the name covers the source's ETag and the parameters), else made now; the answer does
+     * not wait for the new variant to be written to the cache.
      */
     async variant(file: FileRow, t: Transform, format: Format): Promise<{ body: Readable | Buffer; etag: string }> {
       if (!TRANSFORMABLE.has(file.contentType)) throw new AppError('not-an-image', 400, `Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`);
       const name = sha256(`${file.etag}|${variantId(t, format)}`);
       const key = `${variantFolder(file.key)}/${name}`;
       const etag = `"${name.slice(0, 32)}"`;
-      const cached = await backend.get(key).catch((err: NodeJS.ErrnoException) => {
+      const held = inMemory.get(key) ?? (await making.get(key));
+      if (held) return { body: held, etag };
+      const cached = await backend.get(key, undefined, MEMORY_VARIANT_MAX + 1).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return undefined;
         throw err;
       });
-      if (cached) return { body: cached, etag };
-      const image = await transformImage(await this.open(file), t, format, config.image).catch((err: Error) => {
+      if (cached) {
+        const body = await smallOrStream(cached, MEMORY_VARIANT_MAX);
+        if (Buffer.isBuffer(body)) inMemory.set(key, body);
+        return { body, etag };
+      }
+      const made = this.transform(file, t, format).finally(() => making.delete(key));
+      making.set(key, made);
+      const image = await made;
+      inMemory.set(key, image);
+      const write = () => backend.put(key, Readable.from([image]));
+      if (deps.background) deps.background.run(write);
+      else await write();
+      return { body: image, etag };
+    },
+
+    async transform(file: FileRow, t: Transform, format: Format): Promise<Buffer> {
+      return transformImage(await this.open(file), t, format, config.image).catch((err: Error) => {
         if (/pixel limit/i.test(err.message)) throw new AppError('image-too-large', 400, `The image has more than ${config.image.maxPixels} pixels`);
         if (/timeout/i.test(err.message)) throw new AppError('transform-timeout', 503, 'The image took too long to transform');
         throw new AppError('invalid-image', 400, 'The image cannot be decoded');
       });
-      await backend.put(key, Readable.from([image]));
-      return { body: image, etag };
     },
 
     async list(folder: string, caller: StorageCaller): Promise<FileRow[]> {

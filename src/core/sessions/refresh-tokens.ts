@@ -53,8 +53,9 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
 
     /**
      * Exchanges a token for its successor; reuse after the grace window revokes the family.
-     * `admit` runs before the rotation commits (per-account rate limits); if it throws,
-     * nothing changes and the token stays usable.
+     * `admit` (per-account rate limits) learns whose token it is from the claim itself, so
+     * the rotation needs no read before its write; if `admit` throws, a fresh claim is undone,
+     * and the token stays usable.
      */
     async rotate(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<IssuedRefreshToken & { user: UserWithRoles }> {
       const hash = sha256(token);
@@ -64,19 +65,23 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const graceStart = new Date(now.getTime() - opts.graceSeconds * 1000);
       const expiresAt = new Date(now.getTime() + lifetimeMs);
 
-      // A read first: refuses dead tokens and detects reuse without taking a lock, and tells
-      // whose token it is, so that `admit` can refuse before anything changes.
-      const state = await queries.refreshTokens.findWithUser(hash);
-      if (!state || state.revokedAt || state.expiresAt <= now) throw errors.invalidRefreshToken();
-      if (state.rotatedAt && state.rotatedAt <= graceStart) return reused(state.familyId, now);
-      await admit?.(state.userId);
-
-      const claimed = await queries.refreshTokens.rotate({ hash, successorHash, now, graceStart, expiresAt, ...client });
-      if (claimed) return { token: successor, familyId: claimed.familyId, userId: claimed.userId, expiresAt, user: state.user };
-      // Lost a race with a revocation or the end of the grace window: decide as above, on fresh state.
-      const fresh = await queries.refreshTokens.find(hash);
-      if (fresh?.rotatedAt && !fresh.revokedAt) return reused(fresh.familyId, now);
-      throw errors.invalidRefreshToken();
+      const { before, claimed } = await queries.refreshTokens.claim({ hash, successorHash, now, graceStart, expiresAt, ...client });
+      if (!before || before.revokedAt || before.expiresAt <= now) throw errors.invalidRefreshToken();
+      if (!claimed) {
+        if (before.rotatedAt && before.rotatedAt <= graceStart) return reused(before.familyId, now);
+        // Lost a race with a revocation or the end of the grace window: decide as above, on fresh state.
+        const fresh = await queries.refreshTokens.find(hash);
+        if (fresh?.rotatedAt && !fresh.revokedAt) return reused(fresh.familyId, now);
+        throw errors.invalidRefreshToken();
+      }
+      try {
+        await admit?.(before.userId);
+      } catch (err) {
+        // Only a claim that rotated the token undoes it; a repeat within the grace window changed nothing.
+        if (!before.rotatedAt) await queries.refreshTokens.unclaim(hash, successorHash);
+        throw err;
+      }
+      return { token: successor, familyId: before.familyId, userId: before.userId, expiresAt, user: before.user };
     },
 
     /** The live session a token belongs to, without rotating it. */

@@ -4,6 +4,17 @@ import type { Database } from '../types.js';
 
 export function createLoginFailureQueries(db: Kysely<Database>) {
   return {
+    /**
+     * Records an attempt at `at`, then counts the attempts since `since` (this one included).
+     * Two statements on purpose: the record is committed before the count, so of two
+     * concurrent attempts the one that counts last sees both (one statement would count in a
+     * snapshot without the other's record, and concurrent guesses could overshoot the limit).
+     */
+    async addAndCount(key: string, at: Date, since: Date): Promise<{ id: number; count: number; oldest: Date | null }> {
+      const id = await this.add(key, at);
+      return { id, ...(await this.since(key, since)) };
+    },
+
     async add(key: string, at: Date): Promise<number> {
       const row = await db.insertInto('login_failures').values({ key, at }).returning('id').executeTakeFirstOrThrow();
       return Number(row.id);

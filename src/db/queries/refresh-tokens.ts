@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { ROLES_AGGREGATE_TEXT, toBool, toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 import type { Database } from '../types.js';
@@ -31,6 +31,46 @@ export interface RefreshTokenState {
   revokedAt: Date | null;
   expiresAt: Date;
 }
+
+/** What a claim saw and did: the token as it was before (with its user), and whether it is now rotated to the successor. */
+export interface Claim {
+  before?: RefreshTokenState & { user: UserWithRoles };
+  claimed: boolean;
+}
+
+/**
+ * PostgreSQL: a rotation in one statement, one round trip. `target` reads the token as it was
+ * (all parts of a statement share one snapshot), `claimed` marks it rotated when it may be,
+ * `inserted` adds the successor once, `extended` makes the session live as long as it; the
+ * answer carries the user for the new access token.
+ */
+const CLAIM_POSTGRES = `
+with target as (
+  select family_id, user_id, rotated_at, revoked_at, expires_at from refresh_tokens where hash = $1
+), claimed as (
+  update refresh_tokens set rotated_at = coalesce(rotated_at, $2), replaced_by = coalesce(replaced_by, $3)
+   where hash = $1 and revoked_at is null and expires_at > $2 and (rotated_at is null or rotated_at > $4)
+  returning family_id, user_id
+), inserted as (
+  insert into refresh_tokens (hash, family_id, user_id, expires_at, created_at, user_agent, ip)
+  select $3, family_id, user_id, $5, $2, $6, $7 from claimed
+  on conflict (hash) do nothing
+), extended as (
+  update sessions set expires_at = $5 where id = (select family_id from claimed) and expires_at < $5
+)
+select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+       target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at, exists(select 1 from claimed) as claimed
+  from target join users on users.id = target.user_id
+  left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
+ group by users.id, target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at`;
+
+/** SQLite: the token with its user, read inside the claiming transaction (so, as it was before). */
+const BEFORE_SQLITE = `
+select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+       t.family_id, t.user_id, t.rotated_at, t.revoked_at, t.expires_at
+  from refresh_tokens t join users on users.id = t.user_id
+  left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
+ where t.hash = ? group by users.id`;
 
 export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName) {
   const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(
@@ -115,6 +155,41 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
         await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
         await extend(trx, row.family_id, r.expiresAt);
         return { familyId: row.family_id, userId: row.user_id };
+      });
+    },
+
+    /**
+     * Rotates `r.hash` to `r.successorHash` when it may be (live, and not rotated before the
+     * grace window) and says what the token was before, with its user: everything a refresh
+     * needs, with no read before the write. PostgreSQL: one statement; SQLite: one local
+     * transaction of a read, an UPDATE and an INSERT.
+     */
+    async claim(r: Rotation): Promise<Claim> {
+      if (dialect === 'postgres') {
+        const params = [r.hash, r.now, r.successorHash, r.graceStart, r.expiresAt, r.userAgent, r.ip];
+        const { rows } = await db.executeQuery<StateRow & UserWithExtrasRow & { claimed: unknown }>(CompiledQuery.raw(CLAIM_POSTGRES, params));
+        const row = rows[0];
+        return row ? { before: { ...toState(row), user: toUserWithRoles(row) }, claimed: toBool(row.claimed) } : { claimed: false };
+      }
+      return db.transaction().execute(async (trx) => {
+        const read = CompiledQuery.raw(BEFORE_SQLITE, [r.hash]);
+        const [row] = (await trx.executeQuery<StateRow & UserWithExtrasRow>(read)).rows;
+        if (!row) return { claimed: false };
+        const before = { ...toState(row), user: toUserWithRoles(row) };
+        const [won] = await claim(trx, r.hash, r.successorHash, r.now, r.graceStart);
+        if (won) {
+          await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+          await extend(trx, row.family_id, r.expiresAt);
+        }
+        return { before, claimed: Boolean(won) };
+      });
+    },
+
+    /** Undoes a fresh claim (the caller was refused after it): the token is live again, its successor gone. */
+    async unclaim(hash: string, successorHash: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('refresh_tokens').where('hash', '=', successorHash).execute();
+        await trx.updateTable('refresh_tokens').set({ rotated_at: null, replaced_by: null }).where('hash', '=', hash).where('replaced_by', '=', successorHash).execute();
       });
     },
 

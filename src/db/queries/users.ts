@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { likeLiteral, rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
+import { likeLiteral, rolesAggregateSql, rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database, UsersTable } from '../types.js';
 
@@ -77,10 +77,19 @@ export function toUserWithRoles(row: UserWithExtrasRow): UserWithRoles {
 
 export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
   const extras = userExtras(dialect);
+  // Roles and MFA state by joins grouped on the one user, not by correlated subqueries.
+  const withExtras = () =>
+    db
+      .selectFrom('users')
+      .leftJoin('user_roles as r', 'r.user_id', 'users.id')
+      .leftJoin('mfa as m', 'm.user_id', 'users.id')
+      .selectAll('users')
+      .select([rolesAggregateSql(dialect).as('roles'), sql<number>`max(case when m.enabled_at is null then 0 else 1 end)`.as('mfa_enabled')])
+      .groupBy('users.id');
   const byColumn = (column: 'id' | 'email') =>
-    prepare<[string], UserWithExtrasRow>(dialect, 1, (value: string) => db.selectFrom('users').selectAll('users').select(extras).where(column, '=', value));
+    prepare<[string], UserWithExtrasRow>(dialect, 1, (value: string) => withExtras().where(column === 'id' ? 'users.id' : 'users.email', '=', value));
   const byUsername = prepare<[string], UserWithExtrasRow>(dialect, 1, (lowered: string) =>
-    db.selectFrom('users').selectAll('users').select(extras).where((eb) => eb(eb.fn('lower', ['username']), '=', lowered)),
+    withExtras().where((eb) => eb(eb.fn('lower', ['users.username']), '=', lowered)),
   );
   const withRoles = { id: byColumn('id'), email: byColumn('email'), username: (executor: Kysely<Database>, value: string) => byUsername(executor, value.toLowerCase()) };
 

@@ -1,20 +1,27 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Logger } from 'pino';
 
 /** Query parameters whose values are credentials and must never reach a log line. */
 const SECRET_PARAMS = /([?&](?:access[-_]token|refresh_token|token|ticket|code|password|jwt)=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[REDACTED]');
+  // Most URLs carry no query at all: skip the regular expression for them.
+  return url.includes('?') ? url.replace(SECRET_PARAMS, '$1[REDACTED]') : url;
 }
 
 /**
- * One line per request, written when the response is done. Only method, redacted URL,
- * status, time and client address are logged: never headers, cookies or bodies.
+ * One line per request (LOG_REQUESTS), written when the response is done. Only method,
+ * redacted URL, status, time, request id and client address are logged: never headers,
+ * cookies or bodies. Since no field can hold a secret once the URL is redacted, the line
+ * goes through `logger`, a pino instance without redact paths: the application logger's
+ * wildcard paths would otherwise walk every request line (a tenth of a bare request's cost).
  */
-export function registerRequestLog(app: FastifyInstance) {
-  app.addHook('onResponse', async (request: FastifyRequest, reply) => {
-    request.log.info(
+export function registerRequestLog(app: FastifyInstance, logger: Logger) {
+  if (!logger.isLevelEnabled('info')) return;
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    logger.info(
       {
+        reqId: request.id,
         method: request.method,
         url: redactUrl(request.url),
         status: reply.statusCode,
@@ -23,5 +30,6 @@ export function registerRequestLog(app: FastifyInstance) {
       },
       'request',
     );
+    done();
   });
 }

@@ -16,8 +16,11 @@ export interface StoredObject {
 export interface StorageBackend {
   /** Streams `body` into a temporary object and makes it visible at `key` only once complete. */
   put(key: string, body: Readable): Promise<void>;
-  /** Rejects with `code: 'ENOENT'` when there is no such object. */
-  get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Rejects with `code: 'ENOENT'` when there is no such object. `size`, when known, is the
+   * object's size: it lets a backend size its read buffers to the object.
+   */
+  get(key: string, range?: ByteRange, size?: number): Promise<Readable>;
   delete(key: string): Promise<void>;
   /** Deletes everything below `prefix/` (cached variants of a file). */
   deletePrefix(prefix: string): Promise<void>;

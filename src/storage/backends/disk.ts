@@ -11,6 +11,19 @@ const PAGE = 1000;
 /** Names in a folder; none when it does not exist (yet). */
 const namesIn = (dir: string) => readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
 
+const KiB = 1024;
+
+/**
+ * Large objects are read 1 MiB at a time: fewer, larger writes to the socket (64 KiB reads
+ * halve download throughput). A small object gets a buffer of its own size: a 1 MiB buffer
+ * for a 200-byte variant costs an allocation per request and, as external memory, drives
+ * back-to-back full garbage collections under load.
+ */
+function readBuffer(size: number | undefined): number {
+  if (size === undefined) return 64 * KiB;
+  return Math.min(1024 * KiB, Math.max(KiB, size));
+}
+
 /** Files under one root folder; uploads land in root/.tmp and are renamed into place (atomic on one filesystem). */
 export function createDiskBackend(root: string): StorageBackend {
   const base = path.resolve(root);
@@ -46,9 +59,8 @@ export function createDiskBackend(root: string): StorageBackend {
       }
     },
 
-    async get(key, range) {
-      // 1 MiB reads: fewer, larger writes to the socket (the default 64 KiB halves download throughput).
-      const stream = createReadStream(fileOf(key), { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end: range.end } : {}) });
+    async get(key, range, size) {
+      const stream = createReadStream(fileOf(key), { highWaterMark: readBuffer(range ? range.end - range.start + 1 : size), ...(range ? { start: range.start, end: range.end } : {}) });
       await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
       return stream;
     },
