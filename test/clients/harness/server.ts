@@ -47,10 +47,10 @@ export async function startServer(db: DatabaseKind, env: Env = {}): Promise<Live
 }
 
 /** One live server per suite; fails any test after which the server had answered an undeclared status. */
-export function useServer(db: DatabaseKind, env: Env = {}): () => LiveServer {
+export function useServer(db: DatabaseKind, env: Env | (() => Env) = {}): () => LiveServer {
   let live: (LiveServer & { close(): Promise<void> }) | undefined;
   beforeAll(async () => {
-    live = await startServer(db, env);
+    live = await startServer(db, typeof env === 'function' ? env() : env);
   });
   afterAll(async () => {
     await live?.close();
