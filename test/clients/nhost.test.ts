@@ -104,8 +104,7 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     await expect(storage.getMetadata(path)).rejects.toMatchObject({ response: { status: 404 } });
   });
 
-  // Needs: GET /storage/m/<path> to include Metadata.token for callers who may read the file (stored encrypted, not only hashed).
-  it.skip('gives readers Metadata.token in the metadata, which reads the file without signing in', async () => {
+  it('gives readers Metadata.token in the metadata, which reads the file without signing in', async () => {
     const live = server();
     const { auth, storage } = page(live, false);
     const { user } = await auth.register({ email: freshEmail('nhost-share'), password: PASSWORD });
