@@ -61,7 +61,8 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
 
   // Needs: the web UI's settings in the /auth value (log_level 30, logout_time 120, timeout_action "lockscreen",
   // audit_page_size 10, token_page_size 15, user_page_size 15, default_tokentype "hotp", …) and /auth/rights answering
-  // the enrollable token types {type: description} instead of the rights list.
+  // the enrollable token types {type: description} instead of the rights list. (default_tokentype is "totp", not privacyIDEA's
+  // "hotp": TOTP is the only token type Gatehouse enrolls, and the UI preselects this type.)
   it.skip('answers with the web UI settings and /auth/rights with the enrollable token types', async () => {
     const live = server();
     const email = freshEmail('pi-ui');
@@ -69,7 +70,7 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
     const { result } = (await (await webUiLogin(live, email, PASSWORD)).json()) as PiAnswer;
     expect(result.value).toMatchObject({
       log_level: 30, logout_time: 120, timeout_action: 'lockscreen', audit_page_size: 10, token_page_size: 15, user_page_size: 15,
-      default_tokentype: 'hotp', default_container_type: 'generic', policy_template_url: '/static/policy-templates/',
+      default_tokentype: 'totp', default_container_type: 'generic', policy_template_url: '/static/policy-templates/',
       user_details: false, token_wizard: false, token_wizard_2nd: false, admin_dashboard: false, dialog_no_token: false,
       search_on_enter: false, hide_welcome: false, hide_buttons: false, deletion_confirmation: false, show_seed: false,
       show_node: '', qr_image_android: null, qr_image_ios: null, qr_image_custom: null, logout_redirect_url: '',
