@@ -82,8 +82,7 @@ describe.each(DATABASES)('restreamer-ui login sequence on %s', (db) => {
     expect(stale.val).toEqual({ app: 'datarhei-core', auths: expect.any(Array), version: { number: expect.stringMatching(/^16\.0\.0$/) } });
   });
 
-  // Needs: usernames accepted by POST /api/login.
-  it.skip('logs in by username', async () => {
+it('logs in by username', async () => {
     const live = server();
     const email = freshEmail('restreamer-name');
     await createUser(live, { email, password: PASSWORD, username: 'encoder_operator' });
