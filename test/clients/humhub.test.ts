@@ -26,8 +26,7 @@ const current = (live: LiveServer, authorization: string) => fetch(`${live.url}/
 describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) => {
   const server = useServer(db);
 
-  // Needs: multipart/form-data logins (the collection's body mode) and users.username (the seed sets one).
-  it.skip('runs the Auth folder: both logins succeed, their test scripts store the tokens, and the tokens work', async () => {
+  it('runs the Auth folder: both logins succeed, their test scripts store the tokens, and the tokens work', async () => {
     const live = server();
     const { admin, tester } = await seedCollectionUsers(live);
     const summary = await runFolder(humhubCollection(), 'Auth', `${live.url}/api/v1`);
@@ -41,9 +40,7 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     expect(await (await current(live, summary.env.AUTHORIZATION_TEST!)).json()).toMatchObject({ guid: tester.id, account: { email: TESTER } });
   });
 
-  // Needs: users.username and users.numeric_id; /auth/current with integer ids, the username, status/visibility/language/time_zone
-  // with real values, and absolute profile.image_url / banner_url built from SERVER_URL.
-  it.skip('answers /auth/current with integer ids, the username and the profile fields HumHub clients read', async () => {
+  it('answers /auth/current with integer ids, the username and the profile fields HumHub clients read', async () => {
     const live = server();
     const { admin } = await seedCollectionUsers(live);
     const summary = await runFolder(humhubCollection(), 'Auth', `${live.url}/api/v1`);
@@ -56,8 +53,7 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     expect(me.profile.banner_url).toMatch(new RegExp(`^${SERVER_URL}/`));
   });
 
-  // Needs: multipart logins and the username accepted in `username` ("Your username or email address").
-  it.skip('logs in by username with the collection’s own login request', async () => {
+  it('logs in by username with the collection’s own login request', async () => {
     const live = server();
     await seedCollectionUsers(live);
     // The collection's "Admin login" request, with the form field set to the account's username instead of its email.
@@ -69,8 +65,7 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     expect(summary.env.AUTHORIZATION_ADMIN).toMatch(/^Bearer ey/);
   });
 
-  // Needs: integer user ids (users.numeric_id) for impersonation's userId.
-  it.skip('impersonates by integer userId with the admin token the collection stored', async () => {
+  it('impersonates by integer userId with the admin token the collection stored', async () => {
     const live = server();
     await seedCollectionUsers(live);
     const summary = await runFolder(humhubCollection(), 'Auth', `${live.url}/api/v1`);
