@@ -3,7 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASES } from '../helpers/app.js';
 import { Browser, MemoryStorage } from './harness/browser.js';
-import { freshEmail, useServer, type LiveServer } from './harness/server.js';
+import { SERVER_URL, freshEmail, useServer, type LiveServer } from './harness/server.js';
 
 // nhost-js-sdk 3.1.0, unchanged, against a listening Gatehouse (see WIRE.md §1).
 const PASSWORD = 'nhost client passphrase 7';
@@ -134,9 +134,7 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     expect(back.user).toMatchObject({ email });
   });
 
-  // Needs: the signed permission_variables cookie at login/register/refresh in cookie mode, accepted (bound to the live session)
-  // by every authenticated route in place of Authorization, and ended by logout.
-  it.skip('works in cookie mode with no Authorization header: storage round trip and MFA setup ride on the permission_variables cookie', async () => {
+  it('works in cookie mode with no Authorization header: storage round trip and MFA setup ride on the permission_variables cookie', async () => {
     const live = server();
     const { auth, storage, browser } = page(live, true);
     const { user } = await auth.register({ email: freshEmail('nhost-cookie-files'), password: PASSWORD });
@@ -148,7 +146,27 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     await storage.delete(path);
     const { otp_secret } = await generateMfa(auth);
     expect(otp_secret).toEqual(expect.any(String));
+    const stale = await browser.cookieHeader(`${live.url}/storage/m/`);
     await auth.logout();
-    await expect(storage.getMetadata(path)).rejects.toMatchObject({ response: { status: 401 } });
+    expect(await browser.cookieNames(`${live.url}/storage/m/`)).not.toContain('permission_variables');
+    // A copy of the cookie taken before logout no longer signs anyone in.
+    const after = await fetch(`${live.url}/auth/mfa/generate`, { method: 'POST', headers: { cookie: stale } });
+    expect(after.status).toBe(401);
+  });
+
+  it('refuses cookie-authenticated writes from another site (CSRF), and reads the cookie only while its session lives', async () => {
+    const live = server();
+    const { auth, browser } = page(live, true);
+    const { user } = await auth.register({ email: freshEmail('nhost-csrf'), password: PASSWORD });
+    const cookie = await browser.cookieHeader(`${live.url}/storage/o/`);
+    const path = `${live.url}/storage/o/user/${user!.id}/csrf.txt`;
+    const write = (headers: Record<string, string>) => fetch(path, { method: 'POST', headers: { cookie, 'content-type': 'text/plain', ...headers }, body: 'x' });
+    // From another site the cookie signs nobody in: the write is anonymous, and the rules refuse it.
+    expect((await write({ origin: 'https://evil.example' })).status).toBe(404);
+    expect((await write({ 'sec-fetch-site': 'cross-site' })).status).toBe(404);
+    expect(await fetch(`${live.url}/storage/m/user/${user!.id}/csrf.txt`, { headers: { cookie } }).then((r) => r.status)).toBe(404);
+    expect((await write({ origin: SERVER_URL, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    const mfa = await fetch(`${live.url}/auth/mfa/generate`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' } });
+    expect(mfa.status).toBe(401);
   });
 });

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../../config/load.js';
-import { errors } from '../../../core/errors.js';
 
 /**
  * HBP's cookie mode: beside the refresh token, a signed httpOnly `permission_variables` cookie with the
@@ -47,13 +46,14 @@ export function readPermissionCookie(request: FastifyRequest): PermissionVariabl
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * CSRF defence for cookie-authenticated requests, on top of SameSite: a state-changing request must not come
- * from another site. Browsers say so in `Sec-Fetch-Site`, or in `Origin`, which must then be SERVER_URL's origin.
+ * CSRF defence for cookie-authenticated requests, on top of SameSite: the cookie signs in a state-changing request
+ * only when it comes from the same site. Browsers say so in `Sec-Fetch-Site`, or in `Origin`, which must then be
+ * SERVER_URL's origin; a request from another site is treated as carrying no credentials (401).
  */
-export function assertSameSite(request: FastifyRequest, serverUrl: string) {
-  if (SAFE_METHODS.has(request.method)) return;
+export function cookieUsable(request: FastifyRequest, serverUrl: string): boolean {
+  if (SAFE_METHODS.has(request.method)) return true;
   const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin' || site === 'same-site' || site === 'none';
   const origin = request.headers.origin;
-  const sameSite = site === 'same-origin' || site === 'same-site' || (site === undefined && (origin === undefined || origin === new URL(serverUrl).origin));
-  if (!sameSite && site !== 'none') throw errors.forbidden('Cross-site requests cannot use the session cookie');
+  return origin === undefined || origin === new URL(serverUrl).origin;
 }
