@@ -28,8 +28,6 @@ export interface UsersTable {
   username: string | null;
   banned_until: NullableTimestamp;
   ban_reason: string | null;
-  /** argon2id of the SHA-256 hex digest of the password, for Rocket.Chat's digest logins (migration 0011). */
-  password_digest_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UserRolesTable {
