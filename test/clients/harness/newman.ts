@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,9 @@ export const COLLECTION_PATH = path.resolve(here, '../../fixtures/humhub-api.pos
 
 /** The published collection, as JSON. */
 export function humhubCollection(): { item: { name: string; item?: unknown[] }[] } & Record<string, unknown> {
+  if (!existsSync(COLLECTION_PATH)) {
+    throw new Error(`HumHub's Postman collection is missing at ${COLLECTION_PATH}: copy "docs/postman/Humhub API.postman_collection.json" from humhub/rest there (see WIRE.md §2)`);
+  }
   return JSON.parse(readFileSync(COLLECTION_PATH, 'utf8'));
 }
 
