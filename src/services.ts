@@ -104,7 +104,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
   const providers = createProviders({ config, queries, users, auth, tickets, audit, clock, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
   lockDownLoaders();
-  const storage = createStorageService({ queries, clock, random, background, config: config.storage, backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
+  const storage = createStorageService({ queries, clock, random, background, config: config.storage, box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')), backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
 
   /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets). */
   async function prune(): Promise<void> {

@@ -94,7 +94,7 @@ describe.each(DATABASES)('self-service bearer tokens on %s', (db) => {
     const created = await t.request({ method: 'POST', url: '/auth/tokens', headers: bearer(a.jwt_token), payload: { name: 'laptop' } });
     expect(created.statusCode).toBe(201);
     const { id, token } = created.json();
-    expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).json().id).toBe(a.user.id);
+    expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).json().guid).toBe(a.user.id);
     expect((await t.request({ url: '/auth/tokens', headers: bearer(a.jwt_token) })).json()).toEqual([{ id, name: 'laptop', expires_at: null, revoked: false, created_at: expect.any(String) }]);
     expect((await t.request({ method: 'DELETE', url: `/auth/tokens/${id}`, headers: bearer(b.jwt_token) })).statusCode).toBe(404);
     expect((await t.request({ method: 'DELETE', url: `/auth/tokens/${id}`, headers: bearer(a.jwt_token) })).statusCode).toBe(204);

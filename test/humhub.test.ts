@@ -46,11 +46,11 @@ describe.each(DATABASES)('HumHub dialect on %s', (db) => {
       const res = await current(t, headers, query);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({
-        id: user.id,
+        id: expect.any(Number), // HumHub's ids are integers; the UUID is the guid
         guid: user.id,
         display_name: 'Ann Marie Example',
         url: expect.any(String),
-        account: { id: user.id, username: user.email.split('@')[0], email: user.email, visibility: 1, status: 1, authclient: 'local', authclient_id: null },
+        account: { id: res.json().id, username: user.email.split('@')[0], email: user.email, visibility: 1, status: 1, authclient: 'local', authclient_id: null },
         profile: { firstname: 'Ann', lastname: 'Marie Example' },
       });
     }
@@ -85,7 +85,11 @@ describe.each(DATABASES)('HumHub dialect on %s', (db) => {
     expect(unknown.statusCode).toBe(404);
     const first = (await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: bearer(adminToken), payload: { userId: target.user.id } })).json();
     expect(first).toEqual({ token: expect.stringMatching(/^impersonated-/), expires: Math.floor(t.clock.now().getTime() / 1000) + 30 * 60 });
-    expect((await current(t, { authorization: `Impersonate ${first.token}` })).json().id).toBe(target.user.id);
+    expect((await current(t, { authorization: `Impersonate ${first.token}` })).json().guid).toBe(target.user.id);
+    // HumHub's clients name the user by its integer id.
+    const numericId = (await current(t, { authorization: `Impersonate ${first.token}` })).json().id as number;
+    const byNumber = (await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: bearer(adminToken), payload: { userId: numericId } })).json();
+    expect((await current(t, { authorization: `Impersonate ${byNumber.token}` })).json()).toMatchObject({ id: numericId, guid: target.user.id });
     const second = (await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: bearer(adminToken), payload: { userId: target.user.id } })).json();
     expect((await current(t, { authorization: `Impersonate ${first.token}` })).statusCode).toBe(401);
     expect((await current(t, { authorization: `Impersonate ${second.token}` })).statusCode).toBe(200);

@@ -91,7 +91,8 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
       Metadata: { token: expect.any(String) },
     });
     const meta = await t.request({ url: '/storage/m/public/dot.png' });
-    expect(meta.json()).toMatchObject({ key: 'public/dot.png', ContentType: 'image/png', Metadata: {} });
+    // Readers get the read token too (HBP's clients build share links from it).
+    expect(meta.json()).toMatchObject({ key: 'public/dot.png', ContentType: 'image/png', Metadata: { token: res.json().Metadata.token } });
   });
 
   it('uploads a multipart "file" field', async () => {
@@ -175,6 +176,19 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     expect(rotated.json().Metadata.token).not.toBe(Metadata.token);
     expect((await t.request({ url: `/storage/o/${key}?token=${Metadata.token}` })).statusCode).toBe(404);
     expect((await t.request({ url: `/storage/o/${key}?token=${rotated.json().Metadata.token}` })).statusCode).toBe(200);
+  });
+
+  it('shows the read token in the metadata to readers only, and keeps it sealed at rest', async () => {
+    const t = get();
+    const [a, b] = [await register(t), await register(t)];
+    const key = `user/${a.user.id}/sealed.txt`;
+    const { Metadata } = (await put(t, key, 'sealed', { ...bearer(a.jwt_token), 'content-type': 'text/plain' })).json();
+    expect((await t.request({ url: `/storage/m/${key}`, headers: bearer(a.jwt_token) })).json().Metadata).toEqual({ token: Metadata.token });
+    expect((await t.request({ url: `/storage/m/user/${a.user.id}/`, headers: bearer(a.jwt_token) })).json()).toEqual([expect.objectContaining({ Metadata: { token: Metadata.token } })]);
+    expect((await t.request({ url: `/storage/m/${key}`, headers: bearer(b.jwt_token) })).statusCode).toBe(404);
+    const row = await t.app.services.db.kysely.selectFrom('files').select(['token_hash', 'token_sealed']).where('key', '=', key).executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(Metadata.token);
+    expect(row.token_sealed).toMatch(/^v1\./);
   });
 
   it('lists a folder’s metadata and zips it', async () => {

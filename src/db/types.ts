@@ -88,6 +88,8 @@ export interface FilesTable {
   etag: string;
   owner_id: string | null;
   token_hash: string;
+  /** The read token sealed with the storage key (migration 0011); null for older files until rotated. */
+  token_sealed: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import type { Background } from '../core/background.js';
 import type { Config } from '../config/load.js';
+import type { SecretBox } from '../core/mfa/secret-box.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
 import { safeEqual, sha256 } from '../core/hash.js';
@@ -21,7 +22,7 @@ export interface StorageCaller extends Caller {
 }
 
 export interface StoredFile extends FileRow {
-  /** The read token, in clear: only when it was just created. */
+  /** The read token, in clear: for callers who may read the file. */
   token?: string;
 }
 
@@ -48,6 +49,8 @@ export function createStorageService(deps: {
   clock: Clock;
   random: Random;
   config: Config['storage'];
+  /** Seals per-file read tokens, which the metadata shows again to those who may read the file. */
+  box: SecretBox;
   /** Writes variants to the backend after the answer; without it they are written before. */
   background?: Background;
 }) {
@@ -72,7 +75,17 @@ export function createStorageService(deps: {
 
   function newToken() {
     const token = deps.random.bytes(24).toString('base64url');
-    return { token, tokenHash: sha256(token) };
+    return { token, tokenHash: sha256(token), tokenSealed: deps.box.seal(token) };
+  }
+
+  /** The file with its read token opened, for a caller who may read it; no token when none is sealed (or the key changed). */
+  function revealed(file: FileRow): StoredFile {
+    if (!file.tokenSealed) return file;
+    try {
+      return { ...file, token: deps.box.open(file.tokenSealed) };
+    } catch {
+      return file;
+    }
   }
 
   async function readable(key: string, caller: StorageCaller, token?: string): Promise<FileRow> {
@@ -130,9 +143,9 @@ export function createStorageService(deps: {
         body.off('error', abort).off('aborted', abort);
       }
       const { size, etag, contentType } = inspection.result();
-      const { token, tokenHash } = newToken();
+      const { token, tokenHash, tokenSealed } = newToken();
       const { file, replaced } = await queries.files
-        .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, now: clock.now() })
+        .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, tokenSealed, now: clock.now() })
         .catch(async (err) => {
           await backend.delete(objectKey);
           throw err;
@@ -145,6 +158,9 @@ export function createStorageService(deps: {
     },
 
     readable,
+
+    /** HBP's metadata: a file its caller may read (readable() or list() decided that) carries its read token. */
+    revealed,
 
     async open(file: FileRow, range?: ByteRange): Promise<Readable> {
       return backend.get(file.objectKey, range, file.size).catch((err: NodeJS.ErrnoException) => {
@@ -212,9 +228,9 @@ export function createStorageService(deps: {
     async rotateToken(key: string, caller: StorageCaller): Promise<StoredFile> {
       const file = await queries.files.get(key);
       if (!file || !(caller.admin || (caller.userId && file.ownerId === caller.userId))) throw refusal(key, caller);
-      const { token, tokenHash } = newToken();
-      await queries.files.setTokenHash(key, tokenHash, clock.now());
-      return { ...(await queries.files.get(key))!, token };
+      const fresh = newToken();
+      await queries.files.setToken(key, fresh, clock.now());
+      return { ...(await queries.files.get(key))!, token: fresh.token };
     },
   };
 }

@@ -26,7 +26,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-function declaredStatuses(doc: { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }, method: string, url: string) {
+export function declaredStatuses(doc: { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }, method: string, url: string) {
   const pathname = url.split('?')[0]!;
   // A static route wins over a parametric one, as in Fastify's router.
   const exact = doc.paths?.[pathname];

@@ -19,6 +19,8 @@ export interface Session {
   accessExpiresIn: number;
   refreshToken: string;
   refreshExpiresAt: Date;
+  /** The session the tokens belong to (HBP cookie mode binds its permission_variables cookie to it). */
+  sessionId: string;
   user: User;
 }
 
@@ -58,6 +60,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       accessExpiresIn: accessTokens.lifetimeSeconds,
       refreshToken: refresh.token,
       refreshExpiresAt: refresh.expiresAt,
+      sessionId: session.id,
       user,
     };
   }
@@ -121,6 +124,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         accessExpiresIn: accessTokens.lifetimeSeconds,
         refreshToken: next.token,
         refreshExpiresAt: next.expiresAt,
+        sessionId: next.familyId,
         user,
       };
     },

@@ -94,6 +94,7 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
     },
 
     get: (id: string) => queries.users.findWithRoles('id', id),
+    getByNumericId: (n: number) => queries.users.findByNumericId(n),
     findByEmail: (email: string) => queries.users.findWithRoles('email', normalizeEmail(email)),
     /** A login name: an email address when it holds an `@` (usernames cannot), else a username. */
     findByLogin: (login: string) => (login.includes('@') ? queries.users.findWithRoles('email', normalizeEmail(login)) : queries.users.findWithRoles('username', login)),

@@ -11,6 +11,7 @@ export interface FileRow {
   etag: string;
   ownerId: string | null;
   tokenHash: string;
+  tokenSealed: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -24,6 +25,7 @@ function toFile(row: Selectable<FilesTable>): FileRow {
     etag: row.etag,
     ownerId: row.owner_id,
     tokenHash: row.token_hash,
+    tokenSealed: row.token_sealed ?? null,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -53,7 +55,7 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       return db.transaction().execute(async (trx) => {
         const created = await trx
           .insertInto('files')
-          .values({ key: f.key, object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, owner_id: f.ownerId, token_hash: f.tokenHash, created_at: f.now, updated_at: f.now })
+          .values({ key: f.key, object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, owner_id: f.ownerId, token_hash: f.tokenHash, token_sealed: f.tokenSealed, created_at: f.now, updated_at: f.now })
           .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
         let replaced: string | undefined;
@@ -63,7 +65,7 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
           replaced = (await current.executeTakeFirst())?.object_key;
           await trx
             .updateTable('files')
-            .set({ object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, token_hash: f.tokenHash, updated_at: f.now })
+            .set({ object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, token_hash: f.tokenHash, token_sealed: f.tokenSealed, updated_at: f.now })
             .where('key', '=', f.key)
             .execute();
         }
@@ -80,8 +82,8 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       return rows.map((r) => ({ key: r.key, objectKey: r.object_key, updatedAt: toDate(r.updated_at) }));
     },
 
-    async setTokenHash(key: string, tokenHash: string, now: Date): Promise<void> {
-      await db.updateTable('files').set({ token_hash: tokenHash, updated_at: now }).where('key', '=', key).execute();
+    async setToken(key: string, token: { tokenHash: string; tokenSealed: string }, now: Date): Promise<void> {
+      await db.updateTable('files').set({ token_hash: token.tokenHash, token_sealed: token.tokenSealed, updated_at: now }).where('key', '=', key).execute();
     },
 
     /** Deletes the metadata; returns the object to delete from the backend. */

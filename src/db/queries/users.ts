@@ -91,12 +91,19 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
   const byUsername = prepare<[string], UserWithExtrasRow>(dialect, 1, (lowered: string) =>
     withExtras().where((eb) => eb(eb.fn('lower', ['users.username']), '=', lowered)),
   );
+  const byNumericId = prepare<[number], UserWithExtrasRow>(dialect, 1, (n: number) => db.selectFrom('users').selectAll('users').select(extras).where('numeric_id', '=', n));
   const withRoles = { id: byColumn('id'), email: byColumn('email'), username: (executor: Kysely<Database>, value: string) => byUsername(executor, value.toLowerCase()) };
 
   return {
     /** The user, their roles and MFA state, in one query. */
     async findWithRoles(column: 'id' | 'email' | 'username', value: string): Promise<UserWithRoles | undefined> {
       const [row] = await withRoles[column](db, value);
+      return row && toUserWithRoles(row);
+    },
+
+    /** By the integer id of dialects whose ids are integers (HumHub). */
+    async findByNumericId(n: number): Promise<UserWithRoles | undefined> {
+      const [row] = await byNumericId(db, n);
       return row && toUserWithRoles(row);
     },
 

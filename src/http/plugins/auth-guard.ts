@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
+import { cookieUsable, readPermissionCookie } from '../native/auth/permission-cookie.js';
 import type { SessionRegistry } from '../../core/sessions/registry.js';
 import type { AccessClaims, AccessTokens } from '../../core/tokens/access-tokens.js';
 import type { User } from '../../core/users/service.js';
@@ -16,6 +17,7 @@ declare module 'fastify' {
 export interface GuardDeps {
   accessTokens: AccessTokens;
   sessions: SessionRegistry;
+  config: { server: { url: string } };
 }
 
 /** The bearer token of the Authorization header, if any. */
@@ -38,12 +40,24 @@ export async function resolvePrincipal(deps: GuardDeps, token: string): Promise<
   return { ...claims, user };
 }
 
+/**
+ * HBP cookie mode: without an Authorization header, the signed permission_variables cookie stands in for the
+ * access token while its session lives; state-changing requests must come from the same site (CSRF).
+ */
+export async function cookiePrincipal(deps: GuardDeps, request: FastifyRequest): Promise<Principal | undefined> {
+  const vars = readPermissionCookie(request);
+  if (!vars || !cookieUsable(request, deps.config.server.url)) return undefined;
+  const user = await deps.sessions.check(vars['user-id'], vars['session-id']);
+  return { userId: user.id, defaultRole: user.defaultRole, allowedRoles: user.roles, tokenId: `cookie:${vars['session-id']}`, sessionId: vars['session-id'], expiresAt: 0, user };
+}
+
 /** onRequest hook for routes that need a signed-in user: runs before the body is even read. */
 export function requireUser(deps: GuardDeps) {
   return async (request: FastifyRequest) => {
     const token = bearerToken(request);
-    if (!token) throw errors.unauthenticated();
-    request.principal = await resolvePrincipal(deps, token);
+    const principal = token ? await resolvePrincipal(deps, token) : await cookiePrincipal(deps, request);
+    if (!principal) throw errors.unauthenticated();
+    request.principal = principal;
   };
 }
 
@@ -51,6 +65,7 @@ export function requireUser(deps: GuardDeps) {
 export function optionalUser(deps: GuardDeps) {
   return async (request: FastifyRequest) => {
     const token = bearerToken(request);
-    request.principal = token ? await resolvePrincipal(deps, token) : null;
+    // A stale or cross-site cookie makes an optional route anonymous, not an error.
+    request.principal = token ? await resolvePrincipal(deps, token) : ((await cookiePrincipal(deps, request).catch(() => undefined)) ?? null);
   };
 }

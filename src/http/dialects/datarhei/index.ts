@@ -1,5 +1,4 @@
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
-import { VERSION } from '../../../version.js';
 import { datarheiFields, readDatarheiConfig, type DatarheiConfig } from './config.js';
 import { datarheiEnvelope } from './envelope.js';
 import { datarheiRoutes } from './routes.js';
@@ -14,6 +13,6 @@ export const datarhei: DialectManifest<'datarhei', typeof datarheiFields, Datarh
   async register(app, core, config) {
     acceptEmptyJson(app);
     useEnvelope(app, datarheiEnvelope);
-    await datarheiRoutes(app, core, config, VERSION);
+    await datarheiRoutes(app, core, config);
   },
 };

@@ -9,7 +9,7 @@ import { createIdpVerifier } from './idp.js';
 import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
 
 /** datarhei Core's login API over the core pipeline and session registry. */
-export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig, version: string) {
+export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig) {
   const idp = createIdpVerifier(cfg.tenants, s.clock);
   const jwt = createDatarheiJwt({ secret: s.secret('datarhei-jwt'), clock: s.clock, random: s.random, lifetimes: { access: cfg.accessMinutes * 60, refresh: cfg.refreshMinutes * 60 } });
 
@@ -31,13 +31,24 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig,
   }
 
   const pair = async (subject: Subject) => ({ access_token: await jwt.sign(subject, 'access'), refresh_token: await jwt.sign(subject, 'refresh') });
-  const about = { app: 'datarhei-core', auths: ['localjwt'], version: { number: version } };
+  // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=… clientid=…").
+  const auths = ['localjwt', ...cfg.tenants.map((t) => `auth0 domain=${new URL(t.issuer).host} audience=${t.audience} clientid=${t.clientId}`)];
+  // Without a valid access token Core answers only this, with the major version (its JWT error handler special-cases /api).
+  const minimal = { app: 'datarhei-core', auths, version: { number: `${cfg.coreVersion.split('.')[0]}.0.0` } };
 
   app.get('/api', { schema: { hide: true } }, async (request) => {
-    if (!request.headers.authorization) return about;
-    await bearer(request, 'access');
+    const subject = await bearer(request, 'access').catch(() => undefined);
+    if (!subject) return minimal;
     const started = s.startedAt;
-    return { ...about, name: 'gatehouse', id: s.config.server.url, created_at: started.toISOString(), uptime_seconds: Math.floor((s.clock.now().getTime() - started.getTime()) / 1000) };
+    return {
+      app: 'datarhei-core',
+      auths,
+      name: 'gatehouse',
+      id: s.config.server.url,
+      created_at: started.toISOString(),
+      uptime_seconds: Math.floor((s.clock.now().getTime() - started.getTime()) / 1000),
+      version: { number: cfg.coreVersion, repository_commit: '', repository_branch: '', build_date: '', arch: `${process.platform}/${process.arch}`, compiler: `node ${process.version}` },
+    };
   });
 
   app.post('/api/login', { schema: { hide: true } }, async (request, reply) => {

@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import { acceptMultipartFields } from '../forms.js';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { humhubFields, readHumhubConfig, type HumhubConfig } from './config.js';
 import { humhubEnvelope } from './envelope.js';
@@ -13,6 +14,7 @@ export const humhub: DialectManifest<'humhub', typeof humhubFields, HumhubConfig
   tokenKinds: ['humhub-jwt', 'bearer', 'impersonation'],
   async register(app, core, config) {
     await app.register(formbody);
+    await acceptMultipartFields(app);
     acceptEmptyJson(app);
     useEnvelope(app, humhubEnvelope);
     await humhubRoutes(app, core, config);

@@ -1,28 +1,45 @@
 import type { User } from '../../../core/users/service.js';
 
-/** HumHub's user object, as /api/v1/auth/current answers it. */
+/** HumHub's account status: 1 enabled, 0 disabled, 2 waiting for approval (not yet active). */
+const statusOf = (user: User) => (user.disabled ? 0 : user.active ? 1 : 2);
+
+/** HumHub's user object, as /api/v1/auth/current answers it: integer ids, the UUID as guid, absolute image URLs. */
 export function presentCurrent(user: User, serverUrl: string) {
   const [firstname = '', ...rest] = (user.displayName ?? '').split(' ');
+  const username = user.username ?? user.email;
   return {
-    id: user.id,
+    id: user.numericId,
     guid: user.id,
     display_name: user.displayName ?? user.email,
-    url: `${serverUrl}/u/${user.id}`,
+    url: `${serverUrl}/u/${encodeURIComponent(username)}/`,
     account: {
-      id: user.id,
+      id: user.numericId,
       guid: user.id,
-      username: user.username ?? user.email,
+      username,
       email: user.email,
-      visibility: 1,
-      status: 1,
+      visibility: 1, // registered users only: Gatehouse has no public profiles
+      status: statusOf(user),
       tags: '',
-      language: user.locale ?? '',
-      time_zone: '',
-      contentcontainer_id: user.id,
+      language: user.locale ?? 'en',
+      time_zone: 'UTC',
+      contentcontainer_id: user.numericId,
       authclient: 'local',
       authclient_id: null,
       last_login: user.lastLoginAt?.toISOString() ?? null,
     },
-    profile: { firstname, lastname: rest.join(' '), title: '', gender: '', street: '', zip: '', city: '', country: '', about: '' },
+    profile: {
+      firstname,
+      lastname: rest.join(' '),
+      title: '',
+      gender: '',
+      street: '',
+      zip: '',
+      city: '',
+      country: '',
+      about: '',
+      // HumHub's default images when the user has none (Gatehouse does not serve them).
+      image_url: user.avatarUrl && /^https?:\/\//.test(user.avatarUrl) ? user.avatarUrl : `${serverUrl}/static/img/default_user.jpg`,
+      banner_url: `${serverUrl}/static/img/default_banner.jpg`,
+    },
   };
 }

@@ -101,8 +101,11 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     if (!cfg.impersonation) throw errors.routeNotFound('Impersonation is disabled (HUMHUB_IMPERSONATION=false)');
     const caller = await authenticate(request);
     if (!caller.roles.includes('admin')) throw errors.forbidden('You are not allowed to impersonate users.');
+    // HumHub's ids are integers (users.numeric_id); the UUID (HumHub's guid) is accepted too.
     const userId = (request.body as { userId?: unknown } | undefined)?.userId;
-    const target = typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId) ? await s.users.get(userId) : undefined;
+    const numeric = typeof userId === 'number' ? userId : typeof userId === 'string' && /^[0-9]{1,15}$/.test(userId) ? Number(userId) : undefined;
+    const target =
+      numeric !== undefined && Number.isSafeInteger(numeric) ? await s.users.getByNumericId(numeric) : typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId) ? await s.users.get(userId) : undefined;
     if (!target) throw errors.notFound('User not found!');
     const actor = { ...actorOf(request), kind: 'user' as const, id: caller.id };
     // A new impersonation token voids the previous ones, with their sessions.

@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import { acceptMultipartFields } from '../forms.js';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { privacyideaFields, readPrivacyideaConfig, type PrivacyideaConfig } from './config.js';
 import { privacyideaEnvelope } from './envelope.js';
@@ -13,6 +14,7 @@ export const privacyidea: DialectManifest<'privacyidea', typeof privacyideaField
   tokenKinds: ['privacyidea-jwt'],
   async register(app, core, config) {
     await app.register(formbody);
+    await acceptMultipartFields(app);
     acceptEmptyJson(app);
     useEnvelope(app, privacyideaEnvelope(() => core.clock.now()));
     await privacyideaRoutes(app, core, config);

@@ -8,6 +8,7 @@ import type { App } from '../../types.js';
 import type { PrivacyideaConfig } from './config.js';
 import { PiError, piEnvelope } from './envelope.js';
 import { loadPolicy, rightsOf } from './rights.js';
+import { enrollableTokenTypes, webUiSettings } from './webui.js';
 
 const DEFAULT_REALM = 'default';
 
@@ -20,12 +21,15 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
 
   /** `user@realm` names a realm only when that realm exists; otherwise the whole string is the login name. */
   async function loginAndRealm(username: string, realmField: unknown): Promise<{ login: string; realm: string }> {
-    if (typeof realmField === 'string' && realmField !== '') return { login: username, realm: realmField };
     const at = username.lastIndexOf('@');
     const suffix = at > 0 ? username.slice(at + 1) : '';
-    if (suffix && (await s.realms.exists(suffix))) return { login: username.slice(0, at), realm: suffix };
+    const split = suffix !== '' && (await s.realms.exists(suffix));
+    const login = split ? username.slice(0, at) : username;
+    // As privacyIDEA: the name is split even when a realm field is sent, and the field then wins.
+    if (typeof realmField === 'string' && realmField !== '') return { login, realm: realmField };
+    if (split) return { login, realm: suffix };
     // No realm named: privacyIDEA's default realm, which is the default directory's when there is one.
-    return { login: username, realm: (await s.directories.defaultRealm()) ?? DEFAULT_REALM };
+    return { login, realm: (await s.directories.defaultRealm()) ?? DEFAULT_REALM };
   }
 
   app.post('/auth', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
@@ -51,7 +55,7 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     return envelope({
       status: true,
       authentication: 'ACCEPT',
-      value: { token, role, username, realm, rights, menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'], logout_time: 120, auth: true },
+      value: { token, role, username, realm, rights, menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'], auth: true, ...webUiSettings(role) },
     });
   });
 
@@ -69,6 +73,7 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     await s.sessions.check(claims.uid, claims.sid).catch(() => {
       throw new PiError(4304, 'Authentication failure. Your session has ended');
     });
-    return envelope({ status: true, value: rightsOf(policy, [claims.role]) });
+    // privacyIDEA answers the token types the caller may enroll here, which its web UI offers (not the rights list).
+    return envelope({ status: true, value: enrollableTokenTypes(rightsOf(policy, [claims.role])) });
   });
 }

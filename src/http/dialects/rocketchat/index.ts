@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import { acceptMultipartFields } from '../forms.js';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { readRocketchatConfig, rocketchatFields, type RocketchatConfig } from './config.js';
 import { rocketchatEnvelope } from './envelope.js';
@@ -13,6 +14,7 @@ export const rocketchat: DialectManifest<'rocketchat', typeof rocketchatFields, 
   tokenKinds: ['rocketchat'],
   async register(app, core, config) {
     await app.register(formbody);
+    await acceptMultipartFields(app);
     acceptEmptyJson(app);
     useEnvelope(app, rocketchatEnvelope);
     await rocketchatRoutes(app, core, config);

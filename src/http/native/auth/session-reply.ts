@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../../config/load.js';
 import type { Session } from '../../../core/auth/service.js';
 import type { User } from '../../../core/users/service.js';
+import { clearPermissionCookie, setPermissionCookie } from './permission-cookie.js';
 export { actorOf, clientInfo } from '../../client.js';
 
 export const REFRESH_COOKIE = 'refresh_token';
@@ -15,6 +16,9 @@ export function publicUser(user: User) {
 /** HBP's session body; in cookie mode the refresh token goes into a signed httpOnly cookie instead. */
 export function sessionBody(reply: FastifyReply, cookies: Config['cookies'], session: Session, cookieMode: boolean) {
   if (cookieMode) {
+    const { user } = session;
+    const vars = { 'user-id': user.id, 'default-role': user.defaultRole, 'allowed-roles': user.roles, 'session-id': session.sessionId };
+    setPermissionCookie(reply, cookies, vars, session.refreshExpiresAt);
     reply.setCookie(REFRESH_COOKIE, session.refreshToken, {
       path: AUTH_PATH,
       httpOnly: true,
@@ -34,6 +38,7 @@ export function sessionBody(reply: FastifyReply, cookies: Config['cookies'], ses
 
 export function clearRefreshCookie(reply: FastifyReply, cookies: Config['cookies']) {
   reply.clearCookie(REFRESH_COOKIE, { path: AUTH_PATH, httpOnly: true, secure: cookies.secure, sameSite: cookies.sameSite });
+  clearPermissionCookie(reply, cookies);
 }
 
 /** The refresh token from the signed cookie; a tampered cookie counts as absent. */

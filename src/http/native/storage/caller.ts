@@ -1,14 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import { safeEqual } from '../../../core/hash.js';
 import type { StorageCaller } from '../../../storage/service.js';
-import { bearerToken, resolvePrincipal, type GuardDeps } from '../../plugins/auth-guard.js';
+import { bearerToken, cookiePrincipal, resolvePrincipal, type GuardDeps } from '../../plugins/auth-guard.js';
 
 /** Who is calling the storage API: anonymous, a user (bearer token), or an admin (admin role or x-admin-secret). */
 export async function storageCaller(request: FastifyRequest, guard: GuardDeps, adminSecret: string | undefined): Promise<StorageCaller> {
   const secret = request.headers['x-admin-secret'];
   const bySecret = adminSecret !== undefined && typeof secret === 'string' && safeEqual(secret, adminSecret);
   const token = bearerToken(request);
-  const claims = token ? await resolvePrincipal(guard, token) : undefined;
+  // In cookie mode a stale cookie (or a cross-site write) counts as no sign-in: the rules then decide.
+  const claims = token ? await resolvePrincipal(guard, token) : await cookiePrincipal(guard, request).catch(() => undefined);
   const roles = claims?.allowedRoles ?? [];
   return { userId: claims?.userId, roles, admin: bySecret || roles.includes('admin') };
 }

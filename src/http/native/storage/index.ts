@@ -21,7 +21,7 @@ const Metadata = Type.Object({
   ContentLength: Type.Integer(),
   ETag: Type.String(),
   ContentType: Type.String(),
-  Metadata: Type.Object({ token: Type.Optional(Type.String({ description: 'Read token for ?token=; shown only when created' })) }),
+  Metadata: Type.Object({ token: Type.Optional(Type.String({ description: 'Read token for ?token=, for callers who may read the file' })) }),
 });
 const Binary = Type.String({ format: 'binary', description: 'The file (or a zip of the folder)' });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: true });
@@ -137,8 +137,8 @@ export async function nativeStorage(app: App, s: Services) {
     async (request) => {
       const { key, dir } = pathOf(request);
       const caller = await callerOf(request);
-      if (dir) return (await storage.list(key, caller)).map(metadataOf);
-      return metadataOf(await storage.readable(key, caller, request.query.token));
+      if (dir) return (await storage.list(key, caller)).map((f) => metadataOf(storage.revealed(f)));
+      return metadataOf(storage.revealed(await storage.readable(key, caller, request.query.token)));
     },
   );
 
