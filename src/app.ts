@@ -12,6 +12,7 @@ import { AppError } from './core/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
 import { registerClosing } from './http/plugins/closing.js';
+import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.log.info(`emails go to ${services.mailer.describe}`);
 
   await app.register(cookie, { secret: secrets.cookieSecret });
+  await registerSecurityHeaders(app, { https: config.server.url.startsWith('https:') });
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });

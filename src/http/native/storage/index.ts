@@ -12,6 +12,7 @@ import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { storageCaller } from './caller.js';
 import { sendFile } from './download.js';
+import { STORAGE_HEADERS } from '../../../storage/serve-as.js';
 import { outputFormat, parseTransform } from '../../../storage/transform/params.js';
 
 const Metadata = Type.Object({
@@ -55,6 +56,11 @@ const pathOf = (request: FastifyRequest) => parseStoragePath(request.url.split('
 export async function nativeStorage(app: App, s: Services) {
   const { storage } = s;
   const callerOf = (request: FastifyRequest) => storageCaller(request, s, s.config.storage.adminSecret);
+
+  // Nothing storage answers (file, zip, metadata or error) may run, frame or be sniffed on our origin.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(STORAGE_HEADERS);
+  });
 
   // Uploads are streams: a raw body of any type is handed over unread, multipart through busboy.
   app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, _payload, done) => done(null));
@@ -101,7 +107,7 @@ export async function nativeStorage(app: App, s: Services) {
         if (!transform) return sendFile(request, reply, storage, file);
         const format = outputFormat(transform, file.contentType, request.headers.accept);
         const variant = await storage.variant(file, transform, format);
-        reply.headers({ etag: variant.etag, vary: 'Accept', 'x-content-type-options': 'nosniff', 'cache-control': 'private, no-cache' });
+        reply.headers({ etag: variant.etag, vary: 'Accept', 'cache-control': 'private, no-cache', 'content-disposition': 'inline' });
         if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
         return reply.type(`image/${format}`).send(variant.body);
       }
