@@ -17,7 +17,7 @@ import { registerHealthRoutes } from './http/native/health.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
 import { adminConsole } from './http/console.js';
-import { ErrorBody } from './http/schemas.js';
+import { declareSharedStatuses, ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
 import { createServices, type Runtime, type Services } from './services.js';
 
@@ -75,6 +75,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(ErrorBody);
   app.addSchema(SessionBody);
   registerNativeErrors(app);
+  declareSharedStatuses(app);
   if (config.server.logRequests) {
     // Request lines are written in 4 KiB batches (whole lines), not one write(2) per request; flushed on close.
     const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false, minLength: 4096 });

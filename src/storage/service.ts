@@ -5,6 +5,7 @@ import type { Config } from '../config/load.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
 import { safeEqual, sha256 } from '../core/hash.js';
+import { isForeignKeyViolation } from '../db/dialect.js';
 import type { Queries } from '../db/queries/index.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
@@ -135,6 +136,8 @@ export function createStorageService(deps: {
         .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, now: clock.now() })
         .catch(async (err) => {
           await backend.delete(objectKey);
+          // The owner was deleted while their access token is still unexpired.
+          if (isForeignKeyViolation(err)) throw errors.unauthenticated('The account no longer exists');
           throw err;
         });
       if (replaced) {

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -12,6 +11,7 @@ import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { storageCaller } from './caller.js';
 import { sendFile } from './download.js';
+import { uploadBody } from './upload-body.js';
 import { STORAGE_HEADERS } from '../../../storage/serve-as.js';
 import { outputFormat, parseTransform } from '../../../storage/transform/params.js';
 
@@ -25,6 +25,8 @@ const Metadata = Type.Object({
   Metadata: Type.Object({ token: Type.Optional(Type.String({ description: 'Read token for ?token=; shown only when created' })) }),
 });
 const Binary = Type.String({ format: 'binary', description: 'The file (or a zip of the folder)' });
+/** Files are answered in their own type (a JSON body only for errors), which OpenAPI spells as any media type. */
+const FileBody = Type.Unsafe<string>({ description: 'The file (or a zip of the folder)', content: { '*/*': { schema: Binary } } });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: true });
 const ImageQuery = Type.Object(
   {
@@ -76,15 +78,8 @@ export async function nativeStorage(app: App, s: Services) {
       const { key, dir } = pathOf(request);
       if (dir) throw errors.validation('Upload to a file path, not a folder');
       const caller = await callerOf(request);
-      let body: Readable = request.raw;
-      let declared = request.headers['content-type'];
-      if (request.isMultipart()) {
-        const part = await request.file();
-        if (!part || part.fieldname !== 'file') throw errors.validation('The multipart body needs a "file" field');
-        body = part.file;
-        declared = part.mimetype;
-      }
-      return metadataOf(await storage.upload(key, body, declared, caller));
+      const upload = await uploadBody(request);
+      return metadataOf(await storage.upload(key, upload.body, upload.declaredType, caller).catch((err) => Promise.reject(upload.explain(err))));
     },
   );
 
@@ -95,7 +90,7 @@ export async function nativeStorage(app: App, s: Services) {
         tags: ['storage'],
         summary: 'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
         querystring: ImageQuery,
-        response: responses({ 200: Binary, 206: Binary, 304: NoContent }, 400, 401, 403, 404, 416, 503),
+        response: responses({ 200: FileBody, 206: FileBody, 304: NoContent }, 400, 401, 403, 404, 416, 503),
       },
     },
     async (request, reply) => {
