@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
@@ -70,10 +71,7 @@ export interface CoreConfig {
     quota: number;
     adminSecret: string | undefined;
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
-    image: { maxPixels: number; timeoutSeconds: number };
-    uploadTimeoutSeconds: number;
-    orphanGraceSeconds: number;
-    sweepIntervalMinutes: number;
+    image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
   };
   console: { enabled: boolean };
   /** Every variable's parsed value (defaults included) and whether the environment set it: the admin console shows them, secrets masked. */
@@ -240,10 +238,12 @@ export function loadConfig(env: Env): Config {
       s3: raw.S3_BUCKET
         ? { bucket: raw.S3_BUCKET, endpoint: raw.S3_ENDPOINT, region: raw.S3_REGION, accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY }
         : undefined,
-      image: { maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS, timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT },
-      uploadTimeoutSeconds: raw.STORAGE_UPLOAD_TIMEOUT,
-      orphanGraceSeconds: raw.STORAGE_ORPHAN_GRACE,
-      sweepIntervalMinutes: raw.STORAGE_SWEEP_INTERVAL,
+      image: {
+        maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS,
+        timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT,
+        concurrency: raw.STORAGE_IMAGE_CONCURRENCY || availableParallelism(),
+        queue: raw.STORAGE_IMAGE_QUEUE,
+      },
     },
     console: { enabled: raw.CONSOLE_ENABLED },
     settings: { values: raw, explicit },
