@@ -72,6 +72,9 @@ export interface CoreConfig {
     adminSecret: string | undefined;
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
     image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
+    uploadTimeoutSeconds: number;
+    orphanGraceSeconds: number;
+    sweepIntervalMinutes: number;
   };
   console: { enabled: boolean };
   /** Every variable's parsed value (defaults included) and whether the environment set it: the admin console shows them, secrets masked. */
@@ -244,6 +247,9 @@ export function loadConfig(env: Env): Config {
         concurrency: raw.STORAGE_IMAGE_CONCURRENCY || availableParallelism(),
         queue: raw.STORAGE_IMAGE_QUEUE,
       },
+      uploadTimeoutSeconds: raw.STORAGE_UPLOAD_TIMEOUT,
+      orphanGraceSeconds: raw.STORAGE_ORPHAN_GRACE,
+      sweepIntervalMinutes: raw.STORAGE_SWEEP_INTERVAL,
     },
     console: { enabled: raw.CONSOLE_ENABLED },
     settings: { values: raw, explicit },

@@ -128,6 +128,9 @@ const CORE_FIELDS = {
   STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
   STORAGE_IMAGE_CONCURRENCY: int({ doc: 'Image transforms run at once (0: one per CPU core). Each holds its source and output in memory.', default: 0, min: 0, max: 256 }),
   STORAGE_IMAGE_QUEUE: int({ doc: 'Image transforms that may wait for a free slot; beyond that the answer is `503` with `Retry-After`.', default: 64, min: 0, max: 100000 }),
+  STORAGE_UPLOAD_TIMEOUT: int({ doc: 'Seconds one upload may take; slower ones are refused (408). Temporary files older than this are swept.', default: 3600, min: 1, max: 604800 }),
+  STORAGE_ORPHAN_GRACE: int({ doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).', default: 900, min: 0, max: 604800 }),
+  STORAGE_SWEEP_INTERVAL: int({ doc: 'Minutes between storage sweeps by `serve` (one also runs at start); 0: only `gatehouse storage gc`.', default: 60, min: 0, max: 10080 }),
   ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
 
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in
