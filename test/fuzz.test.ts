@@ -231,5 +231,5 @@ describe.each(SUITES)('fuzzing /openapi.json on %s, %s', (db, configName) => {
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );
-  });
+  }, Math.max(30_000, RUNS * 500));
 });
