@@ -104,3 +104,22 @@ describe.each(DATABASES)('stored files never run as scripts on our origin (%s)',
     }
   });
 });
+
+describe.each(DATABASES)('share links move to STORAGE_PUBLIC_URL (%s)', (db) => {
+  const get = useTestApp(db, { RATE_LIMIT_AUTH_PER_IP: '10000', STORAGE_PUBLIC_URL: 'https://files.example.net/' });
+
+  it('redirects a share link to the files origin, which serves it; signed-in reads stay where they are', async () => {
+    const t = get();
+    const { jwt_token, user } = await register(t);
+    const key = `user/${user.id}/notes.txt`;
+    const up = await t.request({ method: 'POST', url: `/storage/o/${key}`, payload: 'shared notes', headers: { ...bearer(jwt_token), 'content-type': 'text/plain' } });
+    const link = `/storage/o/${key}?token=${encodeURIComponent(up.json().Metadata.token)}`;
+
+    const moved = await t.request({ url: link, headers: { host: 'auth.example.com' } });
+    expect([moved.statusCode, moved.headers.location]).toEqual([302, `https://files.example.net${link}`]);
+    const served = await t.request({ url: link, headers: { host: 'files.example.net' } });
+    expect([served.statusCode, served.body]).toEqual([200, 'shared notes']);
+    const own = await t.request({ url: `/storage/o/${key}`, headers: { ...bearer(jwt_token), host: 'auth.example.com' } });
+    expect([own.statusCode, own.body]).toEqual([200, 'shared notes']);
+  });
+});

@@ -70,6 +70,8 @@ export interface CoreConfig {
     maxFileSize: number;
     quota: number;
     adminSecret: string | undefined;
+    /** Origin (and path prefix) that share links are redirected to. */
+    publicUrl: string | undefined;
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
     image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
     uploadTimeoutSeconds: number;
@@ -238,6 +240,7 @@ export function loadConfig(env: Env): Config {
       maxFileSize: raw.STORAGE_MAX_FILE_SIZE,
       quota: raw.STORAGE_QUOTA,
       adminSecret: raw.ADMIN_SECRET,
+      publicUrl: raw.STORAGE_PUBLIC_URL?.replace(/\/+$/, ''),
       s3: raw.S3_BUCKET
         ? { bucket: raw.S3_BUCKET, endpoint: raw.S3_ENDPOINT, region: raw.S3_REGION, accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY }
         : undefined,

@@ -131,6 +131,7 @@ const CORE_FIELDS = {
   STORAGE_UPLOAD_TIMEOUT: int({ doc: 'Seconds one upload may take; slower ones are refused (408). Temporary files older than this are swept.', default: 3600, min: 1, max: 604800 }),
   STORAGE_ORPHAN_GRACE: int({ doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).', default: 900, min: 0, max: 604800 }),
   STORAGE_SWEEP_INTERVAL: int({ doc: 'Minutes between storage sweeps by `serve` (one also runs at start); 0: only `gatehouse storage gc`.', default: 60, min: 0, max: 10080 }),
+  STORAGE_PUBLIC_URL: optionalStr({ doc: 'A second origin serving this same server, on another site than SERVER_URL (e.g. https://files.example.net): share links (`?token=`) are redirected there, so shared files open where no Gatehouse cookie lives.', check: checkUrl }),
   ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
 
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in

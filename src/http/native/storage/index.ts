@@ -57,6 +57,7 @@ const pathOf = (request: FastifyRequest) => parseStoragePath(request.url.split('
 /** HBP's storage API: /storage/o/<path> (objects) and /storage/m/<path> (metadata). */
 export async function nativeStorage(app: App, s: Services) {
   const { storage } = s;
+  const publicHost = s.config.storage.publicUrl === undefined ? undefined : new URL(s.config.storage.publicUrl).host;
   const callerOf = (request: FastifyRequest) => storageCaller(request, s, s.config.storage.adminSecret);
 
   // Nothing storage answers (file, zip, metadata or error) may run, frame or be sniffed on our origin.
@@ -90,11 +91,13 @@ export async function nativeStorage(app: App, s: Services) {
         tags: ['storage'],
         summary: 'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
         querystring: ImageQuery,
-        response: responses({ 200: FileBody, 206: FileBody, 304: NoContent }, 400, 401, 403, 404, 416, 503),
+        response: responses({ 200: FileBody, 206: FileBody, 302: Type.Null({ description: 'A share link, moved to STORAGE_PUBLIC_URL' }), 304: NoContent }, 400, 401, 403, 404, 416, 503),
       },
     },
     async (request, reply) => {
       const { key, dir } = pathOf(request);
+      // A share link carries its own credential, so it can be opened on the files origin, away from our cookies.
+      if (publicHost !== undefined && request.query.token !== undefined && request.host !== publicHost) return reply.redirect(`${s.config.storage.publicUrl}${request.url}`, 302);
       const caller = await callerOf(request);
       if (!dir) {
         const file = await storage.readable(key, caller, request.query.token);
