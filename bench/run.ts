@@ -2,7 +2,7 @@
 // Gatehouse, measured in the same run. Rounds are interleaved (Gatehouse, limit, Gatehouse,
 // limit…) so that both sides share the noise; the load generator and the limits run in
 // processes of their own. BENCH_SECONDS (per phase, default 2), BENCH_ROUNDS (default 2),
-// BENCH_ONLY (comma-separated row ids), BENCH_PROFILE=<dir> (servers run with --cpu-prof).
+// BENCH_ONLY (comma-separated row ids; `storm`, `rss`, `image-rss` for the levels), BENCH_PROFILE=<dir> (servers run with --cpu-prof).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startChild, type Child } from './child.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { startServer, type BenchServer } from './server.js';
+import { imageMemoryLevel } from './image-memory.js';
 import { admin, ADMIN_SECRET, BIG, CACHED, PHOTO, prepareStorage, uploadRss } from './storage.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -132,6 +133,7 @@ async function main() {
       const rss = await uploadRss(sqlite);
       levels.push(`| extra RSS while uploading 1 GiB | ${rss.toFixed(1)} MiB | ≤ 64 MiB | ${rss <= 64 ? 'met' : 'missed'} |`);
     }
+    if (!ONLY || ONLY.includes('image-rss')) levels.push(await imageMemoryLevel());
     const table = [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores, Node ${process.version}, ${ROUNDS} interleaved rounds of ${SECONDS} s per phase, rate limits off, default logging.`,
       '',

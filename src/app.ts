@@ -12,11 +12,12 @@ import { AppError } from './core/errors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
 import { registerClosing } from './http/plugins/closing.js';
+import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
 import { adminConsole } from './http/console.js';
-import { ErrorBody } from './http/schemas.js';
+import { declareSharedStatuses, ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
 import { createServices, type Runtime, type Services } from './services.js';
 
@@ -74,6 +75,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(ErrorBody);
   app.addSchema(SessionBody);
   registerNativeErrors(app);
+  declareSharedStatuses(app);
   if (config.server.logRequests) {
     // Request lines are written in 4 KiB batches (whole lines), not one write(2) per request; flushed on close.
     const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false, minLength: 4096 });
@@ -85,6 +87,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.log.info(`emails go to ${services.mailer.describe}`);
 
   await app.register(cookie, { secret: secrets.cookieSecret });
+  await registerSecurityHeaders(app, { https: config.server.url.startsWith('https:') });
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });

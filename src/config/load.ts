@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
@@ -69,8 +70,10 @@ export interface CoreConfig {
     maxFileSize: number;
     quota: number;
     adminSecret: string | undefined;
+    /** Origin (and path prefix) that share links are redirected to. */
+    publicUrl: string | undefined;
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
-    image: { maxPixels: number; timeoutSeconds: number };
+    image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
     uploadTimeoutSeconds: number;
     orphanGraceSeconds: number;
     sweepIntervalMinutes: number;
@@ -237,10 +240,16 @@ export function loadConfig(env: Env): Config {
       maxFileSize: raw.STORAGE_MAX_FILE_SIZE,
       quota: raw.STORAGE_QUOTA,
       adminSecret: raw.ADMIN_SECRET,
+      publicUrl: raw.STORAGE_PUBLIC_URL?.replace(/\/+$/, ''),
       s3: raw.S3_BUCKET
         ? { bucket: raw.S3_BUCKET, endpoint: raw.S3_ENDPOINT, region: raw.S3_REGION, accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY }
         : undefined,
-      image: { maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS, timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT },
+      image: {
+        maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS,
+        timeoutSeconds: raw.STORAGE_IMAGE_TIMEOUT,
+        concurrency: raw.STORAGE_IMAGE_CONCURRENCY || availableParallelism(),
+        queue: raw.STORAGE_IMAGE_QUEUE,
+      },
       uploadTimeoutSeconds: raw.STORAGE_UPLOAD_TIMEOUT,
       orphanGraceSeconds: raw.STORAGE_ORPHAN_GRACE,
       sweepIntervalMinutes: raw.STORAGE_SWEEP_INTERVAL,

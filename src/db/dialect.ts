@@ -88,6 +88,12 @@ export function violatesUniqueOf(err: unknown, column: string): boolean {
   return Boolean(e.constraint?.includes(column) || e.message?.includes(column));
 }
 
+/** True when the error is a foreign-key violation (a referenced row is gone), on either dialect. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /**
  * A correlated subquery listing the roles of `users.id`, sorted and comma-separated
  * (role names cannot contain commas): lets one query load a user with their roles.

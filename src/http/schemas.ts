@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
 
 /** The native (HBP/Boom) error body, plus a stable machine-readable `code`. */
 export const ErrorBody = Type.Object(
@@ -25,3 +26,26 @@ export function responses<R extends Record<number, TSchema>>(ok: R, ...errorStat
 }
 
 export const NoContent = Type.Null({ description: 'No content' });
+
+const BODYLESS = new Set(['GET', 'HEAD']);
+const speaksNative = (response: Record<string, unknown>) => Object.values(response).some((s) => s === errorRef || (s as { $ref?: string })?.$ref === 'Error');
+
+/**
+ * Statuses a route can answer without saying so itself, added to every route that speaks
+ * the native envelope (declares a native error), so no route can forget one:
+ * - 400 (`validation-failed`, `invalid-json`), 413 and 415 wherever a body is read, which
+ *   is every method but GET and HEAD, whether or not the route expects one;
+ * - 400 wherever a query, params or headers schema can refuse the request;
+ * - 503 everywhere: the server is closing (or the database is unavailable).
+ * Dialect routes, with envelopes of their own, are left to their dialect.
+ */
+export function declareSharedStatuses(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    if (!response || route.schema?.hide || !speaksNative(response)) return;
+    const add = (status: number) => (response[status] ??= errorRef);
+    if ([route.method].flat().some((m) => !BODYLESS.has(m))) [400, 413, 415].forEach(add);
+    if (route.schema?.querystring || route.schema?.params || route.schema?.headers) add(400);
+    add(503);
+  });
+}

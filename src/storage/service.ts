@@ -6,6 +6,7 @@ import type { SecretBox } from '../core/mfa/secret-box.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
 import { safeEqual, sha256 } from '../core/hash.js';
+import { isForeignKeyViolation } from '../db/dialect.js';
 import type { Queries } from '../db/queries/index.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
@@ -14,6 +15,7 @@ import { sweepStorage } from './sweep.js';
 import { smallOrStream } from './small-or-stream.js';
 import type { Caller, Operation, Rules } from './rules.js';
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
+import { createLimiter } from './transform/limiter.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
 
 export interface StorageCaller extends Caller {
@@ -58,6 +60,7 @@ export function createStorageService(deps: {
   const inMemory = new LRUCache<string, Buffer>({ maxSize: MEMORY_VARIANTS_TOTAL, maxEntrySize: MEMORY_VARIANT_MAX, sizeCalculation: (b) => b.length });
   /** Variants being made: concurrent requests for the same one share a single transform. */
   const making = new Map<string, Promise<Buffer>>();
+  const transforms = createLimiter(config.image);
 
   /** Backend names never come from users: objects get random names, sharded by their first two characters. */
   const newObjectKey = () => {
@@ -148,6 +151,8 @@ export function createStorageService(deps: {
         .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, tokenSealed, now: clock.now() })
         .catch(async (err) => {
           await backend.delete(objectKey);
+          // The owner was deleted while their access token is still unexpired.
+          if (isForeignKeyViolation(err)) throw errors.unauthenticated('The account no longer exists');
           throw err;
         });
       if (replaced) {
@@ -200,7 +205,8 @@ export function createStorageService(deps: {
     },
 
     async transform(file: FileRow, t: Transform, format: Format): Promise<Buffer> {
-      return transformImage(await this.open(file), t, format, config.image).catch((err: Error) => {
+      return transforms.run(async () => transformImage(await this.open(file), t, format, config.image)).catch((err: Error) => {
+        if (err instanceof AppError) throw err;
         if (/pixel limit/i.test(err.message)) throw new AppError('image-too-large', 400, `The image has more than ${config.image.maxPixels} pixels`);
         if (/timeout/i.test(err.message)) throw new AppError('transform-timeout', 503, 'The image took too long to transform');
         throw new AppError('invalid-image', 400, 'The image cannot be decoded');

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSOLE_DIR } from '../../src/http/console.js';
 import { buildTestApp, type DatabaseKind, type TestApp } from './app.js';
 import type { Env } from '../../src/config/load.js';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Debian's chromium, never a downloaded browser. */
 export async function launchChromium(): Promise<Browser> {
@@ -53,4 +54,25 @@ export function watchCsp(page: Page): string[] {
     if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
   });
   return violations;
+}
+
+/** The system Chromium (installed by .ci/run), headless. */
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+};
+
+/** One Chromium per suite, closed after it (for suites that do not need the console built). */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch(CHROMIUM);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('browser not launched yet');
+    return browser;
+  };
 }

@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 import sharp from 'sharp';
+import { AppError } from '../../core/errors.js';
+import { cornerOverlays } from './corners.js';
 import type { Format, Transform } from './params.js';
 
 /** Image types transforms accept as input; everything else (GIF, TIFF, SVG, PDF…) is refused. */
@@ -7,8 +9,10 @@ export const TRANSFORMABLE = new Set(['image/png', 'image/jpeg', 'image/webp', '
 
 let locked = false;
 /**
- * libvips loaders that parse risky formats are switched off, once, process-wide:
- * only the loaders of the transformable types stay on.
+ * Process-wide libvips settings, set once at start: the loaders of risky formats are off
+ * (only those of the transformable types stay on); no operation cache (variants are cached
+ * on the backend, and the cache only held memory); one libvips thread per image, since the
+ * transform limiter already runs one image per core.
  */
 export function lockDownLoaders(): void {
   if (locked) return;
@@ -17,18 +21,8 @@ export function lockDownLoaders(): void {
   sharp.unblock({
     operation: ['Png', 'Jpeg', 'Webp', 'Heif'].flatMap((f) => [`VipsForeignLoad${f}File`, `VipsForeignLoad${f}Buffer`, `VipsForeignLoad${f}Source`]),
   });
-}
-
-/** Rounded corners: clears the alpha of every pixel outside the rounded rectangle (RGBA raw data). */
-function roundCorners(data: Buffer, width: number, height: number, radius: number | 'full'): void {
-  const r = radius === 'full' ? Math.min(width, height) / 2 : Math.min(radius, width / 2, height / 2);
-  for (let y = 0; y < Math.ceil(r); y++) {
-    const dy = r - y - 0.5;
-    const cut = Math.max(0, Math.ceil(r - Math.sqrt(Math.max(0, r * r - dy * dy)) - 0.5));
-    for (let x = 0; x < cut; x++) {
-      for (const [px, py] of [[x, y], [width - 1 - x, y], [x, height - 1 - y], [width - 1 - x, height - 1 - y]] as const) data[(py * width + px) * 4 + 3] = 0;
-    }
-  }
+  sharp.cache(false);
+  sharp.concurrency(1);
 }
 
 export interface ImageLimits {
@@ -36,17 +30,31 @@ export interface ImageLimits {
   timeoutSeconds: number;
 }
 
-/** Decodes, transforms and encodes one image; bounded in pixels and time. */
+const tooLarge = (what: string, maxPixels: number) => new AppError('image-too-large', 400, `The ${what} would have more than ${maxPixels} pixels`);
+
+/** The size of the output, from the source's header: the same arithmetic as libvips' resize. */
+function outputSize(meta: sharp.Metadata, t: Transform): { width: number; height: number } {
+  const turned = (meta.orientation ?? 1) >= 5; // EXIF orientations 5–8 swap width and height
+  const sw = (turned ? meta.height : meta.width) ?? 0;
+  const sh = (turned ? meta.width : meta.height) ?? 0;
+  if (t.width && t.height) return { width: t.width, height: t.height };
+  if (t.width) return { width: t.width, height: Math.max(1, Math.round((t.width * sh) / Math.max(1, sw))) };
+  if (t.height) return { width: Math.max(1, Math.round((t.height * sw) / Math.max(1, sh))), height: t.height };
+  return { width: sw, height: sh };
+}
+
+/** Decodes, transforms and encodes one image; bounded in input pixels, output pixels and time. */
 export async function transformImage(source: Readable, t: Transform, format: Format, limits: ImageLimits): Promise<Buffer> {
   const input = Buffer.concat(await source.toArray());
+  const meta = await sharp(input).metadata();
+  if ((meta.width ?? 0) * (meta.height ?? 0) > limits.maxPixels) throw tooLarge('image', limits.maxPixels);
+  const out = outputSize(meta, t);
+  if (out.width * out.height > limits.maxPixels) throw tooLarge('transformed image', limits.maxPixels);
+
   let img = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate().timeout({ seconds: limits.timeoutSeconds });
   if (t.width || t.height) img = img.resize({ width: t.width, height: t.height, fit: t.width && t.height ? 'cover' : 'inside', withoutEnlargement: false });
   if (t.blur) img = img.blur(t.blur);
-  if (t.radius !== undefined) {
-    const { data, info } = await img.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    roundCorners(data, info.width, info.height, t.radius);
-    img = sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } });
-  }
+  if (t.radius !== undefined) img = img.ensureAlpha().composite(cornerOverlays(out.width, out.height, t.radius));
   const quality = t.quality;
   const encoded = format === 'webp' ? img.webp({ quality }) : format === 'png' ? img.png({ quality }) : img.jpeg({ quality, mozjpeg: true });
   return encoded.toBuffer();

@@ -18,7 +18,7 @@ export function registerLifecycleRoutes(app: App, s: Services) {
 
   app.get(
     '/activate',
-    { schema: { tags: ['account'], summary: 'Activate an account from the emailed link', querystring: Type.Object({ ticket: Ticket }), response: responses({ 302: Redirect }) } },
+    { schema: { tags: ['account'], summary: 'Activate an account from the emailed link', querystring: Type.Object({ ticket: Ticket }), response: responses({ 302: Redirect }, 400) } },
     async (request, reply) => redirectAfterLink(reply, s.config, false, () => s.lifecycle.activate(request.query.ticket, clientInfo(request))),
   );
 

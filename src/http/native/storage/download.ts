@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FileRow } from '../../../db/queries/files.js';
 import type { ByteRange } from '../../../storage/backends/backend.js';
-import { isActiveType } from '../../../storage/content-type.js';
+import { serveAs } from '../../../storage/serve-as.js';
 import type { StorageService } from '../../../storage/service.js';
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n`; a list of ranges is answered whole (RFC 9110 allows it). */
@@ -21,23 +21,26 @@ function notModified(request: FastifyRequest, file: FileRow): boolean {
   return ims !== undefined && Math.floor(file.updatedAt.getTime() / 1000) <= Math.floor(new Date(ims).getTime() / 1000);
 }
 
-/** Streams a file with the headers a browser needs to cache it safely and never run it. */
+/**
+ * Streams a file with the headers a browser needs to cache it safely and never run it
+ * (the storage scope adds its CSP sandbox and nosniff to every answer).
+ */
 export async function sendFile(request: FastifyRequest, reply: FastifyReply, storage: StorageService, file: FileRow) {
   const name = file.key.split('/').pop()!;
+  const as = serveAs(file.contentType);
   reply.headers({
     etag: file.etag,
     'last-modified': file.updatedAt.toUTCString(),
     'accept-ranges': 'bytes',
-    'x-content-type-options': 'nosniff',
     'cache-control': 'private, no-cache',
-    'content-disposition': `${isActiveType(file.contentType) ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'content-disposition': `${as.disposition}; filename*=UTF-8''${encodeURIComponent(name)}`,
   });
   if (notModified(request, file)) return reply.code(304).send();
   const range = parseRange(request.headers.range, file.size);
   if (range === 'unsatisfiable') {
     return reply.code(416).header('content-range', `bytes */${file.size}`).type('application/json').send({ statusCode: 416, error: 'Range Not Satisfiable', message: 'The range is outside the file', code: 'range-not-satisfiable' });
   }
-  reply.type(file.contentType);
+  reply.type(as.contentType);
   if (range) {
     reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.size}`).header('content-length', range.end - range.start + 1);
     return reply.send(await storage.open(file, range));

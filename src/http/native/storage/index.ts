@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -12,6 +11,8 @@ import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { storageCaller } from './caller.js';
 import { sendFile } from './download.js';
+import { uploadBody } from './upload-body.js';
+import { STORAGE_HEADERS } from '../../../storage/serve-as.js';
 import { outputFormat, parseTransform } from '../../../storage/transform/params.js';
 
 const Metadata = Type.Object({
@@ -24,6 +25,8 @@ const Metadata = Type.Object({
   Metadata: Type.Object({ token: Type.Optional(Type.String({ description: 'Read token for ?token=, for callers who may read the file' })) }),
 });
 const Binary = Type.String({ format: 'binary', description: 'The file (or a zip of the folder)' });
+/** Files are answered in their own type (a JSON body only for errors), which OpenAPI spells as any media type. */
+const FileBody = Type.Unsafe<string>({ description: 'The file (or a zip of the folder)', content: { '*/*': { schema: Binary } } });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: true });
 const ImageQuery = Type.Object(
   {
@@ -54,7 +57,13 @@ const pathOf = (request: FastifyRequest) => parseStoragePath(request.url.split('
 /** HBP's storage API: /storage/o/<path> (objects) and /storage/m/<path> (metadata). */
 export async function nativeStorage(app: App, s: Services) {
   const { storage } = s;
+  const publicHost = s.config.storage.publicUrl === undefined ? undefined : new URL(s.config.storage.publicUrl).host;
   const callerOf = (request: FastifyRequest) => storageCaller(request, s, s.config.storage.adminSecret);
+
+  // Nothing storage answers (file, zip, metadata or error) may run, frame or be sniffed on our origin.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(STORAGE_HEADERS);
+  });
 
   // Uploads are streams: a raw body of any type is handed over unread, multipart through busboy.
   app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, _payload, done) => done(null));
@@ -70,15 +79,8 @@ export async function nativeStorage(app: App, s: Services) {
       const { key, dir } = pathOf(request);
       if (dir) throw errors.validation('Upload to a file path, not a folder');
       const caller = await callerOf(request);
-      let body: Readable = request.raw;
-      let declared = request.headers['content-type'];
-      if (request.isMultipart()) {
-        const part = await request.file();
-        if (!part || part.fieldname !== 'file') throw errors.validation('The multipart body needs a "file" field');
-        body = part.file;
-        declared = part.mimetype;
-      }
-      return metadataOf(await storage.upload(key, body, declared, caller));
+      const upload = await uploadBody(request);
+      return metadataOf(await storage.upload(key, upload.body, upload.declaredType, caller).catch((err) => Promise.reject(upload.explain(err))));
     },
   );
 
@@ -89,11 +91,13 @@ export async function nativeStorage(app: App, s: Services) {
         tags: ['storage'],
         summary: 'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
         querystring: ImageQuery,
-        response: responses({ 200: Binary, 206: Binary, 304: NoContent }, 400, 401, 403, 404, 416, 503),
+        response: responses({ 200: FileBody, 206: FileBody, 302: Type.Null({ description: 'A share link, moved to STORAGE_PUBLIC_URL' }), 304: NoContent }, 400, 401, 403, 404, 416, 503),
       },
     },
     async (request, reply) => {
       const { key, dir } = pathOf(request);
+      // A share link carries its own credential, so it can be opened on the files origin, away from our cookies.
+      if (publicHost !== undefined && request.query.token !== undefined && request.host !== publicHost) return reply.redirect(`${s.config.storage.publicUrl}${request.url}`, 302);
       const caller = await callerOf(request);
       if (!dir) {
         const file = await storage.readable(key, caller, request.query.token);
@@ -101,7 +105,7 @@ export async function nativeStorage(app: App, s: Services) {
         if (!transform) return sendFile(request, reply, storage, file);
         const format = outputFormat(transform, file.contentType, request.headers.accept);
         const variant = await storage.variant(file, transform, format);
-        reply.headers({ etag: variant.etag, vary: 'Accept', 'x-content-type-options': 'nosniff', 'cache-control': 'private, no-cache' });
+        reply.headers({ etag: variant.etag, vary: 'Accept', 'cache-control': 'private, no-cache', 'content-disposition': 'inline' });
         if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
         return reply.type(`image/${format}`).send(variant.body);
       }

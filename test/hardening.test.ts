@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DATABASES, useTestApp } from './helpers/app.js';
+import { bearer, register } from './helpers/auth.js';
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%s)', (db) => {
+  const get = useTestApp(db, { ALLOW_USER_SELF_DELETE: 'true', RATE_LIMIT_AUTH_PER_IP: '10000' });
+
+  /** A user who deleted their account, with their still-unexpired access token. */
+  async function deletedUser() {
+    const t = get();
+    const { jwt_token, user } = await register(t);
+    expect((await t.request({ method: 'POST', url: '/auth/delete', headers: bearer(jwt_token) })).statusCode).toBe(204);
+    return { jwt: jwt_token, id: user.id };
+  }
+
+  // Regression: these answered 500 (a TypeError, and foreign-key failures) for a deleted user.
+  it.each([
+    ['POST', '/auth/mfa/generate', undefined],
+    ['POST', '/auth/tokens', { name: 'laptop' }],
+  ] as const)('%s %s with a deleted user\'s token is a 401, not a 500', async (method, url, payload) => {
+    const { jwt } = await deletedUser();
+    const res = await get().request({ method, url, headers: bearer(jwt), payload });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('an upload with a deleted user\'s token is a 401 and leaves no file', async () => {
+    const { jwt, id } = await deletedUser();
+    const t = get();
+    const res = await t.request({ method: 'POST', url: '/storage/o/public/ghost.png', headers: { ...bearer(jwt), 'content-type': 'image/png' }, payload: PNG });
+    expect(res.statusCode).toBe(401);
+    expect((await t.request({ url: '/storage/m/public/ghost.png' })).statusCode).toBe(404);
+    expect((await t.request({ url: `/storage/m/user/${id}/` })).statusCode).not.toBe(500);
+  });
+
+  // Regression: multipart/form-data without a boundary answered 500, even without signing in.
+  it.each([
+    ['without a boundary', 'multipart/form-data', '--x\r\n'],
+    ['that ends inside the file', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\ntruncated'],
+  ])('a multipart upload %s is a 400 invalid-multipart', async (_what, type, payload) => {
+    const t = get();
+    const { jwt_token } = await register(t);
+    for (const headers of [{ 'content-type': type }, { 'content-type': type, ...bearer(jwt_token) }]) {
+      const res = await t.request({ method: 'POST', url: '/storage/o/public/m.txt', headers, payload });
+      expect([res.statusCode, res.json().code]).toEqual([400, 'invalid-multipart']);
+    }
+  });
+
+  // Regression: these statuses were answered but missing from /openapi.json (useTestApp checks every answer).
+  it('declares 400 on GET /auth/activate, and invalid-json, 413 and 415 on bodiless POST routes', async () => {
+    const t = get();
+    const { jwt_token } = await register(t);
+    expect((await t.request({ url: '/auth/activate' })).statusCode).toBe(400);
+    const post = (headers: Record<string, string>, payload: string) => t.request({ method: 'POST', url: '/auth/mfa/generate', headers: { ...bearer(jwt_token), ...headers }, payload });
+    expect((await post({ 'content-type': 'application/json' }, '{"oops"')).json().code).toBe('invalid-json');
+    expect((await post({ 'content-type': 'text/plain' }, 'hello')).statusCode).toBe(415);
+    expect((await post({ 'content-type': 'application/json' }, JSON.stringify({ pad: 'x'.repeat(70_000) }))).statusCode).toBe(413);
+  });
+});
