@@ -96,6 +96,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     clock,
     rehash: (userId, hash) => queries.users.setPasswordHash(userId, hash, clock.now()),
     touchLogin: (userId) => queries.users.touchLogin(userId, clock.now()),
+    storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
   const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle, refreshLifetimeMs: config.jwt.refreshExpiresInMinutes * 60_000 });

@@ -39,7 +39,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
 
   it('migrates, then reports the database up to date', async () => {
     const first = await cli(['migrate'], env);
-    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms, 0006-auth-methods, 0007-method-modes, 0008-sessions-audit-identity, 0011-client-wire, 0012-federation\n' });
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms, 0006-auth-methods, 0007-method-modes, 0008-sessions-audit-identity, 0011-client-wire, 0012-federation, 0013-password-digest\n' });
     expect((await cli(['migrate'], env)).stdout).toBe('Database is up to date\n');
   });
 

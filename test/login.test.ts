@@ -84,7 +84,7 @@ describe.each(DATABASES)('login work on %s', (db) => {
       verify: (h: string, p: string) => (work.push('verify'), s.hasher.verify(h, p)),
       verifyDummy: (p: string) => (work.push('dummy'), s.hasher.verifyDummy(p)),
     };
-    const pipeline = createLoginPipeline({ ...s, hasher: counting, rehash: async () => undefined, touchLogin: async () => undefined });
+    const pipeline = createLoginPipeline({ ...s, hasher: counting, rehash: async () => undefined, touchLogin: async () => undefined, storeDigest: async () => undefined });
     const client = { ip: '127.0.0.1', userAgent: null };
     const attempts = [
       { email: uniqueEmail('nobody'), password: PASSWORD },

@@ -8,6 +8,7 @@ import * as realms from './migrations/0005-realms.js';
 import * as authMethods from './migrations/0006-auth-methods.js';
 import * as methodModes from './migrations/0007-method-modes.js';
 import * as sessionsAudit from './migrations/0008-sessions-audit-identity.js';
+import * as passwordDigest from './migrations/0013-password-digest.js';
 import * as clientWire from './migrations/0011-client-wire.js';
 import * as federation from './migrations/0012-federation.js';
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0008-sessions-audit-identity': sessionsAudit,
   '0011-client-wire': clientWire,
   '0012-federation': federation,
+  '0013-password-digest': passwordDigest,
 };
 
 class StaticProvider implements MigrationProvider {

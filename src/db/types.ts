@@ -28,6 +28,7 @@ export interface UsersTable {
   username: string | null;
   banned_until: NullableTimestamp;
   ban_reason: string | null;
+  password_digest_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UserRolesTable {

@@ -103,14 +103,16 @@ it('api-client logs out (JSON content type, no body) and the token stops working
     expect(after.status).toBe(401);
   });
 
-  // Needs: password {digest: sha256hex(password), algorithm: "sha-256"} accepted at login.
-  it.skip('logs in with the sha-256 digest form Rocket.Chat’s own clients send', async () => {
+  it('logs in with the sha-256 digest form Rocket.Chat’s own clients send, and refuses a wrong digest', async () => {
     const live = server();
     const email = freshEmail('rc-digest');
     const created = await createUser(live, { email, password: PASSWORD });
     const digest = createHash('sha256').update(PASSWORD).digest('hex');
     const { answer } = await signIn(live, { user: email, password: { digest, algorithm: 'sha-256' } });
     expect(answer.data.userId).toBe(created.id);
+    const wrong = createHash('sha256').update('not the password').digest('hex');
+    const refused = (await restClient(live).call.post('/v1/login', { user: email, password: { digest: wrong, algorithm: 'sha-256' } }).catch((res: Response) => res)) as Response;
+    expect(refused.status).toBe(401);
   });
 
   it('sdk api module logs in with {username: <email>, password} and calls an authenticated endpoint', async () => {

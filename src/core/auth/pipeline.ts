@@ -9,7 +9,7 @@ import { canSignIn, type ClientInfo } from '../sessions/registry.js';
 import type { LoginThrottle } from '../throttle/login-failures.js';
 import { enforceLimit, type LimitInfo, type RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
-import type { User, UserService } from '../users/service.js';
+import { passwordDigest, type User, type UserService } from '../users/service.js';
 import type { Directories } from '../directories/service.js';
 
 /**
@@ -36,6 +36,8 @@ export interface LoginAttempt {
   secondFactor: SecondFactorForm;
   /** A second factor sent with the attempt (`code` form). */
   code?: string;
+  /** Instead of the password, its SHA-256 hex digest (Rocket.Chat's `{digest, algorithm: 'sha-256'}`). */
+  digest?: string;
   /** When set, the account must belong to this realm. */
   realm?: string;
   client: ClientInfo;
@@ -66,6 +68,8 @@ export interface PipelineDeps {
   /** Called with the user id and the new hash when a stored hash uses outdated parameters. */
   rehash(userId: string, hash: string): Promise<void>;
   touchLogin(userId: string): Promise<void>;
+  /** Keeps the verifier of digest logins for an account that has none yet (set before digests were kept). */
+  storeDigest(userId: string, digestHash: string): Promise<void>;
   /** LDAP directories behind realms: they check the password of their users instead of a local hash. */
   directories?: Pick<Directories, 'handles' | 'authenticate' | 'passwordRealm'>;
 }
@@ -144,6 +148,14 @@ export function createLoginPipeline(deps: PipelineDeps) {
       }
 
       const directoryRealm = await directoryOf(a, user);
+      const verifier = a.digest !== undefined ? user?.passwordDigestHash : user?.passwordHash;
+      if (a.digest !== undefined && (directoryRealm !== undefined || !verifier)) {
+        // A directory binds with the password itself, and an account without a digest verifier cannot check one.
+        await hasher.verifyDummy(a.digest);
+        attempt.fail();
+        await report(a, 'failure', user, 'invalid-credentials');
+        throw errors.invalidCredentials();
+      }
       if (directoryRealm !== undefined) {
         // The directory binds with the password; the account it answers goes through the same rules below.
         const found = await deps.directories!.authenticate({ login: a.identifier, password: a.password.normalize('NFC'), realm: directoryRealm ?? undefined });
@@ -157,13 +169,14 @@ export function createLoginPipeline(deps: PipelineDeps) {
       }
       const appended = user?.mfaEnabled && a.secondFactor === 'append' ? splitAppended(a.password) : undefined;
       const password = (appended?.password ?? a.password).normalize('NFC');
-      if (directoryRealm === undefined && !user?.passwordHash) {
+      if (directoryRealm === undefined && !verifier) {
         await hasher.verifyDummy(password);
         attempt.fail();
         await report(a, 'failure', undefined, 'invalid-credentials');
         throw errors.invalidCredentials();
       }
-      const checked = directoryRealm !== undefined ? { ok: true, needsRehash: false } : await hasher.verify(user!.passwordHash!, password);
+      const checked =
+        directoryRealm !== undefined ? { ok: true, needsRehash: false } : a.digest !== undefined ? await hasher.verify(verifier!, a.digest.toLowerCase()) : await hasher.verify(verifier!, password);
       if (!checked.ok || !canSignIn(user!, clock.now()) || (a.realm !== undefined && user!.realm !== a.realm)) {
         attempt.fail();
         await report(a, 'failure', user, checked.ok ? 'account-state' : 'invalid-credentials');
@@ -171,7 +184,10 @@ export function createLoginPipeline(deps: PipelineDeps) {
       }
       await attempt.succeed();
       if (!user) throw errors.invalidCredentials();
-      if (checked.needsRehash) await deps.rehash(user.id, await hasher.hash(password));
+      if (a.digest === undefined && directoryRealm === undefined) {
+        if (checked.needsRehash) await deps.rehash(user.id, await hasher.hash(password));
+        if (!user.passwordDigestHash) await deps.storeDigest(user.id, await hasher.hash(passwordDigest(password)));
+      }
 
       if (user.mfaEnabled) {
         const code = appended?.code ?? a.code;

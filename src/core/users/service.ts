@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
@@ -34,6 +35,9 @@ export interface UserServiceDeps {
   changed?: (userId: string) => void;
 }
 
+/** The SHA-256 hex digest of a password, as Rocket.Chat's clients send it (`{digest, algorithm: 'sha-256'}`). */
+export const passwordDigest = (password: string) => createHash('sha256').update(password, 'utf8').digest('hex');
+
 const USERNAME = /^[0-9A-Za-z._-]{1,64}$/;
 export const USERNAME_RULE = 'A username is 1 to 64 letters, digits, dots, dashes or underscores';
 export const isValidUsername = (name: string) => USERNAME.test(name);
@@ -46,7 +50,7 @@ function generatedUsername(email: string, attempt: number, random: Random): stri
 
 /** Users and their roles; no knowledge of sessions or wire formats. */
 export function createUserService({ queries, hasher, policy, clock, random, changed = () => undefined }: UserServiceDeps) {
-  async function insertUser(id: string, email: string, username: string, passwordHash: string | null, input: NewUserInput) {
+  async function insertUser(id: string, email: string, username: string, hashes: { passwordHash: string | null; passwordDigestHash: string | null }, input: NewUserInput) {
     await queries.transaction(async (q) => {
       await q.users.insert({
         id,
@@ -57,7 +61,7 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
         locale: input.locale ?? null,
         defaultRole: input.defaultRole,
         active: input.active,
-        passwordHash,
+        ...hashes,
         metadata: input.metadata ?? {},
         now: clock.now(),
       });
@@ -71,7 +75,7 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
       if (!input.roles.includes(input.defaultRole)) throw errors.roleNotAllowed('The default role must be one of the roles');
       const email = normalizeEmail(input.email);
       // Hash before the insert: a duplicate costs the same time as a new account.
-      const passwordHash = password === undefined ? null : await hasher.hash(password);
+      const [passwordHash, passwordDigestHash] = password === undefined ? [null, null] : await Promise.all([hasher.hash(password), hasher.hash(passwordDigest(password))]);
       const id = random.uuid();
       const wanted = input.username ?? null;
       if (wanted !== null && !isValidUsername(wanted)) throw errors.validation(USERNAME_RULE);
@@ -79,7 +83,7 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
       for (let attempt = 0; ; attempt++) {
         const username = wanted ?? generatedUsername(email, attempt, random);
         try {
-          await insertUser(id, email, username, passwordHash, input);
+          await insertUser(id, email, username, { passwordHash, passwordDigestHash }, input);
           break;
         } catch (err) {
           if (violatesUniqueOf(err, 'username')) {
@@ -147,7 +151,8 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
 
     async setPassword(id: string, password: string): Promise<void> {
       const normalised = policy.check(password);
-      await queries.users.setPasswordHash(id, await hasher.hash(normalised), clock.now());
+      const [hash, digestHash] = await Promise.all([hasher.hash(normalised), hasher.hash(passwordDigest(normalised))]);
+      await queries.users.setPasswordHash(id, hash, clock.now(), digestHash);
       changed(id);
     },
   };

@@ -25,9 +25,11 @@ export interface UserRow {
   username: string | null;
   bannedUntil: Date | null;
   banReason: string | null;
+  /** argon2id of the password's SHA-256 hex digest (Rocket.Chat's digest logins). */
+  passwordDigestHash: string | null;
 }
 
-export type NewUser = Pick<UserRow, 'id' | 'email' | 'username' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
+export type NewUser = Pick<UserRow, 'id' | 'email' | 'username' | 'passwordDigestHash' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
   passwordHash: string | null;
   now: Date;
 };
@@ -53,6 +55,7 @@ function toUser(row: Selectable<UsersTable>): UserRow {
     username: row.username,
     bannedUntil: toDateOrNull(row.banned_until),
     banReason: row.ban_reason,
+    passwordDigestHash: row.password_digest_hash,
   };
 }
 
@@ -124,6 +127,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
           disabled: false,
           email_verified: false,
           password_hash: u.passwordHash,
+          password_digest_hash: u.passwordDigestHash,
           metadata: JSON.stringify(u.metadata),
           created_at: u.now,
           updated_at: u.now,
@@ -137,8 +141,13 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
       return (await q.execute()).map(toUserWithRoles);
     },
 
-    async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {
-      await db.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', id).execute();
+    /** A new password: both verifiers at once (a rehash keeps the digest's, which `digestHash` leaves out). */
+    async setPasswordHash(id: string, hash: string, now: Date, digestHash?: string): Promise<void> {
+      await db.updateTable('users').set({ password_hash: hash, ...(digestHash ? { password_digest_hash: digestHash } : {}), updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async setDigestHash(id: string, digestHash: string): Promise<void> {
+      await db.updateTable('users').set({ password_digest_hash: digestHash }).where('id', '=', id).execute();
     },
 
     async setDefaultRole(id: string, role: string, now: Date): Promise<void> {

@@ -29,6 +29,14 @@ function loginName(body: LoginBody): unknown {
   return body.username ?? body.email;
 }
 
+/** The password in either of Rocket.Chat's forms: plain, or `{digest: <SHA-256 hex>, algorithm: 'sha-256'}`. */
+function passwordOf(value: unknown): { password: string; digest?: string } | undefined {
+  if (typeof value === 'string') return { password: value };
+  const d = value as { digest?: unknown; algorithm?: unknown } | null;
+  if (d && typeof d === 'object' && d.algorithm === 'sha-256' && typeof d.digest === 'string' && /^[0-9a-fA-F]{64}$/.test(d.digest)) return { password: '', digest: d.digest };
+  return undefined;
+}
+
 /** Rocket.Chat's REST login, logout and `me`, over the same users, pipeline and sessions as every dialect. */
 export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatConfig) {
   const lifetimeMs = cfg.tokenDays * 24 * 3600 * 1000;
@@ -57,13 +65,14 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     const name = loginName(body);
     const header = request.headers['x-2fa-code'];
     const code = body.code ?? (typeof header === 'string' ? header : undefined);
-    if (typeof name !== 'string' || typeof body.password !== 'string') throw errors.unauthenticated();
+    const password = passwordOf(body.password);
+    if (typeof name !== 'string' || !password) throw errors.unauthenticated();
     if (code !== undefined && typeof code !== 'string') throw errors.validation('code must be a string');
     const result = await s.pipeline
       .authenticate({
         door: 'rocketchat',
         identifier: name,
-        password: body.password,
+        ...password,
         secondFactor: 'code',
         code: code || undefined,
         client: clientInfo(request),
