@@ -9,6 +9,7 @@ import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
 import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/errors.js';
 import { AppError } from './core/errors.js';
+import { registerCors } from './http/plugins/cors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
 import { registerClosing } from './http/plugins/closing.js';
@@ -88,6 +89,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   await app.register(cookie, { secret: secrets.cookieSecret });
   await registerSecurityHeaders(app, { https: config.server.url.startsWith('https:') });
+  await registerCors(app, config.cors);
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });

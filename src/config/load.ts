@@ -20,12 +20,18 @@ export interface CoreConfig {
     shutdownTimeoutSeconds: number;
     logRequests: boolean;
   };
+  /** Origins allowed with credentials (SERVER_URL's included); `anyOrigin` adds every other origin without them. */
+  cors: { origins: string[]; anyOrigin: boolean };
+  metrics: { token: string | undefined };
+  audit: { retentionDays: number };
   dialects: Dialect[];
   dataDir: string;
   database: ({ kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }) & DatabaseTimeouts;
   jwt: {
     algorithm: JwtAlgorithm;
     key: string | undefined;
+    /** Operator-managed earlier keys, verify only (with `key` set). */
+    previousKeys: string[];
     issuer: string;
     expiresInMinutes: number;
     refreshExpiresInMinutes: number;
@@ -148,6 +154,15 @@ function parseTrustProxy(raw: string, problems: string[]): boolean | number | st
   return false;
 }
 
+/** SERVER_URL's origin plus the listed ones, deduplicated; `*` becomes a flag. */
+function corsOrigins(raw: string | undefined, serverUrl: string, defaultPort?: number): Config['cors'] {
+  const listed = (raw ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+  // The default SERVER_URL says localhost; /docs opened at 127.0.0.1 is the same server.
+  const own = defaultPort === undefined ? [new URL(serverUrl).origin] : [`http://localhost:${defaultPort}`, `http://127.0.0.1:${defaultPort}`];
+  const origins = [...new Set([...own, ...listed.filter((o) => o !== '*')])];
+  return { origins, anyOrigin: listed.includes('*') };
+}
+
 /** Parses and validates the whole configuration; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
@@ -165,6 +180,7 @@ export function loadConfig(env: Env): Config {
   const isHmac = raw.JWT_ALGORITHM.startsWith('HS');
   if (raw.JWT_KEY !== undefined && isHmac && raw.JWT_KEY.length < 32) problems.push('JWT_KEY: an HMAC secret must be at least 32 characters');
   if (raw.JWT_KEY !== undefined && !isHmac && !raw.JWT_KEY.includes('-----BEGIN')) problems.push(`JWT_KEY: ${raw.JWT_ALGORITHM} needs a PEM private key`);
+  if (raw.JWT_PREVIOUS_KEYS !== undefined && raw.JWT_KEY === undefined) problems.push('JWT_PREVIOUS_KEYS: only with JWT_KEY set (without it keys live in the database: `gatehouse keys rotate`)');
   if (raw.ADMIN_SECRET !== undefined && raw.ADMIN_SECRET.length < 32) problems.push('ADMIN_SECRET: must be at least 32 characters');
   if (raw.COOKIE_SECRET !== undefined && raw.COOKIE_SECRET.length < 32) problems.push('COOKIE_SECRET: must be at least 32 characters');
   if (raw.MIN_PASSWORD_LENGTH > raw.MAX_PASSWORD_LENGTH) problems.push('MIN_PASSWORD_LENGTH: must not exceed MAX_PASSWORD_LENGTH');
@@ -189,6 +205,9 @@ export function loadConfig(env: Env): Config {
 
   return {
     server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL, shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT, logRequests: raw.LOG_REQUESTS },
+    cors: corsOrigins(raw.CORS_ORIGINS, url, raw.SERVER_URL === undefined ? raw.PORT : undefined),
+    metrics: { token: raw.METRICS_TOKEN },
+    audit: { retentionDays: raw.AUDIT_RETENTION_DAYS },
     dialects: raw.DIALECTS,
     ...(Object.fromEntries(DIALECT_MODULES.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
     dataDir,
@@ -196,6 +215,7 @@ export function loadConfig(env: Env): Config {
     jwt: {
       algorithm: raw.JWT_ALGORITHM,
       key: raw.JWT_KEY,
+      previousKeys: (raw.JWT_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
       issuer: raw.JWT_ISSUER,
       expiresInMinutes: raw.JWT_EXPIRES_IN,
       refreshExpiresInMinutes: raw.JWT_REFRESH_EXPIRES_IN,

@@ -1,0 +1,25 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/load.js';
+
+/** Response headers a browser script may read besides the safelisted ones. */
+const EXPOSED = ['etag', 'content-range', 'content-disposition', 'retry-after', 'x-request-id'];
+
+/**
+ * CORS for every route of every dialect, preflight included (one root-level hook and `OPTIONS *`).
+ * Listed origins (and SERVER_URL's) get credentials; with `*` any other origin may call without them,
+ * so cookies never travel to an origin the operator did not name. Other origins get no CORS headers.
+ */
+export async function registerCors(app: FastifyInstance, config: Config['cors']): Promise<void> {
+  const listed = new Set(config.origins);
+  await app.register(cors, {
+    hideOptionsRoute: true,
+    delegator: (request: FastifyRequest, done) => {
+      const origin = request.headers.origin;
+      const base = { methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'], exposedHeaders: EXPOSED, maxAge: 600, strictPreflight: false };
+      if (origin && listed.has(origin)) return done(null, { ...base, origin, credentials: true });
+      if (config.anyOrigin) return done(null, { ...base, origin: '*', credentials: false });
+      return done(null, { ...base, origin: false });
+    },
+  });
+}
