@@ -15,6 +15,7 @@ import { registerRequestLog } from './http/plugins/request-log.js';
 import { registerClosing } from './http/plugins/closing.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
+import { registerMetricsRoute, registerRequestMetrics } from './http/native/metrics.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
 import { adminConsole } from './http/console.js';
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (batched) app.addHook('onClose', async () => { try { batched.flushSync(); } catch { /* a write in flight: its lines are on their way */ } });
   }
   registerClosing(app);
+  registerRequestMetrics(app, services);
   if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
   app.log.info(`emails go to ${services.mailer.describe}`);
 
@@ -92,6 +94,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerCors(app, config.cors);
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
+  registerMetricsRoute(app, services);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });
   if (config.console.enabled) await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
   for (const dialect of DIALECT_MODULES) {

@@ -33,6 +33,8 @@ import { createRealms } from './core/realms/service.js';
 import { createAuthMethods } from './core/auth-methods/service.js';
 import { createLoginPipeline } from './core/auth/pipeline.js';
 import { createDirectories, createProviders } from './core/federation.js';
+import { createMetrics } from './metrics/registry.js';
+import { observeServices } from './metrics/observe.js';
 
 /** Wrong MFA codes per user per hour, across all their tickets. */
 const MFA_FAILURES_PER_HOUR = 20;
@@ -106,6 +108,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const providers = createProviders({ config, queries, users, auth, tickets, audit, clock, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, background, config: config.storage, box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')), backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
+  const metrics = createMetrics(db);
+  observeServices(metrics, { hasher, audit, storage });
 
   /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets). */
   async function prune(): Promise<void> {
@@ -116,7 +120,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     await queries.tickets.deleteExpired(now);
   }
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune };
+  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

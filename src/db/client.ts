@@ -10,6 +10,8 @@ import type { Database } from './types.js';
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** Connections of the pool, for metrics (SQLite: its single connection). */
+  poolStats(): { total: number; idle: number; waiting: number };
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,15 +48,19 @@ function openSqlite(file: string, busyTimeoutMs: number): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new SqliteValuesPlugin()] });
 }
 
+function open(database: Config['database']) {
+  if (database.kind === 'sqlite') return { kysely: openSqlite(database.file, database.acquireTimeoutMs), pool: undefined };
+  const pool = createBoundedPool(database.url, database);
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
 /** Opens the configured database. No migration happens here. */
 export function openDatabase(database: Config['database']): Db {
-  const kysely =
-    database.kind === 'sqlite'
-      ? openSqlite(database.file, database.acquireTimeoutMs)
-      : new Kysely<Database>({ dialect: new PostgresDialect({ pool: createBoundedPool(database.url, database) }) });
+  const { kysely, pool } = open(database);
   return {
     kysely,
     dialect: database.kind,
+    poolStats: () => (pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : { total: 1, idle: 1, waiting: 0 }),
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },

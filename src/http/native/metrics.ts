@@ -1,0 +1,39 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { errors } from '../../core/errors.js';
+import { safeEqual } from '../../core/hash.js';
+import type { Services } from '../../services.js';
+import { bearerToken } from '../plugins/auth-guard.js';
+import { responses } from '../schemas.js';
+import type { App } from '../types.js';
+
+/** Counts every answered request by its route template (never the raw URL: bounded label values). */
+export function registerRequestMetrics(app: FastifyInstance, s: Services): void {
+  const { httpRequests, httpDuration, rateLimitRefusals } = s.metrics;
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (route === '/metrics') return;
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode === 429) rateLimitRefusals.inc({ route });
+  });
+}
+
+/** GET /metrics in the Prometheus text format; behind `Bearer METRICS_TOKEN` when that is set. */
+export function registerMetricsRoute(app: App, s: Services): void {
+  const token = s.config.metrics.token;
+  s.metrics.collectProcessMetrics();
+  app.get(
+    '/metrics',
+    { schema: { tags: ['health'], summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set)', response: responses({ 200: Type.String() }, 401) } },
+    async (request, reply) => {
+      if (token) {
+        const given = bearerToken(request);
+        if (!given || !safeEqual(given, token)) throw errors.unauthenticated();
+      }
+      reply.type(s.metrics.registry.contentType);
+      return s.metrics.registry.metrics();
+    },
+  );
+}

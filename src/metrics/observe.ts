@@ -1,0 +1,58 @@
+import type { AuditEvent } from '../core/audit/service.js';
+import type { PasswordHasher } from '../core/passwords/hasher.js';
+import type { StorageService } from '../storage/service.js';
+import type { Metrics } from './registry.js';
+
+type Fn = (...args: never[]) => Promise<unknown>;
+
+/** Replaces `obj[name]` by a wrapper timing each call; the object is ours, built once at start. */
+function timed<T extends Record<K, Fn>, K extends keyof T>(obj: T, name: K, done: (seconds: number, result: unknown, failed: boolean) => void): void {
+  const original = obj[name].bind(obj) as Fn;
+  obj[name] = (async (...args: never[]) => {
+    const start = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+    try {
+      const result = await original(...args);
+      done(seconds(), result, false);
+      return result;
+    } catch (err) {
+      done(seconds(), undefined, true);
+      throw err;
+    }
+  }) as T[K];
+}
+
+/**
+ * Derives the counters that core services already announce, so no route and no core rule counts
+ * anything itself: logins and refresh rotations come from audit events, hash time from the hasher,
+ * image transforms from the storage service.
+ */
+export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; audit: { record(e: AuditEvent): Promise<void> }; storage: StorageService }): void {
+  const count = (e: AuditEvent) => {
+    metrics.auditEvents.inc({ action: e.action, outcome: e.outcome });
+    if (e.action === 'login') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome });
+    else if (e.action === 'refresh.rotate' && e.outcome === 'success') metrics.refreshRotations.inc();
+    else if (e.action === 'refresh.reuse') metrics.refreshReuse.inc();
+  };
+  const record = s.audit.record.bind(s.audit);
+  // Counted even when the row could not be written: the metric is about the event, not the log.
+  s.audit.record = async (e) => {
+    try {
+      await record(e);
+    } finally {
+      count(e);
+    }
+  };
+
+  for (const operation of ['hash', 'verify', 'verifyDummy'] as const) {
+    timed(s.hasher, operation, (seconds) => metrics.passwordHash.observe({ operation: operation === 'verifyDummy' ? 'verify' : operation }, seconds));
+  }
+
+  // A variant answered from the cache is a stream; a freshly made one is the encoded Buffer.
+  timed(s.storage, 'variant', (seconds, result, failed) => {
+    const made = !failed && Buffer.isBuffer((result as { body: unknown }).body);
+    if (failed) metrics.imageTransforms.inc({ outcome: 'failure' });
+    else if (made) metrics.imageTransforms.inc({ outcome: 'success' });
+    if (failed || made) metrics.imageTransformDuration.observe(seconds);
+  });
+}
