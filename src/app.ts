@@ -104,7 +104,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.
-  const housekeeping = setInterval(() => void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed')), 10 * 60_000);
+  const housekeeping = setInterval(() => {
+    void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
+    if (config.audit.retentionDays > 0) void services.audit.prune(config.audit.retentionDays).catch((err) => app.log.warn({ err }, 'pruning the audit log failed'));
+  }, 10 * 60_000);
   housekeeping.unref();
   // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).
   const { syncMinutes } = config.federation;

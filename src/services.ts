@@ -55,6 +55,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const clock = runtime.clock ?? systemClock;
   const random = runtime.random ?? systemRandom;
   const queries = createQueries(db.kysely, db.dialect);
+  const audit = createAudit({ queries, clock });
   const keys = await loadSigningKeys(config.jwt.algorithm, secrets.jwtKey);
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
@@ -81,7 +82,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const realms = createRealms({ queries, audit, clock });
   const authMethods = createAuthMethods({ queries, defaults: { jwt: config.humhub.jwt, basic: config.humhub.basic } });
   const tickets = createTickets({ queries, clock, random, minutes: config.lifecycle.ticketMinutes });
-  const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')), changed: sessions.forget });
+  const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')), changed: sessions.forget, audit });
   const log = runtime.log ?? pino({ level: 'warn' });
   const directories = createDirectories({ config, queries, users, audit, clock, log, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose), endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }) });
   const pipeline = createLoginPipeline({

@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
 import type { Queries } from '../../db/queries/index.js';
+import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { AppError } from '../errors.js';
 import { sha256 } from '../hash.js';
@@ -20,8 +21,27 @@ export const mfaErrors = {
 const normalizeRecoveryCode = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** TOTP secrets (encrypted at rest), replay-proof verification and single-use recovery codes. */
-export function createMfaService(opts: { queries: Queries; clock: Clock; random: Random; box: SecretBox; issuer: string; changed?: (userId: string) => void }) {
-  const { queries, clock, box } = opts;
+/** Where a change came from, for the audit log. */
+export interface MfaClient {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export function createMfaService(opts: { queries: Queries; clock: Clock; random: Random; box: SecretBox; issuer: string; audit: Pick<Audit, 'record'>; changed?: (userId: string) => void }) {
+  const { queries, clock, box, audit } = opts;
+
+  /** Runs a change the user makes to their own MFA and audits how it ended (a refused code is a failure). */
+  async function audited<T>(action: string, userId: string, client: MfaClient | undefined, change: () => Promise<T>): Promise<T> {
+    const event = { actor: userId, action, subject: userId, ip: client?.ip ?? null, userAgent: client?.userAgent ?? null };
+    try {
+      const result = await change();
+      await audit.record({ ...event, outcome: 'success' });
+      return result;
+    } catch (err) {
+      if (err instanceof AppError) await audit.record({ ...event, outcome: 'failure', detail: { reason: err.code } });
+      throw err;
+    }
+  }
 
   /** Accepts a TOTP code of the current step ±1 that is newer than the last one used. */
   async function checkTotp(userId: string, secretSealed: string, code: string): Promise<boolean> {
@@ -47,21 +67,25 @@ export function createMfaService(opts: { queries: Queries; clock: Clock; random:
       return { otpSecret: secret, imageUrl: await QRCode.toDataURL(uri), uri };
     },
 
-    async enable(userId: string, code: string): Promise<void> {
-      const row = await queries.mfa.get(userId);
-      if (!row) throw mfaErrors.notGenerated();
-      if (row.enabledAt) throw mfaErrors.alreadyEnabled();
-      if (!(await checkTotp(userId, row.secret, code))) throw mfaErrors.invalidCode();
-      await queries.mfa.enable(userId, clock.now());
-      opts.changed?.(userId);
+    async enable(userId: string, code: string, client?: MfaClient): Promise<void> {
+      await audited('mfa.enable', userId, client, async () => {
+        const row = await queries.mfa.get(userId);
+        if (!row) throw mfaErrors.notGenerated();
+        if (row.enabledAt) throw mfaErrors.alreadyEnabled();
+        if (!(await checkTotp(userId, row.secret, code))) throw mfaErrors.invalidCode();
+        await queries.mfa.enable(userId, clock.now());
+        opts.changed?.(userId);
+      });
     },
 
-    async disable(userId: string, code: string): Promise<void> {
-      const row = await queries.mfa.get(userId);
-      if (!row?.enabledAt) throw mfaErrors.notEnabled();
-      if (!(await this.verify(userId, code))) throw mfaErrors.invalidCode();
-      await queries.mfa.remove(userId);
-      opts.changed?.(userId);
+    async disable(userId: string, code: string, client?: MfaClient): Promise<void> {
+      await audited('mfa.disable', userId, client, async () => {
+        const row = await queries.mfa.get(userId);
+        if (!row?.enabledAt) throw mfaErrors.notEnabled();
+        if (!(await this.verify(userId, code))) throw mfaErrors.invalidCode();
+        await queries.mfa.remove(userId);
+        opts.changed?.(userId);
+      });
     },
 
     /** A TOTP code or an unused recovery code of a user with MFA enabled. */
@@ -74,11 +98,13 @@ export function createMfaService(opts: { queries: Queries; clock: Clock; random:
     },
 
     /** Ten new single-use codes, shown once; the previous ones stop working. */
-    async newRecoveryCodes(userId: string): Promise<string[]> {
-      if (!(await this.isEnabled(userId))) throw mfaErrors.notEnabled();
-      const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
-      await queries.mfa.replaceRecoveryCodes(userId, codes.map((c) => sha256(normalizeRecoveryCode(c))));
-      return codes;
+    async newRecoveryCodes(userId: string, client?: MfaClient): Promise<string[]> {
+      return audited('mfa.recovery_codes', userId, client, async () => {
+        if (!(await this.isEnabled(userId))) throw mfaErrors.notEnabled();
+        const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
+        await queries.mfa.replaceRecoveryCodes(userId, codes.map((c) => sha256(normalizeRecoveryCode(c))));
+        return codes;
+      });
     },
   };
 }

@@ -9,6 +9,7 @@ import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
 import { registerDirectoryRoutes } from './directories.js';
 import { consoleSupport } from './console-support.js';
+import { registerAuditRoutes } from './audit.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -28,4 +29,5 @@ export async function adminApi(app: App, s: Services) {
   adminDirectoryRoutes(app, s);
   registerDirectoryRoutes(app, s);
   await consoleSupport(app, s);
+  registerAuditRoutes(app, s);
 }

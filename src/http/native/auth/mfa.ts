@@ -55,7 +55,7 @@ export function registerMfaRoutes(app: App, s: Services) {
       url,
       { schema: { tags: ['mfa'], summary, security: [{ bearer: [] }], body: CodeBody, response: responses({ 204: NoContent }, 400, 401, 409) } },
       async (request, reply) => {
-        await s.mfa[action](request.principal!.userId, request.body.code);
+        await s.mfa[action](request.principal!.userId, request.body.code, clientInfo(request));
         return reply.code(204).send();
       },
     );
@@ -71,6 +71,6 @@ export function registerMfaRoutes(app: App, s: Services) {
         response: responses({ 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) }, 400, 401),
       },
     },
-    async (request) => ({ recovery_codes: await s.mfa.newRecoveryCodes(request.principal!.userId) }),
+    async (request) => ({ recovery_codes: await s.mfa.newRecoveryCodes(request.principal!.userId, clientInfo(request)) }),
   );
 }
