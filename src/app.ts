@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { destination, pino, type DestinationStream } from 'pino';
 import type { Config } from './config/load.js';
-import { resolveSecrets } from './config/secrets.js';
+import { resolveSecrets, type Secrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
 import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/errors.js';
@@ -43,6 +43,18 @@ const REDACT = [
   '*.token',
   '*["access-token"]',
 ];
+
+/** Says where the secrets came from: "generated" only when this start generated them. */
+function logSecrets(log: FastifyBaseLogger, config: Config, secrets: Secrets): void {
+  const dir = `${config.dataDir}/secrets`;
+  if (secrets.generated.length) log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${dir}`);
+  if (secrets.fromDataDir.length) log.info(`embedded mode: read ${secrets.fromDataDir.join(' and ')} from ${dir}`);
+  const local = [...secrets.generated, ...secrets.fromDataDir];
+  // Without JWT_KEY the signing keys live in the database, so only COOKIE_SECRET must be shared.
+  if (config.database.kind === 'postgres' && local.includes('COOKIE_SECRET')) {
+    log.warn(`COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's environment), or their cookies, MFA secrets and signing keys do not work across instances`);
+  }
+}
 
 /** Builds the whole application: database (migrated), services and routes. Does not listen. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
@@ -86,7 +98,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }
   registerClosing(app);
   registerRequestMetrics(app, services);
-  if (secrets.generated.length) app.log.info(`embedded mode: generated ${secrets.generated.join(' and ')} into ${config.dataDir}/secrets`);
+  logSecrets(app.log, config, secrets);
   app.log.info(`emails go to ${services.mailer.describe}`);
 
   await app.register(cookie, { secret: secrets.cookieSecret });
@@ -106,6 +118,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // Expired rows are dropped in the background; the timer never keeps the process alive.
   const housekeeping = setInterval(() => {
     void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
+    void services.keys.prune().catch((err) => app.log.warn({ err }, 'pruning signing keys failed'));
     if (config.audit.retentionDays > 0) void services.audit.prune(config.audit.retentionDays).catch((err) => app.log.warn({ err }, 'pruning the audit log failed'));
   }, 10 * 60_000);
   housekeeping.unref();

@@ -19,7 +19,7 @@ import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
 import { createLoginThrottle } from './core/throttle/login-failures.js';
 import { createMemoryStore, createRedisStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
-import { loadSigningKeys } from './core/tokens/keys.js';
+import { createKeyRing } from './core/tokens/key-ring.js';
 import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
 import { createMfaService } from './core/mfa/service.js';
@@ -56,7 +56,16 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const random = runtime.random ?? systemRandom;
   const queries = createQueries(db.kysely, db.dialect);
   const audit = createAudit({ queries, clock });
-  const keys = await loadSigningKeys(config.jwt.algorithm, secrets.jwtKey);
+  const keys = await createKeyRing({
+    algorithm: config.jwt.algorithm,
+    configured: config.jwt.key === undefined ? undefined : { key: config.jwt.key, previous: config.jwt.previousKeys },
+    seed: secrets.jwtKey,
+    verifySeconds: config.jwt.expiresInMinutes * 60 + 60,
+    queries,
+    box: createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys')),
+    clock,
+    audit,
+  });
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });

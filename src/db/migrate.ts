@@ -9,6 +9,7 @@ import * as authMethods from './migrations/0006-auth-methods.js';
 import * as methodModes from './migrations/0007-method-modes.js';
 import * as sessionsAudit from './migrations/0008-sessions-audit-identity.js';
 import * as passwordDigest from './migrations/0013-password-digest.js';
+import * as signingKeys from './migrations/0010-signing-keys.js';
 import * as clientWire from './migrations/0011-client-wire.js';
 import * as federation from './migrations/0012-federation.js';
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0006-auth-methods': authMethods,
   '0007-method-modes': methodModes,
   '0008-sessions-audit-identity': sessionsAudit,
+  '0010-signing-keys': signingKeys,
   '0011-client-wire': clientWire,
   '0012-federation': federation,
   '0013-password-digest': passwordDigest,

@@ -147,6 +147,14 @@ export interface AuditLogTable {
   detail: ColumnType<Record<string, unknown> | null, string | null, string | null>;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  material: string;
+  created_at: Timestamp;
+  retired_at: NullableTimestamp;
+}
+
 export interface DirectoriesTable {
   realm: string;
   settings: ColumnType<Record<string, unknown>, string, string>;
@@ -167,6 +175,7 @@ export interface UserIdentitiesTable {
 }
 
 export interface Database {
+  signing_keys: SigningKeysTable;
   directories: DirectoriesTable;
   user_identities: UserIdentitiesTable;
   sessions: SessionsTable;

@@ -2,7 +2,7 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
-import type { SigningKeys } from './keys.js';
+import type { KeyRing } from './key-ring.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
@@ -17,7 +17,7 @@ export interface AccessClaims {
 }
 
 export interface AccessTokenOptions {
-  keys: SigningKeys;
+  keys: KeyRing;
   issuer: string;
   expiresInMinutes: number;
   claimsNamespace: string;
@@ -27,7 +27,7 @@ export interface AccessTokenOptions {
 }
 
 /** Accepted clock skew when checking exp/nbf/iat, seconds. */
-const CLOCK_TOLERANCE = 30;
+export const CLOCK_TOLERANCE = 30;
 
 export function createAccessTokens(opts: AccessTokenOptions) {
   const { keys, clock, claimsNamespace: ns } = opts;
@@ -38,9 +38,10 @@ export function createAccessTokens(opts: AccessTokenOptions) {
   async function verifyUncached(token: string): Promise<AccessClaims> {
     const { payload } = await jwtVerify(
       token,
-      (header) => {
-        if (header.kid !== keys.kid) throw new joseErrors.JWKSNoMatchingKey();
-        return keys.verifyKey;
+      async (header) => {
+        const key = await keys.find(header.kid);
+        if (!key) throw new joseErrors.JWKSNoMatchingKey();
+        return key.verifyKey;
       },
       {
         algorithms: [keys.algorithm],
@@ -78,6 +79,7 @@ export function createAccessTokens(opts: AccessTokenOptions) {
 
     async sign(user: { id: string; defaultRole: string; roles: string[] }, sessionId: string): Promise<string> {
       const iat = Math.floor(clock.now().getTime() / 1000);
+      const key = await keys.current();
       return new SignJWT({
         sid: sessionId,
         [ns]: {
@@ -86,13 +88,13 @@ export function createAccessTokens(opts: AccessTokenOptions) {
           'x-hasura-allowed-roles': user.roles,
         },
       })
-        .setProtectedHeader({ alg: keys.algorithm, kid: keys.kid, typ: ACCESS_TOKEN_TYPE })
+        .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(opts.issuer)
         .setSubject(user.id)
         .setIssuedAt(iat)
         .setExpirationTime(iat + lifetime)
         .setJti(opts.random.uuid())
-        .sign(keys.signKey);
+        .sign(key.signKey);
     },
 
     /** Returns the claims of a valid access token, or throws invalid-token. */

@@ -13,6 +13,7 @@ import { createAuditLogQueries } from './audit-log.js';
 import { createSessionQueries } from './sessions.js';
 import { createDirectoryQueries } from './directories.js';
 import { createUserIdentityQueries } from './user-identities.js';
+import { createSigningKeyQueries } from './signing-keys.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName) {
   return {
@@ -28,6 +29,7 @@ function bind(db: Kysely<Database>, dialect: DialectName) {
     sessions: createSessionQueries(db, dialect),
     directories: createDirectoryQueries(db),
     userIdentities: createUserIdentityQueries(db),
+    signingKeys: createSigningKeyQueries(db),
   };
 }
 

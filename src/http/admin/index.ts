@@ -10,6 +10,7 @@ import { adminUserRoutes } from './users.js';
 import { registerDirectoryRoutes } from './directories.js';
 import { consoleSupport } from './console-support.js';
 import { registerAuditRoutes } from './audit.js';
+import { registerKeyRoutes } from './keys.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -30,4 +31,5 @@ export async function adminApi(app: App, s: Services) {
   registerDirectoryRoutes(app, s);
   await consoleSupport(app, s);
   registerAuditRoutes(app, s);
+  registerKeyRoutes(app, s);
 }

@@ -1,0 +1,174 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Env } from '../src/config/load.js';
+import { DATABASES, useTestApp, type DatabaseKind, type TestApp } from './helpers/app.js';
+import { TestClock } from './helpers/clock.js';
+import { PASSWORD, bearer, headerOf, login, register, uniqueEmail } from './helpers/auth.js';
+import { createTestDatabase } from './helpers/postgres.js';
+
+const ADMIN_SECRET = 'an-admin-secret-long-enough-for-the-check-0123';
+const admin = { 'x-admin-secret': ADMIN_SECRET };
+
+const rotate = (t: Pick<TestApp, 'app'>) => t.app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: admin });
+const me = (t: Pick<TestApp, 'app'>, jwt: string) => t.app.inject({ url: '/auth/user', headers: bearer(jwt) });
+
+describe.each(DATABASES)('signing keys in the database on %s', (db) => {
+  const get = useTestApp(db, { ADMIN_SECRET, JWT_ALGORITHM: 'RS256' });
+
+  it('signs with a new kid after a rotation and keeps verifying tokens signed before it', async () => {
+    const t = get();
+    const before = await register(t);
+    const oldKid = headerOf(before.jwt_token).kid;
+
+    const res = await t.request({ method: 'POST', url: '/admin/keys/rotate', headers: admin });
+    expect(res.statusCode).toBe(200);
+    const rotated = res.json();
+    expect(rotated).toEqual({ kid: expect.any(String), algorithm: 'RS256', retired: [oldKid] });
+    expect(rotated.kid).not.toBe(oldKid);
+
+    expect((await me(t, before.jwt_token)).statusCode).toBe(200);
+    const after = (await login(t, before.user.email)).json();
+    expect(headerOf(after.jwt_token).kid).toBe(rotated.kid);
+    expect((await me(t, after.jwt_token)).statusCode).toBe(200);
+  });
+
+  it('publishes every live public key at /auth/jwks, and a JOSE client verifies both generations', async () => {
+    const t = get();
+    const old = await register(t);
+    const { kid } = (await rotate(t)).json();
+    const fresh = (await login(t, old.user.email)).json();
+    const jwks = (await t.request({ url: '/auth/jwks' })).json();
+    expect(jwks.keys[0]).toMatchObject({ kid, alg: 'RS256', use: 'sig', kty: 'RSA' });
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(headerOf(old.jwt_token).kid);
+    expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+    const keySet = createLocalJWKSet(jwks);
+    for (const token of [old.jwt_token, fresh.jwt_token]) {
+      const { payload } = await jwtVerify(token, keySet, { issuer: 'gatehouse', currentDate: t.clock.now() });
+      expect(payload.sub).toBe(old.user.id);
+    }
+  });
+
+  it('stops accepting the retired key once every token it signed has expired', async () => {
+    const t = get();
+    const old = await register(t);
+    const oldKid = headerOf(old.jwt_token).kid;
+    await rotate(t);
+    t.clock.advance((t.config.jwt.expiresInMinutes + 2) * 60_000);
+    const jwks = (await t.request({ url: '/auth/jwks' })).json();
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).not.toContain(oldKid);
+    expect((await me(t, old.jwt_token)).statusCode).toBe(401);
+  });
+
+  it('audits each rotation with its actor', async () => {
+    const t = get();
+    const { kid } = (await rotate(t)).json();
+    const { entries } = (await t.request({ url: '/admin/audit?action=keys.rotate&limit=1', headers: admin })).json();
+    expect(entries[0]).toMatchObject({ actor: 'admin-secret', action: 'keys.rotate', subject: kid, outcome: 'success', ip: '127.0.0.1' });
+  });
+
+  it('refuses a rotation without admin rights', async () => {
+    const t = get();
+    expect((await t.request({ method: 'POST', url: '/admin/keys/rotate' })).statusCode).toBe(401);
+    const { jwt_token } = await register(t);
+    expect((await t.request({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(jwt_token) })).statusCode).toBe(403);
+  });
+});
+
+/** Several instances on one database, each with its own DATA_DIR and clock, sharing COOKIE_SECRET. */
+async function instances(db: DatabaseKind, count: number, env: Env) {
+  const dirs = await Promise.all(Array.from({ length: count + 1 }, () => mkdtemp(path.join(tmpdir(), 'gatehouse-keys-'))));
+  const pg = db === 'postgres' ? await createTestDatabase() : undefined;
+  const databaseUrl = pg?.url ?? `sqlite:${path.join(dirs[count]!, 'shared.db')}`;
+  const shared = { DATABASE_URL: databaseUrl, COOKIE_SECRET: randomBytes(32).toString('base64url'), ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent', ADMIN_SECRET, ...env };
+  const apps = [];
+  for (const dir of dirs.slice(0, count)) {
+    const clock = new TestClock();
+    apps.push({ app: await buildApp(loadConfig({ ...shared, DATA_DIR: dir }), { clock }), clock });
+  }
+  return {
+    apps,
+    close: async () => {
+      await Promise.all(apps.map((a) => a.app.close()));
+      await pg?.drop();
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    },
+  };
+}
+
+describe.each(DATABASES)('key rotation across instances on %s', (db) => {
+  let cluster: Awaited<ReturnType<typeof instances>>;
+  beforeAll(async () => {
+    cluster = await instances(db, 2, {});
+  });
+  afterAll(() => cluster?.close());
+
+  it('shares one key from the start, and another instance sees a rotation within a minute', async () => {
+    const [a, b] = cluster.apps as [(typeof cluster.apps)[0], (typeof cluster.apps)[0]];
+    const email = uniqueEmail('keys');
+    const registered = await a.app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } });
+    const first = registered.json().jwt_token as string;
+    expect((await me(b, first)).statusCode).toBe(200);
+
+    const { kid } = (await rotate(a)).json();
+    const fromA = (await a.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })).json().jwt_token as string;
+    expect(headerOf(fromA).kid).toBe(kid);
+    // B has never seen this kid: it reads the table again at once instead of refusing the token.
+    expect((await me(b, fromA)).statusCode).toBe(200);
+    expect((await me(b, first)).statusCode).toBe(200);
+
+    b.clock.advanceSeconds(31);
+    a.clock.advanceSeconds(31);
+    const fromB = (await b.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })).json().jwt_token as string;
+    expect(headerOf(fromB).kid).toBe(kid);
+    expect((await me(a, fromB)).statusCode).toBe(200);
+  });
+});
+
+describe.each(DATABASES)('keys set by the operator on %s', (db) => {
+  const pem = () => generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  const oldKey = pem();
+  const newKey = pem();
+
+  it('refuses `keys rotate` with a message saying how to rotate, and verifies JWT_PREVIOUS_KEYS', async () => {
+    const cluster = await instances(db, 1, { JWT_ALGORITHM: 'ES256', JWT_KEY: oldKey });
+    const email = uniqueEmail('operator');
+    let oldToken: string;
+    try {
+      const [{ app }] = cluster.apps as [{ app: Awaited<ReturnType<typeof buildApp>> }];
+      oldToken = (await app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } })).json().jwt_token;
+      const refused = await rotate({ app });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json()).toMatchObject({ code: 'keys-managed-by-operator', message: expect.stringContaining('JWT_PREVIOUS_KEYS') });
+
+      // The same database, restarted with the new key and the old one as previous.
+      const url = app.services.config.database;
+      const dataDir = app.services.config.dataDir;
+      const cookie = app.services.config.cookies.secret!;
+      await app.close();
+      const base = { DATA_DIR: dataDir, DATABASE_URL: url.kind === 'postgres' ? url.url : `sqlite:${url.file}`, COOKIE_SECRET: cookie, JWT_ALGORITHM: 'ES256', JWT_KEY: newKey, LOG_LEVEL: 'silent', ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' };
+      const rotated = await buildApp(loadConfig({ ...base, JWT_PREVIOUS_KEYS: oldKey }), { clock: new TestClock() });
+      try {
+        expect((await me({ app: rotated }, oldToken)).statusCode).toBe(200);
+        const fresh = (await rotated.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })).json().jwt_token;
+        expect(headerOf(fresh).kid).not.toBe(headerOf(oldToken).kid);
+        expect((await rotated.inject({ url: '/auth/jwks' })).json().keys).toHaveLength(2);
+      } finally {
+        await rotated.close();
+      }
+      const withoutPrevious = await buildApp(loadConfig(base), { clock: new TestClock() });
+      try {
+        expect((await me({ app: withoutPrevious }, oldToken)).statusCode).toBe(401);
+      } finally {
+        await withoutPrevious.close();
+      }
+    } finally {
+      cluster.apps.length = 0;
+      await cluster.close();
+    }
+  });
+});
