@@ -84,7 +84,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     : config.rateLimit.redisUrl
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
-  const audit = createAudit({ queries, clock });
   const sessions = createSessionRegistry({ queries, clock, random, audit, cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 });
   const users = createUserService({ queries, hasher, policy, clock, random, changed: sessions.forget });
   const accounts = createAccounts({ queries, users, sessions, audit, clock });

@@ -85,7 +85,7 @@ async function instances(db: DatabaseKind, count: number, env: Env) {
   const pg = db === 'postgres' ? await createTestDatabase() : undefined;
   const databaseUrl = pg?.url ?? `sqlite:${path.join(dirs[count]!, 'shared.db')}`;
   const shared = { DATABASE_URL: databaseUrl, COOKIE_SECRET: randomBytes(32).toString('base64url'), ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent', ADMIN_SECRET, ...env };
-  const apps = [];
+  const apps: { app: Awaited<ReturnType<typeof buildApp>>; clock: TestClock }[] = [];
   for (const dir of dirs.slice(0, count)) {
     const clock = new TestClock();
     apps.push({ app: await buildApp(loadConfig({ ...shared, DATA_DIR: dir }), { clock }), clock });
@@ -108,7 +108,7 @@ describe.each(DATABASES)('key rotation across instances on %s', (db) => {
   afterAll(() => cluster?.close());
 
   it('shares one key from the start, and another instance sees a rotation within a minute', async () => {
-    const [a, b] = cluster.apps as [(typeof cluster.apps)[0], (typeof cluster.apps)[0]];
+    const [a, b] = [cluster.apps[0]!, cluster.apps[1]!];
     const email = uniqueEmail('keys');
     const registered = await a.app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } });
     const first = registered.json().jwt_token as string;
@@ -139,7 +139,7 @@ describe.each(DATABASES)('keys set by the operator on %s', (db) => {
     const email = uniqueEmail('operator');
     let oldToken: string;
     try {
-      const [{ app }] = cluster.apps as [{ app: Awaited<ReturnType<typeof buildApp>> }];
+      const { app } = cluster.apps[0]!;
       oldToken = (await app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } })).json().jwt_token;
       const refused = await rotate({ app });
       expect(refused.statusCode).toBe(409);

@@ -5,17 +5,13 @@ import type { Queries } from '../../db/queries/index.js';
 import type { SigningKeyRow } from '../../db/queries/signing-keys.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
+import { actorName, type Actor } from '../sessions/actor.js';
 import { AppError } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
 
 /** Who asked for a rotation, for the audit log. */
-export interface KeyActor {
-  kind: 'user' | 'admin-secret' | 'cli';
-  id: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-}
+export type KeyActor = Actor;
 
 /** How often an instance re-reads the keys table: a rotation elsewhere signs here within this. */
 export const KEY_REFRESH_MS = 30_000;
@@ -122,7 +118,7 @@ export async function createKeyRing(o: KeyRingOptions) {
 
     /** Adds a new key that signs from now on; the previous ones verify until their tokens expire. */
     async rotate(actor: KeyActor): Promise<{ kid: string; algorithm: JwtAlgorithm; retired: string[] }> {
-      const event = { actor: actor.id ?? actor.kind, action: 'keys.rotate', ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
+      const event = { actor: actorName(actor), action: 'keys.rotate', ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
       if (o.configured) {
         await o.audit.record({ ...event, outcome: 'failure', detail: { reason: 'keys-managed-by-operator' } });
         throw keyErrors.operatorManaged();

@@ -1,0 +1,179 @@
+import { Option, type Command } from 'commander';
+import type { LimitedMethod } from '../core/auth-methods/service.js';
+import { adminUser } from '../http/admin/user-presenter.js';
+import { CLI } from '../core/sessions/actor.js';
+import { confirm, integer, list, printJson, readStdin, withServices } from './context.js';
+import { findUser } from './core.js';
+
+const format = () => new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
+
+/** `gatehouse users …` (alias `user`). */
+export function usersCommand(program: Command): void {
+  const users = program.command('users').alias('user').description('Manage users (a user is named by email, username or id)');
+
+  users
+    .command('list')
+    .description('List users')
+    .option('--search <text>', 'only emails containing this text')
+    .option('--limit <n>', 'at most this many', integer, 100)
+    .option('--offset <n>', 'skip this many', integer, 0)
+    .addOption(format())
+    .action((opts: { search?: string; limit: number; offset: number; format: string }) =>
+      withServices(async (s) => {
+        const found = await s.users.list(opts);
+        if (opts.format === 'json') return printJson(found.map(adminUser));
+        for (const u of found) {
+          const state = u.disabled ? 'disabled' : u.active ? 'active' : 'inactive';
+          console.log(`${u.id}  ${u.email}  ${state}  ${u.defaultRole} [${u.roles.join(',')}]`);
+        }
+      }),
+    );
+
+  users
+    .command('create')
+    .description('Create an active user; the password is read from standard input')
+    .requiredOption('--email <email>')
+    .option('--roles <roles>', 'comma-separated roles (default: DEFAULT_ALLOWED_USER_ROLES)', list)
+    .option('--default-role <role>')
+    .option('--display-name <name>')
+    .addOption(format())
+    .action((opts: { email: string; roles?: string[]; defaultRole?: string; displayName?: string; format: string }) =>
+      withServices(async (s) => {
+        const password = await readStdin();
+        const roles = opts.roles ?? s.config.users.defaultAllowedRoles;
+        const defaultRole = opts.defaultRole ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!);
+        const created = await s.users.create({ email: opts.email, password, roles, defaultRole, displayName: opts.displayName, active: true });
+        if (opts.format === 'json') return printJson(adminUser((await s.users.get(created.id))!));
+        console.log(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
+      }),
+    );
+
+  users
+    .command('delete <user>')
+    .description('Delete a user, their sessions, tokens and MFA')
+    .option('--yes', 'do not ask')
+    .action((who: string, opts: { yes?: boolean }) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        await confirm(`Delete ${target.email} (${target.id})?`, opts.yes);
+        await s.accounts.remove(target.id, CLI);
+        console.log(`${target.email} deleted`);
+      }),
+    );
+
+  users
+    .command('set-password <user>')
+    .description("Set a user's password, read from standard input")
+    .action((who: string) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        await s.accounts.setPassword(target.id, await readStdin(), CLI);
+        console.log(`${target.email}: password set`);
+      }),
+    );
+
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    users
+      .command(`${name} <user>`)
+      .description(disabled ? 'Disable a user and end all their sessions' : 'Enable a disabled user')
+      .action((who: string) =>
+        withServices(async (s) => {
+          const target = await findUser(s, who);
+          await s.accounts.setDisabled(target.id, disabled, CLI);
+          console.log(`${target.email} ${disabled ? 'disabled' : 'enabled'}`);
+        }),
+      );
+  }
+
+  users
+    .command('ban <user>')
+    .description('Refuse every sign-in of a user until a date, and end their sessions')
+    .requiredOption('--until <date>', 'ISO 8601 date or date-time')
+    .option('--reason <text>')
+    .option('--yes', 'do not ask')
+    .action((who: string, opts: { until: string; reason?: string; yes?: boolean }) =>
+      withServices(async (s) => {
+        const until = new Date(opts.until);
+        if (Number.isNaN(until.getTime())) throw new Error(`--until: not a date: ${opts.until}`);
+        const target = await findUser(s, who);
+        await confirm(`Ban ${target.email} until ${until.toISOString()}?`, opts.yes);
+        await s.accounts.ban(target.id, until, opts.reason ?? null, CLI);
+        console.log(`${target.email} banned until ${until.toISOString()}`);
+      }),
+    );
+
+  users
+    .command('unban <user>')
+    .description('Lift a ban')
+    .action((who: string) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        await s.accounts.unban(target.id, CLI);
+        console.log(`${target.email} unbanned`);
+      }),
+    );
+
+  users
+    .command('set-roles <user>')
+    .description("Replace a user's roles")
+    .requiredOption('--roles <roles>', 'comma-separated roles', list)
+    .option('--default-role <role>', 'default role (default: the first role)')
+    .action((who: string, opts: { roles: string[]; defaultRole?: string }) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        await s.accounts.setRoles(target.id, opts.roles, opts.defaultRole ?? opts.roles[0]!, CLI);
+        console.log(`${target.email}: roles ${opts.roles.join(',')}`);
+      }),
+    );
+
+  users
+    .command('set-realm <user> <realm>')
+    .description('Move a user to a realm')
+    .action((who: string, realm: string) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        await s.accounts.setRealm(target.id, realm, CLI);
+        console.log(`${target.email}: realm ${realm}`);
+      }),
+    );
+
+  users
+    .command('sessions <user>')
+    .description("List a user's sessions, or end one (--revoke <id>) or all of them (--revoke-all)")
+    .option('--revoke <session-id>', 'end this session')
+    .option('--revoke-all', 'end every session of the user')
+    .option('--yes', 'do not ask')
+    .addOption(format())
+    .action((who: string, opts: { revoke?: string; revokeAll?: boolean; yes?: boolean; format: string }) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        const sessions = s.sessions;
+        if (opts.revokeAll) {
+          await confirm(`End every session of ${target.email}?`, opts.yes);
+          await sessions.revokeAll(target.id, { actor: CLI, reason: 'admin' });
+          return console.log(`${target.email}: every session ended`);
+        }
+        if (opts.revoke) {
+          await sessions.revoke(opts.revoke, { userId: target.id, actor: CLI });
+          return console.log(`${target.email}: session ${opts.revoke} ended`);
+        }
+        const rows = (await sessions.list(target.id)).map((x) => ({ id: x.id, door: x.door, created_at: x.createdAt.toISOString(), expires_at: x.expiresAt.toISOString(), revoked_at: x.revokedAt?.toISOString() ?? null, ip: x.ip, user_agent: x.userAgent }));
+        if (opts.format === 'json') return printJson(rows);
+        for (const r of rows) console.log(`${r.id}  ${r.door}  ${r.created_at}  ${r.revoked_at ? 'ended' : `until ${r.expires_at}`}  ${r.ip ?? '-'}`);
+      }),
+    );
+
+  for (const [name, allow] of [['allow-method', true], ['disallow-method', false]] as const) {
+    users
+      .command(`${name} <user> <method>`)
+      .description(`${allow ? 'Open' : 'Close'} an authentication method set to "selected" (jwt, basic) for one user`)
+      .action((who: string, method: string) =>
+        withServices(async (s) => {
+          if (!['jwt', 'basic'].includes(method)) throw new Error('The method is jwt or basic');
+          const target = await findUser(s, who);
+          await (allow ? s.authMethods.allow(method as LimitedMethod, target.id) : s.authMethods.disallow(method as LimitedMethod, target.id));
+          console.log(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
+        }),
+      );
+  }
+}
