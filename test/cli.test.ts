@@ -1,35 +1,29 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/load.js';
 import { DATABASES } from './helpers/app.js';
+import { buildCliOnce, cli } from './helpers/cli.js';
 import { createTestDatabase } from './helpers/postgres.js';
 
-const ENTRY = "import('./src/main.ts').then((m) => m.main(['node', 'gatehouse', ...process.argv.slice(1)]))";
+const ADMIN_SECRET = 'an-admin-secret-long-enough-for-the-check-0123';
 
-/** Runs the real CLI in a child process, as an operator would. */
-function cli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', ENTRY, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: process.cwd() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+beforeAll(() => buildCliOnce(), 600_000);
 
-describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
+// Each call starts a Node process that loads the whole server: generous on a busy machine.
+const SLOW = { timeout: 180_000 };
+
+describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
   let env: Record<string, string | undefined>;
+  let dataDir: string;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-'));
+    dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-'));
     const pg = db === 'postgres' ? await createTestDatabase() : undefined;
-    env = { DATA_DIR: dataDir, DATABASE_URL: pg?.url, ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent' };
+    env = { DATA_DIR: dataDir, DATABASE_URL: pg?.url, ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent', ADMIN_SECRET };
     cleanup = async () => {
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });
@@ -37,56 +31,107 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
   });
   afterAll(() => cleanup());
 
-  it('migrates, then reports the database up to date', async () => {
+  /** The same database through the HTTP admin API. */
+  async function adminGet(url: string) {
+    const app = await buildApp(loadConfig(env as Record<string, string>));
+    try {
+      return (await app.inject({ url, headers: { 'x-admin-secret': ADMIN_SECRET } })).json();
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('migrates, then reports the database up to date, naming DATA_DIR on stderr only', async () => {
     const first = await cli(['migrate'], env);
-    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-core, 0002-lifecycle, 0003-files, 0004-api-tokens, 0005-realms, 0006-auth-methods, 0007-method-modes, 0008-sessions-audit-identity, 0011-client-wire, 0012-federation, 0013-password-digest\n' });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Applied: 0001-core, .*0010-signing-keys.*\n$/);
+    expect(first.stderr).toContain(`DATA_DIR ${dataDir}`);
     expect((await cli(['migrate'], env)).stdout).toBe('Database is up to date\n');
   });
 
-  it('creates, lists, disables, enables and sets roles of users', async () => {
-    const created = await cli(['user', 'create', '--email', 'Admin@Example.com', '--roles', 'user,admin', '--default-role', 'admin'], env, 'an admin passphrase\n');
-    expect(created.stderr).toBe('');
+  it('creates and lists users in the admin API shape, under plural and singular names', async () => {
+    const created = await cli(['users', 'create', '--email', 'Admin@Example.com', '--roles', 'user,admin', '--default-role', 'admin'], env, 'an admin passphrase\n');
     expect(created.stdout).toMatch(/^Created admin@example\.com \([0-9a-f-]{36}\) with roles admin,user\n$/);
-
-    const listed = JSON.parse((await cli(['user', 'list', '--format', 'json'], env)).stdout);
-    expect(listed).toEqual([expect.objectContaining({ email: 'admin@example.com', roles: ['admin', 'user'], defaultRole: 'admin', active: true, disabled: false })]);
+    const listed = JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout);
+    expect(listed).toEqual([expect.objectContaining({ email: 'admin@example.com', roles: ['admin', 'user'], default_role: 'admin', active: true, disabled: false, mfa_enabled: false })]);
     expect(JSON.stringify(listed)).not.toContain('argon2');
+    expect(listed).toEqual(await adminGet('/admin/users'));
+    expect(JSON.parse((await cli(['user', 'list', '--format', 'json'], env)).stdout)).toEqual(listed);
+  });
 
-    expect((await cli(['user', 'disable', 'admin@example.com'], env)).stdout).toBe('admin@example.com disabled\n');
-    expect((await cli(['user', 'list'], env)).stdout).toContain('admin@example.com  disabled  admin [admin,user]');
+  it('disables, enables, sets roles, realms and passwords', async () => {
+    expect((await cli(['users', 'disable', 'admin@example.com'], env)).stdout).toBe('admin@example.com disabled\n');
+    expect((await cli(['users', 'list'], env)).stdout).toContain('admin@example.com  disabled  admin [admin,user]');
     expect((await cli(['user', 'enable', 'admin@example.com'], env)).stdout).toBe('admin@example.com enabled\n');
+    expect((await cli(['users', 'set-roles', 'admin@example.com', '--roles', 'editor,user,admin', '--default-role', 'editor'], env)).code).toBe(0);
+    expect((await cli(['users', 'list'], env)).stdout).toContain('admin@example.com  active  editor [admin,editor,user]');
 
-    expect((await cli(['user', 'set-roles', 'admin@example.com', '--roles', 'editor,user', '--default-role', 'editor'], env)).code).toBe(0);
-    expect((await cli(['user', 'list'], env)).stdout).toContain('admin@example.com  active  editor [editor,user]');
+    expect((await cli(['realms', 'create', 'staff'], env)).stdout).toBe('Realm staff created\n');
+    expect(await cli(['realm', 'create', 'staff'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('exists already') });
+    expect((await cli(['users', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe('admin@example.com: realm staff\n');
+    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
+
+    expect((await cli(['users', 'set-password', 'admin@example.com'], env, 'a brand new passphrase\n')).stdout).toBe('admin@example.com: password set\n');
+    const app = await buildApp(loadConfig(env as Record<string, string>));
+    try {
+      expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'admin@example.com', password: 'a brand new passphrase' } })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 
-  it('creates realms and moves users into them', async () => {
-    expect((await cli(['realm', 'create', 'staff'], env)).stdout).toBe('Realm staff created\n');
-    expect((await cli(['realm', 'create', 'staff'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('exists already') });
-    expect((await cli(['user', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe('admin@example.com: realm staff\n');
-    expect(JSON.parse((await cli(['user', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
-    expect((await cli(['user', 'set-realm', 'admin@example.com', 'nowhere'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('No realm nowhere') });
-  });
-
-  it('creates and revokes bearer tokens, and opens methods for selected users', async () => {
-    const token = (await cli(['token', 'create', 'admin@example.com', '--name', 'ci', '--days', '1'], env)).stdout.trim();
+  it('creates, lists and revokes bearer tokens', async () => {
+    const token = (await cli(['tokens', 'create', 'admin@example.com', '--name', 'ci', '--days', '1'], env)).stdout.trim();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await cli(['token', 'revoke', token], env)).stdout).toBe('revoked\n');
-    expect((await cli(['user', 'allow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt allowed\n');
-    expect((await cli(['user', 'disallow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt disallowed\n');
-    expect(await cli(['user', 'allow-method', 'admin@example.com', 'magic'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('jwt or basic') });
-    expect((await cli(['method', 'basic', 'selected'], env)).stdout).toBe('basic: selected\n');
-    expect(await cli(['method', 'basic', 'maybe'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('Usage') });
+    const mine = JSON.parse((await cli(['tokens', 'list', 'admin@example.com', '--format', 'json'], env)).stdout);
+    expect(mine).toEqual([expect.objectContaining({ name: 'ci', revoked: false, email: 'admin@example.com' })]);
+    expect(JSON.stringify(mine)).not.toContain(token);
+    expect(JSON.parse((await cli(['tokens', 'list', '--all', '--format', 'json'], env)).stdout)).toEqual(mine);
+    expect(await cli(['tokens', 'list'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('--all') });
+    expect(await cli(['tokens', 'revoke', token], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('No such live token') });
+    expect((await cli(['token', 'revoke', mine[0].id], env)).stdout).toBe('revoked\n');
+    expect(JSON.parse((await cli(['tokens', 'list', 'admin@example.com', '--format', 'json'], env)).stdout)[0].revoked).toBe(true);
+  });
+
+  it('rotates the signing key and shows it in the audit log', async () => {
+    const rotated = await cli(['keys', 'rotate'], env);
+    expect(rotated.stdout).toMatch(/^New signing key \S+ \(HS512\); still verifying: \S+\n$/);
+    const kid = /key (\S+)/.exec(rotated.stdout)![1];
+    const page = JSON.parse((await cli(['audit', '--action', 'keys.rotate', '--format', 'json'], env)).stdout);
+    expect(page).toEqual({ entries: [expect.objectContaining({ actor: 'cli', action: 'keys.rotate', subject: kid, outcome: 'success' })], next_cursor: null });
+    expect(page).toEqual(await adminGet('/admin/audit?action=keys.rotate'));
+    expect((await cli(['audit', '--limit', '1'], env)).stdout).toContain('keys.rotate  success  actor=cli');
+    expect(await cli(['audit', '--since', 'yesterday'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('not a date') });
+  });
+
+  it('refuses keys rotate when JWT_KEY is set, saying how to rotate', async () => {
+    const res = await cli(['keys', 'rotate'], { ...env, JWT_KEY: 'an-operator-managed-hmac-secret-0123456789' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('JWT_PREVIOUS_KEYS');
+  });
+
+  it('deletes a user only when confirmed', async () => {
+    await cli(['users', 'create', '--email', 'leaving@example.com'], env, 'a leaving passphrase\n');
+    const refused = await cli(['users', 'delete', 'leaving@example.com'], env);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('add --yes') });
+    expect((await cli(['users', 'delete', 'leaving@example.com', '--yes'], env)).stdout).toBe('leaving@example.com deleted\n');
+    expect((await cli(['users', 'list'], env)).stdout).not.toContain('leaving@example.com');
   });
 
   it('refuses a weak password, an unknown user and a default role outside the roles', async () => {
-    const weak = await cli(['user', 'create', '--email', 'weak@example.com'], env, 'password\n');
-    expect(weak.code).toBe(1);
-    expect(weak.stderr).toContain('too common');
-    const unknown = await cli(['user', 'disable', 'nobody@example.com'], env);
-    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('No user with email nobody@example.com') });
-    const roles = await cli(['user', 'set-roles', 'admin@example.com', '--roles', 'user', '--default-role', 'admin'], env);
+    const weak = await cli(['users', 'create', '--email', 'weak@example.com'], env, 'password\n');
+    expect(weak).toMatchObject({ code: 1, stderr: expect.stringContaining('too common') });
+    expect(await cli(['users', 'disable', 'nobody@example.com'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('No user with email nobody@example.com') });
+    const roles = await cli(['users', 'set-roles', 'admin@example.com', '--roles', 'user', '--default-role', 'admin'], env);
     expect(roles).toMatchObject({ code: 1, stderr: expect.stringContaining('default role') });
+  });
+
+  it('opens methods for selected users', async () => {
+    expect((await cli(['users', 'allow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt allowed\n');
+    expect((await cli(['user', 'disallow-method', 'admin@example.com', 'jwt'], env)).stdout).toBe('admin@example.com: jwt disallowed\n');
+    expect(await cli(['users', 'allow-method', 'admin@example.com', 'magic'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('jwt or basic') });
+    expect((await cli(['method', 'basic', 'selected'], env)).stdout).toBe('basic: selected\n');
+    expect(await cli(['method', 'basic', 'maybe'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('Usage') });
   });
 
   it('stops with one message naming every bad variable', async () => {
@@ -95,5 +140,20 @@ describe.each(DATABASES)('gatehouse CLI on %s', (db) => {
     expect(res.stderr).toContain('Invalid configuration:');
     expect(res.stderr).toContain('PORT: must be a whole number');
     expect(res.stderr).toContain('JWT_ALGORITHM: must be one of');
+  });
+});
+
+describe('gatehouse CLI run from another folder', SLOW, () => {
+  it('warns that a relative DATA_DIR does not exist there', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'gatehouse-elsewhere-'));
+    try {
+      const res = await cli(['migrate'], { ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent' }, '', elsewhere);
+      expect(res.code).toBe(0);
+      expect(res.stderr).toContain(`DATA_DIR ${path.join(elsewhere, 'data')}`);
+      expect(res.stderr).toContain('warning: DATA_DIR "./data" does not exist');
+      expect(res.stdout).toMatch(/^Applied: /);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
