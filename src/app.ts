@@ -15,6 +15,7 @@ import { registerRequestLog } from './http/plugins/request-log.js';
 import { registerClosing } from './http/plugins/closing.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
+import { registerHomePage } from './http/home/index.js';
 import { registerMetricsRoute, registerRequestMetrics } from './http/native/metrics.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await registerOpenApi(app, VERSION, config.server.url);
   registerHealthRoutes(app, services, VERSION);
   registerMetricsRoute(app, services);
+  registerHomePage(app, config);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });
   if (config.console.enabled) await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
   for (const dialect of DIALECT_MODULES) {

@@ -15,7 +15,7 @@ export interface Mailer {
   close(): void;
 }
 
-/** SMTP when SMTP_HOST is set; otherwise .eml files in DATA_DIR/outbox, so a newcomer can open the links. */
+/** SMTP when SMTP_HOST is set; otherwise .eml files (and a plain .txt beside each) in DATA_DIR/outbox, so a newcomer can open the links. */
 export function createMailer(config: Config, log: Logger, background: Background): Mailer {
   const { smtp, sender, templatesDir } = config.mail;
   const outbox = path.join(config.dataDir, 'outbox');
@@ -31,6 +31,8 @@ export function createMailer(config: Config, log: Logger, background: Background
       await mkdir(outbox, { recursive: true, mode: 0o700 });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++counter}-${kind}.eml`;
       await writeFile(path.join(outbox, name), (info as { message: Buffer }).message, { mode: 0o600 });
+      // The .eml is quoted-printable (a copied link would read "ticket=3D…"): the text beside it is plain.
+      await writeFile(path.join(outbox, name.replace(/\.eml$/, '.txt')), `To: ${to}\nSubject: ${mail.subject}\n\n${mail.text}\n`, { mode: 0o600 });
     }
   }
 
