@@ -17,12 +17,18 @@ describe.each(DATABASES)('emails without SMTP (outbox) on %s', (db) => {
     await t.request({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } });
     const dir = path.join(t.config.dataDir, 'outbox');
     let files: string[] = [];
-    for (let i = 0; i < 100 && files.length === 0; i++) {
-      files = await readdir(dir).catch(() => []);
+    for (let i = 0; i < 100 && files.length < 2; i++) {
+      files = (await readdir(dir).catch(() => [])).sort();
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(files).toHaveLength(1);
+    expect(files).toHaveLength(2);
     expect(files[0]).toMatch(/-activate\.eml$/);
+    // Regression: links copied from the quoted-printable .eml read "ticket=3D…"; the .txt beside it is plain.
+    expect(files[1]).toBe(files[0]!.replace(/\.eml$/, '.txt'));
+    const txt = await readFile(path.join(dir, files[1]!), 'utf8');
+    expect(txt).toContain(`To: ${email}\nSubject: Activate your account\n`);
+    expect(txt).toMatch(/\nhttp:\/\/localhost:3000\/auth\/activate\?ticket=[A-Za-z0-9_-]{43}\n/);
+    expect((await stat(path.join(dir, files[1]!))).mode & 0o777).toBe(0o600);
     const eml = await simpleParser(await readFile(path.join(dir, files[0]!)));
     expect(eml.to).toMatchObject({ text: email });
     expect(eml.text).toMatch(/http:\/\/localhost:3000\/auth\/activate\?ticket=[A-Za-z0-9_-]{43}/);
