@@ -1,27 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
+import { buildCliOnce, cli } from './helpers/cli.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { BASE, startSlapd, type Slapd } from './helpers/slapd.js';
 
-const ENTRY = "import('./src/main.ts').then((m) => m.main(['node', 'gatehouse', ...process.argv.slice(1)]))";
-
-/** Runs the real CLI in a child process, as an operator would. */
-function cli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', ENTRY, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: process.cwd() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+beforeAll(() => buildCliOnce(), 600_000);
 
 const SEED = `dn: ${BASE}
 objectClass: dcObject

@@ -67,9 +67,7 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     expect(samples(after, 'gatehouse_http_requests_total').some((m) => m.labels?.route?.includes(user.id))).toBe(false);
   });
 
-  // Skipped until the one-door login pipeline (issue 8, the lead) writes `login` audit events, which this
-  // counter is derived from: remove `.skip` when it lands; nothing else needs to change.
-  it.skip('counts logins by door and outcome, derived from the audit log', async () => {
+  it('counts logins by door and outcome, derived from the audit log', async () => {
     const t = get();
     const before = await scrape(t);
     const { user } = await register(t);
