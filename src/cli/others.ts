@@ -43,7 +43,9 @@ export function tokensCommand(program: Command): void {
     .description('Revoke a bearer token by its id (as listed); it stops working at once')
     .action((id: string) =>
       withServices(async (s) => {
-        if (!(await s.apiTokens.revokeById(id, CLI))) throw new Error('No such live token');
+        // An id is a uuid; anything else (e.g. the token itself) is no token's id on either database.
+        const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+        if (!isId || !(await s.apiTokens.revokeById(id, CLI))) throw new Error('No such live token (give its id, as `tokens list` shows it)');
         console.log('revoked');
       }),
     );
