@@ -79,6 +79,19 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     expect(delta('failure')).toBe(1);
   });
 
+  it('counts refresh rotations and reuse detections', async () => {
+    const t = get();
+    const before = await scrape(t);
+    const { refresh_token } = await register(t);
+    const rotated = await t.request({ url: `/auth/token/refresh?refresh_token=${refresh_token}` });
+    expect(rotated.statusCode).toBe(200);
+    t.clock.advanceSeconds(t.config.jwt.reuseGraceSeconds + 1);
+    expect((await t.request({ url: `/auth/token/refresh?refresh_token=${refresh_token}` })).statusCode).toBe(401);
+    const after = await scrape(t);
+    expect(value(after, 'gatehouse_refresh_rotations_total') - value(before, 'gatehouse_refresh_rotations_total')).toBe(1);
+    expect(value(after, 'gatehouse_refresh_reuse_detections_total') - value(before, 'gatehouse_refresh_reuse_detections_total')).toBe(1);
+  });
+
   it('times password hashing and counts rate-limit refusals', async () => {
     const t = get();
     const before = await scrape(t);

@@ -60,7 +60,7 @@ export function openDatabase(database: Config['database']): Db {
   return {
     kysely,
     dialect: database.kind,
-    poolStats: () => (pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : { total: 1, idle: 1, waiting: 0 }),
+    poolStats: () => pool?.stats() ?? { total: 1, idle: 1, waiting: 0 },
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },

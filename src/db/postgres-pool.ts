@@ -3,6 +3,12 @@ import pg from 'pg';
 import type { DatabaseTimeouts } from '../config/load.js';
 import { isDatabaseUnavailable } from './errors.js';
 
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 /** How long the client waits beyond the server's statement_timeout before deciding the path is dead. */
 const CLIENT_MARGIN_MS = 1000;
 /** TCP keep-alive probes start after this much idle time, so a vanished peer is noticed on idle connections. */
@@ -13,7 +19,7 @@ const KEEPALIVE_DELAY_MS = 10_000;
  * (acquire timeout), each statement on the server (statement_timeout) and on the client
  * (query_timeout, for a path that stopped answering), plus TCP keep-alive.
  */
-export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPool {
+export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPool & { stats(): PoolStats } {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -62,5 +68,7 @@ export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPoo
       return wrapped.client;
     },
     end: () => pool.end(),
+    /** Connections in the pool, for metrics. */
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

@@ -24,35 +24,26 @@ function timed<T extends Record<K, Fn>, K extends keyof T>(obj: T, name: K, done
 
 /**
  * Derives the counters that core services already announce, so no route and no core rule counts
- * anything itself: logins and refresh rotations come from audit events, hash time from the hasher,
- * image transforms from the storage service.
+ * anything itself: logins and refresh rotations come from audit events (subscribed), hash time from
+ * the hasher, image transforms from the storage service.
  */
-export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; audit: { record(e: AuditEvent): Promise<void> }; storage: StorageService }): void {
+export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; audit: { subscribe(listener: (e: AuditEvent) => void): void }; storage: StorageService }): void {
   const count = (e: AuditEvent) => {
     metrics.auditEvents.inc({ action: e.action, outcome: e.outcome });
     if (e.action === 'login') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome });
     else if (e.action === 'refresh.rotate' && e.outcome === 'success') metrics.refreshRotations.inc();
     else if (e.action === 'refresh.reuse') metrics.refreshReuse.inc();
   };
-  const record = s.audit.record.bind(s.audit);
-  // Counted even when the row could not be written: the metric is about the event, not the log.
-  s.audit.record = async (e) => {
-    try {
-      await record(e);
-    } finally {
-      count(e);
-    }
-  };
+  // Every event, stored or only noted (a routine refresh rotation keeps no row but is counted).
+  s.audit.subscribe(count);
 
   for (const operation of ['hash', 'verify', 'verifyDummy'] as const) {
     timed(s.hasher, operation, (seconds) => metrics.passwordHash.observe({ operation: operation === 'verifyDummy' ? 'verify' : operation }, seconds));
   }
 
-  // A variant answered from the cache is a stream; a freshly made one is the encoded Buffer.
-  timed(s.storage, 'variant', (seconds, result, failed) => {
-    const made = !failed && Buffer.isBuffer((result as { body: unknown }).body);
-    if (failed) metrics.imageTransforms.inc({ outcome: 'failure' });
-    else if (made) metrics.imageTransforms.inc({ outcome: 'success' });
-    if (failed || made) metrics.imageTransformDuration.observe(seconds);
+  // `variant` answers from its caches and calls `transform` (through the object) only to make one.
+  timed(s.storage, 'transform', (seconds, _result, failed) => {
+    metrics.imageTransforms.inc({ outcome: failed ? 'failure' : 'success' });
+    metrics.imageTransformDuration.observe(seconds);
   });
 }
