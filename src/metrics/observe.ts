@@ -41,6 +41,8 @@ export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; a
     timed(s.hasher, operation, (seconds) => metrics.passwordHash.observe({ operation: operation === 'verifyDummy' ? 'verify' : operation }, seconds));
   }
 
+  metrics.observeImageQueue(() => s.storage.transformQueueLength());
+
   // `variant` answers from its caches and calls `transform` (through the object) only to make one.
   timed(s.storage, 'transform', (seconds, _result, failed) => {
     metrics.imageTransforms.inc({ outcome: failed ? 'failure' : 'success' });

@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
  */
 export function createMetrics(db: Pick<Db, 'poolStats'>) {
   const registry = new Registry();
+  let queueLength = () => 0;
   const m = {
     registry,
     httpRequests: new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] }),
@@ -31,8 +32,15 @@ export function createMetrics(db: Pick<Db, 'poolStats'>) {
     rateLimitRefusals: new Counter({ name: 'gatehouse_rate_limit_refusals_total', help: 'Requests refused by a rate limit (429), by route template', labelNames: ['route'] as const, registers: [registry] }),
     imageTransforms: new Counter({ name: 'gatehouse_image_transforms_total', help: 'Image transforms made (cache misses), by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
     imageTransformDuration: new Histogram({ name: 'gatehouse_image_transform_seconds', help: 'Time to fetch, transform and store an image variant', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
-    /** Image transforms waiting for a slot: set by the transform queue through `setImageQueueLength`. */
-    imageQueue: new Gauge({ name: 'gatehouse_image_transform_queue_length', help: 'Image transforms waiting for a free slot', registers: [registry] }),
+    /** Image transforms waiting for a slot, read at each scrape from the source `observeImageQueue` names. */
+    imageQueue: new Gauge({
+      name: 'gatehouse_image_transform_queue_length',
+      help: 'Image transforms waiting for a free slot',
+      registers: [registry],
+      collect() {
+        this.set(queueLength());
+      },
+    }),
   };
   new Gauge({
     name: 'gatehouse_db_pool_connections',
@@ -48,8 +56,10 @@ export function createMetrics(db: Pick<Db, 'poolStats'>) {
   });
   return {
     ...m,
-    /** The hook the image transform queue calls whenever its length changes. */
-    setImageQueueLength: (n: number) => m.imageQueue.set(n),
+    /** Names where the image transform queue's length is read. */
+    observeImageQueue: (length: () => number) => {
+      queueLength = length;
+    },
     /** Process metrics (CPU, memory, event loop, GC): only for a serving app, not for CLI runs. */
     collectProcessMetrics: () => collectDefaultMetrics({ register: registry }),
   };

@@ -100,6 +100,9 @@ export function createStorageService(deps: {
   }
 
   return {
+    /** Image transforms waiting for a slot (metrics). */
+    transformQueueLength: () => transforms.queued(),
+
     async upload(key: string, body: Readable, declaredType: string | undefined, caller: StorageCaller): Promise<StoredFile> {
       const existing = await queries.files.get(key);
       const op: Operation = existing ? 'update' : 'create';

@@ -3,6 +3,8 @@ import { AppError } from '../../core/errors.js';
 export interface Limiter {
   /** Runs `task` when a slot is free; refuses with 503 + Retry-After when the queue is full too. */
   run<T>(task: () => Promise<T>): Promise<T>;
+  /** Tasks waiting for a slot now (a metrics gauge). */
+  queued(): number;
 }
 
 /**
@@ -14,6 +16,7 @@ export function createLimiter(opts: { concurrency: number; queue: number }): Lim
   let running = 0;
   const waiting: (() => void)[] = [];
   return {
+    queued: () => waiting.length,
     async run(task) {
       if (running < opts.concurrency) running++;
       else if (waiting.length < opts.queue) await new Promise<void>((resolve) => waiting.push(resolve));
