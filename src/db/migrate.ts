@@ -8,10 +8,10 @@ import * as realms from './migrations/0005-realms.js';
 import * as authMethods from './migrations/0006-auth-methods.js';
 import * as methodModes from './migrations/0007-method-modes.js';
 import * as sessionsAudit from './migrations/0008-sessions-audit-identity.js';
-import * as passwordDigest from './migrations/0013-password-digest.js';
 import * as signingKeys from './migrations/0010-signing-keys.js';
 import * as clientWire from './migrations/0011-client-wire.js';
 import * as federation from './migrations/0012-federation.js';
+import * as passwordDigest from './migrations/0013-password-digest.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
