@@ -70,6 +70,8 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
     expect(await cli(['realm', 'create', 'staff'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('exists already') });
     expect((await cli(['users', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe('admin@example.com: realm staff\n');
     expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
+    expect((await cli(['users', 'set-username', 'admin@example.com', 'chief'], env)).stdout).toBe('admin@example.com: username chief\n');
+    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].username).toBe('chief');
 
     expect((await cli(['users', 'set-password', 'admin@example.com'], env, 'a brand new passphrase\n')).stdout).toBe('admin@example.com: password set\n');
     const app = await buildApp(loadConfig(env as Record<string, string>));

@@ -36,13 +36,14 @@ export function usersCommand(program: Command): void {
     .option('--roles <roles>', 'comma-separated roles (default: DEFAULT_ALLOWED_USER_ROLES)', list)
     .option('--default-role <role>')
     .option('--display-name <name>')
+    .option('--username <name>', 'login name (default: generated from the email)')
     .addOption(format())
-    .action((opts: { email: string; roles?: string[]; defaultRole?: string; displayName?: string; format: string }) =>
+    .action((opts: { email: string; roles?: string[]; defaultRole?: string; displayName?: string; username?: string; format: string }) =>
       withServices(async (s) => {
         const password = await readStdin();
         const roles = opts.roles ?? s.config.users.defaultAllowedRoles;
         const defaultRole = opts.defaultRole ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!);
-        const created = await s.users.create({ email: opts.email, password, roles, defaultRole, displayName: opts.displayName, active: true });
+        const created = await s.users.create({ email: opts.email, username: opts.username, password, roles, defaultRole, displayName: opts.displayName, active: true });
         if (opts.format === 'json') return printJson(adminUser((await s.users.get(created.id))!));
         console.log(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
       }),
@@ -69,6 +70,17 @@ export function usersCommand(program: Command): void {
         const target = await findUser(s, who);
         await s.accounts.setPassword(target.id, await readStdin(), CLI);
         console.log(`${target.email}: password set`);
+      }),
+    );
+
+  users
+    .command('set-username <user> <name>')
+    .description("Set a user's login name (letters, digits, '.', '_', '-')")
+    .action((who: string, name: string) =>
+      withServices(async (s) => {
+        const target = await findUser(s, who);
+        await s.accounts.setUsername(target.id, name, CLI);
+        console.log(`${target.email}: username ${name}`);
       }),
     );
 
