@@ -136,3 +136,20 @@ describe.each(DATABASES)('limits shared by every door on %s', (db) => {
     expect((await DOORS[5]!.login(t, uniqueEmail(), 'wrong', { ip })).statusCode).toBe(429);
   });
 });
+
+describe.each(DATABASES)('typed login bodies on %s', (db) => {
+  const get = useTestApp(db, { RATE_LIMIT_ENABLED: 'false' });
+  // Regression (issue 10): an object where a string belongs was a 500 on Rocket.Chat; it is a 400 in each envelope.
+  it.each([
+    ['/api/v1/login', { user: { $ne: null }, password: PASSWORD }],
+    ['/api/v1/login', { user: 'someone', password: true }],
+    ['/api/v1/login', { user: 'someone', password: PASSWORD, code: { $ne: null } }],
+    ['/api/v1/login', { user: 'someone', password: PASSWORD, code: true }],
+    ['/auth', { username: { $ne: null }, password: PASSWORD }],
+    ['/auth', { username: 'someone', password: ['a'] }],
+    ['/api/v1/auth/login', { username: { $ne: null }, password: PASSWORD }],
+    ['/api/login', { username: 'someone', password: false }],
+  ])('%s with %j answers 400', async (url, payload) => {
+    expect((await get().request({ method: 'POST', url, payload })).statusCode).toBe(400);
+  });
+});

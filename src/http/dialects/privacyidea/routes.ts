@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { createSecretKey } from 'node:crypto';
+import { errors } from '../../../core/errors.js';
 import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
@@ -34,11 +35,14 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
 
   app.post('/auth', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
     const body = (request.body ?? {}) as { username?: unknown; password?: unknown; realm?: unknown };
+    // A value of the wrong type (an object, a boolean) is a bad request, not a login attempt.
+    for (const field of ['username', 'password', 'realm'] as const) {
+      if (body[field] !== undefined && typeof body[field] !== 'string') throw errors.validation(`${field} must be a string`);
+    }
     if (typeof body.username !== 'string' || body.username === '') throw new PiError(4032, 'Authentication failure. Missing Username');
-    if (body.password !== undefined && typeof body.password !== 'string') throw new PiError(4031, 'Authentication failure. Wrong credentials');
     const { login, realm } = await loginAndRealm(body.username, body.realm);
     // An unknown realm costs the same work and gets the same answer as a wrong password.
-    const result = await s.pipeline.authenticate({ door: 'privacyidea', identifier: login, password: body.password ?? '', secondFactor: 'append', realm, client: clientInfo(request) });
+    const result = await s.pipeline.authenticate({ door: 'privacyidea', identifier: login, password: (body.password as string | undefined) ?? '', secondFactor: 'append', realm, client: clientInfo(request) });
     if (result.kind !== 'authenticated') throw new PiError(4031, 'Authentication failure. This account needs a one-time password: append the current code to the password.');
     const { user } = result;
     const role = roleOf(user);

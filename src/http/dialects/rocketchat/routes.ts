@@ -66,6 +66,8 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     const header = request.headers['x-2fa-code'];
     const code = body.code ?? (typeof header === 'string' ? header : undefined);
     const password = passwordOf(body.password);
+    // A value of the wrong type (an object, a boolean) is a bad request, not a login attempt.
+    if ((name !== undefined && typeof name !== 'string') || (body.user !== undefined && typeof name !== 'string') || (body.password !== undefined && !password)) throw errors.validation('user and password must be strings (or password a sha-256 digest)');
     if (typeof name !== 'string' || !password) throw errors.unauthenticated();
     if (code !== undefined && typeof code !== 'string') throw errors.validation('code must be a string');
     const result = await s.pipeline
