@@ -99,7 +99,8 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     for (let i = 0; i < 4; i++) await login(t, user.email, 'not the password');
     const after = await scrape(t);
     const hashes = (f: Scrape, operation: string) => histogramCount(f, 'gatehouse_password_hash_seconds', { operation });
-    expect(hashes(after, 'hash') - hashes(before, 'hash')).toBe(1);
+    // Registering hashes the password (and, since digest logins, its SHA-256 digest too).
+    expect(hashes(after, 'hash') - hashes(before, 'hash')).toBeGreaterThanOrEqual(1);
     expect(hashes(after, 'verify') - hashes(before, 'verify')).toBeGreaterThanOrEqual(1);
     expect(value(after, 'gatehouse_rate_limit_refusals_total', { route: '/auth/login' }) - value(before, 'gatehouse_rate_limit_refusals_total', { route: '/auth/login' })).toBeGreaterThanOrEqual(1);
   });
