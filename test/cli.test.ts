@@ -112,6 +112,34 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
     expect(res.stderr).toContain('JWT_PREVIOUS_KEYS');
   });
 
+  it('lists and ends sessions, bans and unbans, and lists realms', async () => {
+    const app = await buildApp(loadConfig(env as Record<string, string>));
+    const login = () => app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'admin@example.com', password: 'a brand new passphrase' } });
+    try {
+      const first = await login();
+      expect(first.statusCode).toBe(200);
+      await login();
+      const sessions = JSON.parse((await cli(['users', 'sessions', 'admin@example.com', '--format', 'json'], env)).stdout);
+      expect(sessions.length).toBeGreaterThanOrEqual(2);
+      expect(sessions[0]).toEqual(expect.objectContaining({ id: expect.any(String), door: 'hbp', revoked_at: null }));
+      expect((await cli(['users', 'sessions', 'admin@example.com', '--revoke', sessions[0].id], env)).stdout).toBe(`admin@example.com: session ${sessions[0].id} ended\n`);
+      expect(await cli(['users', 'sessions', 'admin@example.com', '--revoke-all'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('add --yes') });
+      expect((await cli(['users', 'sessions', 'admin@example.com', '--revoke-all', '--yes'], env)).stdout).toBe('admin@example.com: every session ended\n');
+      expect(JSON.parse((await cli(['users', 'sessions', 'admin@example.com', '--format', 'json'], env)).stdout)).toEqual([]);
+      const refreshed = await app.inject({ url: `/auth/token/refresh?refresh_token=${first.json().refresh_token}` });
+      expect(refreshed.statusCode).toBe(401);
+
+      expect((await cli(['users', 'ban', 'admin@example.com', '--until', '2999-01-01', '--reason', 'test', '--yes'], env)).stdout).toBe('admin@example.com banned until 2999-01-01T00:00:00.000Z\n');
+      expect((await login()).statusCode).toBe(401);
+      expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0]).toMatchObject({ banned_until: '2999-01-01T00:00:00.000Z', ban_reason: 'test' });
+      expect((await cli(['users', 'unban', 'admin@example.com'], env)).stdout).toBe('admin@example.com unbanned\n');
+      expect((await login()).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    expect((await cli(['realms', 'list', '--format', 'json'], env)).stdout).toContain('"name": "staff"');
+  });
+
   it('deletes a user only when confirmed', async () => {
     await cli(['users', 'create', '--email', 'leaving@example.com'], env, 'a leaving passphrase\n');
     const refused = await cli(['users', 'delete', 'leaving@example.com'], env);
