@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, login, register } from './helpers/auth.js';
+import { enableTotp } from './helpers/doors.js';
 
 const TOKEN = 'a-long-metrics-scrape-token-0123456789';
 
@@ -77,6 +78,22 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     const delta = (outcome: string) => value(after, 'gatehouse_logins_total', { door: 'hbp', outcome }) - value(before, 'gatehouse_logins_total', { door: 'hbp', outcome });
     expect(delta('success')).toBe(1);
     expect(delta('failure')).toBe(1);
+  });
+
+  it('counts the second step of an MFA login: a wrong code, then the sign-in it completes', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const code = await enableTotp(t, jwt_token);
+    const before = await scrape(t);
+    const { ticket } = (await login(t, user.email)).json() as { ticket: string };
+    expect((await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code: '000000' } })).statusCode).toBe(401);
+    expect((await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code: code() } })).statusCode).toBe(200);
+    const after = await scrape(t);
+    const delta = (outcome: string) => value(after, 'gatehouse_logins_total', { door: 'hbp', outcome }) - value(before, 'gatehouse_logins_total', { door: 'hbp', outcome });
+    expect(delta('mfa_required')).toBe(1);
+    expect(delta('mfa_failure')).toBe(1);
+    expect(delta('success')).toBe(1);
+    expect(delta('failure')).toBe(0);
   });
 
   it('counts refresh rotations and reuse detections', async () => {

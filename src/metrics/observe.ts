@@ -31,6 +31,8 @@ export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; a
   const count = (e: AuditEvent) => {
     metrics.auditEvents.inc({ action: e.action, outcome: e.outcome });
     if (e.action === 'login') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome });
+    // The second step of an MFA login finishes the sign-in the first step counted as `mfa_required`.
+    else if (e.action === 'login.mfa') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome === 'success' ? 'success' : 'mfa_failure' });
     else if (e.action === 'refresh.rotate' && e.outcome === 'success') metrics.refreshRotations.inc();
     else if (e.action === 'refresh.reuse') metrics.refreshReuse.inc();
   };
