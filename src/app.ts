@@ -121,6 +121,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const housekeeping = setInterval(() => {
     void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
     void services.keys.prune().catch((err) => app.log.warn({ err }, 'pruning signing keys failed'));
+    void services.dialectKeys.prune().catch((err) => app.log.warn({ err }, 'pruning the dialects\' signing keys failed'));
     if (config.audit.retentionDays > 0) void services.audit.prune(config.audit.retentionDays).catch((err) => app.log.warn({ err }, 'pruning the audit log failed'));
   }, 10 * 60_000);
   housekeeping.unref();

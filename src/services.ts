@@ -20,6 +20,8 @@ import { createLoginThrottle } from './core/throttle/login-failures.js';
 import { createMemoryStore, createRedisStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { createKeyRing } from './core/tokens/key-ring.js';
+import { createDialectKeys } from './core/tokens/dialect-keys.js';
+import type { Actor } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
 import { createMfaService } from './core/mfa/service.js';
@@ -35,6 +37,9 @@ import { createLoginPipeline } from './core/auth/pipeline.js';
 import { createDirectories, createProviders } from './core/federation.js';
 import { createMetrics } from './metrics/registry.js';
 import { observeServices } from './metrics/observe.js';
+
+/** Which signing keys `keys rotate` replaces. */
+export type KeySet = 'all' | 'access' | 'dialects';
 
 /** Wrong MFA codes per user per hour, across all their tickets. */
 const MFA_FAILURES_PER_HOUR = 20;
@@ -56,16 +61,27 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const random = runtime.random ?? systemRandom;
   const queries = createQueries(db.kysely, db.dialect);
   const audit = createAudit({ queries, clock });
+  const keysBox = createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys'));
   const keys = await createKeyRing({
     algorithm: config.jwt.algorithm,
     configured: config.jwt.key === undefined ? undefined : { key: config.jwt.key, previous: config.jwt.previousKeys },
     seed: secrets.jwtKey,
     verifySeconds: config.jwt.expiresInMinutes * 60 + 60,
     queries,
-    box: createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys')),
+    box: keysBox,
     clock,
     audit,
   });
+  const dialectKeys = createDialectKeys({ queries, box: keysBox, clock, audit, seed: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
+  /**
+   * `keys rotate`: the access tokens' key (refused with 409, before anything changes, when JWT_KEY
+   * manages it), the dialects' keys, or both.
+   */
+  async function rotateKeys(actor: Actor, which: KeySet = 'all') {
+    const access = which === 'dialects' ? undefined : await keys.rotate(actor);
+    const dialects = which === 'access' ? [] : await dialectKeys.rotate(actor);
+    return { ...access, dialects };
+  }
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });
@@ -129,7 +145,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     await queries.tickets.deleteExpired(now);
   }
 
-  return { config, db, clock, random, queries, hasher, keys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
+  return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -96,11 +96,16 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
   });
 
   it('rotates the signing key and shows it in the audit log', async () => {
+    // A server has run on this database, so every dialect has its ring of JWT keys beside the access tokens' key.
+    await adminGet('/admin/realms');
     const rotated = await cli(['keys', 'rotate'], env);
-    expect(rotated.stdout).toMatch(/^New signing key \S+ \(HS512\); still verifying: \S+\n$/);
+    expect(rotated.stdout).toMatch(/^New signing key \S+ \(HS512\); still verifying: \S+\n(New (datarhei|humhub|privacyidea) key \S+; still verifying: \S+\n){3}$/);
     const kid = /key (\S+)/.exec(rotated.stdout)![1];
+    const dialectsOnly = await cli(['keys', 'rotate', '--only', 'dialects'], env);
+    expect(dialectsOnly.stdout).toMatch(/^(New (datarhei|humhub|privacyidea) key \S+; still verifying: \S+\n){3}$/);
     const page = JSON.parse((await cli(['audit', '--action', 'keys.rotate', '--format', 'json'], env)).stdout);
-    expect(page).toEqual({ entries: [expect.objectContaining({ actor: 'cli', action: 'keys.rotate', subject: kid, outcome: 'success' })], next_cursor: null });
+    expect(page.entries).toHaveLength(7);
+    expect(page.entries).toContainEqual(expect.objectContaining({ actor: 'cli', action: 'keys.rotate', subject: kid, outcome: 'success' }));
     expect(page).toEqual(await adminGet('/admin/audit?action=keys.rotate'));
     expect((await cli(['audit', '--limit', '1'], env)).stdout).toContain('keys.rotate  success  actor=cli');
     expect(await cli(['audit', '--since', 'yesterday'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('not a date') });

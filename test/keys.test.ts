@@ -1,8 +1,8 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Env } from '../src/config/load.js';
@@ -28,7 +28,7 @@ describe.each(DATABASES)('signing keys in the database on %s', (db) => {
     const res = await t.request({ method: 'POST', url: '/admin/keys/rotate', headers: admin });
     expect(res.statusCode).toBe(200);
     const rotated = res.json();
-    expect(rotated).toEqual({ kid: expect.any(String), algorithm: 'RS256', retired: [oldKid] });
+    expect(rotated).toEqual({ kid: expect.any(String), algorithm: 'RS256', retired: [oldKid], dialects: expect.any(Array) });
     expect(rotated.kid).not.toBe(oldKid);
 
     expect((await me(t, before.jwt_token)).statusCode).toBe(200);
@@ -66,9 +66,10 @@ describe.each(DATABASES)('signing keys in the database on %s', (db) => {
 
   it('audits each rotation with its actor', async () => {
     const t = get();
-    const { kid } = (await rotate(t)).json();
-    const { entries } = (await t.request({ url: '/admin/audit?action=keys.rotate&limit=1', headers: admin })).json();
-    expect(entries[0]).toMatchObject({ actor: 'admin-secret', action: 'keys.rotate', subject: kid, outcome: 'success', ip: '127.0.0.1' });
+    const { kid, dialects } = (await rotate(t)).json();
+    const { entries } = (await t.request({ url: `/admin/audit?action=keys.rotate&limit=${1 + dialects.length}`, headers: admin })).json();
+    expect(entries.find((e: { subject: string }) => e.subject === kid)).toMatchObject({ actor: 'admin-secret', action: 'keys.rotate', subject: kid, outcome: 'success', ip: '127.0.0.1' });
+    for (const d of dialects) expect(entries.find((e: { subject: string }) => e.subject === d.kid)).toMatchObject({ actor: 'admin-secret', outcome: 'success', detail: { ring: expect.stringMatching(new RegExp(`^${d.ring}:HS`)) } });
   });
 
   it('refuses a rotation without admin rights', async () => {
@@ -141,9 +142,17 @@ describe.each(DATABASES)('keys set by the operator on %s', (db) => {
     try {
       const { app } = cluster.apps[0]!;
       oldToken = (await app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } })).json().jwt_token;
+      const humhubKid = async () => headerOf((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: email, password: PASSWORD } })).json().auth_token).kid;
+      const before = await humhubKid();
       const refused = await rotate({ app });
       expect(refused.statusCode).toBe(409);
       expect(refused.json()).toMatchObject({ code: 'keys-managed-by-operator', message: expect.stringContaining('JWT_PREVIOUS_KEYS') });
+      // Refused as a whole: the dialects' keys did not change either, until asked for alone.
+      expect(await humhubKid()).toBe(before);
+      const dialectsOnly = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: admin, payload: { keys: 'dialects' } });
+      expect(dialectsOnly.statusCode).toBe(200);
+      expect(dialectsOnly.json().kid).toBeUndefined();
+      expect(dialectsOnly.json().dialects).toContainEqual({ ring: 'humhub', kid: await humhubKid(), retired: [before] });
 
       // The same database, restarted with the new key and the old one as previous.
       const url = app.services.config.database;
@@ -170,5 +179,61 @@ describe.each(DATABASES)('keys set by the operator on %s', (db) => {
       cluster.apps.length = 0;
       await cluster.close();
     }
+  });
+});
+
+describe.each(DATABASES)("the dialects' JWT keys on %s", (db) => {
+  const get = useTestApp(db, { ADMIN_SECRET, PRIVACYIDEA_JWT_MINUTES: '60' });
+  const rotateDialects = (t: TestApp) => t.request({ method: 'POST', url: '/admin/keys/rotate', headers: admin, payload: { keys: 'dialects' } });
+
+  it('rotates every dialect ring: new tokens name the new key, tokens signed before keep working', async () => {
+    const t = get();
+    const { user } = await register(t);
+    const humhub = (await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } })).json().auth_token as string;
+    const datarhei = (await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })).json().access_token as string;
+    const pi = (await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })).json().result.value.token as string;
+
+    const res = await rotateDialects(t);
+    expect(res.statusCode).toBe(200);
+    const rings = Object.fromEntries((res.json().dialects as { ring: string; kid: string; retired: string[] }[]).map((d) => [d.ring, d]));
+    expect(Object.keys(rings).sort()).toEqual(['datarhei', 'humhub', 'privacyidea']);
+    expect(rings.humhub!.retired).toEqual([headerOf(humhub).kid]);
+    expect(rings.datarhei!.retired).toEqual([headerOf(datarhei).kid]);
+    expect(rings.privacyidea!.retired).toEqual([headerOf(pi).kid]);
+    // The access tokens' key was not asked for.
+    expect(res.json().kid).toBeUndefined();
+
+    expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(humhub) })).statusCode).toBe(200);
+    // datarhei's /api answers its full description only to a valid access token.
+    expect((await t.request({ url: '/api', headers: bearer(datarhei) })).json().name).toBe('gatehouse');
+    expect((await t.request({ url: '/auth/rights', headers: { authorization: pi } })).json().result.status).toBe(true);
+
+    const fresh = (await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } })).json().auth_token as string;
+    expect(headerOf(fresh)).toMatchObject({ alg: 'HS512', kid: rings.humhub!.kid });
+    expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(fresh) })).statusCode).toBe(200);
+  });
+
+  it('accepts a key from before the rings (no kid) only until a rotation retires it and its tokens expire', async () => {
+    const t = get();
+    // Signed with the key privacyIDEA used before it had a ring: the role is checked, so the signature was accepted.
+    const forged = await new SignJWT({ role: 'root' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1y').sign(createSecretKey(t.app.services.secret('privacyidea-jwt')));
+    const code = async () => (await t.request({ url: '/auth/rights', headers: { authorization: forged } })).json().result.error.code;
+    expect(await code()).toBe(4306);
+    await rotateDialects(t);
+    expect(await code()).toBe(4306);
+    t.clock.advance(62 * 60_000);
+    // Whoever kept the old key can no longer sign anything the server accepts.
+    expect(await code()).toBe(4304);
+  });
+
+  it('refuses a token signed by one dialect in another', async () => {
+    const t = get();
+    const { user } = await register(t);
+    const pi = (await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })).json().result.value.token as string;
+    const datarhei = (await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })).json().access_token as string;
+    // Both are HS256 with a session: each verifies only against its own ring.
+    expect((await t.request({ url: '/auth/rights', headers: { authorization: datarhei } })).json().result.error.code).toBe(4304);
+    expect((await t.request({ url: '/api', headers: bearer(datarhei) })).json().name).toBe('gatehouse');
+    expect((await t.request({ url: '/api', headers: bearer(pi) })).json().name).toBeUndefined();
   });
 });

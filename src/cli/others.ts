@@ -119,11 +119,13 @@ export function keysCommand(program: Command): void {
   const keys = program.command('keys').alias('key').description('Signing keys of access tokens');
   keys
     .command('rotate')
-    .description('Add a new signing key; tokens signed before keep verifying until they expire')
-    .action(() =>
+    .description("Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until they expire")
+    .addOption(new Option('--only <keys>', "access (HBP access tokens) or dialects (HumHub, privacyIDEA, datarhei JWTs)").choices(['access', 'dialects']))
+    .action((opts: { only?: 'access' | 'dialects' }) =>
       withServices(async (s) => {
-        const rotated = await s.keys.rotate(CLI);
-        console.log(`New signing key ${rotated.kid} (${rotated.algorithm}); still verifying: ${rotated.retired.join(', ') || 'none'}`);
+        const rotated = await s.rotateKeys(CLI, opts.only ?? 'all');
+        if (rotated.kid) console.log(`New signing key ${rotated.kid} (${rotated.algorithm}); still verifying: ${rotated.retired!.join(', ') || 'none'}`);
+        for (const d of rotated.dialects) console.log(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);
       }),
     );
 }

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** The native (HBP/Boom) error body, plus a stable machine-readable `code`. */
 export const ErrorBody = Type.Object(
@@ -49,3 +49,8 @@ export function declareSharedStatuses(app: FastifyInstance) {
     add(503);
   });
 }
+
+/** A `preValidation` hook for routes whose whole body is optional (HBP clients POST /auth/logout with none): no body is `{}`. */
+export const emptyBodyIsObject = async (request: FastifyRequest) => {
+  request.body ??= {};
+};

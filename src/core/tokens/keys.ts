@@ -23,11 +23,11 @@ export const isHmac = (algorithm: JwtAlgorithm) => algorithm === 'HS256' || algo
 
 /**
  * Builds one key from its material (an HMAC secret or a PEM private key); `name` says where it came
- * from in error messages. Throws with a clear message when the key does not fit the algorithm.
+ * from in error messages. An HMAC secret is the material's bytes in `encoding` (JWT_KEY is text). Throws with a clear message when the key does not fit the algorithm.
  */
-export async function loadSigningKey(algorithm: JwtAlgorithm, material: string, name = 'JWT_KEY'): Promise<SigningKey> {
+export async function loadSigningKey(algorithm: JwtAlgorithm, material: string, name = 'JWT_KEY', encoding: BufferEncoding = 'utf8'): Promise<SigningKey> {
   if (isHmac(algorithm)) {
-    const key = createSecretKey(Buffer.from(material, 'utf8'));
+    const key = createSecretKey(Buffer.from(material, encoding));
     return { algorithm, kid: hmac(material, 'gatehouse-kid').slice(0, 16), signKey: key, verifyKey: key, publicJwk: undefined };
   }
   let privateKey: KeyObject;

@@ -4,6 +4,7 @@ import type { Database } from '../types.js';
 
 export interface SigningKeyRow {
   kid: string;
+  /** The ring the key belongs to: the access tokens' algorithm (`RS256`…), or `<dialect>:<algorithm>`. */
   algorithm: string;
   /** Sealed private key or HMAC secret. */
   material: string;
@@ -58,9 +59,15 @@ export function createSigningKeyQueries(db: Kysely<Database>) {
       });
     },
 
-    /** Drops keys retired before `before`: no unexpired token can carry their kid. */
-    async deleteRetiredBefore(before: Date): Promise<void> {
-      await db.deleteFrom('signing_keys').where('retired_at', '<', before).execute();
+    /** Drops the ring's keys retired before `before`: no unexpired token can carry their kid. */
+    async deleteRetiredBefore(algorithm: string, before: Date): Promise<void> {
+      await db.deleteFrom('signing_keys').where('algorithm', '=', algorithm).where('retired_at', '<', before).execute();
+    },
+
+    /** The rings that have a signing key. */
+    async rings(): Promise<string[]> {
+      const rows = await db.selectFrom('signing_keys').select('algorithm').where('retired_at', 'is', null).groupBy('algorithm').orderBy('algorithm').execute();
+      return rows.map((r) => r.algorithm);
     },
   };
 }

@@ -11,7 +11,8 @@ import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
 /** datarhei Core's login API over the core pipeline and session registry. */
 export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig) {
   const idp = createIdpVerifier(cfg.tenants, s.clock);
-  const jwt = createDatarheiJwt({ secret: s.secret('datarhei-jwt'), clock: s.clock, random: s.random, lifetimes: { access: cfg.accessMinutes * 60, refresh: cfg.refreshMinutes * 60 } });
+  const lifetimes = { access: cfg.accessMinutes * 60, refresh: cfg.refreshMinutes * 60 };
+  const jwt = createDatarheiJwt({ keys: await s.dialectKeys.open('datarhei', 'HS256', Math.max(lifetimes.access, lifetimes.refresh)), clock: s.clock, random: s.random, lifetimes });
 
   const bearerOf = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 

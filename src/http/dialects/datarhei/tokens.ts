@@ -1,6 +1,6 @@
-import { createSecretKey } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Clock, Random } from '../../../core/clock.js';
+import type { KeyRing } from '../../../core/tokens/key-ring.js';
 
 const ISSUER = 'datarhei-core';
 export type Use = 'access' | 'refresh';
@@ -9,25 +9,25 @@ export type Use = 'access' | 'refresh';
 export type Subject = { id: string; sessionId: string; idp?: undefined } | { id: string; idp: string; sessionId?: undefined };
 
 /** datarhei Core's HS256 JWTs of its own shape ({usefor, exi}), plus `sid` or `idp`. */
-export function createDatarheiJwt(opts: { secret: Buffer; clock: Clock; random: Random; lifetimes: Record<Use, number> }) {
-  const key = createSecretKey(opts.secret);
+export function createDatarheiJwt(opts: { keys: KeyRing; clock: Clock; random: Random; lifetimes: Record<Use, number> }) {
   return {
     async sign(subject: Subject, use: Use): Promise<string> {
       const iat = Math.floor(opts.clock.now().getTime() / 1000);
       const extra = subject.idp ? { idp: subject.idp } : { sid: subject.sessionId };
+      const key = await opts.keys.current();
       return new SignJWT({ usefor: use, exi: opts.lifetimes[use], ...extra })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
         .setIssuer(ISSUER)
         .setSubject(subject.id)
         .setIssuedAt(iat)
         .setExpirationTime(iat + opts.lifetimes[use])
         .setJti(opts.random.uuid())
-        .sign(key);
+        .sign(key.signKey);
     },
 
     /** The subject of a valid token made for `use`, or undefined. */
     async verify(token: string, use: Use): Promise<Subject | undefined> {
-      const claims = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, currentDate: opts.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
+      const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), { algorithms: ['HS256'], issuer: ISSUER, currentDate: opts.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
       if (!claims || claims.usefor !== use || typeof claims.sub !== 'string') return undefined;
       if (typeof claims.idp === 'string') return { id: claims.sub, idp: claims.idp };
       return typeof claims.sid === 'string' ? { id: claims.sub, sessionId: claims.sid } : undefined;

@@ -23,7 +23,7 @@ function asLoginError(err: unknown): unknown {
 
 /** HumHub's REST authentication: JWT login, bearer tokens, ?access-token=, Basic and impersonation. */
 export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
-  const jwt = createHumhubJwt({ secret: s.secret('humhub-jwt'), issuer: s.config.server.url, lifetimeSeconds: cfg.jwtExpiresSeconds, clock: s.clock });
+  const jwt = createHumhubJwt({ keys: await s.dialectKeys.open('humhub', 'HS512', cfg.jwtExpiresSeconds), issuer: s.config.server.url, lifetimeSeconds: cfg.jwtExpiresSeconds, clock: s.clock });
   const secondFactor = cfg.mfa === 'append' ? 'append' : 'none';
 
   /** One password login through the core pipeline; an MFA user without an appended code is refused. */

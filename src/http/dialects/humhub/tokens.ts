@@ -1,27 +1,27 @@
-import { createSecretKey } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Clock } from '../../../core/clock.js';
+import type { KeyRing } from '../../../core/tokens/key-ring.js';
 
 /** HumHub's JWT: HS512 {iat, iss, nbf, uid, email, exp}, plus the session it belongs to (`sid`). */
-export function createHumhubJwt(opts: { secret: Buffer; issuer: string; lifetimeSeconds: number; clock: Clock }) {
-  const key = createSecretKey(opts.secret);
+export function createHumhubJwt(opts: { keys: KeyRing; issuer: string; lifetimeSeconds: number; clock: Clock }) {
   return {
     async sign(user: { id: string; email: string }, sessionId: string): Promise<{ token: string; expiresAt: number }> {
       const now = Math.floor(opts.clock.now().getTime() / 1000);
       const expiresAt = now + opts.lifetimeSeconds;
+      const key = await opts.keys.current();
       const token = await new SignJWT({ uid: user.id, email: user.email, sid: sessionId })
-        .setProtectedHeader({ alg: 'HS512', typ: 'JWT' })
+        .setProtectedHeader({ alg: 'HS512', typ: 'JWT', kid: key.kid })
         .setIssuedAt(now)
         .setIssuer(opts.issuer)
         .setNotBefore(now)
         .setExpirationTime(expiresAt)
-        .sign(key);
+        .sign(key.signKey);
       return { token, expiresAt };
     },
 
     /** The user and session of a valid token, or undefined. */
     async verify(token: string): Promise<{ userId: string; sessionId: string } | undefined> {
-      const claims = await jwtVerify(token, key, { algorithms: ['HS512'], issuer: opts.issuer, currentDate: opts.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
+      const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), { algorithms: ['HS512'], issuer: opts.issuer, currentDate: opts.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
       if (typeof claims?.uid !== 'string' || typeof claims.sid !== 'string') return undefined;
       return { userId: claims.uid, sessionId: claims.sid };
     },

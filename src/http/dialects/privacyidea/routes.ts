@@ -1,6 +1,5 @@
 import type { FastifyReply } from 'fastify';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { createSecretKey } from 'node:crypto';
 import { errors } from '../../../core/errors.js';
 import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
@@ -15,7 +14,7 @@ const DEFAULT_REALM = 'default';
 
 /** privacyIDEA's /auth: password(+OTP) login per realm, JWTs carrying role and rights, and /auth/rights. */
 export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaConfig) {
-  const key = createSecretKey(s.secret('privacyidea-jwt'));
+  const keys = await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds);
   const policy = loadPolicy(cfg.rightsPolicyFile);
   const envelope = (result: Record<string, unknown>) => piEnvelope(s.clock.now().getTime() / 1000, result);
   const roleOf = (user: User) => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user');
@@ -50,11 +49,12 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     const session = await s.sessions.open(user.id, 'privacyidea', clientInfo(request), cfg.jwtSeconds * 1000);
     const now = Math.floor(s.clock.now().getTime() / 1000);
     const username = user.username ?? user.email;
+    const key = await keys.current();
     const token = await new SignJWT({ username, realm, role, authtype: 'password', rights, uid: user.id, sid: session.id })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
       .setIssuedAt(now)
       .setExpirationTime(now + cfg.jwtSeconds)
-      .sign(key);
+      .sign(key.signKey);
     reply.header('cache-control', 'no-store');
     return envelope({
       status: true,
@@ -66,7 +66,7 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   app.get('/auth/rights', { schema: { hide: true } }, async (request) => {
     const raw = request.headers['pi-authorization'] ?? request.headers.authorization;
     if (typeof raw !== 'string' || raw === '') throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
-    const claims = await jwtVerify(raw.trim(), key, { algorithms: ['HS256'], currentDate: s.clock.now() })
+    const claims = await jwtVerify(raw.trim(), (header) => keys.verifyKey(header.kid), { algorithms: ['HS256'], currentDate: s.clock.now() })
       .then((r) => r.payload)
       .catch((err: unknown) => {
         if (err instanceof joseErrors.JWTExpired) throw new PiError(4305, 'Authentication failure. Your token has expired');

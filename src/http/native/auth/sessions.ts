@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { optionalUser } from '../../plugins/auth-guard.js';
-import { NoContent, responses } from '../../schemas.js';
+import { emptyBodyIsObject, NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { authLimits } from './limits.js';
 import { clearRefreshCookie, clientInfo, refreshCookie, sessionBody } from './session-reply.js';
@@ -13,11 +12,6 @@ const LogoutBody = Type.Object({
   all: Type.Optional(Type.Boolean({ default: false, description: 'End every session of the user' })),
   refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
 });
-
-/** HBP clients often POST /auth/logout with no body at all: treat that as `{}`. */
-const emptyBodyIsObject = async (request: FastifyRequest) => {
-  request.body ??= {};
-};
 
 /** Refresh, logout and revoke: everything that works on an existing session. */
 export function registerSessionRoutes(app: App, s: Services) {
