@@ -6,73 +6,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/core/errors.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer } from './helpers/auth.js';
-import { BASE, startSlapd, type Slapd } from './helpers/slapd.js';
+import { GROUPS, PEOPLE, person, seedLdif, serviceSettings, useSlapd, type Slapd } from './helpers/slapd.js';
 
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 const admin = { 'x-admin-secret': ADMIN_SECRET };
-const people = `ou=people,${BASE}`;
-
-const person = (uid: string, mail: string | null, extra = '') => `dn: uid=${uid},${people}
-objectClass: inetOrgPerson
-uid: ${uid}
-cn: ${uid[0]!.toUpperCase()}${uid.slice(1)} Example
-sn: Example
-${mail ? `mail: ${mail}\n` : ''}userPassword: ${uid}-password
-${extra}`;
-
-/** Seeded before slapd starts: a service account, people, and two groups. */
-const SEED = `dn: ${BASE}
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ${people}
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,${BASE}
-objectClass: organizationalUnit
-ou: groups
-
-dn: cn=gatehouse,${BASE}
-objectClass: organizationalRole
-objectClass: simpleSecurityObject
-cn: gatehouse
-userPassword: service-secret
-
-${['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'].map((u) => person(u, `${u}@example.org`)).join('\n')}
-${person('nomail', null)}
-dn: cn=admins,ou=groups,${BASE}
-objectClass: groupOfNames
-cn: admins
-member: uid=alice,${people}
-member: uid=erin,${people}
-
-dn: cn=editors,ou=groups,${BASE}
-objectClass: groupOfNames
-cn: editors
-member: uid=alice,${people}
-`;
+/** Seeded before slapd starts: the service account, people (one without mail), and two groups. */
+const SEED = seedLdif([...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'].map((u) => person(u)), person('nomail', null)], {
+  admins: ['alice', 'erin'],
+  editors: ['alice'],
+});
 
 let slapd: Slapd;
-/** A fresh slapd per suite: the suites change and delete entries. */
-function useSlapd() {
-  beforeAll(async () => {
-    slapd = await startSlapd(SEED);
-  }, 60_000);
-  afterAll(() => slapd?.stop());
+/** A fresh slapd per suite (the suites change and delete entries); `slapd` is the running suite's. */
+function useSuiteSlapd() {
+  const started = useSlapd(SEED);
+  beforeAll(() => {
+    slapd = started();
+  });
 }
 
 /** The directory settings the suites use, with the realm's own user filter. */
 const settings = (over: Record<string, unknown> = {}) => ({
-  url: slapd.url,
-  bind_dn: `cn=gatehouse,${BASE}`,
-  bind_password: 'service-secret',
-  search_base: people,
+  ...serviceSettings(slapd),
   // Entries marked "locked" no longer match: that is how an operator expresses "disabled".
   user_filter: '(&(objectClass=inetOrgPerson)(!(description=locked))(|(uid={login})(mail={login})))',
-  group_base_dn: `ou=groups,${BASE}`,
+  group_base_dn: GROUPS,
   group_roles: { admins: 'admin', editors: 'editor' },
   ...over,
 });
@@ -93,7 +51,7 @@ async function signedIn(t: TestApp, login: string, realm = 'corp') {
 }
 
 describe.each(DATABASES)('LDAP directories on %s', (db) => {
-  useSlapd();
+  useSuiteSlapd();
   const get = useTestApp(db, { ADMIN_SECRET });
   beforeAll(async () => {
     await putDirectory(get(), 'corp');
@@ -158,7 +116,7 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
   it('follows the groups at each login: a user removed from a group loses its role', async () => {
     const t = get();
     expect((await signedIn(t, 'erin')).roles).toEqual(['admin', 'user']);
-    await slapd.admin((c) => c.modify(`cn=admins,ou=groups,${BASE}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`uid=erin,${people}`] }) })));
+    await slapd.admin((c) => c.modify(`cn=admins,${GROUPS}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`uid=erin,${PEOPLE}`] }) })));
     expect((await signedIn(t, 'erin')).roles).toEqual(['user']);
   });
 
@@ -198,8 +156,8 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
       const user = await signedIn(t, login);
       sessions.set(login, (await t.app.services.auth.startSession(user, { ip: null, userAgent: null })).refreshToken);
     }
-    await slapd.admin((c) => c.del(`uid=grace,${people}`));
-    await slapd.admin((c) => c.modify(`uid=heidi,${people}`, new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['locked'] }) })));
+    await slapd.admin((c) => c.del(`uid=grace,${PEOPLE}`));
+    await slapd.admin((c) => c.modify(`uid=heidi,${PEOPLE}`, new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['locked'] }) })));
 
     const report = await t.request({ method: 'POST', url: '/admin/directories/sync', headers: admin });
     expect(report.statusCode).toBe(200);
@@ -240,7 +198,7 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
 });
 
 describe.each(DATABASES)('directories from DIRECTORIES_FILE on %s', (db) => {
-  useSlapd();
+  useSuiteSlapd();
   const file = path.join(tmpdir(), `gatehouse-directories-${db}-${process.pid}.yaml`);
   beforeAll(async () => {
     const yaml = `directories:\n  - realm: staff\n    default: true\n${Object.entries(settings())
