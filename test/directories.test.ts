@@ -11,7 +11,7 @@ import { GROUPS, PEOPLE, person, seedLdif, serviceSettings, useSlapd, type Slapd
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 const admin = { 'x-admin-secret': ADMIN_SECRET };
 /** Seeded before slapd starts: the service account, people (one without mail), and two groups. */
-const SEED = seedLdif([...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'].map((u) => person(u)), person('nomail', null)], {
+const SEED = seedLdif([...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim', 'lou'].map((u) => person(u)), person('nomail', null)], {
   admins: ['alice', 'erin'],
   editors: ['alice'],
 });
@@ -172,6 +172,48 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
     expect((await refresh('ivan')).statusCode).toBe(200);
     // And they can no longer sign in.
     expect(await authenticate(t, 'heidi', 'heidi-password')).toEqual({ outcome: 'invalid' });
+  });
+
+  it('updates the display name and the email of a directory user at each login; a new email another account has is refused and audited', async () => {
+    const t = get();
+    const before = await signedIn(t, 'kim');
+    expect(before).toMatchObject({ displayName: 'Kim Example', email: 'kim@example.org' });
+    const replace = (type: string, value: string) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) });
+    await slapd.admin((c) => c.modify(`uid=kim,${PEOPLE}`, [replace('cn', 'Kimberly Q. Example'), replace('mail', 'kimberly@example.org')]));
+    const session = await t.app.services.auth.startSession(await signedIn(t, 'kim'), { ip: null, userAgent: null });
+    const me = (await t.request({ url: '/auth/user', headers: bearer(session.accessToken) })).json();
+    expect(me).toMatchObject({ id: before.id, display_name: 'Kimberly Q. Example', email: 'kimberly@example.org' });
+
+    expect((await t.request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email: 'taken@example.org', password: 'a local passphrase 1' } })).statusCode).toBe(201);
+    await slapd.admin((c) => c.modify(`uid=kim,${PEOPLE}`, [replace('cn', 'Kim Elsewhere'), replace('mail', 'taken@example.org')]));
+    expect(await authenticate(t, 'kim', 'kim-password')).toEqual({ outcome: 'conflict' });
+    const [event] = await t.app.services.audit.list({ action: 'directory.conflict', subject: 'taken@example.org', limit: 10 });
+    expect(event).toMatchObject({ outcome: 'failure', detail: { realm: 'corp', reason: expect.stringMatching(/new email/) } });
+    // Nothing of the refused login was applied: the user is as the last accepted login left it.
+    expect(await t.app.services.users.get(before.id)).toMatchObject({ displayName: 'Kimberly Q. Example', email: 'kimberly@example.org' });
+  });
+
+  it('audits the end of a removed user once, however many checks run; an entry that comes back and leaves again is audited again', async () => {
+    const t = get();
+    const user = await signedIn(t, 'lou');
+    const lock = (operation: 'add' | 'delete') => slapd.admin((c) => c.modify(`uid=lou,${PEOPLE}`, new Change({ operation, modification: new Attribute({ type: 'description', values: ['locked'] }) })));
+    const sync = async () => ((await t.request({ method: 'POST', url: '/admin/directories/sync', headers: admin })).json() as { ended: string[] }).ended;
+    const audited = async () => (await t.app.services.audit.list({ action: 'directory.sync.revoke', subject: user.id, limit: 10 })).length;
+
+    const session = await t.app.services.auth.startSession(user, { ip: null, userAgent: null });
+    await lock('add');
+    expect(await sync()).toContain(user.id);
+    expect(await sync()).not.toContain(user.id);
+    expect(await sync()).not.toContain(user.id);
+    expect(await audited()).toBe(1);
+    expect((await t.request({ url: `/auth/token/refresh?refresh_token=${session.refreshToken}` })).statusCode).toBe(401);
+
+    await lock('delete');
+    expect(await sync()).not.toContain(user.id);
+    expect((await signedIn(t, 'lou')).id).toBe(user.id);
+    await lock('add');
+    expect(await sync()).toContain(user.id);
+    expect(await audited()).toBe(2);
   });
 
   it('answers 503 directory-unavailable when the directory cannot be reached, and the check skips it', async () => {
