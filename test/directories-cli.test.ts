@@ -39,6 +39,9 @@ describe.each(DATABASES)('gatehouse directories … on %s', (db) => {
 
     expect((await cli(['user', 'create', '--email', 'olga@example.org'], env, 'a local passphrase 1\n')).code).toBe(0);
     expect(await cli(['directories', 'link', 'corp', 'olga@example.org', 'olga'], env)).toMatchObject({ code: 0, stdout: 'olga@example.org linked to olga in realm corp\n' });
+    const setPassword = await cli(['users', 'set-password', 'olga@example.org'], env, 'an operator passphrase 3\n');
+    expect(setPassword.code).toBe(1);
+    expect(setPassword.stderr).toMatch(/password is managed by the directory of realm corp/);
     expect(await cli(['directories', 'sync'], env)).toMatchObject({ code: 0, stdout: 'checked 1, sessions ended for 0\n' });
     expect(await cli(['directories', 'remove', 'corp'], env)).toMatchObject({ code: 0, stdout: 'Directory for realm corp removed\n' });
   }, 300_000);
