@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll } from 'vitest';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 export const BASE = 'dc=example,dc=org';
@@ -46,17 +46,6 @@ export interface Slapd {
   /** Runs LDAP operations as the directory's administrator (to add, change or remove entries). */
   admin<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with openssl. */
