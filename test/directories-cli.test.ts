@@ -5,24 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { buildCliOnce, cli } from './helpers/cli.js';
 import { createTestDatabase } from './helpers/postgres.js';
-import { BASE, startSlapd, type Slapd } from './helpers/slapd.js';
+import { PEOPLE, SERVICE, person, seedLdif, startSlapd, type Slapd } from './helpers/slapd.js';
 
 beforeAll(() => buildCliOnce(), 600_000);
 
-const SEED = `dn: ${BASE}
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: uid=olga,${BASE}
-objectClass: inetOrgPerson
-uid: olga
-cn: Olga
-sn: Example
-mail: olga@example.org
-userPassword: olga-password
-`;
+const SEED = seedLdif([person('olga')]);
 
 describe.each(DATABASES)('gatehouse directories … on %s', (db) => {
   let slapd: Slapd;
@@ -43,15 +30,18 @@ describe.each(DATABASES)('gatehouse directories … on %s', (db) => {
   afterAll(() => cleanup());
 
   it('sets a directory from standard input, lists it without its password, links a local user, checks and removes it', async () => {
-    const yaml = `url: ${slapd.url}\nbind_dn: "cn=admin,${BASE}"\nbind_password: slapd-admin-secret\nsearch_base: "${BASE}"\ndefault: true\n`;
+    const yaml = `url: ${slapd.url}\nbind_dn: "${SERVICE.dn}"\nbind_password: ${SERVICE.password}\nsearch_base: "${PEOPLE}"\ndefault: true\n`;
     expect(await cli(['directories', 'set', 'corp'], env, yaml)).toMatchObject({ code: 0, stdout: 'Directory for realm corp created\n' });
 
     const listed = await cli(['directories', 'list', '--format', 'json'], env);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ realm: 'corp', source: 'api', has_bind_password: true, default: true })]);
-    expect(listed.stdout).not.toContain('slapd-admin-secret');
+    expect(listed.stdout).not.toContain(SERVICE.password);
 
     expect((await cli(['user', 'create', '--email', 'olga@example.org'], env, 'a local passphrase 1\n')).code).toBe(0);
     expect(await cli(['directories', 'link', 'corp', 'olga@example.org', 'olga'], env)).toMatchObject({ code: 0, stdout: 'olga@example.org linked to olga in realm corp\n' });
+    const setPassword = await cli(['users', 'set-password', 'olga@example.org'], env, 'an operator passphrase 3\n');
+    expect(setPassword.code).toBe(1);
+    expect(setPassword.stderr).toMatch(/password is managed by the directory of realm corp/);
     expect(await cli(['directories', 'sync'], env)).toMatchObject({ code: 0, stdout: 'checked 1, sessions ended for 0\n' });
     expect(await cli(['directories', 'remove', 'corp'], env)).toMatchObject({ code: 0, stdout: 'Directory for realm corp removed\n' });
   }, 300_000);

@@ -6,73 +6,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/core/errors.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer } from './helpers/auth.js';
-import { BASE, startSlapd, type Slapd } from './helpers/slapd.js';
+import { GROUPS, PEOPLE, person, seedLdif, serviceSettings, useSlapd, type Slapd } from './helpers/slapd.js';
 
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 const admin = { 'x-admin-secret': ADMIN_SECRET };
-const people = `ou=people,${BASE}`;
-
-const person = (uid: string, mail: string | null, extra = '') => `dn: uid=${uid},${people}
-objectClass: inetOrgPerson
-uid: ${uid}
-cn: ${uid[0]!.toUpperCase()}${uid.slice(1)} Example
-sn: Example
-${mail ? `mail: ${mail}\n` : ''}userPassword: ${uid}-password
-${extra}`;
-
-/** Seeded before slapd starts: a service account, people, and two groups. */
-const SEED = `dn: ${BASE}
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ${people}
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,${BASE}
-objectClass: organizationalUnit
-ou: groups
-
-dn: cn=gatehouse,${BASE}
-objectClass: organizationalRole
-objectClass: simpleSecurityObject
-cn: gatehouse
-userPassword: service-secret
-
-${['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'].map((u) => person(u, `${u}@example.org`)).join('\n')}
-${person('nomail', null)}
-dn: cn=admins,ou=groups,${BASE}
-objectClass: groupOfNames
-cn: admins
-member: uid=alice,${people}
-member: uid=erin,${people}
-
-dn: cn=editors,ou=groups,${BASE}
-objectClass: groupOfNames
-cn: editors
-member: uid=alice,${people}
-`;
+/** Seeded before slapd starts: the service account, people (one without mail), and two groups. */
+const SEED = seedLdif([...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim', 'lou'].map((u) => person(u)), person('nomail', null)], {
+  admins: ['alice', 'erin'],
+  editors: ['alice'],
+});
 
 let slapd: Slapd;
-/** A fresh slapd per suite: the suites change and delete entries. */
-function useSlapd() {
-  beforeAll(async () => {
-    slapd = await startSlapd(SEED);
-  }, 60_000);
-  afterAll(() => slapd?.stop());
+/** A fresh slapd per suite (the suites change and delete entries); `slapd` is the running suite's. */
+function useSuiteSlapd() {
+  const started = useSlapd(SEED);
+  beforeAll(() => {
+    slapd = started();
+  });
 }
 
 /** The directory settings the suites use, with the realm's own user filter. */
 const settings = (over: Record<string, unknown> = {}) => ({
-  url: slapd.url,
-  bind_dn: `cn=gatehouse,${BASE}`,
-  bind_password: 'service-secret',
-  search_base: people,
+  ...serviceSettings(slapd),
   // Entries marked "locked" no longer match: that is how an operator expresses "disabled".
   user_filter: '(&(objectClass=inetOrgPerson)(!(description=locked))(|(uid={login})(mail={login})))',
-  group_base_dn: `ou=groups,${BASE}`,
+  group_base_dn: GROUPS,
   group_roles: { admins: 'admin', editors: 'editor' },
   ...over,
 });
@@ -93,7 +51,7 @@ async function signedIn(t: TestApp, login: string, realm = 'corp') {
 }
 
 describe.each(DATABASES)('LDAP directories on %s', (db) => {
-  useSlapd();
+  useSuiteSlapd();
   const get = useTestApp(db, { ADMIN_SECRET });
   beforeAll(async () => {
     await putDirectory(get(), 'corp');
@@ -158,7 +116,7 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
   it('follows the groups at each login: a user removed from a group loses its role', async () => {
     const t = get();
     expect((await signedIn(t, 'erin')).roles).toEqual(['admin', 'user']);
-    await slapd.admin((c) => c.modify(`cn=admins,ou=groups,${BASE}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`uid=erin,${people}`] }) })));
+    await slapd.admin((c) => c.modify(`cn=admins,${GROUPS}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`uid=erin,${PEOPLE}`] }) })));
     expect((await signedIn(t, 'erin')).roles).toEqual(['user']);
   });
 
@@ -198,8 +156,8 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
       const user = await signedIn(t, login);
       sessions.set(login, (await t.app.services.auth.startSession(user, { ip: null, userAgent: null })).refreshToken);
     }
-    await slapd.admin((c) => c.del(`uid=grace,${people}`));
-    await slapd.admin((c) => c.modify(`uid=heidi,${people}`, new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['locked'] }) })));
+    await slapd.admin((c) => c.del(`uid=grace,${PEOPLE}`));
+    await slapd.admin((c) => c.modify(`uid=heidi,${PEOPLE}`, new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['locked'] }) })));
 
     const report = await t.request({ method: 'POST', url: '/admin/directories/sync', headers: admin });
     expect(report.statusCode).toBe(200);
@@ -214,6 +172,48 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
     expect((await refresh('ivan')).statusCode).toBe(200);
     // And they can no longer sign in.
     expect(await authenticate(t, 'heidi', 'heidi-password')).toEqual({ outcome: 'invalid' });
+  });
+
+  it('updates the display name and the email of a directory user at each login; a new email another account has is refused and audited', async () => {
+    const t = get();
+    const before = await signedIn(t, 'kim');
+    expect(before).toMatchObject({ displayName: 'Kim Example', email: 'kim@example.org' });
+    const replace = (type: string, value: string) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) });
+    await slapd.admin((c) => c.modify(`uid=kim,${PEOPLE}`, [replace('cn', 'Kimberly Q. Example'), replace('mail', 'kimberly@example.org')]));
+    const session = await t.app.services.auth.startSession(await signedIn(t, 'kim'), { ip: null, userAgent: null });
+    const me = (await t.request({ url: '/auth/user', headers: bearer(session.accessToken) })).json();
+    expect(me).toMatchObject({ id: before.id, display_name: 'Kimberly Q. Example', email: 'kimberly@example.org' });
+
+    expect((await t.request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email: 'taken@example.org', password: 'a local passphrase 1' } })).statusCode).toBe(201);
+    await slapd.admin((c) => c.modify(`uid=kim,${PEOPLE}`, [replace('cn', 'Kim Elsewhere'), replace('mail', 'taken@example.org')]));
+    expect(await authenticate(t, 'kim', 'kim-password')).toEqual({ outcome: 'conflict' });
+    const [event] = await t.app.services.audit.list({ action: 'directory.conflict', subject: 'taken@example.org', limit: 10 });
+    expect(event).toMatchObject({ outcome: 'failure', detail: { realm: 'corp', reason: expect.stringMatching(/new email/) } });
+    // Nothing of the refused login was applied: the user is as the last accepted login left it.
+    expect(await t.app.services.users.get(before.id)).toMatchObject({ displayName: 'Kimberly Q. Example', email: 'kimberly@example.org' });
+  });
+
+  it('audits the end of a removed user once, however many checks run; an entry that comes back and leaves again is audited again', async () => {
+    const t = get();
+    const user = await signedIn(t, 'lou');
+    const lock = (operation: 'add' | 'delete') => slapd.admin((c) => c.modify(`uid=lou,${PEOPLE}`, new Change({ operation, modification: new Attribute({ type: 'description', values: ['locked'] }) })));
+    const sync = async () => ((await t.request({ method: 'POST', url: '/admin/directories/sync', headers: admin })).json() as { ended: string[] }).ended;
+    const audited = async () => (await t.app.services.audit.list({ action: 'directory.sync.revoke', subject: user.id, limit: 10 })).length;
+
+    const session = await t.app.services.auth.startSession(user, { ip: null, userAgent: null });
+    await lock('add');
+    expect(await sync()).toContain(user.id);
+    expect(await sync()).not.toContain(user.id);
+    expect(await sync()).not.toContain(user.id);
+    expect(await audited()).toBe(1);
+    expect((await t.request({ url: `/auth/token/refresh?refresh_token=${session.refreshToken}` })).statusCode).toBe(401);
+
+    await lock('delete');
+    expect(await sync()).not.toContain(user.id);
+    expect((await signedIn(t, 'lou')).id).toBe(user.id);
+    await lock('add');
+    expect(await sync()).toContain(user.id);
+    expect(await audited()).toBe(2);
   });
 
   it('answers 503 directory-unavailable when the directory cannot be reached, and the check skips it', async () => {
@@ -240,7 +240,7 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
 });
 
 describe.each(DATABASES)('directories from DIRECTORIES_FILE on %s', (db) => {
-  useSlapd();
+  useSuiteSlapd();
   const file = path.join(tmpdir(), `gatehouse-directories-${db}-${process.pid}.yaml`);
   beforeAll(async () => {
     const yaml = `directories:\n  - realm: staff\n    default: true\n${Object.entries(settings())

@@ -1,77 +1,16 @@
-import { createServer, type Server } from 'node:http';
-// @ts-expect-error -- oidc-provider 8 ships no types; only the constructor and callback() are used.
-import Provider from 'oidc-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeAt } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, register } from './helpers/auth.js';
+import { SIGN_IN_CLIENT, throughProvider, useProvider } from './helpers/oidc-provider.js';
 
 const SERVER = 'http://gatehouse.test';
 const SUCCESS = 'http://app.test/welcome';
 const FAILURE = 'http://app.test/sorry';
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 
-/**
- * A real OpenID provider on 127.0.0.1 (oidc-provider with its development login pages). Anyone
- * may sign in under any name; names tell the claims: `<name>@<domain>` (`name@domain` given as
- * `name.domain`), verified unless the name starts with "unverified".
- */
-function useProvider() {
-  let server: Server | undefined;
-  let issuer = '';
-  beforeAll(async () => {
-    server = await new Promise<Server>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const provider = new Provider(issuer, {
-      clients: [{ client_id: 'gatehouse', client_secret: 'gatehouse-client-secret', token_endpoint_auth_method: 'client_secret_post', redirect_uris: ['oidc', 'gitlab'].map((p) => `${SERVER}/auth/providers/${p}/callback`), grant_types: ['authorization_code'], response_types: ['code'] }],
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-      findAccount: (_ctx: unknown, id: string) => ({
-        accountId: id,
-        claims: () => {
-          const [name, domain = 'example.net'] = id.split('~');
-          return { sub: id, email: `${name}@${domain}`, email_verified: !name!.startsWith('unverified'), name: `Person ${name}` };
-        },
-      }),
-    });
-    server.on('request', provider.callback());
-  });
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
-  return () => issuer;
-}
-
-/** A browser at the provider: a cookie jar, redirects followed, the login and consent forms filled in. */
-async function atProvider(authorizationUrl: string, account: string): Promise<string> {
-  const jar = new Map<string, string>();
-  let url = authorizationUrl;
-  let form: Record<string, string> | undefined;
-  for (let hop = 0; hop < 20; hop++) {
-    if (url.startsWith(SERVER)) return url;
-    const res = await fetch(url, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const [k, v] = pair!.split('=');
-      jar.set(k!, v ?? '');
-    }
-    form = undefined;
-    if (res.status >= 300 && res.status < 400) {
-      url = new URL(res.headers.get('location')!, url).toString();
-      continue;
-    }
-    const html = await res.text();
-    const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
-    if (res.status !== 200 || !prompt) throw new Error(`unexpected page at ${url}: ${res.status} ${html.slice(0, 300)}`);
-    form = prompt === 'login' ? { prompt, login: account, password: 'anything' } : { prompt };
-  }
-  throw new Error('too many redirects');
-}
+/** The provider's login and consent pages, as `account`, until it sends the browser back to Gatehouse. */
+const atProvider = (authorizationUrl: string, account: string) => throughProvider(authorizationUrl, account, SERVER);
 
 const cookieOf = (setCookie: string | string[] | undefined, name: string) =>
   ([] as string[]).concat(setCookie ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
@@ -97,7 +36,7 @@ async function signIn(t: TestApp, account: string, query = '', provider = 'oidc'
 }
 
 describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', (db) => {
-  const issuer = useProvider();
+  const { issuer } = useProvider({ redirectUris: () => ['oidc', 'gitlab'].map((p) => `${SERVER}/auth/providers/${p}/callback`) });
   const get = useTestApp(db, () => ({
     SERVER_URL: SERVER,
     REDIRECT_URL_SUCCESS: SUCCESS,
@@ -106,12 +45,12 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     ADMIN_SECRET,
     MFA_ENABLED: 'true',
     AUTH_PROVIDER_OIDC_ISSUER: issuer(),
-    AUTH_PROVIDER_OIDC_CLIENT_ID: 'gatehouse',
-    AUTH_PROVIDER_OIDC_CLIENT_SECRET: 'gatehouse-client-secret',
+    AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
+    AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
     // GitLab is an OpenID Connect preset: pointed at the same provider, with a domain rule.
     AUTH_PROVIDER_GITLAB_URL: issuer(),
-    AUTH_PROVIDER_GITLAB_CLIENT_ID: 'gatehouse',
-    AUTH_PROVIDER_GITLAB_CLIENT_SECRET: 'gatehouse-client-secret',
+    AUTH_PROVIDER_GITLAB_CLIENT_ID: SIGN_IN_CLIENT.id,
+    AUTH_PROVIDER_GITLAB_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
     AUTH_PROVIDER_GITLAB_ALLOWED_DOMAINS: 'corp.example',
   }));
 

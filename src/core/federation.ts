@@ -36,7 +36,7 @@ export function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>
   return {
     ...createDirectoryService({ queries, users, audit, clock, store, roles }),
     store,
-    sync: createDirectorySync({ queries, store, audit, endSessions: deps.endSessions, log: deps.log }),
+    sync: createDirectorySync({ queries, store, audit, clock, endSessions: deps.endSessions, log: deps.log }),
   };
 }
 

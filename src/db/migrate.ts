@@ -12,6 +12,7 @@ import * as signingKeys from './migrations/0010-signing-keys.js';
 import * as clientWire from './migrations/0011-client-wire.js';
 import * as federation from './migrations/0012-federation.js';
 import * as passwordDigest from './migrations/0013-password-digest.js';
+import * as directoryMissing from './migrations/0014-directory-missing.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0011-client-wire': clientWire,
   '0012-federation': federation,
   '0013-password-digest': passwordDigest,
+  '0014-directory-missing': directoryMissing,
 };
 
 class StaticProvider implements MigrationProvider {

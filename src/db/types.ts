@@ -172,6 +172,7 @@ export interface UserIdentitiesTable {
   login: string | null;
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
+  missing_since: NullableTimestamp;
 }
 
 export interface Database {

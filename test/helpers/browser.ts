@@ -1,28 +1,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSOLE_DIR } from '../../src/http/console.js';
 import { buildTestApp, type DatabaseKind, type TestApp } from './app.js';
 import type { Env } from '../../src/config/load.js';
 import { afterAll, beforeAll } from 'vitest';
+import { freePort } from './ports.js';
 
 /** Debian's chromium, never a downloaded browser. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(path.join(CONSOLE_DIR, 'index.html'))) throw new Error('The console is not built: run `npm run build:console` (npm test does)');
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,15 +1,41 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 export const BASE = 'dc=example,dc=org';
 export const ADMIN_DN = `cn=admin,${BASE}`;
 export const ADMIN_PASSWORD = 'slapd-admin-secret';
+export const PEOPLE = `ou=people,${BASE}`;
+export const GROUPS = `ou=groups,${BASE}`;
+/** The service account Gatehouse searches as. */
+export const SERVICE = { dn: `cn=gatehouse,${BASE}`, password: 'service-secret' };
+
+/** One inetOrgPerson under PEOPLE: password `<uid>-password`, cn `<Uid> Example`, mail `<uid>@example.org` unless null. */
+export const person = (uid: string, mail: string | null = `${uid}@example.org`, extra = '') => `dn: uid=${uid},${PEOPLE}
+objectClass: inetOrgPerson
+uid: ${uid}
+cn: ${uid[0]!.toUpperCase()}${uid.slice(1)} Example
+sn: Example
+${mail ? `mail: ${mail}\n` : ''}userPassword: ${uid}-password
+${extra}`;
+
+/** The seed LDIF: the base, ou=people and ou=groups, the service account, `people` (person() entries) and groups (cn → member uids). */
+export function seedLdif(people: string[], groups: Record<string, string[]> = {}): string {
+  const ou = (name: string) => `dn: ou=${name},${BASE}\nobjectClass: organizationalUnit\nou: ${name}\n`;
+  const group = ([cn, uids]: [string, string[]]) => `dn: cn=${cn},${GROUPS}\nobjectClass: groupOfNames\ncn: ${cn}\n${uids.map((u) => `member: uid=${u},${PEOPLE}\n`).join('')}`;
+  const service = `dn: ${SERVICE.dn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: gatehouse\nuserPassword: ${SERVICE.password}\n`;
+  const base = `dn: ${BASE}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n`;
+  return [base, ou('people'), ou('groups'), service, ...people, ...Object.entries(groups).map(group)].join('\n');
+}
+
+/** Directory settings (admin API shape) for a server seeded by seedLdif: its URL, the service account, PEOPLE. */
+export const serviceSettings = (slapd: Slapd) => ({ url: slapd.url, bind_dn: SERVICE.dn, bind_password: SERVICE.password, search_base: PEOPLE });
 
 export interface Slapd {
   url: string;
@@ -20,17 +46,6 @@ export interface Slapd {
   /** Runs LDAP operations as the directory's administrator (to add, change or remove entries). */
   admin<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with openssl. */
@@ -115,5 +130,18 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
       }
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A fresh slapd seeded with `ldif` for the suite (suites change and delete entries). */
+export function useSlapd(ldif: string): () => Slapd {
+  let slapd: Slapd | undefined;
+  beforeAll(async () => {
+    slapd = await startSlapd(ldif);
+  }, 60_000);
+  afterAll(() => slapd?.stop());
+  return () => {
+    if (!slapd) throw new Error('slapd not started yet');
+    return slapd;
   };
 }

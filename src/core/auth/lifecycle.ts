@@ -102,7 +102,8 @@ export function createLifecycle(deps: LifecycleDeps) {
 
     async requestPasswordReset(email: string): Promise<void> {
       const user = await users.findByEmail(email);
-      if (!user || !canSignIn(user)) return;
+      // A directory user's password is reset at the directory: no mail, and the same 204.
+      if (!user || !canSignIn(user) || (await users.passwordRealm(user.id))) return;
       const ticket = await tickets.issue('password-reset', user);
       const link = withParams(lifecycle.redirectSuccess, { action: 'reset-password', ticket });
       mailer.queue('reset-password', user.email, user.locale, vars(user, { link, ticket, expires_minutes: lifecycle.ticketMinutes['password-reset'] }));
@@ -112,7 +113,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     async resetPassword(ticket: string, newPassword: string): Promise<void> {
       users.checkPassword(newPassword); // a weak password must not burn the ticket
       const { userId } = await tickets.consume('password-reset', ticket);
-      await users.setPassword(userId, newPassword);
+      await users.setPassword(userId, newPassword); // 409 for a directory user (linked after the mail went out)
       await deps.sessions.revokeAll(userId, { actor: SYSTEM, reason: 'password-reset' });
       await deps.audit.record({ actor: userId, action: 'password.reset', subject: userId, outcome: 'success' });
     },

@@ -147,6 +147,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** Changes the password after checking the old one; every other session of the user, in every dialect, ends. */
     async changePassword(input: { caller: AccessClaims; oldPassword: string; newPassword: string; client: ClientInfo }): Promise<void> {
+      await users.requireLocalPassword(input.caller.userId); // a directory user's is the directory's
       const user = await users.get(input.caller.userId);
       if (!user?.passwordHash) throw errors.unauthenticated();
       const result = await hasher.verify(user.passwordHash, input.oldPassword.normalize('NFC'));

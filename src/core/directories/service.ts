@@ -3,8 +3,10 @@ import { isUniqueViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import { AppError, errors } from '../errors.js';
-import { isValidUsername, type User, type UserService } from '../users/service.js';
-import { bindAs, findEntries, groupsOf, withConnection, type DirectoryEntry } from './ldap.js';
+import type { User, UserService } from '../users/service.js';
+import { bindAs, findEntries, groupsOf, withConnection } from './ldap.js';
+import { createLocalUsers, emailOf } from './local-user.js';
+import { passwordRealmOf, providerOf } from './password-realm.js';
 import type { DirectoryStore } from './store.js';
 import type { Directory } from './settings.js';
 
@@ -30,62 +32,17 @@ export interface DirectoryServiceDeps {
   roles: { defaults: string[]; defaultRole: string };
 }
 
-export const providerOf = (realm: string) => `ldap:${realm}`;
-
-/** A directory entry without a mail attribute still needs a unique address: one under the reserved .invalid TLD. */
-const emailOf = (d: Directory, e: DirectoryEntry) => (e.email ?? `${(e.username ?? e.externalId).replace(/[^0-9A-Za-z._-]/g, '_')}@${d.realm}.directory.invalid`).toLowerCase();
+export { providerOf };
 
 export function createDirectoryService(deps: DirectoryServiceDeps) {
   const { queries, users, audit, clock, store } = deps;
+  const localUser = createLocalUsers({ queries, users, clock, store, defaultRole: deps.roles.defaultRole });
 
   const directoryFor = (realm: string | undefined) => (realm === undefined ? store.defaultDirectory() : store.get(realm));
 
   function rolesFor(d: Directory, groups: string[]): string[] {
     const mapped = groups.flatMap((g) => Object.entries(d.groupRoles).filter(([cn]) => cn.toLowerCase() === g.toLowerCase()).map(([, role]) => role));
     return [...new Set([...deps.roles.defaults, ...mapped])].sort();
-  }
-
-  /** The local user of a bound entry: updated when linked, created when new, refused when an unlinked local account has the email. */
-  async function localUser(d: Directory, entry: DirectoryEntry, roles: string[]): Promise<User | 'conflict'> {
-    const provider = providerOf(d.realm);
-    const email = emailOf(d, entry);
-    const linked = await queries.userIdentities.find(provider, entry.externalId);
-    let user = linked && (await users.get(linked.userId));
-    if (!user) {
-      if (await users.findByEmail(email)) return 'conflict';
-      await store.ensureRealm(d.realm);
-      const input = { email, displayName: entry.displayName ?? entry.username ?? email, roles, defaultRole: deps.roles.defaultRole, active: true };
-      const wanted = entry.username && isValidUsername(entry.username) ? entry.username : null;
-      try {
-        user = await users.create({ ...input, username: wanted }).catch((err) => {
-          if (err instanceof AppError && err.code === 'username-in-use') return users.create({ ...input, username: null });
-          throw err;
-        });
-      } catch (err) {
-        // Two first logins at once: the other one created the user; it is linked or it conflicts.
-        if (err instanceof AppError && err.code === 'email-in-use') return 'conflict';
-        throw err;
-      }
-      await queries.users.activate(user.id, clock.now()); // the directory vouches for the address
-      try {
-        await queries.userIdentities.insert({ provider, subject: entry.externalId, userId: user.id, email, login: entry.username, createdAt: clock.now() });
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-      }
-    } else {
-      if (user.email !== email) {
-        try {
-          await users.setEmail(user.id, email, true);
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'email-in-use') return 'conflict';
-          throw err;
-        }
-      }
-      if (user.roles.join(',') !== roles.join(',')) await users.setRoles(user.id, roles, roles.includes(user.defaultRole) ? user.defaultRole : deps.roles.defaultRole);
-      await queries.userIdentities.touch(provider, entry.externalId, { email, login: entry.username }, clock.now());
-    }
-    if (user.realm !== d.realm) await users.setRealm(user.id, d.realm);
-    return (await users.get(user.id))!;
   }
 
   const service = {
@@ -115,24 +72,15 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
       });
       if (!result) return { outcome: 'invalid' };
       const user = await localUser(d, result.entry, rolesFor(d, result.groups));
-      if (user === 'conflict') {
-        await audit.record({ actor: null, action: 'directory.conflict', subject: emailOf(d, result.entry), outcome: 'failure', detail: { realm: d.realm, reason: 'a local account has this email and is not linked to the directory entry' } });
+      if ('conflict' in user) {
+        await audit.record({ actor: null, action: 'directory.conflict', subject: emailOf(d, result.entry), outcome: 'failure', detail: { realm: d.realm, reason: user.conflict } });
         return { outcome: 'conflict' };
       }
       return { outcome: 'ok', user };
     },
 
     /** The realm whose directory owns this user's password, or null for a local password. */
-    async passwordRealm(userId: string): Promise<string | null> {
-      const ldap = (await queries.userIdentities.ofUser(userId)).find((i) => i.provider.startsWith('ldap:'));
-      return ldap ? ldap.provider.slice('ldap:'.length) : null;
-    },
-
-    /** Refuses a password change for a directory user, with a message that says where to change it. */
-    async refusePasswordChange(userId: string): Promise<void> {
-      const realm = await service.passwordRealm(userId);
-      if (realm) throw new AppError('password-managed-by-directory', 409, `This account's password is managed by the directory of realm ${realm}; change it there`);
-    },
+    passwordRealm: (userId: string) => passwordRealmOf(queries, userId),
 
     /** Links a local account to a directory entry (looked up, not bound) so that the entry signs it in. */
     async link(realm: string, userId: string, login: string): Promise<void> {

@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { Queries } from '../../db/queries/index.js';
+import type { IdentityRow } from '../../db/queries/user-identities.js';
 import type { Audit } from '../audit/service.js';
+import type { Clock } from '../clock.js';
 import { findEntries, withConnection } from './ldap.js';
-import { providerOf } from './service.js';
+import { providerOf } from './password-realm.js';
 import type { DirectoryStore } from './store.js';
 
 export interface SyncReport {
   /** Directory users looked up. */
   checked: number;
-  /** Users whose sessions were ended: gone from the directory, or no longer matching user_filter. */
+  /** Users whose sessions were ended at this run: newly gone from the directory, or no longer matching user_filter. */
   ended: string[];
   /** Realms whose directory could not be reached: their users keep their sessions until the next run. */
   unreachable: string[];
@@ -16,24 +18,26 @@ export interface SyncReport {
 
 /**
  * The periodic check: each linked directory user is looked up again (as the service account)
- * by the login name last seen; when no entry with the same stable id matches, their sessions end.
+ * by the login name last seen. When no entry with the same stable id matches, the link is marked
+ * missing and, only then, the user's sessions end and the event is audited: a later run does not
+ * do it again. An entry found again (by a check or a login) clears the mark.
  */
-export function createDirectorySync(deps: { queries: Queries; store: DirectoryStore; audit: Audit; endSessions: (userId: string) => Promise<void>; log: Logger }) {
+export function createDirectorySync(deps: { queries: Queries; store: DirectoryStore; audit: Audit; clock: Clock; endSessions: (userId: string) => Promise<void>; log: Logger }) {
   const { queries, store, audit } = deps;
   return async function sync(): Promise<SyncReport> {
     const report: SyncReport = { checked: 0, ended: [], unreachable: [] };
     for (const d of await store.list()) {
       const identities = await queries.userIdentities.ofProvider(providerOf(d.realm));
       if (!identities.length) continue;
-      let gone: string[];
+      let found: { identity: IdentityRow; present: boolean }[];
       try {
-        gone = await withConnection(d, async (client) => {
-          const missing: string[] = [];
+        found = await withConnection(d, async (client) => {
+          const checked = [];
           for (const identity of identities) {
             const entries = identity.login ? await findEntries(client, d, identity.login) : [];
-            if (!entries.some((e) => e.externalId === identity.subject)) missing.push(identity.userId);
+            checked.push({ identity, present: entries.some((e) => e.externalId === identity.subject) });
           }
-          return missing;
+          return checked;
         });
       } catch (err) {
         deps.log.warn({ err, realm: d.realm }, 'directory check skipped: the directory cannot be reached');
@@ -41,10 +45,14 @@ export function createDirectorySync(deps: { queries: Queries; store: DirectorySt
         continue;
       }
       report.checked += identities.length;
-      for (const userId of gone) {
-        await deps.endSessions(userId);
-        await audit.record({ actor: null, action: 'directory.sync.revoke', subject: userId, outcome: 'success', detail: { realm: d.realm } });
-        report.ended.push(userId);
+      for (const { identity, present } of found) {
+        if (present) {
+          if (identity.missingSince) await queries.userIdentities.clearMissing(identity.provider, identity.subject);
+        } else if (await queries.userIdentities.markMissing(identity.provider, identity.subject, deps.clock.now())) {
+          await deps.endSessions(identity.userId);
+          await audit.record({ actor: null, action: 'directory.sync.revoke', subject: identity.userId, outcome: 'success', detail: { realm: d.realm } });
+          report.ended.push(identity.userId);
+        }
       }
     }
     return report;

@@ -3,6 +3,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
+import { passwordManagedByDirectory, passwordRealmOf } from '../directories/password-realm.js';
 import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
@@ -67,6 +68,12 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
       });
       await q.userRoles.replace(id, [...new Set(input.roles)]);
     });
+  }
+
+  /** Refuses, with a message that says where to do it, to set a password the directory owns. */
+  async function requireLocalPassword(id: string): Promise<void> {
+    const realm = await passwordRealmOf(queries, id);
+    if (realm) throw passwordManagedByDirectory(realm);
   }
 
   return {
@@ -149,7 +156,19 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
       changed(id);
     },
 
+    async setDisplayName(id: string, displayName: string): Promise<void> {
+      await queries.users.setDisplayName(id, displayName, clock.now());
+      changed(id);
+    },
+
+    /** The realm whose directory holds the user's password, or null for a local password. */
+    passwordRealm: (id: string) => passwordRealmOf(queries, id),
+
+    requireLocalPassword,
+
+    /** Sets a local password; a directory user's is refused (409 password-managed-by-directory). */
     async setPassword(id: string, password: string): Promise<void> {
+      await requireLocalPassword(id);
       const normalised = policy.check(password);
       const [hash, digestHash] = await Promise.all([hasher.hash(normalised), hasher.hash(passwordDigest(normalised))]);
       await queries.users.setPasswordHash(id, hash, clock.now(), digestHash);

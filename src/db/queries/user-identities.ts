@@ -11,10 +11,21 @@ export interface IdentityRow {
   login: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** Directory entries: when the periodic check found the entry gone (sessions ended then), else null. */
+  missingSince: Date | null;
 }
 
-type Raw = { provider: string; subject: string; user_id: string; email: string | null; login: string | null; created_at: unknown; last_used_at: unknown };
-const toRow = (r: Raw): IdentityRow => ({ provider: r.provider, subject: r.subject, userId: r.user_id, email: r.email, login: r.login, createdAt: toDate(r.created_at), lastUsedAt: toDateOrNull(r.last_used_at) });
+type Raw = { provider: string; subject: string; user_id: string; email: string | null; login: string | null; created_at: unknown; last_used_at: unknown; missing_since: unknown };
+const toRow = (r: Raw): IdentityRow => ({
+  provider: r.provider,
+  subject: r.subject,
+  userId: r.user_id,
+  email: r.email,
+  login: r.login,
+  createdAt: toDate(r.created_at),
+  lastUsedAt: toDateOrNull(r.last_used_at),
+  missingSince: toDateOrNull(r.missing_since),
+});
 
 export function createUserIdentityQueries(db: Kysely<Database>) {
   return {
@@ -33,7 +44,7 @@ export function createUserIdentityQueries(db: Kysely<Database>) {
     },
 
     /** Throws a unique violation when the outside account is linked already. */
-    async insert(i: Omit<IdentityRow, 'lastUsedAt'>): Promise<void> {
+    async insert(i: Omit<IdentityRow, 'lastUsedAt' | 'missingSince'>): Promise<void> {
       await db
         .insertInto('user_identities')
         .values({ provider: i.provider, subject: i.subject, user_id: i.userId, email: i.email, login: i.login, created_at: i.createdAt, last_used_at: i.createdAt })
@@ -41,7 +52,18 @@ export function createUserIdentityQueries(db: Kysely<Database>) {
     },
 
     async touch(provider: string, subject: string, fields: { email: string | null; login: string | null }, now: Date): Promise<void> {
-      await db.updateTable('user_identities').set({ email: fields.email, login: fields.login, last_used_at: now }).where('provider', '=', provider).where('subject', '=', subject).execute();
+      await db.updateTable('user_identities').set({ email: fields.email, login: fields.login, last_used_at: now, missing_since: null }).where('provider', '=', provider).where('subject', '=', subject).execute();
+    },
+
+    /** Marks the entry missing; true only for the caller that marked it (not when it was marked already). */
+    async markMissing(provider: string, subject: string, now: Date): Promise<boolean> {
+      const res = await db.updateTable('user_identities').set({ missing_since: now }).where('provider', '=', provider).where('subject', '=', subject).where('missing_since', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+
+    /** The periodic check found the entry again. */
+    async clearMissing(provider: string, subject: string): Promise<void> {
+      await db.updateTable('user_identities').set({ missing_since: null }).where('provider', '=', provider).where('subject', '=', subject).execute();
     },
 
     async remove(userId: string, provider: string): Promise<number> {

@@ -61,7 +61,7 @@ export function adminUserRoutes(app: App, s: Services) {
     return reply.code(204).send();
   });
 
-  app.put('/users/:id/password', { schema: { tags, summary: 'Set a password; the user’s sessions end', params: Id, body: Type.Object({ password: Password }), response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
+  app.put('/users/:id/password', { schema: { tags, summary: 'Set a password; the user’s sessions end', params: Id, body: Type.Object({ password: Password }), response: responses({ 204: NoContent }, 400, 401, 403, 404, 409) } }, async (request, reply) => {
     await s.accounts.setPassword(request.params.id, request.body.password, actorOf(request));
     return reply.code(204).send();
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Env } from '../../../src/config/load.js';
 import { buildTestApp, declaredStatuses, type DatabaseKind, type TestApp } from '../../helpers/app.js';
+import { freePort } from '../../helpers/ports.js';
 
 /** Secret of the x-admin-secret header, so the tests can create users through the admin API. */
 export const ADMIN_SECRET = 'client-suite-admin-secret-0123456789abcdef';
@@ -18,13 +19,23 @@ export interface LiveServer {
 /** The public URL the server is configured with; links it builds (avatars, issuers) start with it. */
 export const SERVER_URL = 'http://gatehouse.test';
 
+export interface ServerOptions {
+  /**
+   * SERVER_URL is the address the server listens on, for a real browser that must follow the
+   * links and redirects it builds (a sign-in provider's callback); its clock starts at the real
+   * time, by which the browser and the provider judge expiry. Default: SERVER_URL above.
+   */
+  reachable?: boolean;
+}
+
 /**
  * A real Gatehouse listening on 127.0.0.1 on a free port: the clients under test speak HTTP to it,
  * exactly as they would to the system they were written for.
  */
-export async function startServer(db: DatabaseKind, env: Env = {}): Promise<LiveServer & { close(): Promise<void> }> {
+export async function startServer(db: DatabaseKind, env: Env = {}, options: ServerOptions = {}): Promise<LiveServer & { close(): Promise<void> }> {
+  const port = options.reachable ? await freePort() : 0;
   const t = await buildTestApp(db, {
-    SERVER_URL,
+    SERVER_URL: options.reachable ? `http://127.0.0.1:${port}` : SERVER_URL,
     ADMIN_SECRET,
     RATE_LIMIT_AUTH_PER_IP: '100000',
     RATE_LIMIT_AUTH_PER_ACCOUNT: '100000',
@@ -41,16 +52,17 @@ export async function startServer(db: DatabaseKind, env: Env = {}): Promise<Live
       if (declared && !declared.includes(String(res.statusCode))) undeclared.push(`${method} ${req.url?.split('?')[0]} → ${res.statusCode}`);
     });
   });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = t.app.server.address() as AddressInfo;
-  return { t, url: `http://127.0.0.1:${port}`, undeclared, close: () => t.close() };
+  if (options.reachable) t.clock.advance(Date.now() - t.clock.now().getTime());
+  await t.app.listen({ host: '127.0.0.1', port });
+  const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  return { t, url, undeclared, close: () => t.close() };
 }
 
 /** One live server per suite; fails any test after which the server had answered an undeclared status. */
-export function useServer(db: DatabaseKind, env: Env | (() => Env) = {}): () => LiveServer {
+export function useServer(db: DatabaseKind, env: Env | (() => Env) = {}, options: ServerOptions = {}): () => LiveServer {
   let live: (LiveServer & { close(): Promise<void> }) | undefined;
   beforeAll(async () => {
-    live = await startServer(db, typeof env === 'function' ? env() : env);
+    live = await startServer(db, typeof env === 'function' ? env() : env, options);
   });
   afterAll(async () => {
     await live?.close();

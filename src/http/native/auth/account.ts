@@ -112,7 +112,6 @@ export function registerAccountRoutes(app: App, s: Services) {
       },
     },
     async (request, reply) => {
-      await s.directories.refusePasswordChange(request.principal!.userId);
       await s.auth.changePassword({ caller: request.principal!, oldPassword: request.body.old_password, newPassword: request.body.new_password, client: clientInfo(request) });
       return reply.code(204).send();
     },

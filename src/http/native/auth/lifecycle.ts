@@ -61,7 +61,7 @@ export function registerLifecycleRoutes(app: App, s: Services) {
     app.post(
       '/change-password/change',
       {
-        schema: { tags: ['account'], summary: 'Set a new password with a reset ticket; every session ends', body: Type.Object({ ticket: Ticket, new_password: Password }), response: responses({ 204: NoContent }, 400, 401) },
+        schema: { tags: ['account'], summary: 'Set a new password with a reset ticket; every session ends', body: Type.Object({ ticket: Ticket, new_password: Password }), response: responses({ 204: NoContent }, 400, 401, 409) },
       },
       async (request, reply) => {
         await s.lifecycle.resetPassword(request.body.ticket, request.body.new_password);
