@@ -6,6 +6,7 @@ import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
+import { createImpersonation } from './core/impersonation/service.js';
 import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
@@ -31,6 +32,7 @@ import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
 import { createSessionRegistry } from './core/sessions/registry.js';
 import { createAccounts } from './core/accounts/service.js';
+import { createSignInSources } from './core/accounts/sign-in-sources.js';
 import { createRealms } from './core/realms/service.js';
 import { createAuthMethods } from './core/auth-methods/service.js';
 import { createLoginPipeline } from './core/auth/pipeline.js';
@@ -126,11 +128,13 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
+  const impersonation = createImpersonation({ users, sessions, apiTokens, audit, enabled: config.humhub.impersonation && config.dialects.includes('humhub'), minutes: config.humhub.impersonationMinutes });
   const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle, refreshLifetimeMs: config.jwt.refreshExpiresInMinutes * 60_000 });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
   const providers = createProviders({ config, queries, users, auth, tickets, audit, clock, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
+  const signInSources = createSignInSources({ users, providers, directories: directories.store });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, background, config: config.storage, box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')), backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
   const metrics = createMetrics(db);
@@ -145,7 +149,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     await queries.tickets.deleteExpired(now);
   }
 
-  return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
+  return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, impersonation, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, signInSources, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

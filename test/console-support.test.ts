@@ -90,3 +90,102 @@ describe('CONSOLE_ENABLED=false', () => {
     }
   });
 });
+
+describe.each(DATABASES)('admin API behind the console on %s', (db) => {
+  const app = useTestApp(db, { ADMIN_SECRET, IMPERSONATION_MINUTES: '20' });
+  const create = async (roles = ['user']) => {
+    const email = uniqueEmail('sources');
+    const res = await app().request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD, roles, default_role: roles[0] } });
+    expect(res.statusCode).toBe(201);
+    return { id: res.json().id as string, email };
+  };
+  const current = (token: string) => app().request({ url: '/api/v1/auth/current', headers: { authorization: `Impersonate ${token}` } });
+
+  it('issues an impersonation token for HumHub, voiding the previous one, and audits it', async () => {
+    const target = await create();
+    const first = await app().request({ method: 'POST', url: `/admin/users/${target.id}/impersonate`, headers: admin });
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.json()).toEqual({ token: expect.stringMatching(/^impersonated-/), expires_at: new Date(app().clock.now().getTime() + 20 * 60_000).toISOString() });
+    expect((await current(first.json().token)).json()).toMatchObject({ guid: target.id, account: { email: target.email } });
+
+    // An admin user may too; a new token ends the previous one and its session.
+    const adminUser = await create(['admin']);
+    const { jwt_token } = (await login(app(), adminUser.email)).json();
+    const second = await app().request({ method: 'POST', url: `/admin/users/${target.id}/impersonate`, headers: bearer(jwt_token) });
+    expect(second.statusCode).toBe(201);
+    expect((await current(first.json().token)).statusCode).toBe(401);
+    expect((await current(second.json().token)).statusCode).toBe(200);
+
+    const audit = (await app().request({ url: `/admin/audit?action=user.impersonate&subject=${target.id}`, headers: admin })).json().entries as { actor: string }[];
+    expect(audit.map((e) => e.actor)).toEqual([adminUser.id, 'admin-secret']);
+    app().clock.advanceSeconds(20 * 60 + 1);
+    expect((await current(second.json().token)).statusCode).toBe(401);
+    app().clock.advanceSeconds(-(20 * 60 + 1));
+  });
+
+  it('answers 404 for a missing user, 400 for a malformed id, 403 for a non-admin', async () => {
+    const missing = await app().request({ method: 'POST', url: '/admin/users/00000000-0000-4000-8000-000000000000/impersonate', headers: admin });
+    expect([missing.statusCode, missing.json().code]).toEqual([404, 'not-found']);
+    expect((await app().request({ method: 'POST', url: '/admin/users/42/impersonate', headers: admin })).statusCode).toBe(400);
+    const plain = await create();
+    const { jwt_token } = (await login(app(), plain.email)).json();
+    expect((await app().request({ method: 'POST', url: `/admin/users/${plain.id}/impersonate`, headers: bearer(jwt_token) })).statusCode).toBe(403);
+  });
+
+  it('reports the storage used, in total and per top-level folder, from the file metadata', async () => {
+    const before = (await app().request({ url: '/admin/storage/usage', headers: admin })).json();
+    expect(before).toEqual({ bytes: 0, files: 0, folders: [] });
+    const upload = async (key: string, size: number) => {
+      const res = await app().request({ method: 'POST', url: `/storage/o/${key}`, headers: { ...admin, 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(size, 7) });
+      expect(res.statusCode).toBe(200);
+    };
+    await upload('public/a.bin', 1000);
+    await upload('public/deep/b.bin', 500);
+    await upload('user/someone/c.bin', 3000);
+    await upload('public/a.bin', 1200); // replacing a file counts its new size once
+    const usage = await app().request({ url: '/admin/storage/usage', headers: admin });
+    expect(usage.statusCode).toBe(200);
+    expect(usage.json()).toEqual({
+      bytes: 4700,
+      files: 3,
+      folders: [
+        { folder: 'user', bytes: 3000, files: 1 },
+        { folder: 'public', bytes: 1700, files: 2 },
+      ],
+    });
+    expect((await app().request({ method: 'DELETE', url: '/storage/o/user/someone/c.bin', headers: admin })).statusCode).toBe(204);
+    expect((await app().request({ url: '/admin/storage/usage', headers: admin })).json()).toMatchObject({ bytes: 1700, files: 2 });
+  });
+
+  it("shows a user's linked providers and whether their realm is local or behind a directory", async () => {
+    const user = await create();
+    const local = await app().request({ url: `/admin/users/${user.id}/providers`, headers: admin });
+    expect(local.statusCode).toBe(200);
+    expect(local.json()).toEqual({ realm: { name: 'default', source: 'local', directory: null }, providers: [] });
+    const dir = await app().request({ method: 'PUT', url: '/admin/directories/corp', headers: admin, payload: { url: 'ldap://127.0.0.1:1389', search_base: 'ou=people,dc=example,dc=org' } });
+    expect(dir.statusCode).toBe(201);
+    expect((await app().request({ method: 'PUT', url: `/admin/users/${user.id}/realm`, headers: admin, payload: { realm: 'corp' } })).statusCode).toBe(204);
+    const behind = (await app().request({ url: `/admin/users/${user.id}/providers`, headers: admin })).json();
+    expect(behind.realm).toEqual({ name: 'corp', source: 'directory', directory: { url: 'ldap://127.0.0.1:1389', configured_in: 'api', default: false } });
+    expect(JSON.stringify(behind)).not.toMatch(/password/i);
+    expect((await app().request({ url: '/admin/users/00000000-0000-4000-8000-000000000000/providers', headers: admin })).statusCode).toBe(404);
+  });
+});
+
+describe('impersonation switched off', () => {
+  it('answers 404 on the admin route and the HumHub route', async () => {
+    const t = await buildTestApp('sqlite', { ADMIN_SECRET, HUMHUB_IMPERSONATION: 'false' });
+    try {
+      const email = uniqueEmail('off');
+      const { id } = (await t.request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD } })).json();
+      const res = await t.request({ method: 'POST', url: `/admin/users/${id}/impersonate`, headers: admin });
+      expect([res.statusCode, res.json().code]).toEqual([404, 'feature-disabled']);
+      expect(res.json().message).toContain('HUMHUB_IMPERSONATION');
+      expect((await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: admin, payload: { userId: id } })).statusCode).toBe(404);
+      expect(t.undeclared).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -230,6 +230,12 @@ export function createStorageService(deps: {
       await backend.deletePrefix(variantFolder(key));
     },
 
+    /** Storage used, from the metadata (never a walk over the backend): totals and per top-level folder. */
+    async usage(): Promise<{ bytes: number; files: number; folders: { folder: string; bytes: number; files: number }[] }> {
+      const folders = await queries.files.usageByFolder();
+      return { bytes: folders.reduce((n, f) => n + f.bytes, 0), files: folders.reduce((n, f) => n + f.files, 0), folders };
+    },
+
     /** Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall clock. */
     sweep: (now = new Date()) => sweepStorage({ queries, backend, config, now }),
 

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { likeLiteral, toCount, toDate, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database, FilesTable } from '../types.js';
@@ -90,6 +90,18 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
     async remove(key: string): Promise<string | undefined> {
       const row = await db.deleteFrom('files').where('key', '=', key).returning('object_key').executeTakeFirst();
       return row?.object_key;
+    },
+
+    /** Bytes and files per top-level folder (the key up to its first slash; '' for a key without one), largest first. */
+    async usageByFolder(): Promise<{ folder: string; bytes: number; files: number }[]> {
+      const slash = dialect === 'postgres' ? sql<number>`strpos(key, '/')` : sql<number>`instr(key, '/')`;
+      const folder = sql<string>`case when ${slash} > 0 then substr(key, 1, ${slash} - 1) else '' end`;
+      const rows = await db
+        .selectFrom('files')
+        .select([folder.as('folder'), (eb) => eb.fn.sum<number>('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('files')])
+        .groupBy(folder)
+        .execute();
+      return rows.map((r) => ({ folder: r.folder, bytes: toCount(r.bytes), files: toCount(r.files) })).sort((a, b) => b.bytes - a.bytes || a.folder.localeCompare(b.folder));
     },
 
     /** Bytes stored by a user, for the quota. */

@@ -11,6 +11,8 @@ import { registerDirectoryRoutes } from './directories.js';
 import { consoleSupport } from './console-support.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerKeyRoutes } from './keys.js';
+import { registerStorageRoutes } from './storage.js';
+import { registerSignInSourceRoutes } from './sign-in-sources.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -32,4 +34,6 @@ export async function adminApi(app: App, s: Services) {
   await consoleSupport(app, s);
   registerAuditRoutes(app, s);
   registerKeyRoutes(app, s);
+  registerStorageRoutes(app, s);
+  registerSignInSourceRoutes(app, s);
 }

@@ -10,6 +10,10 @@ import { Id } from './users.js';
 const Nullable = Type.Union([Type.String(), Type.Null()]);
 const SessionInfo = Type.Object({ id: Type.String(), door: Type.String(), created_at: Type.String({ format: 'date-time' }), expires_at: Type.String({ format: 'date-time' }), ip: Nullable, user_agent: Nullable });
 const tags = ['admin'];
+const Impersonation = Type.Object({
+  token: Type.String({ description: 'Shown once. Send it as `Authorization: Impersonate <token>` to HumHub\'s API (`/api/v1/…`)' }),
+  expires_at: Type.String({ format: 'date-time' }),
+});
 
 /** A user's sessions (every dialect's) and personal bearer tokens. */
 export function adminSessionRoutes(app: App, s: Services) {
@@ -36,6 +40,15 @@ export function adminSessionRoutes(app: App, s: Services) {
 
   app.post('/users/:id/tokens', { schema: { tags, summary: 'Create a bearer token for a user; shown once', params: Id, body: TokenBody, response: responses({ 201: NewToken }, 400, 401, 403, 404) } }, async (request, reply) =>
     reply.code(201).send(await tokens.create((await s.accounts.target(request.params.id)).id, request.body, actorOf(request))),
+  );
+
+  app.post(
+    '/users/:id/impersonate',
+    { schema: { tags, summary: "An impersonation token for HumHub's API (voids the user's previous ones); 404 when HUMHUB_IMPERSONATION is off", params: Id, response: responses({ 201: Impersonation }, 400, 401, 403, 404) } },
+    async (request, reply) => {
+      const { token, expiresAt } = await s.impersonation.issue(request.params.id, actorOf(request));
+      return reply.code(201).header('cache-control', 'no-store').send({ token, expires_at: expiresAt.toISOString() });
+    },
   );
 
   app.delete('/tokens/:id', { schema: { tags, summary: 'Revoke a bearer token; it stops working at once', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {

@@ -10,8 +10,6 @@ import { LoginError } from './envelope.js';
 import { presentCurrent } from './present.js';
 import { createHumhubJwt } from './tokens.js';
 
-const IMPERSONATION_PREFIX = 'impersonated-';
-
 /** Login failures in the login route's own shape; anything else keeps its meaning. */
 function asLoginError(err: unknown): unknown {
   if (!(err instanceof AppError)) return err;
@@ -63,9 +61,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
         if (await s.authMethods.isOpen('basic', user.id)) return user;
       }
     }
-    if (scheme === 'impersonate' && cfg.impersonation && value.startsWith(IMPERSONATION_PREFIX)) {
-      const found = await s.apiTokens.verify(value.slice(IMPERSONATION_PREFIX.length), 'impersonation');
-      const user = found?.sessionId && (await s.sessions.check(found.userId, found.sessionId).catch(() => undefined));
+    if (scheme === 'impersonate') {
+      const user = await s.impersonation.verify(value);
       if (user) return user;
     }
     throw errors.unauthenticated();
@@ -98,7 +95,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   });
 
   app.post('/api/v1/auth/impersonate', { schema: { hide: true } }, async (request, reply) => {
-    if (!cfg.impersonation) throw errors.routeNotFound('Impersonation is disabled (HUMHUB_IMPERSONATION=false)');
+    if (!s.impersonation.enabled) throw errors.routeNotFound('Impersonation is disabled (HUMHUB_IMPERSONATION=false)');
     const caller = await authenticate(request);
     if (!caller.roles.includes('admin')) throw errors.forbidden('You are not allowed to impersonate users.');
     // HumHub's ids are integers (users.numeric_id); the UUID (HumHub's guid) is accepted too.
@@ -107,13 +104,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     const target =
       numeric !== undefined && Number.isSafeInteger(numeric) ? await s.users.getByNumericId(numeric) : typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId) ? await s.users.get(userId) : undefined;
     if (!target) throw errors.notFound('User not found!');
-    const actor = { ...actorOf(request), kind: 'user' as const, id: caller.id };
-    // A new impersonation token voids the previous ones, with their sessions.
-    for (const old of await s.apiTokens.list(target.id, 'impersonation')) if (old.sessionId && !old.revokedAt) await s.sessions.revoke(old.sessionId, { userId: target.id, actor });
-    const lifetimeMs = cfg.impersonationMinutes * 60_000;
-    const session = await s.sessions.open(target.id, 'humhub-impersonation', clientInfo(request), lifetimeMs);
-    const { token, expiresAt } = await s.apiTokens.issue(target.id, 'impersonation', { lifetimeMs, sessionId: session.id, actor });
+    const { token, expiresAt } = await s.impersonation.issue(target.id, { ...actorOf(request), kind: 'user', id: caller.id });
     reply.header('cache-control', 'no-store');
-    return { token: `${IMPERSONATION_PREFIX}${token}`, expires: Math.floor(expiresAt!.getTime() / 1000) };
+    return { token, expires: Math.floor(expiresAt.getTime() / 1000) };
   });
 }
