@@ -103,3 +103,26 @@ export function bytes(n: number): string {
   while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
+
+/** A secret the server shows once (a token, a link): a read-only field to copy from, a copy button, and Done. */
+export function SecretOnce({ label, name, value, onDone, children }: { label: string; name: string; value: string; onDone?: () => void; children?: ComponentChildren }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => setCopied(false), [value]);
+  return (
+    <div class="secret-once" role="status">
+      <label>
+        {label}
+        <input readOnly name={name} value={value} onFocus={(e) => e.currentTarget.select()} />
+      </label>
+      {children}
+      <button type="button" class="small" onClick={() => void navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false))}>
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+      {onDone ? (
+        <button type="button" class="small outline secondary" onClick={onDone}>
+          Done
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { CONSOLE_DIR } from '../../src/http/console.js';
 import { buildTestApp, type DatabaseKind, type TestApp } from './app.js';
 import type { Env } from '../../src/config/load.js';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from './ports.js';
 
 /** Debian's chromium, never a downloaded browser. */
@@ -29,11 +30,20 @@ export async function serveTestApp(db: DatabaseKind, env: Env): Promise<TestApp 
 
 export const SCREENSHOTS = path.resolve('docs/console');
 
-/** Saves a screenshot for the README (one database's run is enough). */
-export async function screenshot(page: Page, name: string, enabled: boolean) {
-  if (!enabled) return;
+/**
+ * Takes a full-page screenshot and checks that it shows a rendered page (a PNG as wide as the
+ * viewport, not one flat colour). It is written to docs/console for the README only with
+ * UPDATE_SCREENSHOTS=1, and only where `keep` (one database's run is enough).
+ */
+export async function screenshot(page: Page, name: string, keep: boolean): Promise<void> {
+  const png = await page.screenshot({ fullPage: true });
+  const image = sharp(png);
+  const [{ format, width }, { channels }] = await Promise.all([image.metadata(), image.stats()]);
+  expect({ name, format, width }).toEqual({ name, format: 'png', width: page.viewportSize()!.width });
+  expect(Math.max(...channels.map((c) => c.stdev)), `${name}: the screenshot is one flat colour`).toBeGreaterThan(1);
+  if (!keep || process.env.UPDATE_SCREENSHOTS !== '1') return;
   await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await writeFile(path.join(SCREENSHOTS, `${name}.png`), png);
 }
 
 /** Fails on any Content-Security-Policy violation the page reports. */

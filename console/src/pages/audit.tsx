@@ -2,45 +2,25 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { go } from '../router';
 import type { AuditEntry } from '../types';
+import { Table, type Column } from '../table';
 import { Page, Problem, useLoad, when } from '../ui';
 
 const FILTERS = ['actor', 'action', 'door', 'outcome', 'since', 'until'] as const;
 const PAGE = 50;
 
+const AUDIT_COLUMNS: Column<AuditEntry>[] = [
+  { head: 'When', cell: (e) => when(e.at) },
+  { head: 'Actor', cell: (e) => e.actor ?? '—', class: 'clip' },
+  { head: 'Action', cell: (e) => e.action },
+  { head: 'Subject', cell: (e) => e.subject ?? '—', class: 'clip' },
+  { head: 'Door', cell: (e) => e.door ?? '—' },
+  { head: 'Outcome', cell: (e) => <span class={`badge ${e.outcome}`}>{e.outcome}</span> },
+  { head: 'IP', cell: (e) => e.ip ?? '—' },
+];
+
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   if (entries.length === 0) return <p>No event.</p>;
-  return (
-    <div class="table-wrap">
-      <table class="striped">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Door</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">IP</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.id}>
-              <td>{when(e.at)}</td>
-              <td class="clip">{e.actor ?? '—'}</td>
-              <td>{e.action}</td>
-              <td class="clip">{e.subject ?? '—'}</td>
-              <td>{e.door ?? '—'}</td>
-              <td>
-                <span class={`badge ${e.outcome}`}>{e.outcome}</span>
-              </td>
-              <td>{e.ip ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <Table striped rows={entries} columns={AUDIT_COLUMNS} rowKey={(e) => String(e.id)} />;
 }
 
 /** The audit log, newest first, filtered by the URL's query and paged with the server's cursor. */

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { Table } from '../table';
 import { Page, Problem, useLoad } from '../ui';
 
 interface Setting {
@@ -30,31 +31,24 @@ export function ConfigPage() {
         </label>
       </div>
       <Problem error={config.error} what="The configuration view" />
-      <div class="table-wrap">
-        <table class="striped">
-          <thead>
-            <tr>
-              <th scope="col">Variable</th>
-              <th scope="col">Value</th>
-              <th scope="col">Meaning</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((s) => (
-              <tr key={s.name}>
-                <td>
-                  <code>{s.name}</code>
-                  {s.explicit ? <small class="muted"> set</small> : null}
-                </td>
-                <td class="value">{s.value === null ? <span class="muted">unset</span> : s.secret ? <span class="badge secret">{s.value}</span> : s.value}</td>
-                <td>
-                  <small>{s.doc}</small>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        striped
+        rows={shown}
+        rowKey={(s) => s.name}
+        columns={[
+          {
+            head: 'Variable',
+            cell: (s) => (
+              <>
+                <code>{s.name}</code>
+                {s.explicit ? <small class="muted"> set</small> : null}
+              </>
+            ),
+          },
+          { head: 'Value', class: 'value', cell: (s) => (s.value === null ? <span class="muted">unset</span> : s.secret ? <span class="badge secret">{s.value}</span> : s.value) },
+          { head: 'Meaning', cell: (s) => <small>{s.doc}</small> },
+        ]}
+      />
     </Page>
   );
 }

@@ -1,7 +1,8 @@
 import { api } from '../api';
 import { href } from '../router';
-import { stateOf, type AdminUser, type AuditEntry } from '../types';
-import { Page, Problem, useLoad } from '../ui';
+import { stateOf, type AdminUser, type AuditEntry, type StorageUsage } from '../types';
+import { Table } from '../table';
+import { bytes, Page, Problem, useLoad } from '../ui';
 
 const DOORS = ['hbp', 'humhub', 'rocketchat', 'privacyidea', 'datarhei'];
 const DAY = 24 * 3600_000;
@@ -32,6 +33,7 @@ async function signIns() {
 export function Dashboard() {
   const users = useLoad(() => api<AdminUser[]>('GET', '/admin/users?limit=1000'), []);
   const audit = useLoad(signIns, []);
+  const storage = useLoad(() => api<StorageUsage>('GET', '/admin/storage/usage'), []);
   const counts = (users.data ?? []).reduce<Record<string, number>>((c, u) => ((c[stateOf(u)] = (c[stateOf(u)] ?? 0) + 1), c), {});
   return (
     <Page title="Dashboard">
@@ -60,30 +62,41 @@ export function Dashboard() {
         <Problem error={audit.error} what="The audit log (needed for these figures)" />
         {audit.data ? (
           <>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Door</th>
-                    <th scope="col">Succeeded</th>
-                    <th scope="col">Failed</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {audit.data.doors.map(([door, r]) => (
-                    <tr key={door}>
-                      <td>{door}</td>
-                      <td>{r.success}</td>
-                      <td>{r.failure}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              rows={audit.data.doors}
+              rowKey={([door]) => door}
+              columns={[
+                { head: 'Door', cell: ([door]) => door },
+                { head: 'Succeeded', cell: ([, r]) => r.success },
+                { head: 'Failed', cell: ([, r]) => r.failure },
+              ]}
+            />
             <p>
               Refresh-token reuse detections: <strong>{audit.data.reuse}</strong>
               {audit.data.capped ? ' (counted over the newest 1,000 events)' : ''}
             </p>
+          </>
+        ) : null}
+      </section>
+      <section aria-labelledby="storage-used">
+        <h2 id="storage-used">Storage used</h2>
+        <Problem error={storage.error} what="Storage usage" />
+        {storage.data ? (
+          <>
+            <p>
+              <strong class="total">{bytes(storage.data.bytes)}</strong> in {storage.data.files} file(s) <small class="muted">(from the file records; cached image variants not counted)</small>
+            </p>
+            <Table
+              caption="Storage used by top-level folder"
+              hideCaption
+              rows={storage.data.folders}
+              rowKey={(f) => f.folder}
+              columns={[
+                { head: 'Folder', cell: (f) => (f.folder ? <a href={href(['storage'], { path: f.folder })}>{f.folder}/</a> : '(root)') },
+                { head: 'Size', cell: (f) => bytes(f.bytes) },
+                { head: 'Files', cell: (f) => f.files },
+              ]}
+            />
           </>
         ) : null}
       </section>

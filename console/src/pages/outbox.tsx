@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { api } from '../api';
 import { href } from '../router';
+import { Facts, Table } from '../table';
 import { bytes, Page, Problem, useLoad, when } from '../ui';
 
 interface Entry {
@@ -30,31 +31,18 @@ function OutboxList() {
       {outbox.data?.mode === 'outbox' ? (
         <>
           <p>Without SMTP_HOST, every mail is written to DATA_DIR/outbox. Newest first.</p>
-          <div class="table-wrap">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th scope="col">Written</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Size</th>
-                </tr>
-              </thead>
-              <tbody>
-                {outbox.data.entries.map((m) => (
-                  <tr key={m.name}>
-                    <td>{when(m.at)}</td>
-                    <td>{m.to}</td>
-                    <td>
-                      <a href={href(['outbox', m.name])}>{m.subject || m.name}</a>
-                    </td>
-                    <td>{bytes(m.size)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {outbox.data.entries.length === 0 ? <p>The outbox is empty.</p> : null}
+          <Table
+            striped
+            rows={outbox.data.entries}
+            rowKey={(m) => m.name}
+            empty="The outbox is empty."
+            columns={[
+              { head: 'Written', cell: (m) => when(m.at) },
+              { head: 'To', cell: (m) => m.to },
+              { head: 'Subject', cell: (m) => <a href={href(['outbox', m.name])}>{m.subject || m.name}</a> },
+              { head: 'Size', cell: (m) => bytes(m.size) },
+            ]}
+          />
         </>
       ) : null}
     </Page>
@@ -84,20 +72,13 @@ function MailView({ name }: { name: string }) {
       <Problem error={mail.error} what="The outbox view" />
       {m ? (
         <article class="mail">
-          <dl class="facts">
-            <div>
-              <dt>From</dt>
-              <dd>{m.from}</dd>
-            </div>
-            <div>
-              <dt>To</dt>
-              <dd>{m.to}</dd>
-            </div>
-            <div>
-              <dt>Written</dt>
-              <dd>{when(m.at)}</dd>
-            </div>
-          </dl>
+          <Facts
+            rows={[
+              ['From', m.from],
+              ['To', m.to],
+              ['Written', when(m.at)],
+            ]}
+          />
           <pre class="mail-text">{linked(m.text, m.links)}</pre>
         </article>
       ) : null}

@@ -2,12 +2,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, blobUrl } from '../api';
 import { go, href } from '../router';
 import type { FileMeta } from '../types';
-import { bytes, Page, Problem, Status, useAction, useLoad, when } from '../ui';
+import { Table } from '../table';
+import { bytes, Page, Problem, SecretOnce, Status, useAction, useLoad, when } from '../ui';
 
 /** Folders the default storage rules know; the storage API lists a folder, never the root. */
 const START = ['public', 'user'];
 const enc = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 const isImage = (f: FileMeta) => /^image\/(png|jpeg|webp|gif|avif|tiff)$/.test(f.ContentType);
+
+/** A row of a folder's listing: a sub-folder (with what is below it) or a file. */
+type Entry = { kind: 'folder'; name: string; size: number; count: number } | { kind: 'file'; name: string; file: FileMeta };
 
 /** The direct children of `folder` in a listing of everything below it. */
 function children(folder: string, files: FileMeta[]) {
@@ -62,83 +66,58 @@ export function StoragePage({ folder }: { folder: string }) {
       <Problem error={listing.error} />
       <Problem error={action.error} />
       <Status done={action.done} />
-      {token ? (
-        <div class="secret-once" role="status">
-          <label>
-            New read link for {token.key} (shown once)
-            <input readOnly name="read-link" value={`${location.origin}/storage/o/${enc(token.key)}?token=${token.token}`} onFocus={(e) => e.currentTarget.select()} />
-          </label>
-        </div>
-      ) : null}
+      {token ? <SecretOnce label={`New read link for ${token.key} (shown once)`} name="read-link" value={`${location.origin}/storage/o/${enc(token.key)}?token=${token.token}`} onDone={() => setToken(null)} /> : null}
       {view ? (
-        <div class="table-wrap">
-          <table class="striped">
-            <caption>
-              {listing.data!.length} file(s), {bytes(listing.data!.reduce((n, f) => n + f.ContentLength, 0))} below {folder}/
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Size</th>
-                <th scope="col">Type</th>
-                <th scope="col">Modified</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.folders.map(([name, s]) => (
-                <tr key={`d:${name}`}>
-                  <td>
-                    <a href={href(['storage'], { path: `${folder}/${name}` })}>{name}/</a>
-                  </td>
-                  <td>{bytes(s.size)}</td>
-                  <td>folder, {s.count} file(s)</td>
-                  <td />
-                  <td />
-                </tr>
-              ))}
-              {view.direct.map((f) => {
-                const name = f.key.slice(folder.length + 1);
-                return (
-                  <tr key={f.key}>
-                    <td>
-                      {isImage(f) ? (
-                        <button type="button" class="linkish" aria-label={`Preview ${name}`} onClick={() => setPreview(f)}>
-                          <Thumb file={f} /> {name}
-                        </button>
-                      ) : (
-                        name
-                      )}
-                    </td>
-                    <td>{bytes(f.ContentLength)}</td>
-                    <td>{f.ContentType}</td>
-                    <td>{when(f.LastModified)}</td>
-                    <td class="row">
-                      <button
-                        type="button"
-                        class="outline small"
-                        aria-label={`New read token for ${name}`}
-                        onClick={() => void action.run(async () => setToken({ key: f.key, token: (await api<FileMeta>('DELETE', `/storage/m/${enc(f.key)}`)).Metadata.token! }), 'Read token rotated: old links stop working.')}
-                      >
-                        New link
-                      </button>
-                      <button
-                        type="button"
-                        class="outline secondary small"
-                        aria-label={`Delete ${name}`}
-                        onClick={() => confirm(`Delete ${f.key}?`) && void action.run(() => api('DELETE', `/storage/o/${enc(f.key)}`), `${name} deleted.`).then(listing.reload)}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          striped
+          caption={`${listing.data!.length} file(s), ${bytes(listing.data!.reduce((n, f) => n + f.ContentLength, 0))} below ${folder}/`}
+          rows={[...view.folders.map(([name, s]): Entry => ({ kind: 'folder', name, ...s })), ...view.direct.map((f): Entry => ({ kind: 'file', name: f.key.slice(folder.length + 1), file: f }))]}
+          rowKey={(e) => `${e.kind}:${e.name}`}
+          columns={[
+            {
+              head: 'Name',
+              cell: (e) =>
+                e.kind === 'folder' ? (
+                  <a href={href(['storage'], { path: `${folder}/${e.name}` })}>{e.name}/</a>
+                ) : isImage(e.file) ? (
+                  <button type="button" class="linkish" aria-label={`Preview ${e.name}`} onClick={() => setPreview(e.file)}>
+                    <Thumb file={e.file} /> {e.name}
+                  </button>
+                ) : (
+                  e.name
+                ),
+            },
+            { head: 'Size', cell: (e) => bytes(e.kind === 'folder' ? e.size : e.file.ContentLength) },
+            { head: 'Type', cell: (e) => (e.kind === 'folder' ? `folder, ${e.count} file(s)` : e.file.ContentType) },
+            { head: 'Modified', cell: (e) => (e.kind === 'folder' ? null : when(e.file.LastModified)) },
+            {
+              head: 'Actions',
+              hideHead: true,
+              class: 'row',
+              cell: (e) =>
+                e.kind === 'folder' ? null : (
+                  <>
+                    <button
+                      type="button"
+                      class="outline small"
+                      aria-label={`New read token for ${e.name}`}
+                      onClick={() => void action.run(async () => setToken({ key: e.file.key, token: (await api<FileMeta>('DELETE', `/storage/m/${enc(e.file.key)}`)).Metadata.token! }), 'Read token rotated: old links stop working.')}
+                    >
+                      New link
+                    </button>
+                    <button
+                      type="button"
+                      class="outline secondary small"
+                      aria-label={`Delete ${e.name}`}
+                      onClick={() => confirm(`Delete ${e.file.key}?`) && void action.run(() => api('DELETE', `/storage/o/${enc(e.file.key)}`), `${e.name} deleted.`).then(listing.reload)}
+                    >
+                      Delete
+                    </button>
+                  </>
+                ),
+            },
+          ]}
+        />
       ) : folder ? null : (
         <p>Choose a folder: the storage API lists a folder and what is below it.</p>
       )}

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { AuditEntry, SessionInfo, TokenInfo } from '../types';
-import { Problem, Status, useAction, useLoad, when } from '../ui';
+import { Table } from '../table';
+import { Problem, SecretOnce, Status, useAction, useLoad, when } from '../ui';
 import { AuditTable } from './audit';
 
 /** A user's live sessions; read again whenever the account's state (`state`) changes, since that ends them. */
@@ -17,38 +18,26 @@ export function UserSessions({ id, state }: { id: string; state: string }) {
       <Status done={action.done} />
       {sessions.data ? (
         <>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Door</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Last seen</th>
-                  <th scope="col">IP</th>
-                  <th scope="col">Client</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {sessions.data.map((s) => (
-                  <tr key={s.id}>
-                    <td>{s.door}</td>
-                    <td>{when(s.created_at)}</td>
-                    <td>{when(s.last_seen_at)}</td>
-                    <td>{s.ip ?? '—'}</td>
-                    <td class="clip">{s.user_agent ?? '—'}</td>
-                    <td>
-                      <button type="button" class="outline secondary small" onClick={() => end(`/admin/users/${id}/sessions/${s.id}`, 'Session ended.')}>
-                        End
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            rows={sessions.data}
+            rowKey={(s) => s.id}
+            columns={[
+              { head: 'Door', cell: (s) => s.door },
+              { head: 'Started', cell: (s) => when(s.created_at) },
+              { head: 'Last seen', cell: (s) => when(s.last_seen_at) },
+              { head: 'IP', cell: (s) => s.ip ?? '—' },
+              { head: 'Client', class: 'clip', cell: (s) => s.user_agent ?? '—' },
+              {
+                head: 'Actions',
+                hideHead: true,
+                cell: (s) => (
+                  <button type="button" class="outline secondary small" onClick={() => end(`/admin/users/${id}/sessions/${s.id}`, 'Session ended.')}>
+                    End
+                  </button>
+                ),
+              },
+            ]}
+          />
           <p>{sessions.data.length === 0 ? 'No live session.' : `${sessions.data.length} live session(s).`}</p>
           {sessions.data.length > 0 ? (
             <button type="button" class="secondary" onClick={() => end(`/admin/users/${id}/sessions`, 'Every session ended.')}>
@@ -67,59 +56,33 @@ export function UserTokens({ id }: { id: string }) {
   const [name, setName] = useState('');
   const [days, setDays] = useState('');
   const [created, setCreated] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   return (
     <section aria-labelledby="tokens">
       <h2 id="tokens">Bearer tokens</h2>
       <Problem error={tokens.error} />
       <Problem error={action.error} />
       <Status done={action.done} />
-      {created ? (
-        <div class="secret-once" role="status">
-          <label>
-            New token (shown once: copy it now)
-            <input readOnly name="created-token" value={created} onFocus={(e) => e.currentTarget.select()} />
-          </label>
-          <button type="button" class="small" onClick={() => void navigator.clipboard?.writeText(created).then(() => setCopied(true), () => setCopied(false))}>
-            {copied ? 'Copied' : 'Copy'}
-          </button>
-          <button type="button" class="small outline secondary" onClick={() => setCreated(null)}>
-            Done
-          </button>
-        </div>
-      ) : null}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(tokens.data ?? []).map((t) => (
-              <tr key={t.id}>
-                <td>{t.name ?? '—'}</td>
-                <td>{when(t.created_at)}</td>
-                <td>{when(t.expires_at)}</td>
-                <td>{t.revoked ? 'revoked' : 'live'}</td>
-                <td>
-                  {t.revoked ? null : (
-                    <button type="button" class="outline secondary small" aria-label={`Revoke ${t.name ?? 'token'}`} onClick={() => void action.run(() => api('DELETE', `/admin/tokens/${t.id}`), 'Token revoked.').then(tokens.reload)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      {created ? <SecretOnce label="New token (shown once: copy it now)" name="created-token" value={created} onDone={() => setCreated(null)} /> : null}
+      <Table
+        rows={tokens.data ?? []}
+        rowKey={(t) => t.id}
+        columns={[
+          { head: 'Name', cell: (t) => t.name ?? '—' },
+          { head: 'Created', cell: (t) => when(t.created_at) },
+          { head: 'Expires', cell: (t) => when(t.expires_at) },
+          { head: 'State', cell: (t) => (t.revoked ? 'revoked' : 'live') },
+          {
+            head: 'Actions',
+            hideHead: true,
+            cell: (t) =>
+              t.revoked ? null : (
+                <button type="button" class="outline secondary small" aria-label={`Revoke ${t.name ?? 'token'}`} onClick={() => void action.run(() => api('DELETE', `/admin/tokens/${t.id}`), 'Token revoked.').then(tokens.reload)}>
+                  Revoke
+                </button>
+              ),
+          },
+        ]}
+      />
       <form
         aria-label="Create a bearer token"
         class="inline"
@@ -129,7 +92,6 @@ export function UserTokens({ id }: { id: string }) {
             .run(async () => {
               const t = await api<{ token: string }>('POST', `/admin/users/${id}/tokens`, { name, ...(days ? { expires_in_days: Number(days) } : {}) });
               setCreated(t.token);
-              setCopied(false);
               setName('');
             })
             .then(tokens.reload);

@@ -4,6 +4,8 @@ import { go } from '../router';
 import { banned, stateOf, type AdminUser } from '../types';
 import { Page, Problem, Status, useAction, useLoad, when } from '../ui';
 import { UserAudit, UserSessions, UserTokens } from './user-lists';
+import { Impersonate, UserSignInSources } from './user-sources';
+import { Facts } from '../table';
 
 /** One user; `GET /admin/users/:id` when the server has it, else found in the list. */
 async function loadUser(id: string): Promise<AdminUser> {
@@ -29,7 +31,9 @@ export function UserPage({ id }: { id: string }) {
           <Actions u={u} reload={user.reload} />
           <Access u={u} reload={user.reload} />
           <UserSessions id={u.id} state={`${u.active}|${u.disabled}|${u.banned_until}`} />
+          <UserSignInSources id={u.id} realm={u.realm} />
           <UserTokens id={u.id} />
+          <Impersonate id={u.id} />
           <UserAudit id={u.id} email={u.email} />
         </>
       ) : null}
@@ -53,14 +57,7 @@ function Profile({ u }: { u: AdminUser }) {
   return (
     <section aria-labelledby="profile">
       <h2 id="profile">Profile</h2>
-      <dl class="facts">
-        {rows.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{k === 'State' ? <span class={`badge ${stateOf(u)}`}>{v}</span> : v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts rows={rows.map(([k, v]) => [k, k === 'State' ? <span class={`badge ${stateOf(u)}`}>{v}</span> : v])} />
     </section>
   );
 }

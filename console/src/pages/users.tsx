@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { go, href } from '../router';
 import { stateOf, type AdminUser } from '../types';
+import { Table } from '../table';
 import { Page, Problem, Status, useAction, useLoad, when } from '../ui';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,39 +78,31 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
         <button type="submit">Search</button>
       </form>
       <Problem error={users.error} />
-      <div class="table-wrap" aria-busy={users.loading}>
-        <table class="striped">
-          <caption class="visually-hidden">Users</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Realm</th>
-              <th scope="col">State</th>
-              <th scope="col">MFA</th>
-              <th scope="col">Last sign-in</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((u) => (
-              <tr key={u.id}>
-                <td>
-                  <a href={href(['users', u.id])}>{u.email}</a>
-                  {u.username ? <small class="muted"> {u.username}</small> : null}
-                </td>
-                <td>{u.roles.join(', ')}</td>
-                <td>{u.realm}</td>
-                <td>
-                  <span class={`badge ${stateOf(u)}`}>{stateOf(u)}</span>
-                </td>
-                <td>{u.mfa_enabled ? 'on' : 'off'}</td>
-                <td>{when(u.last_login_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {users.data && shown.length === 0 ? <p>No user matches.</p> : null}
-      </div>
+      <Table
+        striped
+        caption="Users"
+        hideCaption
+        busy={users.loading}
+        rows={shown}
+        rowKey={(u) => u.id}
+        empty={users.data ? 'No user matches.' : undefined}
+        columns={[
+          {
+            head: 'Email',
+            cell: (u) => (
+              <>
+                <a href={href(['users', u.id])}>{u.email}</a>
+                {u.username ? <small class="muted"> {u.username}</small> : null}
+              </>
+            ),
+          },
+          { head: 'Roles', cell: (u) => u.roles.join(', ') },
+          { head: 'Realm', cell: (u) => u.realm },
+          { head: 'State', cell: (u) => <span class={`badge ${stateOf(u)}`}>{stateOf(u)}</span> },
+          { head: 'MFA', cell: (u) => (u.mfa_enabled ? 'on' : 'off') },
+          { head: 'Last sign-in', cell: (u) => when(u.last_login_at) },
+        ]}
+      />
       <CreateUser onCreated={(u) => go(['users', u.id])} />
     </Page>
   );
