@@ -6,41 +6,20 @@ import { DATABASES, type TestApp } from './helpers/app.js';
 import { PASSWORD, uniqueEmail } from './helpers/auth.js';
 import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
 import { SIGN_IN_CLIENT, useProvider } from './helpers/oidc-provider.js';
-import { BASE, startSlapd, type Slapd } from './helpers/slapd.js';
+import { person, seedLdif, serviceSettings, useSlapd } from './helpers/slapd.js';
 
 const ADMIN_SECRET = 'browser-console-admin-secret-0123456789';
 const NO_SUCH_USER = '00000000-0000-4000-8000-000000000000';
 
-/** One person in a real OpenLDAP directory, who signs in through a realm backed by it. */
-const PEOPLE = `ou=people,${BASE}`;
-const SEED = `dn: ${BASE}
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ${PEOPLE}
-objectClass: organizationalUnit
-ou: people
-
-dn: uid=dana,${PEOPLE}
-objectClass: inetOrgPerson
-uid: dana
-cn: Dana Directory
-sn: Directory
-mail: dana@example.org
-userPassword: dana-password
-`;
-
 let browser: Browser;
-let slapd: Slapd;
 beforeAll(async () => {
-  [browser, slapd] = await Promise.all([launchChromium(), startSlapd(SEED)]);
-}, 60_000);
+  browser = await launchChromium();
+});
 afterAll(async () => {
   await browser?.close();
-  await slapd?.stop();
 });
+/** A real OpenLDAP directory with one person, who signs in through a realm backed by it. */
+const slapd = useSlapd(seedLdif([person('dana')]));
 
 describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
   const shots = db === 'sqlite';
@@ -223,8 +202,10 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(200);
     await t.app.services.background.drain();
     await nav('Outbox');
+    const row = page.getByRole('row').filter({ hasText: email });
+    await row.waitFor();
     await screenshot(page, 'outbox', shots);
-    await page.getByRole('row').filter({ hasText: email }).getByRole('link').click();
+    await row.getByRole('link').click();
     await page.getByText(`To${email}`).or(page.locator('dd', { hasText: email })).first().waitFor();
     await screenshot(page, 'outbox-mail', shots);
     const link = page.locator('pre.mail-text a[href*="/auth/activate?ticket="]');
@@ -272,7 +253,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
       await theirs.close();
     }
     // A directory behind the realm "corp" (the default for logins naming no realm); Dana signs in through it.
-    const put = await admin('PUT', '/admin/directories/corp', { url: slapd.url, search_base: PEOPLE, default: true });
+    const put = await admin('PUT', '/admin/directories/corp', { ...serviceSettings(slapd()), default: true });
     expect(put.status).toBe(201);
     expect((await post('/auth/login', { email: 'dana@example.org', password: 'dana-password' })).status).toBe(200);
 
@@ -288,7 +269,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
 
     await page.goto(`${t.base}/console/#/users/${await idOf('dana@example.org')}`);
     await page.getByRole('heading', { level: 1, name: 'dana@example.org' }).waitFor();
-    await section.locator('dd', { hasText: `LDAP directory ${slapd.url}` }).waitFor();
+    await section.locator('dd', { hasText: `LDAP directory ${slapd().url}` }).waitFor();
     await section.locator('dd', { hasText: 'the admin API (the default directory)' }).waitFor();
     await section.getByRole('row').filter({ hasText: 'ldap:corp (directory)' }).waitFor();
     await screenshot(page, 'user-sources', shots);
