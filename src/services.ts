@@ -54,7 +54,7 @@ function deriveKey(secret: string, purpose: string): Buffer {
 export async function createServices(config: Config, secrets: Secrets, db: Db, runtime: Runtime = {}) {
   const clock = runtime.clock ?? systemClock;
   const random = runtime.random ?? systemRandom;
-  const queries = createQueries(db.kysely, db.dialect);
+  const queries = createQueries(db);
   const audit = createAudit({ queries, clock });
   const keys = await createKeyRing({
     algorithm: config.jwt.algorithm,
