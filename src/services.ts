@@ -110,7 +110,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
-  const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle, refreshLifetimeMs: config.jwt.refreshExpiresInMinutes * 60_000 });
+  const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });

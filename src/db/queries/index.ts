@@ -22,15 +22,15 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     users: createUserQueries(db, dialect),
     userRoles: createUserRoleQueries(db),
     refreshTokens: createRefreshTokenQueries(db, dialect, sync),
-    loginFailures: createLoginFailureQueries(db),
+    loginFailures: createLoginFailureQueries(db, dialect),
     tickets: createTicketQueries(db),
     mfa: createMfaQueries(db),
     files: createFileQueries(db, dialect),
     apiTokens: createApiTokenQueries(db, dialect),
-    auditLog: createAuditLogQueries(db),
+    auditLog: createAuditLogQueries(db, dialect),
     sessions: createSessionQueries(db, dialect),
     directories: createDirectoryQueries(db),
-    userIdentities: createUserIdentityQueries(db),
+    userIdentities: createUserIdentityQueries(db, dialect),
     signingKeys: createSigningKeyQueries(db),
   };
 }

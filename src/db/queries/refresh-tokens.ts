@@ -15,6 +15,11 @@ export interface NewRefreshToken {
   ip: string | null;
 }
 
+/** A session with its first refresh token (the token's family is the session). */
+export interface NewSessionWithToken extends NewRefreshToken {
+  door: string;
+}
+
 export interface Rotation {
   hash: string;
   successorHash: string;
@@ -93,6 +98,17 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
       .returning(['family_id', 'user_id']),
   );
+  type OpenArgs = [string, string, string, string, Date, Date, string | null, string | null];
+  const sessionRow = (...[, id, userId, door, now, expiresAt, ip, userAgent]: OpenArgs) => ({ id, user_id: userId, door, created_at: now, expires_at: expiresAt, ip, user_agent: userAgent });
+  const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({ hash, family_id: familyId, user_id: userId, expires_at: expiresAt, created_at: now, user_agent: userAgent, ip });
+  // PostgreSQL: the session and its first token in one statement; SQLite: in one synchronous transaction.
+  const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.with('session', (w) => w.insertInto('sessions').values(sessionRow(...a))).insertInto('refresh_tokens').values(tokenRow(...a)));
+  const openSession = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.insertInto('sessions').values(sessionRow(...a)));
+  const openSqlite = sync?.transaction((...a: OpenArgs) => {
+    sync.statement(openSession)(...a);
+    sync.statement(insert)(a[0], a[1], a[2], a[5], a[4], a[7], a[6]);
+  });
+
   // The session lives as long as its newest refresh token.
   const extend = prepare<[string, Date], never>(dialect, 2, (sessionId: string, expiresAt: Date) =>
     db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).where('expires_at', '<', expiresAt),
@@ -122,8 +138,10 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
   });
 
   return {
-    async insert(t: NewRefreshToken): Promise<void> {
-      await insert(db, t.hash, t.familyId, t.userId, t.expiresAt, t.now, t.userAgent, t.ip);
+    /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
+    async insertWithSession(t: NewSessionWithToken): Promise<void> {
+      const args: OpenArgs = [t.hash, t.familyId, t.userId, t.door, t.now, t.expiresAt, t.ip, t.userAgent];
+      await (openSqlite ? openSqlite(...args) : open(db, ...args));
     },
 
     /**
