@@ -61,7 +61,7 @@ function deriveKey(secret: string, purpose: string): Buffer {
 export async function createServices(config: Config, secrets: Secrets, db: Db, runtime: Runtime = {}) {
   const clock = runtime.clock ?? systemClock;
   const random = runtime.random ?? systemRandom;
-  const queries = createQueries(db.kysely, db.dialect);
+  const queries = createQueries(db);
   const audit = createAudit({ queries, clock });
   const keysBox = createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys'));
   const keys = await createKeyRing({
@@ -129,7 +129,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
   const impersonation = createImpersonation({ users, sessions, apiTokens, audit, enabled: config.humhub.impersonation && config.dialects.includes('humhub'), minutes: config.humhub.impersonationMinutes });
-  const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle, refreshLifetimeMs: config.jwt.refreshExpiresInMinutes * 60_000 });
+  const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });

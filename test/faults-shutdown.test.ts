@@ -4,9 +4,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { createTestDatabase } from './helpers/postgres.js';
+import { buildCliOnce } from './helpers/cli.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
 
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
@@ -34,6 +35,9 @@ function stalledDownload(server: ServerProcess, key: string): Promise<http.Incom
     setTimeout(() => reject(new Error('no response headers')), 10_000).unref();
   });
 }
+
+// The servers and CLI runs below are the built binary (one build per run, skipped when fresh).
+beforeAll(() => buildCliOnce(), 600_000);
 
 // Each test starts the real server as a child process, which is slow on a busy machine.
 describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) => {

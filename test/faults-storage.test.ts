@@ -7,10 +7,11 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASES, type DatabaseKind } from './helpers/app.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { useS3 } from './helpers/s3.js';
+import { buildCliOnce } from './helpers/cli.js';
 import { spawnGatehouse, startServer, type ServerProcess } from './helpers/server-process.js';
 
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
@@ -76,6 +77,9 @@ async function emptyBucket() {
   if (keys.length) await client.send(new DeleteObjectsCommand({ Bucket: env.S3_BUCKET, Delete: { Objects: keys } }));
   client.destroy();
 }
+
+// The servers and CLI runs below are the built binary (one build per run, skipped when fresh).
+beforeAll(() => buildCliOnce(), 600_000);
 
 describe.each(DATABASES)('storage after a crash on %s', (db) => {
   let env: Record<string, string | undefined>;

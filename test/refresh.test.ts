@@ -101,6 +101,41 @@ describe.each(DATABASES)('refresh tokens on %s', (db) => {
     const forged = await t.request({ url: '/auth/token/refresh', cookies: { refresh_token: `${cookie.value.split('.')[0]}.forged` } });
     expect(forged.statusCode).toBe(401);
   });
+
+  // Regression (issue 12): SQLite rotations run as one synchronous transaction on the connection
+  // Kysely shares; begun while another transaction was open across an await, it would nest into
+  // that one and vanish with its rollback.
+  it('keeps a rotation made while another transaction is open, when that transaction rolls back', async () => {
+    const t = get();
+    const { refresh_token, user } = await register(t);
+    let answer: ReturnType<typeof refresh> | undefined;
+    const rolledBack = t.app.services.db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ display_name: 'rolled back' }).where('id', '=', user.id).execute();
+      answer = refresh(t, refresh_token);
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('roll back');
+    });
+    await expect(rolledBack).rejects.toThrow('roll back');
+    const res = await answer!;
+    expect(res.statusCode).toBe(200);
+    expect((await refresh(t, res.json().refresh_token)).statusCode).toBe(200);
+    const row = await t.app.services.db.kysely.selectFrom('users').select('display_name').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.display_name).not.toBe('rolled back');
+  });
+
+  // Rotations, who-am-I and logins use named (prepared) statements on PostgreSQL; a newer instance
+  // adding a column changes the result of `users.*` under them.
+  it('keeps rotating after a newer instance adds a column to users', async () => {
+    const t = get();
+    const sessions = await Promise.all(Array.from({ length: 12 }, () => register(t)));
+    const first = await Promise.all(sessions.map((s) => refresh(t, s.refresh_token)));
+    expect(first.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+    await t.app.services.db.kysely.schema.alterTable('users').addColumn('added_by_a_newer_instance', 'text').execute();
+    const again = await Promise.all(first.map((r) => refresh(t, r.json().refresh_token)));
+    expect(again.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+    const who = await Promise.all(again.map((r) => t.request({ url: '/auth/user', headers: bearer(r.json().jwt_token) })));
+    expect(who.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+  });
 });
 
 describe.each(DATABASES)('logout, revoke and change-password on %s', (db) => {

@@ -58,3 +58,48 @@ describe('revocation across two instances sharing PostgreSQL and Redis', () => {
     await expect.poll(() => use(b), { timeout: 1500, interval: 100 }).toBe(401);
   });
 });
+
+// Downloads trust what an instance read of a file for STORAGE_METADATA_CACHE_MS (issue 12): a change
+// made on one instance holds there at once, and on the other within that bound.
+describe('storage across two instances sharing PostgreSQL and a data folder', () => {
+  const ADMIN_SECRET = 'an admin secret of at least 32 characters';
+  const admin = { 'x-admin-secret': ADMIN_SECRET };
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const shared = { ADMIN_SECRET, COOKIE_SECRET: 'a shared cookie secret of at least 32 characters' };
+    a = await buildTestApp('postgres', shared);
+    b = await buildTestApp('postgres', { ...shared, DATABASE_URL: a.config.database.kind === 'postgres' ? a.config.database.url : undefined, DATA_DIR: a.config.dataDir });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  const put = (t: TestApp, key: string, body: string) => t.request({ method: 'POST', url: `/storage/o/${key}`, payload: body, headers: { ...admin, 'content-type': 'text/plain' } });
+  const read = (t: TestApp, url: string, headers: Record<string, string> = admin) => t.request({ url, headers });
+  const BOUND = { timeout: 1500, interval: 100 }; // STORAGE_METADATA_CACHE_MS (1 s) and half a second for the requests
+
+  it('a new file is served everywhere at once; a replace or delete holds on the other instance within the bound', async () => {
+    const url = '/storage/o/scale/notes.txt';
+    expect((await read(b, url)).statusCode).toBe(404);
+    expect((await put(a, 'scale/notes.txt', 'one')).statusCode).toBe(200);
+    expect((await read(b, url)).body).toBe('one'); // an unknown key is never remembered
+    expect((await put(a, 'scale/notes.txt', 'two')).statusCode).toBe(200);
+    expect((await read(a, url)).body).toBe('two');
+    await expect.poll(async () => (await read(b, url)).body, BOUND).toBe('two');
+    expect((await a.request({ method: 'DELETE', url, headers: admin })).statusCode).toBe(204);
+    expect((await read(a, url)).statusCode).toBe(404);
+    await expect.poll(async () => (await read(b, url)).statusCode, BOUND).toBe(404);
+  });
+
+  it('a rotated read token stops at once on the instance that rotated it, and on the other within the bound', async () => {
+    expect((await put(a, 'scale/shared.txt', 'shared')).statusCode).toBe(200);
+    const { token } = (await read(a, '/storage/m/scale/shared.txt')).json().Metadata;
+    const withToken = (t: TestApp) => read(t, `/storage/o/scale/shared.txt?token=${token}`, {});
+    expect((await withToken(b)).statusCode).toBe(200);
+    expect((await a.request({ method: 'DELETE', url: '/storage/m/scale/shared.txt', headers: admin })).statusCode).toBe(200);
+    expect((await withToken(a)).statusCode).toBe(404);
+    await expect.poll(async () => (await withToken(b)).statusCode, BOUND).toBe(404);
+  });
+});

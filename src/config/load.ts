@@ -80,6 +80,8 @@ export interface CoreConfig {
     publicUrl: string | undefined;
     s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
     image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
+    /** How long an instance may serve what it read of a file: the cross-instance bound of a replace, delete or token rotation. */
+    metadataCacheMs: number;
     uploadTimeoutSeconds: number;
     orphanGraceSeconds: number;
     sweepIntervalMinutes: number;
@@ -270,6 +272,7 @@ export function loadConfig(env: Env): Config {
         concurrency: raw.STORAGE_IMAGE_CONCURRENCY || availableParallelism(),
         queue: raw.STORAGE_IMAGE_QUEUE,
       },
+      metadataCacheMs: raw.STORAGE_METADATA_CACHE_MS,
       uploadTimeoutSeconds: raw.STORAGE_UPLOAD_TIMEOUT,
       orphanGraceSeconds: raw.STORAGE_ORPHAN_GRACE,
       sweepIntervalMinutes: raw.STORAGE_SWEEP_INTERVAL,

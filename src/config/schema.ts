@@ -149,6 +149,7 @@ const CORE_FIELDS = {
   STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
   STORAGE_IMAGE_CONCURRENCY: int({ doc: 'Image transforms run at once (0: one per CPU core). Each holds its source and output in memory.', default: 0, min: 0, max: 256 }),
   STORAGE_IMAGE_QUEUE: int({ doc: 'Image transforms that may wait for a free slot; beyond that the answer is `503` with `Retry-After`.', default: 64, min: 0, max: 100000 }),
+  STORAGE_METADATA_CACHE_MS: int({ doc: 'How long an instance trusts what it read of a file (its object, ETag and read token) when serving it: the bound within which a replace, delete or token rotation on one instance holds on every other (at once on the instance that made it). 0 reads the database on every download.', default: 1000, min: 0, max: 60000 }),
   STORAGE_UPLOAD_TIMEOUT: int({ doc: 'Seconds one upload may take; slower ones are refused (408). Temporary files older than this are swept.', default: 3600, min: 1, max: 604800 }),
   STORAGE_ORPHAN_GRACE: int({ doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).', default: 900, min: 0, max: 604800 }),
   STORAGE_SWEEP_INTERVAL: int({ doc: 'Minutes between storage sweeps by `serve` (one also runs at start); 0: only `gatehouse storage gc`.', default: 60, min: 0, max: 10080 }),

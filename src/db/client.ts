@@ -10,6 +10,8 @@ import type { Database } from './types.js';
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** SQLite only: the driver's own handle, for the hot paths that run as one synchronous transaction (see sqlite-sync.ts). */
+  sqlite?: SqliteDatabase.Database;
   /** Connections of the pool, for metrics (SQLite: its single connection). */
   poolStats(): { total: number; idle: number; waiting: number };
   /** Resolves when the database answers a trivial query. */
@@ -38,28 +40,30 @@ function withStatementCache(database: SqliteDatabase.Database, max = 500) {
 }
 
 /** SQLite's only wait is for the write lock: bounded by the acquire timeout, after which SQLITE_BUSY answers 503. */
-function openSqlite(file: string, busyTimeoutMs: number): Kysely<Database> {
+function openSqlite(file: string, busyTimeoutMs: number) {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new SqliteValuesPlugin()] });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new SqliteValuesPlugin()] });
+  return { kysely, sqlite: database };
 }
 
 function open(database: Config['database']) {
-  if (database.kind === 'sqlite') return { kysely: openSqlite(database.file, database.acquireTimeoutMs), pool: undefined };
+  if (database.kind === 'sqlite') return { ...openSqlite(database.file, database.acquireTimeoutMs), pool: undefined };
   const pool = createBoundedPool(database.url, database);
-  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool, sqlite: undefined };
 }
 
 /** Opens the configured database. No migration happens here. */
 export function openDatabase(database: Config['database']): Db {
-  const { kysely, pool } = open(database);
+  const { kysely, pool, sqlite } = open(database);
   return {
     kysely,
     dialect: database.kind,
+    sqlite,
     poolStats: () => pool?.stats() ?? { total: 1, idle: 1, waiting: 0 },
     ping: async () => {
       await sql`select 1`.execute(kysely);

@@ -2,6 +2,7 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTimeouts } from '../config/load.js';
 import { isDatabaseUnavailable } from './errors.js';
+import { NAMED_STATEMENT } from './prepared.js';
 
 export interface PoolStats {
   total: number;
@@ -33,6 +34,14 @@ export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPoo
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
 
+  // Statements marked NAMED_STATEMENT run as named statements: parsed and planned once per connection.
+  const names = new Map<string, string>();
+  const named = (text: string, values: unknown) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `gatehouse_${names.size}`));
+    return { name, text, values };
+  };
+
   // One wrapper per pg client, so Kysely (which keys its connections by client) reuses them.
   const wrappers = new WeakMap<pg.PoolClient, { state: { broken: boolean }; client: PostgresPoolClient }>();
 
@@ -48,12 +57,21 @@ export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPoo
       let wrapped = wrappers.get(client);
       if (!wrapped) {
         const state = { broken: false };
+        const run = (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown)(...args);
         const query = ((...args: unknown[]) => {
-          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          const [text, values] = args;
+          const isNamed = typeof text === 'string' && text.startsWith(NAMED_STATEMENT);
+          const result = isNamed ? run(named(text, values)) : run(...args);
           if (!(result instanceof Promise)) return result; // a cursor (Kysely's streaming) reports errors on read
           return result.catch((err: unknown) => {
             if (isDatabaseUnavailable(err)) state.broken = true;
-            throw err;
+            if (!isNamed || (err as { routine?: string }).routine !== 'RevalidateCachedQuery') throw err;
+            // The named statement's result columns changed under it (a newer instance migrated the
+            // schema, e.g. added a column to a table read with *): it fails on this connection until
+            // the connection ends. Replace the connection, and answer this query unnamed (which
+            // fails in turn inside a transaction, that error aborted).
+            state.broken = true;
+            return (run(text, values) as Promise<unknown>).catch(() => Promise.reject(err));
           });
         }) as PostgresPoolClient['query'];
         // pg emits 'error' on a checked-out client whose connection breaks (as well as failing its

@@ -4,7 +4,20 @@ import type { Database } from './types.js';
 
 const SLOT = '\u0000gatehouse-slot-';
 
-export type Prepared<A extends unknown[], R> = (executor: Kysely<Database>, ...args: A) => Promise<R[]>;
+/**
+ * Marks a statement the PostgreSQL pool runs as a named (server-side prepared) statement:
+ * parsed and planned once per connection instead of on every call. Only the fixed set of
+ * hot statements built by `prepare` carry it, so the names per connection stay bounded.
+ */
+export const NAMED_STATEMENT = '/* named */ ';
+
+export interface Prepared<A extends unknown[], R> {
+  (executor: Kysely<Database>, ...args: A): Promise<R[]>;
+  /** The compiled SQL, for a synchronous driver call (sqlite-sync.ts). */
+  readonly sql: string;
+  /** The driver's parameters for `args`. */
+  parameters(...args: A): unknown[];
+}
 
 /**
  * Builds and compiles a query once, with placeholder values, then runs the compiled SQL
@@ -14,10 +27,10 @@ export type Prepared<A extends unknown[], R> = (executor: Kysely<Database>, ...a
  */
 export function prepare<A extends unknown[], R>(dialect: DialectName, arity: A['length'], build: (...slots: never[]) => Compilable<R>): Prepared<A, R> {
   const slots = Array.from({ length: arity }, (_, i) => `${SLOT}${i}`);
-  const compiled = build(...(slots as never[])).compile();
+  const built = build(...(slots as never[])).compile();
+  const compiled = dialect === 'postgres' ? { ...built, sql: NAMED_STATEMENT + built.sql } : built;
   const positions = compiled.parameters.map((p) => slots.indexOf(p as string));
-  return async (executor, ...args) => {
-    const parameters = compiled.parameters.map((p, i) => (positions[i]! >= 0 ? encodeParameter(dialect, args[positions[i]!]) : p));
-    return (await executor.executeQuery<R>({ ...compiled, parameters })).rows;
-  };
+  const parameters = (...args: A) => compiled.parameters.map((p, i) => (positions[i]! >= 0 ? encodeParameter(dialect, args[positions[i]!]) : p));
+  const run = async (executor: Kysely<Database>, ...args: A) => (await executor.executeQuery<R>({ ...compiled, parameters: parameters(...args) })).rows;
+  return Object.assign(run, { sql: compiled.sql, parameters });
 }

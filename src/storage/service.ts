@@ -11,6 +11,7 @@ import type { Queries } from '../db/queries/index.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
 import { inspectUpload } from './inspect.js';
+import { createMetadataCache } from './metadata-cache.js';
 import { sweepStorage } from './sweep.js';
 import { smallOrStream } from './small-or-stream.js';
 import type { Caller, Operation, Rules } from './rules.js';
@@ -38,10 +39,18 @@ const variantFolder = (key: string) => `variants/${sha256(key)}`;
 /**
  * Small variants are also kept in memory, per instance. A variant never changes (its name
  * covers the source's ETag and the parameters), so the copy needs no invalidation: a
- * replaced or deleted source is caught by the metadata read every request still makes.
+ * replaced or deleted source is caught by the metadata each request reads (from the
+ * metadata cache, within its bound).
  */
 const MEMORY_VARIANT_MAX = 256 * 1024;
 const MEMORY_VARIANTS_TOTAL = 32 * 1024 * 1024;
+/** Files whose metadata an instance keeps (see metadata-cache.ts). */
+const METADATA_ENTRIES = 10_000;
+
+interface Variant {
+  body: Buffer;
+  etag: string;
+}
 
 /** The storage API's rules, limits and bookkeeping; bytes go to a backend, metadata to the database. */
 export function createStorageService(deps: {
@@ -57,9 +66,11 @@ export function createStorageService(deps: {
   background?: Background;
 }) {
   const { queries, backend, rules, clock, config } = deps;
-  const inMemory = new LRUCache<string, Buffer>({ maxSize: MEMORY_VARIANTS_TOTAL, maxEntrySize: MEMORY_VARIANT_MAX, sizeCalculation: (b) => b.length });
+  // Keyed by the file, its ETag and the parameters in clear: a hit computes no hash.
+  const inMemory = new LRUCache<string, Variant>({ maxSize: MEMORY_VARIANTS_TOTAL, maxEntrySize: MEMORY_VARIANT_MAX, sizeCalculation: (v) => v.body.length });
   /** Variants being made: concurrent requests for the same one share a single transform. */
-  const making = new Map<string, Promise<Buffer>>();
+  const making = new Map<string, Promise<Variant>>();
+  const metadata = createMetadataCache((key) => queries.files.get(key), { ttlMs: config.metadataCacheMs, max: METADATA_ENTRIES });
   const transforms = createLimiter(config.image);
 
   /** Backend names never come from users: objects get random names, sharded by their first two characters. */
@@ -92,7 +103,7 @@ export function createStorageService(deps: {
   }
 
   async function readable(key: string, caller: StorageCaller, token?: string): Promise<FileRow> {
-    const file = await queries.files.get(key);
+    const file = await metadata.get(key);
     const byToken = file && token !== undefined && safeEqual(sha256(token), file.tokenHash);
     if (!byToken && !allowed('read', key, caller)) throw refusal(key, caller);
     if (!file) throw errors.notFound('No such file');
@@ -158,6 +169,7 @@ export function createStorageService(deps: {
           if (isForeignKeyViolation(err)) throw errors.unauthenticated('The account no longer exists');
           throw err;
         });
+      metadata.forget(key);
       if (replaced) {
         await backend.delete(replaced);
         await backend.deletePrefix(variantFolder(key));
@@ -183,28 +195,32 @@ export function createStorageService(deps: {
      */
     async variant(file: FileRow, t: Transform, format: Format): Promise<{ body: Readable | Buffer; etag: string }> {
       if (!TRANSFORMABLE.has(file.contentType)) throw new AppError('not-an-image', 400, `Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`);
-      const name = sha256(`${file.etag}|${variantId(t, format)}`);
+      const id = variantId(t, format);
+      const memoryKey = `${file.key}\u0000${file.etag}\u0000${id}`;
+      const held = inMemory.get(memoryKey) ?? (await making.get(memoryKey));
+      if (held) return held;
+      const name = sha256(`${file.etag}|${id}`);
       const key = `${variantFolder(file.key)}/${name}`;
       const etag = `"${name.slice(0, 32)}"`;
-      const held = inMemory.get(key) ?? (await making.get(key));
-      if (held) return { body: held, etag };
       const cached = await backend.get(key, undefined, MEMORY_VARIANT_MAX + 1).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return undefined;
         throw err;
       });
       if (cached) {
         const body = await smallOrStream(cached, MEMORY_VARIANT_MAX);
-        if (Buffer.isBuffer(body)) inMemory.set(key, body);
+        if (Buffer.isBuffer(body)) inMemory.set(memoryKey, { body, etag });
         return { body, etag };
       }
-      const made = this.transform(file, t, format).finally(() => making.delete(key));
-      making.set(key, made);
-      const image = await made;
-      inMemory.set(key, image);
-      const write = () => backend.put(key, Readable.from([image]));
+      const made = this.transform(file, t, format)
+        .then((body) => ({ body, etag }))
+        .finally(() => making.delete(memoryKey));
+      making.set(memoryKey, made);
+      const variant = await made;
+      inMemory.set(memoryKey, variant);
+      const write = () => backend.put(key, Readable.from([variant.body]));
       if (deps.background) deps.background.run(write);
       else await write();
-      return { body: image, etag };
+      return variant;
     },
 
     async transform(file: FileRow, t: Transform, format: Format): Promise<Buffer> {
@@ -225,6 +241,7 @@ export function createStorageService(deps: {
     async remove(key: string, caller: StorageCaller): Promise<void> {
       if (!allowed('delete', key, caller)) throw refusal(key, caller);
       const objectKey = await queries.files.remove(key);
+      metadata.forget(key);
       if (!objectKey) throw errors.notFound('No such file');
       await backend.delete(objectKey);
       await backend.deletePrefix(variantFolder(key));
@@ -245,6 +262,7 @@ export function createStorageService(deps: {
       if (!file || !(caller.admin || (caller.userId && file.ownerId === caller.userId))) throw refusal(key, caller);
       const fresh = newToken();
       await queries.files.setToken(key, fresh, clock.now());
+      metadata.forget(key);
       return { ...(await queries.files.get(key))!, token: fresh.token };
     },
   };

@@ -3,7 +3,8 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/gatehouse.js');
+/** The built CLI: suites that run it call buildCliOnce() in beforeAll. */
+export const BIN = path.join(ROOT, 'bin/gatehouse.js');
 const LOCK = path.join(ROOT, 'dist.build-lock');
 
 /**

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-
-/** Runs the real CLI entry point (TypeScript sources through tsx) as an operator would. */
-const ENTRY = "import('./src/main.ts').then((m) => m.main(['node', 'gatehouse', ...process.argv.slice(1)]))";
+import { BIN } from './cli.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -14,9 +12,12 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `gatehouse <args>` in a child process; for `serve`, resolves once it listens. */
+/**
+ * Starts the built `gatehouse <args>` (bin/gatehouse.js) in a child process, as an operator
+ * would, with no TypeScript loader to start each time; suites call buildCliOnce() in beforeAll.
+ */
 export function spawnGatehouse(args: string[], env: Record<string, string | undefined>): Omit<ServerProcess, 'port' | 'url'> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', ENTRY, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: process.cwd() });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: process.cwd() });
   let output = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const onData = (chunk: Buffer) => {

@@ -45,7 +45,6 @@ export interface AuthServiceDeps {
   audit: Audit;
   clock: Clock;
   random: Random;
-  refreshLifetimeMs: number;
 }
 
 /** The native (HBP) sessions: access + rotating refresh token, on top of the one pipeline and registry. */
@@ -53,14 +52,13 @@ export function createAuthService(deps: AuthServiceDeps) {
   const { queries, users, hasher, sessions, refreshTokens, accessTokens, clock } = deps;
 
   async function startSession(user: User, client: ClientInfo, door = 'hbp'): Promise<Session> {
-    const session = await sessions.open(user.id, door, client, deps.refreshLifetimeMs);
-    const refresh = await refreshTokens.issue(user.id, client, session.id);
+    const refresh = await refreshTokens.open(user.id, door, client);
     return {
-      accessToken: await accessTokens.sign(user, session.id),
+      accessToken: await accessTokens.sign(user, refresh.familyId),
       accessExpiresIn: accessTokens.lifetimeSeconds,
       refreshToken: refresh.token,
       refreshExpiresAt: refresh.expiresAt,
-      sessionId: session.id,
+      sessionId: refresh.familyId,
       user,
     };
   }

@@ -42,12 +42,16 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
   }
 
   return {
-    /** The first token of a session: its family is the session (see sessions/registry.ts). */
-    async issue(userId: string, client: ClientInfo, familyId: string): Promise<IssuedRefreshToken> {
+    /**
+     * Opens a session of the registry (sessions/registry.ts) through `door`, with its first
+     * token, in one statement: the token's family is the session, which lives as long as it.
+     */
+    async open(userId: string, door: string, client: ClientInfo): Promise<IssuedRefreshToken> {
       const token = opts.random.bytes(32).toString('base64url');
+      const familyId = opts.random.uuid();
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
-      await queries.refreshTokens.insert({ hash: sha256(token), familyId, userId, expiresAt, now, ...client });
+      await queries.refreshTokens.insertWithSession({ hash: sha256(token), familyId, userId, door, expiresAt, now, ...client });
       return { token, familyId, userId, expiresAt };
     },
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { toDate, toJson } from '../dialect.js';
+import { toDate, toJson, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
 
 export interface AuditRow {
@@ -30,13 +31,16 @@ export interface AuditFilter {
   limit: number;
 }
 
-export function createAuditLogQueries(db: Kysely<Database>) {
+type AuditValues = [Date, string | null, string, string | null, string | null, string, string | null, string | null, string | null];
+
+export function createAuditLogQueries(db: Kysely<Database>, dialect: DialectName) {
+  // Every login writes one: prepared once (a named statement on PostgreSQL).
+  const insert = prepare<AuditValues, never>(dialect, 9, (...[at, actor, action, subject, door, outcome, ip, userAgent, detail]: AuditValues) =>
+    db.insertInto('audit_log').values({ at, actor, action, subject, door, outcome, ip, user_agent: userAgent, detail }),
+  );
   return {
     async insert(e: NewAuditRow): Promise<void> {
-      await db
-        .insertInto('audit_log')
-        .values({ at: e.at, actor: e.actor, action: e.action, subject: e.subject, door: e.door, outcome: e.outcome, ip: e.ip, user_agent: e.userAgent, detail: e.detail ? JSON.stringify(e.detail) : null })
-        .execute();
+      await insert(db, e.at, e.actor, e.action, e.subject, e.door, e.outcome, e.ip, e.userAgent, e.detail ? JSON.stringify(e.detail) : null);
     },
 
     /** Newest first. */

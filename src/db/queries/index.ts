@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { Db } from '../client.js';
 import type { DialectName } from '../dialect.js';
+import { createSqliteSync, type SqliteSync } from '../sqlite-sync.js';
 import type { Database } from '../types.js';
 import { createLoginFailureQueries } from './login-failures.js';
 import { createRefreshTokenQueries } from './refresh-tokens.js';
@@ -15,20 +17,20 @@ import { createDirectoryQueries } from './directories.js';
 import { createUserIdentityQueries } from './user-identities.js';
 import { createSigningKeyQueries } from './signing-keys.js';
 
-function bind(db: Kysely<Database>, dialect: DialectName) {
+function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
     users: createUserQueries(db, dialect),
     userRoles: createUserRoleQueries(db),
-    refreshTokens: createRefreshTokenQueries(db, dialect),
-    loginFailures: createLoginFailureQueries(db),
+    refreshTokens: createRefreshTokenQueries(db, dialect, sync),
+    loginFailures: createLoginFailureQueries(db, dialect),
     tickets: createTicketQueries(db),
     mfa: createMfaQueries(db),
     files: createFileQueries(db, dialect),
     apiTokens: createApiTokenQueries(db, dialect),
-    auditLog: createAuditLogQueries(db),
+    auditLog: createAuditLogQueries(db, dialect),
     sessions: createSessionQueries(db, dialect),
     directories: createDirectoryQueries(db),
-    userIdentities: createUserIdentityQueries(db),
+    userIdentities: createUserIdentityQueries(db, dialect),
     signingKeys: createSigningKeyQueries(db),
   };
 }
@@ -40,6 +42,9 @@ export interface Queries extends TableQueries {
   transaction<T>(fn: (q: TableQueries) => Promise<T>): Promise<T>;
 }
 
-export function createQueries(db: Kysely<Database>, dialect: DialectName): Queries {
-  return { ...bind(db, dialect), transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx, dialect))) };
+export function createQueries({ kysely, dialect, sqlite }: Pick<Db, 'kysely' | 'dialect' | 'sqlite'>): Queries {
+  if (dialect === 'sqlite' && !sqlite) throw new Error('SQLite queries need the driver handle');
+  const sync = (exclusive: boolean) => sqlite && createSqliteSync(sqlite, kysely, exclusive);
+  const inTransaction = sync(false);
+  return { ...bind(kysely, dialect, sync(true)), transaction: (fn) => kysely.transaction().execute((trx) => fn(bind(trx, dialect, inTransaction))) };
 }

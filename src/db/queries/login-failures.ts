@@ -1,8 +1,19 @@
 import type { Kysely } from 'kysely';
-import { toCount, toDateOrNull } from '../dialect.js';
+import { toCount, toDateOrNull, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
 
-export function createLoginFailureQueries(db: Kysely<Database>) {
+export function createLoginFailureQueries(db: Kysely<Database>, dialect: DialectName) {
+  // Every login runs these three: prepared once (named statements on PostgreSQL).
+  const add = prepare<[string, Date], { id: number | string }>(dialect, 2, (key: string, at: Date) => db.insertInto('login_failures').values({ key, at }).returning('id'));
+  const remove = prepare<[number], never>(dialect, 1, (id: number) => db.deleteFrom('login_failures').where('id', '=', id));
+  const since = prepare<[string, Date], { count: unknown; oldest: unknown }>(dialect, 2, (key: string, after: Date) =>
+    db
+      .selectFrom('login_failures')
+      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('at').as('oldest')])
+      .where('key', '=', key)
+      .where('at', '>', after),
+  );
   return {
     /**
      * Records an attempt at `at`, then counts the attempts since `since` (this one included).
@@ -16,22 +27,17 @@ export function createLoginFailureQueries(db: Kysely<Database>) {
     },
 
     async add(key: string, at: Date): Promise<number> {
-      const row = await db.insertInto('login_failures').values({ key, at }).returning('id').executeTakeFirstOrThrow();
-      return Number(row.id);
+      const [row] = await add(db, key, at);
+      return Number(row!.id);
     },
 
     async remove(id: number): Promise<void> {
-      await db.deleteFrom('login_failures').where('id', '=', id).execute();
+      await remove(db, id);
     },
 
     /** Number of failures since `since`, and the oldest of them (to tell when a slot frees up). */
-    async since(key: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
-      const row = await db
-        .selectFrom('login_failures')
-        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('at').as('oldest')])
-        .where('key', '=', key)
-        .where('at', '>', since)
-        .executeTakeFirst();
+    async since(key: string, after: Date): Promise<{ count: number; oldest: Date | null }> {
+      const [row] = await since(db, key, after);
       return { count: toCount(row?.count), oldest: toDateOrNull(row?.oldest) };
     },
 

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { ROLES_AGGREGATE_TEXT, toBool, toDate, toDateOrNull, type DialectName } from '../dialect.js';
-import { prepare } from '../prepared.js';
+import { NAMED_STATEMENT, prepare } from '../prepared.js';
+import type { SqliteSync } from '../sqlite-sync.js';
 import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 import type { Database } from '../types.js';
 
@@ -12,6 +13,11 @@ export interface NewRefreshToken {
   now: Date;
   userAgent: string | null;
   ip: string | null;
+}
+
+/** A session with its first refresh token (the token's family is the session). */
+export interface NewSessionWithToken extends NewRefreshToken {
+  door: string;
 }
 
 export interface Rotation {
@@ -44,7 +50,7 @@ export interface Claim {
  * `inserted` adds the successor once, `extended` makes the session live as long as it; the
  * answer carries the user for the new access token.
  */
-const CLAIM_POSTGRES = `
+const CLAIM_POSTGRES = `${NAMED_STATEMENT}
 with target as (
   select family_id, user_id, rotated_at, revoked_at, expires_at from refresh_tokens where hash = $1
 ), claimed as (
@@ -72,7 +78,7 @@ select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles, max(case when m.enabled
   left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
  where t.hash = ? group by users.id`;
 
-export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName) {
+export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName, sync?: SqliteSync) {
   const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(
     dialect,
     7,
@@ -92,6 +98,17 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
       .returning(['family_id', 'user_id']),
   );
+  type OpenArgs = [string, string, string, string, Date, Date, string | null, string | null];
+  const sessionRow = (...[, id, userId, door, now, expiresAt, ip, userAgent]: OpenArgs) => ({ id, user_id: userId, door, created_at: now, expires_at: expiresAt, ip, user_agent: userAgent });
+  const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({ hash, family_id: familyId, user_id: userId, expires_at: expiresAt, created_at: now, user_agent: userAgent, ip });
+  // PostgreSQL: the session and its first token in one statement; SQLite: in one synchronous transaction.
+  const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.with('session', (w) => w.insertInto('sessions').values(sessionRow(...a))).insertInto('refresh_tokens').values(tokenRow(...a)));
+  const openSession = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.insertInto('sessions').values(sessionRow(...a)));
+  const openSqlite = sync?.transaction((...a: OpenArgs) => {
+    sync.statement(openSession)(...a);
+    sync.statement(insert)(a[0], a[1], a[2], a[5], a[4], a[7], a[6]);
+  });
+
   // The session lives as long as its newest refresh token.
   const extend = prepare<[string, Date], never>(dialect, 2, (sessionId: string, expiresAt: Date) =>
     db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).where('expires_at', '<', expiresAt),
@@ -108,36 +125,37 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     expiresAt: toDate(row.expires_at),
   });
 
+  type BeforeRow = StateRow & UserWithExtrasRow;
+  const claimSqlite = sync && sync.transaction((r: Rotation): Claim => {
+    const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
+    if (!row) return { claimed: false };
+    const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
+    if (won) {
+      sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+      sync.statement(extend)(row.family_id, r.expiresAt);
+    }
+    return { before: { ...toState(row), user: toUserWithRoles(row) }, claimed: Boolean(won) };
+  });
+
   return {
-    async insert(t: NewRefreshToken): Promise<void> {
-      await insert(db, t.hash, t.familyId, t.userId, t.expiresAt, t.now, t.userAgent, t.ip);
+    /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
+    async insertWithSession(t: NewSessionWithToken): Promise<void> {
+      const args: OpenArgs = [t.hash, t.familyId, t.userId, t.door, t.now, t.expiresAt, t.ip, t.userAgent];
+      await (openSqlite ? openSqlite(...args) : open(db, ...args));
     },
 
     /**
      * Rotates `r.hash` to `r.successorHash` when it may be (live, and not rotated before the
      * grace window) and says what the token was before, with its user: everything a refresh
-     * needs, with no read before the write. PostgreSQL: one statement; SQLite: one local
-     * transaction of a read, an UPDATE and an INSERT.
+     * needs, with no read before the write. PostgreSQL: one named statement, one round trip;
+     * SQLite: one synchronous transaction of a read, an UPDATE and an INSERT.
      */
     async claim(r: Rotation): Promise<Claim> {
-      if (dialect === 'postgres') {
-        const params = [r.hash, r.now, r.successorHash, r.graceStart, r.expiresAt, r.userAgent, r.ip];
-        const { rows } = await db.executeQuery<StateRow & UserWithExtrasRow & { claimed: unknown }>(CompiledQuery.raw(CLAIM_POSTGRES, params));
-        const row = rows[0];
-        return row ? { before: { ...toState(row), user: toUserWithRoles(row) }, claimed: toBool(row.claimed) } : { claimed: false };
-      }
-      return db.transaction().execute(async (trx) => {
-        const read = CompiledQuery.raw(BEFORE_SQLITE, [r.hash]);
-        const [row] = (await trx.executeQuery<StateRow & UserWithExtrasRow>(read)).rows;
-        if (!row) return { claimed: false };
-        const before = { ...toState(row), user: toUserWithRoles(row) };
-        const [won] = await claim(trx, r.hash, r.successorHash, r.now, r.graceStart);
-        if (won) {
-          await insert(trx, r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
-          await extend(trx, row.family_id, r.expiresAt);
-        }
-        return { before, claimed: Boolean(won) };
-      });
+      if (claimSqlite) return claimSqlite(r);
+      const params = [r.hash, r.now, r.successorHash, r.graceStart, r.expiresAt, r.userAgent, r.ip];
+      const { rows } = await db.executeQuery<BeforeRow & { claimed: unknown }>(CompiledQuery.raw(CLAIM_POSTGRES, params));
+      const row = rows[0];
+      return row ? { before: { ...toState(row), user: toUserWithRoles(row) }, claimed: toBool(row.claimed) } : { claimed: false };
     },
 
     /** Undoes a fresh claim (the caller was refused after it): the token is live again, its successor gone. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { toDate, toDateOrNull } from '../dialect.js';
+import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
+import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
 
 /** A link from a local user to an outside account: a directory entry or an OAuth/OIDC subject. */
@@ -27,7 +28,16 @@ const toRow = (r: Raw): IdentityRow => ({
   missingSince: toDateOrNull(r.missing_since),
 });
 
-export function createUserIdentityQueries(db: Kysely<Database>) {
+export function createUserIdentityQueries(db: Kysely<Database>, dialect: DialectName) {
+  // Every password login asks whether a directory holds the user's password: prepared once (named on PostgreSQL).
+  const ofUser = prepare<[string], Raw>(dialect, 1, (userId: string) =>
+    db
+      .selectFrom('user_identities')
+      .select(['provider', 'subject', 'user_id', 'email', 'login', 'created_at', 'last_used_at'])
+      .where('user_id', '=', userId)
+      .orderBy('provider')
+      .orderBy('created_at'),
+  );
   return {
     async find(provider: string, subject: string): Promise<IdentityRow | undefined> {
       const row = await db.selectFrom('user_identities').selectAll().where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
@@ -35,7 +45,7 @@ export function createUserIdentityQueries(db: Kysely<Database>) {
     },
 
     async ofUser(userId: string): Promise<IdentityRow[]> {
-      return (await db.selectFrom('user_identities').selectAll().where('user_id', '=', userId).orderBy('provider').orderBy('created_at').execute()).map(toRow);
+      return (await ofUser(db, userId)).map(toRow);
     },
 
     /** Every identity of one provider (`ldap:<realm>`), for the periodic directory check. */

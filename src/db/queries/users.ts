@@ -95,6 +95,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     withExtras().where((eb) => eb(eb.fn('lower', ['users.username']), '=', lowered)),
   );
   const byNumericId = prepare<[number], UserWithExtrasRow>(dialect, 1, (n: number) => db.selectFrom('users').selectAll('users').select(extras).where('numeric_id', '=', n));
+  const touchLogin = prepare<[string, Date], never>(dialect, 2, (id: string, now: Date) => db.updateTable('users').set({ last_login_at: now }).where('id', '=', id));
   const withRoles = { id: byColumn('id'), email: byColumn('email'), username: (executor: Kysely<Database>, value: string) => byUsername(executor, value.toLowerCase()) };
 
   return {
@@ -204,7 +205,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async touchLogin(id: string, now: Date): Promise<void> {
-      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
+      await touchLogin(db, id, now);
     },
   };
 }

@@ -43,15 +43,22 @@ function outputSize(meta: sharp.Metadata, t: Transform): { width: number; height
   return { width: sw, height: sh };
 }
 
-/** Decodes, transforms and encodes one image; bounded in input pixels, output pixels and time. */
+/**
+ * Decodes, transforms and encodes one image; bounded in input pixels, output pixels and time.
+ * The source is read once, streamed into the one sharp instance that reads its header and
+ * then transforms it.
+ */
 export async function transformImage(source: Readable, t: Transform, format: Format, limits: ImageLimits): Promise<Buffer> {
-  const input = Buffer.concat(await source.toArray());
-  const meta = await sharp(input).metadata();
+  const sink = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' });
+  // A read error of the source fails the transform (pipe() alone would leave sharp waiting).
+  source.once('error', (err) => sink.destroy(err));
+  source.pipe(sink);
+  const meta = await sink.metadata();
   if ((meta.width ?? 0) * (meta.height ?? 0) > limits.maxPixels) throw tooLarge('image', limits.maxPixels);
   const out = outputSize(meta, t);
   if (out.width * out.height > limits.maxPixels) throw tooLarge('transformed image', limits.maxPixels);
 
-  let img = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate().timeout({ seconds: limits.timeoutSeconds });
+  let img = sink.rotate().timeout({ seconds: limits.timeoutSeconds });
   if (t.width || t.height) img = img.resize({ width: t.width, height: t.height, fit: t.width && t.height ? 'cover' : 'inside', withoutEnlargement: false });
   if (t.blur) img = img.blur(t.blur);
   if (t.radius !== undefined) img = img.ensureAlpha().composite(cornerOverlays(out.width, out.height, t.radius));
