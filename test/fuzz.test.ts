@@ -1,16 +1,21 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import formats from 'ajv-formats';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../src/config/load.js';
 import { buildTestApp, DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, uniqueEmail } from './helpers/auth.js';
-import { FUZZ_PNG, injectOptions, requestOf, type OpenApi, type Operation, type World } from './helpers/fuzz-requests.js';
+import { DIALECT_TAGS, FUZZ_PNG, injectOptions, requestOf, type Credentials, type OpenApi, type Operation, type Recipe, type World } from './helpers/fuzz-requests.js';
 
 /**
  * Walks /openapi.json and sends every operation generated valid and malformed requests,
- * as nobody, a live user, a deleted user (whose access token is still unexpired) and an
- * admin. Fails on any 5xx, any status the operation does not declare, and any non-JSON
- * answer where JSON is declared. `npm run fuzz:long` runs longer with another seed.
+ * as nobody, a live user, a deleted user (whose credentials are still unexpired), an admin,
+ * and the live user with another dialect's credential. On a dialect's route "signed in" is
+ * that dialect's own credential (HumHub JWT, Rocket.Chat X-Auth-Token, privacyIDEA JWT,
+ * datarhei access or refresh token), and login bodies carry the live or the deleted account.
+ * Fails on any 5xx, any status the operation does not declare, and any answer that is not
+ * JSON of the declared shape where JSON is declared. `npm run fuzz:long` runs longer with another seed.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20251122);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
@@ -20,6 +25,9 @@ const BASE: Env = {
   ADMIN_SECRET,
   ALLOW_USER_SELF_DELETE: 'true',
   RATE_LIMIT_AUTH_PER_IP: '1000000',
+  RATE_LIMIT_AUTH_PER_ACCOUNT: '1000000',
+  ROCKETCHAT_LOGIN_PER_IP: '1000000',
+  LOGIN_MAX_FAILURES_PER_HOUR: '100000',
   STORAGE_IMAGE_MAX_PIXELS: '1000000',
   STORAGE_MAX_FILE_SIZE: '200000',
 };
@@ -42,8 +50,19 @@ const DOCS = Object.fromEntries(await Promise.all(Object.entries(CONFIGS).map(as
 const operationsOf = (doc: OpenApi): Operation[] =>
   Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })));
 
-/** What the answer must be: not a 5xx, declared, and JSON wherever JSON is declared. */
-function problemsOf(op: Operation, res: LightMyRequestResponse): string[] {
+const ajv = new Ajv({ strict: false });
+formats.default(ajv);
+const validators = new WeakMap<object, ValidateFunction>();
+
+/** Why `body` does not match the declared `schema` (whose `$ref`s point into the document's components), if it does not. */
+function mismatchOf(doc: OpenApi, schema: object, body: unknown): string | undefined {
+  let validate = validators.get(schema);
+  if (!validate) validators.set(schema, (validate = ajv.compile({ ...schema, components: doc.components })));
+  return validate(body) ? undefined : ajv.errorsText(validate.errors);
+}
+
+/** What the answer must be: not a 5xx, declared, and JSON of the declared shape wherever JSON is declared. */
+function problemsOf(doc: OpenApi, op: Operation, res: LightMyRequestResponse): string[] {
   const problems: string[] = [];
   if (res.statusCode >= 500) problems.push(`a ${res.statusCode}`);
   const declared = op.responses[String(res.statusCode)] ?? op.responses.default;
@@ -51,37 +70,67 @@ function problemsOf(op: Operation, res: LightMyRequestResponse): string[] {
   const leftTheOperation = res.statusCode === 404 && res.body.includes('"code":"route-not-found"');
   if (!declared && !leftTheOperation) problems.push(`undeclared status ${res.statusCode} (declared: ${Object.keys(op.responses).join(', ')})`);
   const types = Object.keys(declared?.content ?? {});
-  if (res.body.length > 0 && types.length > 0 && types.every((t) => t.includes('json'))) {
+  if (res.body.length > 0 && types.length > 0 && types.every((t) => t.includes('json')) && !leftTheOperation) {
     const type = String(res.headers['content-type'] ?? '');
-    let parses = true;
+    let body: unknown;
     try {
-      JSON.parse(res.body);
+      body = JSON.parse(res.body);
     } catch {
-      parses = false;
+      problems.push(`a non-JSON answer (${type}) where JSON is declared`);
+      return problems;
     }
-    if (!type.includes('json') || !parses) problems.push(`a non-JSON answer (${type}) where JSON is declared`);
+    if (!type.includes('json')) problems.push(`a non-JSON answer (${type}) where JSON is declared`);
+    const schema = (declared!.content![types[0]!] as { schema?: object }).schema;
+    const mismatch = schema && mismatchOf(doc, schema, body);
+    if (mismatch) problems.push(`an answer unlike its declared schema: ${mismatch}`);
   }
   return problems;
 }
 
-async function createWorld(t: TestApp): Promise<World> {
-  const admin = { 'x-admin-secret': ADMIN_SECRET };
-  const signIn = async () => {
-    const email = uniqueEmail('fuzz');
-    const created = await t.app.inject({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD } });
-    const login = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } });
-    if (created.statusCode !== 201 || login.statusCode !== 200) throw new Error(`persona not created: ${created.body} ${login.body}`);
-    return { id: created.json().id as string, jwt: login.json().jwt_token as string };
+/** Signs a new user in on every door: the HBP JWT and each dialect's credential (a dummy where a fuzzed admin call closed the door). */
+async function signIn(t: TestApp): Promise<Credentials> {
+  const email = uniqueEmail('fuzz');
+  const post = async (url: string, payload: object) => {
+    const res = await t.app.inject({ method: 'POST', url, payload });
+    return res.statusCode === 200 ? res.json() : undefined;
   };
-  const live = await signIn();
+  const created = await t.app.inject({ method: 'POST', url: '/admin/users', headers: { 'x-admin-secret': ADMIN_SECRET }, payload: { email, password: PASSWORD } });
+  const hbp = await post('/auth/login', { email, password: PASSWORD });
+  if (created.statusCode !== 201 || !hbp) throw new Error(`persona not signed in: ${created.statusCode} ${created.body.slice(0, 200)}`);
+  const [humhub, rocketchat, privacyidea, datarhei] = [
+    await post('/api/v1/auth/login', { username: email, password: PASSWORD }),
+    await post('/api/v1/login', { user: email, password: PASSWORD }),
+    await post('/auth', { username: email, password: PASSWORD }),
+    await post('/api/login', { username: email, password: PASSWORD }),
+  ];
+  return {
+    id: created.json().id,
+    email,
+    jwt: hbp.jwt_token,
+    humhub: humhub?.auth_token ?? 'refused',
+    rocketchat: { userId: rocketchat?.data.userId ?? created.json().id, authToken: rocketchat?.data.authToken ?? 'refused' },
+    privacyidea: privacyidea?.result.value.token ?? 'refused',
+    datarhei: { access: datarhei?.access_token ?? 'refused', refresh: datarhei?.refresh_token ?? 'refused' },
+  };
+}
+
+async function createWorld(t: TestApp): Promise<World> {
+  const live = await signIn(t);
   const auth = { authorization: `Bearer ${live.jwt}` };
   const token = await t.app.inject({ method: 'POST', url: '/auth/tokens', headers: auth, payload: { name: 'fuzz' } });
   for (const key of [`user/${live.id}/img.png`, 'public/img.png']) await t.app.inject({ method: 'POST', url: `/storage/o/${key}`, headers: { ...auth, 'content-type': 'image/png' }, payload: FUZZ_PNG });
   await t.app.inject({ method: 'POST', url: '/storage/o/public/notes.txt', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'notes' });
-  const deleted = await signIn();
+  const deleted = await signIn(t);
   const gone = await t.app.inject({ method: 'POST', url: '/auth/delete', headers: { authorization: `Bearer ${deleted.jwt}` } });
   if (gone.statusCode !== 204) throw new Error(`persona not deleted: ${gone.body}`);
   return { live: { ...live, tokenId: token.json().id }, deleted };
+}
+
+/** Whether an answer may have changed the live user (deleted, signed out, disabled…): the next request gets a fresh one. */
+function changedLiveUser(op: Operation, recipe: Recipe, res: LightMyRequestResponse): boolean {
+  if (res.statusCode >= 300 || !(recipe.persona === 'live' || recipe.path.includes('LIVE_ID'))) return false;
+  if (op.tags?.some((tag) => (DIALECT_TAGS as readonly string[]).includes(tag))) return op.path.endsWith('/logout');
+  return op.method !== 'GET' && !op.path.startsWith('/storage');
 }
 
 const SUITES = DATABASES.flatMap((db) => Object.keys(CONFIGS).map((name) => [db, name as keyof typeof CONFIGS] as const));
@@ -99,9 +148,8 @@ describe.each(SUITES)('fuzzing /openapi.json on %s, %s', (db, configName) => {
         const w = world!;
         const req = injectOptions(op, recipe, w, ADMIN_SECRET);
         const res = await t.app.inject(req);
-        // A request that changed the live user (deleted, signed out, disabled…) gets a fresh one for the next.
-        if (op.method !== 'GET' && res.statusCode < 300 && (recipe.persona === 'live' || recipe.path.includes('LIVE_ID')) && !op.path.startsWith('/storage')) world = await createWorld(t);
-        const problems = problemsOf(op, res);
+        if (changedLiveUser(op, recipe, res)) world = await createWorld(t);
+        const problems = problemsOf(doc, op, res);
         expect(problems, `${req.method ?? op.method} ${req.url} ${JSON.stringify(req.query)} as ${recipe.persona} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
