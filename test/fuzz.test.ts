@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../src/config/load.js';
-import { buildTestApp, DATABASES, useTestApp, type TestApp } from './helpers/app.js';
-import { PASSWORD, uniqueEmail } from './helpers/auth.js';
-import { DIALECT_TAGS, FUZZ_PNG, injectOptions, requestOf, type Credentials, type OpenApi, type Operation, type Recipe, type World } from './helpers/fuzz-requests.js';
+import { buildTestApp, DATABASES, useTestApp } from './helpers/app.js';
+import { DIALECT_TAGS, injectOptions, requestOf, type OpenApi, type Operation, type Recipe, type World } from './helpers/fuzz-requests.js';
+import { createWorld, type Send } from './helpers/fuzz-world.js';
 
 /**
  * Walks /openapi.json and sends every operation generated valid and malformed requests,
@@ -87,45 +87,6 @@ function problemsOf(doc: OpenApi, op: Operation, res: LightMyRequestResponse): s
   return problems;
 }
 
-/** Signs a new user in on every door: the HBP JWT and each dialect's credential (a dummy where a fuzzed admin call closed the door). */
-async function signIn(t: TestApp): Promise<Credentials> {
-  const email = uniqueEmail('fuzz');
-  const post = async (url: string, payload: object) => {
-    const res = await t.app.inject({ method: 'POST', url, payload });
-    return res.statusCode === 200 ? res.json() : undefined;
-  };
-  const created = await t.app.inject({ method: 'POST', url: '/admin/users', headers: { 'x-admin-secret': ADMIN_SECRET }, payload: { email, password: PASSWORD } });
-  const hbp = await post('/auth/login', { email, password: PASSWORD });
-  if (created.statusCode !== 201 || !hbp) throw new Error(`persona not signed in: ${created.statusCode} ${created.body.slice(0, 200)}`);
-  const [humhub, rocketchat, privacyidea, datarhei] = [
-    await post('/api/v1/auth/login', { username: email, password: PASSWORD }),
-    await post('/api/v1/login', { user: email, password: PASSWORD }),
-    await post('/auth', { username: email, password: PASSWORD }),
-    await post('/api/login', { username: email, password: PASSWORD }),
-  ];
-  return {
-    id: created.json().id,
-    email,
-    jwt: hbp.jwt_token,
-    humhub: humhub?.auth_token ?? 'refused',
-    rocketchat: { userId: rocketchat?.data.userId ?? created.json().id, authToken: rocketchat?.data.authToken ?? 'refused' },
-    privacyidea: privacyidea?.result.value.token ?? 'refused',
-    datarhei: { access: datarhei?.access_token ?? 'refused', refresh: datarhei?.refresh_token ?? 'refused' },
-  };
-}
-
-async function createWorld(t: TestApp): Promise<World> {
-  const live = await signIn(t);
-  const auth = { authorization: `Bearer ${live.jwt}` };
-  const token = await t.app.inject({ method: 'POST', url: '/auth/tokens', headers: auth, payload: { name: 'fuzz' } });
-  for (const key of [`user/${live.id}/img.png`, 'public/img.png']) await t.app.inject({ method: 'POST', url: `/storage/o/${key}`, headers: { ...auth, 'content-type': 'image/png' }, payload: FUZZ_PNG });
-  await t.app.inject({ method: 'POST', url: '/storage/o/public/notes.txt', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'notes' });
-  const deleted = await signIn(t);
-  const gone = await t.app.inject({ method: 'POST', url: '/auth/delete', headers: { authorization: `Bearer ${deleted.jwt}` } });
-  if (gone.statusCode !== 204) throw new Error(`persona not deleted: ${gone.body}`);
-  return { live: { ...live, tokenId: token.json().id }, deleted };
-}
-
 /** Whether an answer may have changed the live user (deleted, signed out, disabled…): the next request gets a fresh one. */
 function changedLiveUser(op: Operation, recipe: Recipe, res: LightMyRequestResponse): boolean {
   if (res.statusCode >= 300 || !(recipe.persona === 'live' || recipe.path.includes('LIVE_ID'))) return false;
@@ -142,13 +103,14 @@ describe.each(SUITES)('fuzzing /openapi.json on %s, %s', (db, configName) => {
 
   it.each(operationsOf(doc).map((op) => [`${op.method} ${op.path}`, op] as const))('%s answers no 5xx, only declared statuses, JSON where declared', async (_name, op) => {
     const t = get();
-    world ??= await createWorld(t);
+    const send: Send = (opts) => t.app.inject(opts);
+    world ??= await createWorld(send, ADMIN_SECRET);
     await fc.assert(
       fc.asyncProperty(requestOf(op, doc), async (recipe) => {
         const w = world!;
         const req = injectOptions(op, recipe, w, ADMIN_SECRET);
         const res = await t.app.inject(req);
-        if (changedLiveUser(op, recipe, res)) world = await createWorld(t);
+        if (changedLiveUser(op, recipe, res)) world = await createWorld(send, ADMIN_SECRET);
         const problems = problemsOf(doc, op, res);
         expect(problems, `${req.method ?? op.method} ${req.url} ${JSON.stringify(req.query)} as ${recipe.persona} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
       }),

@@ -139,7 +139,7 @@ function credentialsOf(schema: JsonSchema): fc.Arbitrary<unknown> | undefined {
 
 function bodyOf(op: Operation, doc: OpenApi): fc.Arbitrary<Body> {
   const malformed = fc.constantFrom(...MALFORMED_BODIES);
-  if (op.method === 'GET') return fc.constant({});
+  if (op.method === 'GET' || op.method === 'HEAD') return fc.constant({});
   const schema = op.requestBody?.content['application/json']?.schema;
   const components = doc.components?.schemas ?? {};
   const hostile = hostileValue.map(json);
