@@ -25,6 +25,14 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     expect(res.statusCode).toBe(401);
   });
 
+  // Regression (found by the memory-drift load): a login whose account was deleted before its session row was
+  // written (a password checked, then DELETE, then the insert) failed on the foreign key with a 500.
+  it('a session opened for an account deleted mid-login is refused as invalid credentials, not a 500', async () => {
+    const { id } = await deletedUser();
+    const opened = get().app.services.sessions.open(id, 'rocketchat', { ip: '127.0.0.1', userAgent: null }, 60_000);
+    await expect(opened).rejects.toMatchObject({ status: 401, code: 'invalid-credentials' });
+  });
+
   it('an upload with a deleted user\'s token is a 401 and leaves no file', async () => {
     const { jwt, id } = await deletedUser();
     const t = get();
