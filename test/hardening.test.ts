@@ -77,6 +77,21 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     expect(datarhei).toEqual({ code: 400, message: 'Bad Request', details: ['Missing authorization credentials'] });
   });
 
+  // Regression (npm run fuzz:long): a NUL character in a login name reached PostgreSQL, which refuses it (22021): a 500.
+  it('a login name with a NUL character is refused in every door, never a 500', async () => {
+    const t = get();
+    for (const [url, payload] of [
+      ['/api/login', { username: 'a\u0000b', password: 'x' }],
+      ['/api/v1/auth/login', { username: 'a\u0000b', password: 'x' }],
+      ['/api/v1/login', { user: 'a\u0000b', password: 'x' }],
+      ['/auth', { username: 'a\u0000b', password: 'x' }],
+    ] as const) {
+      const res = await t.request({ method: 'POST', url, payload });
+      expect(res.statusCode, `${url}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${url}: ${res.body}`).toBeLessThan(500);
+    }
+  });
+
   // Regression: these statuses were answered but missing from /openapi.json (useTestApp checks every answer).
   it('declares 400 on GET /auth/activate, and invalid-json, 413 and 415 on bodiless POST routes', async () => {
     const t = get();
