@@ -77,7 +77,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     disableRequestLogging: true,
     trustProxy: config.server.trustProxy,
     bodyLimit: config.server.bodyLimit,
-    return503OnClosing: true,
+    // Requests arriving while closing are refused by registerClosing, in each route's own envelope.
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
     // Errors the router raises before any route (a URL that is not valid UTF-8…) get the native envelope too.
     frameworkErrors: (error, _request, reply) => sendAppError(reply, toAppError(error) ?? new AppError('internal-error', 500, 'Internal error')),

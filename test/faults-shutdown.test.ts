@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +39,23 @@ function stalledDownload(server: ServerProcess, key: string): Promise<http.Incom
 
 // The servers and CLI runs below are the built binary (one build per run, skipped when fresh).
 beforeAll(() => buildCliOnce(), 600_000);
+
+/** Opens a connection and sends the first header lines of a GET: the request has begun, so the connection is not idle. */
+function begunRequest(server: ServerProcess, url: string): { finish(): Promise<{ status: number; headers: string; body: string }> } {
+  const socket = net.connect(server.port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString()));
+  const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.write(`GET ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\n`);
+  return {
+    async finish() {
+      socket.write('\r\n');
+      await ended;
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body };
+    },
+  };
+}
 
 // Each test starts the real server as a child process, which is slow on a busy machine.
 describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) => {
@@ -108,6 +126,24 @@ describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) 
     // SHUTDOWN_TIMEOUT is 1 s; the margin is for a loaded machine (without a deadline it never exits).
     expect(Date.now() - signalled).toBeLessThan(5000);
     expect(server.output()).toMatch(/Gatehouse stopped after \d+ ms: SHUTDOWN_TIMEOUT of 1 s reached, unfinished requests cut/);
+  });
+
+  // Regression (issue 10): Fastify's own refusal while closing had no `code` and ignored the dialects' envelopes.
+  it('refuses a request that arrives while stopping with 503 server-closing, in the route’s own envelope', async () => {
+    const server = await startServer({ ...env, SHUTDOWN_TIMEOUT: '60' });
+    const native = begunRequest(server, '/version');
+    const rocketchat = begunRequest(server, '/api/v1/me');
+    // The server has read the first lines of both requests once it answers another.
+    await new Promise<void>((resolve) => http.get(`${server.url}/version`, { agent: false }, (res) => res.resume().on('end', resolve)));
+    server.child.kill('SIGTERM');
+    await server.waitFor(/shutting down/);
+    const refused = await native.finish();
+    expect([refused.status, JSON.parse(refused.body)]).toEqual([503, { statusCode: 503, error: 'Service Unavailable', message: 'The server is shutting down, try again', code: 'server-closing' }]);
+    expect(refused.headers).toMatch(/\r\nretry-after: 1\r\n/);
+    expect(refused.headers).toMatch(/\r\nconnection: close\r\n/);
+    const inItsEnvelope = await rocketchat.finish();
+    expect([inItsEnvelope.status, JSON.parse(inItsEnvelope.body)]).toEqual([503, { success: false, error: 'The server is shutting down, try again' }]);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 
   it('exits at once on a second signal', async () => {

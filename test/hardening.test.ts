@@ -25,6 +25,14 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     expect(res.statusCode).toBe(401);
   });
 
+  // Regression (found by the memory-drift load): a login whose account was deleted before its session row was
+  // written (a password checked, then DELETE, then the insert) failed on the foreign key with a 500.
+  it('a session opened for an account deleted mid-login is refused as invalid credentials, not a 500', async () => {
+    const { id } = await deletedUser();
+    const opened = get().app.services.sessions.open(id, 'rocketchat', { ip: '127.0.0.1', userAgent: null }, 60_000);
+    await expect(opened).rejects.toMatchObject({ status: 401, code: 'invalid-credentials' });
+  });
+
   it('an upload with a deleted user\'s token is a 401 and leaves no file', async () => {
     const { jwt, id } = await deletedUser();
     const t = get();
@@ -44,6 +52,43 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     for (const headers of [{ 'content-type': type }, { 'content-type': type, ...bearer(jwt_token) }]) {
       const res = await t.request({ method: 'POST', url: '/storage/o/public/m.txt', headers, payload });
       expect([res.statusCode, res.json().code]).toEqual([400, 'invalid-multipart']);
+    }
+  });
+
+  // Regression (found by the memory-drift load): a dialect's form body busboy cannot read answered 500.
+  it.each([
+    ['without a boundary', 'multipart/form-data', '--x\r\n'],
+    ['cut inside a field', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nann'],
+    ['with a file', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n'],
+  ])('a multipart form %s is no 5xx, and answered in each dialect’s envelope', async (_what, type, payload) => {
+    const t = get();
+    const answers = [];
+    for (const url of ['/api/v1/auth/login', '/api/v1/login', '/api/v1/logout', '/auth', '/api/login']) {
+      const res = await t.request({ method: 'POST', url, headers: { 'content-type': type }, payload });
+      expect(res.statusCode, `${url}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${url}: ${res.body}`).toBeLessThan(500);
+      answers.push(res.json());
+    }
+    const [humhub, rocketchat, logout, privacyidea, datarhei] = answers;
+    expect(humhub).toMatchObject({ code: expect.any(Number), message: expect.any(String) });
+    expect(rocketchat).toMatchObject({ success: false, error: expect.any(String) });
+    expect(logout).toMatchObject({ success: false, error: expect.any(String) });
+    expect(privacyidea).toMatchObject({ jsonrpc: '2.0', result: { status: false, error: { code: expect.any(Number) } } });
+    expect(datarhei).toEqual({ code: 400, message: 'Bad Request', details: ['Missing authorization credentials'] });
+  });
+
+  // Regression (npm run fuzz:long): a NUL character in a login name reached PostgreSQL, which refuses it (22021): a 500.
+  it('a login name with a NUL character is refused in every door, never a 500', async () => {
+    const t = get();
+    for (const [url, payload] of [
+      ['/api/login', { username: 'a\u0000b', password: 'x' }],
+      ['/api/v1/auth/login', { username: 'a\u0000b', password: 'x' }],
+      ['/api/v1/login', { user: 'a\u0000b', password: 'x' }],
+      ['/auth', { username: 'a\u0000b', password: 'x' }],
+    ] as const) {
+      const res = await t.request({ method: 'POST', url, payload });
+      expect(res.statusCode, `${url}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${url}: ${res.body}`).toBeLessThan(500);
     }
   });
 

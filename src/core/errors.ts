@@ -39,6 +39,8 @@ export const errors = {
       'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     }),
   unavailable: make('service-unavailable', 503, 'The service is unavailable'),
+  /** A request that arrives while the server stops: another instance (or this one, restarted) can take it. */
+  serverClosing: () => new AppError('server-closing', 503, 'The server is shutting down, try again', { 'retry-after': '1' }),
   /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */
   databaseUnavailable: () => new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
 } as const;

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 
 /** The native (HBP/Boom) error body, plus a stable machine-readable `code`. */
 export const ErrorBody = Type.Object(
@@ -31,22 +31,43 @@ const BODYLESS = new Set(['GET', 'HEAD']);
 const speaksNative = (response: Record<string, unknown>) => Object.values(response).some((s) => s === errorRef || (s as { $ref?: string })?.$ref === 'Error');
 
 /**
- * Statuses a route can answer without saying so itself, added to every route that speaks
- * the native envelope (declares a native error), so no route can forget one:
+ * Statuses a route can answer without saying so itself:
  * - 400 (`validation-failed`, `invalid-json`), 413 and 415 wherever a body is read, which
  *   is every method but GET and HEAD, whether or not the route expects one;
  * - 400 wherever a query, params or headers schema can refuse the request;
  * - 503 everywhere: the server is closing (or the database is unavailable).
- * Dialect routes, with envelopes of their own, are left to their dialect.
+ */
+export function sharedStatusesOf(route: Pick<RouteOptions, 'method' | 'schema'>): number[] {
+  const out = new Set<number>();
+  if ([route.method].flat().some((m) => !BODYLESS.has(m))) [400, 413, 415].forEach((s) => out.add(s));
+  if (route.schema?.querystring || route.schema?.params || route.schema?.headers) out.add(400);
+  out.add(503);
+  return [...out];
+}
+
+/**
+ * Adds the shared statuses to every route that speaks the native envelope (declares a native
+ * error), so no route can forget one. Dialect routes, with envelopes of their own, declare
+ * theirs through `declareEnvelopeStatuses`.
  */
 export function declareSharedStatuses(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined;
     if (!response || route.schema?.hide || !speaksNative(response)) return;
-    const add = (status: number) => (response[status] ??= errorRef);
-    if ([route.method].flat().some((m) => !BODYLESS.has(m))) [400, 413, 415].forEach(add);
-    if (route.schema?.querystring || route.schema?.params || route.schema?.headers) add(400);
-    add(503);
+    for (const status of sharedStatusesOf(route)) response[status] ??= errorRef;
+  });
+}
+
+/**
+ * In a dialect's scope: adds to each documented route the shared statuses as the dialect's
+ * envelope renders them (`renderedAs` maps a status onto the one its envelope answers: datarhei
+ * answers 413 and 415 as 400), with the envelope's error schema.
+ */
+export function declareEnvelopeStatuses(app: FastifyInstance, schema: TSchema, renderedAs: (status: number) => number) {
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    if (!response || route.schema?.hide) return;
+    for (const status of sharedStatusesOf(route)) response[renderedAs(status)] ??= schema;
   });
 }
 

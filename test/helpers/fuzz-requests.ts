@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
+import { PASSWORD } from './auth.js';
 import { brokenObjectOf, hostileValue, valueOf, type JsonSchema } from './schema-arbitrary.js';
 
 /** Request generators of the fuzz suite: an OpenAPI operation in, valid and malformed requests out. */
@@ -10,6 +11,7 @@ export const FUZZ_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0
 export interface Operation {
   method: string;
   path: string;
+  tags?: string[];
   parameters?: { in: string; name: string; required?: boolean; schema: JsonSchema }[];
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, { content?: Record<string, unknown> }>;
@@ -19,14 +21,48 @@ export interface OpenApi {
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
-export type Persona = 'nobody' | 'live' | 'deleted' | 'admin';
+/** `foreign`: the live user signed in, with another dialect's credential (HBP's on a dialect route, HumHub's elsewhere). */
+export type Persona = 'nobody' | 'live' | 'deleted' | 'admin' | 'foreign';
+
+/** What one user signed in with on each door. */
+export interface Credentials {
+  id: string;
+  email: string;
+  jwt: string;
+  humhub: string;
+  rocketchat: { userId: string; authToken: string };
+  privacyidea: string;
+  datarhei: { access: string; refresh: string };
+}
 export interface World {
-  live: { id: string; jwt: string; tokenId: string };
-  deleted: { id: string; jwt: string };
+  live: Credentials & { tokenId: string };
+  deleted: Credentials;
 }
 
+/** The compatibility dialects, by their OpenAPI tag. */
+export const DIALECT_TAGS = ['humhub', 'rocketchat', 'privacyidea', 'datarhei'] as const;
+type DialectTag = (typeof DIALECT_TAGS)[number];
+const dialectOf = (op: Operation) => DIALECT_TAGS.find((d) => op.tags?.includes(d));
+
 /** Placeholders a generated request may carry, filled from the world when it is sent. */
-export const fill = (text: string, w: World) => text.replaceAll('LIVE_ID', w.live.id).replaceAll('DELETED_ID', w.deleted.id).replaceAll('TOKEN_ID', w.live.tokenId);
+export const fill = (text: string, w: World) =>
+  text.replaceAll('LIVE_ID', w.live.id).replaceAll('DELETED_ID', w.deleted.id).replaceAll('TOKEN_ID', w.live.tokenId).replaceAll('LIVE_EMAIL', w.live.email).replaceAll('DELETED_EMAIL', w.deleted.email).replaceAll('LIVE_PASSWORD', PASSWORD);
+
+/** A user's credential as a dialect's clients send it. */
+function signedIn(dialect: DialectTag | undefined, c: Credentials, op: Operation): Record<string, string> {
+  switch (dialect) {
+    case 'humhub':
+      return { authorization: `Bearer ${c.humhub}` };
+    case 'rocketchat':
+      return { 'x-user-id': c.rocketchat.userId, 'x-auth-token': c.rocketchat.authToken };
+    case 'privacyidea':
+      return { authorization: c.privacyidea };
+    case 'datarhei':
+      return { authorization: `Bearer ${op.path.endsWith('/refresh') ? c.datarhei.refresh : c.datarhei.access}` };
+    default:
+      return { authorization: `Bearer ${c.jwt}` };
+  }
+}
 
 const segment = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/),
@@ -92,15 +128,31 @@ const UPLOADS: Body[] = [
   { payload: Buffer.from(`--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\ntruncated`), type: 'multipart/form-data; boundary=b' },
 ];
 
+const NAME_FIELDS = ['username', 'email', 'user'];
+/** A login body of `schema`'s shape with a real account's name (and, mostly, its password): logins that can succeed. */
+function credentialsOf(schema: JsonSchema): fc.Arbitrary<unknown> | undefined {
+  const object = schema.anyOf?.find((s) => s.type === 'object') ?? schema;
+  const name = NAME_FIELDS.find((f) => object.properties?.[f]);
+  if (!name || !object.properties?.password) return undefined;
+  return fc.record({ [name]: fc.constantFrom('LIVE_EMAIL', 'DELETED_EMAIL'), password: fc.constantFrom('LIVE_PASSWORD', 'LIVE_PASSWORD', 'wrong password') });
+}
+
 function bodyOf(op: Operation, doc: OpenApi): fc.Arbitrary<Body> {
   const malformed = fc.constantFrom(...MALFORMED_BODIES);
-  if (op.method === 'GET') return fc.constant({});
+  if (op.method === 'GET' || op.method === 'HEAD') return fc.constant({});
   const schema = op.requestBody?.content['application/json']?.schema;
   const components = doc.components?.schemas ?? {};
   const hostile = hostileValue.map(json);
   if (op.path.startsWith('/storage/o/') && op.method === 'POST') return fc.oneof(fc.constantFrom(...UPLOADS), malformed, hostile);
   if (!schema) return fc.oneof(malformed, hostile, fc.constant(json({})));
-  return fc.oneof({ weight: 4, arbitrary: valueOf(schema, components).map(json) }, { weight: 2, arbitrary: brokenObjectOf(schema, components).map(json) }, malformed, hostile);
+  const credentials = credentialsOf(schema);
+  return fc.oneof(
+    { weight: 4, arbitrary: valueOf(schema, components).map(json) },
+    { weight: 2, arbitrary: brokenObjectOf(schema, components).map(json) },
+    ...(credentials ? [{ weight: 3, arbitrary: credentials.map(json) }] : []),
+    malformed,
+    hostile,
+  );
 }
 
 const AUTH_OVERRIDES = fc.constantFrom<string | undefined>(undefined, undefined, undefined, 'Bearer', 'Bearer a b', 'Basic Zm9vOmJhcg==', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer ' + 'A'.repeat(5000));
@@ -112,7 +164,7 @@ export function requestOf(op: Operation, doc: OpenApi) {
     pathParams.reduce((url, p, i) => url.replace(`{${p.name}}`, values[i]!), op.path),
   );
   return fc.record({
-    persona: fc.constantFrom<Persona>('nobody', 'live', 'deleted', 'admin'),
+    persona: fc.constantFrom<Persona>('nobody', 'live', 'deleted', 'admin', 'foreign'),
     path: pathParams.length ? path : fc.constant(op.path),
     query: queryOf(op, doc),
     body: bodyOf(op, doc),
@@ -123,12 +175,15 @@ export function requestOf(op: Operation, doc: OpenApi) {
 export type Recipe = ReturnType<typeof requestOf> extends fc.Arbitrary<infer R> ? R : never;
 
 export function injectOptions(op: Operation, r: Recipe, w: World, adminSecret: string): InjectOptions & { url: string } {
-  const headers: Record<string, string> = { ...r.headers };
-  if (r.persona === 'live') headers.authorization = `Bearer ${w.live.jwt}`;
-  if (r.persona === 'deleted') headers.authorization = `Bearer ${w.deleted.jwt}`;
+  const dialect = dialectOf(op);
+  let headers: Record<string, string> = { ...r.headers };
+  if (r.persona === 'live') headers = { ...headers, ...signedIn(dialect, w.live, op) };
+  if (r.persona === 'deleted') headers = { ...headers, ...signedIn(dialect, w.deleted, op) };
+  if (r.persona === 'foreign') headers = { ...headers, ...signedIn(dialect ? undefined : 'humhub', w.live, op) };
   if (r.persona === 'admin') headers['x-admin-secret'] = adminSecret;
   if (r.authorization) headers.authorization = r.authorization;
   if (r.body.type) headers['content-type'] = r.body.type;
   const query = Object.fromEntries(Object.entries(r.query).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => fill(String(x), w)) : fill(typeof v === 'string' ? v : JSON.stringify(v), w)]));
-  return { method: op.method as InjectOptions['method'], url: fill(r.path, w), query, headers, payload: r.body.payload };
+  const payload = typeof r.body.payload === 'string' ? fill(r.body.payload, w) : r.body.payload;
+  return { method: op.method as InjectOptions['method'], url: fill(r.path, w), query, headers, payload };
 }

@@ -74,7 +74,9 @@ export function brokenObjectOf(schema: JsonSchema, components: Record<string, Js
     .tuple(valueOf(schema, components), fc.constantFrom('drop', 'retype', 'add'), fc.nat(), hostileValue)
     .map(([value, how, n, hostile]) => {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return hostile;
-      const keys = Object.keys(schema.properties ?? {});
+      // A body that may also be absent (`anyOf: [object, null]`) is broken through its object.
+      const object = schema.anyOf?.find((s) => s.type === 'object') ?? schema;
+      const keys = Object.keys(object.properties ?? {});
       const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
       const key = keys.length ? keys[n % keys.length]! : 'unexpected';
       if (how === 'drop') delete out[key];

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Queries } from '../../db/queries/index.js';
 import type { SessionRow } from '../../db/queries/sessions.js';
+import { isForeignKeyViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
@@ -84,7 +85,10 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
       const now = clock.now();
       const id = opts.random.uuid();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
-      await queries.sessions.insert({ id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent });
+      await queries.sessions.insert({ id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent }).catch((err: unknown) => {
+        // The account was deleted between its login and this insert: the login fails as any other would.
+        throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
+      });
       return { id, expiresAt };
     },
 

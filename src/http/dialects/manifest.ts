@@ -1,8 +1,10 @@
+import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Field } from '../../config/fields.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { toAppError } from '../plugins/errors.js';
+import { declareEnvelopeStatuses } from '../schemas.js';
 import type { App } from '../types.js';
 
 export type Fields = Record<string, Field<unknown>>;
@@ -33,8 +35,18 @@ export interface DialectManifest<Id extends string = string, F extends Fields = 
   register(app: App, core: Services, config: C): Promise<void>;
 }
 
-/** Installs a dialect's envelope as the error handler of its scope: one renderer per dialect. */
-export function useEnvelope(app: App, envelope: Envelope) {
+/**
+ * Installs a dialect's envelope as the error handler of its scope: one renderer per dialect.
+ * With `errorSchema` (every dialect but the native one), each documented route of the scope also
+ * declares the shared statuses as the envelope renders them, and answers are written as the
+ * handlers and the envelope build them: real clients parse that wire format, the response schemas
+ * document it (a schema-driven serializer would drop or coerce what a schema leaves out).
+ */
+export function useEnvelope(app: App, envelope: Envelope, errorSchema?: TSchema) {
+  if (errorSchema) {
+    declareEnvelopeStatuses(app, errorSchema, (status) => envelope(new AppError('shared', status, ''), {} as FastifyRequest).status);
+    app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  }
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     let known = toAppError(err);
     if (!known) {

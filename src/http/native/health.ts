@@ -32,5 +32,5 @@ export function registerHealthRoutes(app: App, s: Services, version: string) {
   const schema = { tags: ['health'], summary: '204 when the database answers, 503 otherwise', response: responses({ 204: NoContent }, 503) };
   app.get('/health', { schema }, health);
   app.get('/healthz', { schema }, health);
-  app.get('/version', { schema: { tags: ['health'], response: { 200: Version } } }, async () => ({ name: 'gatehouse', version }));
+  app.get('/version', { schema: { tags: ['health'], response: responses({ 200: Version }) } }, async () => ({ name: 'gatehouse', version }));
 }

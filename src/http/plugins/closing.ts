@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { errors } from '../../core/errors.js';
 
 /**
  * Once the server is closing, every answer still being written carries `Connection: close`,
  * so its socket ends with it instead of idling in keep-alive (72 s) and holding up the stop.
- * Requests arriving after that are refused by Fastify itself (503, also with `Connection: close`).
+ * A request that arrives after that (on a connection that was busy when the stop began) is
+ * refused with 503 `server-closing` in its route's own envelope: Fastify's own refusal
+ * (`return503OnClosing`, turned off in app.ts) has no `code` and ignores dialects.
  * Registered on the root before any route, so it applies to every context.
  */
 export function registerClosing(app: FastifyInstance) {
@@ -11,7 +14,8 @@ export function registerClosing(app: FastifyInstance) {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // A callback hook, not an async one: it runs on every answer and costs no promise this way.
+  // Callback hooks, not async ones: they run on every request and cost no promise this way.
+  app.addHook('onRequest', (_request, _reply, done) => done(closing ? errors.serverClosing() : undefined));
   app.addHook('onSend', (request, reply, payload, done) => {
     if (closing && request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
     done(null, payload);

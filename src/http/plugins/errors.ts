@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../core/errors.js';
-import { isDatabaseUnavailable } from '../../db/errors.js';
+import { isDatabaseUnavailable, isUnstorableText } from '../../db/errors.js';
 import type { ErrorBody } from '../schemas.js';
 
 /** Fastify's own errors for bad input, mapped onto stable codes. Anything else is a 500. */
@@ -23,6 +23,7 @@ export function toAppError(err: unknown): AppError | undefined {
   if (fe?.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe);
   if (err instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) return errors.invalidJson();
   if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
+  if (isUnstorableText(err)) return errors.validation('The request contains a character that cannot be stored (NUL)');
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.
 import { datarheiFields, readDatarheiConfig, type DatarheiConfig } from './config.js';
 import { datarheiEnvelope } from './envelope.js';
 import { datarheiRoutes } from './routes.js';
+import { DatarheiError } from './schemas.js';
 
 /** datarhei Core's /api, /api/login and /api/login/refresh. */
 export const datarhei: DialectManifest<'datarhei', typeof datarheiFields, DatarheiConfig> = {
@@ -12,7 +13,7 @@ export const datarhei: DialectManifest<'datarhei', typeof datarheiFields, Datarh
   tokenKinds: ['datarhei-access', 'datarhei-refresh'],
   async register(app, core, config) {
     acceptEmptyJson(app);
-    useEnvelope(app, datarheiEnvelope);
+    useEnvelope(app, datarheiEnvelope, DatarheiError);
     await datarheiRoutes(app, core, config);
   },
 };

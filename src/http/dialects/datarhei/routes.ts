@@ -6,6 +6,7 @@ import type { App } from '../../types.js';
 import type { DatarheiConfig } from './config.js';
 import { badJwt, CoreError, missingCredentials } from './envelope.js';
 import { createIdpVerifier } from './idp.js';
+import { aboutSchema, loginSchema, refreshSchema } from './schemas.js';
 import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
 
 /** datarhei Core's login API over the core pipeline and session registry. */
@@ -37,7 +38,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
   // Without a valid access token Core answers only this, with the major version (its JWT error handler special-cases /api).
   const minimal = { app: 'datarhei-core', auths, version: { number: `${cfg.coreVersion.split('.')[0]}.0.0` } };
 
-  app.get('/api', { schema: { hide: true } }, async (request) => {
+  app.get('/api', { schema: aboutSchema }, async (request) => {
     const subject = await bearer(request, 'access').catch(() => undefined);
     if (!subject) return minimal;
     const started = s.startedAt;
@@ -52,8 +53,8 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     };
   });
 
-  app.post('/api/login', { schema: { hide: true } }, async (request, reply) => {
-    const body = request.body as { username?: unknown; password?: unknown } | undefined;
+  app.post('/api/login', { schema: loginSchema }, async (request, reply) => {
+    const body = request.body ?? undefined;
     reply.header('cache-control', 'no-store');
     const client = clientInfo(request);
     if (!body && request.headers.authorization) {
@@ -75,7 +76,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     return pair({ id: result.user.id, sessionId: session.id });
   });
 
-  app.get('/api/login/refresh', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/api/login/refresh', { schema: refreshSchema }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return { access_token: await jwt.sign(await bearer(request, 'refresh'), 'access') };
   });

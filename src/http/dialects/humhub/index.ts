@@ -4,6 +4,7 @@ import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.
 import { humhubFields, readHumhubConfig, type HumhubConfig } from './config.js';
 import { humhubEnvelope } from './envelope.js';
 import { humhubRoutes } from './routes.js';
+import { YiiError } from './schemas.js';
 
 /** HumHub's REST authentication (/api/v1/auth/*). */
 export const humhub: DialectManifest<'humhub', typeof humhubFields, HumhubConfig> = {
@@ -16,7 +17,7 @@ export const humhub: DialectManifest<'humhub', typeof humhubFields, HumhubConfig
     await app.register(formbody);
     await acceptMultipartFields(app);
     acceptEmptyJson(app);
-    useEnvelope(app, humhubEnvelope);
+    useEnvelope(app, humhubEnvelope, YiiError);
     await humhubRoutes(app, core, config);
   },
 };

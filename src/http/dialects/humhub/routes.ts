@@ -8,6 +8,7 @@ import type { App } from '../../types.js';
 import type { HumhubConfig } from './config.js';
 import { LoginError } from './envelope.js';
 import { presentCurrent } from './present.js';
+import { currentSchema, impersonateSchema, loginSchema } from './schemas.js';
 import { createHumhubJwt } from './tokens.js';
 
 /** Login failures in the login route's own shape; anything else keeps its meaning. */
@@ -68,9 +69,10 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     throw errors.unauthenticated();
   }
 
-  app.post('/api/v1/auth/login', { schema: { hide: true } }, async (request, reply) => {
+  // A field of the wrong type gets HumHub's answer to any bad login, in the login shape.
+  app.post('/api/v1/auth/login', { schema: loginSchema, attachValidation: true }, async (request, reply) => {
     if ((await s.authMethods.mode('jwt')) === 'off') throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
-    const body = (request.body ?? {}) as { username?: unknown; email?: unknown; password?: unknown };
+    const body = (request.validationError ? {} : (request.body ?? {})) as { username?: unknown; email?: unknown; password?: unknown };
     const name = typeof body.username === 'string' ? body.username : body.email;
     if (typeof name !== 'string' || !name || typeof body.password !== 'string' || !body.password) throw new LoginError(400, 'Wrong username or password');
     const user = await passwordLogin(request, 'humhub', name, body.password).catch((err: unknown) => {
@@ -86,7 +88,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/v1/auth/current',
-    schema: { hide: true },
+    schema: currentSchema,
     handler: async (request, reply) => {
       const user = await authenticate(request);
       reply.header('cache-control', 'no-store');
@@ -94,7 +96,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     },
   });
 
-  app.post('/api/v1/auth/impersonate', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/api/v1/auth/impersonate', { schema: impersonateSchema }, async (request, reply) => {
     if (!s.impersonation.enabled) throw errors.routeNotFound('Impersonation is disabled (HUMHUB_IMPERSONATION=false)');
     const caller = await authenticate(request);
     if (!caller.roles.includes('admin')) throw errors.forbidden('You are not allowed to impersonate users.');

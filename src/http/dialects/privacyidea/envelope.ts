@@ -12,7 +12,7 @@ export class PiError extends AppError {
 }
 
 /** privacyIDEA's JSON-RPC-like answer around a result. */
-export const piEnvelope = (time: number, result: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 1, time, version: PI_VERSION, versionnumber: PI_VERSION_NUMBER, result });
+export const piEnvelope = <R extends Record<string, unknown>>(time: number, result: R) => ({ jsonrpc: '2.0', id: 1, time, version: PI_VERSION, versionnumber: PI_VERSION_NUMBER, result });
 
 export function privacyideaEnvelope(now: () => Date): Envelope {
   return (err) => {

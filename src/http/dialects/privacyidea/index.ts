@@ -4,6 +4,7 @@ import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.
 import { privacyideaFields, readPrivacyideaConfig, type PrivacyideaConfig } from './config.js';
 import { privacyideaEnvelope } from './envelope.js';
 import { privacyideaRoutes } from './routes.js';
+import { PrivacyideaError } from './schemas.js';
 
 /** privacyIDEA's /auth and /auth/rights. */
 export const privacyidea: DialectManifest<'privacyidea', typeof privacyideaFields, PrivacyideaConfig> = {
@@ -16,7 +17,7 @@ export const privacyidea: DialectManifest<'privacyidea', typeof privacyideaField
     await app.register(formbody);
     await acceptMultipartFields(app);
     acceptEmptyJson(app);
-    useEnvelope(app, privacyideaEnvelope(() => core.clock.now()));
+    useEnvelope(app, privacyideaEnvelope(() => core.clock.now()), PrivacyideaError);
     await privacyideaRoutes(app, core, config);
   },
 };

@@ -8,6 +8,7 @@ import type { App } from '../../types.js';
 import type { PrivacyideaConfig } from './config.js';
 import { PiError, piEnvelope } from './envelope.js';
 import { loadPolicy, rightsOf } from './rights.js';
+import { authSchema, rightsSchema } from './schemas.js';
 import { enrollableTokenTypes, webUiSettings } from './webui.js';
 
 const DEFAULT_REALM = 'default';
@@ -16,8 +17,8 @@ const DEFAULT_REALM = 'default';
 export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaConfig) {
   const keys = await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds);
   const policy = loadPolicy(cfg.rightsPolicyFile);
-  const envelope = (result: Record<string, unknown>) => piEnvelope(s.clock.now().getTime() / 1000, result);
-  const roleOf = (user: User) => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user');
+  const envelope = <R extends Record<string, unknown>>(result: R) => piEnvelope(s.clock.now().getTime() / 1000, result);
+  const roleOf = (user: User): 'admin' | 'user' => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user');
 
   /** `user@realm` names a realm only when that realm exists; otherwise the whole string is the login name. */
   async function loginAndRealm(username: string, realmField: unknown): Promise<{ login: string; realm: string }> {
@@ -32,16 +33,13 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     return { login, realm: (await s.directories.defaultRealm()) ?? DEFAULT_REALM };
   }
 
-  app.post('/auth', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
-    const body = (request.body ?? {}) as { username?: unknown; password?: unknown; realm?: unknown };
-    // A value of the wrong type (an object, a boolean) is a bad request, not a login attempt.
-    for (const field of ['username', 'password', 'realm'] as const) {
-      if (body[field] !== undefined && typeof body[field] !== 'string') throw errors.validation(`${field} must be a string`);
-    }
+  app.post('/auth', { schema: authSchema }, async (request, reply: FastifyReply) => {
+    // The schema refuses a value of the wrong type (an object, a boolean): a bad request, not a login attempt.
+    const body = request.body ?? {};
     if (typeof body.username !== 'string' || body.username === '') throw new PiError(4032, 'Authentication failure. Missing Username');
     const { login, realm } = await loginAndRealm(body.username, body.realm);
     // An unknown realm costs the same work and gets the same answer as a wrong password.
-    const result = await s.pipeline.authenticate({ door: 'privacyidea', identifier: login, password: (body.password as string | undefined) ?? '', secondFactor: 'append', realm, client: clientInfo(request) });
+    const result = await s.pipeline.authenticate({ door: 'privacyidea', identifier: login, password: body.password ?? '', secondFactor: 'append', realm, client: clientInfo(request) });
     if (result.kind !== 'authenticated') throw new PiError(4031, 'Authentication failure. This account needs a one-time password: append the current code to the password.');
     const { user } = result;
     const role = roleOf(user);
@@ -57,13 +55,13 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
       .sign(key.signKey);
     reply.header('cache-control', 'no-store');
     return envelope({
-      status: true,
-      authentication: 'ACCEPT',
+      status: true as const,
+      authentication: 'ACCEPT' as const,
       value: { token, role, username, realm, rights, menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'], auth: true, ...webUiSettings(role) },
     });
   });
 
-  app.get('/auth/rights', { schema: { hide: true } }, async (request) => {
+  app.get('/auth/rights', { schema: rightsSchema }, async (request) => {
     const raw = request.headers['pi-authorization'] ?? request.headers.authorization;
     if (typeof raw !== 'string' || raw === '') throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
     const claims = await jwtVerify(raw.trim(), (header) => keys.verifyKey(header.kid), { algorithms: ['HS256'], currentDate: s.clock.now() })
@@ -78,6 +76,6 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
       throw new PiError(4304, 'Authentication failure. Your session has ended');
     });
     // privacyIDEA answers the token types the caller may enroll here, which its web UI offers (not the rights list).
-    return envelope({ status: true, value: enrollableTokenTypes(rightsOf(policy, [claims.role])) });
+    return envelope({ status: true as const, value: enrollableTokenTypes(rightsOf(policy, [claims.role])) });
   });
 }

@@ -4,6 +4,7 @@ import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.
 import { readRocketchatConfig, rocketchatFields, type RocketchatConfig } from './config.js';
 import { rocketchatEnvelope } from './envelope.js';
 import { rocketchatRoutes } from './routes.js';
+import { RocketchatError } from './schemas.js';
 
 /** Rocket.Chat's REST login (/api/v1/login, /api/v1/me, /api/v1/logout). */
 export const rocketchat: DialectManifest<'rocketchat', typeof rocketchatFields, RocketchatConfig> = {
@@ -16,7 +17,7 @@ export const rocketchat: DialectManifest<'rocketchat', typeof rocketchatFields, 
     await app.register(formbody);
     await acceptMultipartFields(app);
     acceptEmptyJson(app);
-    useEnvelope(app, rocketchatEnvelope);
+    useEnvelope(app, rocketchatEnvelope, RocketchatError);
     await rocketchatRoutes(app, core, config);
   },
 };

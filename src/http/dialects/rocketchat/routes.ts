@@ -7,6 +7,7 @@ import type { App } from '../../types.js';
 import type { RocketchatConfig } from './config.js';
 import { TotpError } from './envelope.js';
 import { me } from './present.js';
+import { loginSchema, logoutSchema, meSchema } from './schemas.js';
 
 const KIND = 'rocketchat';
 
@@ -52,7 +53,7 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     return { user: await s.sessions.check(userId, found.sessionId), sessionId: found.sessionId };
   }
 
-  app.post('/api/v1/login', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
+  app.post('/api/v1/login', { schema: loginSchema }, async (request, reply: FastifyReply) => {
     const body = (request.body ?? {}) as LoginBody;
     reply.header('cache-control', 'no-store');
     if (body.resume !== undefined) {
@@ -60,7 +61,7 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
       const found = await s.apiTokens.verify(body.resume, KIND);
       if (!found?.sessionId) throw errors.unauthenticated();
       const user = await s.sessions.check(found.userId, found.sessionId);
-      return { status: 'success', data: { userId: user.id, authToken: body.resume, me: me(user, serverUrl) }, success: true };
+      return { status: 'success' as const, data: { userId: user.id, authToken: body.resume, me: me(user, serverUrl) }, success: true as const };
     }
     const name = loginName(body);
     const header = request.headers['x-2fa-code'];
@@ -89,23 +90,23 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     if (result.kind !== 'authenticated') throw new TotpError('totp-required');
     const session = await s.sessions.open(result.user.id, KIND, clientInfo(request), lifetimeMs);
     const { token } = await s.apiTokens.issue(result.user.id, KIND, { lifetimeMs, sessionId: session.id });
-    return { status: 'success', data: { userId: result.user.id, authToken: token, me: me(result.user, serverUrl) }, success: true };
+    return { status: 'success' as const, data: { userId: result.user.id, authToken: token, me: me(result.user, serverUrl) }, success: true as const };
   });
 
-  app.get('/api/v1/me', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/api/v1/me', { schema: meSchema }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return { ...me((await caller(request)).user, serverUrl), success: true };
+    return { ...me((await caller(request)).user, serverUrl), success: true as const };
   });
 
   // Rocket.Chat's clients log out with POST (a JSON content type and no body) or GET.
   app.route({
     method: ['GET', 'POST'],
     url: '/api/v1/logout',
-    schema: { hide: true },
+    schema: logoutSchema,
     handler: async (request) => {
       const { user, sessionId } = await caller(request);
       await s.sessions.revoke(sessionId, { userId: user.id, actor: { ...actorOf(request), kind: 'user', id: user.id } });
-      return { status: 'success', data: { message: "You've been logged out!" } };
+      return { status: 'success' as const, data: { message: "You've been logged out!" } };
     },
   });
 }

@@ -1,16 +1,7 @@
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../../core/errors.js';
-
-const invalid = (why: string) => new AppError('invalid-multipart', 400, `The multipart body is malformed: ${why}`);
-
-/** @fastify/multipart's and busboy's failures, as the client's fault: 413 for its limits, 400 for the rest. */
-function multipartError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const e = err as { statusCode?: number; message?: string };
-  if (e.statusCode === 413) return errors.payloadTooLarge('The multipart body has too many parts');
-  return invalid(e.message ?? 'unreadable');
-}
+import { invalidMultipart as invalid, multipartError } from '../../multipart-errors.js';
 
 export interface UploadBody {
   body: Readable;
