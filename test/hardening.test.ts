@@ -31,6 +31,9 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     const { id } = await deletedUser();
     const opened = get().app.services.sessions.open(id, 'rocketchat', { ip: '127.0.0.1', userAgent: null }, 60_000);
     await expect(opened).rejects.toMatchObject({ status: 401, code: 'invalid-credentials' });
+    // The native login opens its session with the first refresh token, in one statement.
+    const native = get().app.services.refreshTokens.open(id, 'hbp', { ip: '127.0.0.1', userAgent: null });
+    await expect(native).rejects.toMatchObject({ status: 401, code: 'invalid-credentials' });
   });
 
   it('an upload with a deleted user\'s token is a 401 and leaves no file', async () => {

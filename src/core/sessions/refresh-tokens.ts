@@ -1,6 +1,7 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import type { Clock, Random } from '../clock.js';
+import { isForeignKeyViolation } from '../../db/dialect.js';
 import { errors } from '../errors.js';
 import { hmac, sha256 } from '../hash.js';
 
@@ -51,7 +52,10 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const familyId = opts.random.uuid();
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
-      await queries.refreshTokens.insertWithSession({ hash: sha256(token), familyId, userId, door, expiresAt, now, ...client });
+      await queries.refreshTokens.insertWithSession({ hash: sha256(token), familyId, userId, door, expiresAt, now, ...client }).catch((err: unknown) => {
+        // The account was deleted between its login and this insert: the login fails as any other would.
+        throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
+      });
       return { token, familyId, userId, expiresAt };
     },
 
