@@ -11,15 +11,29 @@ const FASTIFY_CODES: Record<string, (err: FastifyError) => AppError> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => errors.validation('Invalid Content-Length'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => errors.validation('The JSON body is empty'),
   FST_ERR_CTP_INVALID_JSON_BODY: () => errors.invalidJson(),
-  FST_ERR_VALIDATION: (err) => errors.validation(err.message),
+  FST_ERR_VALIDATION: (err) => errors.validation(validationMessage(err)),
   FST_ERR_BAD_URL: () => new AppError('invalid-url', 400, 'The URL is not valid percent-encoded UTF-8'),
 };
+
+/**
+ * What a schema refusal says: Ajv reports every branch of a union (`body must be null, body must
+ * match a schema in anyOf`…), so only the errors at the deepest path are kept, without the union's
+ * own summary: the field that is wrong and how (`body/password must be string`).
+ */
+export function validationMessage(err: Pick<FastifyError, 'message' | 'validation' | 'validationContext'>): string {
+  const found = (err.validation ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
+  if (found.length === 0) return err.message;
+  const depth = (path: string) => (path === '' ? 0 : path.split('/').length);
+  const deepest = Math.max(...found.map((e) => depth(e.instancePath)));
+  const messages = found.filter((e) => depth(e.instancePath) === deepest).map((e) => `${err.validationContext ?? 'body'}${e.instancePath} ${e.message}`);
+  return [...new Set(messages)].join(', ');
+}
 
 /** Converts anything thrown into an AppError; unknown errors become a 500 that reveals nothing. */
 export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError;
-  if (fe?.validation) return errors.validation(fe.message);
+  if (fe?.validation) return errors.validation(validationMessage(fe));
   if (fe?.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe);
   if (err instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) return errors.invalidJson();
   if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
