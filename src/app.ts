@@ -12,6 +12,7 @@ import { AppError } from './core/errors.js';
 import { registerCors } from './http/plugins/cors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerRequestLog } from './http/plugins/request-log.js';
+import { lazyRequestLogger } from './http/plugins/request-logger.js';
 import { registerClosing } from './http/plugins/closing.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     disableRequestLogging: true,
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: config.server.trustProxy,
     bodyLimit: config.server.bodyLimit,
     // Requests arriving while closing are refused by registerClosing, in each route's own envelope.

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createPasswordPolicy } from '../src/core/passwords/policy.js';
 import { normalizeEmail } from '../src/core/users/email.js';
 import { redactUrl } from '../src/http/plugins/request-log.js';
+import { lazyRequestLogger } from '../src/http/plugins/request-logger.js';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
 
 describe('redactUrl', () => {
   it('hides every credential-carrying query parameter and keeps the rest', () => {
@@ -10,6 +13,37 @@ describe('redactUrl', () => {
     expect(redactUrl('/auth/activate?x=1&ticket=T&code=123456&password=p')).toBe('/auth/activate?x=1&ticket=[REDACTED]&code=[REDACTED]&password=[REDACTED]');
     expect(redactUrl('/storage/o/a.png?token=abc#frag')).toBe('/storage/o/a.png?token=[REDACTED]#frag');
     expect(redactUrl('/auth/user')).toBe('/auth/user');
+  });
+});
+
+describe('lazyRequestLogger', () => {
+  const capture = () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    return { lines, logger: pino({ level: 'info', redact: { paths: ['*.password'], censor: '[REDACTED]' } }, stream) };
+  };
+
+  it('writes through a child bound to the request id, with the parent\'s redaction', async () => {
+    const { lines, logger } = capture();
+    const log = lazyRequestLogger(logger, { reqId: 'req-7' }, {});
+    log.error({ body: { password: 'hunter2' }, err: new Error('boom') }, 'unhandled error');
+    log.debug('not at this level');
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 50, reqId: 'req-7', msg: 'unhandled error', body: { password: '[REDACTED]' } });
+    expect(log.level).toBe('info');
+    expect(log.isLevelEnabled('debug')).toBe(false);
+  });
+
+  it('keeps the bindings of its own children and a level set on it', async () => {
+    const { lines, logger } = capture();
+    const log = lazyRequestLogger(logger, { reqId: 'req-8' }, {});
+    log.level = 'debug';
+    log.debug('now on');
+    log.child({ part: 'zip' }).warn('zip warning');
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toEqual([expect.objectContaining({ level: 20, reqId: 'req-8', msg: 'now on' }), expect.objectContaining({ level: 40, reqId: 'req-8', part: 'zip' })]);
+    expect(logger.isLevelEnabled('debug')).toBe(false);
   });
 });
 
