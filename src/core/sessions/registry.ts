@@ -56,7 +56,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
       const found = await queries.sessions.findUserWithSession(userId, sessionId);
       if (!found) entry = { user: undefined, live: false };
       else {
-        const { session, ...user } = found;
+        const { user, session } = found;
         entry = { user, live: Boolean(session && !session.revokedAt && session.expiresAt > clock.now()) };
       }
     }

@@ -26,7 +26,7 @@ export interface NewSession {
 }
 
 /** A user with the state of one of their sessions (null fields: no such session of theirs). */
-export type UserWithSession = UserWithRoles & { session: { revokedAt: Date | null; expiresAt: Date } | null };
+export interface UserWithSession { user: UserWithRoles; session: { revokedAt: Date | null; expiresAt: Date } | null }
 
 type StateRow = UserWithExtrasRow & { session_id: string | null; session_revoked_at: unknown; session_expires_at: unknown };
 
@@ -54,7 +54,7 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
       const [row] = await withSession(db, userId, sessionId);
       if (!row) return undefined;
       const session = row.session_id ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) } : null;
-      return { ...toUserWithRoles(row), session };
+      return { user: toUserWithRoles(row), session };
     },
 
     async find(id: string): Promise<SessionRow | undefined> {

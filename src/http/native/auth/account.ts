@@ -1,6 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
+import type { User } from '../../../core/users/service.js';
 import { requireUser } from '../../plugins/auth-guard.js';
 import { actorOf, clientInfo } from './session-reply.js';
 import { NoContent, responses } from '../../schemas.js';
@@ -13,6 +14,24 @@ import { Email, Password, UserInfo } from './schemas.js';
 const ChangePasswordBody = Type.Object({ old_password: Password, new_password: Password });
 
 const NewEmailBody = Type.Object({ new_email: Email });
+
+/** GET /auth/user's answer (HBP's user object). */
+function userInfo(user: User): Static<typeof UserInfo> {
+  return {
+    id: user.id,
+    email: user.email,
+    display_name: user.displayName,
+    avatar_url: user.avatarUrl,
+    locale: user.locale,
+    roles: user.roles,
+    default_role: user.defaultRole,
+    active: user.active,
+    email_verified: user.emailVerified,
+    created_at: user.createdAt.toISOString(),
+    mfa: { enabled: user.mfaEnabled },
+    metadata: user.metadata,
+  };
+}
 
 /** Routes for the signed-in user. Registered in their own context: every route needs a valid access token. */
 export function registerAccountRoutes(app: App, s: Services) {
@@ -77,26 +96,22 @@ export function registerAccountRoutes(app: App, s: Services) {
     );
   }
 
+  // The answer, serialised, for each user object the session registry hands out: the registry
+  // keeps that object for its cache bound, so a who-am-I never repeats the work (Date#toISOString
+  // alone is about 0.8 µs) and is never staler than the session check itself.
+  const answers = new WeakMap<User, string>();
   app.get(
     '/user',
     { schema: { tags: ['auth'], summary: 'The signed-in user', security: [{ bearer: [] }], response: responses({ 200: UserInfo }, 401) } },
-    async (request) => {
+    async (request, reply) => {
       // The registry read the user when it checked the session: no second read, and never staler than its bound.
       const { user } = request.principal!;
-      return {
-        id: user.id,
-        email: user.email,
-        display_name: user.displayName,
-        avatar_url: user.avatarUrl,
-        locale: user.locale,
-        roles: user.roles,
-        default_role: user.defaultRole,
-        active: user.active,
-        email_verified: user.emailVerified,
-        created_at: user.createdAt.toISOString(),
-        mfa: { enabled: user.mfaEnabled },
-        metadata: user.metadata,
-      };
+      let body = answers.get(user);
+      if (body === undefined) {
+        body = reply.serialize(userInfo(user)) as string;
+        answers.set(user, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 
