@@ -11,7 +11,7 @@ import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/e
 import { AppError } from './core/errors.js';
 import { registerCors } from './http/plugins/cors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
-import { registerRequestLog } from './http/plugins/request-log.js';
+import { lineBatcher, registerRequestLog } from './http/plugins/request-log.js';
 import { lazyRequestLogger } from './http/plugins/request-logger.js';
 import { registerClosing } from './http/plugins/closing.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
@@ -95,10 +95,17 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerNativeErrors(app);
   declareSharedStatuses(app);
   if (config.server.logRequests) {
-    // Request lines are written in 4 KiB batches (whole lines), not one write(2) per request; flushed on close.
+    // Request lines are gathered per turn of the event loop and written in 4 KiB batches (whole lines),
+    // not one write(2) per request; flushed on close.
     const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false, minLength: 4096 });
-    registerRequestLog(app, pino({ level: config.server.logLevel }, batched ?? stream));
-    if (batched) app.addHook('onClose', async () => { try { batched.flushSync(); } catch { /* a write in flight: its lines are on their way */ } });
+    const lines = batched && lineBatcher(batched);
+    registerRequestLog(app, pino({ level: config.server.logLevel }, lines ?? stream));
+    if (batched) {
+      app.addHook('onClose', async () => {
+        lines!.flush();
+        try { batched.flushSync(); } catch { /* a write in flight: its lines are on their way */ }
+      });
+    }
   }
   registerClosing(app);
   registerRequestMetrics(app, services);

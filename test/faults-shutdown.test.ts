@@ -74,6 +74,18 @@ describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) 
   });
   afterEach(() => cleanup());
 
+  it('writes the line of every request it answered, batched per turn of the event loop, before it exits', async () => {
+    const server = await startServer(env);
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${server.url}/version?n=${i}`).then((r) => r.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; url?: string; status?: number });
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.map((l) => l.url).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `/version?n=${i}`).sort());
+    expect(requests.every((l) => l.status === 200)).toBe(true);
+  });
+
   it('closes idle keep-alive connections at once, exits 0 and says so in a final log line', async () => {
     const server = await startServer({ ...env, SHUTDOWN_TIMEOUT: '60' });
     const agent = new http.Agent({ keepAlive: true });
