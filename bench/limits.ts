@@ -69,9 +69,11 @@ serveJobs(async (job) => {
     }
     case 'sharp': {
       const photo = await readFile(String(job.path));
+      // The widths (100…1100) and quality of the transform phase it is compared with.
       let width = 100;
+      const quality = Number(job.quality);
       return loops(Number(job.seconds), Number(job.concurrency), () =>
-        sharp(photo).rotate().resize({ width: (width = width >= 1100 ? 100 : width + 1), fit: 'inside' }).webp().toBuffer(),
+        sharp(photo).rotate().resize({ width: (width = width >= 1100 ? 100 : width + 1), fit: 'inside' }).webp({ quality }).toBuffer(),
       );
     }
     case 'sqlite':

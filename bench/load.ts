@@ -12,9 +12,9 @@ export interface LoadJob {
   body?: string;
   /** rotate: one refresh token per connection, each followed along its chain. */
   tokens?: string[];
-  /** widths: `${path}?w=<new width each request, from start>&f=webp`. */
+  /** widths: `${path}?w=<new width each request, from 100>&q=<quality>&f=webp`. */
   path?: string;
-  start?: number;
+  quality?: number;
 }
 
 export interface LoadResult {
@@ -42,8 +42,8 @@ function requests(job: LoadJob): autocannon.Request[] | undefined {
     ];
   }
   if (job.kind === 'widths') {
-    let width = job.start ?? 100;
-    return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${job.path}?w=${(width = width >= 1100 ? 100 : width + 1)}&f=webp` }) }];
+    let width = 100;
+    return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${job.path}?w=${(width = width >= 1100 ? 100 : width + 1)}&q=${job.quality}&f=webp` }) }];
   }
   return undefined;
 }

@@ -100,9 +100,10 @@ async function main() {
       argon2: () => limits.call<number>({ kind: 'argon2', seconds: SECONDS, concurrency: 16 }),
       download: () => hit({ kind: 'plain', url: `${sqlite.url}${BIG}`, connections: 2, headers: admin })().then((r) => r.bytesPerSecond / 2 ** 20),
       file: () => hit({ kind: 'plain', url: urls.file, connections: 2 })().then((r) => r.bytesPerSecond / 2 ** 20),
-      // Each round starts at other widths, so that no transform finds its variant cached.
-      transform: () => hit({ kind: 'widths', url: sqlite.url, path: PHOTO, start: 100 + ((round * 500) % 1000), connections: 4, headers: admin })().then(rps),
-      sharp: () => limits.call<number>({ kind: 'sharp', path: files!.photoFile, seconds: SECONDS, concurrency: 4 }),
+      // Each round asks another quality, so that no transform finds its variant cached; the limit
+      // encodes the same widths (from 100 up) at the same quality.
+      transform: () => hit({ kind: 'widths', url: sqlite.url, path: PHOTO, quality: 80 - round, connections: 4, headers: admin })().then(rps),
+      sharp: () => limits.call<number>({ kind: 'sharp', path: files!.photoFile, seconds: SECONDS, concurrency: 4, quality: 80 - round }),
       cached: () => hit({ kind: 'plain', url: `${sqlite.url}${CACHED}`, connections: 16, headers: admin })().then(rps),
       bytes: () => hit({ kind: 'plain', url: urls.bytes, connections: 16 })().then(rps),
     };
