@@ -95,14 +95,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerNativeErrors(app);
   declareSharedStatuses(app);
   if (config.server.logRequests) {
-    // Request lines are gathered per turn of the event loop and written in 4 KiB batches (whole lines),
-    // not one write(2) per request; flushed on close.
-    const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false, minLength: 4096 });
+    // Request lines are written in chunks of whole lines (at least every 200 ms), not one write(2) per
+    // request; what is waiting is written on close.
+    const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false });
     const lines = batched && lineBatcher(batched);
     registerRequestLog(app, pino({ level: config.server.logLevel }, lines ?? stream));
     if (batched) {
       app.addHook('onClose', async () => {
-        lines!.flush();
+        lines!.close();
         try { batched.flushSync(); } catch { /* a write in flight: its lines are on their way */ }
       });
     }

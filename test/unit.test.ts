@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPasswordPolicy } from '../src/core/passwords/policy.js';
 import { normalizeEmail } from '../src/core/users/email.js';
-import { redactUrl } from '../src/http/plugins/request-log.js';
+import { lineBatcher, redactUrl } from '../src/http/plugins/request-log.js';
 import { lazyRequestLogger } from '../src/http/plugins/request-logger.js';
 import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
@@ -13,6 +13,25 @@ describe('redactUrl', () => {
     expect(redactUrl('/auth/activate?x=1&ticket=T&code=123456&password=p')).toBe('/auth/activate?x=1&ticket=[REDACTED]&code=[REDACTED]&password=[REDACTED]');
     expect(redactUrl('/storage/o/a.png?token=abc#frag')).toBe('/storage/o/a.png?token=[REDACTED]#frag');
     expect(redactUrl('/auth/user')).toBe('/auth/user');
+  });
+});
+
+describe('lineBatcher', () => {
+  it('hands whole lines over in chunks, then what waits at its interval, then the rest on close', async () => {
+    const chunks: string[] = [];
+    const lines = lineBatcher({ write: (chunk: string) => chunks.push(chunk) }, { chunkChars: 10, everyMs: 20 });
+    lines.write('aaaa\n');
+    expect(chunks).toEqual([]);
+    lines.write('bbbbb\n'); // 11 characters waiting: over the chunk size
+    expect(chunks).toEqual(['aaaa\nbbbbb\n']);
+    lines.write('c\n');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(chunks).toEqual(['aaaa\nbbbbb\n', 'c\n']);
+    lines.write('d\n');
+    lines.close();
+    expect(chunks).toEqual(['aaaa\nbbbbb\n', 'c\n', 'd\n']);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(chunks).toHaveLength(3);
   });
 });
 

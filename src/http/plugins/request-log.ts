@@ -35,29 +35,34 @@ export function registerRequestLog(app: FastifyInstance, logger: Logger) {
 }
 
 /**
- * The request lines of one turn of the event loop, handed to `dest` as one string at the end of
- * that turn. Under load a turn answers many requests; writing each line on its own made the
- * destination re-measure its growing buffer every time (a twentieth of a small answer).
+ * Request lines gathered into chunks of about `chunkChars` characters, each handed to `dest` as
+ * one write; what is waiting goes out at least every `everyMs` and on `close()`. Handing each
+ * line to the destination on its own made it re-measure its growing buffer every time, and small
+ * writes each cost a trip through libuv's thread pool: a tenth of a small answer in all.
  */
-export function lineBatcher(dest: { write(chunk: string): unknown }) {
+export function lineBatcher(dest: { write(chunk: string): unknown }, opts: { chunkChars?: number; everyMs?: number } = {}) {
+  const chunkChars = opts.chunkChars ?? 16_000;
   let lines: string[] = [];
-  let scheduled = false;
+  let size = 0;
   const flush = () => {
-    scheduled = false;
     if (lines.length === 0) return;
     const chunk = lines.join('');
     lines = [];
+    size = 0;
     dest.write(chunk);
   };
+  const timer = setInterval(flush, opts.everyMs ?? 200);
+  timer.unref();
   return {
     write(line: string) {
       lines.push(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      size += line.length;
+      if (size >= chunkChars) flush();
     },
-    /** Writes what is waiting now (on close). */
-    flush,
+    /** Writes what is waiting and stops the timer (on close). */
+    close() {
+      clearInterval(timer);
+      flush();
+    },
   };
 }
