@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface Child {
+  pid: number;
   call<T>(job: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
 }
@@ -25,6 +26,7 @@ export async function startChild(script: string, env: Record<string, string> = {
     else p?.resolve(m.result);
   });
   return {
+    pid: child.pid!,
     call<T>(job: Record<string, unknown>) {
       const id = ++seq;
       return new Promise<T>((resolve, reject) => {

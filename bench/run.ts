@@ -1,23 +1,29 @@
 // npm run bench: every figure of issue 12 beside the limit the machine reaches without
 // Gatehouse, measured in the same run. Rounds are interleaved (Gatehouse, limit, Gatehouse,
 // limit…) so that both sides share the noise; the load generator and the limits run in
-// processes of their own. BENCH_SECONDS (per phase, default 2), BENCH_ROUNDS (default 2),
-// BENCH_ONLY (comma-separated row ids; `storm`, `rss`, `image-rss` for the levels), BENCH_PROFILE=<dir> (servers run with --cpu-prof).
+// processes of their own. Before the rounds every phase runs once, unmeasured, for BENCH_WARMUP
+// seconds (default 1), so that round 1 does not time a server whose code is still being compiled.
+// BENCH_SECONDS (per phase, default 2), BENCH_ROUNDS (default 2),
+// BENCH_ONLY (comma-separated row ids; `storm`, `rss`, `image-rss` for the levels), BENCH_PROFILE=<dir> (servers run with --cpu-prof),
+// BENCH_CPU=1 (each phase also prints the CPU time per operation of every process involved; `threads`: and of each thread).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { startChild, type Child } from './child.js';
+import { cpuMeter, settle } from './cpu.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { startServer, type BenchServer } from './server.js';
 import { imageMemoryLevel } from './image-memory.js';
 import { admin, ADMIN_SECRET, BIG, CACHED, PHOTO, prepareStorage, uploadRss } from './storage.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const PROFILE = process.env.BENCH_PROFILE;
+const CPU = process.env.BENCH_CPU === '1' || process.env.BENCH_CPU === 'threads';
 const PASSWORD = 'a sturdy passphrase 42';
 const json = { 'content-type': 'application/json' };
 
@@ -69,8 +75,9 @@ async function main() {
   const stopAll = () => Promise.all([sqlite.stop(), postgres.stop(), load.stop(), limits.stop()]);
   let scratch = '';
   try {
+    let seconds = SECONDS;
     const hit = (job: Omit<LoadJob, 'seconds'>) => async () => {
-      const r = await load.call<LoadResult>({ seconds: SECONDS, ...job });
+      const r = await load.call<LoadResult>({ seconds, ...job });
       if (r.non2xx || r.errors) throw new Error(`${job.url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
       return r;
     };
@@ -91,28 +98,42 @@ async function main() {
       version: () => hit({ kind: 'plain', url: `${sqlite.url}/version`, connections: 16 })().then(rps),
       'user-sqlite': () => hit({ kind: 'plain', url: `${sqlite.url}/auth/user`, connections: 16, headers: { authorization: `Bearer ${a.jwt_token}` } })().then(rps),
       'user-pg': () => hit({ kind: 'plain', url: `${postgres.url}/auth/user`, connections: 16, headers: { authorization: `Bearer ${b.jwt_token}` } })().then(rps),
-      'rot-sqlite': async () => rps(await hit({ kind: 'rotate', url: sqlite.url, connections: 16, tokens: await chains(sqlite, `rot${round}`) })()),
-      'raw-sqlite': () => limits.call<number>({ kind: 'sqlite', dir: scratch, seconds: SECONDS }),
-      'rot-pg': async () => rps(await hit({ kind: 'rotate', url: postgres.url, connections: 16, tokens: await chains(postgres, `rot${round}`) })()),
-      'raw-pg': () => limits.call<number>({ kind: 'pg', url: rawDatabase.url, seconds: SECONDS, concurrency: 16 }),
+      'rot-sqlite': async () => rps(await hit({ kind: 'rotate', url: sqlite.url, connections: 16, tokens: prepared.get('rot-sqlite') as string[] })()),
+      'raw-sqlite': () => limits.call<number>({ kind: 'sqlite', dir: scratch, seconds }),
+      'rot-pg': async () => rps(await hit({ kind: 'rotate', url: postgres.url, connections: 16, tokens: prepared.get('rot-pg') as string[] })()),
+      'raw-pg': () => limits.call<number>({ kind: 'pg', url: rawDatabase.url, seconds, concurrency: 16 }),
       'login-sqlite': () => login(sqlite)().then(rps),
       'login-pg': () => login(postgres)().then(rps),
-      argon2: () => limits.call<number>({ kind: 'argon2', seconds: SECONDS, concurrency: 16 }),
+      argon2: () => limits.call<number>({ kind: 'argon2', seconds, concurrency: 16 }),
       download: () => hit({ kind: 'plain', url: `${sqlite.url}${BIG}`, connections: 2, headers: admin })().then((r) => r.bytesPerSecond / 2 ** 20),
       file: () => hit({ kind: 'plain', url: urls.file, connections: 2 })().then((r) => r.bytesPerSecond / 2 ** 20),
       // Each round asks another quality, so that no transform finds its variant cached; the limit
       // encodes the same widths (from 100 up) at the same quality.
       transform: () => hit({ kind: 'widths', url: sqlite.url, path: PHOTO, quality: 80 - round, connections: 4, headers: admin })().then(rps),
-      sharp: () => limits.call<number>({ kind: 'sharp', path: files!.photoFile, seconds: SECONDS, concurrency: 4, quality: 80 - round }),
+      sharp: () => limits.call<number>({ kind: 'sharp', path: files!.photoFile, seconds, concurrency: 4, quality: 80 - round }),
       cached: () => hit({ kind: 'plain', url: `${sqlite.url}${CACHED}`, connections: 16, headers: admin })().then(rps),
       bytes: () => hit({ kind: 'plain', url: urls.bytes, connections: 16 })().then(rps),
     };
+    // What a phase needs made before it is measured (fresh chains of refresh tokens each round).
+    const prepared = new Map<string, unknown>();
+    const setups: Record<string, () => Promise<unknown>> = {
+      'rot-sqlite': () => chains(sqlite, `rot${round}`),
+      'rot-pg': () => chains(postgres, `rot${round}`),
+    };
     const sums = new Map<string, number>();
-    for (; round < ROUNDS; round++) {
+    // Round -1 is the warm-up: shorter, and not counted.
+    for (round = WARMUP > 0 ? -1 : 0; round < ROUNDS; round++) {
+      seconds = round < 0 ? WARMUP : SECONDS;
       for (const name of Object.keys(measures).filter((m) => wanted.has(m))) {
+        if (setups[name]) prepared.set(name, await setups[name]());
+        await settle([sqlite.pid, postgres.pid, limits.pid]);
+        const meter = CPU ? cpuMeter({ sqlite: sqlite.pid, pg: postgres.pid, load: load.pid, limits: limits.pid }, process.env.BENCH_CPU === 'threads') : undefined;
         const value = await measures[name]!();
-        sums.set(name, (sums.get(name) ?? 0) + value);
-        process.stderr.write(`round ${round + 1}/${ROUNDS} ${name}: ${value.toFixed(1)}\n`);
+        if (round >= 0) sums.set(name, (sums.get(name) ?? 0) + value);
+        // Per operation (per MiB for downloads), read when the phase ends: the requests still in flight
+        // then are not in it (16 logins add about 1.4 ms to each of 130), and the limits' set-up is.
+        const cpu = meter ? ` (CPU per op: ${meter.stop(value * seconds)})` : '';
+        process.stderr.write(`${round < 0 ? 'warm-up' : `round ${round + 1}/${ROUNDS}`} ${name}: ${value.toFixed(1)}${cpu}\n`);
       }
     }
     const mean = (name: string) => sums.get(name)! / ROUNDS;
