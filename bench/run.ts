@@ -149,8 +149,10 @@ async function main() {
       const limit = values.get(r.limit)!;
       const ratios = ours.map((v, i) => v / limit[i]!);
       const ratio = median(ratios);
-      const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
-      return `| ${r.figure} | ${fmt(median(ours))} ÷ ${fmt(median(limit))} ${r.unit} | **${ratio.toFixed(2)}**${range} | ≥ ${r.goal.toFixed(2)} | ${ratio >= r.goal ? 'met' : 'missed'} |`;
+      // Truncated, not rounded: a ratio shown as the goal has met it.
+      const two = (x: number) => (Math.floor(x * 100) / 100).toFixed(2);
+      const range = ratios.length > 1 ? ` (${two(Math.min(...ratios))}–${two(Math.max(...ratios))})` : '';
+      return `| ${r.figure} | ${fmt(median(ours))} ÷ ${fmt(median(limit))} ${r.unit} | **${two(ratio)}**${range} | ≥ ${r.goal.toFixed(2)} | ${ratio >= r.goal ? 'met' : 'missed'} |`;
     });
 
     const levels: string[] = [];
