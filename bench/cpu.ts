@@ -76,18 +76,22 @@ export function cpuMeter(pids: Record<string, number>, threads = false) {
 }
 
 /**
- * Waits until the processes are idle (under 2 % of a core over 100 ms) or `maxMs` passed: a phase
- * ends when the load generator stops, but the server still finishes the requests in flight (16
- * logins are a third of a second of both cores), which the next phase would otherwise pay for.
+ * Waits until the processes and PostgreSQL are idle (no 10 ms tick of CPU time counted in 200 ms)
+ * or `maxMs` passed: a phase ends when the load generator stops, but the server still finishes the
+ * requests in flight (16 logins are a third of a second of both cores), which the next phase would
+ * otherwise pay for.
  */
 export async function settle(pids: number[], maxMs = 3000): Promise<void> {
-  const total = () => pids.reduce((sum, pid) => sum + ticksOf(pid).user + ticksOf(pid).system, 0) + postgresTicks().user + postgresTicks().system;
+  const total = () => {
+    const ticks = [...pids.map((pid) => ticksOf(pid)), postgresTicks()];
+    return ticks.reduce((sum, t) => sum + t.user + t.system, 0);
+  };
   const deadline = Date.now() + maxMs;
   let last = total();
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
     const now = total();
-    if (now - last <= 0.2) return; // ticks of 10 ms: nothing in the last 100 ms
+    if (now === last) return;
     last = now;
   }
 }

@@ -130,8 +130,9 @@ async function main() {
         const meter = CPU ? cpuMeter({ sqlite: sqlite.pid, pg: postgres.pid, load: load.pid, limits: limits.pid }, process.env.BENCH_CPU === 'threads') : undefined;
         const value = await measures[name]!();
         if (round >= 0) values.set(name, [...(values.get(name) ?? []), value]);
-        // Per operation (per MiB for downloads), read when the phase ends: the requests still in flight
-        // then are not in it (16 logins add about 1.4 ms to each of 130), and the limits' set-up is.
+        // Per operation (per MiB for downloads), read when the phase ends: the work done so far on the
+        // requests still in flight is counted but they are not (with 16 logins in flight, about 1.4 ms
+        // more per login), and so is a limit's set-up (its database).
         const cpu = meter ? ` (CPU per op: ${meter.stop(value * seconds)})` : '';
         process.stderr.write(`${round < 0 ? 'warm-up' : `round ${round + 1}/${ROUNDS}`} ${name}: ${value.toFixed(1)}${cpu}\n`);
       }
