@@ -23,7 +23,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const PROFILE = process.env.BENCH_PROFILE;
-const CPU = process.env.BENCH_CPU === '1' || process.env.BENCH_CPU === 'threads';
+const CPU_THREADS = process.env.BENCH_CPU === 'threads';
+const CPU = process.env.BENCH_CPU === '1' || CPU_THREADS;
 const PASSWORD = 'a sturdy passphrase 42';
 const json = { 'content-type': 'application/json' };
 
@@ -127,7 +128,7 @@ async function main() {
       for (const name of Object.keys(measures).filter((m) => wanted.has(m))) {
         if (setups[name]) prepared.set(name, await setups[name]());
         await settle([sqlite.pid, postgres.pid, limits.pid]);
-        const meter = CPU ? cpuMeter({ sqlite: sqlite.pid, pg: postgres.pid, load: load.pid, limits: limits.pid }, process.env.BENCH_CPU === 'threads') : undefined;
+        const meter = CPU ? cpuMeter({ sqlite: sqlite.pid, pg: postgres.pid, load: load.pid, limits: limits.pid }, CPU_THREADS) : undefined;
         const value = await measures[name]!();
         if (round >= 0) values.set(name, [...(values.get(name) ?? []), value]);
         // Per operation (per MiB for downloads), read when the phase ends: the work done so far on the
