@@ -58,6 +58,20 @@ function logSecrets(log: FastifyBaseLogger, config: Config, secrets: Secrets): v
   }
 }
 
+/**
+ * Standard output for request lines: written in chunks of whole lines (at least every 200 ms), not
+ * one write(2) per request; what is waiting is written when the app closes.
+ */
+function batchedStdout(app: FastifyInstance) {
+  const out = destination({ dest: 1, sync: false });
+  const lines = lineBatcher(out);
+  app.addHook('onClose', async () => {
+    lines.close();
+    try { out.flushSync(); } catch { /* a write in flight: its lines are on their way */ }
+  });
+  return lines;
+}
+
 /** Builds the whole application: database (migrated), services and routes. Does not listen. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
@@ -94,19 +108,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(SessionBody);
   registerNativeErrors(app);
   declareSharedStatuses(app);
-  if (config.server.logRequests) {
-    // Request lines are written in chunks of whole lines (at least every 200 ms), not one write(2) per
-    // request; what is waiting is written on close.
-    const batched = opts.logStream ? undefined : destination({ dest: 1, sync: false });
-    const lines = batched && lineBatcher(batched);
-    registerRequestLog(app, pino({ level: config.server.logLevel }, lines ?? stream));
-    if (batched) {
-      app.addHook('onClose', async () => {
-        lines!.close();
-        try { batched.flushSync(); } catch { /* a write in flight: its lines are on their way */ }
-      });
-    }
-  }
+  if (config.server.logRequests) registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? batchedStdout(app)));
   registerClosing(app);
   registerRequestMetrics(app, services);
   logSecrets(app.log, config, secrets);
