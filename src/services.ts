@@ -22,7 +22,7 @@ import { createMemoryStore, createRedisStore, type RateLimitStore } from './core
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { createKeyRing } from './core/tokens/key-ring.js';
 import { createDialectKeys } from './core/tokens/dialect-keys.js';
-import type { Actor } from './core/sessions/actor.js';
+import { SYSTEM, type Actor } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
 import { createMfaService } from './core/mfa/service.js';
@@ -87,6 +87,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });
+  const sessions = createSessionRegistry({ queries, clock, random, audit, cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 });
   const refreshTokens = createRefreshTokens({
     queries,
     clock,
@@ -94,6 +95,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     lifetimeMinutes: config.jwt.refreshExpiresInMinutes,
     graceSeconds: config.jwt.reuseGraceSeconds,
     successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
+    endSession: (sessionId, userId) => sessions.revoke(sessionId, { userId, actor: SYSTEM, reason: 'refresh-token-reused' }),
   });
   const throttle = createLoginThrottle({ queries, clock, maxPerHour: config.rateLimit.loginMaxFailuresPerHour });
   const mfaThrottle = createLoginThrottle({ queries, clock, maxPerHour: MFA_FAILURES_PER_HOUR });
@@ -102,7 +104,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     : config.rateLimit.redisUrl
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
-  const sessions = createSessionRegistry({ queries, clock, random, audit, cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 });
   const users = createUserService({ queries, hasher, policy, clock, random, changed: sessions.forget });
   const accounts = createAccounts({ queries, users, sessions, audit, clock });
   const realms = createRealms({ queries, audit, clock });

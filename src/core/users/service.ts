@@ -146,9 +146,14 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
     /** Checks a new password against the policy; returns its normalised form. */
     checkPassword: (password: string) => policy.check(password),
 
+    /** Sets the address; every unused ticket of the user is void (issue the change's own tickets after). */
     async setEmail(id: string, email: string, verified: boolean): Promise<void> {
       try {
-        await queries.users.setEmail(id, normalizeEmail(email), verified, clock.now());
+        // The address and the voiding of the user's tickets commit together (see setPassword).
+        await queries.transaction(async (q) => {
+          await q.users.setEmail(id, normalizeEmail(email), verified, clock.now());
+          await q.tickets.voidAllOf(id);
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.emailInUse();
         throw err;
@@ -166,12 +171,20 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
 
     requireLocalPassword,
 
-    /** Sets a local password; a directory user's is refused (409 password-managed-by-directory). */
+    /**
+     * Sets a local password and voids every unused ticket of the user; a directory user's is
+     * refused (409 password-managed-by-directory).
+     */
     async setPassword(id: string, password: string): Promise<void> {
       await requireLocalPassword(id);
       const normalised = policy.check(password);
       const [hash, digestHash] = await Promise.all([hasher.hash(normalised), hasher.hash(passwordDigest(normalised))]);
-      await queries.users.setPasswordHash(id, hash, clock.now(), digestHash);
+      // Every outstanding ticket (a reset link, an email change, a magic link) was mailed under the old
+      // credentials: none may outlive the change. A ticket the caller issues for this change comes after.
+      await queries.transaction(async (q) => {
+        await q.users.setPasswordHash(id, hash, clock.now(), digestHash);
+        await q.tickets.voidAllOf(id);
+      });
       changed(id);
     },
   };

@@ -52,6 +52,14 @@ export function createTicketQueries(db: Kysely<Database>) {
       return row && toTicket(row);
     },
 
+    /**
+     * Voids every unused ticket of the user (a password or email change): a link mailed before the
+     * change must not work after it. Tickets the change itself issues come after this call.
+     */
+    async voidAllOf(userId: string): Promise<void> {
+      await db.deleteFrom('tickets').where('user_id', '=', userId).where('consumed_at', 'is', null).execute();
+    },
+
     async deleteExpired(before: Date): Promise<void> {
       await db.deleteFrom('tickets').where('expires_at', '<', before).execute();
     },

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
+import { PASSWORD, bearer, register, uniqueEmail } from './helpers/auth.js';
+import { useSmtp } from './helpers/smtp.js';
+
+const refresh = (t: TestApp, token: string) => t.request({ url: `/auth/token/refresh?refresh_token=${encodeURIComponent(token)}` });
+const ADMIN_SECRET = 'an admin secret of at least thirty-two characters';
+const ticketOf = (link: string) => new URL(link).searchParams.get('ticket')!;
+
+describe.each(DATABASES)('refresh-token reuse on %s', (db) => {
+  const get = useTestApp(db, { REFRESH_TOKEN_REUSE_GRACE: '10', RATE_LIMIT_REFRESH_PER_IP: '1000', ADMIN_SECRET });
+
+  it('a stolen refresh token replayed after rotation ends the session: its access tokens are 401 everywhere', async () => {
+    const t = get();
+    const first = await register(t);
+    const rotated = (await refresh(t, first.refresh_token)).json();
+    expect((await t.request({ url: '/auth/user', headers: bearer(rotated.jwt_token) })).statusCode).toBe(200);
+    t.clock.advanceSeconds(11);
+    const reuse = await refresh(t, first.refresh_token);
+    expect(reuse.json().code).toBe('refresh-token-reused');
+    // Both access tokens of the session (before and after the rotation) die at once, on /auth and on /storage.
+    for (const jwt of [first.jwt_token, rotated.jwt_token]) {
+      expect((await t.request({ url: '/auth/user', headers: bearer(jwt) })).statusCode).toBe(401);
+      const upload = await t.request({
+        method: 'POST',
+        url: `/storage/o/user/${first.user.id}/after-reuse.txt`,
+        headers: { ...bearer(jwt), 'content-type': 'text/plain' },
+        payload: 'still here?',
+      });
+      expect(upload.statusCode).toBe(401);
+    }
+    const audit = await t.request({ url: `/admin/audit?subject=${first.user.id}`, headers: { 'x-admin-secret': ADMIN_SECRET } });
+    const ended = audit.json().entries.filter((e: { action: string }) => e.action === 'session.revoke');
+    expect(ended.map((e: { detail: { reason: string } }) => e.detail.reason)).toEqual(['refresh-token-reused']);
+  });
+});
+
+describe.each(DATABASES)('tickets after a password or email change on %s', (db) => {
+  const smtpOf = useSmtp();
+  const get = useTestApp(db, () => ({ ...smtpOf().env, LOST_PASSWORD_ENABLED: 'true', REDIRECT_URL_SUCCESS: 'https://app.example.com/reset', ADMIN_SECRET }));
+
+  async function resetLink(t: TestApp, email: string): Promise<string> {
+    expect((await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email } })).statusCode).toBe(204);
+    return ticketOf((await smtpOf().waitFor(email, /Reset/)).links[0]!);
+  }
+  const useReset = (t: TestApp, ticket: string) => t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'the attacker chose 9' } });
+
+  it('a reset link mailed before a password change does not work after it', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const ticket = await resetLink(t, user.email);
+    const change = await t.request({ method: 'POST', url: '/auth/change-password', headers: bearer(jwt_token), payload: { old_password: PASSWORD, new_password: 'a new passphrase 11' } });
+    expect(change.statusCode).toBe(204);
+    const res = await useReset(t, ticket);
+    expect([res.statusCode, res.json().code]).toEqual([401, 'invalid-ticket']);
+  });
+
+  it('a reset link mailed to the old address before an email change does not work after it', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const ticket = await resetLink(t, user.email);
+    const change = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: uniqueEmail('moved') } });
+    expect(change.statusCode).toBe(204);
+    const res = await useReset(t, ticket);
+    expect([res.statusCode, res.json().code]).toEqual([401, 'invalid-ticket']);
+  });
+
+  it('an admin password reset voids a reset link mailed before it', async () => {
+    const t = get();
+    const { user } = await register(t);
+    const ticket = await resetLink(t, user.email);
+    const set = await t.request({ method: 'PUT', url: `/admin/users/${user.id}/password`, headers: { 'x-admin-secret': ADMIN_SECRET }, payload: { password: 'set by the admin 12' } });
+    expect(set.statusCode).toBe(204);
+    expect((await useReset(t, ticket)).statusCode).toBe(401);
+  });
+});
+
+describe.each(DATABASES)('tickets after a password reset on %s', (db) => {
+  const smtpOf = useSmtp();
+  const get = useTestApp(db, () => ({ ...smtpOf().env, LOST_PASSWORD_ENABLED: 'true', VERIFY_EMAILS: 'true', REDIRECT_URL_SUCCESS: 'https://app.example.com/r' }));
+
+  it('an email-change link requested before a password reset does not work after it (the thief’s pending change)', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const thief = uniqueEmail('thief');
+    expect((await t.request({ method: 'POST', url: '/auth/change-email/request', headers: bearer(jwt_token), payload: { new_email: thief } })).statusCode).toBe(204);
+    const changeTicket = ticketOf((await smtpOf().waitFor(thief, /Confirm/)).links[0]!);
+    expect((await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: user.email } })).statusCode).toBe(204);
+    const resetTicket = ticketOf((await smtpOf().waitFor(user.email, /Reset/)).links[0]!);
+    const reset = await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket: resetTicket, new_password: 'the owner is back 10' } });
+    expect(reset.statusCode).toBe(204);
+    const res = await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket: changeTicket } });
+    expect([res.statusCode, res.json().code]).toEqual([401, 'invalid-ticket']);
+    expect((await t.app.services.users.get(user.id))?.email).toBe(user.email);
+  });
+});
