@@ -94,3 +94,45 @@ describe.each(DATABASES)('tickets after a password reset on %s', (db) => {
     expect((await t.app.services.users.get(user.id))?.email).toBe(user.email);
   });
 });
+
+describe.each(DATABASES)('impersonation tokens and their issuer on %s', (db) => {
+  const get = useTestApp(db, { ADMIN_SECRET, ALLOWED_USER_ROLES: 'user,admin', RATE_LIMIT_AUTH_PER_IP: '10000' });
+  const asSecret = { 'x-admin-secret': ADMIN_SECRET };
+  const current = (t: TestApp, token: string) => t.request({ url: '/api/v1/auth/current', headers: { authorization: `Impersonate ${token}` } });
+
+  async function adminAndToken(t: TestApp, targetRoles: string[] = ['user']) {
+    const admin = await register(t, { register_options: { allowed_roles: ['user', 'admin'] } });
+    const target = await register(t, { register_options: { allowed_roles: targetRoles } });
+    const res = await t.request({ method: 'POST', url: `/admin/users/${target.user.id}/impersonate`, headers: bearer(admin.jwt_token) });
+    expect(res.statusCode).toBe(201);
+    const { token } = res.json();
+    expect((await current(t, token)).statusCode).toBe(200);
+    return { admin, target, token: token as string };
+  }
+
+  const endings: [string, (t: TestApp, adminId: string) => Promise<{ statusCode: number }>][] = [
+    ['demoted', (t, id) => t.request({ method: 'PUT', url: `/admin/users/${id}/roles`, headers: asSecret, payload: { roles: ['user'], default_role: 'user' } })],
+    ['disabled', (t, id) => t.request({ method: 'POST', url: `/admin/users/${id}/disable`, headers: asSecret })],
+    ['banned', (t, id) => t.request({ method: 'POST', url: `/admin/users/${id}/ban`, headers: asSecret, payload: { until: '2999-01-01T00:00:00Z' } })],
+    ['deleted', (t, id) => t.request({ method: 'DELETE', url: `/admin/users/${id}`, headers: asSecret })],
+  ];
+  it.each(endings)('an impersonation token stops when its issuing admin is %s', async (_name, end) => {
+    const t = get();
+    const { admin, target, token } = await adminAndToken(t);
+    expect((await end(t, admin.user.id)).statusCode).toBe(204);
+    expect((await current(t, token)).statusCode).toBe(401);
+    // The target's own sessions are not the issuer's: they go on.
+    expect((await t.request({ url: '/auth/user', headers: bearer(target.jwt_token) })).statusCode).toBe(200);
+  });
+
+  it('an impersonated admin’s token cannot impersonate anyone, and the audit names the real issuer', async () => {
+    const t = get();
+    const { admin, target, token } = await adminAndToken(t, ['user', 'admin']);
+    const victim = await register(t);
+    const chained = await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: { authorization: `Impersonate ${token}` }, payload: { userId: victim.user.id } });
+    expect(chained.statusCode).toBe(403);
+    const audit = await t.request({ url: `/admin/audit?action=user.impersonate`, headers: asSecret });
+    const events = audit.json().entries.filter((e: { subject: string }) => [target.user.id, victim.user.id].includes(e.subject));
+    expect(events.map((e: { actor: string; subject: string }) => [e.actor, e.subject])).toEqual([[admin.user.id, target.user.id]]);
+  });
+});

@@ -13,6 +13,8 @@ export interface IssueOptions {
   name?: string | null;
   /** The session a login token belongs to (Rocket.Chat, impersonation); personal bearer tokens have none. */
   sessionId?: string | null;
+  /** The admin an impersonation token also belongs to: it dies with their admin rights (see impersonation). */
+  issuerId?: string | null;
   actor?: Actor;
 }
 
@@ -25,16 +27,16 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
       const id = opts.random.uuid();
       const now = clock.now();
       const expiresAt = o.lifetimeMs === null ? null : new Date(now.getTime() + o.lifetimeMs);
-      await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name: o.name ?? null, expiresAt, now, sessionId: o.sessionId ?? null });
+      await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name: o.name ?? null, expiresAt, now, sessionId: o.sessionId ?? null, issuerId: o.issuerId ?? null });
       if (o.actor) await audit.record({ actor: actorName(o.actor), action: 'token.create', subject: userId, outcome: 'success', ip: o.actor.ip, userAgent: o.actor.userAgent, detail: { token: id, kind } });
       return { id, token, expiresAt };
     },
 
-    /** The user (and session) a live token of this kind belongs to. */
-    async verify(token: string, kind: string): Promise<{ id: string; userId: string; sessionId: string | null } | undefined> {
+    /** The user (and session, and issuer) a live token of this kind belongs to. */
+    async verify(token: string, kind: string): Promise<{ id: string; userId: string; sessionId: string | null; issuerId: string | null } | undefined> {
       const row = await queries.apiTokens.find(hashToken(token));
       if (!row || row.kind !== kind || row.revokedAt || (row.expiresAt && row.expiresAt <= clock.now())) return undefined;
-      return { id: row.id, userId: row.userId, sessionId: row.sessionId };
+      return { id: row.id, userId: row.userId, sessionId: row.sessionId, issuerId: row.issuerId };
     },
 
     /** A user's tokens of a kind, never the tokens themselves. */
