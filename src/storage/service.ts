@@ -47,6 +47,17 @@ const MEMORY_VARIANTS_TOTAL = 32 * 1024 * 1024;
 /** Files whose metadata an instance keeps (see metadata-cache.ts). */
 const METADATA_ENTRIES = 10_000;
 
+/**
+ * A file row whose object is missing from the backend. With several instances, a row from the
+ * metadata cache can point at an object another instance replaced and removed: the caller reads
+ * the row again (`reread`) before answering, and only a file truly gone is a 404.
+ */
+export class ObjectGone extends AppError {
+  constructor() {
+    super('not-found', 404, 'The file is gone');
+  }
+}
+
 interface Variant {
   body: Buffer;
   etag: string;
@@ -179,12 +190,18 @@ export function createStorageService(deps: {
 
     readable,
 
+    /** readable() from the database, past the metadata cache: after an ObjectGone, the row as it is now. */
+    async reread(key: string, caller: StorageCaller, token?: string): Promise<FileRow> {
+      metadata.forget(key);
+      return readable(key, caller, token);
+    },
+
     /** HBP's metadata: a file its caller may read (readable() or list() decided that) carries its read token. */
     revealed,
 
     async open(file: FileRow, range?: ByteRange): Promise<Readable> {
       return backend.get(file.objectKey, range, file.size).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? errors.notFound('The file is gone') : err;
+        throw err.code === 'ENOENT' ? new ObjectGone() : err;
       });
     },
 
