@@ -141,13 +141,14 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const metrics = createMetrics(db);
   observeServices(metrics, { hasher, audit, storage });
 
-  /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets). */
+  /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations). */
   async function prune(): Promise<void> {
     const now = clock.now();
     await throttle.prune();
     await queries.refreshTokens.deleteExpired(now);
     await sessions.deleteExpired(now);
     await queries.tickets.deleteExpired(now);
+    await queries.storageReservations.deleteExpired(now);
   }
 
   return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, impersonation, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, signInSources, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };

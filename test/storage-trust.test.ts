@@ -32,7 +32,7 @@ describe.each(DATABASES)('a file replaced on another instance on %s', (db) => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    const shared = { ADMIN_SECRET, JWT_KEY: 'a shared HMAC key of at least thirty-two characters', COOKIE_SECRET: 'a shared cookie secret of at least 32 characters', STORAGE_METADATA_CACHE_MS: '60000' };
+    const shared = { ADMIN_SECRET, JWT_KEY: 'a shared HMAC key of at least thirty-two characters', COOKIE_SECRET: 'a shared cookie secret of at least 32 characters', STORAGE_METADATA_CACHE_MS: '60000', STORAGE_QUOTA: '200000' };
     a = await buildTestApp(db, shared);
     const database = a.config.database.kind === 'postgres' ? { DATABASE_URL: a.config.database.url } : {};
     // Same DATA_DIR: the same storage directory (and, on SQLite, the same database file).
@@ -60,6 +60,14 @@ describe.each(DATABASES)('a file replaced on another instance on %s', (db) => {
     expect([part.statusCode, part.body]).toEqual([206, 'three']);
   });
 
+  it('holds the quota across instances: 8 parallel uploads of 60 KB, half on each, store at most 200 KB', async () => {
+    const { user, jwt_token } = await register(a);
+    const headers = { ...bearer(jwt_token), 'content-type': 'application/octet-stream' };
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => put(i % 2 ? a : b, `user/${user.id}/both-${i}.bin`, Buffer.alloc(60_000, i), headers)));
+    expect(answers.filter((r) => r.statusCode === 200)).toHaveLength(3);
+    expect(answers.filter((r) => r.statusCode === 413)).toHaveLength(5);
+  });
+
   it('still answers 404 for a file deleted on the other instance', async () => {
     const { user, jwt_token } = await register(a);
     const key = `user/${user.id}/gone.txt`;
@@ -77,5 +85,63 @@ describe.each(DATABASES)('a file replaced on another instance on %s', (db) => {
     expect((await a.request({ url: `/storage/o/${key}?token=${encodeURIComponent(token)}` })).body).toBe('shared once');
     expect((await put(b, key, 'not for the old link', bearer(jwt_token))).statusCode).toBe(200);
     expect([403, 404]).toContain((await a.request({ url: `/storage/o/${key}?token=${encodeURIComponent(token)}` })).statusCode);
+  });
+});
+
+describe.each(DATABASES)('storage quota under concurrency on %s', (db) => {
+  const QUOTA = 200_000;
+  const get = useTestApp(db, { ADMIN_SECRET, STORAGE_QUOTA: String(QUOTA), RATE_LIMIT_AUTH_PER_IP: '10000' });
+  /** What the user's files take, from the metadata the server answers. */
+  async function stored(t: TestApp, userId: string, jwt: string): Promise<number> {
+    const res = await t.request({ url: `/storage/m/user/${userId}/`, headers: bearer(jwt) });
+    return (res.json() as { ContentLength: number }[]).reduce((n, f) => n + f.ContentLength, 0);
+  }
+
+  it('8 parallel uploads of 60 KB never store more than a 200 KB quota (the 480 KB race)', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => put(t, `user/${user.id}/race-${i}.bin`, Buffer.alloc(60_000, i), { ...bearer(jwt_token), 'content-type': 'application/octet-stream' })),
+    );
+    const codes = answers.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 200)).toHaveLength(3);
+    expect(answers.filter((r) => r.statusCode === 413).map((r) => r.json().code)).toEqual(Array(5).fill('quota-exceeded'));
+    expect(await stored(t, user.id, jwt_token)).toBe(180_000);
+    // Every reservation went back: the 20 KB left can still be used.
+    expect((await put(t, `user/${user.id}/rest.bin`, Buffer.alloc(20_000), { ...bearer(jwt_token), 'content-type': 'application/octet-stream' })).statusCode).toBe(200);
+  });
+
+  it('streamed uploads without a Content-Length, in parallel over real HTTP, never exceed the quota either', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as { port: number }).port;
+    const chunk = Buffer.alloc(16_000, 7);
+    const upload = (i: number) => {
+      // 5 chunks of 16 KB with pauses: the reservation grows while the bytes arrive.
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          for (let n = 0; n < 5; n++) {
+            controller.enqueue(new Uint8Array(chunk));
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          controller.close();
+        },
+      });
+      const init = { method: 'POST', body, duplex: 'half', headers: { ...bearer(jwt_token), 'content-type': 'application/octet-stream' } };
+      return fetch(`http://127.0.0.1:${port}/storage/o/user/${user.id}/stream-${i}.bin`, init as RequestInit).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      });
+    };
+    // Alone, a streamed upload grows its reservation chunk by chunk and is stored whole.
+    expect(await upload(0)).toBe(200);
+    // In parallel, which ones fit depends on how their chunks interleave; together they never exceed the quota.
+    const codes = await Promise.all(Array.from({ length: 6 }, (_, i) => upload(i + 1)));
+    expect(codes.every((c) => c === 200 || c === 413)).toBe(true);
+    codes.push(200);
+    const total = await stored(t, user.id, jwt_token);
+    expect(total).toBeLessThanOrEqual(QUOTA);
+    expect(total).toBe(codes.filter((c) => c === 200).length * 80_000);
   });
 });

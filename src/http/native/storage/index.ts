@@ -80,7 +80,9 @@ export async function nativeStorage(app: App, s: Services) {
       if (dir) throw errors.validation('Upload to a file path, not a folder');
       const caller = await callerOf(request);
       const upload = await uploadBody(request);
-      return metadataOf(await storage.upload(key, upload.body, upload.declaredType, caller).catch((err) => Promise.reject(upload.explain(err))));
+      const sizeHint = Number(request.headers['content-length']) || undefined;
+      const stored = storage.upload(key, upload.body, upload.declaredType, caller, sizeHint);
+      return metadataOf(await stored.catch((err) => Promise.reject(upload.explain(err))));
     },
   );
 
