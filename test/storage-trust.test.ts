@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, buildTestApp, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, register } from './helpers/auth.js';
@@ -109,6 +110,26 @@ describe.each(DATABASES)('storage quota under concurrency on %s', (db) => {
     expect(await stored(t, user.id, jwt_token)).toBe(180_000);
     // Every reservation went back: the 20 KB left can still be used.
     expect((await put(t, `user/${user.id}/rest.bin`, Buffer.alloc(20_000), { ...bearer(jwt_token), 'content-type': 'application/octet-stream' })).statusCode).toBe(200);
+  });
+
+  it('an upload aborted mid-way gives its reservation back: the whole quota stays usable', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        const head = `POST /storage/o/user/${user.id}/aborted.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${jwt_token}\r\n`;
+        // Declares (and so reserves) 190 KB, sends 20 KB, and goes away.
+        socket.write(`${head}Content-Type: application/octet-stream\r\nContent-Length: 190000\r\n\r\n`);
+        socket.write(Buffer.alloc(20_000, 7), () => setTimeout(() => socket.destroy(), 100));
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+    const headers = { ...bearer(jwt_token), 'content-type': 'application/octet-stream' };
+    await expect.poll(async () => (await put(t, `user/${user.id}/after-abort.bin`, Buffer.alloc(190_000), headers)).statusCode, { timeout: 3000 }).toBe(200);
+    expect(await stored(t, user.id, jwt_token)).toBe(190_000);
   });
 
   it('streamed uploads without a Content-Length, in parallel over real HTTP, never exceed the quota either', async () => {
