@@ -1,4 +1,4 @@
-import { DIALECT_IDS, DIALECT_MODULES, type DialectId } from '../http/dialects/registry.js';
+import { DIALECT_IDS, DIALECT_SETTINGS, type DialectId } from '../http/dialects/settings.js';
 import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
 import { FEDERATION_FIELDS } from './federation.js';
 
@@ -59,7 +59,7 @@ const CORE_FIELDS = {
   SHUTDOWN_TIMEOUT: int({ doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.', default: 10, min: 1, max: 3600 }),
   LOG_REQUESTS: bool({ doc: 'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn off when a proxy keeps access logs already.', default: true }),
 
-  DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_MODULES.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
+  DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_SETTINGS.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
 
   // Storage of state
   DATA_DIR: str({ doc: 'Directory for the embedded SQLite database and generated secrets.', default: './data' }),
@@ -163,7 +163,7 @@ const CORE_FIELDS = {
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */
-export const CONFIG_FIELDS: Record<string, Field<unknown>> = Object.assign({}, CORE_FIELDS, ...DIALECT_MODULES.map((m) => m.configFields));
+export const CONFIG_FIELDS: Record<string, Field<unknown>> = Object.assign({}, CORE_FIELDS, ...DIALECT_SETTINGS.map((m) => m.configFields));
 
 export type ConfigFields = typeof CORE_FIELDS;
 /** The parsed core settings; each dialect reads its own from the same record. */

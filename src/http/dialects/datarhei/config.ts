@@ -40,3 +40,11 @@ export function readDatarheiConfig(raw: RawOf<typeof datarheiFields>) {
   };
 }
 export type DatarheiConfig = ReturnType<typeof readDatarheiConfig>;
+
+/** What the configuration needs of this dialect, without loading its routes. */
+export const datarheiSettings = {
+  id: 'datarhei',
+  summary: '`datarhei` (/api, /api/login…)',
+  configFields: datarheiFields,
+  readConfig: readDatarheiConfig,
+} as const;
