@@ -129,7 +129,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     touchLogin: (userId) => queries.users.touchLogin(userId, clock.now()),
     storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
-  const reauth = createReauthentication({ pipeline, sessions, users, mfa, audit, clock, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
+  const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
+  const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
   const impersonation = createImpersonation({ users, sessions, apiTokens, audit, enabled: config.humhub.impersonation && config.dialects.includes('humhub'), minutes: config.humhub.impersonationMinutes });
   const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle });

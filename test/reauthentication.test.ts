@@ -26,7 +26,11 @@ const codeNow = (t: TestApp, secret: string) => codeAt(secret, t.clock.now().get
 
 async function auditCount(t: TestApp, userId: string, action: string, outcome: string) {
   const rows = await t.app.services.db.kysely
-    .selectFrom('audit_log').select('id').where('subject', '=', userId).where('action', '=', action).where('outcome', '=', outcome)
+    .selectFrom('audit_log')
+    .select('id')
+    .where('subject', '=', userId)
+    .where('action', '=', action)
+    .where('outcome', '=', outcome)
     .execute();
   return rows.length;
 }
@@ -52,13 +56,17 @@ describe.each(DATABASES)('re-authentication on %s', (db) => {
     t.clock.advanceSeconds(STALE_SECONDS);
     const refused = await mintToken(t, jwt_token);
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ code: 'reauthentication-required', message: expect.stringContaining('/auth/reauthenticate') });
+    expect(refused.json()).toMatchObject({
+      code: 'reauthentication-required',
+      message: expect.stringContaining('/auth/reauthenticate'),
+    });
     expect((await post(t, '/auth/reauthenticate', jwt_token, { password: 'not the password' })).statusCode).toBe(401);
     expect((await mintToken(t, jwt_token)).statusCode).toBe(403);
     expect((await post(t, '/auth/reauthenticate', jwt_token, { password: PASSWORD })).statusCode).toBe(204);
     expect((await mintToken(t, jwt_token)).statusCode).toBe(201);
     t.clock.advanceSeconds(STALE_SECONDS); // the session's later tokens carry the proof's age
-    const later = (await t.request({ url: `/auth/token/refresh?refresh_token=${refresh_token}` })).json().jwt_token as string;
+    const later = (await t.request({ url: `/auth/token/refresh?refresh_token=${refresh_token}` })).json()
+      .jwt_token as string;
     expect((await mintToken(t, later)).statusCode).toBe(403);
   });
 
@@ -71,20 +79,29 @@ describe.each(DATABASES)('re-authentication on %s', (db) => {
     expect((await mintToken(t, refreshed.json().jwt_token)).json().code).toBe('reauthentication-required');
   });
 
-  it('stolen access token cannot mint recovery codes, disable MFA or change the email without a fresh proof', async () => {
+  it('stolen access token cannot mint recovery codes, disable MFA or change the email unproven', async () => {
     const t = get();
     const { jwt_token, secret, user } = await withMfa(t);
     t.clock.advanceSeconds(STALE_SECONDS);
     expect((await post(t, '/auth/mfa/recovery-codes', jwt_token)).json().code).toBe('reauthentication-required');
-    expect((await post(t, '/auth/mfa/disable', jwt_token, { code: codeNow(t, secret) })).json().code).toBe('reauthentication-required');
-    expect((await post(t, '/auth/change-email', jwt_token, { new_email: uniqueEmail('thief') })).json().code).toBe('reauthentication-required');
-    expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json()).toMatchObject({ email: user.email, mfa: { enabled: true } });
+    expect((await post(t, '/auth/mfa/disable', jwt_token, { code: codeNow(t, secret) })).json().code).toBe(
+      'reauthentication-required',
+    );
+    expect((await post(t, '/auth/change-email', jwt_token, { new_email: uniqueEmail('thief') })).json().code).toBe(
+      'reauthentication-required',
+    );
+    expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json()).toMatchObject({
+      email: user.email,
+      mfa: { enabled: true },
+    });
 
     // An MFA account proves what its login asks: the password alone is not enough, nor a code alone.
     const passwordOnly = await post(t, '/auth/reauthenticate', jwt_token, { password: PASSWORD });
     expect(passwordOnly.json().code).toBe('second-factor-required');
     expect((await post(t, '/auth/reauthenticate', jwt_token, { code: codeNow(t, secret) })).statusCode).toBe(400);
-    expect((await post(t, '/auth/reauthenticate', jwt_token, { password: PASSWORD, code: codeNow(t, secret) })).statusCode).toBe(204);
+    expect(
+      (await post(t, '/auth/reauthenticate', jwt_token, { password: PASSWORD, code: codeNow(t, secret) })).statusCode,
+    ).toBe(204);
     expect((await post(t, '/auth/mfa/recovery-codes', jwt_token)).statusCode).toBe(200);
     t.clock.advanceSeconds(30);
     expect((await post(t, '/auth/mfa/disable', jwt_token, { code: codeNow(t, secret) })).statusCode).toBe(204);
@@ -96,13 +113,16 @@ describe.each(DATABASES)('re-authentication on %s', (db) => {
     const { jwt_token } = await register(t);
     t.clock.advanceSeconds(STALE_SECONDS);
     expect((await post(t, '/auth/mfa/generate', jwt_token)).json().code).toBe('reauthentication-required');
-    expect((await post(t, '/auth/mfa/enable', jwt_token, { code: '123456' })).json().code).toBe('reauthentication-required');
+    expect((await post(t, '/auth/mfa/enable', jwt_token, { code: '123456' })).json().code).toBe(
+      'reauthentication-required',
+    );
   });
 
   it('change-password is not an unlimited password oracle', async () => {
     const t = get();
     const { jwt_token, user } = await register(t);
-    const change = (old: string) => post(t, '/auth/change-password', jwt_token, { old_password: old, new_password: 'a brand new passphrase' });
+    const change = (old: string) =>
+      post(t, '/auth/change-password', jwt_token, { old_password: old, new_password: 'a brand new passphrase' });
     for (let i = 0; i < 5; i++) expect((await change(`guess ${i}`)).statusCode).toBe(401);
     const locked = await change('guess 6');
     expect(locked.statusCode).toBe(429);
@@ -119,7 +139,8 @@ describe.each(DATABASES)('re-authentication on %s', (db) => {
   it('re-authentication guesses count toward the login lockout', async () => {
     const t = get();
     const { jwt_token, user } = await register(t);
-    for (let i = 0; i < 5; i++) expect((await post(t, '/auth/reauthenticate', jwt_token, { password: `guess ${i}` })).statusCode).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await post(t, '/auth/reauthenticate', jwt_token, { password: `guess ${i}` })).statusCode).toBe(401);
     expect((await post(t, '/auth/reauthenticate', jwt_token, { password: PASSWORD })).statusCode).toBe(429);
     expect(await auditCount(t, user.id, 'reauthenticate', 'failure')).toBe(5);
     t.clock.advanceSeconds(3601);
@@ -141,17 +162,23 @@ describe.each(DATABASES)('re-authentication on %s', (db) => {
     const t = get();
     const { jwt_token } = await register(t);
     await post(t, '/auth/mfa/generate', jwt_token);
-    for (let i = 0; i < 20; i++) expect((await post(t, '/auth/mfa/enable', jwt_token, { code: '000000' })).statusCode).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await post(t, '/auth/mfa/enable', jwt_token, { code: '000000' })).statusCode).toBe(401);
     expect((await post(t, '/auth/mfa/enable', jwt_token, { code: '000000' })).statusCode).toBe(429);
   });
 
   it('a cookie-mode session needs the same fresh proof, and re-authenticates the same way', async () => {
     const t = get();
     const { user } = await register(t);
-    const res = await t.request({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD, cookie: true } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: user.email, password: PASSWORD, cookie: true },
+    });
     const cookie = res.cookies.find((c) => c.name === 'permission_variables')!;
     const cookies = { permission_variables: cookie.value };
-    const viaCookie = (url: string, payload: Record<string, unknown>) => t.request({ method: 'POST', url, cookies, payload });
+    const viaCookie = (url: string, payload: Record<string, unknown>) =>
+      t.request({ method: 'POST', url, cookies, payload });
     expect((await viaCookie('/auth/tokens', { name: 'cookie' })).statusCode).toBe(201);
     t.clock.advanceSeconds(STALE_SECONDS);
     expect((await viaCookie('/auth/tokens', { name: 'cookie' })).json().code).toBe('reauthentication-required');
@@ -166,13 +193,17 @@ describe.each(DATABASES)('re-authentication on %s', (db) => {
     const second = (await login(t, old)).json().jwt_token as string;
     const moved = uniqueEmail('moved');
     expect((await post(t, '/auth/change-email', first.jwt_token, { new_email: moved })).statusCode).toBe(204);
-    expect((await t.request({ url: '/auth/user', headers: bearer(second) })).statusCode).toBe(401); // other sessions end
+    // Other sessions end.
+    expect((await t.request({ url: '/auth/user', headers: bearer(second) })).statusCode).toBe(401);
     const { text, ticket } = await undoMail(t, old);
     expect(text).toContain(moved);
     expect(text).toContain('action=undo-email-change');
 
-    expect((await t.request({ method: 'POST', url: '/auth/change-email/undo', payload: { ticket } })).statusCode).toBe(204);
-    expect((await t.request({ url: '/auth/user', headers: bearer(first.jwt_token) })).statusCode).toBe(401); // every session
+    expect((await t.request({ method: 'POST', url: '/auth/change-email/undo', payload: { ticket } })).statusCode).toBe(
+      204,
+    );
+    // Every session ends.
+    expect((await t.request({ url: '/auth/user', headers: bearer(first.jwt_token) })).statusCode).toBe(401);
     expect((await login(t, moved)).statusCode).toBe(401);
     expect((await login(t, old)).statusCode).toBe(200);
     expect(await auditCount(t, first.user.id, 'email.change-undo', 'success')).toBe(1);
@@ -192,7 +223,10 @@ describe.each(DATABASES)('re-authentication with VERIFY_EMAILS on %s', (db) => {
     expect((await request()).statusCode).toBe(204);
     t.clock.advanceSeconds(2);
     const refused = await request();
-    expect(refused.json()).toMatchObject({ code: 'reauthentication-required', message: expect.stringContaining('2 minutes') });
+    expect(refused.json()).toMatchObject({
+      code: 'reauthentication-required',
+      message: expect.stringContaining('2 minutes'),
+    });
     expect((await post(t, '/auth/reauthenticate', jwt_token, { password: PASSWORD })).statusCode).toBe(204);
     expect((await request()).statusCode).toBe(204);
     expect(user.email).toBeTruthy();
@@ -210,9 +244,13 @@ describe.each(DATABASES)('re-authentication with VERIFY_EMAILS on %s', (db) => {
       const text = await readFile(path.join(dir, name), 'utf8');
       if (text.startsWith(`To: ${moved}\n`)) confirm = /Ticket: (\S+)/.exec(text)![1];
     }
-    expect((await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket: confirm } })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/change-email/change', payload: { ticket: confirm } })).statusCode,
+    ).toBe(204);
     const { ticket } = await undoMail(t, user.email);
-    expect((await t.request({ method: 'POST', url: '/auth/change-email/undo', payload: { ticket } })).statusCode).toBe(204);
+    expect((await t.request({ method: 'POST', url: '/auth/change-email/undo', payload: { ticket } })).statusCode).toBe(
+      204,
+    );
     expect((await login(t, user.email)).statusCode).toBe(200);
   });
 });

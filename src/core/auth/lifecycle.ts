@@ -64,7 +64,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     const ticket = await tickets.issue('email-change-undo', user, data);
     const link = withParams(lifecycle.redirectSuccess, { action: 'undo-email-change', ticket });
     const expires = EMAIL_CHANGE_UNDO_MINUTES;
-    mailer.queue('email-change-undo', user.email, user.locale, vars(user, { link, ticket, new_email: newEmail, expires_minutes: expires }));
+    const mailVars = vars(user, { link, ticket, new_email: newEmail, expires_minutes: expires });
+    mailer.queue('email-change-undo', user.email, user.locale, mailVars);
   }
 
   return {
@@ -164,9 +165,12 @@ export function createLifecycle(deps: LifecycleDeps) {
       const { userId, data } = await tickets.consume('email-change-undo', ticket);
       if (typeof data.old_email !== 'string') throw invalidTicket();
       await users.setEmail(userId, data.old_email, data.old_verified === true); // 409 if taken meanwhile
-      await deps.sessions.revokeAll(userId, { actor: { kind: 'user', id: userId, ...client }, reason: 'email-change-undone' });
+      const actor = { kind: 'user' as const, id: userId, ...client };
+      await deps.sessions.revokeAll(userId, { actor, reason: 'email-change-undone' });
       const detail = { from: data.new_email ?? null, to: data.old_email };
-      await deps.audit.record({ actor: userId, action: 'email.change-undo', subject: userId, outcome: 'success', ip: client.ip, userAgent: client.userAgent, detail });
+      const { ip, userAgent } = client;
+      const action = 'email.change-undo';
+      await deps.audit.record({ actor: userId, action, subject: userId, outcome: 'success', ip, userAgent, detail });
     },
 
     async deleteSelf(userId: string): Promise<void> {

@@ -108,7 +108,9 @@ export function createLoginPipeline(deps: PipelineDeps) {
   const { windowSeconds, authPerIp, authPerAccount } = config.rateLimit;
 
   async function report(a: LoginAttempt, outcome: AuditOutcome, user: User | undefined, reason?: string) {
-    await audit.record({ actor: user?.id ?? null, action: a.action ?? 'login', subject: user?.id ?? null, door: a.door, outcome, ip: a.client.ip, userAgent: a.client.userAgent, detail: reason ? { reason } : null });
+    const event = { actor: user?.id ?? null, action: a.action ?? 'login', subject: user?.id ?? null, door: a.door };
+    const { ip, userAgent } = a.client;
+    await audit.record({ ...event, outcome, ip, userAgent, detail: reason ? { reason } : null });
   }
 
   /** Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys counted. */
@@ -241,7 +243,14 @@ export function createLoginPipeline(deps: PipelineDeps) {
      * an `invalid-mfa-code` from it counts as a wrong guess, any other refusal is no guess at all.
      */
     async checkCode<T>(c: CodeCheck, run: () => Promise<T>): Promise<T> {
-      const a = { door: c.door, client: c.client, identifier: '', password: '', secondFactor: 'code', action: c.action } satisfies LoginAttempt;
+      const a: LoginAttempt = {
+        door: c.door,
+        client: c.client,
+        action: c.action,
+        identifier: '',
+        password: '',
+        secondFactor: 'code',
+      };
       const user = { id: c.userId } as User;
       let attempt;
       try {

@@ -25,7 +25,8 @@ export const reauthErrors = {
       `This needs a proof of identity from the last ${minutes} minutes: POST /auth/reauthenticate with ` +
         '{password} (and {code} when MFA is on; {code} alone for an account without a password), or sign in again',
     ),
-  codeRequired: () => new AppError('second-factor-required', 401, 'This account has MFA: send a current code with the password'),
+  codeRequired: () =>
+    new AppError('second-factor-required', 401, 'This account has MFA: send a current code with the password'),
   passwordRequired: () => errors.validation('This account has a password: send it (and a code when MFA is on)'),
   nothingToProve: () => errors.validation('This account has neither a password nor MFA: sign in again instead'),
 };
@@ -58,7 +59,8 @@ export function createReauthentication(deps: ReauthenticationDeps) {
   /** Refuses (403 reauthentication-required) when the caller's session was not proven within REAUTH_MAX_AGE. */
   async function requireFresh(caller: SessionCaller): Promise<void> {
     const at = await sessions.provenAt(caller.userId, caller.sessionId);
-    if (!at || clock.now().getTime() - at.getTime() > maxAgeMinutes * 60_000) throw reauthErrors.required(maxAgeMinutes);
+    if (!at || clock.now().getTime() - at.getTime() > maxAgeMinutes * 60_000)
+      throw reauthErrors.required(maxAgeMinutes);
   }
 
   /**
@@ -71,7 +73,15 @@ export function createReauthentication(deps: ReauthenticationDeps) {
     const action = 'reauthenticate';
     if (proof.password !== undefined) {
       const identifier = user.username ?? user.email; // a directory binds with the login name
-      const attempt = { door, identifier, password: proof.password, code: proof.code, client, account: user.id, action };
+      const attempt = {
+        door,
+        identifier,
+        password: proof.password,
+        code: proof.code,
+        client,
+        account: user.id,
+        action,
+      };
       const result = await pipeline.authenticate({ ...attempt, secondFactor: 'code' });
       if (result.kind !== 'authenticated') throw reauthErrors.codeRequired();
     } else if (await hasPassword(user)) {

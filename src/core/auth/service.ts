@@ -154,8 +154,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user?.passwordHash) throw errors.unauthenticated();
       users.checkPassword(input.newPassword); // a weak new password must not cost a guess
       const check = { door: 'hbp', identifier: user.email, password: input.oldPassword, client: input.client };
-      await deps.pipeline.authenticate({ ...check, secondFactor: 'not-asked', account: user.id, action: 'password.verify' }).catch((err: unknown) => {
-        throw err instanceof AppError && err.code === 'invalid-credentials' ? errors.invalidCredentials('The current password is incorrect') : err;
+      const wrong = (err: unknown) => err instanceof AppError && err.code === 'invalid-credentials';
+      const verify = { ...check, secondFactor: 'not-asked' as const, account: user.id, action: 'password.verify' };
+      await deps.pipeline.authenticate(verify).catch((err: unknown) => {
+        throw wrong(err) ? errors.invalidCredentials('The current password is incorrect') : err;
       });
       await users.setPassword(user.id, input.newPassword);
       await sessions.prove(user.id, input.caller.sessionId);

@@ -14,7 +14,16 @@ export interface ClientInfo {
 }
 
 /** Why every session of a user ended: kept in the audit log. */
-export type RevocationReason = 'logout-all' | 'disabled' | 'banned' | 'password-changed' | 'password-reset' | 'email-changed' | 'email-change-undone' | 'admin' | 'directory';
+export type RevocationReason =
+  | 'logout-all'
+  | 'disabled'
+  | 'banned'
+  | 'password-changed'
+  | 'password-reset'
+  | 'email-changed'
+  | 'email-change-undone'
+  | 'admin'
+  | 'directory';
 
 export interface SessionRegistryOptions {
   queries: Queries;
@@ -84,12 +93,13 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
      * Registers a new session for a credential about to be issued. A sign-in proves a secret, so the
      * session starts proven, unless `proven: false` (an impersonation: nobody proved the user's secret).
      */
-    async open(userId: string, door: string, client: ClientInfo, lifetimeMs: number, o: { proven?: boolean } = {}): Promise<{ id: string; expiresAt: Date }> {
+    async open(userId: string, door: string, client: ClientInfo, lifetimeMs: number, o: { proven?: boolean } = {}) {
       const now = clock.now();
       const id = opts.random.uuid();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
       const provenAt = o.proven === false ? null : now;
-      await queries.sessions.insert({ id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent, provenAt }).catch((err: unknown) => {
+      const row = { id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent, provenAt };
+      await queries.sessions.insert(row).catch((err: unknown) => {
         // The account was deleted between its login and this insert: the login fails as any other would.
         throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
       });
@@ -118,7 +128,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     },
 
     /** Stamps the session: its holder proved a secret just now. Returns whether a live session was stamped. */
-    prove: (userId: string, sessionId: string): Promise<boolean> => queries.sessions.prove(sessionId, userId, clock.now()),
+    prove: (userId: string, sessionId: string): Promise<boolean> =>
+      queries.sessions.prove(sessionId, userId, clock.now()),
 
     list: (userId: string): Promise<SessionRow[]> => queries.sessions.liveOf(userId, clock.now()),
 

@@ -46,9 +46,11 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
       .where('users.id', '=', userId),
   );
   type InsertArgs = [string, string, string, Date, Date, string | null, string | null, Date | null];
-  const insert = prepare<InsertArgs, never>(dialect, 8, (...[id, userId, door, now, expiresAt, ip, userAgent, provenAt]: InsertArgs) =>
-    db.insertInto('sessions').values({ id, user_id: userId, door, created_at: now, expires_at: expiresAt, ip, user_agent: userAgent, proven_at: provenAt }),
-  );
+  const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) => {
+    const [id, userId, door, now, expires, ip, ua, provenAt] = a;
+    const row = { id, user_id: userId, door, created_at: now, expires_at: expires, ip, user_agent: ua, proven_at: provenAt };
+    return db.insertInto('sessions').values(row);
+  });
 
   return {
     async insert(s: NewSession): Promise<void> {
@@ -75,7 +77,12 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
 
     /** Stamps a live session of `userId` as proven at `at`. Returns whether it was. */
     async prove(id: string, userId: string, at: Date): Promise<boolean> {
-      const q = db.updateTable('sessions').set({ proven_at: at }).where('id', '=', id).where('user_id', '=', userId).where('revoked_at', 'is', null);
+      const q = db
+        .updateTable('sessions')
+        .set({ proven_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null);
       return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
     },
 
@@ -98,7 +105,17 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
   };
 }
 
-type Row = { id: string; user_id: string; door: string; created_at: unknown; expires_at: unknown; revoked_at: unknown; ip: string | null; user_agent: string | null; proven_at: unknown };
+type Row = {
+  id: string;
+  user_id: string;
+  door: string;
+  created_at: unknown;
+  expires_at: unknown;
+  revoked_at: unknown;
+  ip: string | null;
+  user_agent: string | null;
+  proven_at: unknown;
+};
 function toSession(row: Row): SessionRow {
   return {
     id: row.id,

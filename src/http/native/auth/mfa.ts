@@ -29,6 +29,11 @@ export function registerMfaLoginRoute(app: App, s: Services) {
 }
 
 /** MFA management for the signed-in user (inside the authenticated context). */
+const Generated = Type.Object({
+  image_url: Type.String({ description: 'QR code of the otpauth URI, as a data URL' }),
+  otp_secret: Type.String(),
+});
+
 export function registerMfaRoutes(app: App, s: Services) {
   const fresh = freshProof(s);
 
@@ -39,7 +44,7 @@ export function registerMfaRoutes(app: App, s: Services) {
         tags: ['mfa'],
         summary: 'Create a TOTP secret (not active until /auth/mfa/enable)',
         security: [{ bearer: [] }],
-        response: responses({ 200: Type.Object({ image_url: Type.String({ description: 'QR code of the otpauth URI, as a data URL' }), otp_secret: Type.String() }) }, 401, 403, 409),
+        response: responses({ 200: Generated }, 401, 403, 409),
       },
       preHandler: fresh,
     },
@@ -56,7 +61,15 @@ export function registerMfaRoutes(app: App, s: Services) {
   ] as const) {
     app.post(
       url,
-      { schema: { tags: ['mfa'], summary, security: [{ bearer: [] }], body: CodeBody, response: responses({ 204: NoContent }, 400, 401, 403, 409, 429) } },
+      {
+        schema: {
+          tags: ['mfa'],
+          summary,
+          security: [{ bearer: [] }],
+          body: CodeBody,
+          response: responses({ 204: NoContent }, 400, 401, 403, 409, 429),
+        },
+      },
       async (request, reply) => {
         await s.reauth[action](request.principal!, request.body.code, clientInfo(request));
         return reply.code(204).send();

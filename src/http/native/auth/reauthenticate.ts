@@ -27,8 +27,10 @@ export function registerReauthRoute(app: App, s: Services) {
     {
       schema: {
         tags: ['auth'],
-        summary: `Prove the password again (with a code when MFA is on; a code alone without a password): for ${minutes} minutes `
-          + 'this session may mint personal tokens, change the email, and manage MFA. Limited and audited like a login.',
+        summary:
+          'Prove the password again (with a code when MFA is on; a code alone without a password): ' +
+          `for ${minutes} minutes ` +
+          'this session may mint personal tokens, change the email, and manage MFA. Limited and audited like a login.',
         security: [{ bearer: [] }],
         body: ProofBody,
         response: responses({ 204: NoContent }, 400, 401, 409, 429),
