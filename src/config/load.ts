@@ -39,6 +39,8 @@ export interface CoreConfig {
     reuseGraceSeconds: number;
     cacheSize: number;
     sessionCheckCacheMs: number;
+    /** How old a session's proof (sign-in or re-authentication) may be for a sensitive operation. */
+    reauthMaxAgeMinutes: number;
   };
   users: {
     autoActivate: boolean;
@@ -225,6 +227,7 @@ export function loadConfig(env: Env): Config {
       reuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE,
       cacheSize: raw.ACCESS_TOKEN_CACHE_SIZE,
       sessionCheckCacheMs: raw.SESSION_CHECK_CACHE_MS,
+      reauthMaxAgeMinutes: raw.REAUTH_MAX_AGE,
     },
     users: {
       autoActivate: raw.AUTO_ACTIVATE_NEW_USERS,

@@ -78,6 +78,15 @@ const CORE_FIELDS = {
   REFRESH_TOKEN_REUSE_GRACE: int({ doc: 'Seconds during which a just-rotated refresh token still yields the same successor (multi-tab clients); reuse later revokes the whole family.', default: 10, min: 0, max: 300 }),
   SESSION_CHECK_CACHE_MS: int({ doc: 'How long an instance trusts what it read of a user and a session: the bound within which a logout, disable, ban or password change on one instance holds on every other (at once on the instance that made it). 0 reads the database on every request.', default: 1000, min: 0, max: 60000 }),
   ACCESS_TOKEN_CACHE_SIZE: int({ doc: 'Verified access tokens kept in memory (0 disables the cache).', default: 10000, min: 0, max: 1000000 }),
+  REAUTH_MAX_AGE: int({
+    doc:
+      'Minutes a proof of the password or second factor (a sign-in, or `POST /auth/reauthenticate`) stays fresh for ' +
+      'sensitive operations: minting a personal token, new recovery codes, turning MFA on or off, changing the ' +
+      'email. Older proofs answer `403 reauthentication-required`.',
+    default: 10,
+    min: 1,
+    max: 1440,
+  }),
 
   // Users
   AUTO_ACTIVATE_NEW_USERS: bool({ doc: 'New accounts are active at once; otherwise they wait for activation.', default: true }),
@@ -120,7 +129,12 @@ const CORE_FIELDS = {
   // Account lifecycle (HBP flags and defaults)
   MAGIC_LINK_ENABLED: bool({ doc: 'Register and log in without a password, through a link sent by email.', default: false }),
   VERIFY_EMAILS: bool({ doc: 'An email change must be confirmed from the new address.', default: false }),
-  NOTIFY_EMAIL_CHANGE: bool({ doc: 'Tell the old address when the email changes.', default: false }),
+  NOTIFY_EMAIL_CHANGE: bool({
+    doc:
+      'Ignored, kept for HBP compatibility: the old address is always told of an email change, with a link that ' +
+      'undoes it (mail `email-change-undo`).',
+    default: false,
+  }),
   LOST_PASSWORD_ENABLED: bool({ doc: 'Password reset by email.', default: false }),
   ALLOW_USER_SELF_DELETE: bool({ doc: 'Users may delete their own account.', default: false }),
   MFA_ENABLED: bool({ doc: 'TOTP multi-factor authentication.', default: true }),
