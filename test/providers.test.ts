@@ -79,14 +79,6 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     expect(second.json().user.id).toBe(session.user.id);
   });
 
-  it('links an existing account by an email address the provider verified', async () => {
-    const t = get();
-    const local = await register(t, { email: 'linkme@example.net' });
-    const { location } = await signIn(t, 'linkme');
-    const session = (await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })).json();
-    expect(session.user.id).toBe(local.user.id);
-  });
-
   it('does not link an unverified email to an existing account', async () => {
     const t = get();
     const local = await register(t, { email: 'unverified-owner@example.net' });

@@ -14,7 +14,7 @@ export interface ClientInfo {
 }
 
 /** Why every session of a user ended: kept in the audit log. */
-export type RevocationReason = 'logout-all' | 'disabled' | 'banned' | 'password-changed' | 'password-reset' | 'email-changed' | 'admin' | 'directory';
+export type RevocationReason = 'logout-all' | 'disabled' | 'banned' | 'password-changed' | 'password-reset' | 'email-changed' | 'admin' | 'directory' | 'account-takeover';
 
 export interface SessionRegistryOptions {
   queries: Queries;

@@ -152,6 +152,11 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
       await db.updateTable('users').set({ password_hash: hash, ...(digestHash ? { password_digest_hash: digestHash } : {}), updated_at: now }).where('id', '=', id).execute();
     },
 
+    /** No password at all: both verifiers go. */
+    async clearPassword(id: string, now: Date): Promise<void> {
+      await db.updateTable('users').set({ password_hash: null, password_digest_hash: null, updated_at: now }).where('id', '=', id).execute();
+    },
+
     async setDigestHash(id: string, digestHash: string): Promise<void> {
       await db.updateTable('users').set({ password_digest_hash: digestHash }).where('id', '=', id).execute();
     },

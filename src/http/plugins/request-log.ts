@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { Logger } from 'pino';
 
 /** Query parameters whose values are credentials and must never reach a log line. */
-const SECRET_PARAMS = /([?&](?:access[-_]token|refresh_token|token|ticket|code|password|jwt)=)[^&#]*/gi;
+const SECRET_PARAMS = /([?&](?:access[-_]token|refresh_token|token|ticket|code|password|jwt|connect)=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
   // Most URLs carry no query at all: skip the regular expression for them.
