@@ -123,8 +123,9 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
           id: u.id,
           email: u.email,
           username: u.username,
-          // PostgreSQL numbers rows by a sequence; SQLite has one writer at a time, so max + 1 is safe.
-          ...(dialect === 'sqlite' ? { numeric_id: sql<number>`(select coalesce(max(numeric_id), 0) + 1 from users)` } : {}),
+          // PostgreSQL numbers rows by a sequence; SQLite by a counter that a trigger advances (never max + 1,
+          // which hands a deleted user's id to the next one). One writer at a time makes the read safe.
+          ...(dialect === 'sqlite' ? { numeric_id: sql<number>`(select last + 1 from numeric_id_sequence where id = 1)` } : {}),
           display_name: u.displayName,
           avatar_url: u.avatarUrl,
           locale: u.locale,
