@@ -30,12 +30,19 @@ describe.each(DATABASES)('directory settings checked when saved, failures at log
       const res = await save(t, 'broken', { ...serviceSettings(slapd()), ...over });
       expect([res.statusCode, res.json().code], JSON.stringify(over)).toEqual([400, 'validation-failed']);
       expect(res.json().message).toMatch(message);
-      const put = await t.request({ method: 'PUT', url: '/admin/directories/broken', headers: admin, payload: { ...serviceSettings(slapd()), ...over } });
+      const put = await t.request({
+        method: 'PUT',
+        url: '/admin/directories/broken',
+        headers: admin,
+        payload: { ...serviceSettings(slapd()), ...over },
+      });
       expect(put.statusCode).toBe(400);
     }
     expect((await t.request({ url: '/admin/directories/broken', headers: admin })).statusCode).toBe(404);
     // The same settings with a CA file that exists are accepted.
-    expect((await save(t, 'fine', { ...serviceSettings(slapd()), start_tls: true, ca_file: slapd().caFile })).statusCode).toBe(201);
+    expect(
+      (await save(t, 'fine', { ...serviceSettings(slapd()), start_tls: true, ca_file: slapd().caFile })).statusCode,
+    ).toBe(201);
   });
 
   it('answers 503 directory-unavailable on every door, never 500, when the directory fails in the client (CA file gone since)', async () => {
@@ -43,7 +50,9 @@ describe.each(DATABASES)('directory settings checked when saved, failures at log
     const ca = path.join(tmpdir(), `gatehouse-ca-${db}-${process.pid}.pem`);
     await copyFile(slapd().caFile, ca);
     const url = slapd().url.replace(/^ldap:/, 'ldaps:');
-    expect((await save(t, 'gone', { ...serviceSettings(slapd()), url, ca_file: ca, default: true })).statusCode).toBe(201);
+    expect((await save(t, 'gone', { ...serviceSettings(slapd()), url, ca_file: ca, default: true })).statusCode).toBe(
+      201,
+    );
     await rm(ca);
     for (const door of DOORS.filter((d) => d.byUsername)) {
       const res = await door.login(t, 'judy', 'judy-password');
@@ -51,7 +60,11 @@ describe.each(DATABASES)('directory settings checked when saved, failures at log
       if (door.name === 'hbp') expect(res.json().code).toBe('directory-unavailable');
     }
     // HBP's login names an email, which the default directory is asked for as well.
-    const hbp = await t.request({ method: 'POST', url: '/auth/login', payload: { email: 'judy@example.org', password: 'judy-password' } });
+    const hbp = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'judy@example.org', password: 'judy-password' },
+    });
     expect([hbp.statusCode, hbp.json().code]).toEqual([503, 'directory-unavailable']);
   });
 
@@ -60,10 +73,21 @@ describe.each(DATABASES)('directory settings checked when saved, failures at log
     const settings = { ...serviceSettings(slapd()), url: 'ldap://]4G(.;/', user_filter: '(uid={login})' };
     const { bind_password: _password, ...stored } = settings;
     await t.app.services.directories.store.ensureRealm('legacy');
-    await t.app.services.queries.directories.upsert({ realm: 'legacy', settings: stored, bindPassword: null, isDefault: false }, t.clock.now());
-    const res = await t.request({ method: 'POST', url: '/auth', payload: { username: 'judy', password: 'judy-password', realm: 'legacy' } });
+    await t.app.services.queries.directories.upsert(
+      { realm: 'legacy', settings: stored, bindPassword: null, isDefault: false },
+      t.clock.now(),
+    );
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth',
+      payload: { username: 'judy', password: 'judy-password', realm: 'legacy' },
+    });
     expect(res.statusCode, res.body).toBe(503);
-    const rocket = await t.request({ method: 'POST', url: '/api/v1/login', payload: { user: 'judy@legacy', password: 'judy-password' } });
+    const rocket = await t.request({
+      method: 'POST',
+      url: '/api/v1/login',
+      payload: { user: 'judy@legacy', password: 'judy-password' },
+    });
     expect(rocket.statusCode, rocket.body).toBe(503);
   });
 });

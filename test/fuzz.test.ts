@@ -143,22 +143,26 @@ describe.each(SUITES)('fuzzing /openapi.json on %s, %s', (db, configName) => {
 describe.each(DATABASES)('fuzzing the directory and provider admin routes with the admin secret on %s', (db) => {
   const get = useTestApp(db, CONFIGS['features on']);
   const doc = DOCS['features on']!;
-  const logins = operationsOf(doc).filter((op) => op.method === 'POST' && ['/auth', '/api/v1/login', '/auth/login'].includes(op.path));
+  const loginPaths = ['/auth', '/api/v1/login', '/auth/login'];
+  const logins = operationsOf(doc).filter((op) => op.method === 'POST' && loginPaths.includes(op.path));
   let world: World | undefined;
 
   const ops = operationsOf(doc).filter((op) => FEDERATION_ADMIN_ROUTE.test(op.path));
-  it.each(ops.map((op) => [`${op.method} ${op.path}`, op] as const))('%s as the admin, and the logins after it, answer no 5xx', async (_name, op) => {
+  const named = ops.map((op) => [`${op.method} ${op.path}`, op] as const);
+  it.each(named)('%s as the admin, and the logins after it, answer no 5xx', async (_name, op) => {
     const t = get();
     world ??= await createWorld((opts) => t.app.inject(opts), ADMIN_SECRET);
     await fc.assert(
       fc.asyncProperty(asAdmin(op, requestOf(op, doc)), async (recipe) => {
         const req = injectOptions(op, recipe, world!, ADMIN_SECRET);
         const res = await t.app.inject(req);
-        expect(problemsOf(doc, op, req.url, res), `${req.method} ${req.url} ${String(req.payload).slice(0, 300)} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
+        const sent = `${req.method} ${req.url} ${String(req.payload).slice(0, 300)}`;
+        expect(problemsOf(doc, op, req.url, res), `${sent} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
         for (const login of directoryLogins(realmOf(req))) {
           const answer = await t.app.inject(login);
           const loginOp = logins.find((l) => l.path === login.url)!;
-          expect(problemsOf(doc, loginOp, login.url, answer), `after ${req.method} ${req.url} ${String(req.payload).slice(0, 300)}: ${login.url} → ${answer.statusCode} ${answer.body.slice(0, 300)}`).toEqual([]);
+          const seen = `after ${sent}: ${login.url} → ${answer.statusCode} ${answer.body.slice(0, 300)}`;
+          expect(problemsOf(doc, loginOp, login.url, answer), seen).toEqual([]);
         }
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },

@@ -9,9 +9,16 @@ const admin = { 'x-admin-secret': ADMIN_SECRET };
 async function newHumhubUser(t: TestApp) {
   const email = uniqueEmail('numbered');
   const { user } = await register(t, { email, password: PASSWORD });
-  const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: email, password: PASSWORD } });
+  const login = await t.request({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username: email, password: PASSWORD },
+  });
   expect(login.statusCode).toBe(200);
-  const me = await t.request({ url: '/api/v1/auth/current', headers: { authorization: `Bearer ${login.json().auth_token}` } });
+  const me = await t.request({
+    url: '/api/v1/auth/current',
+    headers: { authorization: `Bearer ${login.json().auth_token}` },
+  });
   expect(me.statusCode).toBe(200);
   return { uuid: user.id, id: me.json().id as number };
 }
@@ -24,7 +31,9 @@ describe.each(DATABASES)('HumHub numeric ids on %s', (db) => {
     await newHumhubUser(t);
     const newest = await newHumhubUser(t);
     // Deleting the newest user frees the highest id: `max + 1` would give it to the next one.
-    expect((await t.request({ method: 'DELETE', url: `/admin/users/${newest.uuid}`, headers: admin })).statusCode).toBe(204);
+    expect((await t.request({ method: 'DELETE', url: `/admin/users/${newest.uuid}`, headers: admin })).statusCode).toBe(
+      204,
+    );
     const next = await newHumhubUser(t);
     expect(next.id).toBeGreaterThan(newest.id);
     const gone = await t.request({ url: `/admin/users?search=numbered`, headers: admin });

@@ -11,7 +11,10 @@ const FAILURE = 'http://app.test/sorry';
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 
 const cookieOf = (setCookie: string | string[] | undefined, name: string) =>
-  ([] as string[]).concat(setCookie ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
+  ([] as string[])
+    .concat(setCookie ?? [])
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`));
 
 /** Gatehouse → provider (login and consent as `account`) → Gatehouse: where the browser is sent at the end. */
 async function signIn(t: TestApp, account: string, query = '') {
@@ -69,12 +72,19 @@ describe.each(DATABASES)('linking provider accounts to local accounts on %s', (d
     const t = takingOver();
     const attacker = await register(t, { email: 'victim2@example.net', password: PASSWORD });
     const auth = bearer(attacker.jwt_token);
-    const personal = (await t.request({ method: 'POST', url: '/auth/tokens', headers: auth, payload: { name: 'kept' } })).json();
+    const personal = (
+      await t.request({ method: 'POST', url: '/auth/tokens', headers: auth, payload: { name: 'kept' } })
+    ).json();
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(personal.token) })).statusCode).toBe(200);
     // The attacker also links an outside account of their own, from their session.
     await sessionOf(t, await signIn(t, 'attackers-own', `?connect=${attacker.jwt_token}`));
     const { otp_secret } = (await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: auth })).json();
-    const enabled = await t.request({ method: 'POST', url: '/auth/mfa/enable', headers: auth, payload: { code: codeAt(otp_secret, t.clock.now().getTime()) } });
+    const enabled = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/enable',
+      headers: auth,
+      payload: { code: codeAt(otp_secret, t.clock.now().getTime()) },
+    });
     expect(enabled.statusCode).toBe(204);
 
     // The victim signs in with the provider that proves the address: no MFA step the attacker set up.
@@ -87,18 +97,27 @@ describe.each(DATABASES)('linking provider accounts to local accounts on %s', (d
 
     // Everything the attacker held is gone.
     expect((await t.request({ url: '/auth/user', headers: auth })).statusCode).toBe(401);
-    expect((await t.request({ url: `/auth/token/refresh?refresh_token=${attacker.refresh_token}` })).statusCode).toBe(401);
+    expect((await t.request({ url: `/auth/token/refresh?refresh_token=${attacker.refresh_token}` })).statusCode).toBe(
+      401,
+    );
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(personal.token) })).statusCode).toBe(401);
     expect((await login(t, 'victim2@example.net', PASSWORD)).statusCode).toBe(401);
     // The attacker's own outside account now signs in to an account of its own, not the victim's.
     expect((await sessionOf(t, await signIn(t, 'attackers-own'))).user.id).not.toBe(attacker.user.id);
-    const audit = await t.request({ url: '/admin/audit?action=account.takeover', headers: { 'x-admin-secret': ADMIN_SECRET } });
+    const audit = await t.request({
+      url: '/admin/audit?action=account.takeover',
+      headers: { 'x-admin-secret': ADMIN_SECRET },
+    });
     expect(audit.json().entries).toEqual([expect.objectContaining({ subject: attacker.user.id, outcome: 'success' })]);
   });
 
   it('links an existing account whose address was proven by a clicked link, keeping its password', async () => {
     const t = activating();
-    const res = await t.request({ method: 'POST', url: '/auth/register', payload: { email: 'owner@example.net', password: PASSWORD } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: 'owner@example.net', password: PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     const link = new URL((await smtp().waitFor('owner@example.net', /Activate/)).links[0]!);
     expect((await t.request({ url: `${link.pathname}${link.search}` })).statusCode).toBe(302);
@@ -126,16 +145,26 @@ describe.each(DATABASES)('linking provider accounts to local accounts on %s', (d
     const first = await register(t);
     await sessionOf(t, await signIn(t, 'taken', `?connect=${first.jwt_token}`));
     const second = await register(t);
-    expect(errorOf(await signIn(t, 'taken', `?connect=${second.jwt_token}`))).toEqual([FAILURE, 'provider-already-linked']);
+    expect(errorOf(await signIn(t, 'taken', `?connect=${second.jwt_token}`))).toEqual([
+      FAILURE,
+      'provider-already-linked',
+    ]);
 
     // The session that started the link ends before the provider sends the browser back.
     const third = await register(t);
     const started = await t.request({ url: `/auth/providers/oidc?connect=${third.jwt_token}` });
     const callback = await throughProvider(started.headers.location as string, 'latecomer', SERVER);
-    const signOut = await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(third.jwt_token), payload: { refresh_token: third.refresh_token } });
+    const signOut = await t.request({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: bearer(third.jwt_token),
+      payload: { refresh_token: third.refresh_token },
+    });
     expect(signOut.statusCode).toBe(204);
     const cookie = cookieOf(started.headers['set-cookie'], 'gatehouse_oauth')!;
-    const back = new URL((await t.request({ url: callback.slice(SERVER.length), headers: { cookie } })).headers.location as string);
+    const back = new URL(
+      (await t.request({ url: callback.slice(SERVER.length), headers: { cookie } })).headers.location as string,
+    );
     expect(errorOf(back)).toEqual([FAILURE, 'invalid-token']);
     expect((await t.request({ url: '/auth/providers', headers: bearer(first.jwt_token) })).json()).toHaveLength(1);
   });

@@ -198,7 +198,8 @@ describe.each(DATABASES)('ID tokens checked against the provider’s keys on %s'
   it('refuses an ID token signed by a key that is not in the provider’s JWKS (forged ID token)', async () => {
     const t = get();
     const { location } = await signIn(t, 'forged');
-    expect([location.origin + location.pathname, location.searchParams.get('error')]).toEqual([FAILURE, 'provider-login-failed']);
+    const refused = [location.origin + location.pathname, location.searchParams.get('error')];
+    expect(refused).toEqual([FAILURE, 'provider-login-failed']);
     expect(location.searchParams.get('refresh_token')).toBeNull();
     expect(await t.app.services.users.findByEmail('forged@example.net')).toBeUndefined();
   });
@@ -206,7 +207,8 @@ describe.each(DATABASES)('ID tokens checked against the provider’s keys on %s'
 
 describe.each(DATABASES)('ID token algorithm pinned on %s', (db) => {
   // HS256 is keyed by the client secret: anyone who holds it could mint ID tokens, so it is never accepted.
-  const { issuer } = useProvider({ idTokenAlg: 'HS256', redirectUris: () => [`${SERVER}/auth/providers/oidc/callback`] });
+  const redirectUris = () => [`${SERVER}/auth/providers/oidc/callback`];
+  const { issuer } = useProvider({ idTokenAlg: 'HS256', redirectUris });
   const get = useTestApp(db, () => ({
     SERVER_URL: SERVER,
     REDIRECT_URL_SUCCESS: SUCCESS,
@@ -219,7 +221,8 @@ describe.each(DATABASES)('ID token algorithm pinned on %s', (db) => {
   it('refuses an ID token signed with an algorithm other than the pinned asymmetric one (alg confusion)', async () => {
     const t = get();
     const { location } = await signIn(t, 'symmetric');
-    expect([location.origin + location.pathname, location.searchParams.get('error')]).toEqual([FAILURE, 'provider-login-failed']);
+    const refused = [location.origin + location.pathname, location.searchParams.get('error')];
+    expect(refused).toEqual([FAILURE, 'provider-login-failed']);
     expect(await t.app.services.users.findByEmail('symmetric@example.net')).toBeUndefined();
   });
 });

@@ -43,9 +43,12 @@ export function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>
 
 /** Sign-in providers (OAuth 2.0 / OpenID Connect), which open sessions through the auth service. */
 export function createProviders(
-  deps: Pick<FederationDeps, 'config' | 'queries' | 'users' | 'auth' | 'tickets' | 'audit' | 'clock' | 'secret'> & { sessions: SessionRegistry },
+  deps: Pick<FederationDeps, 'config' | 'queries' | 'users' | 'auth' | 'tickets' | 'audit' | 'clock' | 'secret'> & {
+    sessions: SessionRegistry;
+  },
 ) {
   const { config, queries, users, audit, clock } = deps;
   const box = createSecretBox(deps.secret('oauth-flow'));
-  return createProviderService({ config, queries, users, auth: deps.auth, tickets: deps.tickets, audit, clock, box, sessions: deps.sessions });
+  const { auth, tickets, sessions } = deps;
+  return createProviderService({ config, queries, users, auth, tickets, audit, clock, box, sessions });
 }

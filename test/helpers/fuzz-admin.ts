@@ -13,7 +13,15 @@ export const FEDERATION_ADMIN_ROUTE = /^\/admin\/(directories|users\/\{[^}]+\}\/
 const directorySettings = fc.record(
   {
     realm: fc.constantFrom('fuzzed', 'fuzzed-2', 'corp'),
-    url: fc.constantFrom('ldap://]4G(.;/', 'ldap://127.0.0.1:1', 'ldaps://127.0.0.1:1', 'ldap://:389', 'ldap://[::1', 'ldap://%zz/', 'ldaps://host.invalid'),
+    url: fc.constantFrom(
+      'ldap://]4G(.;/',
+      'ldap://127.0.0.1:1',
+      'ldaps://127.0.0.1:1',
+      'ldap://:389',
+      'ldap://[::1',
+      'ldap://%zz/',
+      'ldaps://host.invalid',
+    ),
     ca_file: fc.constantFrom('/nonexistent/ca.pem', 'package.json', '/dev/null', '/', '../../etc/passwd', null),
     start_tls: fc.boolean(),
     bind_dn: fc.constantFrom('cn=x,dc=example,dc=org', 'not a dn', null),
@@ -30,9 +38,17 @@ const directorySettings = fc.record(
 
 /** As the admin, with the secret; on directory writes, often settings an operator could get wrong. */
 export function asAdmin(op: { method: string; path: string }, recipe: fc.Arbitrary<Recipe>): fc.Arbitrary<Recipe> {
-  const writes = op.path.startsWith('/admin/directories') && (op.method === 'POST' || op.method === 'PUT') && !op.path.endsWith('/links');
+  const writes =
+    op.path.startsWith('/admin/directories') &&
+    (op.method === 'POST' || op.method === 'PUT') &&
+    !op.path.endsWith('/links');
   const withBody = writes
-    ? fc.oneof(recipe, fc.tuple(recipe, directorySettings).map(([r, d]) => ({ ...r, body: { payload: JSON.stringify(d), type: 'application/json' } })))
+    ? fc.oneof(
+        recipe,
+        fc
+          .tuple(recipe, directorySettings)
+          .map(([r, d]) => ({ ...r, body: { payload: JSON.stringify(d), type: 'application/json' } })),
+      )
     : recipe;
   return withBody.map((r) => ({ ...r, persona: 'admin' as const, authorization: undefined }));
 }

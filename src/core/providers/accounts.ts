@@ -39,7 +39,14 @@ export function createProviderAccounts(deps: AccountDeps) {
 
   async function link(provider: string, profile: Profile, userId: string) {
     try {
-      const row = { provider, subject: profile.subject, userId, email: profile.email, login: null, createdAt: clock.now() };
+      const row = {
+        provider,
+        subject: profile.subject,
+        userId,
+        email: profile.email,
+        login: null,
+        createdAt: clock.now(),
+      };
       await queries.userIdentities.insert(row);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err; // a concurrent first sign-in linked it already
@@ -95,11 +102,17 @@ export function createProviderAccounts(deps: AccountDeps) {
       const user = await users.get(linked.userId);
       if (user) return user;
     }
-    if (!profile.email) throw new AppError('provider-email-missing', 400, 'The provider did not share an email address');
+    if (!profile.email)
+      throw new AppError('provider-email-missing', 400, 'The provider did not share an email address');
     const existing = await users.findByEmail(profile.email);
     if (existing) {
       // Linking on an address the provider did not verify would hand the account to whoever typed it.
-      if (!profile.emailVerified) throw new AppError('provider-email-unverified', 409, 'An account with this email exists, and the provider did not verify the address, so it is not linked');
+      if (!profile.emailVerified)
+        throw new AppError(
+          'provider-email-unverified',
+          409,
+          'An account with this email exists, and the provider did not verify the address, so it is not linked',
+        );
       // Nor may an account whose address nobody proved keep what its registrant set up (pre-account takeover).
       if (!existing.emailVerified) {
         if (deps.linkUnproven !== 'takeover') throw unproven();
@@ -109,7 +122,15 @@ export function createProviderAccounts(deps: AccountDeps) {
       await link(p.name, profile, existing.id);
       return existing;
     }
-    const user = await users.create({ email: profile.email, username: null, displayName: profile.displayName, avatarUrl: profile.avatarUrl, roles: deps.roles.defaults, defaultRole: deps.roles.defaultRole, active: true });
+    const user = await users.create({
+      email: profile.email,
+      username: null,
+      displayName: profile.displayName,
+      avatarUrl: profile.avatarUrl,
+      roles: deps.roles.defaults,
+      defaultRole: deps.roles.defaultRole,
+      active: true,
+    });
     if (profile.emailVerified) await queries.users.activate(user.id, clock.now());
     await link(p.name, profile, user.id);
     return (await users.get(user.id))!;

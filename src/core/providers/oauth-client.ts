@@ -18,7 +18,7 @@ export const providerLoginFailed = (detail = 'The sign-in with the provider fail
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
 /** Asymmetric algorithms only: `none` proves nothing, and HS* would be keyed by a secret the provider shares. */
-const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'RS384', 'PS384', 'ES384', 'RS512', 'PS512', 'ES512'];
+const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'RS384', 'PS384', 'ES384', 'RS512', 'PS512'];
 
 /**
  * The one alg an ID token may carry: RS256 (OpenID Connect's default, what a client registered without
@@ -27,7 +27,7 @@ const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'RS384', 'PS3
 export function idTokenAlg(advertised: readonly string[] | undefined): string {
   if (!advertised?.length || advertised.includes('RS256')) return 'RS256';
   const alg = advertised.find((a) => ASYMMETRIC.includes(a));
-  if (!alg) throw new AppError('provider-unavailable', 503, 'The provider signs ID tokens with no asymmetric algorithm');
+  if (!alg) throw new AppError('provider-unavailable', 503, 'The provider signs ID tokens with no algorithm we accept');
   return alg;
 }
 
@@ -53,13 +53,15 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
     configuration ??= (async () => {
       const insecure = isLoopback(preset.issuer) ? { execute: [oidc.allowInsecureRequests] } : {};
       if (preset.kind === 'oidc') {
-        const found = await oidc.discovery(new URL(preset.issuer), settings.clientId, undefined, auth, { timeout: 10, ...insecure });
+        const options = { timeout: 10, ...insecure };
+        const found = await oidc.discovery(new URL(preset.issuer), settings.clientId, undefined, auth, options);
         // The client metadata is fixed at construction, so the pinned alg needs a configuration of its own.
-        const pinned = { id_token_signed_response_alg: idTokenAlg(found.serverMetadata().id_token_signing_alg_values_supported) };
+        const advertised = found.serverMetadata().id_token_signing_alg_values_supported;
+        const pinned = { id_token_signed_response_alg: idTokenAlg(advertised) };
         const c = new oidc.Configuration(found.serverMetadata(), settings.clientId, pinned, auth);
         c.timeout = 10;
         if (isLoopback(preset.issuer)) oidc.allowInsecureRequests(c);
-        // openid-client trusts TLS for an ID token from the token endpoint; we check its signature against the JWKS too.
+        // openid-client trusts TLS for an ID token from the token endpoint; its signature is checked too.
         oidc.enableNonRepudiationChecks(c);
         return c;
       }

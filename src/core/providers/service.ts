@@ -54,7 +54,8 @@ export function createProviderService(deps: ProviderDeps) {
     audit: deps.audit,
     roles: { defaults: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole },
     linkUnproven: config.federation.linkUnproven,
-    endSessions: (userId) => deps.sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'account-takeover' }),
+    endSessions: (userId) =>
+      deps.sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'account-takeover' }),
   });
   const allowedRedirects = [config.lifecycle.redirectSuccess, ...config.federation.allowedRedirectUrls];
 
@@ -77,7 +78,8 @@ export function createProviderService(deps: ProviderDeps) {
       const client = clientOf(name);
       if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects)) throw new AppError('redirect-not-allowed', 400, 'redirect_url is not among the allowed redirect URLs');
       const { url, secrets } = await client.authorizationUrl();
-      const flow: Flow = { ...secrets, provider: name, redirectUrl: opts.redirectUrl ?? config.lifecycle.redirectSuccess, cookieMode: opts.cookieMode, expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000, ...(opts.linkTo ? { linkTo: opts.linkTo } : {}) };
+      const flow: Flow = { ...secrets, provider: name, redirectUrl: opts.redirectUrl ?? config.lifecycle.redirectSuccess, cookieMode: opts.cookieMode, expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000 };
+      if (opts.linkTo) flow.linkTo = opts.linkTo;
       return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
     },
 
@@ -102,7 +104,9 @@ export function createProviderService(deps: ProviderDeps) {
       const user = await accountFor(settings.find((p) => p.name === name)!, profile, flow.linkTo?.userId);
       if (flow.linkTo) {
         const detail = { provider: name, subject: profile.subject };
-        await deps.audit.record({ actor: user.id, action: 'provider.link', subject: user.id, door: 'hbp-oauth', outcome: 'success', ip: client.ip, userAgent: client.userAgent, detail });
+        const { ip, userAgent } = client;
+        const linked = { actor: user.id, action: 'provider.link', subject: user.id, door: 'hbp-oauth', detail };
+        await deps.audit.record({ ...linked, ip, userAgent, outcome: 'success' });
       }
       const event = { actor: user.id, action: 'login', subject: user.id, door: 'hbp-oauth', ip: client.ip, userAgent: client.userAgent, detail: { provider: name } };
       if (!canSignInAt(user, deps.clock.now())) {

@@ -14,7 +14,16 @@ export interface ClientInfo {
 }
 
 /** Why every session of a user ended: kept in the audit log. */
-export type RevocationReason = 'logout-all' | 'disabled' | 'banned' | 'password-changed' | 'password-reset' | 'email-changed' | 'admin' | 'directory' | 'account-takeover';
+export type RevocationReason =
+  | 'logout-all'
+  | 'disabled'
+  | 'banned'
+  | 'password-changed'
+  | 'password-reset'
+  | 'email-changed'
+  | 'admin'
+  | 'directory'
+  | 'account-takeover';
 
 export interface SessionRegistryOptions {
   queries: Queries;

@@ -78,7 +78,12 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
 
     /** Ends every token of a user, personal ones included (an account taken back from whoever held it). */
     async revokeAllKindsOfUser(userId: string, now: Date): Promise<void> {
-      await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
 
     async revokeByHash(hash: string, now: Date): Promise<void> {

@@ -117,6 +117,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async insert(u: NewUser): Promise<void> {
+      const nextNumericId = sql<number>`(select last + 1 from numeric_id_sequence where id = 1)`;
       await db
         .insertInto('users')
         .values({
@@ -125,7 +126,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
           username: u.username,
           // PostgreSQL numbers rows by a sequence; SQLite by a counter that a trigger advances (never max + 1,
           // which hands a deleted user's id to the next one). One writer at a time makes the read safe.
-          ...(dialect === 'sqlite' ? { numeric_id: sql<number>`(select last + 1 from numeric_id_sequence where id = 1)` } : {}),
+          ...(dialect === 'sqlite' ? { numeric_id: nextNumericId } : {}),
           display_name: u.displayName,
           avatar_url: u.avatarUrl,
           locale: u.locale,
@@ -155,7 +156,8 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
 
     /** No password at all: both verifiers go. */
     async clearPassword(id: string, now: Date): Promise<void> {
-      await db.updateTable('users').set({ password_hash: null, password_digest_hash: null, updated_at: now }).where('id', '=', id).execute();
+      const none = { password_hash: null, password_digest_hash: null, updated_at: now };
+      await db.updateTable('users').set(none).where('id', '=', id).execute();
     },
 
     async setDigestHash(id: string, digestHash: string): Promise<void> {

@@ -23,7 +23,9 @@ export const datarheiFields = {
   DATARHEI_ACCESS_MINUTES: int({ doc: 'Lifetime of datarhei access tokens, minutes.', default: 10, min: 1, max: 1440 }),
   DATARHEI_REFRESH_MINUTES: int({ doc: 'Lifetime of datarhei refresh tokens, minutes.', default: 1440, min: 1, max: 525600 }),
   DATARHEI_IDP_MAX_TOKEN_MINUTES: int({
-    doc: 'Longest lifetime of an identity-provider token exchanged at `POST /api/login` (`exp` is required; `exp − iat` and `exp − now` may not exceed it), minutes.',
+    doc:
+      'Longest lifetime of an identity-provider token exchanged at `POST /api/login` (`exp` is required; ' +
+      '`exp − iat` and `exp − now` may not exceed it), minutes.',
     default: 1440,
     min: 1,
     max: 43200,

@@ -35,7 +35,10 @@ export async function registerProviderRoutes(app: App, s: Services) {
           redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
           cookie: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
           connect: Type.Optional(
-            Type.String({ maxLength: 8192, description: 'An access token of the signed-in user: the callback links the provider account to them' }),
+            Type.String({
+              maxLength: 8192,
+              description: 'An access token of the signed-in user: the callback links the provider account to them',
+            }),
           ),
         }),
         response: { 302: Redirect, ...responses({}, 400, 401, 404, 503) },
@@ -46,7 +49,8 @@ export async function registerProviderRoutes(app: App, s: Services) {
       const { connect } = request.query;
       const principal = connect === undefined ? undefined : await resolvePrincipal(s, connect);
       const linkTo = principal && { userId: principal.userId, sessionId: principal.sessionId };
-      const started = await s.providers.start(request.params.provider, { redirectUrl: request.query.redirect_url, cookieMode: request.query.cookie === 'true', linkTo });
+      const opts = { redirectUrl: request.query.redirect_url, cookieMode: request.query.cookie === 'true', linkTo };
+      const started = await s.providers.start(request.params.provider, opts);
       reply.setCookie(FLOW_COOKIE, started.flow, { ...flowCookie, maxAge: started.maxAgeSeconds });
       return reply.redirect(started.url, 302);
     },
