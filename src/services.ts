@@ -137,7 +137,9 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
-  const providers = createProviders({ config, queries, users, auth, tickets, audit, clock, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
+  const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
+  const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
+  const providers = createProviders({ ...federated, secret: providerSecret });
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, background, config: config.storage, box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')), backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });

@@ -23,7 +23,8 @@ export type RevocationReason =
   | 'email-changed'
   | 'email-change-undone'
   | 'admin'
-  | 'directory';
+  | 'directory'
+  | 'account-takeover';
 
 export interface SessionRegistryOptions {
   queries: Queries;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { Logger } from 'pino';
 
 /** Query parameters whose values are credentials and must never reach a log line (names as the router decodes them). */
-const SECRET_NAME = /^(?:access[-_]token|refresh_token|token|ticket|code|password|jwt)$/i;
+const SECRET_NAME = /^(?:access[-_]token|refresh_token|token|ticket|code|password|jwt|connect)$/i;
 
 /** A parameter name as the query parser reads it; undefined when it cannot be decoded (then it is redacted too). */
 function decodedName(raw: string): string | undefined {
