@@ -1,24 +1,25 @@
 import { Command, Option } from 'commander';
 import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
-import { VERSION } from './app.js';
+import { VERSION } from './version.js';
 import { cliConfig, readStdin, withServices } from './cli/context.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 import { usersCommand } from './cli/users.js';
 import { auditCommand, keysCommand, realmsCommand, tokensCommand } from './cli/others.js';
 import { ConfigError } from './config/load.js';
-import { openDatabase } from './db/client.js';
-import { migrateToLatest } from './db/migrate.js';
-import { describeSweep, serve } from './serve.js';
 
 export function buildCli(): Command {
   const program = new Command('gatehouse').version(VERSION).description('Gatehouse authentication server');
 
-  program.command('serve').description('Start the HTTP server (migrates first)').action(() => serve(cliConfig()));
+  program
+    .command('serve')
+    .description('Start the HTTP server (migrates first)')
+    .action(async () => (await import('./serve.js')).serve(cliConfig()));
 
   program
     .command('migrate')
     .description('Apply pending database migrations')
     .action(async () => {
+      const [{ openDatabase }, { migrateToLatest }] = await Promise.all([import('./db/client.js'), import('./db/migrate.js')]);
       // A migration may rewrite a large table: it gets an hour, not the per-request statement bound.
       const db = openDatabase({ ...cliConfig().database, statementTimeoutMs: 3_600_000 });
       try {
@@ -55,6 +56,7 @@ export function buildCli(): Command {
     .action((opts: { format: string }) =>
       withServices(async (s) => {
         const report = await s.storage.sweep();
+        const { describeSweep } = await import('./serve.js');
         if (opts.format === 'json') console.log(JSON.stringify(report));
         else {
           console.log(describeSweep(report));

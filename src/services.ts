@@ -1,7 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
-import { createLifecycle } from './core/auth/lifecycle.js';
+import { createLifecycle, EMAIL_CHANGE_UNDO_MINUTES } from './core/auth/lifecycle.js';
+import { createReauthentication } from './core/auth/reauthentication.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
@@ -108,7 +109,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const accounts = createAccounts({ queries, users, sessions, audit, clock });
   const realms = createRealms({ queries, audit, clock });
   const authMethods = createAuthMethods({ queries, defaults: { jwt: config.humhub.jwt, basic: config.humhub.basic } });
-  const tickets = createTickets({ queries, clock, random, minutes: config.lifecycle.ticketMinutes });
+  const ticketMinutes = { ...config.lifecycle.ticketMinutes, 'email-change-undo': EMAIL_CHANGE_UNDO_MINUTES };
+  const tickets = createTickets({ queries, clock, random, minutes: ticketMinutes });
   const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')), changed: sessions.forget, audit });
   const log = runtime.log ?? pino({ level: 'warn' });
   const directories = createDirectories({ config, queries, users, audit, clock, log, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose), endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }) });
@@ -128,13 +130,17 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     touchLogin: (userId) => queries.users.touchLogin(userId, clock.now()),
     storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
+  const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
+  const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
   const impersonation = createImpersonation({ users, sessions, apiTokens, audit, enabled: config.humhub.impersonation && config.dialects.includes('humhub'), minutes: config.humhub.impersonationMinutes });
   const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
-  const providers = createProviders({ config, queries, users, auth, tickets, audit, clock, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
+  const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
+  const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
+  const providers = createProviders({ ...federated, secret: providerSecret });
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
   lockDownLoaders();
   const storage = createStorageService({ queries, clock, random, background, config: config.storage, box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')), backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
@@ -151,7 +157,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     await queries.storageReservations.deleteExpired(now);
   }
 
-  return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, mailer, lifecycle, background, storage, apiTokens, impersonation, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, signInSources, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
+  return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, reauth, mailer, lifecycle, background, storage, apiTokens, impersonation, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, signInSources, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -33,3 +33,51 @@ describe('dependency direction (http → core → db)', () => {
     expect(dialects.sort()).toEqual(['datarhei', 'hbp', 'humhub', 'privacyidea', 'rocketchat']);
   });
 });
+
+/** The files a module loads at run time (type-only imports are erased by the compiler). */
+function runtimeImports(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const m of source.matchAll(/^(import|export)\s+([^'";]*?)\s*from\s+'(\.[^']+)'|^import\s+'(\.[^']+)'/gm)) {
+    const clause = m[2] ?? '';
+    const named = /^\{([^}]*)\}$/.exec(clause.trim());
+    const typeOnly = /^type\b/.test(clause) || (named && named[1]!.split(',').every((s) => !s.trim() || /^type\b/.test(s.trim())));
+    if (typeOnly) continue;
+    found.push(path.resolve(path.dirname(file), (m[3] ?? m[4])!.replace(/\.js$/, '.ts')));
+  }
+  return found;
+}
+
+const SOURCES = filesUnder(path.join(ROOT, 'src'));
+const GRAPH = new Map(SOURCES.map((f) => [f, runtimeImports(f)]));
+
+/** Every file `start` loads, directly or not. */
+function closure(start: string): Set<string> {
+  const seen = new Set<string>();
+  const next = [start];
+  while (next.length) {
+    const file = next.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    next.push(...(GRAPH.get(file) ?? []));
+  }
+  return seen;
+}
+
+describe('import graph', () => {
+  it('has no cycle', () => {
+    const cycles: string[] = [];
+    for (const file of SOURCES) {
+      for (const dep of GRAPH.get(file) ?? []) {
+        if (closure(dep).has(file)) cycles.push(`${path.relative(ROOT, file)} → ${path.relative(ROOT, dep)}`);
+      }
+    }
+    expect(cycles).toEqual([]);
+  });
+
+  it('loads no route, core or database code to read the configuration (every CLI call starts with it)', () => {
+    const loaded = [...closure(path.join(ROOT, 'src/config/load.ts'))].map((f) => path.relative(ROOT, f));
+    const outside = loaded.filter((f) => !f.startsWith('src/config/') && !/^src\/http\/dialects\/(settings|[a-z]+\/config)\.ts$/.test(f));
+    expect(outside).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, claimsOf } from './helpers/auth.js';
 import { AUDIENCE, useProvider } from './helpers/oidc-provider.js';
@@ -10,6 +11,8 @@ const idpLogin = (t: TestApp, token: string) => t.request({ method: 'POST', url:
 describe.each(DATABASES)('datarhei login with an external identity provider on %s', (db) => {
   const idp = useProvider();
   const get = useTestApp(db, () => ({ DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, users: ['encoder'] }]) }));
+  // The provider stamps its tokens with the real time; the app's clock must agree for their lifetime to be judged.
+  beforeEach(() => get().clock.advance(Date.now() - get().clock.now().getTime()));
 
   it('verifies the provider’s token against its JWKS and issues local tokens', async () => {
     const t = get();
@@ -49,5 +52,62 @@ describe.each(DATABASES)('datarhei login with an external identity provider on %
     const stranger = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://elsewhere.example').setAudience(AUDIENCE).setSubject('encoder').setExpirationTime('5m').sign(privateKey);
     const res = await idpLogin(get(), stranger);
     expect([res.statusCode, res.json()]).toEqual([400, { code: 400, message: 'Bad Request', details: ['Unknown issuer'] }]);
+  });
+});
+
+/**
+ * An identity provider whose signing key the test holds: discovery and a JWKS on 127.0.0.1, so the test can
+ * have it issue tokens with any `iat` and `exp`, or none, as a careless or compromised provider would.
+ */
+function useKeyHoldingIdp() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  let server: Server | undefined;
+  let issuer = '';
+  beforeAll(async () => {
+    const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+    server = createServer((req, res) => {
+      const body = req.url === '/jwks' ? jwks : JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+  return {
+    issuer: () => issuer,
+    sign: (claims: { iat?: number; exp?: number }) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(issuer).setAudience(AUDIENCE).setSubject('encoder').sign(privateKey),
+  };
+}
+
+describe.each(DATABASES)('datarhei identity-provider token lifetimes on %s', (db) => {
+  const idp = useKeyHoldingIdp();
+  const get = useTestApp(db, () => ({ DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, users: ['encoder'] }]) }));
+  const now = (t: TestApp) => Math.floor(t.clock.now().getTime() / 1000);
+  const DAY = 86_400;
+
+  it('exchanges a token that expires within the bound', async () => {
+    const t = get();
+    expect((await idpLogin(t, await idp.sign({ iat: now(t), exp: now(t) + 3600 }))).statusCode).toBe(200);
+  });
+
+  it('refuses a token without exp, issued 400 days ago (a credential that never expires)', async () => {
+    const t = get();
+    const res = await idpLogin(t, await idp.sign({ iat: now(t) - 400 * DAY }));
+    expect([res.statusCode, res.json()]).toEqual([401, { code: 401, message: 'Unauthorized', details: ['Token has no expiry'] }]);
+    expect((await idpLogin(t, await idp.sign({}))).statusCode).toBe(401);
+  });
+
+  it('refuses a token whose lifetime exceeds DATARHEI_IDP_MAX_TOKEN_MINUTES (24 h by default)', async () => {
+    const t = get();
+    const tooLong = { details: ['Token lifetime too long'], code: 401, message: 'Unauthorized' };
+    // Issued long ago but still valid: exp − iat is what counts.
+    const old = await idpLogin(t, await idp.sign({ iat: now(t) - 30 * DAY, exp: now(t) + 3600 }));
+    expect([old.statusCode, old.json()]).toEqual([401, tooLong]);
+    // No iat, or one set late, cannot hide an exp a year away.
+    for (const claims of [{ exp: now(t) + 365 * DAY }, { iat: now(t) + 364 * DAY, exp: now(t) + 365 * DAY }]) {
+      const res = await idpLogin(t, await idp.sign(claims));
+      expect([res.statusCode, res.json()]).toEqual([401, tooLong]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_URL } from './helpers/postgres.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
@@ -113,6 +114,49 @@ describe('PostgreSQL behind a proxy that refuses, cuts and stalls', () => {
     }
     expect((await nativeCalls(t, session).login()).statusCode).toBe(200);
     expect((await t.request({ url: '/health' })).statusCode).toBe(204);
+  });
+});
+
+describe('PostgreSQL refusing new connections to the database (SQLSTATE 55000 at connect)', () => {
+  let t: TestApp;
+  let session: SessionReply;
+  let name: string;
+  const asAdmin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    t = await buildTestApp('postgres', BOUNDS);
+    session = await register(t);
+    name = new URL((t.config.database as { url: string }).url).pathname.slice(1);
+  });
+  afterAll(async () => {
+    await asAdmin(`alter database ${name} allow_connections true`).catch(() => undefined);
+    await t?.close();
+  });
+
+  it('answers 503 database-unavailable, not 500, while the database does not accept connections, then recovers', async () => {
+    await asAdmin(`alter database ${name} allow_connections false`);
+    await asAdmin(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
+    try {
+      for (const [call, run] of Object.entries(nativeCalls(t, session))) {
+        const res = await run();
+        expect(res.statusCode, call).toBe(503);
+        await expectUnavailable(res);
+      }
+      const humhub = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: session.user.email, password: PASSWORD } });
+      expect(humhub.statusCode).toBe(503);
+    } finally {
+      await asAdmin(`alter database ${name} allow_connections true`);
+    }
+    expect((await nativeCalls(t, session).login()).statusCode).toBe(200);
+    expect(t.undeclared).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Env } from '../src/config/load.js';
 import { buildTestApp, DATABASES, declaredStatuses, useTestApp } from './helpers/app.js';
 import { DIALECT_TAGS, injectOptions, requestOf, type OpenApi, type Operation, type Recipe, type World } from './helpers/fuzz-requests.js';
+import { asAdmin, directoryLogins, FEDERATION_ADMIN_ROUTE, realmOf } from './helpers/fuzz-admin.js';
 import { createWorld, type Send } from './helpers/fuzz-world.js';
 
 /**
@@ -132,4 +133,39 @@ describe.each(SUITES)('fuzzing /openapi.json on %s, %s', (db, configName) => {
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );
   }, Math.max(30_000, RUNS * 500));
+});
+
+/**
+ * The admin secret over the directory and provider admin routes, where every request is the admin's: a directory
+ * saved with settings the LDAP client refuses once made every login of its realm a 500, on every door. So each
+ * answer is judged, and so are the logins that reach the realm's directory (or the default one) right after it.
+ */
+describe.each(DATABASES)('fuzzing the directory and provider admin routes with the admin secret on %s', (db) => {
+  const get = useTestApp(db, CONFIGS['features on']);
+  const doc = DOCS['features on']!;
+  const loginPaths = ['/auth', '/api/v1/login', '/auth/login'];
+  const logins = operationsOf(doc).filter((op) => op.method === 'POST' && loginPaths.includes(op.path));
+  let world: World | undefined;
+
+  const ops = operationsOf(doc).filter((op) => FEDERATION_ADMIN_ROUTE.test(op.path));
+  const named = ops.map((op) => [`${op.method} ${op.path}`, op] as const);
+  it.each(named)('%s as the admin, and the logins after it, answer no 5xx', async (_name, op) => {
+    const t = get();
+    world ??= await createWorld((opts) => t.app.inject(opts), ADMIN_SECRET);
+    await fc.assert(
+      fc.asyncProperty(asAdmin(op, requestOf(op, doc)), async (recipe) => {
+        const req = injectOptions(op, recipe, world!, ADMIN_SECRET);
+        const res = await t.app.inject(req);
+        const sent = `${req.method} ${req.url} ${String(req.payload).slice(0, 300)}`;
+        expect(problemsOf(doc, op, req.url, res), `${sent} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
+        for (const login of directoryLogins(realmOf(req))) {
+          const answer = await t.app.inject(login);
+          const loginOp = logins.find((l) => l.path === login.url)!;
+          const seen = `after ${sent}: ${login.url} → ${answer.statusCode} ${answer.body.slice(0, 300)}`;
+          expect(problemsOf(doc, loginOp, login.url, answer), seen).toEqual([]);
+        }
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+  }, Math.max(30_000, RUNS * 1500));
 });

@@ -79,14 +79,6 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     expect(second.json().user.id).toBe(session.user.id);
   });
 
-  it('links an existing account by an email address the provider verified', async () => {
-    const t = get();
-    const local = await register(t, { email: 'linkme@example.net' });
-    const { location } = await signIn(t, 'linkme');
-    const session = (await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })).json();
-    expect(session.user.id).toBe(local.user.id);
-  });
-
   it('does not link an unverified email to an existing account', async () => {
     const t = get();
     const local = await register(t, { email: 'unverified-owner@example.net' });
@@ -170,7 +162,7 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     expect([last.statusCode, last.json().code]).toEqual([409, 'last-sign-in-method']);
 
     const local = await register(t, { email: 'haspassword@example.net', password: PASSWORD });
-    await signIn(t, 'haspassword');
+    await signIn(t, 'haspassword', `?connect=${local.jwt_token}`);
     expect((await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(local.jwt_token) })).statusCode).toBe(204);
     expect((await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(local.jwt_token) })).statusCode).toBe(404);
     expect((await t.request({ url: '/auth/providers' })).statusCode).toBe(401);
@@ -188,5 +180,49 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     expect(outsider.location.searchParams.get('error')).toBe('domain-not-allowed');
     const insider = await signIn(t, 'insider~corp.example', '', 'gitlab');
     expect(insider.location.searchParams.get('refresh_token')).toBeTruthy();
+  });
+});
+
+describe.each(DATABASES)('ID tokens checked against the provider’s keys on %s', (db) => {
+  // Its JWKS names other keys than those it signs with: each ID token it issues is, to us, a forgery.
+  const { issuer } = useProvider({ jwks: 'foreign', redirectUris: () => [`${SERVER}/auth/providers/oidc/callback`] });
+  const get = useTestApp(db, () => ({
+    SERVER_URL: SERVER,
+    REDIRECT_URL_SUCCESS: SUCCESS,
+    REDIRECT_URL_ERROR: FAILURE,
+    AUTH_PROVIDER_OIDC_ISSUER: issuer(),
+    AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
+    AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
+  }));
+
+  it('refuses an ID token signed by a key that is not in the provider’s JWKS (forged ID token)', async () => {
+    const t = get();
+    const { location } = await signIn(t, 'forged');
+    const refused = [location.origin + location.pathname, location.searchParams.get('error')];
+    expect(refused).toEqual([FAILURE, 'provider-login-failed']);
+    expect(location.searchParams.get('refresh_token')).toBeNull();
+    expect(await t.app.services.users.findByEmail('forged@example.net')).toBeUndefined();
+  });
+});
+
+describe.each(DATABASES)('ID token algorithm pinned on %s', (db) => {
+  // HS256 is keyed by the client secret: anyone who holds it could mint ID tokens, so it is never accepted.
+  const redirectUris = () => [`${SERVER}/auth/providers/oidc/callback`];
+  const { issuer } = useProvider({ idTokenAlg: 'HS256', redirectUris });
+  const get = useTestApp(db, () => ({
+    SERVER_URL: SERVER,
+    REDIRECT_URL_SUCCESS: SUCCESS,
+    REDIRECT_URL_ERROR: FAILURE,
+    AUTH_PROVIDER_OIDC_ISSUER: issuer(),
+    AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
+    AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
+  }));
+
+  it('refuses an ID token signed with an algorithm other than the pinned asymmetric one (alg confusion)', async () => {
+    const t = get();
+    const { location } = await signIn(t, 'symmetric');
+    const refused = [location.origin + location.pathname, location.searchParams.get('error')];
+    expect(refused).toEqual([FAILURE, 'provider-login-failed']);
+    expect(await t.app.services.users.findByEmail('symmetric@example.net')).toBeUndefined();
   });
 });

@@ -65,6 +65,20 @@ describe.each(DATABASES)('tickets after a password or email change on %s', (db) 
     expect([res.statusCode, res.json().code]).toEqual([401, 'invalid-ticket']);
   });
 
+  it('a password change after an email change does not void the undo link mailed to the old address', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const moved = uniqueEmail('taken-over');
+    const change = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: moved } });
+    expect(change.statusCode).toBe(204);
+    const undo = ticketOf((await smtpOf().waitFor(user.email, /changed/)).links[0]!);
+    // Whoever changed the address changes the password too: the old address's way back must survive it.
+    const password = { old_password: PASSWORD, new_password: 'the taker chose 13' };
+    expect((await t.request({ method: 'POST', url: '/auth/change-password', headers: bearer(jwt_token), payload: password })).statusCode).toBe(204);
+    expect((await t.request({ method: 'POST', url: '/auth/change-email/undo', payload: { ticket: undo } })).statusCode).toBe(204);
+    expect((await t.app.services.users.get(user.id))?.email).toBe(user.email);
+  });
+
   it('an admin password reset voids a reset link mailed before it', async () => {
     const t = get();
     const { user } = await register(t);

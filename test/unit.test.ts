@@ -14,6 +14,13 @@ describe('redactUrl', () => {
     expect(redactUrl('/storage/o/a.png?token=abc#frag')).toBe('/storage/o/a.png?token=[REDACTED]#frag');
     expect(redactUrl('/auth/user')).toBe('/auth/user');
   });
+
+  it('redacts percent-encoded credential names, as the router decodes them (log-redaction bypass)', () => {
+    expect(redactUrl('/auth/token/refresh?refresh%5Ftoken=abc')).toBe('/auth/token/refresh?refresh%5Ftoken=[REDACTED]');
+    expect(redactUrl('/storage/o/a.png?%74oken=abc&w=1')).toBe('/storage/o/a.png?%74oken=[REDACTED]&w=1');
+    expect(redactUrl('/x?%E0%A4%A=1&a=2')).toBe('/x?%E0%A4%A=[REDACTED]&a=2');
+    expect(redactUrl('/x?a=1&flag&b=2')).toBe('/x?a=1&flag&b=2');
+  });
 });
 
 describe('lineBatcher', () => {

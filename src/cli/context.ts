@@ -3,10 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { configFromEnvironment } from '../config/env.js';
 import type { Config } from '../config/load.js';
-import { resolveSecrets } from '../config/secrets.js';
-import { openDatabase } from '../db/client.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { createServices, type Services } from '../services.js';
+import type { Services } from '../services.js';
 
 /**
  * Reads the configuration once, says on stderr which data folder it uses (stdout stays clean for
@@ -24,9 +21,18 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
-/** Runs `fn` with the core services on a migrated database, then closes it. */
+/**
+ * Runs `fn` with the core services on a migrated database, then closes it. The database and the core are
+ * loaded here, not when the CLI starts: `gatehouse --version` and `--help` load neither.
+ */
 export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   const config = cliConfig();
+  const [{ openDatabase }, { migrateToLatest }, { resolveSecrets }, { createServices }] = await Promise.all([
+    import('../db/client.js'),
+    import('../db/migrate.js'),
+    import('../config/secrets.js'),
+    import('../services.js'),
+  ]);
   const db = openDatabase(config.database);
   try {
     await migrateToLatest(db);

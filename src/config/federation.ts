@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { int, optionalStr, type Field } from './fields.js';
+import { int, oneOf, optionalStr, type Field } from './fields.js';
 
 /** Sign-in providers with a preset; `oidc` is the generic OpenID Connect one (AUTH_PROVIDER_OIDC_ISSUER). */
 export const PROVIDERS = ['oidc', 'github', 'google', 'microsoft', 'gitlab', 'apple', 'discord'] as const;
@@ -40,6 +40,13 @@ function providerFields<const N extends string>(name: N, label: string) {
 export const FEDERATION_FIELDS = {
   DIRECTORIES_FILE: optionalStr({ doc: 'YAML file of LDAP directories (`directories: [{realm, url, …}]`), read at start; they cannot be edited through the admin API.' }),
   DIRECTORY_SYNC_MINUTES: int({ doc: 'Every this many minutes, directory users who left the directory or no longer match `user_filter` lose their sessions (0: never).', default: 15, min: 0, max: 10080 }),
+  PROVIDER_LINK_UNPROVEN: oneOf(['refuse', 'takeover'], {
+    doc:
+      'A provider sign-in whose verified address is held by a local account whose address was never proven: `refuse` ' +
+      '(409 account-exists-unproven), or `takeover` (the account loses its sessions, tokens, password, MFA and other ' +
+      'links, then is linked).',
+    default: 'refuse',
+  }),
   ALLOWED_REDIRECT_URLS: optionalStr({ doc: 'Comma-separated URL prefixes that a `redirect_url` of a provider sign-in may start with (REDIRECT_URL_SUCCESS always may).', check: checkUrlList }),
   AUTH_PROVIDER_OIDC_ISSUER: optionalStr({ doc: 'Issuer URL of the generic OpenID Connect provider (`oidc`); discovery at `/.well-known/openid-configuration`.', check: checkUrlList }),
   ...providerFields('OIDC', LABELS.oidc),
@@ -70,6 +77,8 @@ export interface FederationConfig {
   syncMinutes: number;
   allowedRedirectUrls: string[];
   providers: ProviderSettings[];
+  /** What a provider sign-in does to a local account with the same, never proven, address. */
+  linkUnproven: 'refuse' | 'takeover';
 }
 
 const split = (v: string | undefined, by: RegExp) => (v === undefined ? undefined : v.split(by).map((s) => s.trim()).filter(Boolean));
@@ -99,5 +108,6 @@ export function federationConfig(raw: FederationRaw, problems: string[]): Federa
     syncMinutes: raw.DIRECTORY_SYNC_MINUTES,
     allowedRedirectUrls: split(raw.ALLOWED_REDIRECT_URLS, /,/) ?? [],
     providers,
+    linkUnproven: raw.PROVIDER_LINK_UNPROVEN,
   };
 }

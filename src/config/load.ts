@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
-import { DIALECT_MODULES, type DialectSettings } from '../http/dialects/registry.js';
+import { DIALECT_SETTINGS, type DialectSettings } from '../http/dialects/settings.js';
 import { federationConfig, type FederationConfig } from './federation.js';
 
 export type Env = Record<string, string | undefined>;
@@ -39,6 +39,8 @@ export interface CoreConfig {
     reuseGraceSeconds: number;
     cacheSize: number;
     sessionCheckCacheMs: number;
+    /** How old a session's proof (sign-in or re-authentication) may be for a sensitive operation. */
+    reauthMaxAgeMinutes: number;
   };
   users: {
     autoActivate: boolean;
@@ -211,7 +213,7 @@ export function loadConfig(env: Env): Config {
     metrics: { token: raw.METRICS_TOKEN },
     audit: { retentionDays: raw.AUDIT_RETENTION_DAYS },
     dialects: raw.DIALECTS,
-    ...(Object.fromEntries(DIALECT_MODULES.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
+    ...(Object.fromEntries(DIALECT_SETTINGS.map((m) => [m.id, m.readConfig(raw as never)])) as DialectSettings),
     dataDir,
     database,
     jwt: {
@@ -225,6 +227,7 @@ export function loadConfig(env: Env): Config {
       reuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE,
       cacheSize: raw.ACCESS_TOKEN_CACHE_SIZE,
       sessionCheckCacheMs: raw.SESSION_CHECK_CACHE_MS,
+      reauthMaxAgeMinutes: raw.REAUTH_MAX_AGE,
     },
     users: {
       autoActivate: raw.AUTO_ACTIVATE_NEW_USERS,

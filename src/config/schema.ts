@@ -1,4 +1,4 @@
-import { DIALECT_IDS, DIALECT_MODULES, type DialectId } from '../http/dialects/registry.js';
+import { DIALECT_IDS, DIALECT_SETTINGS, type DialectId } from '../http/dialects/settings.js';
 import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
 import { FEDERATION_FIELDS } from './federation.js';
 
@@ -59,7 +59,7 @@ const CORE_FIELDS = {
   SHUTDOWN_TIMEOUT: int({ doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.', default: 10, min: 1, max: 3600 }),
   LOG_REQUESTS: bool({ doc: 'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn off when a proxy keeps access logs already.', default: true }),
 
-  DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_MODULES.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
+  DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_SETTINGS.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
 
   // Storage of state
   DATA_DIR: str({ doc: 'Directory for the embedded SQLite database and generated secrets.', default: './data' }),
@@ -78,6 +78,15 @@ const CORE_FIELDS = {
   REFRESH_TOKEN_REUSE_GRACE: int({ doc: 'Seconds during which a just-rotated refresh token still yields the same successor (multi-tab clients); reuse later ends the whole session (every credential of it, in every dialect).', default: 10, min: 0, max: 300 }),
   SESSION_CHECK_CACHE_MS: int({ doc: 'How long an instance trusts what it read of a user and a session: the bound within which a logout, disable, ban or password change on one instance holds on every other (at once on the instance that made it). 0 reads the database on every request.', default: 1000, min: 0, max: 60000 }),
   ACCESS_TOKEN_CACHE_SIZE: int({ doc: 'Verified access tokens kept in memory (0 disables the cache).', default: 10000, min: 0, max: 1000000 }),
+  REAUTH_MAX_AGE: int({
+    doc:
+      'Minutes a proof of the password or second factor (a sign-in, or `POST /auth/reauthenticate`) stays fresh for ' +
+      'sensitive operations: minting a personal token, new recovery codes, turning MFA on or off, changing the ' +
+      'email. Older proofs answer `403 reauthentication-required`.',
+    default: 10,
+    min: 1,
+    max: 1440,
+  }),
 
   // Users
   AUTO_ACTIVATE_NEW_USERS: bool({ doc: 'New accounts are active at once; otherwise they wait for activation.', default: true }),
@@ -120,7 +129,12 @@ const CORE_FIELDS = {
   // Account lifecycle (HBP flags and defaults)
   MAGIC_LINK_ENABLED: bool({ doc: 'Register and log in without a password, through a link sent by email.', default: false }),
   VERIFY_EMAILS: bool({ doc: 'An email change must be confirmed from the new address.', default: false }),
-  NOTIFY_EMAIL_CHANGE: bool({ doc: 'Tell the old address when the email changes.', default: false }),
+  NOTIFY_EMAIL_CHANGE: bool({
+    doc:
+      'Ignored, kept for HBP compatibility: the old address is always told of an email change, with a link that ' +
+      'undoes it (mail `email-change-undo`).',
+    default: false,
+  }),
   LOST_PASSWORD_ENABLED: bool({ doc: 'Password reset by email.', default: false }),
   ALLOW_USER_SELF_DELETE: bool({ doc: 'Users may delete their own account.', default: false }),
   MFA_ENABLED: bool({ doc: 'TOTP multi-factor authentication.', default: true }),
@@ -163,7 +177,7 @@ const CORE_FIELDS = {
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */
-export const CONFIG_FIELDS: Record<string, Field<unknown>> = Object.assign({}, CORE_FIELDS, ...DIALECT_MODULES.map((m) => m.configFields));
+export const CONFIG_FIELDS: Record<string, Field<unknown>> = Object.assign({}, CORE_FIELDS, ...DIALECT_SETTINGS.map((m) => m.configFields));
 
 export type ConfigFields = typeof CORE_FIELDS;
 /** The parsed core settings; each dialect reads its own from the same record. */

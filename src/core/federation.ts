@@ -9,6 +9,7 @@ import { createDirectoryStore, loadDirectoriesFile } from './directories/store.j
 import { createDirectorySync } from './directories/sync.js';
 import { createSecretBox } from './mfa/secret-box.js';
 import { createProviderService } from './providers/service.js';
+import type { SessionRegistry } from './sessions/registry.js';
 import type { Tickets } from './tickets/service.js';
 import type { UserService } from './users/service.js';
 
@@ -41,7 +42,13 @@ export function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>
 }
 
 /** Sign-in providers (OAuth 2.0 / OpenID Connect), which open sessions through the auth service. */
-export function createProviders(deps: Pick<FederationDeps, 'config' | 'queries' | 'users' | 'auth' | 'tickets' | 'audit' | 'clock' | 'secret'>) {
+export function createProviders(
+  deps: Pick<FederationDeps, 'config' | 'queries' | 'users' | 'auth' | 'tickets' | 'audit' | 'clock' | 'secret'> & {
+    sessions: SessionRegistry;
+  },
+) {
   const { config, queries, users, audit, clock } = deps;
-  return createProviderService({ config, queries, users, auth: deps.auth, tickets: deps.tickets, audit, clock, box: createSecretBox(deps.secret('oauth-flow')) });
+  const box = createSecretBox(deps.secret('oauth-flow'));
+  const { auth, tickets, sessions } = deps;
+  return createProviderService({ config, queries, users, auth, tickets, audit, clock, box, sessions });
 }

@@ -3,10 +3,16 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EP
 
 /**
  * PostgreSQL SQLSTATEs that mean "not now" rather than "wrong request": class 08 (connection
- * exception), 53300 (too many connections), 55P03 (lock timeout), 57014 (statement_timeout),
- * 57P01–57P03 (shutdown, crash, starting up).
+ * exception), class 53 (insufficient resources: too many connections, disk full, out of memory),
+ * 55P03 (lock timeout), 57014 (statement_timeout), 57P01–57P03 (shutdown, crash, starting up), and the
+ * states a server refuses a new connection with: 3D000 (the database is gone), 28000/28P01 (the login is
+ * refused). 55000 is a bug in general ("object not in prerequisite state"), an outage only as the connect-time
+ * refusal of a database that does not accept connections (`ALTER DATABASE … ALLOW_CONNECTIONS false`).
  */
-const isOutageState = (code: string) => /^08[0-9A-Z]{3}$/.test(code) || ['53300', '55P03', '57014', '57P01', '57P02', '57P03'].includes(code);
+const OUTAGE_STATES = new Set(['55P03', '57014', '57P01', '57P02', '57P03', '3D000', '28000', '28P01']);
+const NOT_ACCEPTING = /is not currently accepting connections|not accepting connections/;
+const isOutageState = (code: string, message: string) =>
+  /^(08|53)[0-9A-Z]{3}$/.test(code) || OUTAGE_STATES.has(code) || (code === '55000' && NOT_ACCEPTING.test(message));
 
 /**
  * Messages of node-postgres and pg-pool for the same situations; they carry no code.
@@ -20,10 +26,11 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false;
   const e = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
-  if (NETWORK_CODES.has(code) || isOutageState(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (NETWORK_CODES.has(code) || isOutageState(code, message)) return true;
   // better-sqlite3: another connection held the lock beyond busy_timeout (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…).
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
-  if (typeof e.message === 'string' && DRIVER_MESSAGES.test(e.message)) return true;
+  if (DRIVER_MESSAGES.test(message)) return true;
   // Node's happy-eyeballs connect reports an AggregateError of one failure per address.
   if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
   return e.cause !== undefined && isDatabaseUnavailable(e.cause, depth + 1);

@@ -13,6 +13,8 @@ import * as clientWire from './migrations/0011-client-wire.js';
 import * as federation from './migrations/0012-federation.js';
 import * as passwordDigest from './migrations/0013-password-digest.js';
 import * as directoryMissing from './migrations/0014-directory-missing.js';
+import * as numericIdSequence from './migrations/0015-numeric-id-sequence.js';
+import * as sessionProof from './migrations/0016-session-proof.js';
 import * as issuerAndReservations from './migrations/0017-issuer-and-reservations.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
@@ -32,6 +34,8 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0012-federation': federation,
   '0013-password-digest': passwordDigest,
   '0014-directory-missing': directoryMissing,
+  '0015-numeric-id-sequence': numericIdSequence,
+  '0016-session-proof': sessionProof,
   '0017-issuer-and-reservations': issuerAndReservations,
 };
 

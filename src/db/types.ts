@@ -140,6 +140,8 @@ export interface SessionsTable {
   revoked_at: NullableTimestamp;
   ip: string | null;
   user_agent: string | null;
+  /** When the holder last proved a secret (sign-in or re-authentication); null: never. */
+  proven_at: NullableTimestamp;
 }
 
 export interface AuditLogTable {

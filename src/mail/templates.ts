@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
 
-export type MailKind = 'activate' | 'magic-link' | 'reset-password' | 'change-email' | 'email-changed';
+export type MailKind =
+  | 'activate'
+  | 'magic-link'
+  | 'reset-password'
+  | 'change-email'
+  | 'email-changed'
+  | 'email-change-undo';
 
 export interface MailVars {
   link?: string;
@@ -44,6 +50,18 @@ const BUILT_IN: Record<MailKind, Template> = {
     subject: 'Your email address was changed',
     text: 'Hello {{display_name}},\n\nthe address of your account was changed from {{email}} to {{new_email}}.\nIf you did not do this, contact us at once.',
     html: '<p>Hello {{display_name}},</p><p>The address of your account was changed from {{email}} to {{new_email}}. If you did not do this, contact us at once.</p>',
+  },
+  'email-change-undo': {
+    subject: 'Your email address was changed',
+    text:
+      'Hello {{display_name}},\n\nthe address of your account was changed from {{email}} to {{new_email}}.\n' +
+      'If you did not do this, open this link to change it back and sign everyone out ' +
+      '({{expires_minutes}} minutes, once):\n' +
+      '{{{link}}}\n\nTicket: {{ticket}}',
+    html:
+      '<p>Hello {{display_name}},</p><p>The address of your account was changed from {{email}} to {{new_email}}.</p>' +
+      '<p>If you did not do this, <a href="{{link}}">change it back and sign everyone out</a> ' +
+      '(valid {{expires_minutes}} minutes, once).</p>',
   },
 };
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 // @ts-expect-error -- oidc-provider 8 ships no types; only the constructor and callback() are used.
 import Provider from 'oidc-provider';
@@ -13,6 +14,29 @@ export interface ProviderOptions {
    * Read at the provider's first request, so a suite may name a server that starts after it.
    */
   redirectUris?: () => string[];
+  /**
+   * `foreign`: the JWKS document publishes other keys under the same key ids, so every token the provider
+   * signs (its ID tokens included) is signed by a key not in its JWKS: a forged token, as a relying party sees it.
+   */
+  jwks?: 'own' | 'foreign';
+  /** The alg the sign-in client's ID tokens are signed with (RS256 by default). */
+  idTokenAlg?: string;
+}
+
+/** Its JWKS with each key's material replaced by a fresh key of the same type, id and alg. */
+async function foreignJwks(issuer: string) {
+  const own = (await (await fetch(`${issuer}/jwks`, { headers: { 'x-own-jwks': '1' } })).json()) as { keys: Record<string, string>[] };
+  const keys = own.keys.map((k) => {
+    const curves: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+    const { publicKey } =
+      k.kty === 'RSA'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : k.kty === 'EC'
+          ? generateKeyPairSync('ec', { namedCurve: curves[k.crv!]! })
+          : generateKeyPairSync('ed25519');
+    return { ...publicKey.export({ format: 'jwk' }), kid: k.kid, use: k.use, alg: k.alg };
+  });
+  return JSON.stringify({ keys });
 }
 
 /**
@@ -25,14 +49,16 @@ function claimsOf(id: string) {
   return { sub: id, email: `${name}@${domain}`, email_verified: !name!.startsWith('unverified'), name: `Person ${name}` };
 }
 
-function createProvider(issuer: string, redirectUris: string[]) {
+function createProvider(issuer: string, redirectUris: string[], idTokenAlg = 'RS256') {
   const machines = ['encoder', 'intruder'].map((id) => ({ client_id: id, client_secret: `${id}-secret`, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }));
   const signIn = redirectUris.length
-    ? [{ client_id: SIGN_IN_CLIENT.id, client_secret: SIGN_IN_CLIENT.secret, token_endpoint_auth_method: 'client_secret_post', redirect_uris: redirectUris, grant_types: ['authorization_code'], response_types: ['code'] }]
+    ? [{ client_id: SIGN_IN_CLIENT.id, client_secret: SIGN_IN_CLIENT.secret, token_endpoint_auth_method: 'client_secret_post', redirect_uris: redirectUris, grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: idTokenAlg }]
     : [];
   return new Provider(issuer, {
     clients: [...machines, ...signIn],
     cookies: { keys: ['oidc-provider test cookie key'] },
+    // HS256 must be switched on to sign with it; the metadata then advertises it beside RS256.
+    enabledJWA: { idTokenSigningAlgValues: [...new Set(['RS256', idTokenAlg])] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => claimsOf(id) }),
     features: {
@@ -62,8 +88,15 @@ export function useProvider(options: ProviderOptions = {}) {
     });
     issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    let forged: Promise<string> | undefined;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      handle ??= createProvider(issuer, options.redirectUris?.() ?? []).callback();
+      handle ??= createProvider(issuer, options.redirectUris?.() ?? [], options.idTokenAlg).callback();
+      // Gatehouse's own fetch of /jwks gets the foreign keys; the helper's fetch of them carries a marker header.
+      if (options.jwks === 'foreign' && req.url === '/jwks' && !req.headers['x-own-jwks']) {
+        forged ??= foreignJwks(issuer);
+        void forged.then((body) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+        return;
+      }
       handle!(req, res);
     });
   });

@@ -5,13 +5,16 @@ import type { Clock } from '../clock.js';
 import { AppError, errors } from '../errors.js';
 import { canSignIn as canSignInAt, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
 import type { Audit } from '../audit/service.js';
-import type { Tickets } from '../tickets/service.js';
+import { invalidTicket, type Tickets } from '../tickets/service.js';
 import { withParams } from '../urls.js';
 import { normalizeEmail } from '../users/email.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
 import type { AuthService, SignInResult } from './service.js';
 
 export type MagicAction = 'log-in' | 'register';
+
+/** How long the old address may undo an email change: a week, long enough to notice it. */
+export const EMAIL_CHANGE_UNDO_MINUTES = 7 * 24 * 60;
 
 export interface LifecycleDeps {
   config: Config;
@@ -55,8 +58,14 @@ export function createLifecycle(deps: LifecycleDeps) {
     return { kind: 'session', session: await deps.auth.startSession(user, client) };
   }
 
+  /** Tells the old address (always), with a link that undoes the change; `user` is the account before it. */
   async function notifyEmailChange(user: User, newEmail: string) {
-    if (lifecycle.notifyEmailChange) mailer.queue('email-changed', user.email, user.locale, vars(user, { new_email: newEmail }));
+    const data = { old_email: user.email, old_verified: user.emailVerified, new_email: newEmail };
+    const ticket = await tickets.issue('email-change-undo', user, data);
+    const link = withParams(lifecycle.redirectSuccess, { action: 'undo-email-change', ticket });
+    const expires = EMAIL_CHANGE_UNDO_MINUTES;
+    const mailVars = vars(user, { link, ticket, new_email: newEmail, expires_minutes: expires });
+    mailer.queue('email-change-undo', user.email, user.locale, mailVars);
   }
 
   return {
@@ -149,6 +158,19 @@ export function createLifecycle(deps: LifecycleDeps) {
       await deps.sessions.revokeAll(userId, { actor: SYSTEM, reason: 'email-changed' });
       await deps.audit.record({ actor: userId, action: 'email.change', subject: userId, outcome: 'success' });
       await notifyEmailChange(user, data.new_email);
+    },
+
+    /** The old address's link: puts it back, ends every session of the user, and is audited. */
+    async undoEmailChange(ticket: string, client: ClientInfo): Promise<void> {
+      const { userId, data } = await tickets.consume('email-change-undo', ticket);
+      if (typeof data.old_email !== 'string') throw invalidTicket();
+      await users.setEmail(userId, data.old_email, data.old_verified === true); // 409 if taken meanwhile
+      const actor = { kind: 'user' as const, id: userId, ...client };
+      await deps.sessions.revokeAll(userId, { actor, reason: 'email-change-undone' });
+      const detail = { from: data.new_email ?? null, to: data.old_email };
+      const { ip, userAgent } = client;
+      const action = 'email.change-undo';
+      await deps.audit.record({ actor: userId, action, subject: userId, outcome: 'success', ip, userAgent, detail });
     },
 
     async deleteSelf(userId: string): Promise<void> {

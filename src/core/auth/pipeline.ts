@@ -17,9 +17,10 @@ import type { Directories } from '../directories/service.js';
  * - `ticket`: none in the attempt; an MFA user gets a ticket for a second request (HBP);
  * - `code`: a separate field; without it the door is told one is required (Rocket.Chat);
  * - `append`: the current code appended to the password (privacyIDEA's convention);
- * - `none`: the door cannot carry one, so an MFA user is refused there.
+ * - `none`: the door cannot carry one, so an MFA user is refused there;
+ * - `not-asked`: only the password is checked (a signed-in user's old password in a password change).
  */
-export type SecondFactorForm = 'ticket' | 'code' | 'append' | 'none';
+export type SecondFactorForm = 'ticket' | 'code' | 'append' | 'none' | 'not-asked';
 
 /** A device that logged in to this account before; it keeps access while the account is throttled. */
 export interface TrustedDevice {
@@ -46,6 +47,23 @@ export interface LoginAttempt {
   refundSuccess?: boolean;
   /** A door's own per-IP window on top of the shared ones; `report` sees each count (for X-RateLimit-* headers). */
   doorLimit?: { max: number; report?: (info: LimitInfo) => void };
+  /**
+   * A signed-in user proving a secret again (re-authentication, the old password of a change): the
+   * account is this user id, whatever `identifier` finds; no last-login stamp.
+   */
+  account?: string;
+  /** The audit action (`login` unless said). */
+  action?: string;
+}
+
+/** A second-factor check outside a login: who, through which door, audited under which action. */
+export interface CodeCheck {
+  userId: string;
+  door: string;
+  action: string;
+  client: ClientInfo;
+  /** Record the outcome under `action` (false when the caller's own service audits it). */
+  audit: boolean;
 }
 
 export type LoginResult = { kind: 'authenticated'; user: User } | { kind: 'second-factor-required'; user: User; ticket?: string };
@@ -90,7 +108,9 @@ export function createLoginPipeline(deps: PipelineDeps) {
   const { windowSeconds, authPerIp, authPerAccount } = config.rateLimit;
 
   async function report(a: LoginAttempt, outcome: AuditOutcome, user: User | undefined, reason?: string) {
-    await audit.record({ actor: user?.id ?? null, action: 'login', subject: user?.id ?? null, door: a.door, outcome, ip: a.client.ip, userAgent: a.client.userAgent, detail: reason ? { reason } : null });
+    const event = { actor: user?.id ?? null, action: a.action ?? 'login', subject: user?.id ?? null, door: a.door };
+    const { ip, userAgent } = a.client;
+    await audit.record({ ...event, outcome, ip, userAgent, detail: reason ? { reason } : null });
   }
 
   /** Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys counted. */
@@ -131,7 +151,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
       let user: User | undefined;
       try {
         keys = await limitIp(a);
-        user = await users.findByLogin(a.identifier);
+        user = a.account !== undefined ? await users.get(a.account) : await users.findByLogin(a.identifier);
         keys.push(...(await limitAccount(accountKeyOf(a, user))));
       } catch (err) {
         if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
@@ -165,6 +185,11 @@ export function createLoginPipeline(deps: PipelineDeps) {
           await report(a, 'failure', user, found.outcome === 'conflict' ? 'directory-conflict' : 'invalid-credentials');
           throw errors.invalidCredentials();
         }
+        if (a.account !== undefined && found.user.id !== a.account) {
+          attempt.fail();
+          await report(a, 'failure', user, 'invalid-credentials');
+          throw errors.invalidCredentials();
+        }
         user = found.user;
       }
       const appended = user?.mfaEnabled && a.secondFactor === 'append' ? splitAppended(a.password) : undefined;
@@ -189,7 +214,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
         if (!user.passwordDigestHash) await deps.storeDigest(user.id, await hasher.hash(passwordDigest(password)));
       }
 
-      if (user.mfaEnabled) {
+      if (user.mfaEnabled && a.secondFactor !== 'not-asked') {
         const code = appended?.code ?? a.code;
         if (code === undefined) {
           await report(a, 'mfa_required', user);
@@ -206,10 +231,49 @@ export function createLoginPipeline(deps: PipelineDeps) {
         await mfaAttempt.succeed();
       }
 
-      await deps.touchLogin(user.id);
+      if (a.account === undefined) await deps.touchLogin(user.id);
       if (a.refundSuccess) await refund(keys);
       await report(a, 'success', user);
       return { kind: 'authenticated', user };
+    },
+
+    /**
+     * A second factor checked outside a login (re-authentication, turning MFA on or off): the same
+     * IP and account windows as logins, and the user's MFA failure counter. `run` checks the code;
+     * an `invalid-mfa-code` from it counts as a wrong guess, any other refusal is no guess at all.
+     */
+    async checkCode<T>(c: CodeCheck, run: () => Promise<T>): Promise<T> {
+      const a: LoginAttempt = {
+        door: c.door,
+        client: c.client,
+        action: c.action,
+        identifier: '',
+        password: '',
+        secondFactor: 'code',
+      };
+      const user = { id: c.userId } as User;
+      let attempt;
+      try {
+        await limitIp(a);
+        await limitAccount(c.userId);
+        attempt = await deps.mfaThrottle.begin(`mfa:${c.userId}`);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
+        throw err;
+      }
+      let result: T;
+      try {
+        result = await run();
+      } catch (err) {
+        const guessed = err instanceof AppError && err.code === mfaErrors.invalidCode().code;
+        if (guessed) attempt.fail();
+        else await attempt.succeed();
+        if (c.audit && err instanceof AppError) await report(a, 'failure', user, err.code);
+        throw err;
+      }
+      await attempt.succeed();
+      if (c.audit) await report(a, 'success', user);
+      return result;
     },
 
     /**

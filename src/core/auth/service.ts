@@ -1,7 +1,7 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
-import { errors } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
 import type { RefreshTokens } from '../sessions/refresh-tokens.js';
@@ -49,7 +49,7 @@ export interface AuthServiceDeps {
 
 /** The native (HBP) sessions: access + rotating refresh token, on top of the one pipeline and registry. */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { queries, users, hasher, sessions, refreshTokens, accessTokens, clock } = deps;
+  const { queries, users, sessions, refreshTokens, accessTokens, clock } = deps;
 
   async function startSession(user: User, client: ClientInfo, door = 'hbp'): Promise<Session> {
     const refresh = await refreshTokens.open(user.id, door, client);
@@ -143,14 +143,24 @@ export function createAuthService(deps: AuthServiceDeps) {
       else await sessions.revoke(bySession?.familyId ?? input.caller!.sessionId, { userId, actor });
     },
 
-    /** Changes the password after checking the old one; every other session of the user, in every dialect, ends. */
+    /**
+     * Changes the password after checking the old one through the login pipeline (its limits,
+     * failure counter and audit: no password oracle); the caller's session counts as proven, and
+     * every other session of the user, in every dialect, ends.
+     */
     async changePassword(input: { caller: AccessClaims; oldPassword: string; newPassword: string; client: ClientInfo }): Promise<void> {
       await users.requireLocalPassword(input.caller.userId); // a directory user's is the directory's
       const user = await users.get(input.caller.userId);
       if (!user?.passwordHash) throw errors.unauthenticated();
-      const result = await hasher.verify(user.passwordHash, input.oldPassword.normalize('NFC'));
-      if (!result.ok) throw errors.invalidCredentials('The current password is incorrect');
+      users.checkPassword(input.newPassword); // a weak new password must not cost a guess
+      const check = { door: 'hbp', identifier: user.email, password: input.oldPassword, client: input.client };
+      const wrong = (err: unknown) => err instanceof AppError && err.code === 'invalid-credentials';
+      const verify = { ...check, secondFactor: 'not-asked' as const, account: user.id, action: 'password.verify' };
+      await deps.pipeline.authenticate(verify).catch((err: unknown) => {
+        throw wrong(err) ? errors.invalidCredentials('The current password is incorrect') : err;
+      });
       await users.setPassword(user.id, input.newPassword);
+      await sessions.prove(user.id, input.caller.sessionId);
       await sessions.revokeAll(user.id, { actor: { kind: 'user', id: user.id, ...input.client }, reason: 'password-changed', except: input.caller.sessionId });
       await deps.audit.record({ actor: user.id, action: 'password.change', subject: user.id, outcome: 'success', ip: input.client.ip, userAgent: input.client.userAgent });
     },

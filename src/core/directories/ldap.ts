@@ -36,18 +36,21 @@ function first(entry: Entry, attribute: string): string | null {
 
 /**
  * Runs `fn` on a fresh connection (StartTLS first when configured), then unbinds. Anything that
- * is not an LDAP answer (refused, timed out, TLS failure) becomes 503 directory-unavailable.
+ * is not an LDAP answer (refused, timed out, TLS failure), and any error of the client itself (a URL
+ * or CA file it refuses, saved before settings were checked or broken since), is 503 directory-unavailable.
  */
 export async function withConnection<T>(d: Directory, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ url: d.url, timeout: d.timeoutMs, connectTimeout: d.timeoutMs, tlsOptions: d.url.startsWith('ldaps:') ? tlsOptions(d) : undefined });
+  let client: Client | undefined;
   try {
+    const tls = d.url.startsWith('ldaps:') ? tlsOptions(d) : undefined;
+    client = new Client({ url: d.url, timeout: d.timeoutMs, connectTimeout: d.timeoutMs, tlsOptions: tls });
     if (d.startTls) await client.startTLS(tlsOptions(d));
     return await fn(client);
   } catch (err) {
     if (err instanceof InvalidCredentialsError || err instanceof AppError) throw err;
     throw Object.assign(directoryUnavailable(d.realm), { cause: err });
   } finally {
-    await client.unbind().catch(() => undefined);
+    await client?.unbind().catch(() => undefined);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { AppError, errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { UserService } from '../users/service.js';
+import { directoryProblems } from './validate.js';
 import { checkNamedInput, settingsOf, toDirectory, type Directory, type DirectoryInput, type NamedDirectoryInput } from './settings.js';
 
 /** Reads DIRECTORIES_FILE (`directories: [...]`); a wrong entry stops the start with every problem named. */
@@ -13,7 +14,10 @@ export function loadDirectoriesFile(file: string): Directory[] {
   const doc = parse(readFileSync(file, 'utf8')) as { directories?: unknown } | null;
   const list = doc?.directories;
   if (!Array.isArray(list)) throw new Error(`${file}: expected a list under "directories"`);
-  const problems = list.flatMap((entry, i) => checkNamedInput(entry).map((p) => `directories[${i}]${p}`));
+  const problems = list.flatMap((entry, i) => {
+    const shape = checkNamedInput(entry).map((p) => `directories[${i}]${p}`);
+    return shape.length ? shape : directoryProblems(entry as NamedDirectoryInput).map((p) => `directories[${i}]/${p}`);
+  });
   if (problems.length) throw new Error(`${file}:\n  ${problems.join('\n  ')}`);
   const dirs = (list as NamedDirectoryInput[]).map((e) => toDirectory(e.realm, e, e.bind_password ?? null, 'file'));
   const realms = dirs.map((d) => d.realm);
@@ -61,6 +65,8 @@ export function createDirectoryStore(deps: { queries: Queries; users: UserServic
     /** Creates or replaces a database directory (and its realm); an absent bind_password keeps the stored one. */
     async put(realm: string, input: DirectoryInput): Promise<{ created: boolean; directory: Directory }> {
       if (inFile(realm)) throw fromFile();
+      const problems = directoryProblems(input);
+      if (problems.length) throw errors.validation(problems.join('; '));
       const existing = await queries.directories.get(realm);
       const sealed = input.bind_password === undefined ? (existing?.bindPassword ?? null) : input.bind_password === null ? null : box.seal(input.bind_password);
       const directory = toDirectory(realm, input, null, 'api');

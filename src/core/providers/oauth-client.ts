@@ -17,6 +17,20 @@ export const providerLoginFailed = (detail = 'The sign-in with the provider fail
 /** Plain http is accepted only for a provider on this machine (development, tests). */
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
+/** Asymmetric algorithms only: `none` proves nothing, and HS* would be keyed by a secret the provider shares. */
+const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'RS384', 'PS384', 'ES384', 'RS512', 'PS512'];
+
+/**
+ * The one alg an ID token may carry: RS256 (OpenID Connect's default, what a client registered without
+ * `id_token_signed_response_alg` gets) unless the provider advertises only others, then its first asymmetric one.
+ */
+export function idTokenAlg(advertised: readonly string[] | undefined): string {
+  if (!advertised?.length || advertised.includes('RS256')) return 'RS256';
+  const alg = advertised.find((a) => ASYMMETRIC.includes(a));
+  if (!alg) throw new AppError('provider-unavailable', 503, 'The provider signs ID tokens with no algorithm we accept');
+  return alg;
+}
+
 /** A network failure (fetch's TypeError) is an outage; anything else the provider answered is a failed sign-in. */
 function translate(name: string, err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -38,7 +52,19 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
   function configure(): Promise<oidc.Configuration> {
     configuration ??= (async () => {
       const insecure = isLoopback(preset.issuer) ? { execute: [oidc.allowInsecureRequests] } : {};
-      if (preset.kind === 'oidc') return oidc.discovery(new URL(preset.issuer), settings.clientId, undefined, auth, { timeout: 10, ...insecure });
+      if (preset.kind === 'oidc') {
+        const options = { timeout: 10, ...insecure };
+        const found = await oidc.discovery(new URL(preset.issuer), settings.clientId, undefined, auth, options);
+        // The client metadata is fixed at construction, so the pinned alg needs a configuration of its own.
+        const advertised = found.serverMetadata().id_token_signing_alg_values_supported;
+        const pinned = { id_token_signed_response_alg: idTokenAlg(advertised) };
+        const c = new oidc.Configuration(found.serverMetadata(), settings.clientId, pinned, auth);
+        c.timeout = 10;
+        if (isLoopback(preset.issuer)) oidc.allowInsecureRequests(c);
+        // openid-client trusts TLS for an ID token from the token endpoint; its signature is checked too.
+        oidc.enableNonRepudiationChecks(c);
+        return c;
+      }
       const c = new oidc.Configuration({ issuer: preset.issuer, authorization_endpoint: preset.authorizationEndpoint, token_endpoint: preset.tokenEndpoint }, settings.clientId, undefined, auth);
       if (isLoopback(preset.issuer)) oidc.allowInsecureRequests(c);
       return c;

@@ -7,6 +7,7 @@ import { canSignIn as canSignInAt } from '../sessions/registry.js';
 import type { Clock } from '../clock.js';
 import { AppError, errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
+import type { SessionRegistry } from '../sessions/registry.js';
 import type { ClientInfo } from '../sessions/refresh-tokens.js';
 import type { Tickets } from '../tickets/service.js';
 import type { UserService } from '../users/service.js';
@@ -23,6 +24,8 @@ interface Flow extends FlowSecrets {
   redirectUrl: string;
   cookieMode: boolean;
   expiresAt: number;
+  /** Set when a signed-in user links the provider from their session: the callback links it to them. */
+  linkTo?: { userId: string; sessionId: string };
 }
 
 export interface ProviderDeps {
@@ -34,6 +37,7 @@ export interface ProviderDeps {
   audit: Audit;
   clock: Clock;
   box: SecretBox;
+  sessions: SessionRegistry;
 }
 
 const badFlow = () => new AppError('invalid-state', 400, 'The sign-in was not started here, has expired, or was finished already; start again');
@@ -43,7 +47,16 @@ export function createProviderService(deps: ProviderDeps) {
   const { config, queries, clock, box } = deps;
   const settings = config.federation.providers;
   const clients = new Map(settings.map((p) => [p.name, createOAuthClient(p, `${config.server.url}/auth/providers/${p.name}/callback`)]));
-  const accountFor = createProviderAccounts({ queries, users: deps.users, clock, roles: { defaults: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole } });
+  const accountFor = createProviderAccounts({
+    queries,
+    users: deps.users,
+    clock,
+    audit: deps.audit,
+    roles: { defaults: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole },
+    linkUnproven: config.federation.linkUnproven,
+    endSessions: (userId) =>
+      deps.sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'account-takeover' }),
+  });
   const allowedRedirects = [config.lifecycle.redirectSuccess, ...config.federation.allowedRedirectUrls];
 
   function clientOf(name: string) {
@@ -57,11 +70,16 @@ export function createProviderService(deps: ProviderDeps) {
     formPost: (name: string) => clients.get(name as ProviderName)?.formPost ?? false,
 
     /** The provider's authorization URL, and the sealed flow the browser keeps until the callback. */
-    async start(name: string, opts: { redirectUrl?: string; cookieMode: boolean }): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
+    /** `linkTo`: the caller's session, when a signed-in user links the provider to their account. */
+    async start(
+      name: string,
+      opts: { redirectUrl?: string; cookieMode: boolean; linkTo?: { userId: string; sessionId: string } },
+    ): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
       const client = clientOf(name);
       if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects)) throw new AppError('redirect-not-allowed', 400, 'redirect_url is not among the allowed redirect URLs');
       const { url, secrets } = await client.authorizationUrl();
       const flow: Flow = { ...secrets, provider: name, redirectUrl: opts.redirectUrl ?? config.lifecycle.redirectSuccess, cookieMode: opts.cookieMode, expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000 };
+      if (opts.linkTo) flow.linkTo = opts.linkTo;
       return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
     },
 
@@ -81,7 +99,15 @@ export function createProviderService(deps: ProviderDeps) {
       const provider = clientOf(name);
       if (!flow) throw badFlow();
       const profile = await provider.profile(callback, flow);
-      const user = await accountFor(settings.find((p) => p.name === name)!, profile);
+      // A link started from a session that has ended since (logout, revocation) links nothing.
+      if (flow.linkTo) await deps.sessions.check(flow.linkTo.userId, flow.linkTo.sessionId);
+      const user = await accountFor(settings.find((p) => p.name === name)!, profile, flow.linkTo?.userId);
+      if (flow.linkTo) {
+        const detail = { provider: name, subject: profile.subject };
+        const { ip, userAgent } = client;
+        const linked = { actor: user.id, action: 'provider.link', subject: user.id, door: 'hbp-oauth', detail };
+        await deps.audit.record({ ...linked, ip, userAgent, outcome: 'success' });
+      }
       const event = { actor: user.id, action: 'login', subject: user.id, door: 'hbp-oauth', ip: client.ip, userAgent: client.userAgent, detail: { provider: name } };
       if (!canSignInAt(user, deps.clock.now())) {
         await deps.audit.record({ ...event, outcome: 'failure', detail: { provider: name, reason: 'account cannot sign in' } });

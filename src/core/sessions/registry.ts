@@ -14,7 +14,18 @@ export interface ClientInfo {
 }
 
 /** Why every session of a user ended: kept in the audit log. */
-export type RevocationReason = 'refresh-token-reused' | 'logout-all' | 'disabled' | 'banned' | 'password-changed' | 'password-reset' | 'email-changed' | 'admin' | 'directory';
+export type RevocationReason =
+  | 'refresh-token-reused'
+  | 'logout-all'
+  | 'disabled'
+  | 'banned'
+  | 'password-changed'
+  | 'password-reset'
+  | 'email-changed'
+  | 'email-change-undone'
+  | 'admin'
+  | 'directory'
+  | 'account-takeover';
 
 export interface SessionRegistryOptions {
   queries: Queries;
@@ -80,12 +91,17 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     canSignIn,
     forget,
 
-    /** Registers a new session for a credential about to be issued. */
-    async open(userId: string, door: string, client: ClientInfo, lifetimeMs: number): Promise<{ id: string; expiresAt: Date }> {
+    /**
+     * Registers a new session for a credential about to be issued. A sign-in proves a secret, so the
+     * session starts proven, unless `proven: false` (an impersonation: nobody proved the user's secret).
+     */
+    async open(userId: string, door: string, client: ClientInfo, lifetimeMs: number, o: { proven?: boolean } = {}) {
       const now = clock.now();
       const id = opts.random.uuid();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
-      await queries.sessions.insert({ id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent }).catch((err: unknown) => {
+      const provenAt = o.proven === false ? null : now;
+      const row = { id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent, provenAt };
+      await queries.sessions.insert(row).catch((err: unknown) => {
         // The account was deleted between its login and this insert: the login fails as any other would.
         throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
       });
@@ -105,6 +121,17 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
       if (!user || !canSignIn(user, clock.now())) throw errors.invalidToken();
       return user;
     },
+
+    /** When the holder of a live session of `userId` last proved a secret (null: never, or no such live session). */
+    async provenAt(userId: string, sessionId: string): Promise<Date | null> {
+      const session = await queries.sessions.find(sessionId);
+      const live = session && session.userId === userId && !session.revokedAt && session.expiresAt > clock.now();
+      return live ? session.provenAt : null;
+    },
+
+    /** Stamps the session: its holder proved a secret just now. Returns whether a live session was stamped. */
+    prove: (userId: string, sessionId: string): Promise<boolean> =>
+      queries.sessions.prove(sessionId, userId, clock.now()),
 
     list: (userId: string): Promise<SessionRow[]> => queries.sessions.liveOf(userId, clock.now()),
 

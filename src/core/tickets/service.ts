@@ -3,7 +3,13 @@ import type { Clock, Random } from '../clock.js';
 import { AppError } from '../errors.js';
 import { sha256 } from '../hash.js';
 
-export type TicketPurpose = 'activation' | 'magic-link' | 'password-reset' | 'email-change' | 'mfa';
+export type TicketPurpose =
+  | 'activation'
+  | 'magic-link'
+  | 'password-reset'
+  | 'email-change'
+  | 'email-change-undo'
+  | 'mfa';
 
 export const invalidTicket = () => new AppError('invalid-ticket', 401, 'The ticket is invalid, expired or already used');
 

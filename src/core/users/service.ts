@@ -49,6 +49,12 @@ function generatedUsername(email: string, attempt: number, random: Random): stri
   return attempt === 0 ? base : `${base}.${random.bytes(3).toString('hex')}`;
 }
 
+/**
+ * Tickets a password or email change leaves alone: the undo link mailed to the old address exists to
+ * recover from a takeover, so whoever made the change must not be able to void it with a further one.
+ */
+const KEPT_ACROSS_CHANGES = ['email-change-undo'] as const;
+
 /** Users and their roles; no knowledge of sessions or wire formats. */
 export function createUserService({ queries, hasher, policy, clock, random, changed = () => undefined }: UserServiceDeps) {
   async function insertUser(id: string, email: string, username: string, hashes: { passwordHash: string | null; passwordDigestHash: string | null }, input: NewUserInput) {
@@ -152,7 +158,7 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
         // The address and the voiding of the user's tickets commit together (see setPassword).
         await queries.transaction(async (q) => {
           await q.users.setEmail(id, normalizeEmail(email), verified, clock.now());
-          await q.tickets.voidAllOf(id);
+          await q.tickets.voidAllOf(id, KEPT_ACROSS_CHANGES);
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.emailInUse();
@@ -183,7 +189,7 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
       // credentials: none may outlive the change. A ticket the caller issues for this change comes after.
       await queries.transaction(async (q) => {
         await q.users.setPasswordHash(id, hash, clock.now(), digestHash);
-        await q.tickets.voidAllOf(id);
+        await q.tickets.voidAllOf(id, KEPT_ACROSS_CHANGES);
       });
       changed(id);
     },

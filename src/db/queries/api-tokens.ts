@@ -84,6 +84,16 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
       await q.execute();
     },
 
+    /** Ends every token of a user, personal ones included (an account taken back from whoever held it). */
+    async revokeAllKindsOfUser(userId: string, now: Date): Promise<void> {
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+
     async revokeByHash(hash: string, now: Date): Promise<void> {
       await db.updateTable('api_tokens').set({ revoked_at: now }).where('hash', '=', hash).where('revoked_at', 'is', null).execute();
     },

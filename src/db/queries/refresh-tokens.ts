@@ -99,7 +99,17 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       .returning(['family_id', 'user_id']),
   );
   type OpenArgs = [string, string, string, string, Date, Date, string | null, string | null];
-  const sessionRow = (...[, id, userId, door, now, expiresAt, ip, userAgent]: OpenArgs) => ({ id, user_id: userId, door, created_at: now, expires_at: expiresAt, ip, user_agent: userAgent });
+  // A session opens at a sign-in: its holder proved a secret just now.
+  const sessionRow = (...[, id, userId, door, now, expiresAt, ip, userAgent]: OpenArgs) => ({
+    id,
+    user_id: userId,
+    door,
+    created_at: now,
+    expires_at: expiresAt,
+    ip,
+    user_agent: userAgent,
+    proven_at: now,
+  });
   const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({ hash, family_id: familyId, user_id: userId, expires_at: expiresAt, created_at: now, user_agent: userAgent, ip });
   // PostgreSQL: the session and its first token in one statement; SQLite: in one synchronous transaction.
   const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.with('session', (w) => w.insertInto('sessions').values(sessionRow(...a))).insertInto('refresh_tokens').values(tokenRow(...a)));

@@ -13,6 +13,8 @@ export interface SessionRow {
   revokedAt: Date | null;
   ip: string | null;
   userAgent: string | null;
+  /** When the holder last proved a secret (sign-in or re-authentication); null: never. */
+  provenAt: Date | null;
 }
 
 export interface NewSession {
@@ -23,6 +25,8 @@ export interface NewSession {
   expiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  /** Null: the session starts unproven (an impersonation: nobody proved the user's secret). */
+  provenAt: Date | null;
 }
 
 /** A user with the state of one of their sessions (null fields: no such session of theirs). */
@@ -41,13 +45,16 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
       .select(['s.id as session_id', 's.revoked_at as session_revoked_at', 's.expires_at as session_expires_at'])
       .where('users.id', '=', userId),
   );
-  const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(dialect, 7, (id: string, userId: string, door: string, now: Date, expiresAt: Date, ip: string | null, userAgent: string | null) =>
-    db.insertInto('sessions').values({ id, user_id: userId, door, created_at: now, expires_at: expiresAt, ip, user_agent: userAgent }),
-  );
+  type InsertArgs = [string, string, string, Date, Date, string | null, string | null, Date | null];
+  const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) => {
+    const [id, userId, door, now, expires, ip, ua, provenAt] = a;
+    const row = { id, user_id: userId, door, created_at: now, expires_at: expires, ip, user_agent: ua, proven_at: provenAt };
+    return db.insertInto('sessions').values(row);
+  });
 
   return {
     async insert(s: NewSession): Promise<void> {
-      await insert(db, s.id, s.userId, s.door, s.now, s.expiresAt, s.ip, s.userAgent);
+      await insert(db, s.id, s.userId, s.door, s.now, s.expiresAt, s.ip, s.userAgent, s.provenAt);
     },
 
     async findUserWithSession(userId: string, sessionId: string): Promise<UserWithSession | undefined> {
@@ -66,6 +73,17 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
     async liveOf(userId: string, now: Date): Promise<SessionRow[]> {
       const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at', 'desc').execute();
       return rows.map(toSession);
+    },
+
+    /** Stamps a live session of `userId` as proven at `at`. Returns whether it was. */
+    async prove(id: string, userId: string, at: Date): Promise<boolean> {
+      const q = db
+        .updateTable('sessions')
+        .set({ proven_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null);
+      return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
     },
 
     /** Returns whether a live session was revoked. */
@@ -87,8 +105,29 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
   };
 }
 
-function toSession(row: { id: string; user_id: string; door: string; created_at: unknown; expires_at: unknown; revoked_at: unknown; ip: string | null; user_agent: string | null }): SessionRow {
-  return { id: row.id, userId: row.user_id, door: row.door, createdAt: toDate(row.created_at), expiresAt: toDate(row.expires_at), revokedAt: toDateOrNull(row.revoked_at), ip: row.ip, userAgent: row.user_agent };
+type Row = {
+  id: string;
+  user_id: string;
+  door: string;
+  created_at: unknown;
+  expires_at: unknown;
+  revoked_at: unknown;
+  ip: string | null;
+  user_agent: string | null;
+  proven_at: unknown;
+};
+function toSession(row: Row): SessionRow {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    door: row.door,
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+    revokedAt: toDateOrNull(row.revoked_at),
+    ip: row.ip,
+    userAgent: row.user_agent,
+    provenAt: toDateOrNull(row.proven_at),
+  };
 }
 
 export type SessionQueries = ReturnType<typeof createSessionQueries>;

@@ -117,14 +117,16 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async insert(u: NewUser): Promise<void> {
+      const nextNumericId = sql<number>`(select last + 1 from numeric_id_sequence where id = 1)`;
       await db
         .insertInto('users')
         .values({
           id: u.id,
           email: u.email,
           username: u.username,
-          // PostgreSQL numbers rows by a sequence; SQLite has one writer at a time, so max + 1 is safe.
-          ...(dialect === 'sqlite' ? { numeric_id: sql<number>`(select coalesce(max(numeric_id), 0) + 1 from users)` } : {}),
+          // PostgreSQL numbers rows by a sequence; SQLite by a counter that a trigger advances (never max + 1,
+          // which hands a deleted user's id to the next one). One writer at a time makes the read safe.
+          ...(dialect === 'sqlite' ? { numeric_id: nextNumericId } : {}),
           display_name: u.displayName,
           avatar_url: u.avatarUrl,
           locale: u.locale,
@@ -150,6 +152,12 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     /** A new password: both verifiers at once (a rehash keeps the digest's, which `digestHash` leaves out). */
     async setPasswordHash(id: string, hash: string, now: Date, digestHash?: string): Promise<void> {
       await db.updateTable('users').set({ password_hash: hash, ...(digestHash ? { password_digest_hash: digestHash } : {}), updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** No password at all: both verifiers go. */
+    async clearPassword(id: string, now: Date): Promise<void> {
+      const none = { password_hash: null, password_digest_hash: null, updated_at: now };
+      await db.updateTable('users').set(none).where('id', '=', id).execute();
     },
 
     async setDigestHash(id: string, digestHash: string): Promise<void> {

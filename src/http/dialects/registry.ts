@@ -8,8 +8,4 @@ import { rocketchat } from './rocketchat/index.js';
 export const DIALECT_MODULES = [hbp, humhub, rocketchat, privacyidea, datarhei] as const;
 
 export type DialectModule = (typeof DIALECT_MODULES)[number];
-export type DialectId = DialectModule['id'];
-export const DIALECT_IDS = DIALECT_MODULES.map((m) => m.id) as DialectId[];
-
-/** Each dialect's own settings, under its id (`config.humhub`, `config.rocketchat`…). */
-export type DialectSettings = { [M in DialectModule as M['id']]: ReturnType<M['readConfig']> };
+export { DIALECT_IDS, type DialectId, type DialectSettings } from './settings.js';

@@ -24,6 +24,7 @@ export const HOME_SCRIPT = `'use strict';
   else if (params.get('refresh_token')) show('signed-in');
   else if (action === 'reset-password' && ticket) show('reset');
   else if (action === 'change-email' && ticket) show('email');
+  else if (action === 'undo-email-change' && ticket) show('undo');
   else show('welcome');
   document.getElementById('reset-form').addEventListener('submit', function (event) {
     event.preventDefault();
@@ -40,6 +41,14 @@ export const HOME_SCRIPT = `'use strict';
       if (err) return say('email-result', err);
       document.getElementById('email').hidden = true;
       say('result', 'Your email address was changed.');
+    });
+  });
+  document.getElementById('undo-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    post('/change-email/undo', { ticket: ticket }, function (err) {
+      if (err) return say('undo-result', err);
+      document.getElementById('undo').hidden = true;
+      say('result', 'Your previous email address is back, and every session was ended. Sign in again.');
     });
   });
 })();

@@ -36,6 +36,11 @@ const page = (api: string) => `<!doctype html>
 <button type="submit">Confirm</button>
 <p id="email-result" class="problem" hidden></p>
 </div></form>
+<form id="undo-form"><div id="undo" hidden>
+<p>Your email address was changed. If you did not do this, change it back: everyone is signed out.</p>
+<button type="submit">Change it back</button>
+<p id="undo-result" class="problem" hidden></p>
+</div></form>
 <noscript><p>This page needs JavaScript to finish what the link started.</p></noscript>
 <footer><a href="/docs">API documentation</a></footer>
 </body>

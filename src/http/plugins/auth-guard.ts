@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
-import { cookieUsable, readPermissionCookie } from '../native/auth/permission-cookie.js';
+import { readPermissionCookie } from '../native/auth/permission-cookie.js';
+import { cookieWriteAllowed } from './cookie-origin.js';
 import type { SessionRegistry } from '../../core/sessions/registry.js';
 import type { AccessClaims, AccessTokens } from '../../core/tokens/access-tokens.js';
 import type { User } from '../../core/users/service.js';
@@ -17,7 +18,8 @@ declare module 'fastify' {
 export interface GuardDeps {
   accessTokens: AccessTokens;
   sessions: SessionRegistry;
-  config: { server: { url: string } };
+  /** Origins whose pages may write with a cookie: SERVER_URL's and CORS_ORIGINS. */
+  config: { cors: { origins: readonly string[] } };
 }
 
 /** The bearer token of the Authorization header, if any. */
@@ -43,11 +45,11 @@ export async function resolvePrincipal(deps: GuardDeps, token: string): Promise<
 
 /**
  * HBP cookie mode: without an Authorization header, the signed permission_variables cookie stands in for the
- * access token while its session lives; state-changing requests must come from the same site (CSRF).
+ * access token while its session lives; state-changing requests must come from an allowed origin (CSRF).
  */
 export async function cookiePrincipal(deps: GuardDeps, request: FastifyRequest): Promise<Principal | undefined> {
   const vars = readPermissionCookie(request);
-  if (!vars || !cookieUsable(request, deps.config.server.url)) return undefined;
+  if (!vars || !cookieWriteAllowed(request, deps.config.cors.origins)) return undefined;
   const user = await deps.sessions.check(vars['user-id'], vars['session-id']);
   return { userId: user.id, defaultRole: user.defaultRole, allowedRoles: user.roles, tokenId: `cookie:${vars['session-id']}`, sessionId: vars['session-id'], expiresAt: 0, user };
 }

@@ -1,12 +1,39 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 
-/** Query parameters whose values are credentials and must never reach a log line. */
-const SECRET_PARAMS = /([?&](?:access[-_]token|refresh_token|token|ticket|code|password|jwt)=)[^&#]*/gi;
+/** Query parameters whose values are credentials and must never reach a log line (names as the router decodes them). */
+const SECRET_NAME = /^(?:access[-_]token|refresh_token|token|ticket|code|password|jwt|connect)$/i;
 
+/** A parameter name as the query parser reads it; undefined when it cannot be decoded (then it is redacted too). */
+function decodedName(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a `name=value` pair may carry a credential: its decoded name is a secret one, or does not decode. */
+function isSecretPair(pair: string): boolean {
+  const eq = pair.indexOf('=');
+  if (eq < 0) return false;
+  const name = decodedName(pair.slice(0, eq));
+  return name === undefined || SECRET_NAME.test(name);
+}
+
+/**
+ * The URL with the value of every credential-carrying query parameter replaced. Names are compared after
+ * percent-decoding, as the router decodes them: `?refresh%5Ftoken=` and `?%74oken=` are credentials too.
+ */
 export function redactUrl(url: string): string {
-  // Most URLs carry no query at all: skip the regular expression for them.
-  return url.includes('?') ? url.replace(SECRET_PARAMS, '$1[REDACTED]') : url;
+  // Most URLs carry no query at all: skip the parsing for them.
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const end = hash < 0 ? url.length : hash;
+  const pairs = url.slice(q + 1, end).split('&');
+  const redacted = pairs.map((pair) => (isSecretPair(pair) ? `${pair.slice(0, pair.indexOf('=') + 1)}[REDACTED]` : pair));
+  return `${url.slice(0, q + 1)}${redacted.join('&')}${url.slice(end)}`;
 }
 
 /**

@@ -22,6 +22,14 @@ export const datarheiFields = {
   }),
   DATARHEI_ACCESS_MINUTES: int({ doc: 'Lifetime of datarhei access tokens, minutes.', default: 10, min: 1, max: 1440 }),
   DATARHEI_REFRESH_MINUTES: int({ doc: 'Lifetime of datarhei refresh tokens, minutes.', default: 1440, min: 1, max: 525600 }),
+  DATARHEI_IDP_MAX_TOKEN_MINUTES: int({
+    doc:
+      'Longest lifetime of an identity-provider token exchanged at `POST /api/login` (`exp` is required; ' +
+      '`exp − iat` and `exp − now` may not exceed it), minutes.',
+    default: 1440,
+    min: 1,
+    max: 43200,
+  }),
   DATARHEI_MFA: oneOf(['refuse', 'append'], { doc: 'datarhei password login for users with MFA: `refuse` (they use the identity-provider login), or `append` (the current code appended to the password).', default: 'refuse' }),
 };
 
@@ -30,6 +38,7 @@ export function readDatarheiConfig(raw: RawOf<typeof datarheiFields>) {
     accessMinutes: raw.DATARHEI_ACCESS_MINUTES,
     refreshMinutes: raw.DATARHEI_REFRESH_MINUTES,
     mfa: raw.DATARHEI_MFA,
+    idpMaxTokenMinutes: raw.DATARHEI_IDP_MAX_TOKEN_MINUTES,
     coreVersion: raw.DATARHEI_CORE_VERSION,
     tenants: (JSON.parse(raw.DATARHEI_IDP_TENANTS ?? '[]') as { issuer?: string; domain?: string; audience: string; clientid?: string; users: string[] }[]).map((t) => ({
       issuer: t.issuer ?? `https://${t.domain}/`,
@@ -40,3 +49,11 @@ export function readDatarheiConfig(raw: RawOf<typeof datarheiFields>) {
   };
 }
 export type DatarheiConfig = ReturnType<typeof readDatarheiConfig>;
+
+/** What the configuration needs of this dialect, without loading its routes. */
+export const datarheiSettings = {
+  id: 'datarhei',
+  summary: '`datarhei` (/api, /api/login…)',
+  configFields: datarheiFields,
+  readConfig: readDatarheiConfig,
+} as const;

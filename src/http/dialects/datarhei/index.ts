@@ -1,15 +1,12 @@
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
-import { datarheiFields, readDatarheiConfig, type DatarheiConfig } from './config.js';
+import { type DatarheiConfig, datarheiSettings } from './config.js';
 import { datarheiEnvelope } from './envelope.js';
 import { datarheiRoutes } from './routes.js';
 import { DatarheiError } from './schemas.js';
 
 /** datarhei Core's /api, /api/login and /api/login/refresh. */
-export const datarhei: DialectManifest<'datarhei', typeof datarheiFields, DatarheiConfig> = {
-  id: 'datarhei',
-  summary: '`datarhei` (/api, /api/login…)',
-  configFields: datarheiFields,
-  readConfig: readDatarheiConfig,
+export const datarhei: DialectManifest<'datarhei', typeof datarheiSettings.configFields, DatarheiConfig> = {
+  ...datarheiSettings,
   tokenKinds: ['datarhei-access', 'datarhei-refresh'],
   async register(app, core, config) {
     acceptEmptyJson(app);

@@ -11,7 +11,13 @@ import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
 
 /** datarhei Core's login API over the core pipeline and session registry. */
 export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig) {
-  const idp = createIdpVerifier(cfg.tenants, s.clock);
+  const IDP_REFUSALS = {
+    'user-not-allowed': 'User not allowed',
+    'no-expiry': 'Token has no expiry',
+    'lifetime-too-long': 'Token lifetime too long',
+    'invalid-token': 'Invalid token',
+  };
+  const idp = createIdpVerifier(cfg.tenants, s.clock, cfg.idpMaxTokenMinutes * 60);
   const lifetimes = { access: cfg.accessMinutes * 60, refresh: cfg.refreshMinutes * 60 };
   const jwt = createDatarheiJwt({ keys: await s.dialectKeys.open('datarhei', 'HS256', Math.max(lifetimes.access, lifetimes.refresh)), clock: s.clock, random: s.random, lifetimes });
 
@@ -65,7 +71,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
         const r = await idp.verify(token);
         if (r.ok) return r;
         if (r.reason === 'unknown-issuer') throw new CoreError(400, 'Unknown issuer');
-        throw new CoreError(401, r.reason === 'user-not-allowed' ? 'User not allowed' : 'Invalid token');
+        throw new CoreError(401, IDP_REFUSALS[r.reason]);
       });
       return pair({ id: result.subject, idp: result.issuer });
     }

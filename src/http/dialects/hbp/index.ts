@@ -3,13 +3,11 @@ import { nativeAuth } from '../../native/auth/index.js';
 import { nativeStorage } from '../../native/storage/index.js';
 import { errorBody } from '../../plugins/errors.js';
 import { useEnvelope, type DialectManifest } from '../manifest.js';
+import { hbpSettings } from './config.js';
 
 /** The native API: Hasura Backend Plus /auth and /storage, in HBP's own error shape. */
 export const hbp: DialectManifest<'hbp', Record<string, never>, Record<string, never>> = {
-  id: 'hbp',
-  summary: '`hbp` (/auth, /storage)',
-  configFields: {},
-  readConfig: () => ({}),
+  ...hbpSettings,
   tokenKinds: ['access-jwt', 'refresh'],
   async register(app, core) {
     useEnvelope(app, (err) => ({ status: err.status, body: errorBody(err), headers: { 'content-type': 'application/json; charset=utf-8' } }));

@@ -26,3 +26,11 @@ export function readHumhubConfig(raw: RawOf<typeof humhubFields>) {
 }
 
 export type HumhubConfig = ReturnType<typeof readHumhubConfig>;
+
+/** What the configuration needs of this dialect, without loading its routes. */
+export const humhubSettings = {
+  id: 'humhub',
+  summary: '`humhub` (/api/v1/auth/*)',
+  configFields: humhubFields,
+  readConfig: readHumhubConfig,
+} as const;

@@ -1,17 +1,14 @@
 import formbody from '@fastify/formbody';
 import { acceptMultipartFields } from '../forms.js';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
-import { humhubFields, readHumhubConfig, type HumhubConfig } from './config.js';
+import { type HumhubConfig, humhubSettings } from './config.js';
 import { humhubEnvelope } from './envelope.js';
 import { humhubRoutes } from './routes.js';
 import { YiiError } from './schemas.js';
 
 /** HumHub's REST authentication (/api/v1/auth/*). */
-export const humhub: DialectManifest<'humhub', typeof humhubFields, HumhubConfig> = {
-  id: 'humhub',
-  summary: '`humhub` (/api/v1/auth/*)',
-  configFields: humhubFields,
-  readConfig: readHumhubConfig,
+export const humhub: DialectManifest<'humhub', typeof humhubSettings.configFields, HumhubConfig> = {
+  ...humhubSettings,
   tokenKinds: ['humhub-jwt', 'bearer', 'impersonation'],
   async register(app, core, config) {
     await app.register(formbody);

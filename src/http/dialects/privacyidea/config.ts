@@ -14,3 +14,11 @@ export const readPrivacyideaConfig = (raw: RawOf<typeof privacyideaFields>) => (
   jwtSeconds: raw.PRIVACYIDEA_JWT_MINUTES * 60,
 });
 export type PrivacyideaConfig = ReturnType<typeof readPrivacyideaConfig>;
+
+/** What the configuration needs of this dialect, without loading its routes. */
+export const privacyideaSettings = {
+  id: 'privacyidea',
+  summary: '`privacyidea` (POST /auth, /auth/rights)',
+  configFields: privacyideaFields,
+  readConfig: readPrivacyideaConfig,
+} as const;

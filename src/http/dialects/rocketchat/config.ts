@@ -8,3 +8,11 @@ export const rocketchatFields = {
 
 export const readRocketchatConfig = (raw: RawOf<typeof rocketchatFields>) => ({ tokenDays: raw.ROCKETCHAT_TOKEN_DAYS, loginPerIp: raw.ROCKETCHAT_LOGIN_PER_IP });
 export type RocketchatConfig = ReturnType<typeof readRocketchatConfig>;
+
+/** What the configuration needs of this dialect, without loading its routes. */
+export const rocketchatSettings = {
+  id: 'rocketchat',
+  summary: '`rocketchat` (/api/v1/login…)',
+  configFields: rocketchatFields,
+  readConfig: readRocketchatConfig,
+} as const;

@@ -9,6 +9,7 @@ import type { App } from '../../types.js';
 import { bodyNewEmail, mailLimits } from './mail-limits.js';
 import { bearerTokens, NewToken, TokenBody, TokenInfo } from './bearer-tokens.js';
 import { registerMfaRoutes } from './mfa.js';
+import { freshProof, registerReauthRoute } from './reauthenticate.js';
 import { Email, Password, UserInfo } from './schemas.js';
 
 const ChangePasswordBody = Type.Object({ old_password: Password, new_password: Password });
@@ -37,12 +38,23 @@ function userInfo(user: User): Static<typeof UserInfo> {
 export function registerAccountRoutes(app: App, s: Services) {
   const { lifecycle } = s.config;
   app.addHook('onRequest', requireUser(s));
+  const fresh = freshProof(s);
+  registerReauthRoute(app, s);
   if (lifecycle.mfa) registerMfaRoutes(app, s);
 
   if (!lifecycle.verifyEmails) {
     app.post(
       '/change-email',
-      { schema: { tags: ['account'], summary: 'Change the email address at once (VERIFY_EMAILS=false)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409) } },
+      {
+        schema: {
+          tags: ['account'],
+          summary: 'Change the email address at once (VERIFY_EMAILS=false); the old address gets a link that undoes it',
+          security: [{ bearer: [] }],
+          body: NewEmailBody,
+          response: responses({ 204: NoContent }, 400, 401, 403, 409),
+        },
+        preHandler: fresh,
+      },
       async (request, reply) => {
         await s.lifecycle.changeEmail(request.principal!.userId, request.body.new_email, request.principal!.sessionId);
         return reply.code(204).send();
@@ -52,8 +64,14 @@ export function registerAccountRoutes(app: App, s: Services) {
     app.post(
       '/change-email/request',
       {
-        schema: { tags: ['account'], summary: 'Email a confirmation ticket to the new address (VERIFY_EMAILS=true)', security: [{ bearer: [] }], body: NewEmailBody, response: responses({ 204: NoContent }, 400, 401, 409, 429, 503) },
-        preHandler: mailLimits(s, bodyNewEmail),
+        schema: {
+          tags: ['account'],
+          summary: 'Email a confirmation ticket to the new address (VERIFY_EMAILS=true)',
+          security: [{ bearer: [] }],
+          body: NewEmailBody,
+          response: responses({ 204: NoContent }, 400, 401, 403, 409, 429, 503),
+        },
+        preHandler: [fresh, mailLimits(s, bodyNewEmail)],
       },
       async (request, reply) => {
         await s.lifecycle.requestEmailChange(request.principal!.userId, request.body.new_email);
@@ -75,8 +93,9 @@ export function registerAccountRoutes(app: App, s: Services) {
         summary: 'Create a bearer token for myself; shown once',
         security: [{ bearer: [] }],
         body: TokenBody,
-        response: responses({ 201: NewToken }, 400, 401),
+        response: responses({ 201: NewToken }, 400, 401, 403),
       },
+      preHandler: fresh,
     },
     async (request, reply) => reply.code(201).send(await tokens.create(request.principal!.userId, request.body, actorOf(request))),
   );
@@ -123,7 +142,7 @@ export function registerAccountRoutes(app: App, s: Services) {
         summary: 'Change the password; every other session of the user ends',
         security: [{ bearer: [] }],
         body: ChangePasswordBody,
-        response: responses({ 204: NoContent }, 400, 401, 409, 413, 415),
+        response: responses({ 204: NoContent }, 400, 401, 409, 413, 415, 429),
       },
     },
     async (request, reply) => {

@@ -81,4 +81,20 @@ export function registerLifecycleRoutes(app: App, s: Services) {
     );
   } else registerDisabled(app, 'VERIFY_EMAILS', [['POST', '/change-email/change'], ['POST', '/change-email/request']]);
   if (lifecycle.verifyEmails) registerDisabled(app, 'VERIFY_EMAILS', [['POST', '/change-email']], 'false');
+
+  app.post(
+    '/change-email/undo',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Put the old address back with the ticket mailed to it after a change; every session of the user ends',
+        body: Type.Object({ ticket: Ticket }),
+        response: responses({ 204: NoContent }, 400, 401, 409),
+      },
+    },
+    async (request, reply) => {
+      await s.lifecycle.undoEmailChange(request.body.ticket, clientInfo(request));
+      return reply.code(204).send();
+    },
+  );
 }

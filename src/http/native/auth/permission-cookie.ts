@@ -42,18 +42,3 @@ export function readPermissionCookie(request: FastifyRequest): PermissionVariabl
     return undefined;
   }
 }
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * CSRF defence for cookie-authenticated requests, on top of SameSite: the cookie signs in a state-changing request
- * only when it comes from the same site. Browsers say so in `Sec-Fetch-Site`, or in `Origin`, which must then be
- * SERVER_URL's origin; a request from another site is treated as carrying no credentials (401).
- */
-export function cookieUsable(request: FastifyRequest, serverUrl: string): boolean {
-  if (SAFE_METHODS.has(request.method)) return true;
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined) return site === 'same-origin' || site === 'same-site' || site === 'none';
-  const origin = request.headers.origin;
-  return origin === undefined || origin === new URL(serverUrl).origin;
-}

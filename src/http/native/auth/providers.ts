@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROVIDERS } from '../../../config/federation.js';
 import type { Services } from '../../../services.js';
-import { requireUser } from '../../plugins/auth-guard.js';
+import { requireUser, resolvePrincipal } from '../../plugins/auth-guard.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { redirectAfterLink } from './link-redirect.js';
@@ -31,12 +31,28 @@ export async function registerProviderRoutes(app: App, s: Services) {
         tags,
         summary: 'Start a sign-in with a provider: redirect there with state, PKCE and (OpenID Connect) nonce',
         params: Provider,
-        querystring: Type.Object({ redirect_url: Type.Optional(Type.String({ maxLength: 2048 })), cookie: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }),
-        response: { 302: Redirect, ...responses({}, 400, 404, 503) },
+        querystring: Type.Object({
+          redirect_url: Type.Optional(Type.String({ maxLength: 2048 })),
+          cookie: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+          connect: Type.Optional(
+            Type.String({
+              maxLength: 8192,
+              description: 'An access token of the signed-in user: the callback links the provider account to them',
+            }),
+          ),
+        }),
+        response: { 302: Redirect, ...responses({}, 400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
-      const started = await s.providers.start(request.params.provider, { redirectUrl: request.query.redirect_url, cookieMode: request.query.cookie === 'true' });
+      // A browser navigation carries no Authorization header, so the token comes in the query (as hasura-auth's).
+      const { connect } = request.query;
+      const principal = connect === undefined ? undefined : await resolvePrincipal(s, connect);
+      const linkTo = principal && { userId: principal.userId, sessionId: principal.sessionId };
+      // Linking adds a lasting way into the account: it needs a fresh proof, as MFA enrolment does.
+      if (linkTo) await s.reauth.requireFresh(linkTo);
+      const opts = { redirectUrl: request.query.redirect_url, cookieMode: request.query.cookie === 'true', linkTo };
+      const started = await s.providers.start(request.params.provider, opts);
       reply.setCookie(FLOW_COOKIE, started.flow, { ...flowCookie, maxAge: started.maxAgeSeconds });
       return reply.redirect(started.url, 302);
     },

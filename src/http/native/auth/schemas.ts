@@ -47,3 +47,9 @@ export const MfaChallenge = Type.Object({
 export const MagicLinkSent = Type.Object({ magicLink: Type.Literal(true) });
 
 export const Ticket = Type.String({ minLength: 1, maxLength: 512 });
+
+export const Code = Type.String({
+  minLength: 6,
+  maxLength: 32,
+  description: 'A 6-digit TOTP code, or a recovery code',
+});

@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { optionalUser } from '../../plugins/auth-guard.js';
+import { cookieWriteAllowed } from '../../plugins/cookie-origin.js';
 import { emptyBodyIsObject, NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { authLimits } from './limits.js';
@@ -17,6 +19,9 @@ const LogoutBody = Type.Object({
 export function registerSessionRoutes(app: App, s: Services) {
   const limits = authLimits(s);
   const { cookies } = s.config;
+  /** The refresh cookie ends sessions only for a page of an allowed origin: a cross-site form cannot log anyone out. */
+  const writableRefreshCookie = (request: FastifyRequest) =>
+    cookieWriteAllowed(request, s.config.cors.origins) ? refreshCookie(request) : undefined;
 
   app.get(
     '/token/refresh',
@@ -52,7 +57,7 @@ export function registerSessionRoutes(app: App, s: Services) {
       preValidation: emptyBodyIsObject,
     },
     async (request, reply) => {
-      const refreshToken = request.query.refresh_token ?? request.body.refresh_token ?? refreshCookie(request);
+      const refreshToken = request.query.refresh_token ?? request.body.refresh_token ?? writableRefreshCookie(request);
       await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: request.body.all === true, client: clientInfo(request) });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
@@ -71,7 +76,7 @@ export function registerSessionRoutes(app: App, s: Services) {
       onRequest: optionalUser(s),
     },
     async (request, reply) => {
-      const refreshToken = request.query.refresh_token ?? refreshCookie(request);
+      const refreshToken = request.query.refresh_token ?? writableRefreshCookie(request);
       await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: true, client: clientInfo(request) });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
