@@ -88,7 +88,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });
-  const sessions = createSessionRegistry({ queries, clock, random, audit, cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 });
+  const sessionCache = { cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 };
+  const sessions = createSessionRegistry({ queries, clock, random, audit, ...sessionCache });
   const refreshTokens = createRefreshTokens({
     queries,
     clock,
@@ -96,7 +97,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     lifetimeMinutes: config.jwt.refreshExpiresInMinutes,
     graceSeconds: config.jwt.reuseGraceSeconds,
     successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
-    endSession: (sessionId, userId) => sessions.revoke(sessionId, { userId, actor: SYSTEM, reason: 'refresh-token-reused' }),
+    endSession: (sessionId, userId) =>
+      sessions.revoke(sessionId, { userId, actor: SYSTEM, reason: 'refresh-token-reused' }),
   });
   const throttle = createLoginThrottle({ queries, clock, maxPerHour: config.rateLimit.loginMaxFailuresPerHour });
   const mfaThrottle = createLoginThrottle({ queries, clock, maxPerHour: MFA_FAILURES_PER_HOUR });

@@ -42,7 +42,15 @@ export function reserveQuota(deps: { queries: Queries; clock: Clock; random: Ran
     const declared = held === 0 && o.hint !== undefined && o.hint >= size ? o.hint : undefined;
     const ahead = Math.min(o.limit, declared ?? size + step);
     for (const bytes of ahead > size ? [ahead, size] : [size]) {
-      const args = { id, userId: o.ownerId, bytes, quota: o.quota, replacing: o.replacing, now: deps.clock.now(), expiresAt };
+      const args = {
+        id,
+        userId: o.ownerId,
+        bytes,
+        quota: o.quota,
+        replacing: o.replacing,
+        now: deps.clock.now(),
+        expiresAt,
+      };
       const taken = await deps.queries.storageReservations.reserve(args).catch((err: unknown) => {
         // The owner was deleted while their access token is still unexpired.
         throw isForeignKeyViolation(err) ? errors.unauthenticated('The account no longer exists') : err;

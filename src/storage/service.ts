@@ -141,7 +141,8 @@ export function createStorageService(deps: {
     });
     // A client that aborts mid-upload fails the write, which removes the temporary object.
     // The body is not destroyed on a refusal: the 413 must still reach the client.
-    const abort = (err?: unknown) => inspection.stream.destroy(err instanceof Error ? err : new Error('upload aborted'));
+    const abort = (err?: unknown) =>
+      inspection.stream.destroy(err instanceof Error ? err : new Error('upload aborted'));
     body.once('error', abort).once('aborted', abort);
     body.pipe(inspection.stream);
     // Each upload writes its own object under a random name; the metadata row then switches
@@ -150,7 +151,10 @@ export function createStorageService(deps: {
     // No upload outlives STORAGE_UPLOAD_TIMEOUT: the storage sweep relies on it to tell a
     // partial upload left by a crash from one still running.
     const timer = setTimeout(
-      () => inspection.stream.destroy(new AppError('upload-timeout', 408, `The upload took longer than ${config.uploadTimeoutSeconds} s`)),
+      () => {
+        const message = `The upload took longer than ${config.uploadTimeoutSeconds} s`;
+        inspection.stream.destroy(new AppError('upload-timeout', 408, message));
+      },
       config.uploadTimeoutSeconds * 1000,
     );
     try {
@@ -183,7 +187,13 @@ export function createStorageService(deps: {
     transformQueueLength: () => transforms.queued(),
 
     /** Stores an upload; `sizeHint` (the Content-Length) is what its quota reservation first asks for. */
-    async upload(key: string, body: Readable, declaredType: string | undefined, caller: StorageCaller, sizeHint?: number): Promise<StoredFile> {
+    async upload(
+      key: string,
+      body: Readable,
+      declaredType: string | undefined,
+      caller: StorageCaller,
+      sizeHint?: number,
+    ): Promise<StoredFile> {
       const existing = await queries.files.get(key);
       const op: Operation = existing ? 'update' : 'create';
       const decision = caller.admin ? { allowed: true } : rules.decide(op, key, caller);
@@ -193,7 +203,8 @@ export function createStorageService(deps: {
       let limit = Math.min(config.maxFileSize, grant?.maxSize ?? Infinity);
       let tooLarge = () => new AppError('payload-too-large', 413, `The file is larger than ${limit} bytes`);
       const ownerId = existing ? existing.ownerId : (caller.userId ?? null);
-      const quotaExceeded = () => new AppError('quota-exceeded', 413, `The storage quota of ${config.quota} bytes would be exceeded`);
+      const quotaExceeded = () =>
+        new AppError('quota-exceeded', 413, `The storage quota of ${config.quota} bytes would be exceeded`);
       let reservation: ReturnType<typeof reserveQuota> | undefined;
       if (ownerId && config.quota > 0 && !caller.admin) {
         // A quick first answer for an upload that cannot fit at all; the reservation below is what holds.
@@ -203,7 +214,8 @@ export function createStorageService(deps: {
           tooLarge = quotaExceeded;
         }
         const reserve = { ownerId, quota: config.quota, replacing: existing ? key : null, limit, hint: sizeHint };
-        reservation = reserveQuota(deps, { ...reserve, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000, refused: quotaExceeded });
+        const uploadTimeoutMs = config.uploadTimeoutSeconds * 1000;
+        reservation = reserveQuota(deps, { ...reserve, uploadTimeoutMs, refused: quotaExceeded });
       }
       try {
         return await store(key, body, { declaredType, grant, limit, tooLarge, ownerId, admit: reservation?.cover });

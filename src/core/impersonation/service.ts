@@ -51,7 +51,8 @@ export function createImpersonation(deps: ImpersonationDeps) {
       const client = { ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
       // Nobody proved the target's secret: the session is never fresh enough for a sensitive operation.
       const session = await sessions.open(target.id, 'humhub-impersonation', client, lifetimeMs, { proven: false });
-      const { token, expiresAt } = await apiTokens.issue(target.id, 'impersonation', { lifetimeMs, sessionId: session.id, issuerId, actor });
+      const bound = { sessionId: session.id, issuerId };
+      const { token, expiresAt } = await apiTokens.issue(target.id, 'impersonation', { lifetimeMs, ...bound, actor });
       await audit.record({ actor: actorName(actor), action: 'user.impersonate', subject: target.id, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { session: session.id, expires_at: expiresAt!.toISOString() } });
       return { token: `${IMPERSONATION_PREFIX}${token}`, expiresAt: expiresAt!, user: target };
     },

@@ -13,7 +13,10 @@ import { columnTypes, type DialectName } from '../dialect.js';
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);
-  await db.schema.alterTable('api_tokens').addColumn('issuer_id', t.uuid, (c) => c.references('users.id').onDelete('cascade')).execute();
+  await db.schema
+    .alterTable('api_tokens')
+    .addColumn('issuer_id', t.uuid, (c) => c.references('users.id').onDelete('cascade'))
+    .execute();
   await db.schema
     .createTable('storage_reservations')
     .addColumn('id', t.uuid, (c) => c.primaryKey())
@@ -21,5 +24,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('bytes', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', t.timestamp, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('storage_reservations_user').on('storage_reservations').columns(['user_id', 'expires_at']).execute();
+  await db.schema
+    .createIndex('storage_reservations_user')
+    .on('storage_reservations')
+    .columns(['user_id', 'expires_at'])
+    .execute();
 }

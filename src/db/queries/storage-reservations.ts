@@ -26,17 +26,28 @@ export function createStorageReservationQueries(db: Kysely<Database>, dialect: D
     async reserve(r: Reservation): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
         // NO KEY UPDATE: serialises reservations without blocking inserts that reference the user (files).
-        if (dialect === 'postgres') await trx.selectFrom('users').select('id').where('id', '=', r.userId).forNoKeyUpdate().execute();
-        let files = trx.selectFrom('files').select((eb) => eb.fn.sum<number>('size').as('total')).where('owner_id', '=', r.userId);
-        if (r.replacing !== null) files = files.where('key', '<>', r.replacing);
-        const held = trx
-          .selectFrom('storage_reservations')
-          .select((eb) => eb.fn.sum<number>('bytes').as('total'))
-          .where('user_id', '=', r.userId)
-          .where('expires_at', '>', r.now)
-          .where('id', '<>', r.id);
-        const [stored, others] = [await files.executeTakeFirst(), await held.executeTakeFirst()];
-        if (toCount(stored?.total) + toCount(others?.total) + r.bytes > r.quota) return false;
+        if (dialect === 'postgres') {
+          await trx.selectFrom('users').select('id').where('id', '=', r.userId).forNoKeyUpdate().execute();
+        }
+        // One statement, so one snapshot: a concurrent upload's file (published first) or its reservation
+        // (released after) is always seen. Two statements could miss both, between publish and release.
+        const row = await trx
+          .selectNoFrom((eb) => {
+            let files = eb
+              .selectFrom('files')
+              .select((f) => f.fn.sum<number>('size').as('t'))
+              .where('owner_id', '=', r.userId);
+            if (r.replacing !== null) files = files.where('key', '<>', r.replacing);
+            const held = eb
+              .selectFrom('storage_reservations')
+              .select((h) => h.fn.sum<number>('bytes').as('t'))
+              .where('user_id', '=', r.userId)
+              .where('expires_at', '>', r.now)
+              .where('id', '<>', r.id);
+            return [files.as('stored'), held.as('held')];
+          })
+          .executeTakeFirst();
+        if (toCount(row?.stored) + toCount(row?.held) + r.bytes > r.quota) return false;
         await trx
           .insertInto('storage_reservations')
           .values({ id: r.id, user_id: r.userId, bytes: r.bytes, expires_at: r.expiresAt })

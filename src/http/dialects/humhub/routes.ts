@@ -104,7 +104,9 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     const caller = await authenticate(request);
     // An impersonated admin's token must not mint more impersonations: they would outlive its issuer's
     // rights and audit the impersonated admin as their author.
-    if (!caller.roles.includes('admin') || impersonating(request)) throw errors.forbidden('You are not allowed to impersonate users.');
+    if (!caller.roles.includes('admin') || impersonating(request)) {
+      throw errors.forbidden('You are not allowed to impersonate users.');
+    }
     // HumHub's ids are integers (users.numeric_id); the UUID (HumHub's guid) is accepted too.
     const userId = (request.body as { userId?: unknown } | undefined)?.userId;
     const numeric = typeof userId === 'number' ? userId : typeof userId === 'string' && /^[0-9]{1,15}$/.test(userId) ? Number(userId) : undefined;

@@ -53,7 +53,8 @@ export async function sendFile(
     const range = parseRange(request.headers.range, file.size);
     if (range === 'unsatisfiable') {
       const refusal = { statusCode: 416, error: 'Range Not Satisfiable', message: 'The range is outside the file' };
-      return reply.code(416).header('content-range', `bytes */${file.size}`).type('application/json').send({ ...refusal, code: 'range-not-satisfiable' });
+      reply.code(416).header('content-range', `bytes */${file.size}`).type('application/json');
+      return reply.send({ ...refusal, code: 'range-not-satisfiable' });
     }
     let body: Readable;
     try {
