@@ -6,16 +6,15 @@ import type { SecretBox } from '../core/mfa/secret-box.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
 import { safeEqual, sha256 } from '../core/hash.js';
-import { isForeignKeyViolation } from '../db/dialect.js';
 import type { Queries } from '../db/queries/index.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
-import { inspectUpload } from './inspect.js';
 import { createMetadataCache } from './metadata-cache.js';
 import { sweepStorage } from './sweep.js';
 import { smallOrStream } from './small-or-stream.js';
-import type { Caller, Grant, Operation, Rules } from './rules.js';
+import type { Caller, Operation, Rules } from './rules.js';
 import { reserveQuota } from './quota-reservation.js';
+import { storeUpload, variantFolder, type UploadLimits } from './store-upload.js';
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { createLimiter } from './transform/limiter.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
@@ -34,8 +33,6 @@ export interface StoredFile extends FileRow {
 const ANY_CHILD = '\u0000';
 const MAX_LISTING = 10_000;
 
-/** Cached variants of a file, under a name derived from its key. */
-const variantFolder = (key: string) => `variants/${sha256(key)}`;
 
 /**
  * Small variants are also kept in memory, per instance. A variant never changes (its name
@@ -122,65 +119,8 @@ export function createStorageService(deps: {
     return file;
   }
 
-  /** Streams an upload to a new object and points the file's row at it (the rules and limits are decided). */
-  async function store(
-    key: string,
-    body: Readable,
-    o: { declaredType?: string; grant?: Grant; limit: number; tooLarge: () => AppError; ownerId: string | null } & {
-      admit?: (size: number) => Promise<void>;
-    },
-  ): Promise<StoredFile> {
-    const { declaredType, grant, limit, tooLarge, ownerId } = o;
-    const types = grant?.contentTypes;
-    const inspection = inspectUpload({
-      limit,
-      declaredType,
-      tooLarge,
-      admit: o.admit,
-      allowType: types && ((t) => types.some((p) => p === t || (p.endsWith('/*') && t.startsWith(p.slice(0, -1))))),
-    });
-    // A client that aborts mid-upload fails the write, which removes the temporary object.
-    // The body is not destroyed on a refusal: the 413 must still reach the client.
-    const abort = (err?: unknown) =>
-      inspection.stream.destroy(err instanceof Error ? err : new Error('upload aborted'));
-    body.once('error', abort).once('aborted', abort);
-    body.pipe(inspection.stream);
-    // Each upload writes its own object under a random name; the metadata row then switches
-    // to it in one transaction, so readers see the old version or the new, never a mix.
-    const objectKey = newObjectKey();
-    // No upload outlives STORAGE_UPLOAD_TIMEOUT: the storage sweep relies on it to tell a
-    // partial upload left by a crash from one still running.
-    const timer = setTimeout(
-      () => {
-        const message = `The upload took longer than ${config.uploadTimeoutSeconds} s`;
-        inspection.stream.destroy(new AppError('upload-timeout', 408, message));
-      },
-      config.uploadTimeoutSeconds * 1000,
-    );
-    try {
-      await backend.put(objectKey, inspection.stream);
-    } finally {
-      clearTimeout(timer);
-      body.unpipe(inspection.stream);
-      body.off('error', abort).off('aborted', abort);
-    }
-    const { size, etag, contentType } = inspection.result();
-    const { token, tokenHash, tokenSealed } = newToken();
-    const { file, replaced } = await queries.files
-      .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, tokenSealed, now: clock.now() })
-      .catch(async (err) => {
-        await backend.delete(objectKey);
-        // The owner was deleted while their access token is still unexpired.
-        if (isForeignKeyViolation(err)) throw errors.unauthenticated('The account no longer exists');
-        throw err;
-      });
-    metadata.forget(key);
-    if (replaced) {
-      await backend.delete(replaced);
-      await backend.deletePrefix(variantFolder(key));
-    }
-    return { ...file, token };
-  }
+  const store = (key: string, body: Readable, o: UploadLimits) =>
+    storeUpload({ queries, backend, clock, config, newObjectKey, newToken, forget: metadata.forget }, key, body, o);
 
   return {
     /** Image transforms waiting for a slot (metrics). */
