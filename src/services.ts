@@ -23,7 +23,7 @@ import { createMemoryStore, createRedisStore, type RateLimitStore } from './core
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { createKeyRing } from './core/tokens/key-ring.js';
 import { createDialectKeys } from './core/tokens/dialect-keys.js';
-import type { Actor } from './core/sessions/actor.js';
+import { SYSTEM, type Actor } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
 import { createMfaService } from './core/mfa/service.js';
@@ -88,6 +88,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });
+  const sessionCache = { cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 };
+  const sessions = createSessionRegistry({ queries, clock, random, audit, ...sessionCache });
   const refreshTokens = createRefreshTokens({
     queries,
     clock,
@@ -95,6 +97,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     lifetimeMinutes: config.jwt.refreshExpiresInMinutes,
     graceSeconds: config.jwt.reuseGraceSeconds,
     successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
+    endSession: (sessionId, userId) =>
+      sessions.revoke(sessionId, { userId, actor: SYSTEM, reason: 'refresh-token-reused' }),
   });
   const throttle = createLoginThrottle({ queries, clock, maxPerHour: config.rateLimit.loginMaxFailuresPerHour });
   const mfaThrottle = createLoginThrottle({ queries, clock, maxPerHour: MFA_FAILURES_PER_HOUR });
@@ -103,7 +107,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     : config.rateLimit.redisUrl
       ? createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
-  const sessions = createSessionRegistry({ queries, clock, random, audit, cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 });
   const users = createUserService({ queries, hasher, policy, clock, random, changed: sessions.forget });
   const accounts = createAccounts({ queries, users, sessions, audit, clock });
   const realms = createRealms({ queries, audit, clock });
@@ -146,13 +149,14 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const metrics = createMetrics(db);
   observeServices(metrics, { hasher, audit, storage });
 
-  /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets). */
+  /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations). */
   async function prune(): Promise<void> {
     const now = clock.now();
     await throttle.prune();
     await queries.refreshTokens.deleteExpired(now);
     await sessions.deleteExpired(now);
     await queries.tickets.deleteExpired(now);
+    await queries.storageReservations.deleteExpired(now);
   }
 
   return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, reauth, mailer, lifecycle, background, storage, apiTokens, impersonation, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, signInSources, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };

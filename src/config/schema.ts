@@ -75,7 +75,14 @@ const CORE_FIELDS = {
   JWT_EXPIRES_IN: int({ doc: 'Access token lifetime, minutes.', default: 15, min: 1, max: 1440 }),
   JWT_REFRESH_EXPIRES_IN: int({ doc: 'Refresh token lifetime, minutes.', default: 43200, min: 5, max: 525600 }),
   JWT_CLAIMS_NAMESPACE: str({ doc: 'Claim under which the Hasura claims are placed.', default: 'https://hasura.io/jwt/claims' }),
-  REFRESH_TOKEN_REUSE_GRACE: int({ doc: 'Seconds during which a just-rotated refresh token still yields the same successor (multi-tab clients); reuse later revokes the whole family.', default: 10, min: 0, max: 300 }),
+  REFRESH_TOKEN_REUSE_GRACE: int({
+    doc:
+      'Seconds during which a just-rotated refresh token still yields the same successor (multi-tab clients); ' +
+      'reuse later ends the whole session (every credential of it, in every dialect).',
+    default: 10,
+    min: 0,
+    max: 300,
+  }),
   SESSION_CHECK_CACHE_MS: int({ doc: 'How long an instance trusts what it read of a user and a session: the bound within which a logout, disable, ban or password change on one instance holds on every other (at once on the instance that made it). 0 reads the database on every request.', default: 1000, min: 0, max: 60000 }),
   ACCESS_TOKEN_CACHE_SIZE: int({ doc: 'Verified access tokens kept in memory (0 disables the cache).', default: 10000, min: 0, max: 1000000 }),
   REAUTH_MAX_AGE: int({

@@ -15,6 +15,7 @@ import * as passwordDigest from './migrations/0013-password-digest.js';
 import * as directoryMissing from './migrations/0014-directory-missing.js';
 import * as numericIdSequence from './migrations/0015-numeric-id-sequence.js';
 import * as sessionProof from './migrations/0016-session-proof.js';
+import * as issuerAndReservations from './migrations/0017-issuer-and-reservations.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0014-directory-missing': directoryMissing,
   '0015-numeric-id-sequence': numericIdSequence,
   '0016-session-proof': sessionProof,
+  '0017-issuer-and-reservations': issuerAndReservations,
 };
 
 class StaticProvider implements MigrationProvider {

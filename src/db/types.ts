@@ -106,6 +106,14 @@ export interface ApiTokensTable {
   revoked_at: NullableTimestamp;
   created_at: Timestamp;
   session_id: string | null;
+  issuer_id: string | null;
+}
+
+export interface StorageReservationsTable {
+  id: string;
+  user_id: string;
+  bytes: ColumnType<number, number, number>;
+  expires_at: Timestamp;
 }
 
 export interface RealmsTable {
@@ -188,6 +196,7 @@ export interface Database {
   realms: RealmsTable;
   api_tokens: ApiTokensTable;
   files: FilesTable;
+  storage_reservations: StorageReservationsTable;
   tickets: TicketsTable;
   mfa: MfaTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;

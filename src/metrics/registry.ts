@@ -33,7 +33,11 @@ export function createMetrics(db: Pick<Db, 'poolStats'>) {
     }),
     logins: new Counter({ name: 'gatehouse_logins_total', help: 'Sign-in attempts by door and outcome', labelNames: ['door', 'outcome'] as const, registers: [registry] }),
     refreshRotations: new Counter({ name: 'gatehouse_refresh_rotations_total', help: 'Refresh tokens rotated', registers: [registry] }),
-    refreshReuse: new Counter({ name: 'gatehouse_refresh_reuse_detections_total', help: 'Reuse of a rotated refresh token detected (the family is revoked)', registers: [registry] }),
+    refreshReuse: new Counter({
+      name: 'gatehouse_refresh_reuse_detections_total',
+      help: 'Reuse of a rotated refresh token detected (the session is ended)',
+      registers: [registry],
+    }),
     auditEvents: new Counter({ name: 'gatehouse_audit_events_total', help: 'Audit log entries written, by action and outcome', labelNames: ['action', 'outcome'] as const, registers: [registry] }),
     passwordHash: new Histogram({
       name: 'gatehouse_password_hash_seconds',

@@ -15,7 +15,14 @@ export interface Inspection {
  * 413 the moment the limit is crossed, and computes the ETag, without ever holding the
  * whole file.
  */
-export function inspectUpload(opts: { limit: number; declaredType?: string; allowType?: (type: string) => boolean; tooLarge: () => AppError }) {
+export function inspectUpload(opts: {
+  limit: number;
+  declaredType?: string;
+  allowType?: (type: string) => boolean;
+  tooLarge: () => AppError;
+  /** Awaited with the bytes counted so far before a chunk goes on (the quota reservation); may throw. */
+  admit?: (size: number) => Promise<void>;
+}) {
   const md5 = createHash('md5');
   let size = 0;
   let head: Buffer[] | undefined = [];
@@ -30,16 +37,21 @@ export function inspectUpload(opts: { limit: number; declaredType?: string; allo
     if (buffered.length) stream.push(buffered);
   }
 
+  function pass(stream: Transform, chunk: Buffer, done: TransformCallback) {
+    md5.update(chunk);
+    if (!head) return done(null, chunk);
+    head.push(chunk);
+    headBytes += chunk.length;
+    if (headBytes < SNIFF_BYTES) return done();
+    release(stream).then(() => done(), done);
+  }
+
   const stream = new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       size += chunk.length;
       if (size > opts.limit) return done(opts.tooLarge());
-      md5.update(chunk);
-      if (!head) return done(null, chunk);
-      head.push(chunk);
-      headBytes += chunk.length;
-      if (headBytes < SNIFF_BYTES) return done();
-      release(this).then(() => done(), done);
+      if (!opts.admit) return pass(this, chunk, done);
+      opts.admit(size).then(() => pass(this, chunk, done), done);
     },
     flush(done: TransformCallback) {
       if (!head) return done();

@@ -6,15 +6,15 @@ import type { SecretBox } from '../core/mfa/secret-box.js';
 import type { Clock, Random } from '../core/clock.js';
 import { AppError, errors } from '../core/errors.js';
 import { safeEqual, sha256 } from '../core/hash.js';
-import { isForeignKeyViolation } from '../db/dialect.js';
 import type { Queries } from '../db/queries/index.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
-import { inspectUpload } from './inspect.js';
 import { createMetadataCache } from './metadata-cache.js';
 import { sweepStorage } from './sweep.js';
 import { smallOrStream } from './small-or-stream.js';
 import type { Caller, Operation, Rules } from './rules.js';
+import { reserveQuota } from './quota-reservation.js';
+import { storeUpload, variantFolder, type UploadLimits } from './store-upload.js';
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { createLimiter } from './transform/limiter.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
@@ -33,8 +33,6 @@ export interface StoredFile extends FileRow {
 const ANY_CHILD = '\u0000';
 const MAX_LISTING = 10_000;
 
-/** Cached variants of a file, under a name derived from its key. */
-const variantFolder = (key: string) => `variants/${sha256(key)}`;
 
 /**
  * Small variants are also kept in memory, per instance. A variant never changes (its name
@@ -46,6 +44,17 @@ const MEMORY_VARIANT_MAX = 256 * 1024;
 const MEMORY_VARIANTS_TOTAL = 32 * 1024 * 1024;
 /** Files whose metadata an instance keeps (see metadata-cache.ts). */
 const METADATA_ENTRIES = 10_000;
+
+/**
+ * A file row whose object is missing from the backend. With several instances, a row from the
+ * metadata cache can point at an object another instance replaced and removed: the caller reads
+ * the row again (`reread`) before answering, and only a file truly gone is a 404.
+ */
+export class ObjectGone extends AppError {
+  constructor() {
+    super('not-found', 404, 'The file is gone');
+  }
+}
 
 interface Variant {
   body: Buffer;
@@ -110,11 +119,21 @@ export function createStorageService(deps: {
     return file;
   }
 
+  const store = (key: string, body: Readable, o: UploadLimits) =>
+    storeUpload({ queries, backend, clock, config, newObjectKey, newToken, forget: metadata.forget }, key, body, o);
+
   return {
     /** Image transforms waiting for a slot (metrics). */
     transformQueueLength: () => transforms.queued(),
 
-    async upload(key: string, body: Readable, declaredType: string | undefined, caller: StorageCaller): Promise<StoredFile> {
+    /** Stores an upload; `sizeHint` (the Content-Length) is what its quota reservation first asks for. */
+    async upload(
+      key: string,
+      body: Readable,
+      declaredType: string | undefined,
+      caller: StorageCaller,
+      sizeHint?: number,
+    ): Promise<StoredFile> {
       const existing = await queries.files.get(key);
       const op: Operation = existing ? 'update' : 'create';
       const decision = caller.admin ? { allowed: true } : rules.decide(op, key, caller);
@@ -124,67 +143,43 @@ export function createStorageService(deps: {
       let limit = Math.min(config.maxFileSize, grant?.maxSize ?? Infinity);
       let tooLarge = () => new AppError('payload-too-large', 413, `The file is larger than ${limit} bytes`);
       const ownerId = existing ? existing.ownerId : (caller.userId ?? null);
+      const quotaExceeded = () =>
+        new AppError('quota-exceeded', 413, `The storage quota of ${config.quota} bytes would be exceeded`);
+      let reservation: ReturnType<typeof reserveQuota> | undefined;
       if (ownerId && config.quota > 0 && !caller.admin) {
+        // A quick first answer for an upload that cannot fit at all; the reservation below is what holds.
         const left = config.quota - (await queries.files.usage(ownerId)) + (existing?.size ?? 0);
         if (left < limit) {
           limit = Math.max(0, left);
-          tooLarge = () => new AppError('quota-exceeded', 413, `The storage quota of ${config.quota} bytes would be exceeded`);
+          tooLarge = quotaExceeded;
         }
+        const reserve = { ownerId, quota: config.quota, replacing: existing ? key : null, limit, hint: sizeHint };
+        const uploadTimeoutMs = config.uploadTimeoutSeconds * 1000;
+        reservation = reserveQuota(deps, { ...reserve, uploadTimeoutMs, refused: quotaExceeded });
       }
-      const types = grant?.contentTypes;
-      const inspection = inspectUpload({
-        limit,
-        declaredType,
-        tooLarge,
-        allowType: types && ((t) => types.some((p) => p === t || (p.endsWith('/*') && t.startsWith(p.slice(0, -1))))),
-      });
-      // A client that aborts mid-upload fails the write, which removes the temporary object.
-      // The body is not destroyed on a refusal: the 413 must still reach the client.
-      const abort = (err?: unknown) => inspection.stream.destroy(err instanceof Error ? err : new Error('upload aborted'));
-      body.once('error', abort).once('aborted', abort);
-      body.pipe(inspection.stream);
-      // Each upload writes its own object under a random name; the metadata row then switches
-      // to it in one transaction, so readers see the old version or the new, never a mix.
-      const objectKey = newObjectKey();
-      // No upload outlives STORAGE_UPLOAD_TIMEOUT: the storage sweep relies on it to tell a
-      // partial upload left by a crash from one still running.
-      const timer = setTimeout(
-        () => inspection.stream.destroy(new AppError('upload-timeout', 408, `The upload took longer than ${config.uploadTimeoutSeconds} s`)),
-        config.uploadTimeoutSeconds * 1000,
-      );
       try {
-        await backend.put(objectKey, inspection.stream);
+        return await store(key, body, { declaredType, grant, limit, tooLarge, ownerId, admit: reservation?.cover });
       } finally {
-        clearTimeout(timer);
-        body.unpipe(inspection.stream);
-        body.off('error', abort).off('aborted', abort);
+        // After the commit (the row then holds the real size) or the failure: held bytes go back.
+        await reservation?.release();
       }
-      const { size, etag, contentType } = inspection.result();
-      const { token, tokenHash, tokenSealed } = newToken();
-      const { file, replaced } = await queries.files
-        .publish({ key, objectKey, size, etag, contentType, ownerId, tokenHash, tokenSealed, now: clock.now() })
-        .catch(async (err) => {
-          await backend.delete(objectKey);
-          // The owner was deleted while their access token is still unexpired.
-          if (isForeignKeyViolation(err)) throw errors.unauthenticated('The account no longer exists');
-          throw err;
-        });
-      metadata.forget(key);
-      if (replaced) {
-        await backend.delete(replaced);
-        await backend.deletePrefix(variantFolder(key));
-      }
-      return { ...file, token };
     },
 
     readable,
+
+
+    /** readable() from the database, past the metadata cache: after an ObjectGone, the row as it is now. */
+    async reread(key: string, caller: StorageCaller, token?: string): Promise<FileRow> {
+      metadata.forget(key);
+      return readable(key, caller, token);
+    },
 
     /** HBP's metadata: a file its caller may read (readable() or list() decided that) carries its read token. */
     revealed,
 
     async open(file: FileRow, range?: ByteRange): Promise<Readable> {
       return backend.get(file.objectKey, range, file.size).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? errors.notFound('The file is gone') : err;
+        throw err.code === 'ENOENT' ? new ObjectGone() : err;
       });
     },
 

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { ApiTokenRow } from '../../db/queries/api-tokens.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { actorName, type Actor } from '../sessions/actor.js';
+
+/** What a token is bound to besides its user: a session, and for impersonation an issuing admin. */
+type Bound = 'sessionId' | 'issuerId';
 
 /** SHA-256, base64: the form Rocket.Chat stores its login tokens in, used for every kind here. */
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64');
@@ -13,6 +17,8 @@ export interface IssueOptions {
   name?: string | null;
   /** The session a login token belongs to (Rocket.Chat, impersonation); personal bearer tokens have none. */
   sessionId?: string | null;
+  /** The admin an impersonation token also belongs to: it dies with their admin rights (see impersonation). */
+  issuerId?: string | null;
   actor?: Actor;
 }
 
@@ -25,16 +31,18 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
       const id = opts.random.uuid();
       const now = clock.now();
       const expiresAt = o.lifetimeMs === null ? null : new Date(now.getTime() + o.lifetimeMs);
-      await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name: o.name ?? null, expiresAt, now, sessionId: o.sessionId ?? null });
+      const bound = { sessionId: o.sessionId ?? null, issuerId: o.issuerId ?? null };
+      const name = o.name ?? null;
+      await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name, expiresAt, now, ...bound });
       if (o.actor) await audit.record({ actor: actorName(o.actor), action: 'token.create', subject: userId, outcome: 'success', ip: o.actor.ip, userAgent: o.actor.userAgent, detail: { token: id, kind } });
       return { id, token, expiresAt };
     },
 
-    /** The user (and session) a live token of this kind belongs to. */
-    async verify(token: string, kind: string): Promise<{ id: string; userId: string; sessionId: string | null } | undefined> {
+    /** The user (and session, and issuer) a live token of this kind belongs to. */
+    async verify(token: string, kind: string): Promise<Pick<ApiTokenRow, Bound | 'id' | 'userId'> | undefined> {
       const row = await queries.apiTokens.find(hashToken(token));
       if (!row || row.kind !== kind || row.revokedAt || (row.expiresAt && row.expiresAt <= clock.now())) return undefined;
-      return { id: row.id, userId: row.userId, sessionId: row.sessionId };
+      return { id: row.id, userId: row.userId, sessionId: row.sessionId, issuerId: row.issuerId };
     },
 
     /** A user's tokens of a kind, never the tokens themselves. */

@@ -22,9 +22,17 @@ export interface ImpersonationDeps {
 /**
  * Impersonation tokens: an admin acts as another user through HumHub's API. Each token has a
  * session of its own (so every revocation rule holds for it), and a new one voids the previous ones.
+ * A token issued by an admin user also belongs to that admin: it works only while the issuer may
+ * sign in and still has the admin role, read through the same bounded session check as any credential.
  */
 export function createImpersonation(deps: ImpersonationDeps) {
   const { users, sessions, apiTokens, audit } = deps;
+  /** The issuing admin, if they may still act as one (live account, admin role); null for a system issuer. */
+  async function issuerMayImpersonate(issuerId: string | null): Promise<boolean> {
+    if (issuerId === null) return true; // x-admin-secret or the CLI: bounded by the token's own session
+    const issuer = await sessions.checkUser(issuerId).catch(() => undefined);
+    return Boolean(issuer?.roles.includes('admin'));
+  }
   const disabled = () => new AppError('feature-disabled', 404, 'Impersonation is disabled: set HUMHUB_IMPERSONATION=true (and serve the humhub dialect) to enable it');
 
   return {
@@ -36,21 +44,29 @@ export function createImpersonation(deps: ImpersonationDeps) {
       if (!deps.enabled) throw disabled();
       const target = await users.get(targetId);
       if (!target) throw errors.notFound('No such user');
+      const issuerId = actor.kind === 'user' ? actor.id : null;
+      if (!(await issuerMayImpersonate(issuerId))) throw errors.forbidden('Only an admin may impersonate users');
       for (const old of await apiTokens.list(target.id, 'impersonation')) if (old.sessionId && !old.revokedAt) await sessions.revoke(old.sessionId, { userId: target.id, actor });
       const lifetimeMs = deps.minutes * 60_000;
       const client = { ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
       // Nobody proved the target's secret: the session is never fresh enough for a sensitive operation.
       const session = await sessions.open(target.id, 'humhub-impersonation', client, lifetimeMs, { proven: false });
-      const { token, expiresAt } = await apiTokens.issue(target.id, 'impersonation', { lifetimeMs, sessionId: session.id, actor });
+      const bound = { sessionId: session.id, issuerId };
+      const { token, expiresAt } = await apiTokens.issue(target.id, 'impersonation', { lifetimeMs, ...bound, actor });
       await audit.record({ actor: actorName(actor), action: 'user.impersonate', subject: target.id, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { session: session.id, expires_at: expiresAt!.toISOString() } });
       return { token: `${IMPERSONATION_PREFIX}${token}`, expiresAt: expiresAt!, user: target };
     },
 
-    /** The user an `impersonated-…` token signs in, while it and its session live. */
+    /** The user an `impersonated-…` token signs in, while it, its session and its issuer's admin rights live. */
     async verify(token: string): Promise<User | undefined> {
       if (!deps.enabled || !token.startsWith(IMPERSONATION_PREFIX)) return undefined;
       const found = await apiTokens.verify(token.slice(IMPERSONATION_PREFIX.length), 'impersonation');
-      return (found?.sessionId && (await sessions.check(found.userId, found.sessionId).catch(() => undefined))) || undefined;
+      if (!found?.sessionId) return undefined;
+      const [user, issuerOk] = await Promise.all([
+        sessions.check(found.userId, found.sessionId).catch(() => undefined),
+        issuerMayImpersonate(found.issuerId),
+      ]);
+      return issuerOk ? user : undefined;
     },
   };
 }

@@ -24,6 +24,11 @@ export interface RefreshTokenOptions {
   graceSeconds: number;
   /** Server secret from which successors are derived. */
   successorKey: Buffer;
+  /**
+   * Ends the whole session (the registry's revoke) when a rotated token comes back: the thief or
+   * the victim holds a copy, so the session's access tokens and other credentials must die too.
+   */
+  endSession: (sessionId: string, userId: string) => Promise<unknown>;
 }
 
 /**
@@ -37,8 +42,8 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
   const { queries, clock } = opts;
   const lifetimeMs = opts.lifetimeMinutes * 60_000;
 
-  async function reused(familyId: string, now: Date): Promise<never> {
-    await queries.refreshTokens.revokeFamily(familyId, now);
+  async function reused(familyId: string, userId: string): Promise<never> {
+    await opts.endSession(familyId, userId);
     throw errors.refreshTokenReused();
   }
 
@@ -76,10 +81,10 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const { before, claimed } = await queries.refreshTokens.claim({ hash, successorHash, now, graceStart, expiresAt, ...client });
       if (!before || before.revokedAt || before.expiresAt <= now) throw errors.invalidRefreshToken();
       if (!claimed) {
-        if (before.rotatedAt && before.rotatedAt <= graceStart) return reused(before.familyId, now);
+        if (before.rotatedAt && before.rotatedAt <= graceStart) return reused(before.familyId, before.userId);
         // Lost a race with a revocation or the end of the grace window: decide as above, on fresh state.
         const fresh = await queries.refreshTokens.find(hash);
-        if (fresh?.rotatedAt && !fresh.revokedAt) return reused(fresh.familyId, now);
+        if (fresh?.rotatedAt && !fresh.revokedAt) return reused(fresh.familyId, fresh.userId);
         throw errors.invalidRefreshToken();
       }
       try {

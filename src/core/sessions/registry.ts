@@ -15,6 +15,7 @@ export interface ClientInfo {
 
 /** Why every session of a user ended: kept in the audit log. */
 export type RevocationReason =
+  | 'refresh-token-reused'
   | 'logout-all'
   | 'disabled'
   | 'banned'
@@ -135,7 +136,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     list: (userId: string): Promise<SessionRow[]> => queries.sessions.liveOf(userId, clock.now()),
 
     /** Ends one session and every credential of it, in every dialect. Returns whether a live session ended. */
-    async revoke(sessionId: string, o: { userId?: string; actor: Actor }): Promise<boolean> {
+    async revoke(sessionId: string, o: { userId?: string; actor: Actor; reason?: RevocationReason }): Promise<boolean> {
       const now = clock.now();
       const session = await queries.sessions.find(sessionId);
       if (!session || (o.userId && session.userId !== o.userId)) return false;
@@ -145,7 +146,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
         await q.apiTokens.revokeSession(sessionId, now);
         return live;
       });
-      await ended(session.userId, sessionId, o.actor, 'logout');
+      await ended(session.userId, sessionId, o.actor, o.reason ?? 'logout');
       return done;
     },
 

@@ -49,6 +49,12 @@ function generatedUsername(email: string, attempt: number, random: Random): stri
   return attempt === 0 ? base : `${base}.${random.bytes(3).toString('hex')}`;
 }
 
+/**
+ * Tickets a password or email change leaves alone: the undo link mailed to the old address exists to
+ * recover from a takeover, so whoever made the change must not be able to void it with a further one.
+ */
+const KEPT_ACROSS_CHANGES = ['email-change-undo'] as const;
+
 /** Users and their roles; no knowledge of sessions or wire formats. */
 export function createUserService({ queries, hasher, policy, clock, random, changed = () => undefined }: UserServiceDeps) {
   async function insertUser(id: string, email: string, username: string, hashes: { passwordHash: string | null; passwordDigestHash: string | null }, input: NewUserInput) {
@@ -146,9 +152,14 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
     /** Checks a new password against the policy; returns its normalised form. */
     checkPassword: (password: string) => policy.check(password),
 
+    /** Sets the address; every unused ticket of the user is void (issue the change's own tickets after). */
     async setEmail(id: string, email: string, verified: boolean): Promise<void> {
       try {
-        await queries.users.setEmail(id, normalizeEmail(email), verified, clock.now());
+        // The address and the voiding of the user's tickets commit together (see setPassword).
+        await queries.transaction(async (q) => {
+          await q.users.setEmail(id, normalizeEmail(email), verified, clock.now());
+          await q.tickets.voidAllOf(id, KEPT_ACROSS_CHANGES);
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.emailInUse();
         throw err;
@@ -166,12 +177,20 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
 
     requireLocalPassword,
 
-    /** Sets a local password; a directory user's is refused (409 password-managed-by-directory). */
+    /**
+     * Sets a local password and voids every unused ticket of the user; a directory user's is
+     * refused (409 password-managed-by-directory).
+     */
     async setPassword(id: string, password: string): Promise<void> {
       await requireLocalPassword(id);
       const normalised = policy.check(password);
       const [hash, digestHash] = await Promise.all([hasher.hash(normalised), hasher.hash(passwordDigest(normalised))]);
-      await queries.users.setPasswordHash(id, hash, clock.now(), digestHash);
+      // Every outstanding ticket (a reset link, an email change, a magic link) was mailed under the old
+      // credentials: none may outlive the change. A ticket the caller issues for this change comes after.
+      await queries.transaction(async (q) => {
+        await q.users.setPasswordHash(id, hash, clock.now(), digestHash);
+        await q.tickets.voidAllOf(id, KEPT_ACROSS_CHANGES);
+      });
       changed(id);
     },
   };

@@ -11,25 +11,60 @@ export interface ApiTokenRow {
   expiresAt: Date | null;
   revokedAt: Date | null;
   sessionId: string | null;
+  /** The admin who issued an impersonation token; null for every other kind. */
+  issuerId: string | null;
 }
 
+/** The columns an API token is read with, everywhere. */
+const COLUMNS = ['id', 'user_id', 'kind', 'name', 'expires_at', 'revoked_at', 'session_id', 'issuer_id'] as const;
+
+type TokenColumns = {
+  id: string;
+  user_id: string;
+  kind: string;
+  name: string | null;
+  expires_at: unknown;
+  revoked_at: unknown;
+  session_id: string | null;
+  issuer_id: string | null;
+};
+
+const toToken = (r: TokenColumns): ApiTokenRow => ({
+  id: r.id,
+  userId: r.user_id,
+  kind: r.kind,
+  name: r.name,
+  expiresAt: toDateOrNull(r.expires_at),
+  revokedAt: toDateOrNull(r.revoked_at),
+  sessionId: r.session_id,
+  issuerId: r.issuer_id,
+});
+
 export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName) {
-  const byHash = prepare<[string], { id: string; user_id: string; kind: string; name: string | null; expires_at: unknown; revoked_at: unknown; session_id: string | null }>(dialect, 1, (hash: string) =>
-    db.selectFrom('api_tokens').select(['id', 'user_id', 'kind', 'name', 'expires_at', 'revoked_at', 'session_id']).where('hash', '=', hash),
+  const byHash = prepare<[string], TokenColumns>(dialect, 1, (hash: string) =>
+    db.selectFrom('api_tokens').select(COLUMNS).where('hash', '=', hash),
   );
   return {
-    async insert(t: { hash: string; id: string; userId: string; kind: string; name: string | null; expiresAt: Date | null; now: Date; sessionId: string | null }): Promise<void> {
-      await db.insertInto('api_tokens').values({ hash: t.hash, id: t.id, user_id: t.userId, kind: t.kind, name: t.name, expires_at: t.expiresAt, created_at: t.now, session_id: t.sessionId }).execute();
+    async insert(t: Omit<ApiTokenRow, 'revokedAt'> & { hash: string; now: Date }): Promise<void> {
+      const bound = { session_id: t.sessionId, issuer_id: t.issuerId };
+      const token = { hash: t.hash, id: t.id, user_id: t.userId, kind: t.kind, name: t.name, expires_at: t.expiresAt };
+      await db.insertInto('api_tokens').values({ ...token, created_at: t.now, ...bound }).execute();
     },
 
     async find(hash: string): Promise<ApiTokenRow | undefined> {
       const [row] = await byHash(db, hash);
-      return row && { id: row.id, userId: row.user_id, kind: row.kind, name: row.name, expiresAt: toDateOrNull(row.expires_at), revokedAt: toDateOrNull(row.revoked_at), sessionId: row.session_id };
+      return row && toToken(row);
     },
 
     async listOf(userId: string, kind: string): Promise<(ApiTokenRow & { createdAt: Date })[]> {
-      const rows = await db.selectFrom('api_tokens').select(['id', 'user_id', 'kind', 'name', 'expires_at', 'revoked_at', 'created_at', 'session_id']).where('user_id', '=', userId).where('kind', '=', kind).orderBy('created_at').execute();
-      return rows.map((r) => ({ id: r.id, userId: r.user_id, kind: r.kind, name: r.name, expiresAt: toDateOrNull(r.expires_at), revokedAt: toDateOrNull(r.revoked_at), createdAt: toDate(r.created_at), sessionId: r.session_id }));
+      const rows = await db
+        .selectFrom('api_tokens')
+        .select([...COLUMNS, 'created_at'])
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .orderBy('created_at')
+        .execute();
+      return rows.map((r) => ({ ...toToken(r), createdAt: toDate(r.created_at) }));
     },
 
     /** Revokes by id; `userId` limits it to that user's tokens. Returns whether a live token was revoked. */

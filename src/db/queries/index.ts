@@ -16,6 +16,7 @@ import { createSessionQueries } from './sessions.js';
 import { createDirectoryQueries } from './directories.js';
 import { createUserIdentityQueries } from './user-identities.js';
 import { createSigningKeyQueries } from './signing-keys.js';
+import { createStorageReservationQueries } from './storage-reservations.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
@@ -32,6 +33,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     directories: createDirectoryQueries(db),
     userIdentities: createUserIdentityQueries(db, dialect),
     signingKeys: createSigningKeyQueries(db),
+    storageReservations: createStorageReservationQueries(db, dialect),
   };
 }
 

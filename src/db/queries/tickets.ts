@@ -52,6 +52,17 @@ export function createTicketQueries(db: Kysely<Database>) {
       return row && toTicket(row);
     },
 
+    /**
+     * Voids every unused ticket of the user but those of the `keep` purposes (a password or email
+     * change): a link mailed before the change must not work after it. Tickets the change itself
+     * issues come after this call.
+     */
+    async voidAllOf(userId: string, keep: readonly string[]): Promise<void> {
+      let q = db.deleteFrom('tickets').where('user_id', '=', userId).where('consumed_at', 'is', null);
+      if (keep.length) q = q.where('purpose', 'not in', keep);
+      await q.execute();
+    },
+
     async deleteExpired(before: Date): Promise<void> {
       await db.deleteFrom('tickets').where('expires_at', '<', before).execute();
     },

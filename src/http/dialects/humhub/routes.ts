@@ -69,6 +69,9 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     throw errors.unauthenticated();
   }
 
+  /** Whether the request signs in with an impersonation token (which acts as its target, never as an admin). */
+  const impersonating = (request: FastifyRequest) => /^impersonate\s/i.test(request.headers.authorization ?? '');
+
   // A field of the wrong type gets HumHub's answer to any bad login, in the login shape.
   app.post('/api/v1/auth/login', { schema: loginSchema, attachValidation: true }, async (request, reply) => {
     if ((await s.authMethods.mode('jwt')) === 'off') throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
@@ -99,7 +102,11 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   app.post('/api/v1/auth/impersonate', { schema: impersonateSchema }, async (request, reply) => {
     if (!s.impersonation.enabled) throw errors.routeNotFound('Impersonation is disabled (HUMHUB_IMPERSONATION=false)');
     const caller = await authenticate(request);
-    if (!caller.roles.includes('admin')) throw errors.forbidden('You are not allowed to impersonate users.');
+    // An impersonated admin's token must not mint more impersonations: they would outlive its issuer's
+    // rights and audit the impersonated admin as their author.
+    if (!caller.roles.includes('admin') || impersonating(request)) {
+      throw errors.forbidden('You are not allowed to impersonate users.');
+    }
     // HumHub's ids are integers (users.numeric_id); the UUID (HumHub's guid) is accepted too.
     const userId = (request.body as { userId?: unknown } | undefined)?.userId;
     const numeric = typeof userId === 'number' ? userId : typeof userId === 'string' && /^[0-9]{1,15}$/.test(userId) ? Number(userId) : undefined;

@@ -10,6 +10,8 @@ export async function storageCaller(request: FastifyRequest, guard: GuardDeps, a
   const token = bearerToken(request);
   // In cookie mode a stale cookie (or a cross-site write) counts as no sign-in: the rules then decide.
   const claims = token ? await resolvePrincipal(guard, token) : await cookiePrincipal(guard, request).catch(() => undefined);
-  const roles = claims?.allowedRoles ?? [];
+  // Roles of the live user (the session check's, within SESSION_CHECK_CACHE_MS), never the token's claims:
+  // a demoted admin's unexpired access token must not keep admin rights over every file.
+  const roles = claims?.user.roles ?? [];
   return { userId: claims?.userId, roles, admin: bySecret || roles.includes('admin') };
 }

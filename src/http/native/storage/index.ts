@@ -6,7 +6,7 @@ import { AppError, errors } from '../../../core/errors.js';
 import type { FileRow } from '../../../db/queries/files.js';
 import type { Services } from '../../../services.js';
 import { parseStoragePath } from '../../../storage/paths.js';
-import type { StoredFile } from '../../../storage/service.js';
+import { ObjectGone, type StoredFile } from '../../../storage/service.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { storageCaller } from './caller.js';
@@ -80,7 +80,9 @@ export async function nativeStorage(app: App, s: Services) {
       if (dir) throw errors.validation('Upload to a file path, not a folder');
       const caller = await callerOf(request);
       const upload = await uploadBody(request);
-      return metadataOf(await storage.upload(key, upload.body, upload.declaredType, caller).catch((err) => Promise.reject(upload.explain(err))));
+      const sizeHint = Number(request.headers['content-length']) || undefined;
+      const stored = storage.upload(key, upload.body, upload.declaredType, caller, sizeHint);
+      return metadataOf(await stored.catch((err) => Promise.reject(upload.explain(err))));
     },
   );
 
@@ -101,10 +103,19 @@ export async function nativeStorage(app: App, s: Services) {
       const caller = await callerOf(request);
       if (!dir) {
         const file = await storage.readable(key, caller, request.query.token);
+        const reread = () => storage.reread(key, caller, request.query.token);
         const transform = parseTransform(request.query);
-        if (!transform) return sendFile(request, reply, storage, file);
-        const format = outputFormat(transform, file.contentType, request.headers.accept);
-        const variant = await storage.variant(file, transform, format);
+        if (!transform) return sendFile(request, reply, storage, file, reread);
+        const formatOf = (f: FileRow) => outputFormat(transform, f.contentType, request.headers.accept);
+        let source = file;
+        const variant = await storage.variant(file, transform, formatOf(file)).catch(async (err: unknown) => {
+          // The source was replaced on another instance (ObjectGone): its current version is transformed.
+          if (!(err instanceof ObjectGone)) throw err;
+          source = await reread();
+          if (source.objectKey === file.objectKey) throw err;
+          return storage.variant(source, transform, formatOf(source));
+        });
+        const format = formatOf(source);
         reply.headers({ etag: variant.etag, vary: 'Accept', 'cache-control': 'private, no-cache', 'content-disposition': 'inline' });
         if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
         return reply.type(`image/${format}`).send(variant.body);
