@@ -30,7 +30,9 @@ const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base
 
 describe.each(DATABASES)('restreamer-ui login sequence on %s', (db) => {
   const idp = useProvider();
-  const server = useServer(db, () => ({ DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, clientid: 'restreamer-spa', users: ['encoder'] }]) }));
+  const tenants = () => [{ issuer: idp.issuer(), audience: AUDIENCE, clientid: 'restreamer-spa', users: ['encoder'] }];
+  // The provider's tokens carry real times, and their lifetime is bounded against the server's clock.
+  const server = useServer(db, () => ({ DATARHEI_IDP_TENANTS: JSON.stringify(tenants()) }), { realTime: true });
 
   it('Validate, Login by email, About with the token, then RefreshToken', async () => {
     const live = server();

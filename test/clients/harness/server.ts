@@ -26,6 +26,8 @@ export interface ServerOptions {
    * time, by which the browser and the provider judge expiry. Default: SERVER_URL above.
    */
   reachable?: boolean;
+  /** The clock starts at the real time (implied by `reachable`): an outside provider's tokens carry real times. */
+  realTime?: boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function startServer(db: DatabaseKind, env: Env = {}, options: Serv
       if (declared && !declared.includes(String(res.statusCode))) undeclared.push(`${method} ${req.url?.split('?')[0]} → ${res.statusCode}`);
     });
   });
-  if (options.reachable) t.clock.advance(Date.now() - t.clock.now().getTime());
+  if (options.reachable || options.realTime) t.clock.advance(Date.now() - t.clock.now().getTime());
   await t.app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   return { t, url, undeclared, close: () => t.close() };
