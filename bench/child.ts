@@ -12,7 +12,10 @@ export interface Child {
 
 /** Forks `bench/<script>.ts` (tsx is inherited through execArgv) and waits until it says it is ready. */
 export async function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
-  const child: ChildProcess = fork(fileURLToPath(new URL(`./${script}.ts`, import.meta.url)), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(new URL(`./${script}.ts`, import.meta.url)), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));

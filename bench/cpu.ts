@@ -14,7 +14,10 @@ interface Ticks {
 function ticksOf(pid: number | string, children = false): Ticks {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return children ? { user: f[11]! + f[13]!, system: f[12]! + f[14]! } : { user: f[11]!, system: f[12]! };
   } catch {
     return { user: 0, system: 0 };
@@ -58,7 +61,13 @@ function threadTicks(pid: number): Record<string, Ticks> {
 export function cpuMeter(pids: Record<string, number>, threads = false) {
   const snapshot = (): Record<string, Ticks> => ({
     ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ticksOf(pid)])),
-    ...(threads ? Object.fromEntries(Object.entries(pids).flatMap(([name, pid]) => Object.entries(threadTicks(pid)).map(([thread, t]) => [`${name}/${thread}`, t]))) : {}),
+    ...(threads
+      ? Object.fromEntries(
+          Object.entries(pids).flatMap(([name, pid]) =>
+            Object.entries(threadTicks(pid)).map(([thread, t]) => [`${name}/${thread}`, t]),
+          ),
+        )
+      : {}),
     postgres: postgresTicks(),
   });
   const before = snapshot();
@@ -67,7 +76,11 @@ export function cpuMeter(pids: Record<string, number>, threads = false) {
       const after = snapshot();
       const perOp = (ticks: number) => Math.round((ticks * TICK_US) / ops);
       return Object.keys(after)
-        .map((name) => ({ name, user: perOp(after[name]!.user - (before[name]?.user ?? 0)), system: perOp(after[name]!.system - (before[name]?.system ?? 0)) }))
+        .map((name) => ({
+          name,
+          user: perOp(after[name]!.user - (before[name]?.user ?? 0)),
+          system: perOp(after[name]!.system - (before[name]?.system ?? 0)),
+        }))
         .filter((t) => t.user + t.system > 0)
         .map((t) => `${t.name} ${t.user + t.system} µs (kernel ${t.system})`)
         .join(', ');

@@ -23,17 +23,27 @@ export async function imageMemoryFigure(): Promise<[figure: string, measured: st
   const server = await startServer({ LOG_LEVEL: 'warn', ADMIN_SECRET });
   try {
     const admin = { 'x-admin-secret': ADMIN_SECRET };
-    const tiny = await sharp({ create: { width: 2, height: 2, channels: 3, background: { r: 250, g: 120, b: 0 } } }).png().toBuffer();
-    const up = await fetch(`${server.url}/storage/o/bench/tiny.png`, { method: 'POST', headers: { ...admin, 'content-type': 'image/png' }, body: new Uint8Array(tiny) });
+    const tiny = await sharp({ create: { width: 2, height: 2, channels: 3, background: { r: 250, g: 120, b: 0 } } })
+      .png()
+      .toBuffer();
+    const up = await fetch(`${server.url}/storage/o/bench/tiny.png`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'image/png' },
+      body: new Uint8Array(tiny),
+    });
     if (up.status !== 200) throw new Error(`upload: ${up.status}`);
     // A warm-up transform, so that loading libvips' code is not counted as work.
-    await fetch(`${server.url}/storage/o/bench/tiny.png?w=64&r=full&f=png`, { headers: admin }).then((r) => r.arrayBuffer());
+    await fetch(`${server.url}/storage/o/bench/tiny.png?w=64&r=full&f=png`, { headers: admin }).then((r) =>
+      r.arrayBuffer(),
+    );
 
     const baseline = await statusKiB(server.pid, 'VmRSS');
     const started = Date.now();
     const statuses = await Promise.all(
       Array.from({ length: PARALLEL }, async (_, i) => {
-        const res = await fetch(`${server.url}/storage/o/bench/tiny.png?w=8192&h=${4882 - i}&r=full&f=png`, { headers: admin });
+        const res = await fetch(`${server.url}/storage/o/bench/tiny.png?w=8192&h=${4882 - i}&r=full&f=png`, {
+          headers: admin,
+        });
         await res.arrayBuffer();
         return res.status;
       }),

@@ -33,7 +33,9 @@ export async function sqliteRotations(dir: string, seconds: number): Promise<num
   const userId = randomUUID();
   db.prepare(q(USER)).run(userId, `${userId}@raw.example`, now(), now());
   const read = db.prepare(q(READ));
-  const claim = db.prepare('update refresh_tokens set rotated_at = ?, replaced_by = ? where hash = ? and revoked_at is null and rotated_at is null');
+  const claim = db.prepare(
+    'update refresh_tokens set rotated_at = ?, replaced_by = ? where hash = ? and revoked_at is null and rotated_at is null',
+  );
   const insert = db.prepare(q(TOKEN));
   const chains = Array.from({ length: CHAINS }, () => hex());
   const later = new Date(Date.now() + 86_400_000).toISOString();
@@ -62,11 +64,13 @@ export async function pgRotations(url: string, seconds: number, concurrency: num
   const userId = randomUUID();
   await pool.query(USER, [userId, `${userId}@raw.example`, new Date()]);
   const later = new Date(Date.now() + 86_400_000);
-  const chains = await Promise.all(Array.from({ length: concurrency }, async () => {
-    const h = hex();
-    await pool.query(TOKEN, [h, randomUUID(), userId, later, new Date()]);
-    return h;
-  }));
+  const chains = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const h = hex();
+      await pool.query(TOKEN, [h, randomUUID(), userId, later, new Date()]);
+      return h;
+    }),
+  );
   const cte = `with claimed as (
       update refresh_tokens set rotated_at = $2, replaced_by = $3 where hash = $1 and revoked_at is null and rotated_at is null returning family_id, user_id
     ), inserted as (
@@ -75,18 +79,20 @@ export async function pgRotations(url: string, seconds: number, concurrency: num
   const end = Date.now() + seconds * 1000;
   const started = Date.now();
   let done = 0;
-  await Promise.all(chains.map(async (first) => {
-    let h = first;
-    while (Date.now() < end) {
-      const read = await pool.query({ name: 'raw-read', text: READ, values: [h] });
-      if (!read.rowCount) throw new Error('raw pg: token not found');
-      const next = hex();
-      const claimed = await pool.query({ name: 'raw-cte', text: cte, values: [h, new Date(), next, later] });
-      if (!claimed.rowCount) throw new Error('raw pg: claim failed');
-      h = next;
-      done++;
-    }
-  }));
+  await Promise.all(
+    chains.map(async (first) => {
+      let h = first;
+      while (Date.now() < end) {
+        const read = await pool.query({ name: 'raw-read', text: READ, values: [h] });
+        if (!read.rowCount) throw new Error('raw pg: token not found');
+        const next = hex();
+        const claimed = await pool.query({ name: 'raw-cte', text: cte, values: [h, new Date(), next, later] });
+        if (!claimed.rowCount) throw new Error('raw pg: claim failed');
+        h = next;
+        done++;
+      }
+    }),
+  );
   await pool.end();
   return done / ((Date.now() - started) / 1000);
 }

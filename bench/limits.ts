@@ -19,19 +19,24 @@ async function loops(seconds: number, concurrency: number, op: () => Promise<unk
   const end = Date.now() + seconds * 1000;
   const started = Date.now();
   let done = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < end) {
-      await op();
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        await op();
+        done++;
+      }
+    }),
+  );
   return done / ((Date.now() - started) / 1000);
 }
 
 let file = { path: '', size: 0 };
 let bytes = { body: Buffer.alloc(0), type: 'application/octet-stream' };
 
-async function listen(server: { listen(port: number, host: string, cb: () => void): unknown; address(): unknown }): Promise<string> {
+async function listen(server: {
+  listen(port: number, host: string, cb: () => void): unknown;
+  address(): unknown;
+}): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
@@ -48,7 +53,11 @@ async function start() {
     res.writeHead(200, { 'content-type': bytes.type, 'content-length': bytes.body.length });
     res.end(bytes.body);
   });
-  return { hello: `http://127.0.0.1:${(hello.server.address() as AddressInfo).port}/`, file: await listen(fileServer), bytes: await listen(bytesServer) };
+  return {
+    hello: `http://127.0.0.1:${(hello.server.address() as AddressInfo).port}/`,
+    file: await listen(fileServer),
+    bytes: await listen(bytesServer),
+  };
 }
 
 const servers = start();
@@ -73,7 +82,11 @@ serveJobs(async (job) => {
       let width = 100;
       const quality = Number(job.quality);
       return loops(Number(job.seconds), Number(job.concurrency), () =>
-        sharp(photo).rotate().resize({ width: (width = width >= 1100 ? 100 : width + 1), fit: 'inside' }).webp({ quality }).toBuffer(),
+        sharp(photo)
+          .rotate()
+          .resize({ width: (width = width >= 1100 ? 100 : width + 1), fit: 'inside' })
+          .webp({ quality })
+          .toBuffer(),
       );
     }
     case 'sqlite':

@@ -43,7 +43,15 @@ function requests(job: LoadJob): autocannon.Request[] | undefined {
   }
   if (job.kind === 'widths') {
     let width = 100;
-    return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${job.path}?w=${(width = width >= 1100 ? 100 : width + 1)}&q=${job.quality}&f=webp` }) }];
+    return [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          path: `${job.path}?w=${(width = width >= 1100 ? 100 : width + 1)}&q=${job.quality}&f=webp`,
+        }),
+      },
+    ];
   }
   return undefined;
 }
@@ -51,8 +59,18 @@ function requests(job: LoadJob): autocannon.Request[] | undefined {
 serveJobs(async (raw) => {
   const job = raw as unknown as LoadJob;
   // autocannon takes an explicit `undefined` as a value, so absent options are left out.
-  const options = { url: job.url, duration: job.seconds, connections: job.connections, method: job.method, headers: job.headers, body: job.body, requests: requests(job) };
-  const r = await autocannon(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as autocannon.Options);
+  const options = {
+    url: job.url,
+    duration: job.seconds,
+    connections: job.connections,
+    method: job.method,
+    headers: job.headers,
+    body: job.body,
+    requests: requests(job),
+  };
+  const r = await autocannon(
+    Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as autocannon.Options,
+  );
   return {
     rps: r.requests.total / r.duration,
     bytesPerSecond: r.throughput.total / r.duration,

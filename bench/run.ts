@@ -39,23 +39,103 @@ async function session(server: BenchServer, email: string) {
   return post(`${server.url}/auth/login`, { email, password: PASSWORD });
 }
 
-interface Row { id: string; figure: string; unit: string; goal: number; ours: string; limit: string }
+interface Row {
+  id: string;
+  figure: string;
+  unit: string;
+  goal: number;
+  ours: string;
+  limit: string;
+}
 const ROWS: Row[] = [
-  { id: 'version', figure: 'bare `GET /version` ÷ Fastify hello route', unit: 'req/s', goal: 0.9, ours: 'version', limit: 'hello' },
-  { id: 'user-sqlite', figure: '`GET /auth/user` (Bearer), SQLite ÷ `/version`', unit: 'req/s', goal: 0.8, ours: 'user-sqlite', limit: 'version' },
-  { id: 'user-pg', figure: '`GET /auth/user` (Bearer), PostgreSQL ÷ `/version`', unit: 'req/s', goal: 0.6, ours: 'user-pg', limit: 'version' },
-  { id: 'rot-sqlite', figure: 'refresh rotations, SQLite ÷ raw better-sqlite3 read + UPDATE + INSERT transaction', unit: '/s', goal: 0.6, ours: 'rot-sqlite', limit: 'raw-sqlite' },
-  { id: 'rot-pg', figure: 'refresh rotations, PostgreSQL ÷ raw pg read + one CTE', unit: '/s', goal: 0.85, ours: 'rot-pg', limit: 'raw-pg' },
-  { id: 'login-sqlite', figure: 'password logins (16 connections), SQLite ÷ raw argon2id verifies', unit: '/s', goal: 0.92, ours: 'login-sqlite', limit: 'argon2' },
-  { id: 'login-pg', figure: 'password logins (16 connections), PostgreSQL ÷ raw argon2id verifies', unit: '/s', goal: 0.92, ours: 'login-pg', limit: 'argon2' },
-  { id: 'download', figure: 'download of a 64 MiB object ÷ node:http serving the same file', unit: 'MiB/s', goal: 0.9, ours: 'download', limit: 'file' },
-  { id: 'transform', figure: 'image transforms (new width each, WebP) ÷ raw sharp resize + WebP', unit: '/s', goal: 0.9, ours: 'transform', limit: 'sharp' },
-  { id: 'cached', figure: 'cached variant ÷ node:http serving the same bytes', unit: 'req/s', goal: 0.5, ours: 'cached', limit: 'bytes' },
+  {
+    id: 'version',
+    figure: 'bare `GET /version` ÷ Fastify hello route',
+    unit: 'req/s',
+    goal: 0.9,
+    ours: 'version',
+    limit: 'hello',
+  },
+  {
+    id: 'user-sqlite',
+    figure: '`GET /auth/user` (Bearer), SQLite ÷ `/version`',
+    unit: 'req/s',
+    goal: 0.8,
+    ours: 'user-sqlite',
+    limit: 'version',
+  },
+  {
+    id: 'user-pg',
+    figure: '`GET /auth/user` (Bearer), PostgreSQL ÷ `/version`',
+    unit: 'req/s',
+    goal: 0.6,
+    ours: 'user-pg',
+    limit: 'version',
+  },
+  {
+    id: 'rot-sqlite',
+    figure: 'refresh rotations, SQLite ÷ raw better-sqlite3 read + UPDATE + INSERT transaction',
+    unit: '/s',
+    goal: 0.6,
+    ours: 'rot-sqlite',
+    limit: 'raw-sqlite',
+  },
+  {
+    id: 'rot-pg',
+    figure: 'refresh rotations, PostgreSQL ÷ raw pg read + one CTE',
+    unit: '/s',
+    goal: 0.85,
+    ours: 'rot-pg',
+    limit: 'raw-pg',
+  },
+  {
+    id: 'login-sqlite',
+    figure: 'password logins (16 connections), SQLite ÷ raw argon2id verifies',
+    unit: '/s',
+    goal: 0.92,
+    ours: 'login-sqlite',
+    limit: 'argon2',
+  },
+  {
+    id: 'login-pg',
+    figure: 'password logins (16 connections), PostgreSQL ÷ raw argon2id verifies',
+    unit: '/s',
+    goal: 0.92,
+    ours: 'login-pg',
+    limit: 'argon2',
+  },
+  {
+    id: 'download',
+    figure: 'download of a 64 MiB object ÷ node:http serving the same file',
+    unit: 'MiB/s',
+    goal: 0.9,
+    ours: 'download',
+    limit: 'file',
+  },
+  {
+    id: 'transform',
+    figure: 'image transforms (new width each, WebP) ÷ raw sharp resize + WebP',
+    unit: '/s',
+    goal: 0.9,
+    ours: 'transform',
+    limit: 'sharp',
+  },
+  {
+    id: 'cached',
+    figure: 'cached variant ÷ node:http serving the same bytes',
+    unit: 'req/s',
+    goal: 0.5,
+    ours: 'cached',
+    limit: 'bytes',
+  },
 ];
 
 async function main() {
   // BENCH_ONLY names rows or single measures (to profile one workload alone).
-  const wanted = new Set([...ROWS.filter((r) => !ONLY || ONLY.includes(r.id)).flatMap((r) => [r.ours, r.limit]), ...(ONLY ?? [])]);
+  const wanted = new Set([
+    ...ROWS.filter((r) => !ONLY || ONLY.includes(r.id)).flatMap((r) => [r.ours, r.limit]),
+    ...(ONLY ?? []),
+  ]);
   const rows = ROWS.filter((r) => wanted.has(r.ours) && wanted.has(r.limit));
   const profileDir = (name: string) => (PROFILE ? { profileDir: path.resolve(PROFILE, name) } : {});
   const database = await createTestDatabase();
@@ -72,7 +152,12 @@ async function main() {
     await Promise.all([database.drop(), rawDatabase.drop()]);
     throw (started.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
   }
-  const [sqlite, postgres, load, limits] = started.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [BenchServer, BenchServer, Child, Child];
+  const [sqlite, postgres, load, limits] = started.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
+    BenchServer,
+    BenchServer,
+    Child,
+    Child,
+  ];
   const stopAll = () => Promise.all([sqlite.stop(), postgres.stop(), load.stop(), limits.stop()]);
   let scratch = '';
   try {
@@ -83,10 +168,27 @@ async function main() {
       return r;
     };
     const urls = await limits.call<{ hello: string; file: string; bytes: string }>({ kind: 'servers' });
-    const [a, b] = await Promise.all([session(sqlite, 'reader@bench.example'), session(postgres, 'reader@bench.example')]);
-    const login = (s: BenchServer) => hit({ kind: 'plain', url: `${s.url}/auth/login`, connections: 16, method: 'POST', headers: json, body: JSON.stringify({ email: 'reader@bench.example', password: PASSWORD }) });
-    const chains = (s: BenchServer, prefix: string) => Promise.all(Array.from({ length: 16 }, (_, i) => session(s, `${prefix}-${i}@bench.example`).then((x) => x.refresh_token)));
-    const files = wanted.has('download') || wanted.has('transform') || wanted.has('cached') ? await prepareStorage(sqlite) : undefined;
+    const [a, b] = await Promise.all([
+      session(sqlite, 'reader@bench.example'),
+      session(postgres, 'reader@bench.example'),
+    ]);
+    const login = (s: BenchServer) =>
+      hit({
+        kind: 'plain',
+        url: `${s.url}/auth/login`,
+        connections: 16,
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ email: 'reader@bench.example', password: PASSWORD }),
+      });
+    const chains = (s: BenchServer, prefix: string) =>
+      Promise.all(
+        Array.from({ length: 16 }, (_, i) => session(s, `${prefix}-${i}@bench.example`).then((x) => x.refresh_token)),
+      );
+    const files =
+      wanted.has('download') || wanted.has('transform') || wanted.has('cached')
+        ? await prepareStorage(sqlite)
+        : undefined;
     if (files) {
       await limits.call({ kind: 'serve-file', path: files.bigFile });
       await limits.call({ kind: 'serve-bytes', path: files.variantFile, type: 'image/webp' });
@@ -97,21 +199,61 @@ async function main() {
     const measures: Record<string, () => Promise<number>> = {
       hello: () => hit({ kind: 'plain', url: urls.hello, connections: 16 })().then(rps),
       version: () => hit({ kind: 'plain', url: `${sqlite.url}/version`, connections: 16 })().then(rps),
-      'user-sqlite': () => hit({ kind: 'plain', url: `${sqlite.url}/auth/user`, connections: 16, headers: { authorization: `Bearer ${a.jwt_token}` } })().then(rps),
-      'user-pg': () => hit({ kind: 'plain', url: `${postgres.url}/auth/user`, connections: 16, headers: { authorization: `Bearer ${b.jwt_token}` } })().then(rps),
-      'rot-sqlite': async () => rps(await hit({ kind: 'rotate', url: sqlite.url, connections: 16, tokens: prepared.get('rot-sqlite') as string[] })()),
+      'user-sqlite': () =>
+        hit({
+          kind: 'plain',
+          url: `${sqlite.url}/auth/user`,
+          connections: 16,
+          headers: { authorization: `Bearer ${a.jwt_token}` },
+        })().then(rps),
+      'user-pg': () =>
+        hit({
+          kind: 'plain',
+          url: `${postgres.url}/auth/user`,
+          connections: 16,
+          headers: { authorization: `Bearer ${b.jwt_token}` },
+        })().then(rps),
+      'rot-sqlite': async () =>
+        rps(
+          await hit({
+            kind: 'rotate',
+            url: sqlite.url,
+            connections: 16,
+            tokens: prepared.get('rot-sqlite') as string[],
+          })(),
+        ),
       'raw-sqlite': () => limits.call<number>({ kind: 'sqlite', dir: scratch, seconds }),
-      'rot-pg': async () => rps(await hit({ kind: 'rotate', url: postgres.url, connections: 16, tokens: prepared.get('rot-pg') as string[] })()),
+      'rot-pg': async () =>
+        rps(
+          await hit({
+            kind: 'rotate',
+            url: postgres.url,
+            connections: 16,
+            tokens: prepared.get('rot-pg') as string[],
+          })(),
+        ),
       'raw-pg': () => limits.call<number>({ kind: 'pg', url: rawDatabase.url, seconds, concurrency: 16 }),
       'login-sqlite': () => login(sqlite)().then(rps),
       'login-pg': () => login(postgres)().then(rps),
       argon2: () => limits.call<number>({ kind: 'argon2', seconds, concurrency: 16 }),
-      download: () => hit({ kind: 'plain', url: `${sqlite.url}${BIG}`, connections: 2, headers: admin })().then((r) => r.bytesPerSecond / 2 ** 20),
+      download: () =>
+        hit({ kind: 'plain', url: `${sqlite.url}${BIG}`, connections: 2, headers: admin })().then(
+          (r) => r.bytesPerSecond / 2 ** 20,
+        ),
       file: () => hit({ kind: 'plain', url: urls.file, connections: 2 })().then((r) => r.bytesPerSecond / 2 ** 20),
       // Each round asks another quality, so that no transform finds its variant cached; the limit
       // encodes the same widths (from 100 up) at the same quality.
-      transform: () => hit({ kind: 'widths', url: sqlite.url, path: PHOTO, quality: 80 - round, connections: 4, headers: admin })().then(rps),
-      sharp: () => limits.call<number>({ kind: 'sharp', path: files!.photoFile, seconds, concurrency: 4, quality: 80 - round }),
+      transform: () =>
+        hit({
+          kind: 'widths',
+          url: sqlite.url,
+          path: PHOTO,
+          quality: 80 - round,
+          connections: 4,
+          headers: admin,
+        })().then(rps),
+      sharp: () =>
+        limits.call<number>({ kind: 'sharp', path: files!.photoFile, seconds, concurrency: 4, quality: 80 - round }),
       cached: () => hit({ kind: 'plain', url: `${sqlite.url}${CACHED}`, connections: 16, headers: admin })().then(rps),
       bytes: () => hit({ kind: 'plain', url: urls.bytes, connections: 16 })().then(rps),
     };
@@ -128,14 +270,18 @@ async function main() {
       for (const name of Object.keys(measures).filter((m) => wanted.has(m))) {
         if (setups[name]) prepared.set(name, await setups[name]());
         await settle([sqlite.pid, postgres.pid, limits.pid]);
-        const meter = CPU ? cpuMeter({ sqlite: sqlite.pid, pg: postgres.pid, load: load.pid, limits: limits.pid }, CPU_THREADS) : undefined;
+        const meter = CPU
+          ? cpuMeter({ sqlite: sqlite.pid, pg: postgres.pid, load: load.pid, limits: limits.pid }, CPU_THREADS)
+          : undefined;
         const value = await measures[name]!();
         if (round >= 0) values.set(name, [...(values.get(name) ?? []), value]);
         // Per operation (per MiB for downloads), read when the phase ends: the work done so far on the
         // requests still in flight is counted but they are not (with 16 logins in flight, about 1.4 ms
         // more per login), and so is a limit's set-up (its database).
         const cpu = meter ? ` (CPU per op: ${meter.stop(value * seconds)})` : '';
-        process.stderr.write(`${round < 0 ? 'warm-up' : `round ${round + 1}/${ROUNDS}`} ${name}: ${value.toFixed(1)}${cpu}\n`);
+        process.stderr.write(
+          `${round < 0 ? 'warm-up' : `round ${round + 1}/${ROUNDS}`} ${name}: ${value.toFixed(1)}${cpu}\n`,
+        );
       }
     }
     // Each round's ratio compares two phases run one after the other, so it shares their noise; the
@@ -160,14 +306,32 @@ async function main() {
     const levels: string[] = [];
     if (!ONLY || ONLY.includes('storm')) {
       const [reads] = await Promise.all([
-        load.call<LoadResult>({ kind: 'plain', url: `${sqlite.url}/auth/user`, seconds: SECONDS * 2, connections: 8, headers: { authorization: `Bearer ${a.jwt_token}` } }),
-        load.call<LoadResult>({ kind: 'plain', url: `${sqlite.url}/auth/login`, seconds: SECONDS * 2, connections: 64, method: 'POST', headers: json, body: JSON.stringify({ email: 'reader@bench.example', password: PASSWORD }) }),
+        load.call<LoadResult>({
+          kind: 'plain',
+          url: `${sqlite.url}/auth/user`,
+          seconds: SECONDS * 2,
+          connections: 8,
+          headers: { authorization: `Bearer ${a.jwt_token}` },
+        }),
+        load.call<LoadResult>({
+          kind: 'plain',
+          url: `${sqlite.url}/auth/login`,
+          seconds: SECONDS * 2,
+          connections: 64,
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ email: 'reader@bench.example', password: PASSWORD }),
+        }),
       ]);
-      levels.push(`| p99 of \`GET /auth/user\` during 64 concurrent logins (SQLite) | ${reads.p99} ms | ≤ 50 ms | ${reads.p99 <= 50 ? 'met' : 'missed'} |`);
+      levels.push(
+        `| p99 of \`GET /auth/user\` during 64 concurrent logins (SQLite) | ${reads.p99} ms | ≤ 50 ms | ${reads.p99 <= 50 ? 'met' : 'missed'} |`,
+      );
     }
     if (!ONLY || ONLY.includes('rss')) {
       const rss = await uploadRss(sqlite);
-      levels.push(`| extra RSS while uploading 1 GiB | ${rss.toFixed(1)} MiB | ≤ 64 MiB | ${rss <= 64 ? 'met' : 'missed'} |`);
+      levels.push(
+        `| extra RSS while uploading 1 GiB | ${rss.toFixed(1)} MiB | ≤ 64 MiB | ${rss <= 64 ? 'met' : 'missed'} |`,
+      );
     }
     if (!ONLY || ONLY.includes('image-rss')) levels.push(await imageMemoryLevel());
     const table = [
@@ -184,7 +348,13 @@ async function main() {
     console.log(table);
     if (process.argv.includes('--write')) {
       const readme = readFileSync('README.md', 'utf8');
-      writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`));
+      writeFileSync(
+        'README.md',
+        readme.replace(
+          /<!-- bench:start -->[\s\S]*<!-- bench:end -->/,
+          `<!-- bench:start -->\n${table}\n<!-- bench:end -->`,
+        ),
+      );
     }
   } finally {
     await stopAll();

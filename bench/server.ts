@@ -23,19 +23,36 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the built server (dist/) in a child process on 127.0.0.1, as in production. */
-export async function startServer(env: Record<string, string | undefined>, opts: { profileDir?: string; nodeFlags?: string[]; stdout?: 'ignore' | 'inherit' } = {}): Promise<BenchServer> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  opts: { profileDir?: string; nodeFlags?: string[]; stdout?: 'ignore' | 'inherit' } = {},
+): Promise<BenchServer> {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-'));
   // --cpu-prof writes a profile when the server exits on SIGTERM (its handler closes and exits normally).
   const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...(opts.nodeFlags ?? []), 'bin/gatehouse.js', 'serve'], {
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, RATE_LIMIT_ENABLED: 'false', ...env },
-    stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile, ...(opts.nodeFlags ?? []), 'bin/gatehouse.js', 'serve'],
+    {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        RATE_LIMIT_ENABLED: 'false',
+        ...env,
+      },
+      stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   // Generous: on a busy machine, start-up (migrations included) can take many seconds.
   for (let i = 0; ; i++) {
-    const ok = await fetch(`${url}/health`).then((r) => r.status === 204, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.status === 204,
+      () => false,
+    );
     if (ok) break;
     if (child.exitCode !== null) throw new Error('server exited during start');
     if (i === 600) throw new Error(`server did not answer /health within a minute`);

@@ -15,10 +15,16 @@ export const CACHED = `${PHOTO}?w=300&f=webp`;
 
 async function upload(server: BenchServer, key: string, body: Buffer | Readable, type: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const req = request(`${server.url}/storage/o/${key}`, { method: 'POST', headers: { ...admin, 'content-type': type } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload ${key}: ${res.statusCode}`))));
-    });
+    const req = request(
+      `${server.url}/storage/o/${key}`,
+      { method: 'POST', headers: { ...admin, 'content-type': type } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`upload ${key}: ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     if (Buffer.isBuffer(body)) req.end(body);
     else body.pipe(req);
@@ -32,12 +38,18 @@ async function objectFiles(server: BenchServer): Promise<string[]> {
 }
 
 /** Uploads the 64 MiB object and the photo; returns the files the limit servers serve and sharp reads. */
-export async function prepareStorage(server: BenchServer): Promise<{ bigFile: string; photoFile: string; variantFile: string }> {
+export async function prepareStorage(
+  server: BenchServer,
+): Promise<{ bigFile: string; photoFile: string; variantFile: string }> {
   await upload(server, 'bench/big.bin', Buffer.alloc(64 * 1024 * 1024, 7), 'application/octet-stream');
   const [bigFile] = await objectFiles(server);
   const dir = path.join(server.dataDir, 'bench-limits'); // removed with the server's data
   await mkdir(dir);
-  const photo = await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 40, g: 120, b: 200 } } }).jpeg().toBuffer();
+  const photo = await sharp({
+    create: { width: 1200, height: 800, channels: 3, background: { r: 40, g: 120, b: 200 } },
+  })
+    .jpeg()
+    .toBuffer();
   await upload(server, 'bench/photo.jpg', photo, 'image/jpeg');
   const photoFile = path.join(dir, 'photo.jpg');
   await writeFile(photoFile, photo);
@@ -58,9 +70,25 @@ async function rssKiB(pid: number): Promise<number> {
 export async function uploadRss(server: BenchServer): Promise<number> {
   const baseline = await rssKiB(server.pid);
   let peak = baseline;
-  const sampler = setInterval(() => void rssKiB(server.pid).then((v) => (peak = Math.max(peak, v)), () => undefined), 50);
+  const sampler = setInterval(
+    () =>
+      void rssKiB(server.pid).then(
+        (v) => (peak = Math.max(peak, v)),
+        () => undefined,
+      ),
+    50,
+  );
   const chunk = Buffer.alloc(1024 * 1024, 3);
-  await upload(server, 'bench/huge.bin', Readable.from((function* () { for (let i = 0; i < 1024; i++) yield chunk; })()), 'application/octet-stream');
+  await upload(
+    server,
+    'bench/huge.bin',
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < 1024; i++) yield chunk;
+      })(),
+    ),
+    'application/octet-stream',
+  );
   clearInterval(sampler);
   return (peak - baseline) / 1024;
 }

@@ -18,7 +18,9 @@ function newest(entry) {
 const built = existsSync(OUTPUT) ? statSync(OUTPUT).mtimeMs : 0;
 const changed = Math.max(...SOURCES.map(newest));
 if (built >= changed) process.exit(0);
-console.error(built ? 'gatehouse: sources changed since the last build; building' : 'gatehouse: no build yet; building');
+console.error(
+  built ? 'gatehouse: sources changed since the last build; building' : 'gatehouse: no build yet; building',
+);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const result = spawnSync(npm, ['run', 'build'], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

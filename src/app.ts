@@ -54,7 +54,9 @@ function logSecrets(log: FastifyBaseLogger, config: Config, secrets: Secrets): v
   const local = [...secrets.generated, ...secrets.fromDataDir];
   // Without JWT_KEY the signing keys live in the database, so only COOKIE_SECRET must be shared.
   if (config.database.kind === 'postgres' && local.includes('COOKIE_SECRET')) {
-    log.warn(`COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's environment), or their cookies, MFA secrets and signing keys do not work across instances`);
+    log.warn(
+      `COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's environment), or their cookies, MFA secrets and signing keys do not work across instances`,
+    );
   }
 }
 
@@ -67,13 +69,20 @@ function batchedStdout(app: FastifyInstance) {
   const lines = lineBatcher(out);
   app.addHook('onClose', async () => {
     lines.close();
-    try { out.flushSync(); } catch { /* a write in flight: its lines are on their way */ }
+    try {
+      out.flushSync();
+    } catch {
+      /* a write in flight: its lines are on their way */
+    }
   });
   return lines;
 }
 
 /** Builds the whole application: database (migrated), services and routes. Does not listen. */
-export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance & { services: Services }> {
+export async function buildApp(
+  config: Config,
+  opts: BuildOptions = {},
+): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
   const stream = opts.logStream ?? destination(1);
   const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, stream);
@@ -97,7 +106,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
     // Errors the router raises before any route (a URL that is not valid UTF-8…) get the native envelope too.
-    frameworkErrors: (error, _request, reply) => sendAppError(reply, toAppError(error) ?? new AppError('internal-error', 500, 'Internal error')),
+    frameworkErrors: (error, _request, reply) =>
+      sendAppError(reply, toAppError(error) ?? new AppError('internal-error', 500, 'Internal error')),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.
@@ -108,7 +118,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addSchema(SessionBody);
   registerNativeErrors(app);
   declareSharedStatuses(app);
-  if (config.server.logRequests) registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? batchedStdout(app)));
+  if (config.server.logRequests)
+    registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? batchedStdout(app)));
   registerClosing(app);
   registerRequestMetrics(app, services);
   logSecrets(app.log, config, secrets);
@@ -121,25 +132,41 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   registerHealthRoutes(app, services, VERSION);
   registerMetricsRoute(app, services);
   registerHomePage(app, config);
-  await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), { prefix: '/admin' });
-  if (config.console.enabled) await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
+  await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), {
+    prefix: '/admin',
+  });
+  if (config.console.enabled)
+    await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
   for (const dialect of DIALECT_MODULES) {
     if (!config.dialects.includes(dialect.id)) continue;
     const settings = config[dialect.id] as never;
-    await app.register(async (scope) => dialect.register(scope.withTypeProvider<TypeBoxTypeProvider>(), services, settings));
+    await app.register(async (scope) =>
+      dialect.register(scope.withTypeProvider<TypeBoxTypeProvider>(), services, settings),
+    );
   }
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.
   const housekeeping = setInterval(() => {
     void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
     void services.keys.prune().catch((err) => app.log.warn({ err }, 'pruning signing keys failed'));
-    void services.dialectKeys.prune().catch((err) => app.log.warn({ err }, 'pruning the dialects\' signing keys failed'));
-    if (config.audit.retentionDays > 0) void services.audit.prune(config.audit.retentionDays).catch((err) => app.log.warn({ err }, 'pruning the audit log failed'));
+    void services.dialectKeys
+      .prune()
+      .catch((err) => app.log.warn({ err }, "pruning the dialects' signing keys failed"));
+    if (config.audit.retentionDays > 0)
+      void services.audit
+        .prune(config.audit.retentionDays)
+        .catch((err) => app.log.warn({ err }, 'pruning the audit log failed'));
   }, 10 * 60_000);
   housekeeping.unref();
   // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).
   const { syncMinutes } = config.federation;
-  const directorySync = syncMinutes > 0 ? setInterval(() => void services.directories.sync().catch((err) => app.log.warn({ err }, 'directory check failed')), syncMinutes * 60_000) : undefined;
+  const directorySync =
+    syncMinutes > 0
+      ? setInterval(
+          () => void services.directories.sync().catch((err) => app.log.warn({ err }, 'directory check failed')),
+          syncMinutes * 60_000,
+        )
+      : undefined;
   directorySync?.unref();
 
   app.addHook('onClose', async () => {

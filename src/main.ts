@@ -19,7 +19,10 @@ export function buildCli(): Command {
     .command('migrate')
     .description('Apply pending database migrations')
     .action(async () => {
-      const [{ openDatabase }, { migrateToLatest }] = await Promise.all([import('./db/client.js'), import('./db/migrate.js')]);
+      const [{ openDatabase }, { migrateToLatest }] = await Promise.all([
+        import('./db/client.js'),
+        import('./db/migrate.js'),
+      ]);
       // A migration may rewrite a large table: it gets an hour, not the per-request statement bound.
       const db = openDatabase({ ...cliConfig().database, statementTimeoutMs: 3_600_000 });
       try {
@@ -41,7 +44,8 @@ export function buildCli(): Command {
     .description('Set who may use a HumHub method (jwt, basic): all, selected or off')
     .action((method: string, mode: string) =>
       withServices(async (s) => {
-        if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode)) throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
+        if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode))
+          throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
         await s.authMethods.setMode(method as LimitedMethod, mode as MethodMode);
         console.log(`${method}: ${mode}`);
       }),
@@ -51,7 +55,9 @@ export function buildCli(): Command {
     .command('storage')
     .description('Stored files')
     .command('gc')
-    .description('Remove partial uploads and objects no file points to (older than STORAGE_UPLOAD_TIMEOUT + STORAGE_ORPHAN_GRACE), and list files whose object is gone')
+    .description(
+      'Remove partial uploads and objects no file points to (older than STORAGE_UPLOAD_TIMEOUT + STORAGE_ORPHAN_GRACE), and list files whose object is gone',
+    )
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
     .action((opts: { format: string }) =>
       withServices(async (s) => {

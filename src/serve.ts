@@ -5,7 +5,10 @@ import type { SweepReport } from './storage/sweep.js';
 
 /** One line an operator can read; the keys of files that lost their object go in a warning of their own. */
 export function describeSweep(r: SweepReport): string {
-  const partial = r.partialUploads === null ? 'partial uploads left to the bucket lifecycle rule' : `${r.partialUploads} partial upload(s) removed`;
+  const partial =
+    r.partialUploads === null
+      ? 'partial uploads left to the bucket lifecycle rule'
+      : `${r.partialUploads} partial upload(s) removed`;
   return `storage sweep: ${partial}, ${r.orphansRemoved} orphaned object(s) removed; ${r.files} file(s), ${r.objects} object(s), ${r.missing.length} file(s) missing their object`;
 }
 
@@ -19,7 +22,11 @@ function startStorageSweeps(app: Awaited<ReturnType<typeof buildApp>>, minutes: 
     try {
       const report = await app.services.storage.sweep();
       app.log.info(describeSweep(report));
-      if (report.missing.length) app.log.warn({ files: report.missing.slice(0, 100) }, `${report.missing.length} file(s) point to an object that is gone`);
+      if (report.missing.length)
+        app.log.warn(
+          { files: report.missing.slice(0, 100) },
+          `${report.missing.length} file(s) point to an object that is gone`,
+        );
     } catch (err) {
       app.log.warn({ err }, 'storage sweep failed; the next one will try again');
     } finally {
@@ -43,7 +50,7 @@ export async function serve(config: Config) {
   const log = app.log;
   const timeoutMs = config.server.shutdownTimeoutSeconds * 1000;
   let stoppingSince: number | undefined;
-  let stopSweeps = () => undefined as void;
+  let stopSweeps: () => void = () => undefined;
 
   let finished = false;
   const finish = (how: string, code = 0) => {

@@ -75,7 +75,13 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     clock,
     audit,
   });
-  const dialectKeys = createDialectKeys({ queries, box: keysBox, clock, audit, seed: (purpose) => deriveKey(secrets.cookieSecret, purpose) });
+  const dialectKeys = createDialectKeys({
+    queries,
+    box: keysBox,
+    clock,
+    audit,
+    seed: (purpose) => deriveKey(secrets.cookieSecret, purpose),
+  });
   /**
    * `keys rotate`: the access tokens' key (refused with 409, before anything changes, when JWT_KEY
    * manages it), the dialects' keys, or both.
@@ -87,7 +93,15 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   }
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
-  const accessTokens = createAccessTokens({ keys, clock, random, issuer: config.jwt.issuer, expiresInMinutes: config.jwt.expiresInMinutes, claimsNamespace: config.jwt.claimsNamespace, cacheSize: config.jwt.cacheSize });
+  const accessTokens = createAccessTokens({
+    keys,
+    clock,
+    random,
+    issuer: config.jwt.issuer,
+    expiresInMinutes: config.jwt.expiresInMinutes,
+    claimsNamespace: config.jwt.claimsNamespace,
+    cacheSize: config.jwt.cacheSize,
+  });
   const sessionCache = { cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 };
   const sessions = createSessionRegistry({ queries, clock, random, audit, ...sessionCache });
   const refreshTokens = createRefreshTokens({
@@ -113,9 +127,26 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const authMethods = createAuthMethods({ queries, defaults: { jwt: config.humhub.jwt, basic: config.humhub.basic } });
   const ticketMinutes = { ...config.lifecycle.ticketMinutes, 'email-change-undo': EMAIL_CHANGE_UNDO_MINUTES };
   const tickets = createTickets({ queries, clock, random, minutes: ticketMinutes });
-  const mfa = createMfaService({ queries, clock, random, issuer: config.lifecycle.otpIssuer, box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')), changed: sessions.forget, audit });
+  const mfa = createMfaService({
+    queries,
+    clock,
+    random,
+    issuer: config.lifecycle.otpIssuer,
+    box: createSecretBox(deriveKey(secrets.cookieSecret, 'mfa-secret')),
+    changed: sessions.forget,
+    audit,
+  });
   const log = runtime.log ?? pino({ level: 'warn' });
-  const directories = createDirectories({ config, queries, users, audit, clock, log, secret: (purpose) => deriveKey(secrets.cookieSecret, purpose), endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }) });
+  const directories = createDirectories({
+    config,
+    queries,
+    users,
+    audit,
+    clock,
+    log,
+    secret: (purpose) => deriveKey(secrets.cookieSecret, purpose),
+    endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }),
+  });
   const pipeline = createLoginPipeline({
     directories,
     config,
@@ -135,8 +166,29 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
-  const impersonation = createImpersonation({ users, sessions, apiTokens, audit, enabled: config.humhub.impersonation && config.dialects.includes('humhub'), minutes: config.humhub.impersonationMinutes });
-  const auth = createAuthService({ queries, users, hasher, pipeline, sessions, refreshTokens, accessTokens, audit, clock, random, tickets, mfa, mfaThrottle });
+  const impersonation = createImpersonation({
+    users,
+    sessions,
+    apiTokens,
+    audit,
+    enabled: config.humhub.impersonation && config.dialects.includes('humhub'),
+    minutes: config.humhub.impersonationMinutes,
+  });
+  const auth = createAuthService({
+    queries,
+    users,
+    hasher,
+    pipeline,
+    sessions,
+    refreshTokens,
+    accessTokens,
+    audit,
+    clock,
+    random,
+    tickets,
+    mfa,
+    mfaThrottle,
+  });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
@@ -145,7 +197,16 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const providers = createProviders({ ...federated, secret: providerSecret });
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
   lockDownLoaders();
-  const storage = createStorageService({ queries, clock, random, background, config: config.storage, box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')), backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root), rules: createRules(loadRules(config.storage.rulesFile)) });
+  const storage = createStorageService({
+    queries,
+    clock,
+    random,
+    background,
+    config: config.storage,
+    box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')),
+    backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root),
+    rules: createRules(loadRules(config.storage.rulesFile)),
+  });
   const metrics = createMetrics(db);
   observeServices(metrics, { hasher, audit, storage });
 
@@ -159,7 +220,46 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     await queries.storageReservations.deleteExpired(now);
   }
 
-  return { config, db, clock, random, queries, hasher, keys, dialectKeys, rotateKeys, accessTokens, refreshTokens, throttle, mfaThrottle, users, tickets, mfa, auth, reauth, mailer, lifecycle, background, storage, apiTokens, impersonation, audit, sessions, accounts, realms, authMethods, pipeline, directories, providers, signInSources, secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose), startedAt: clock.now(), limits, prune, metrics };
+  return {
+    config,
+    db,
+    clock,
+    random,
+    queries,
+    hasher,
+    keys,
+    dialectKeys,
+    rotateKeys,
+    accessTokens,
+    refreshTokens,
+    throttle,
+    mfaThrottle,
+    users,
+    tickets,
+    mfa,
+    auth,
+    reauth,
+    mailer,
+    lifecycle,
+    background,
+    storage,
+    apiTokens,
+    impersonation,
+    audit,
+    sessions,
+    accounts,
+    realms,
+    authMethods,
+    pipeline,
+    directories,
+    providers,
+    signInSources,
+    secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose),
+    startedAt: clock.now(),
+    limits,
+    prune,
+    metrics,
+  };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

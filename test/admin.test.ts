@@ -6,8 +6,18 @@ const SECRET = 's'.repeat(40);
 const asAdmin = { 'x-admin-secret': SECRET };
 
 describe.each(DATABASES)('admin API on %s', (db) => {
-  const get = useTestApp(db, { ADMIN_SECRET: SECRET, ALLOWED_USER_ROLES: 'user,admin,editor', RATE_LIMIT_AUTH_PER_IP: '10000' });
-  const call = (t: TestApp, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = asAdmin) => t.request({ method, url: `/admin${url}`, payload, headers });
+  const get = useTestApp(db, {
+    ADMIN_SECRET: SECRET,
+    ALLOWED_USER_ROLES: 'user,admin,editor',
+    RATE_LIMIT_AUTH_PER_IP: '10000',
+  });
+  const call = (
+    t: TestApp,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: object,
+    headers: Record<string, string> = asAdmin,
+  ) => t.request({ method, url: `/admin${url}`, payload, headers });
 
   it('is for the admin role or x-admin-secret only', async () => {
     const t = get();
@@ -22,17 +32,35 @@ describe.each(DATABASES)('admin API on %s', (db) => {
   it('creates, searches, disables, enables users and sets their roles and realm', async () => {
     const t = get();
     const email = uniqueEmail('managed');
-    const created = await call(t, 'POST', '/users', { email, password: PASSWORD, roles: ['user', 'editor'], default_role: 'editor' });
+    const created = await call(t, 'POST', '/users', {
+      email,
+      password: PASSWORD,
+      roles: ['user', 'editor'],
+      default_role: 'editor',
+    });
     expect(created.statusCode).toBe(201);
     const { id } = created.json();
-    expect(created.json()).toMatchObject({ email, roles: ['editor', 'user'], default_role: 'editor', realm: 'default', active: true, disabled: false });
+    expect(created.json()).toMatchObject({
+      email,
+      roles: ['editor', 'user'],
+      default_role: 'editor',
+      realm: 'default',
+      active: true,
+      disabled: false,
+    });
     expect((await call(t, 'POST', '/users', { email, password: PASSWORD })).statusCode).toBe(409);
-    expect((await call(t, 'GET', `/users?search=${encodeURIComponent('managed')}`)).json().map((u: { email: string }) => u.email)).toContain(email);
+    expect(
+      (await call(t, 'GET', `/users?search=${encodeURIComponent('managed')}`))
+        .json()
+        .map((u: { email: string }) => u.email),
+    ).toContain(email);
     expect((await call(t, 'POST', `/users/${id}/disable`)).statusCode).toBe(204);
     expect((await login(t, email)).statusCode).toBe(401);
     expect((await call(t, 'POST', `/users/${id}/enable`)).statusCode).toBe(204);
     expect((await login(t, email)).statusCode).toBe(200);
-    expect((await call(t, 'PUT', `/users/${id}/roles`, { roles: ['user'], default_role: 'user' })).statusCode).toBe(204);
+    expect((await call(t, 'PUT', `/users/${id}/roles`, { roles: ['user'], default_role: 'user' })).statusCode).toBe(
+      204,
+    );
     expect((await call(t, 'POST', '/realms', { name: 'staff' })).statusCode).toBe(201);
     expect((await call(t, 'POST', '/realms', { name: 'staff' })).statusCode).toBe(409);
     expect((await call(t, 'GET', '/realms')).json().map((r: { name: string }) => r.name)).toEqual(['default', 'staff']);
@@ -50,7 +78,9 @@ describe.each(DATABASES)('admin API on %s', (db) => {
     expect(issued.statusCode).toBe(201);
     const { id, token } = issued.json();
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(200);
-    expect((await call(t, 'GET', `/users/${user.id}/tokens`)).json()).toEqual([{ id, name: 'ci', expires_at: expect.any(String), revoked: false, created_at: expect.any(String) }]);
+    expect((await call(t, 'GET', `/users/${user.id}/tokens`)).json()).toEqual([
+      { id, name: 'ci', expires_at: expect.any(String), revoked: false, created_at: expect.any(String) },
+    ]);
     expect((await call(t, 'DELETE', `/tokens/${id}`)).statusCode).toBe(204);
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(401);
     expect((await call(t, 'DELETE', `/tokens/${id}`)).statusCode).toBe(404);
@@ -69,7 +99,8 @@ describe.each(DATABASES)('admin API on %s', (db) => {
   it('switches a method for everyone, for selected users, or off', async () => {
     const t = get();
     const { user } = await register(t);
-    const hhLogin = () => t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } });
+    const hhLogin = () =>
+      t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } });
     expect((await call(t, 'GET', '/methods')).json()).toEqual({ jwt: 'all', basic: 'all' });
     expect((await hhLogin()).statusCode).toBe(200);
     expect((await call(t, 'PUT', '/methods/jwt', { mode: 'selected' })).statusCode).toBe(204);
@@ -91,13 +122,24 @@ describe.each(DATABASES)('self-service bearer tokens on %s', (db) => {
     const t = get();
     const a = await register(t);
     const b = await register(t);
-    const created = await t.request({ method: 'POST', url: '/auth/tokens', headers: bearer(a.jwt_token), payload: { name: 'laptop' } });
+    const created = await t.request({
+      method: 'POST',
+      url: '/auth/tokens',
+      headers: bearer(a.jwt_token),
+      payload: { name: 'laptop' },
+    });
     expect(created.statusCode).toBe(201);
     const { id, token } = created.json();
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).json().guid).toBe(a.user.id);
-    expect((await t.request({ url: '/auth/tokens', headers: bearer(a.jwt_token) })).json()).toEqual([{ id, name: 'laptop', expires_at: null, revoked: false, created_at: expect.any(String) }]);
-    expect((await t.request({ method: 'DELETE', url: `/auth/tokens/${id}`, headers: bearer(b.jwt_token) })).statusCode).toBe(404);
-    expect((await t.request({ method: 'DELETE', url: `/auth/tokens/${id}`, headers: bearer(a.jwt_token) })).statusCode).toBe(204);
+    expect((await t.request({ url: '/auth/tokens', headers: bearer(a.jwt_token) })).json()).toEqual([
+      { id, name: 'laptop', expires_at: null, revoked: false, created_at: expect.any(String) },
+    ]);
+    expect(
+      (await t.request({ method: 'DELETE', url: `/auth/tokens/${id}`, headers: bearer(b.jwt_token) })).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: `/auth/tokens/${id}`, headers: bearer(a.jwt_token) })).statusCode,
+    ).toBe(204);
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(401);
   });
 });

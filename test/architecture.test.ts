@@ -12,19 +12,27 @@ function filesUnder(dir: string): string[] {
 }
 
 /** The outer layers: HTTP (native API, dialects, admin API) and the CLI. */
-const OUTER = [...filesUnder(path.join(ROOT, 'src/http')), ...filesUnder(path.join(ROOT, 'src/cli')), path.join(ROOT, 'src/main.ts')];
+const OUTER = [
+  ...filesUnder(path.join(ROOT, 'src/http')),
+  ...filesUnder(path.join(ROOT, 'src/cli')),
+  path.join(ROOT, 'src/main.ts'),
+];
 
 describe('dependency direction (http → core → db)', () => {
   it.each(OUTER.map((f) => [path.relative(ROOT, f), f]))('%s calls core services, never the queries', (_name, file) => {
     const source = readFileSync(file, 'utf8');
     // Runtime imports of the queries (type-only imports of row shapes are fine; the CLI opens and migrates the database).
-    const dbImports = source.split('\n').filter((line) => /^import\s+(?!type\b)[^;]*from\s+'[^']*\/db\/queries\//.test(line));
+    const dbImports = source
+      .split('\n')
+      .filter((line) => /^import\s+(?!type\b)[^;]*from\s+'[^']*\/db\/queries\//.test(line));
     expect(dbImports).toEqual([]);
     expect(source.match(/\.queries\b/g) ?? []).toEqual([]);
   });
 
   it('keeps dialect-only code in its dialect folder', () => {
-    const dialects = readdirSync(path.join(ROOT, 'src/http/dialects')).filter((n) => statSync(path.join(ROOT, 'src/http/dialects', n)).isDirectory());
+    const dialects = readdirSync(path.join(ROOT, 'src/http/dialects')).filter((n) =>
+      statSync(path.join(ROOT, 'src/http/dialects', n)).isDirectory(),
+    );
     const core = filesUnder(path.join(ROOT, 'src/core'));
     for (const file of core) {
       const source = readFileSync(file, 'utf8');
@@ -41,7 +49,8 @@ function runtimeImports(file: string): string[] {
   for (const m of source.matchAll(/^(import|export)\s+([^'";]*?)\s*from\s+'(\.[^']+)'|^import\s+'(\.[^']+)'/gm)) {
     const clause = m[2] ?? '';
     const named = /^\{([^}]*)\}$/.exec(clause.trim());
-    const typeOnly = /^type\b/.test(clause) || (named && named[1]!.split(',').every((s) => !s.trim() || /^type\b/.test(s.trim())));
+    const typeOnly =
+      /^type\b/.test(clause) || (named && named[1]!.split(',').every((s) => !s.trim() || /^type\b/.test(s.trim())));
     if (typeOnly) continue;
     found.push(path.resolve(path.dirname(file), (m[3] ?? m[4])!.replace(/\.js$/, '.ts')));
   }
@@ -77,7 +86,9 @@ describe('import graph', () => {
 
   it('loads no route, core or database code to read the configuration (every CLI call starts with it)', () => {
     const loaded = [...closure(path.join(ROOT, 'src/config/load.ts'))].map((f) => path.relative(ROOT, f));
-    const outside = loaded.filter((f) => !f.startsWith('src/config/') && !/^src\/http\/dialects\/(settings|[a-z]+\/config)\.ts$/.test(f));
+    const outside = loaded.filter(
+      (f) => !f.startsWith('src/config/') && !/^src\/http\/dialects\/(settings|[a-z]+\/config)\.ts$/.test(f),
+    );
     expect(outside).toEqual([]);
   });
 });

@@ -19,9 +19,13 @@ async function userWithMfa(t: TestApp) {
   const headers = { ...bearer(session.jwt_token), ...UA };
   const { otp_secret } = (await t.request({ method: 'POST', url: '/auth/mfa/generate', headers })).json();
   const wrong = codeAt(otp_secret, t.clock.now().getTime() + 10 * 60_000);
-  expect((await t.request({ method: 'POST', url: '/auth/mfa/enable', headers, payload: { code: wrong } })).statusCode).toBe(401);
+  expect(
+    (await t.request({ method: 'POST', url: '/auth/mfa/enable', headers, payload: { code: wrong } })).statusCode,
+  ).toBe(401);
   const code = codeAt(otp_secret, t.clock.now().getTime());
-  expect((await t.request({ method: 'POST', url: '/auth/mfa/enable', headers, payload: { code } })).statusCode).toBe(204);
+  expect((await t.request({ method: 'POST', url: '/auth/mfa/enable', headers, payload: { code } })).statusCode).toBe(
+    204,
+  );
   return { user: session.user, headers, secret: otp_secret as string };
 }
 
@@ -33,7 +37,9 @@ describe.each(DATABASES)('audit log on %s', (db) => {
     const { user, headers, secret } = await userWithMfa(t);
     t.clock.advanceSeconds(30);
     const code = codeAt(secret, t.clock.now().getTime());
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/disable', headers, payload: { code } })).statusCode).toBe(204);
+    expect((await t.request({ method: 'POST', url: '/auth/mfa/disable', headers, payload: { code } })).statusCode).toBe(
+      204,
+    );
 
     const { entries, next_cursor } = await audit(t, { actor: user.id });
     expect(next_cursor).toBeNull();
@@ -42,7 +48,18 @@ describe.each(DATABASES)('audit log on %s', (db) => {
       ['mfa.enable', 'success'],
       ['mfa.enable', 'failure'],
     ]);
-    expect(entries[0]).toEqual({ id: expect.any(Number), at: t.clock.now().toISOString(), actor: user.id, action: 'mfa.disable', subject: user.id, door: null, outcome: 'success', ip: '127.0.0.1', user_agent: 'audit-test/1.0', detail: null });
+    expect(entries[0]).toEqual({
+      id: expect.any(Number),
+      at: t.clock.now().toISOString(),
+      actor: user.id,
+      action: 'mfa.disable',
+      subject: user.id,
+      door: null,
+      outcome: 'success',
+      ip: '127.0.0.1',
+      user_agent: 'audit-test/1.0',
+      detail: null,
+    });
     expect(entries[2]!.detail).toEqual({ reason: 'invalid-mfa-code' });
     expect(JSON.stringify(entries)).not.toContain(code);
   });
@@ -70,7 +87,11 @@ describe.each(DATABASES)('audit log on %s', (db) => {
     } while (cursor);
     expect(seen).toEqual(all.entries.map((e) => e.subject));
 
-    expect((await audit(t, { ...mine, until: new Date(start.getTime() + 90_000).toISOString() })).entries.map((e) => e.subject)).toEqual([users[0]!.id]);
+    expect(
+      (await audit(t, { ...mine, until: new Date(start.getTime() + 90_000).toISOString() })).entries.map(
+        (e) => e.subject,
+      ),
+    ).toEqual([users[0]!.id]);
     expect((await audit(t, { subject: users[1]!.id, outcome: 'failure' })).entries).toHaveLength(1);
     expect((await audit(t, { door: 'nowhere' })).entries).toEqual([]);
   });
@@ -100,7 +121,11 @@ describe.each(DATABASES)('audit retention on %s', (db) => {
       const recent = (await userWithMfa(t)).user;
       vi.advanceTimersByTime(10 * 60_000);
       const app = t;
-      await vi.waitFor(async () => expect((await audit(app, { action: 'mfa.enable', outcome: 'success' })).entries.map((e) => e.subject)).toEqual([recent.id]));
+      await vi.waitFor(async () =>
+        expect((await audit(app, { action: 'mfa.enable', outcome: 'success' })).entries.map((e) => e.subject)).toEqual([
+          recent.id,
+        ]),
+      );
       expect(old.id).not.toBe(recent.id);
     } finally {
       vi.useRealTimers();

@@ -23,10 +23,25 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('starts in embedded mode with no configuration at all', () => {
     const config = loadConfig({});
-    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data/gatehouse.db'), statementTimeoutMs: 5000, acquireTimeoutMs: 3000 });
-    expect(config.jwt).toMatchObject({ algorithm: 'HS512', expiresInMinutes: 15, refreshExpiresInMinutes: 43200, claimsNamespace: 'https://hasura.io/jwt/claims', reuseGraceSeconds: 10 });
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      file: path.resolve('data/gatehouse.db'),
+      statementTimeoutMs: 5000,
+      acquireTimeoutMs: 3000,
+    });
+    expect(config.jwt).toMatchObject({
+      algorithm: 'HS512',
+      expiresInMinutes: 15,
+      refreshExpiresInMinutes: 43200,
+      claimsNamespace: 'https://hasura.io/jwt/claims',
+      reuseGraceSeconds: 10,
+    });
     expect(config.users).toMatchObject({ defaultRole: 'user', defaultAllowedRoles: ['user'], allowedRoles: ['user'] });
-    expect(config.passwords).toEqual({ minLength: 8, maxLength: 256, argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 } });
+    expect(config.passwords).toEqual({
+      minLength: 8,
+      maxLength: 256,
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+    });
     expect(config.cookies.secure).toBe(false);
   });
 
@@ -71,12 +86,18 @@ describe('configuration', () => {
   });
 
   it('checks cross-field rules: roles, key material, secret lengths', () => {
-    expect(problemsOf({ DEFAULT_USER_ROLE: 'user', DEFAULT_ALLOWED_USER_ROLES: 'me' })).toEqual([expect.stringContaining('must contain DEFAULT_USER_ROLE')]);
+    expect(problemsOf({ DEFAULT_USER_ROLE: 'user', DEFAULT_ALLOWED_USER_ROLES: 'me' })).toEqual([
+      expect.stringContaining('must contain DEFAULT_USER_ROLE'),
+    ]);
     expect(problemsOf({ ALLOWED_USER_ROLES: 'admin' })).toEqual([expect.stringContaining('missing user')]);
     expect(problemsOf({ JWT_KEY: 'short' })).toEqual(['JWT_KEY: an HMAC secret must be at least 32 characters']);
-    expect(problemsOf({ JWT_ALGORITHM: 'RS256', JWT_KEY: 'x'.repeat(40) })).toEqual(['JWT_KEY: RS256 needs a PEM private key']);
+    expect(problemsOf({ JWT_ALGORITHM: 'RS256', JWT_KEY: 'x'.repeat(40) })).toEqual([
+      'JWT_KEY: RS256 needs a PEM private key',
+    ]);
     expect(problemsOf({ COOKIE_SECRET: 'tiny' })).toEqual(['COOKIE_SECRET: must be at least 32 characters']);
-    expect(problemsOf({ DEFAULT_ALLOWED_USER_ROLES: 'user,bad role' })).toEqual([expect.stringContaining('invalid names: bad role')]);
+    expect(problemsOf({ DEFAULT_ALLOWED_USER_ROLES: 'user,bad role' })).toEqual([
+      expect.stringContaining('invalid names: bad role'),
+    ]);
   });
 
   it('keeps the README configuration reference in step with the schema', () => {
@@ -90,16 +111,30 @@ describe.each(DATABASES)('embedded secrets on %s', (db) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-secrets-'));
     const pg = db === 'postgres' ? await createTestDatabase() : undefined;
     try {
-      const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: pg?.url, ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent' });
+      const config = loadConfig({
+        DATA_DIR: dataDir,
+        DATABASE_URL: pg?.url,
+        ARGON2_MEMORY_KIB: '1024',
+        ARGON2_ITERATIONS: '1',
+        LOG_LEVEL: 'silent',
+      });
       const first = await buildApp(config);
-      const session = (await first.inject({ method: 'POST', url: '/auth/register', payload: { email: 'keep@example.com', password: PASSWORD } })).json();
+      const session = (
+        await first.inject({
+          method: 'POST',
+          url: '/auth/register',
+          payload: { email: 'keep@example.com', password: PASSWORD },
+        })
+      ).json();
       await first.close();
       for (const file of ['jwt-hs512.key', 'cookie-secret']) {
         expect((await stat(path.join(dataDir, 'secrets', file))).mode & 0o777).toBe(0o600);
       }
       const second = await buildApp(config);
       expect((await second.inject({ url: '/auth/user', headers: bearer(session.jwt_token) })).statusCode).toBe(200);
-      expect((await second.inject({ url: `/auth/token/refresh?refresh_token=${session.refresh_token}` })).statusCode).toBe(200);
+      expect(
+        (await second.inject({ url: `/auth/token/refresh?refresh_token=${session.refresh_token}` })).statusCode,
+      ).toBe(200);
       await second.close();
     } finally {
       await pg?.drop();

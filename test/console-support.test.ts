@@ -7,12 +7,22 @@ const ADMIN_SECRET = 'console-support-admin-secret-0123456789';
 const admin = { 'x-admin-secret': ADMIN_SECRET };
 
 describe.each(DATABASES)('admin console support on %s', (db) => {
-  const app = useTestApp(db, { ADMIN_SECRET, AUTO_ACTIVATE_NEW_USERS: 'false', S3_ENDPOINT: 'http://key:hunter2-s3@127.0.0.1:9', JWT_ISSUER: 'console-test' });
+  const app = useTestApp(db, {
+    ADMIN_SECRET,
+    AUTO_ACTIVATE_NEW_USERS: 'false',
+    S3_ENDPOINT: 'http://key:hunter2-s3@127.0.0.1:9',
+    JWT_ISSUER: 'console-test',
+  });
 
   it('shows every setting in force, secrets masked, and says which the environment set', async () => {
     const res = await app().request({ url: '/admin/config', headers: admin });
     expect(res.statusCode).toBe(200);
-    const settings = res.json().settings as { name: string; value: string | null; explicit: boolean; secret: boolean }[];
+    const settings = res.json().settings as {
+      name: string;
+      value: string | null;
+      explicit: boolean;
+      secret: boolean;
+    }[];
     const byName = new Map(settings.map((s) => [s.name, s]));
     expect(byName.get('ADMIN_SECRET')).toMatchObject({ value: '********', secret: true, explicit: true });
     expect(byName.get('JWT_ISSUER')).toMatchObject({ value: 'console-test', explicit: true });
@@ -27,17 +37,26 @@ describe.each(DATABASES)('admin console support on %s', (db) => {
 
   it('lists the outbox newest first and reads a mail with its links', async () => {
     const email = uniqueEmail('outbox');
-    expect((await app().request({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } })).statusCode).toBe(200);
+    expect(
+      (await app().request({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } }))
+        .statusCode,
+    ).toBe(200);
     await app().app.services.background.drain();
     const list = await app().request({ url: '/admin/outbox', headers: admin });
     expect(list.statusCode).toBe(200);
     expect(list.json().mode).toBe('outbox');
     const entry = list.json().entries.find((e: { to: string }) => e.to === email);
-    expect(entry).toMatchObject({ name: expect.stringMatching(/activate\.eml$/), subject: expect.any(String), size: expect.any(Number) });
+    expect(entry).toMatchObject({
+      name: expect.stringMatching(/activate\.eml$/),
+      subject: expect.any(String),
+      size: expect.any(Number),
+    });
     const mail = await app().request({ url: `/admin/outbox/${entry.name}`, headers: admin });
     expect(mail.statusCode).toBe(200);
     expect(mail.json().to).toBe(email);
-    expect(mail.json().links).toEqual([expect.stringMatching(/^http:\/\/localhost:3000\/auth\/activate\?ticket=[A-Za-z0-9_-]+$/)]);
+    expect(mail.json().links).toEqual([
+      expect.stringMatching(/^http:\/\/localhost:3000\/auth\/activate\?ticket=[A-Za-z0-9_-]+$/),
+    ]);
     expect(mail.json().text).toContain(mail.json().links[0]);
   });
 
@@ -52,7 +71,12 @@ describe.each(DATABASES)('admin console support on %s', (db) => {
   it('keeps both views for admins', async () => {
     expect((await app().request({ url: '/admin/config' })).statusCode).toBe(401);
     const email = uniqueEmail('plain');
-    await app().request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD } });
+    await app().request({
+      method: 'POST',
+      url: '/admin/users',
+      headers: admin,
+      payload: { email, password: PASSWORD },
+    });
     const { jwt_token } = (await login(app(), email)).json();
     expect((await app().request({ url: '/admin/config', headers: bearer(jwt_token) })).statusCode).toBe(403);
     expect((await app().request({ url: '/admin/outbox', headers: bearer(jwt_token) })).statusCode).toBe(403);
@@ -95,29 +119,47 @@ describe.each(DATABASES)('admin API behind the console on %s', (db) => {
   const app = useTestApp(db, { ADMIN_SECRET, IMPERSONATION_MINUTES: '20' });
   const create = async (roles = ['user']) => {
     const email = uniqueEmail('sources');
-    const res = await app().request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD, roles, default_role: roles[0] } });
+    const res = await app().request({
+      method: 'POST',
+      url: '/admin/users',
+      headers: admin,
+      payload: { email, password: PASSWORD, roles, default_role: roles[0] },
+    });
     expect(res.statusCode).toBe(201);
     return { id: res.json().id as string, email };
   };
-  const current = (token: string) => app().request({ url: '/api/v1/auth/current', headers: { authorization: `Impersonate ${token}` } });
+  const current = (token: string) =>
+    app().request({ url: '/api/v1/auth/current', headers: { authorization: `Impersonate ${token}` } });
 
   it('issues an impersonation token for HumHub, voiding the previous one, and audits it', async () => {
     const target = await create();
     const first = await app().request({ method: 'POST', url: `/admin/users/${target.id}/impersonate`, headers: admin });
     expect(first.statusCode).toBe(201);
     expect(first.headers['cache-control']).toBe('no-store');
-    expect(first.json()).toEqual({ token: expect.stringMatching(/^impersonated-/), expires_at: new Date(app().clock.now().getTime() + 20 * 60_000).toISOString() });
-    expect((await current(first.json().token)).json()).toMatchObject({ guid: target.id, account: { email: target.email } });
+    expect(first.json()).toEqual({
+      token: expect.stringMatching(/^impersonated-/),
+      expires_at: new Date(app().clock.now().getTime() + 20 * 60_000).toISOString(),
+    });
+    expect((await current(first.json().token)).json()).toMatchObject({
+      guid: target.id,
+      account: { email: target.email },
+    });
 
     // An admin user may too; a new token ends the previous one and its session.
     const adminUser = await create(['admin']);
     const { jwt_token } = (await login(app(), adminUser.email)).json();
-    const second = await app().request({ method: 'POST', url: `/admin/users/${target.id}/impersonate`, headers: bearer(jwt_token) });
+    const second = await app().request({
+      method: 'POST',
+      url: `/admin/users/${target.id}/impersonate`,
+      headers: bearer(jwt_token),
+    });
     expect(second.statusCode).toBe(201);
     expect((await current(first.json().token)).statusCode).toBe(401);
     expect((await current(second.json().token)).statusCode).toBe(200);
 
-    const audit = (await app().request({ url: `/admin/audit?action=user.impersonate&subject=${target.id}`, headers: admin })).json().entries as { actor: string }[];
+    const audit = (
+      await app().request({ url: `/admin/audit?action=user.impersonate&subject=${target.id}`, headers: admin })
+    ).json().entries as { actor: string }[];
     expect(audit.map((e) => e.actor)).toEqual([adminUser.id, 'admin-secret']);
     app().clock.advanceSeconds(20 * 60 + 1);
     expect((await current(second.json().token)).statusCode).toBe(401);
@@ -125,19 +167,33 @@ describe.each(DATABASES)('admin API behind the console on %s', (db) => {
   });
 
   it('answers 404 for a missing user, 400 for a malformed id, 403 for a non-admin', async () => {
-    const missing = await app().request({ method: 'POST', url: '/admin/users/00000000-0000-4000-8000-000000000000/impersonate', headers: admin });
+    const missing = await app().request({
+      method: 'POST',
+      url: '/admin/users/00000000-0000-4000-8000-000000000000/impersonate',
+      headers: admin,
+    });
     expect([missing.statusCode, missing.json().code]).toEqual([404, 'not-found']);
-    expect((await app().request({ method: 'POST', url: '/admin/users/42/impersonate', headers: admin })).statusCode).toBe(400);
+    expect(
+      (await app().request({ method: 'POST', url: '/admin/users/42/impersonate', headers: admin })).statusCode,
+    ).toBe(400);
     const plain = await create();
     const { jwt_token } = (await login(app(), plain.email)).json();
-    expect((await app().request({ method: 'POST', url: `/admin/users/${plain.id}/impersonate`, headers: bearer(jwt_token) })).statusCode).toBe(403);
+    expect(
+      (await app().request({ method: 'POST', url: `/admin/users/${plain.id}/impersonate`, headers: bearer(jwt_token) }))
+        .statusCode,
+    ).toBe(403);
   });
 
   it('reports the storage used, in total and per top-level folder, from the file metadata', async () => {
     const before = (await app().request({ url: '/admin/storage/usage', headers: admin })).json();
     expect(before).toEqual({ bytes: 0, files: 0, folders: [] });
     const upload = async (key: string, size: number) => {
-      const res = await app().request({ method: 'POST', url: `/storage/o/${key}`, headers: { ...admin, 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(size, 7) });
+      const res = await app().request({
+        method: 'POST',
+        url: `/storage/o/${key}`,
+        headers: { ...admin, 'content-type': 'application/octet-stream' },
+        payload: Buffer.alloc(size, 7),
+      });
       expect(res.statusCode).toBe(200);
     };
     await upload('public/a.bin', 1000);
@@ -154,8 +210,13 @@ describe.each(DATABASES)('admin API behind the console on %s', (db) => {
         { folder: 'public', bytes: 1700, files: 2 },
       ],
     });
-    expect((await app().request({ method: 'DELETE', url: '/storage/o/user/someone/c.bin', headers: admin })).statusCode).toBe(204);
-    expect((await app().request({ url: '/admin/storage/usage', headers: admin })).json()).toMatchObject({ bytes: 1700, files: 2 });
+    expect(
+      (await app().request({ method: 'DELETE', url: '/storage/o/user/someone/c.bin', headers: admin })).statusCode,
+    ).toBe(204);
+    expect((await app().request({ url: '/admin/storage/usage', headers: admin })).json()).toMatchObject({
+      bytes: 1700,
+      files: 2,
+    });
   });
 
   it("shows a user's linked providers and whether their realm is local or behind a directory", async () => {
@@ -163,13 +224,34 @@ describe.each(DATABASES)('admin API behind the console on %s', (db) => {
     const local = await app().request({ url: `/admin/users/${user.id}/providers`, headers: admin });
     expect(local.statusCode).toBe(200);
     expect(local.json()).toEqual({ realm: { name: 'default', source: 'local', directory: null }, providers: [] });
-    const dir = await app().request({ method: 'PUT', url: '/admin/directories/corp', headers: admin, payload: { url: 'ldap://127.0.0.1:1389', search_base: 'ou=people,dc=example,dc=org' } });
+    const dir = await app().request({
+      method: 'PUT',
+      url: '/admin/directories/corp',
+      headers: admin,
+      payload: { url: 'ldap://127.0.0.1:1389', search_base: 'ou=people,dc=example,dc=org' },
+    });
     expect(dir.statusCode).toBe(201);
-    expect((await app().request({ method: 'PUT', url: `/admin/users/${user.id}/realm`, headers: admin, payload: { realm: 'corp' } })).statusCode).toBe(204);
+    expect(
+      (
+        await app().request({
+          method: 'PUT',
+          url: `/admin/users/${user.id}/realm`,
+          headers: admin,
+          payload: { realm: 'corp' },
+        })
+      ).statusCode,
+    ).toBe(204);
     const behind = (await app().request({ url: `/admin/users/${user.id}/providers`, headers: admin })).json();
-    expect(behind.realm).toEqual({ name: 'corp', source: 'directory', directory: { url: 'ldap://127.0.0.1:1389', configured_in: 'api', default: false } });
+    expect(behind.realm).toEqual({
+      name: 'corp',
+      source: 'directory',
+      directory: { url: 'ldap://127.0.0.1:1389', configured_in: 'api', default: false },
+    });
     expect(JSON.stringify(behind)).not.toMatch(/password/i);
-    expect((await app().request({ url: '/admin/users/00000000-0000-4000-8000-000000000000/providers', headers: admin })).statusCode).toBe(404);
+    expect(
+      (await app().request({ url: '/admin/users/00000000-0000-4000-8000-000000000000/providers', headers: admin }))
+        .statusCode,
+    ).toBe(404);
   });
 });
 
@@ -178,11 +260,16 @@ describe('impersonation switched off', () => {
     const t = await buildTestApp('sqlite', { ADMIN_SECRET, HUMHUB_IMPERSONATION: 'false' });
     try {
       const email = uniqueEmail('off');
-      const { id } = (await t.request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD } })).json();
+      const { id } = (
+        await t.request({ method: 'POST', url: '/admin/users', headers: admin, payload: { email, password: PASSWORD } })
+      ).json();
       const res = await t.request({ method: 'POST', url: `/admin/users/${id}/impersonate`, headers: admin });
       expect([res.statusCode, res.json().code]).toEqual([404, 'feature-disabled']);
       expect(res.json().message).toContain('HUMHUB_IMPERSONATION');
-      expect((await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: admin, payload: { userId: id } })).statusCode).toBe(404);
+      expect(
+        (await t.request({ method: 'POST', url: '/api/v1/auth/impersonate', headers: admin, payload: { userId: id } }))
+          .statusCode,
+      ).toBe(404);
       expect(t.undeclared).toEqual([]);
     } finally {
       await t.close();

@@ -9,7 +9,7 @@ import { SIGN_IN_CLIENT, useProvider } from './helpers/oidc-provider.js';
 import { person, seedLdif, serviceSettings, useSlapd } from './helpers/slapd.js';
 
 const ADMIN_SECRET = 'browser-console-admin-secret-0123456789';
-const NO_SUCH_USER = '00000000-0000-4000-8000-000000000000';
+const _NO_SUCH_USER = '00000000-0000-4000-8000-000000000000';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -32,14 +32,23 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
 
   /** The admin API over real HTTP, with the admin secret (for setting up and checking). */
   const admin = async (method: string, path: string, body?: unknown) =>
-    fetch(`${t.base}${path}`, { method, headers: { 'x-admin-secret': ADMIN_SECRET, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    fetch(`${t.base}${path}`, {
+      method,
+      headers: { 'x-admin-secret': ADMIN_SECRET, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   const createUser = async (roles = ['user']) => {
     const email = uniqueEmail(roles.includes('admin') ? 'admin' : 'user');
     const res = await admin('POST', '/admin/users', { email, password: PASSWORD, roles, default_role: roles[0] });
     expect(res.status).toBe(201);
     return { id: ((await res.json()) as { id: string }).id, email };
   };
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => fetch(`${t.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${t.base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   // A real OpenID provider; Gatehouse's callback on this run's port is registered at its first request.
   const provider = useProvider({ redirectUris: () => [`${t.base}/auth/providers/oidc/callback`] });
   const nav = async (name: string) => {
@@ -89,7 +98,9 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
   });
 
   it('finds a user, disables them, and their session ends', async () => {
-    const session = (await (await post('/auth/login', { email: target.email, password: PASSWORD })).json()) as { refresh_token: string };
+    const session = (await (await post('/auth/login', { email: target.email, password: PASSWORD })).json()) as {
+      refresh_token: string;
+    };
     expect(session.refresh_token).toBeTruthy();
     await nav('Users');
     await screenshot(page, 'users', shots);
@@ -100,7 +111,9 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await page.getByRole('button', { name: 'Disable', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Disabled' }).waitFor();
     await page.locator('.facts .badge.disabled').waitFor();
-    const refresh = await fetch(`${t.base}/auth/token/refresh?refresh_token=${encodeURIComponent(session.refresh_token)}`);
+    const refresh = await fetch(
+      `${t.base}/auth/token/refresh?refresh_token=${encodeURIComponent(session.refresh_token)}`,
+    );
     expect(refresh.status).toBe(401);
     // Disabling ended the session in every dialect: the list, read again, is empty.
     await page.locator('section[aria-labelledby="sessions"]').getByText('No live session.').waitFor();
@@ -132,8 +145,14 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await field.waitFor();
     const token = await field.inputValue();
     expect(token).toMatch(/^impersonated-[A-Za-z0-9_-]+$/);
-    await page.locator('code').filter({ hasText: `Authorization: Impersonate ${token}` }).filter({ hasText: `${t.base}/api/v1/auth/current` }).waitFor();
-    const current = await fetch(`${t.base}/api/v1/auth/current`, { headers: { authorization: `Impersonate ${token}` } });
+    await page
+      .locator('code')
+      .filter({ hasText: `Authorization: Impersonate ${token}` })
+      .filter({ hasText: `${t.base}/api/v1/auth/current` })
+      .waitFor();
+    const current = await fetch(`${t.base}/api/v1/auth/current`, {
+      headers: { authorization: `Impersonate ${token}` },
+    });
     expect(current.status).toBe(200);
     expect(await current.json()).toMatchObject({ guid: target.id, account: { email: target.email } });
     await screenshot(page, 'user-impersonate', shots);
@@ -143,7 +162,9 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     // A second token voids the first.
     await page.getByRole('button', { name: 'Impersonate (HumHub token)' }).click();
     expect(await page.getByLabel('Impersonation token (shown once: copy it now)').inputValue()).not.toBe(token);
-    expect((await fetch(`${t.base}/api/v1/auth/current`, { headers: { authorization: `Impersonate ${token}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${t.base}/api/v1/auth/current`, { headers: { authorization: `Impersonate ${token}` } })).status,
+    ).toBe(401);
     await page.getByRole('button', { name: 'Done' }).click();
   });
 
@@ -162,13 +183,21 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await page.getByLabel('Type the email to confirm').fill(victim.email);
     await remove.click();
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
-    const left = (await (await admin('GET', `/admin/users?search=${encodeURIComponent(victim.email)}`)).json()) as unknown[];
+    const left = (await (
+      await admin('GET', `/admin/users?search=${encodeURIComponent(victim.email)}`)
+    ).json()) as unknown[];
     expect(left).toEqual([]);
   });
 
   it('browses storage and previews an image through the transform API', async () => {
-    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 30, g: 110, b: 200 } } }).png().toBuffer();
-    const up = await fetch(`${t.base}/storage/o/public/gallery/blue.png`, { method: 'POST', headers: { 'x-admin-secret': ADMIN_SECRET, 'content-type': 'image/png' }, body: new Uint8Array(png) });
+    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 30, g: 110, b: 200 } } })
+      .png()
+      .toBuffer();
+    const up = await fetch(`${t.base}/storage/o/public/gallery/blue.png`, {
+      method: 'POST',
+      headers: { 'x-admin-secret': ADMIN_SECRET, 'content-type': 'image/png' },
+      body: new Uint8Array(png),
+    });
     expect(up.status).toBe(200);
     await nav('Storage');
     await page.getByRole('link', { name: 'public/' }).click();
@@ -176,13 +205,19 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await page.getByRole('button', { name: 'Preview blue.png' }).click();
     const preview = page.getByRole('img', { name: 'Preview of public/gallery/blue.png' });
     await preview.waitFor();
-    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+      .toBeGreaterThan(0);
     await screenshot(page, 'storage', shots);
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
   it('shows the storage used on the dashboard, in total and by top-level folder', async () => {
-    const usage = (await (await admin('GET', '/admin/storage/usage')).json()) as { bytes: number; files: number; folders: { folder: string; files: number }[] };
+    const usage = (await (await admin('GET', '/admin/storage/usage')).json()) as {
+      bytes: number;
+      files: number;
+      folders: { folder: string; files: number }[];
+    };
     expect(usage.files).toBe(1);
     expect(usage.folders).toEqual([expect.objectContaining({ folder: 'public', files: 1, bytes: usage.bytes })]);
     await nav('Dashboard');
@@ -206,21 +241,32 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await row.waitFor();
     await screenshot(page, 'outbox', shots);
     await row.getByRole('link').click();
-    await page.getByText(`To${email}`).or(page.locator('dd', { hasText: email })).first().waitFor();
+    await page
+      .getByText(`To${email}`)
+      .or(page.locator('dd', { hasText: email }))
+      .first()
+      .waitFor();
     await screenshot(page, 'outbox-mail', shots);
     const link = page.locator('pre.mail-text a[href*="/auth/activate?ticket="]');
     const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await tab.waitForLoadState();
     expect(tab.url()).not.toContain('error=');
     await tab.close();
-    const [user] = (await (await admin('GET', `/admin/users?search=${encodeURIComponent(email)}`)).json()) as { active: boolean }[];
+    const [user] = (await (await admin('GET', `/admin/users?search=${encodeURIComponent(email)}`)).json()) as {
+      active: boolean;
+    }[];
     expect(user!.active).toBe(true);
   });
 
   it("reads the audit trail of this test's actions", async () => {
     await nav('Audit log');
     await page.getByRole('row').filter({ hasText: 'user.disable' }).filter({ hasText: target.id }).first().waitFor();
-    await page.getByRole('row').filter({ hasText: 'user.impersonate' }).filter({ hasText: target.id }).first().waitFor();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'user.impersonate' })
+      .filter({ hasText: target.id })
+      .first()
+      .waitFor();
     await screenshot(page, 'audit', shots);
     await page.getByLabel('Action').fill('user.impersonate');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -234,7 +280,10 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await nav('Realms & dialects');
     await page.getByLabel('New realm').fill('staff');
     await page.getByRole('button', { name: 'Create realm' }).click();
-    await page.getByRole('listitem').filter({ hasText: /^staff/ }).waitFor();
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: /^staff/ })
+      .waitFor();
     await page.getByText('humhub: on').waitFor();
     expect(await page.getByLabel('HTTP Basic').inputValue()).toBe('all');
     await screenshot(page, 'realms', shots);
@@ -260,14 +309,20 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     expect((await post('/auth/login', { email: 'dana@example.org', password: 'dana-password' })).status).toBe(200);
 
     const idOf = async (email: string) => {
-      const [user] = (await (await admin('GET', `/admin/users?search=${encodeURIComponent(email)}`)).json()) as { id: string }[];
+      const [user] = (await (await admin('GET', `/admin/users?search=${encodeURIComponent(email)}`)).json()) as {
+        id: string;
+      }[];
       return user!.id;
     };
     const section = page.locator('section[aria-labelledby="sources"]');
     await page.goto(`${t.base}/console/#/users/${await idOf(`oidc-${db}@example.net`)}`);
     await page.getByRole('heading', { level: 1, name: `oidc-${db}@example.net` }).waitFor();
     await section.locator('dd', { hasText: /^local/ }).waitFor();
-    await section.getByRole('row').filter({ hasText: /^oidc/ }).filter({ hasText: `oidc-${db}@example.net` }).waitFor();
+    await section
+      .getByRole('row')
+      .filter({ hasText: /^oidc/ })
+      .filter({ hasText: `oidc-${db}@example.net` })
+      .waitFor();
 
     await page.goto(`${t.base}/console/#/users/${await idOf('dana@example.org')}`);
     await page.getByRole('heading', { level: 1, name: 'dana@example.org' }).waitFor();
@@ -300,10 +355,17 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
       await page.getByRole('heading', { level: 1, name }).waitFor();
       // Wide tables scroll inside their own box; nothing else may push the page sideways.
       const sticking = await page.evaluate(() =>
-        [...document.querySelectorAll('body *')].filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName}.${e.className}: ${e.textContent?.slice(0, 40)}`),
+        [...document.querySelectorAll('body *')]
+          .filter(
+            (e) =>
+              !e.closest('.table-wrap') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5,
+          )
+          .map((e) => `${e.tagName}.${e.className}: ${e.textContent?.slice(0, 40)}`),
       );
       expect({ page: name, sticking }).toEqual({ page: name, sticking: [] });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+      ).toBeLessThanOrEqual(0);
     }
     await screenshot(page, 'phone-users', shots);
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -314,7 +376,10 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
-    expect((await context.cookies()).find((c) => c.name === 'refresh_token')).toMatchObject({ httpOnly: true, path: '/auth' });
+    expect((await context.cookies()).find((c) => c.name === 'refresh_token')).toMatchObject({
+      httpOnly: true,
+      path: '/auth',
+    });
     expect(await page.evaluate(() => document.cookie)).not.toContain('refresh_token');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -325,10 +390,14 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
 
   it('signs in an admin with MFA: password, then the TOTP code', async () => {
     const mfaAdmin = await createUser(['admin']);
-    const { jwt_token } = (await (await post('/auth/login', { email: mfaAdmin.email, password: PASSWORD })).json()) as { jwt_token: string };
+    const { jwt_token } = (await (await post('/auth/login', { email: mfaAdmin.email, password: PASSWORD })).json()) as {
+      jwt_token: string;
+    };
     const auth = { authorization: `Bearer ${jwt_token}` };
     const { otp_secret } = (await (await post('/auth/mfa/generate', {}, auth)).json()) as { otp_secret: string };
-    expect((await post('/auth/mfa/enable', { code: codeAt(otp_secret, t.clock.now().getTime()) }, auth)).status).toBe(204);
+    expect((await post('/auth/mfa/enable', { code: codeAt(otp_secret, t.clock.now().getTime()) }, auth)).status).toBe(
+      204,
+    );
     t.clock.advanceSeconds(30); // the enabling code is spent
 
     const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });

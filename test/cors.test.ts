@@ -19,11 +19,22 @@ const ROUTES: [string, string][] = [
 ];
 
 describe.each(DATABASES)('CORS on %s', (db) => {
-  const get = useTestApp(db, { CORS_ORIGINS: `${APP}, https://other.example.org`, SERVER_URL: 'https://auth.example.com' });
+  const get = useTestApp(db, {
+    CORS_ORIGINS: `${APP}, https://other.example.org`,
+    SERVER_URL: 'https://auth.example.com',
+  });
 
   // Preflights go through app.inject: OPTIONS is answered by the CORS plugin, not declared per route.
   const preflight = (url: string, method: string, origin: string) =>
-    get().app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type, authorization' } });
+    get().app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin,
+        'access-control-request-method': method,
+        'access-control-request-headers': 'content-type, authorization',
+      },
+    });
 
   it.each(ROUTES)('answers the preflight of %s %s for a listed origin, with credentials', async (method, url) => {
     const res = await preflight(url, method, APP);
@@ -49,12 +60,20 @@ describe.each(DATABASES)('CORS on %s', (db) => {
   it('lets a listed origin make a credentialed request with the refresh cookie', async () => {
     const t = get();
     const { user } = await register(t);
-    const loggedIn = await t.request({ method: 'POST', url: '/auth/login', headers: { origin: APP }, payload: { email: user.email, password: PASSWORD, cookie: true } });
+    const loggedIn = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { origin: APP },
+      payload: { email: user.email, password: PASSWORD, cookie: true },
+    });
     expect(loggedIn.statusCode).toBe(200);
     expect(loggedIn.headers['access-control-allow-origin']).toBe(APP);
     expect(loggedIn.headers['access-control-allow-credentials']).toBe('true');
     const cookie = loggedIn.cookies.find((c) => c.name === 'refresh_token')!;
-    const refreshed = await t.request({ url: '/auth/token/refresh', headers: { origin: APP, cookie: `refresh_token=${cookie.value}` } });
+    const refreshed = await t.request({
+      url: '/auth/token/refresh',
+      headers: { origin: APP, cookie: `refresh_token=${cookie.value}` },
+    });
     expect(refreshed.statusCode).toBe(200);
     expect(refreshed.headers['access-control-allow-origin']).toBe(APP);
     expect(refreshed.headers['access-control-allow-credentials']).toBe('true');
@@ -64,13 +83,23 @@ describe.each(DATABASES)('CORS on %s', (db) => {
   it('answers a refused origin without CORS headers, so its browser script cannot read the reply', async () => {
     const t = get();
     const { user } = await register(t);
-    const res = await t.request({ method: 'POST', url: '/auth/login', headers: { origin: STRANGER }, payload: { email: user.email, password: PASSWORD } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { origin: STRANGER },
+      payload: { email: user.email, password: PASSWORD },
+    });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
   it('puts CORS headers on error replies of other dialects too', async () => {
-    const res = await get().request({ method: 'POST', url: '/api/v1/login', headers: { origin: APP }, payload: { user: 'nobody@example.com', password: 'wrong password' } });
+    const res = await get().request({
+      method: 'POST',
+      url: '/api/v1/login',
+      headers: { origin: APP },
+      payload: { user: 'nobody@example.com', password: 'wrong password' },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.headers['access-control-allow-origin']).toBe(APP);
   });
@@ -81,16 +110,28 @@ describe.each(DATABASES)('CORS with * on %s', (db) => {
 
   it('lets any origin call without credentials, and listed ones with them', async () => {
     const t = get();
-    const open = await t.app.inject({ method: 'OPTIONS', url: '/auth/login', headers: { origin: STRANGER, 'access-control-request-method': 'POST' } });
+    const open = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/auth/login',
+      headers: { origin: STRANGER, 'access-control-request-method': 'POST' },
+    });
     expect(open.headers['access-control-allow-origin']).toBe('*');
     expect(open.headers['access-control-allow-credentials']).toBeUndefined();
-    const listed = await t.app.inject({ method: 'OPTIONS', url: '/auth/login', headers: { origin: APP, 'access-control-request-method': 'POST' } });
+    const listed = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/auth/login',
+      headers: { origin: APP, 'access-control-request-method': 'POST' },
+    });
     expect(listed.headers['access-control-allow-origin']).toBe(APP);
     expect(listed.headers['access-control-allow-credentials']).toBe('true');
   });
 
   it('allows /docs opened at 127.0.0.1 to call the default SERVER_URL (localhost)', async () => {
-    const res = await get().app.inject({ method: 'OPTIONS', url: '/auth/login', headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'POST' } });
+    const res = await get().app.inject({
+      method: 'OPTIONS',
+      url: '/auth/login',
+      headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'POST' },
+    });
     expect(res.headers['access-control-allow-origin']).toBe('http://127.0.0.1:3000');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
   });

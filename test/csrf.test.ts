@@ -13,7 +13,11 @@ type Headers = Record<string, string>;
 const MATRIX: [string, Headers, boolean][] = [
   ['a page of SERVER_URL (Origin)', { origin: SERVER, 'sec-fetch-site': 'same-origin' }, true],
   ['a page of a CORS_ORIGINS origin', { origin: APP, 'sec-fetch-site': 'same-site' }, true],
-  ['a sibling origin of the same site (Sec-Fetch-Site: same-site)', { origin: SIBLING, 'sec-fetch-site': 'same-site' }, false],
+  [
+    'a sibling origin of the same site (Sec-Fetch-Site: same-site)',
+    { origin: SIBLING, 'sec-fetch-site': 'same-site' },
+    false,
+  ],
   ['another site', { origin: 'https://evil.example.net', 'sec-fetch-site': 'cross-site' }, false],
   ['an opaque origin (sandboxed frame, Origin: null)', { origin: 'null', 'sec-fetch-site': 'cross-site' }, false],
   ['a page of SERVER_URL without Origin (Referer only)', { referer: `${SERVER}/settings` }, true],
@@ -38,30 +42,48 @@ describe.each(DATABASES)('cross-site writes with cookie credentials on %s', (db)
     const t = get();
     const email = uniqueEmail('csrf');
     await t.request({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } });
-    const res = await t.request({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD, cookie: true } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email, password: PASSWORD, cookie: true },
+    });
     expect(res.statusCode).toBe(200);
-    const access = await t.request({ url: '/auth/token/refresh', headers: { cookie: cookieHeader(res.headers['set-cookie']) } });
+    const access = await t.request({
+      url: '/auth/token/refresh',
+      headers: { cookie: cookieHeader(res.headers['set-cookie']) },
+    });
     expect(access.statusCode).toBe(200);
     return { cookie: cookieHeader(access.headers['set-cookie']), jwt: access.json().jwt_token as string };
   }
 
-  it.each(MATRIX)('the permission cookie mints a personal token from %s only when allowed', async (_from, headers, allowed) => {
-    const t = get();
-    const { cookie, jwt } = await cookieSession();
-    const res = await t.request({ method: 'POST', url: '/auth/tokens', headers: { cookie, ...headers }, payload: { name: 'ci' } });
-    expect(res.statusCode).toBe(allowed ? 201 : 401);
-    const tokens = await t.request({ url: '/auth/tokens', headers: bearer(jwt) });
-    expect(tokens.json()).toHaveLength(allowed ? 1 : 0);
-  });
+  it.each(MATRIX)(
+    'the permission cookie mints a personal token from %s only when allowed',
+    async (_from, headers, allowed) => {
+      const t = get();
+      const { cookie, jwt } = await cookieSession();
+      const res = await t.request({
+        method: 'POST',
+        url: '/auth/tokens',
+        headers: { cookie, ...headers },
+        payload: { name: 'ci' },
+      });
+      expect(res.statusCode).toBe(allowed ? 201 : 401);
+      const tokens = await t.request({ url: '/auth/tokens', headers: bearer(jwt) });
+      expect(tokens.json()).toHaveLength(allowed ? 1 : 0);
+    },
+  );
 
-  it.each(MATRIX)('the refresh cookie revokes every session from %s only when allowed', async (_from, headers, allowed) => {
-    const t = get();
-    const { cookie, jwt } = await cookieSession();
-    const res = await t.request({ method: 'POST', url: '/auth/token/revoke', headers: { cookie, ...headers } });
-    expect(res.statusCode).toBe(allowed ? 204 : 401);
-    const me = await t.request({ url: '/auth/user', headers: bearer(jwt) });
-    expect(me.statusCode).toBe(allowed ? 401 : 200);
-  });
+  it.each(MATRIX)(
+    'the refresh cookie revokes every session from %s only when allowed',
+    async (_from, headers, allowed) => {
+      const t = get();
+      const { cookie, jwt } = await cookieSession();
+      const res = await t.request({ method: 'POST', url: '/auth/token/revoke', headers: { cookie, ...headers } });
+      expect(res.statusCode).toBe(allowed ? 204 : 401);
+      const me = await t.request({ url: '/auth/user', headers: bearer(jwt) });
+      expect(me.statusCode).toBe(allowed ? 401 : 200);
+    },
+  );
 
   it('a sibling origin cannot log the user out with the refresh cookie (logout CSRF)', async () => {
     const t = get();
@@ -71,7 +93,12 @@ describe.each(DATABASES)('cross-site writes with cookie credentials on %s', (db)
     expect(res.statusCode).toBe(401);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect((await t.request({ url: '/auth/user', headers: bearer(jwt) })).statusCode).toBe(200);
-    const own = await t.request({ method: 'POST', url: '/auth/logout', headers: { cookie, origin: SERVER }, payload: {} });
+    const own = await t.request({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { cookie, origin: SERVER },
+      payload: {},
+    });
     expect(own.statusCode).toBe(204);
     expect((await t.request({ url: '/auth/user', headers: bearer(jwt) })).statusCode).toBe(401);
   });
@@ -88,7 +115,10 @@ describe.each(DATABASES)('cross-site writes with cookie credentials on %s', (db)
   it('reads are still signed in by the cookie from any page (GET is not a write)', async () => {
     const t = get();
     const { cookie } = await cookieSession();
-    const res = await t.request({ url: '/auth/user', headers: { cookie, origin: SIBLING, 'sec-fetch-site': 'same-site' } });
+    const res = await t.request({
+      url: '/auth/user',
+      headers: { cookie, origin: SIBLING, 'sec-fetch-site': 'same-site' },
+    });
     expect(res.statusCode).toBe(200);
   });
 });

@@ -6,11 +6,14 @@ import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, claimsOf } from './helpers/auth.js';
 import { AUDIENCE, useProvider } from './helpers/oidc-provider.js';
 
-const idpLogin = (t: TestApp, token: string) => t.request({ method: 'POST', url: '/api/login', headers: bearer(token) });
+const idpLogin = (t: TestApp, token: string) =>
+  t.request({ method: 'POST', url: '/api/login', headers: bearer(token) });
 
 describe.each(DATABASES)('datarhei login with an external identity provider on %s', (db) => {
   const idp = useProvider();
-  const get = useTestApp(db, () => ({ DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, users: ['encoder'] }]) }));
+  const get = useTestApp(db, () => ({
+    DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, users: ['encoder'] }]),
+  }));
   // The provider stamps its tokens with the real time; the app's clock must agree for their lifetime to be judged.
   beforeEach(() => get().clock.advance(Date.now() - get().clock.now().getTime()));
 
@@ -20,13 +23,19 @@ describe.each(DATABASES)('datarhei login with an external identity provider on %
     expect(res.statusCode).toBe(200);
     const { access_token, refresh_token } = res.json();
     expect(claimsOf(access_token)).toMatchObject({ iss: 'datarhei-core', sub: 'encoder', usefor: 'access' });
-    expect((await t.request({ url: '/api', headers: bearer(access_token) })).json()).toMatchObject({ app: 'datarhei-core', uptime_seconds: expect.any(Number) });
+    expect((await t.request({ url: '/api', headers: bearer(access_token) })).json()).toMatchObject({
+      app: 'datarhei-core',
+      uptime_seconds: expect.any(Number),
+    });
     expect((await t.request({ url: '/api/login/refresh', headers: bearer(refresh_token) })).statusCode).toBe(200);
   });
 
   it('refuses a subject that is not among the tenant’s users (401)', async () => {
     const res = await idpLogin(get(), await idp.token('intruder'));
-    expect([res.statusCode, res.json()]).toEqual([401, { code: 401, message: 'Unauthorized', details: ['User not allowed'] }]);
+    expect([res.statusCode, res.json()]).toEqual([
+      401,
+      { code: 401, message: 'Unauthorized', details: ['User not allowed'] },
+    ]);
   });
 
   it('refuses a token for another audience (stricter than datarhei)', async () => {
@@ -49,9 +58,18 @@ describe.each(DATABASES)('datarhei login with an external identity provider on %
 
   it('answers 400 for an issuer that is not a tenant', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const stranger = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://elsewhere.example').setAudience(AUDIENCE).setSubject('encoder').setExpirationTime('5m').sign(privateKey);
+    const stranger = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer('https://elsewhere.example')
+      .setAudience(AUDIENCE)
+      .setSubject('encoder')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     const res = await idpLogin(get(), stranger);
-    expect([res.statusCode, res.json()]).toEqual([400, { code: 400, message: 'Bad Request', details: ['Unknown issuer'] }]);
+    expect([res.statusCode, res.json()]).toEqual([
+      400,
+      { code: 400, message: 'Bad Request', details: ['Unknown issuer'] },
+    ]);
   });
 });
 
@@ -64,7 +82,9 @@ function useKeyHoldingIdp() {
   let server: Server | undefined;
   let issuer = '';
   beforeAll(async () => {
-    const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+    const jwks = JSON.stringify({
+      keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }],
+    });
     server = createServer((req, res) => {
       const body = req.url === '/jwks' ? jwks : JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -76,13 +96,20 @@ function useKeyHoldingIdp() {
   return {
     issuer: () => issuer,
     sign: (claims: { iat?: number; exp?: number }) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(issuer).setAudience(AUDIENCE).setSubject('encoder').sign(privateKey),
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(issuer)
+        .setAudience(AUDIENCE)
+        .setSubject('encoder')
+        .sign(privateKey),
   };
 }
 
 describe.each(DATABASES)('datarhei identity-provider token lifetimes on %s', (db) => {
   const idp = useKeyHoldingIdp();
-  const get = useTestApp(db, () => ({ DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, users: ['encoder'] }]) }));
+  const get = useTestApp(db, () => ({
+    DATARHEI_IDP_TENANTS: JSON.stringify([{ issuer: idp.issuer(), audience: AUDIENCE, users: ['encoder'] }]),
+  }));
   const now = (t: TestApp) => Math.floor(t.clock.now().getTime() / 1000);
   const DAY = 86_400;
 
@@ -94,7 +121,10 @@ describe.each(DATABASES)('datarhei identity-provider token lifetimes on %s', (db
   it('refuses a token without exp, issued 400 days ago (a credential that never expires)', async () => {
     const t = get();
     const res = await idpLogin(t, await idp.sign({ iat: now(t) - 400 * DAY }));
-    expect([res.statusCode, res.json()]).toEqual([401, { code: 401, message: 'Unauthorized', details: ['Token has no expiry'] }]);
+    expect([res.statusCode, res.json()]).toEqual([
+      401,
+      { code: 401, message: 'Unauthorized', details: ['Token has no expiry'] },
+    ]);
     expect((await idpLogin(t, await idp.sign({}))).statusCode).toBe(401);
   });
 

@@ -20,25 +20,38 @@ describe.each(DATABASES)('directory users through every door on %s', (db) => {
     expect([200, 201]).toContain(res.statusCode);
   });
 
-  it.each(DOORS.map((d, i) => [d.name, d, UIDS[i]!] as const))('%s: signs in with the directory password, and a wrong one looks like a local wrong one', async (_name, door, uid) => {
-    const t = get();
-    const identifier = door.byUsername ? uid : `${uid}@example.org`;
-    const res = await door.login(t, identifier, `${uid}-password`);
-    expect(res.statusCode, res.body).toBe(200);
-    expect(await door.credential(res)(t)).toBe(200);
-    const user = await t.app.services.users.findByEmail(`${uid}@example.org`);
-    expect(user).toMatchObject({ realm: 'corp', passwordHash: null });
-    const wrong = visible(await door.login(t, identifier, 'not the password'));
-    const unknown = visible(await door.login(t, door.byUsername ? 'nobody' : 'nobody@example.org', 'not the password'));
-    expect(wrong).toEqual(unknown);
-    expect(wrong.status).toBe(door.name === 'humhub' ? 400 : 401);
-  });
+  it.each(DOORS.map((d, i) => [d.name, d, UIDS[i]!] as const))(
+    '%s: signs in with the directory password, and a wrong one looks like a local wrong one',
+    async (_name, door, uid) => {
+      const t = get();
+      const identifier = door.byUsername ? uid : `${uid}@example.org`;
+      const res = await door.login(t, identifier, `${uid}-password`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(await door.credential(res)(t)).toBe(200);
+      const user = await t.app.services.users.findByEmail(`${uid}@example.org`);
+      expect(user).toMatchObject({ realm: 'corp', passwordHash: null });
+      const wrong = visible(await door.login(t, identifier, 'not the password'));
+      const unknown = visible(
+        await door.login(t, door.byUsername ? 'nobody' : 'nobody@example.org', 'not the password'),
+      );
+      expect(wrong).toEqual(unknown);
+      expect(wrong.status).toBe(door.name === 'humhub' ? 400 : 401);
+    },
+  );
 
   it('privacyIDEA: the realm field and user@realm pick the directory', async () => {
     const t = get();
-    const byField = (await t.request({ method: 'POST', url: '/auth', payload: { username: 'alice', password: 'alice-password', realm: 'corp' } })).json();
+    const byField = (
+      await t.request({
+        method: 'POST',
+        url: '/auth',
+        payload: { username: 'alice', password: 'alice-password', realm: 'corp' },
+      })
+    ).json();
     expect(byField.result).toMatchObject({ status: true, value: { realm: 'corp', username: 'alice' } });
-    const bySuffix = (await t.request({ method: 'POST', url: '/auth', payload: { username: 'alice@corp', password: 'alice-password' } })).json();
+    const bySuffix = (
+      await t.request({ method: 'POST', url: '/auth', payload: { username: 'alice@corp', password: 'alice-password' } })
+    ).json();
     expect(bySuffix.result).toMatchObject({ status: true, value: { realm: 'corp' } });
   });
 });

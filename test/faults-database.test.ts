@@ -7,15 +7,26 @@ import { PASSWORD, bearer, register, uniqueEmail, type SessionReply } from './he
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 // Short bounds so that a stalled path shows within the test; the defaults are a few seconds.
-const BOUNDS = { DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_ACQUIRE_TIMEOUT_MS: '1000', RATE_LIMIT_ENABLED: 'false' };
+const BOUNDS = {
+  DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+  DATABASE_ACQUIRE_TIMEOUT_MS: '1000',
+  RATE_LIMIT_ENABLED: 'false',
+};
 
-const UNAVAILABLE = { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable, try again shortly', code: 'database-unavailable' };
+const UNAVAILABLE = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'The database is unavailable, try again shortly',
+  code: 'database-unavailable',
+};
 
 /** The calls the issue found answering 500 during an outage, each in the native envelope. */
 function nativeCalls(t: TestApp, s: SessionReply) {
   return {
-    register: () => t.request({ method: 'POST', url: '/auth/register', payload: { email: uniqueEmail(), password: PASSWORD } }),
-    login: () => t.request({ method: 'POST', url: '/auth/login', payload: { email: s.user.email, password: PASSWORD } }),
+    register: () =>
+      t.request({ method: 'POST', url: '/auth/register', payload: { email: uniqueEmail(), password: PASSWORD } }),
+    login: () =>
+      t.request({ method: 'POST', url: '/auth/login', payload: { email: s.user.email, password: PASSWORD } }),
     refresh: () => t.request({ url: `/auth/token/refresh?refresh_token=${s.refresh_token}` }),
     user: () => t.request({ url: '/auth/user', headers: bearer(s.jwt_token) }),
   };
@@ -67,13 +78,26 @@ describe('PostgreSQL behind a proxy that refuses, cuts and stalls', () => {
     await proxy.refuse();
     try {
       const humhub = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: credentials });
-      expect([humhub.statusCode, humhub.json()]).toEqual([503, { name: 'Service Unavailable', message: UNAVAILABLE.message, code: 0, status: 503 }]);
-      const rocketchat = await t.request({ method: 'POST', url: '/api/v1/login', payload: { user: session.user.email, password: PASSWORD } });
+      expect([humhub.statusCode, humhub.json()]).toEqual([
+        503,
+        { name: 'Service Unavailable', message: UNAVAILABLE.message, code: 0, status: 503 },
+      ]);
+      const rocketchat = await t.request({
+        method: 'POST',
+        url: '/api/v1/login',
+        payload: { user: session.user.email, password: PASSWORD },
+      });
       expect([rocketchat.statusCode, rocketchat.json()]).toEqual([503, { success: false, error: UNAVAILABLE.message }]);
       const privacyidea = await t.request({ method: 'POST', url: '/auth', payload: credentials });
-      expect([privacyidea.statusCode, privacyidea.json().result]).toEqual([503, { status: false, error: { code: 503, message: UNAVAILABLE.message } }]);
+      expect([privacyidea.statusCode, privacyidea.json().result]).toEqual([
+        503,
+        { status: false, error: { code: 503, message: UNAVAILABLE.message } },
+      ]);
       const datarhei = await t.request({ method: 'POST', url: '/api/login', payload: credentials });
-      expect([datarhei.statusCode, datarhei.json()]).toEqual([503, { code: 503, message: UNAVAILABLE.message, details: [] }]);
+      expect([datarhei.statusCode, datarhei.json()]).toEqual([
+        503,
+        { code: 503, message: UNAVAILABLE.message, details: [] },
+      ]);
       for (const res of [humhub, rocketchat, privacyidea, datarhei]) expect(res.headers['retry-after']).toBe('5');
     } finally {
       await proxy.heal();
@@ -150,7 +174,11 @@ describe('PostgreSQL refusing new connections to the database (SQLSTATE 55000 at
         expect(res.statusCode, call).toBe(503);
         await expectUnavailable(res);
       }
-      const humhub = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: session.user.email, password: PASSWORD } });
+      const humhub = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: session.user.email, password: PASSWORD },
+      });
       expect(humhub.statusCode).toBe(503);
     } finally {
       await asAdmin(`alter database ${name} allow_connections true`);

@@ -5,7 +5,15 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../src/config/load.js';
 import { buildTestApp, DATABASES, declaredStatuses, useTestApp } from './helpers/app.js';
-import { DIALECT_TAGS, injectOptions, requestOf, type OpenApi, type Operation, type Recipe, type World } from './helpers/fuzz-requests.js';
+import {
+  DIALECT_TAGS,
+  injectOptions,
+  requestOf,
+  type OpenApi,
+  type Operation,
+  type Recipe,
+  type World,
+} from './helpers/fuzz-requests.js';
 import { asAdmin, directoryLogins, FEDERATION_ADMIN_ROUTE, realmOf } from './helpers/fuzz-admin.js';
 import { createWorld, type Send } from './helpers/fuzz-world.js';
 
@@ -47,9 +55,13 @@ async function documentOf(env: Env): Promise<OpenApi> {
     await t.close();
   }
 }
-const DOCS = Object.fromEntries(await Promise.all(Object.entries(CONFIGS).map(async ([name, env]) => [name, await documentOf(env)] as const)));
+const DOCS = Object.fromEntries(
+  await Promise.all(Object.entries(CONFIGS).map(async ([name, env]) => [name, await documentOf(env)] as const)),
+);
 const operationsOf = (doc: OpenApi): Operation[] =>
-  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })));
+  Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })),
+  );
 
 const ajv = new Ajv({ strict: false });
 formats.default(ajv);
@@ -79,12 +91,14 @@ function statusesWhereItLands(doc: OpenApi, method: string, url: string): string
 function problemsOf(doc: OpenApi, op: Operation, url: string, res: LightMyRequestResponse): string[] {
   const problems: string[] = [];
   const declared = op.responses[String(res.statusCode)] ?? op.responses.default;
-  if (res.statusCode >= 500 && !(res.statusCode === 503 && declared && UNREACHABLE_DEPENDENCY.test(res.body))) problems.push(`a ${res.statusCode}`);
+  if (res.statusCode >= 500 && !(res.statusCode === 503 && declared && UNREACHABLE_DEPENDENCY.test(res.body)))
+    problems.push(`a ${res.statusCode}`);
   // A path parameter such as ".." can move the URL off the operation (the URL is normalised): then another route, or none, answers.
   const landing = statusesWhereItLands(doc, op.method, url);
   const noRoute = res.statusCode === 404 && res.body.includes('"code":"route-not-found"');
   const leftTheOperation = noRoute || landing !== undefined;
-  if (!declared && !noRoute && !landing?.includes(String(res.statusCode))) problems.push(`undeclared status ${res.statusCode} (declared: ${Object.keys(op.responses).join(', ')})`);
+  if (!declared && !noRoute && !landing?.includes(String(res.statusCode)))
+    problems.push(`undeclared status ${res.statusCode} (declared: ${Object.keys(op.responses).join(', ')})`);
   const types = Object.keys(declared?.content ?? {});
   if (res.body.length > 0 && types.length > 0 && types.every((t) => t.includes('json')) && !leftTheOperation) {
     const type = String(res.headers['content-type'] ?? '');
@@ -110,29 +124,38 @@ function changedLiveUser(op: Operation, recipe: Recipe, res: LightMyRequestRespo
   return op.method !== 'GET' && !op.path.startsWith('/storage');
 }
 
-const SUITES = DATABASES.flatMap((db) => Object.keys(CONFIGS).map((name) => [db, name as keyof typeof CONFIGS] as const));
+const SUITES = DATABASES.flatMap((db) =>
+  Object.keys(CONFIGS).map((name) => [db, name as keyof typeof CONFIGS] as const),
+);
 
 describe.each(SUITES)('fuzzing /openapi.json on %s, %s', (db, configName) => {
   const get = useTestApp(db, CONFIGS[configName]);
   const doc = DOCS[configName]!;
   let world: World | undefined;
 
-  it.each(operationsOf(doc).map((op) => [`${op.method} ${op.path}`, op] as const))('%s answers no 5xx, only declared statuses, JSON where declared', async (_name, op) => {
-    const t = get();
-    const send: Send = (opts) => t.app.inject(opts);
-    world ??= await createWorld(send, ADMIN_SECRET);
-    await fc.assert(
-      fc.asyncProperty(requestOf(op, doc), async (recipe) => {
-        const w = world!;
-        const req = injectOptions(op, recipe, w, ADMIN_SECRET);
-        const res = await t.app.inject(req);
-        if (changedLiveUser(op, recipe, res)) world = await createWorld(send, ADMIN_SECRET);
-        const problems = problemsOf(doc, op, req.url, res);
-        expect(problems, `${req.method ?? op.method} ${req.url} ${JSON.stringify(req.query)} as ${recipe.persona} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-  }, Math.max(30_000, RUNS * 500));
+  it.each(operationsOf(doc).map((op) => [`${op.method} ${op.path}`, op] as const))(
+    '%s answers no 5xx, only declared statuses, JSON where declared',
+    async (_name, op) => {
+      const t = get();
+      const send: Send = (opts) => t.app.inject(opts);
+      world ??= await createWorld(send, ADMIN_SECRET);
+      await fc.assert(
+        fc.asyncProperty(requestOf(op, doc), async (recipe) => {
+          const w = world!;
+          const req = injectOptions(op, recipe, w, ADMIN_SECRET);
+          const res = await t.app.inject(req);
+          if (changedLiveUser(op, recipe, res)) world = await createWorld(send, ADMIN_SECRET);
+          const problems = problemsOf(doc, op, req.url, res);
+          expect(
+            problems,
+            `${req.method ?? op.method} ${req.url} ${JSON.stringify(req.query)} as ${recipe.persona} → ${res.statusCode} ${res.body.slice(0, 300)}`,
+          ).toEqual([]);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+    },
+    Math.max(30_000, RUNS * 500),
+  );
 });
 
 /**
@@ -149,23 +172,29 @@ describe.each(DATABASES)('fuzzing the directory and provider admin routes with t
 
   const ops = operationsOf(doc).filter((op) => FEDERATION_ADMIN_ROUTE.test(op.path));
   const named = ops.map((op) => [`${op.method} ${op.path}`, op] as const);
-  it.each(named)('%s as the admin, and the logins after it, answer no 5xx', async (_name, op) => {
-    const t = get();
-    world ??= await createWorld((opts) => t.app.inject(opts), ADMIN_SECRET);
-    await fc.assert(
-      fc.asyncProperty(asAdmin(op, requestOf(op, doc)), async (recipe) => {
-        const req = injectOptions(op, recipe, world!, ADMIN_SECRET);
-        const res = await t.app.inject(req);
-        const sent = `${req.method} ${req.url} ${String(req.payload).slice(0, 300)}`;
-        expect(problemsOf(doc, op, req.url, res), `${sent} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual([]);
-        for (const login of directoryLogins(realmOf(req))) {
-          const answer = await t.app.inject(login);
-          const loginOp = logins.find((l) => l.path === login.url)!;
-          const seen = `after ${sent}: ${login.url} → ${answer.statusCode} ${answer.body.slice(0, 300)}`;
-          expect(problemsOf(doc, loginOp, login.url, answer), seen).toEqual([]);
-        }
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-  }, Math.max(30_000, RUNS * 1500));
+  it.each(named)(
+    '%s as the admin, and the logins after it, answer no 5xx',
+    async (_name, op) => {
+      const t = get();
+      world ??= await createWorld((opts) => t.app.inject(opts), ADMIN_SECRET);
+      await fc.assert(
+        fc.asyncProperty(asAdmin(op, requestOf(op, doc)), async (recipe) => {
+          const req = injectOptions(op, recipe, world!, ADMIN_SECRET);
+          const res = await t.app.inject(req);
+          const sent = `${req.method} ${req.url} ${String(req.payload).slice(0, 300)}`;
+          expect(problemsOf(doc, op, req.url, res), `${sent} → ${res.statusCode} ${res.body.slice(0, 300)}`).toEqual(
+            [],
+          );
+          for (const login of directoryLogins(realmOf(req))) {
+            const answer = await t.app.inject(login);
+            const loginOp = logins.find((l) => l.path === login.url)!;
+            const seen = `after ${sent}: ${login.url} → ${answer.statusCode} ${answer.body.slice(0, 300)}`;
+            expect(problemsOf(doc, loginOp, login.url, answer), seen).toEqual([]);
+          }
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+    },
+    Math.max(30_000, RUNS * 1500),
+  );
 });

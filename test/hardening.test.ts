@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { bearer, register } from './helpers/auth.js';
 
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%s)', (db) => {
   const get = useTestApp(db, { ALLOW_USER_SELF_DELETE: 'true', RATE_LIMIT_AUTH_PER_IP: '10000' });
@@ -19,7 +22,7 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
   it.each([
     ['POST', '/auth/mfa/generate', undefined],
     ['POST', '/auth/tokens', { name: 'laptop' }],
-  ] as const)('%s %s with a deleted user\'s token is a 401, not a 500', async (method, url, payload) => {
+  ] as const)("%s %s with a deleted user's token is a 401, not a 500", async (method, url, payload) => {
     const { jwt } = await deletedUser();
     const res = await get().request({ method, url, headers: bearer(jwt), payload });
     expect(res.statusCode).toBe(401);
@@ -36,10 +39,15 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     await expect(native).rejects.toMatchObject({ status: 401, code: 'invalid-credentials' });
   });
 
-  it('an upload with a deleted user\'s token is a 401 and leaves no file', async () => {
+  it("an upload with a deleted user's token is a 401 and leaves no file", async () => {
     const { jwt, id } = await deletedUser();
     const t = get();
-    const res = await t.request({ method: 'POST', url: '/storage/o/public/ghost.png', headers: { ...bearer(jwt), 'content-type': 'image/png' }, payload: PNG });
+    const res = await t.request({
+      method: 'POST',
+      url: '/storage/o/public/ghost.png',
+      headers: { ...bearer(jwt), 'content-type': 'image/png' },
+      payload: PNG,
+    });
     expect(res.statusCode).toBe(401);
     expect((await t.request({ url: '/storage/m/public/ghost.png' })).statusCode).toBe(404);
     expect((await t.request({ url: `/storage/m/user/${id}/` })).statusCode).not.toBe(500);
@@ -48,7 +56,11 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
   // Regression: multipart/form-data without a boundary answered 500, even without signing in.
   it.each([
     ['without a boundary', 'multipart/form-data', '--x\r\n'],
-    ['that ends inside the file', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\ntruncated'],
+    [
+      'that ends inside the file',
+      'multipart/form-data; boundary=b',
+      '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\ntruncated',
+    ],
   ])('a multipart upload %s is a 400 invalid-multipart', async (_what, type, payload) => {
     const t = get();
     const { jwt_token } = await register(t);
@@ -61,8 +73,16 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
   // Regression (found by the memory-drift load): a dialect's form body busboy cannot read answered 500.
   it.each([
     ['without a boundary', 'multipart/form-data', '--x\r\n'],
-    ['cut inside a field', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nann'],
-    ['with a file', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n'],
+    [
+      'cut inside a field',
+      'multipart/form-data; boundary=b',
+      '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nann',
+    ],
+    [
+      'with a file',
+      'multipart/form-data; boundary=b',
+      '--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n',
+    ],
   ])('a multipart form %s is no 5xx, and answered in each dialect’s envelope', async (_what, type, payload) => {
     const t = get();
     const answers = [];
@@ -76,7 +96,10 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     expect(humhub).toMatchObject({ code: expect.any(Number), message: expect.any(String) });
     expect(rocketchat).toMatchObject({ success: false, error: expect.any(String) });
     expect(logout).toMatchObject({ success: false, error: expect.any(String) });
-    expect(privacyidea).toMatchObject({ jsonrpc: '2.0', result: { status: false, error: { code: expect.any(Number) } } });
+    expect(privacyidea).toMatchObject({
+      jsonrpc: '2.0',
+      result: { status: false, error: { code: expect.any(Number) } },
+    });
     expect(datarhei).toEqual({ code: 400, message: 'Bad Request', details: ['Missing authorization credentials'] });
   });
 
@@ -100,9 +123,12 @@ describe.each(DATABASES)('no 5xx and only declared statuses for hostile input (%
     const t = get();
     const { jwt_token } = await register(t);
     expect((await t.request({ url: '/auth/activate' })).statusCode).toBe(400);
-    const post = (headers: Record<string, string>, payload: string) => t.request({ method: 'POST', url: '/auth/mfa/generate', headers: { ...bearer(jwt_token), ...headers }, payload });
+    const post = (headers: Record<string, string>, payload: string) =>
+      t.request({ method: 'POST', url: '/auth/mfa/generate', headers: { ...bearer(jwt_token), ...headers }, payload });
     expect((await post({ 'content-type': 'application/json' }, '{"oops"')).json().code).toBe('invalid-json');
     expect((await post({ 'content-type': 'text/plain' }, 'hello')).statusCode).toBe(415);
-    expect((await post({ 'content-type': 'application/json' }, JSON.stringify({ pad: 'x'.repeat(70_000) }))).statusCode).toBe(413);
+    expect(
+      (await post({ 'content-type': 'application/json' }, JSON.stringify({ pad: 'x'.repeat(70_000) }))).statusCode,
+    ).toBe(413);
   });
 });

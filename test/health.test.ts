@@ -20,7 +20,17 @@ describe.each(DATABASES)('health, version and API docs on %s', (db) => {
   it('serves an OpenAPI 3.1 document describing every auth route, and the docs page', async () => {
     const doc = (await get().request({ url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/auth/register', '/auth/login', '/auth/logout', '/auth/token/refresh', '/auth/token/revoke', '/auth/change-password', '/auth/user', '/auth/jwks', '/health']) {
+    for (const path of [
+      '/auth/register',
+      '/auth/login',
+      '/auth/logout',
+      '/auth/token/refresh',
+      '/auth/token/revoke',
+      '/auth/change-password',
+      '/auth/user',
+      '/auth/jwks',
+      '/health',
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(doc.paths['/auth/login'].post.responses['401'].content['application/json'].schema).toBeDefined();
@@ -32,7 +42,12 @@ describe.each(DATABASES)('health, version and API docs on %s', (db) => {
   it('answers unknown routes with the native 404 body', async () => {
     const res = await get().request({ url: '/auth/nothing-here' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'No route GET /auth/nothing-here', code: 'route-not-found' });
+    expect(res.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'No route GET /auth/nothing-here',
+      code: 'route-not-found',
+    });
   });
 });
 
@@ -43,7 +58,12 @@ describe.each(DATABASES)('health when the database is gone on %s', (db) => {
       await t.app.services.db.kysely.destroy();
       const res = await t.request({ url: '/health' });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'The database does not answer', code: 'database-unavailable' });
+      expect(res.json()).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'The database does not answer',
+        code: 'database-unavailable',
+      });
     } finally {
       await t.close().catch(() => undefined);
     }

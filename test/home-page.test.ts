@@ -18,7 +18,10 @@ async function freePort(): Promise<number> {
 async function linkFromOutbox(t: TestApp, kind: string): Promise<string> {
   const dir = path.join(t.config.dataDir, 'outbox');
   for (let i = 0; i < 200; i++) {
-    const txt = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith(`-${kind}.txt`)).sort().pop();
+    const txt = (await readdir(dir).catch(() => []))
+      .filter((f) => f.endsWith(`-${kind}.txt`))
+      .sort()
+      .pop();
     if (txt) return /(http:\/\/\S+)/.exec(await readFile(path.join(dir, txt), 'utf8'))![1]!;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -33,9 +36,17 @@ describe.each(DATABASES)('built-in page at / in a browser on %s', (db) => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    t = await buildTestApp(db, { SERVER_URL: base, AUTO_ACTIVATE_NEW_USERS: 'false', LOST_PASSWORD_ENABLED: 'true', RATE_LIMIT_AUTH_PER_IP: '10000' });
+    t = await buildTestApp(db, {
+      SERVER_URL: base,
+      AUTO_ACTIVATE_NEW_USERS: 'false',
+      LOST_PASSWORD_ENABLED: 'true',
+      RATE_LIMIT_AUTH_PER_IP: '10000',
+    });
     await t.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -61,7 +72,15 @@ describe.each(DATABASES)('built-in page at / in a browser on %s', (db) => {
       await page.locator('#new-password').fill('a new passphrase from the page');
       await page.locator('#reset-form button').click();
       await expect.poll(() => page.locator('#result').textContent()).toContain('Your password was changed');
-      expect((await t.request({ method: 'POST', url: '/auth/login', payload: { email, password: 'a new passphrase from the page' } })).statusCode).toBe(200);
+      expect(
+        (
+          await t.request({
+            method: 'POST',
+            url: '/auth/login',
+            payload: { email, password: 'a new passphrase from the page' },
+          })
+        ).statusCode,
+      ).toBe(200);
 
       await page.goto(`${base}/?error=ticket-expired`);
       await expect.poll(() => page.locator('#error').textContent()).toContain('ticket-expired');

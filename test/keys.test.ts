@@ -28,7 +28,12 @@ describe.each(DATABASES)('signing keys in the database on %s', (db) => {
     const res = await t.request({ method: 'POST', url: '/admin/keys/rotate', headers: admin });
     expect(res.statusCode).toBe(200);
     const rotated = res.json();
-    expect(rotated).toEqual({ kid: expect.any(String), algorithm: 'RS256', retired: [oldKid], dialects: expect.any(Array) });
+    expect(rotated).toEqual({
+      kid: expect.any(String),
+      algorithm: 'RS256',
+      retired: [oldKid],
+      dialects: expect.any(Array),
+    });
     expect(rotated.kid).not.toBe(oldKid);
 
     expect((await me(t, before.jwt_token)).statusCode).toBe(200);
@@ -67,25 +72,50 @@ describe.each(DATABASES)('signing keys in the database on %s', (db) => {
   it('audits each rotation with its actor', async () => {
     const t = get();
     const { kid, dialects } = (await rotate(t)).json();
-    const { entries } = (await t.request({ url: `/admin/audit?action=keys.rotate&limit=${1 + dialects.length}`, headers: admin })).json();
-    expect(entries.find((e: { subject: string }) => e.subject === kid)).toMatchObject({ actor: 'admin-secret', action: 'keys.rotate', subject: kid, outcome: 'success', ip: '127.0.0.1' });
-    for (const d of dialects) expect(entries.find((e: { subject: string }) => e.subject === d.kid)).toMatchObject({ actor: 'admin-secret', outcome: 'success', detail: { ring: expect.stringMatching(new RegExp(`^${d.ring}:HS`)) } });
+    const { entries } = (
+      await t.request({ url: `/admin/audit?action=keys.rotate&limit=${1 + dialects.length}`, headers: admin })
+    ).json();
+    expect(entries.find((e: { subject: string }) => e.subject === kid)).toMatchObject({
+      actor: 'admin-secret',
+      action: 'keys.rotate',
+      subject: kid,
+      outcome: 'success',
+      ip: '127.0.0.1',
+    });
+    for (const d of dialects)
+      expect(entries.find((e: { subject: string }) => e.subject === d.kid)).toMatchObject({
+        actor: 'admin-secret',
+        outcome: 'success',
+        detail: { ring: expect.stringMatching(new RegExp(`^${d.ring}:HS`)) },
+      });
   });
 
   it('refuses a rotation without admin rights', async () => {
     const t = get();
     expect((await t.request({ method: 'POST', url: '/admin/keys/rotate' })).statusCode).toBe(401);
     const { jwt_token } = await register(t);
-    expect((await t.request({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(jwt_token) })).statusCode).toBe(403);
+    expect(
+      (await t.request({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(jwt_token) })).statusCode,
+    ).toBe(403);
   });
 });
 
 /** Several instances on one database, each with its own DATA_DIR and clock, sharing COOKIE_SECRET. */
 async function instances(db: DatabaseKind, count: number, env: Env) {
-  const dirs = await Promise.all(Array.from({ length: count + 1 }, () => mkdtemp(path.join(tmpdir(), 'gatehouse-keys-'))));
+  const dirs = await Promise.all(
+    Array.from({ length: count + 1 }, () => mkdtemp(path.join(tmpdir(), 'gatehouse-keys-'))),
+  );
   const pg = db === 'postgres' ? await createTestDatabase() : undefined;
   const databaseUrl = pg?.url ?? `sqlite:${path.join(dirs[count]!, 'shared.db')}`;
-  const shared = { DATABASE_URL: databaseUrl, COOKIE_SECRET: randomBytes(32).toString('base64url'), ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', LOG_LEVEL: 'silent', ADMIN_SECRET, ...env };
+  const shared = {
+    DATABASE_URL: databaseUrl,
+    COOKIE_SECRET: randomBytes(32).toString('base64url'),
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_ITERATIONS: '1',
+    LOG_LEVEL: 'silent',
+    ADMIN_SECRET,
+    ...env,
+  };
   const apps: { app: Awaited<ReturnType<typeof buildApp>>; clock: TestClock }[] = [];
   for (const dir of dirs.slice(0, count)) {
     const clock = new TestClock();
@@ -111,12 +141,18 @@ describe.each(DATABASES)('key rotation across instances on %s', (db) => {
   it('shares one key from the start, and another instance sees a rotation within a minute', async () => {
     const [a, b] = [cluster.apps[0]!, cluster.apps[1]!];
     const email = uniqueEmail('keys');
-    const registered = await a.app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } });
+    const registered = await a.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email, password: PASSWORD },
+    });
     const first = registered.json().jwt_token as string;
     expect((await me(b, first)).statusCode).toBe(200);
 
     const { kid } = (await rotate(a)).json();
-    const fromA = (await a.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })).json().jwt_token as string;
+    const fromA = (
+      await a.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })
+    ).json().jwt_token as string;
     expect(headerOf(fromA).kid).toBe(kid);
     // B has never seen this kid: it reads the table again at once instead of refusing the token.
     expect((await me(b, fromA)).statusCode).toBe(200);
@@ -124,14 +160,21 @@ describe.each(DATABASES)('key rotation across instances on %s', (db) => {
 
     b.clock.advanceSeconds(31);
     a.clock.advanceSeconds(31);
-    const fromB = (await b.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })).json().jwt_token as string;
+    const fromB = (
+      await b.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })
+    ).json().jwt_token as string;
     expect(headerOf(fromB).kid).toBe(kid);
     expect((await me(a, fromB)).statusCode).toBe(200);
   });
 });
 
 describe.each(DATABASES)('keys set by the operator on %s', (db) => {
-  const pem = () => generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  const pem = () =>
+    generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
   const oldKey = pem();
   const newKey = pem();
 
@@ -141,29 +184,63 @@ describe.each(DATABASES)('keys set by the operator on %s', (db) => {
     let oldToken: string;
     try {
       const { app } = cluster.apps[0]!;
-      oldToken = (await app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } })).json().jwt_token;
-      const humhubKid = async () => headerOf((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: email, password: PASSWORD } })).json().auth_token).kid;
+      oldToken = (
+        await app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } })
+      ).json().jwt_token;
+      const humhubKid = async () =>
+        headerOf(
+          (
+            await app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              payload: { username: email, password: PASSWORD },
+            })
+          ).json().auth_token,
+        ).kid;
       const before = await humhubKid();
       const refused = await rotate({ app });
       expect(refused.statusCode).toBe(409);
-      expect(refused.json()).toMatchObject({ code: 'keys-managed-by-operator', message: expect.stringContaining('JWT_PREVIOUS_KEYS') });
+      expect(refused.json()).toMatchObject({
+        code: 'keys-managed-by-operator',
+        message: expect.stringContaining('JWT_PREVIOUS_KEYS'),
+      });
       // Refused as a whole: the dialects' keys did not change either, until asked for alone.
       expect(await humhubKid()).toBe(before);
-      const dialectsOnly = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: admin, payload: { keys: 'dialects' } });
+      const dialectsOnly = await app.inject({
+        method: 'POST',
+        url: '/admin/keys/rotate',
+        headers: admin,
+        payload: { keys: 'dialects' },
+      });
       expect(dialectsOnly.statusCode).toBe(200);
       expect(dialectsOnly.json().kid).toBeUndefined();
-      expect(dialectsOnly.json().dialects).toContainEqual({ ring: 'humhub', kid: await humhubKid(), retired: [before] });
+      expect(dialectsOnly.json().dialects).toContainEqual({
+        ring: 'humhub',
+        kid: await humhubKid(),
+        retired: [before],
+      });
 
       // The same database, restarted with the new key and the old one as previous.
       const url = app.services.config.database;
       const dataDir = app.services.config.dataDir;
       const cookie = app.services.config.cookies.secret!;
       await app.close();
-      const base = { DATA_DIR: dataDir, DATABASE_URL: url.kind === 'postgres' ? url.url : `sqlite:${url.file}`, COOKIE_SECRET: cookie, JWT_ALGORITHM: 'ES256', JWT_KEY: newKey, LOG_LEVEL: 'silent', ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' };
+      const base = {
+        DATA_DIR: dataDir,
+        DATABASE_URL: url.kind === 'postgres' ? url.url : `sqlite:${url.file}`,
+        COOKIE_SECRET: cookie,
+        JWT_ALGORITHM: 'ES256',
+        JWT_KEY: newKey,
+        LOG_LEVEL: 'silent',
+        ARGON2_MEMORY_KIB: '1024',
+        ARGON2_ITERATIONS: '1',
+      };
       const rotated = await buildApp(loadConfig({ ...base, JWT_PREVIOUS_KEYS: oldKey }), { clock: new TestClock() });
       try {
         expect((await me({ app: rotated }, oldToken)).statusCode).toBe(200);
-        const fresh = (await rotated.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })).json().jwt_token;
+        const fresh = (
+          await rotated.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })
+        ).json().jwt_token;
         expect(headerOf(fresh).kid).not.toBe(headerOf(oldToken).kid);
         expect((await rotated.inject({ url: '/auth/jwks' })).json().keys).toHaveLength(2);
       } finally {
@@ -184,18 +261,31 @@ describe.each(DATABASES)('keys set by the operator on %s', (db) => {
 
 describe.each(DATABASES)("the dialects' JWT keys on %s", (db) => {
   const get = useTestApp(db, { ADMIN_SECRET, PRIVACYIDEA_JWT_MINUTES: '60' });
-  const rotateDialects = (t: TestApp) => t.request({ method: 'POST', url: '/admin/keys/rotate', headers: admin, payload: { keys: 'dialects' } });
+  const rotateDialects = (t: TestApp) =>
+    t.request({ method: 'POST', url: '/admin/keys/rotate', headers: admin, payload: { keys: 'dialects' } });
 
   it('rotates every dialect ring: new tokens name the new key, tokens signed before keep working', async () => {
     const t = get();
     const { user } = await register(t);
-    const humhub = (await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } })).json().auth_token as string;
-    const datarhei = (await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })).json().access_token as string;
-    const pi = (await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })).json().result.value.token as string;
+    const humhub = (
+      await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: user.email, password: PASSWORD },
+      })
+    ).json().auth_token as string;
+    const datarhei = (
+      await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })
+    ).json().access_token as string;
+    const pi = (
+      await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })
+    ).json().result.value.token as string;
 
     const res = await rotateDialects(t);
     expect(res.statusCode).toBe(200);
-    const rings = Object.fromEntries((res.json().dialects as { ring: string; kid: string; retired: string[] }[]).map((d) => [d.ring, d]));
+    const rings = Object.fromEntries(
+      (res.json().dialects as { ring: string; kid: string; retired: string[] }[]).map((d) => [d.ring, d]),
+    );
     expect(Object.keys(rings).sort()).toEqual(['datarhei', 'humhub', 'privacyidea']);
     expect(rings.humhub!.retired).toEqual([headerOf(humhub).kid]);
     expect(rings.datarhei!.retired).toEqual([headerOf(datarhei).kid]);
@@ -208,7 +298,13 @@ describe.each(DATABASES)("the dialects' JWT keys on %s", (db) => {
     expect((await t.request({ url: '/api', headers: bearer(datarhei) })).json().name).toBe('gatehouse');
     expect((await t.request({ url: '/auth/rights', headers: { authorization: pi } })).json().result.status).toBe(true);
 
-    const fresh = (await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.email, password: PASSWORD } })).json().auth_token as string;
+    const fresh = (
+      await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: user.email, password: PASSWORD },
+      })
+    ).json().auth_token as string;
     expect(headerOf(fresh)).toMatchObject({ alg: 'HS512', kid: rings.humhub!.kid });
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(fresh) })).statusCode).toBe(200);
   });
@@ -216,8 +312,12 @@ describe.each(DATABASES)("the dialects' JWT keys on %s", (db) => {
   it('accepts a key from before the rings (no kid) only until a rotation retires it and its tokens expire', async () => {
     const t = get();
     // Signed with the key privacyIDEA used before it had a ring: the role is checked, so the signature was accepted.
-    const forged = await new SignJWT({ role: 'root' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1y').sign(createSecretKey(t.app.services.secret('privacyidea-jwt')));
-    const code = async () => (await t.request({ url: '/auth/rights', headers: { authorization: forged } })).json().result.error.code;
+    const forged = await new SignJWT({ role: 'root' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1y')
+      .sign(createSecretKey(t.app.services.secret('privacyidea-jwt')));
+    const code = async () =>
+      (await t.request({ url: '/auth/rights', headers: { authorization: forged } })).json().result.error.code;
     expect(await code()).toBe(4306);
     await rotateDialects(t);
     expect(await code()).toBe(4306);
@@ -229,10 +329,16 @@ describe.each(DATABASES)("the dialects' JWT keys on %s", (db) => {
   it('refuses a token signed by one dialect in another', async () => {
     const t = get();
     const { user } = await register(t);
-    const pi = (await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })).json().result.value.token as string;
-    const datarhei = (await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })).json().access_token as string;
+    const pi = (
+      await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } })
+    ).json().result.value.token as string;
+    const datarhei = (
+      await t.request({ method: 'POST', url: '/api/login', payload: { username: user.email, password: PASSWORD } })
+    ).json().access_token as string;
     // Both are HS256 with a session: each verifies only against its own ring.
-    expect((await t.request({ url: '/auth/rights', headers: { authorization: datarhei } })).json().result.error.code).toBe(4304);
+    expect(
+      (await t.request({ url: '/auth/rights', headers: { authorization: datarhei } })).json().result.error.code,
+    ).toBe(4304);
     expect((await t.request({ url: '/api', headers: bearer(datarhei) })).json().name).toBe('gatehouse');
     expect((await t.request({ url: '/api', headers: bearer(pi) })).json().name).toBeUndefined();
   });

@@ -25,7 +25,12 @@ describe.each(DATABASES)('activation on %s', (db) => {
 
   async function registerInactive(t: TestApp, headers: Record<string, string> = {}) {
     const email = uniqueEmail('inactive');
-    const res = await t.request({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD }, headers });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email, password: PASSWORD },
+      headers,
+    });
     expect(res.json().jwt_token).toBeNull();
     return email;
   }
@@ -49,7 +54,9 @@ describe.each(DATABASES)('activation on %s', (db) => {
     const target = new URL(res.headers.location as string);
     expect(`${target.origin}${target.pathname}`).toBe('https://app.example.com/welcome');
     expect(target.searchParams.get('from')).toBe('mail');
-    const refresh = await t.request({ url: `/auth/token/refresh?refresh_token=${target.searchParams.get('refresh_token')}` });
+    const refresh = await t.request({
+      url: `/auth/token/refresh?refresh_token=${target.searchParams.get('refresh_token')}`,
+    });
     expect(refresh.statusCode).toBe(200);
     expect((await login(t, email)).statusCode).toBe(200);
     const me = (await t.request({ url: '/auth/user', headers: bearer(refresh.json().jwt_token) })).json();
@@ -83,21 +90,31 @@ describe.each(DATABASES)('activation on %s', (db) => {
     const resent = await smtp().waitFor(email);
     expect(await smtp().nothingFor(unknownEmail)).toBe(true);
     // The new link works; the first one was replaced by it.
-    expect(new URL((await t.request({ url: pathOf(resent.links[0]!) })).headers.location as string).searchParams.get('refresh_token')).toBeTruthy();
+    expect(
+      new URL((await t.request({ url: pathOf(resent.links[0]!) })).headers.location as string).searchParams.get(
+        'refresh_token',
+      ),
+    ).toBeTruthy();
   });
 
   it('limits resends per address with 429', async () => {
     const t = get();
     const email = uniqueEmail('flood');
     const codes = [];
-    for (let i = 0; i < 6; i++) codes.push((await t.request({ method: 'POST', url: '/auth/activate/resend', payload: { email } })).statusCode);
+    for (let i = 0; i < 6; i++)
+      codes.push((await t.request({ method: 'POST', url: '/auth/activate/resend', payload: { email } })).statusCode);
     expect(codes).toEqual([204, 204, 204, 204, 204, 429]);
   });
 });
 
 describe.each(DATABASES)('redirect token in the fragment on %s', (db) => {
   const smtp = useSmtp();
-  const get = useTestApp(db, () => ({ ...smtp().env, AUTO_ACTIVATE_NEW_USERS: 'false', REDIRECT_URL_SUCCESS: SUCCESS, REDIRECT_TOKEN_IN: 'fragment' }));
+  const get = useTestApp(db, () => ({
+    ...smtp().env,
+    AUTO_ACTIVATE_NEW_USERS: 'false',
+    REDIRECT_URL_SUCCESS: SUCCESS,
+    REDIRECT_TOKEN_IN: 'fragment',
+  }));
 
   it('puts the refresh token in the fragment, out of server logs', async () => {
     const t = get();
@@ -112,7 +129,12 @@ describe.each(DATABASES)('redirect token in the fragment on %s', (db) => {
 
 describe.each(DATABASES)('magic links on %s', (db) => {
   const smtp = useSmtp();
-  const get = useTestApp(db, () => ({ ...smtp().env, MAGIC_LINK_ENABLED: 'true', REDIRECT_URL_SUCCESS: SUCCESS, REDIRECT_URL_ERROR: ERROR }));
+  const get = useTestApp(db, () => ({
+    ...smtp().env,
+    MAGIC_LINK_ENABLED: 'true',
+    REDIRECT_URL_SUCCESS: SUCCESS,
+    REDIRECT_URL_ERROR: ERROR,
+  }));
 
   it('registers without a password and activates with the first link', async () => {
     const t = get();
@@ -167,7 +189,13 @@ describe.each(DATABASES)('magic links on %s', (db) => {
 });
 
 describe.each(DATABASES)('with every lifecycle flag off on %s', (db) => {
-  const get = useTestApp(db, { MAGIC_LINK_ENABLED: 'false', LOST_PASSWORD_ENABLED: 'false', ALLOW_USER_SELF_DELETE: 'false', MFA_ENABLED: 'false', VERIFY_EMAILS: 'false' });
+  const get = useTestApp(db, {
+    MAGIC_LINK_ENABLED: 'false',
+    LOST_PASSWORD_ENABLED: 'false',
+    ALLOW_USER_SELF_DELETE: 'false',
+    MFA_ENABLED: 'false',
+    VERIFY_EMAILS: 'false',
+  });
 
   it.each([
     ['GET', '/auth/magic-link?token=x&action=log-in', 'MAGIC_LINK_ENABLED=true'],
@@ -187,7 +215,12 @@ describe.each(DATABASES)('with every lifecycle flag off on %s', (db) => {
   it('changes the email at once and tells the old address an undo link, NOTIFY_EMAIL_CHANGE off', async () => {
     const t = get();
     const { jwt_token } = await register(t);
-    const res = await t.request({ method: 'POST', url: '/auth/change-email', headers: bearer(jwt_token), payload: { new_email: uniqueEmail('moved') } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/change-email',
+      headers: bearer(jwt_token),
+      payload: { new_email: uniqueEmail('moved') },
+    });
     expect(res.statusCode).toBe(204);
     await t.app.services.background.drain();
     const mails = await readdir(path.join(t.config.dataDir, 'outbox'));

@@ -3,7 +3,12 @@ import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, register } from './helpers/auth.js';
 
 const attempt = (t: TestApp, email: string, password: string, i: number) =>
-  t.request({ method: 'POST', url: '/auth/login', payload: { email, password }, remoteAddress: `10.9.${i >> 8}.${i & 255}` });
+  t.request({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { email, password },
+    remoteAddress: `10.9.${i >> 8}.${i & 255}`,
+  });
 
 describe.each(DATABASES)('failed-login limit under concurrency on %s', (db) => {
   const get = useTestApp(db, { RATE_LIMIT_ENABLED: 'false', LOGIN_MAX_FAILURES_PER_HOUR: '5' });
@@ -23,7 +28,9 @@ describe.each(DATABASES)('failed-login limit under concurrency on %s', (db) => {
     const { hasher } = t.app.services;
     const verify = hasher.verify;
     hasher.verify = (...args) => (checked.push('verify'), verify(...args));
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(t, user.email, `wrong guess ${i}`, i)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attempt(t, user.email, `wrong guess ${i}`, i)),
+    );
     hasher.verify = verify;
     const statuses = answers.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([...Array(5).fill(401), ...Array(15).fill(429)]);

@@ -12,10 +12,22 @@ describe.each(DATABASES)('POST /auth/login on %s', (db) => {
     const res = await login(get(), user.email.toUpperCase());
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toEqual({ jwt_token: expect.any(String), jwt_expires_in: 900000, refresh_token: expect.any(String), user });
+    expect(body).toEqual({
+      jwt_token: expect.any(String),
+      jwt_expires_in: 900000,
+      refresh_token: expect.any(String),
+      user,
+    });
     const me = await get().request({ url: '/auth/user', headers: bearer(body.jwt_token) });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ id: user.id, email: user.email, roles: ['user'], default_role: 'user', active: true, mfa: { enabled: false } });
+    expect(me.json()).toMatchObject({
+      id: user.id,
+      email: user.email,
+      roles: ['user'],
+      default_role: 'user',
+      active: true,
+      mfa: { enabled: false },
+    });
   });
 
   it('gives unknown email, wrong password and disabled account the same status and body', async () => {
@@ -29,14 +41,23 @@ describe.each(DATABASES)('POST /auth/login on %s', (db) => {
     ]);
     for (const res of answers) {
       expect(res.statusCode).toBe(401);
-      expect(res.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Incorrect email or password', code: 'invalid-credentials' });
+      expect(res.json()).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Incorrect email or password',
+        code: 'invalid-credentials',
+      });
       expect(res.headers['set-cookie']).toBeUndefined();
     }
   });
 
   it('puts the refresh token in a signed httpOnly SameSite cookie, not the body, in cookie mode', async () => {
     const { user } = await register(get());
-    const res = await get().request({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD, cookie: true } });
+    const res = await get().request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: user.email, password: PASSWORD, cookie: true },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().refresh_token).toBeUndefined();
     const cookie = res.cookies.find((c) => c.name === 'refresh_token')!;
@@ -47,7 +68,11 @@ describe.each(DATABASES)('POST /auth/login on %s', (db) => {
   it('verifies imported bcrypt hashes and replaces them with argon2id', async () => {
     const t = get();
     const { user } = await register(t);
-    await t.app.services.queries.users.setPasswordHash(user.id, await bcryptHash('imported from hbp', 4), t.clock.now());
+    await t.app.services.queries.users.setPasswordHash(
+      user.id,
+      await bcryptHash('imported from hbp', 4),
+      t.clock.now(),
+    );
     expect((await login(t, user.email, 'imported from hbp')).statusCode).toBe(200);
     const stored = (await t.app.services.queries.users.findWithRoles('id', user.id))!.passwordHash!;
     expect(stored).toMatch(/^\$argon2id\$/);
@@ -76,7 +101,13 @@ describe.each(DATABASES)('login work on %s', (db) => {
   it('runs exactly one password verification for unknown, wrong, inactive and valid logins alike', async () => {
     const t = get();
     const s = t.app.services;
-    const inactive = await s.users.create({ email: uniqueEmail(), password: PASSWORD, roles: ['user'], defaultRole: 'user', active: false });
+    const inactive = await s.users.create({
+      email: uniqueEmail(),
+      password: PASSWORD,
+      roles: ['user'],
+      defaultRole: 'user',
+      active: false,
+    });
     const { user } = await register(t);
     const work: string[] = [];
     const counting = {
@@ -84,7 +115,13 @@ describe.each(DATABASES)('login work on %s', (db) => {
       verify: (h: string, p: string) => (work.push('verify'), s.hasher.verify(h, p)),
       verifyDummy: (p: string) => (work.push('dummy'), s.hasher.verifyDummy(p)),
     };
-    const pipeline = createLoginPipeline({ ...s, hasher: counting, rehash: async () => undefined, touchLogin: async () => undefined, storeDigest: async () => undefined });
+    const pipeline = createLoginPipeline({
+      ...s,
+      hasher: counting,
+      rehash: async () => undefined,
+      touchLogin: async () => undefined,
+      storeDigest: async () => undefined,
+    });
     const client = { ip: '127.0.0.1', userAgent: null };
     const attempts = [
       { email: uniqueEmail('nobody'), password: PASSWORD },
@@ -94,7 +131,15 @@ describe.each(DATABASES)('login work on %s', (db) => {
     ];
     for (const attempt of attempts) {
       work.length = 0;
-      await pipeline.authenticate({ door: 'hbp', identifier: attempt.email, password: attempt.password, secondFactor: 'ticket', client }).catch(() => undefined);
+      await pipeline
+        .authenticate({
+          door: 'hbp',
+          identifier: attempt.email,
+          password: attempt.password,
+          secondFactor: 'ticket',
+          client,
+        })
+        .catch(() => undefined);
       expect(work).toHaveLength(1);
     }
   });

@@ -56,14 +56,22 @@ describe.each(DATABASES)('email templates from EMAIL_TEMPLATES_DIR on %s', (db) 
   it('uses the user’s locale first, then the folder’s default, then the built-in text', async () => {
     const t = get();
     const fr = uniqueEmail('fr');
-    await t.request({ method: 'POST', url: '/auth/register', payload: { email: fr, password: PASSWORD, user_data: { locale: 'fr', display_name: 'Zoé <b>' } } });
+    await t.request({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: fr, password: PASSWORD, user_data: { locale: 'fr', display_name: 'Zoé <b>' } },
+    });
     const frMail = await smtp.waitFor(fr);
     expect(frMail.subject).toBe('Activez votre compte');
     expect(frMail.text).toMatch(/^Bonjour Zoé <b>, cliquez : http:\/\/localhost:3000\/auth\/activate\?ticket=/);
     expect(frMail.html).toContain('Zoé &lt;b&gt;'); // built-in HTML part, escaped
 
     const en = uniqueEmail('en');
-    await t.request({ method: 'POST', url: '/auth/register', payload: { email: en, password: PASSWORD, user_data: { locale: '../../etc' } } });
+    await t.request({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: en, password: PASSWORD, user_data: { locale: '../../etc' } },
+    });
     const enMail = await smtp.waitFor(en);
     expect(enMail.subject).toBe('Welcome aboard');
     expect(enMail.text).toContain('activate your account');

@@ -48,7 +48,9 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
   it('needs the bearer METRICS_TOKEN when one is set', async () => {
     const t = get();
     expect((await t.request({ url: '/metrics' })).statusCode).toBe(401);
-    expect((await t.request({ url: '/metrics', headers: bearer('a-long-metrics-scrape-token-wrong-guess') })).statusCode).toBe(401);
+    expect(
+      (await t.request({ url: '/metrics', headers: bearer('a-long-metrics-scrape-token-wrong-guess') })).statusCode,
+    ).toBe(401);
     expect((await t.request({ url: '/metrics', headers: bearer(TOKEN) })).statusCode).toBe(200);
   });
 
@@ -61,9 +63,17 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     await t.request({ url: `/storage/o/user/${user.id}/nothing-here.txt` });
     const after = await scrape(t);
     const ok = { method: 'POST', route: '/auth/login', status: '200' };
-    expect(value(after, 'gatehouse_http_requests_total', ok) - value(before, 'gatehouse_http_requests_total', ok)).toBe(1);
-    expect(value(after, 'gatehouse_http_requests_total', { ...ok, status: '401' }) - value(before, 'gatehouse_http_requests_total', { ...ok, status: '401' })).toBe(1);
-    expect(histogramCount(after, 'gatehouse_http_request_duration_seconds', ok) - histogramCount(before, 'gatehouse_http_request_duration_seconds', ok)).toBe(1);
+    expect(value(after, 'gatehouse_http_requests_total', ok) - value(before, 'gatehouse_http_requests_total', ok)).toBe(
+      1,
+    );
+    expect(
+      value(after, 'gatehouse_http_requests_total', { ...ok, status: '401' }) -
+        value(before, 'gatehouse_http_requests_total', { ...ok, status: '401' }),
+    ).toBe(1);
+    expect(
+      histogramCount(after, 'gatehouse_http_request_duration_seconds', ok) -
+        histogramCount(before, 'gatehouse_http_request_duration_seconds', ok),
+    ).toBe(1);
     // Raw paths never become label values: the route template does.
     expect(samples(after, 'gatehouse_http_requests_total').some((m) => m.labels?.route?.includes(user.id))).toBe(false);
   });
@@ -75,7 +85,9 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     await login(t, user.email);
     await login(t, user.email, 'not the password');
     const after = await scrape(t);
-    const delta = (outcome: string) => value(after, 'gatehouse_logins_total', { door: 'hbp', outcome }) - value(before, 'gatehouse_logins_total', { door: 'hbp', outcome });
+    const delta = (outcome: string) =>
+      value(after, 'gatehouse_logins_total', { door: 'hbp', outcome }) -
+      value(before, 'gatehouse_logins_total', { door: 'hbp', outcome });
     expect(delta('success')).toBe(1);
     expect(delta('failure')).toBe(1);
   });
@@ -86,10 +98,16 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     const code = await enableTotp(t, jwt_token);
     const before = await scrape(t);
     const { ticket } = (await login(t, user.email)).json() as { ticket: string };
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code: '000000' } })).statusCode).toBe(401);
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code: code() } })).statusCode).toBe(200);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code: '000000' } })).statusCode,
+    ).toBe(401);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code: code() } })).statusCode,
+    ).toBe(200);
     const after = await scrape(t);
-    const delta = (outcome: string) => value(after, 'gatehouse_logins_total', { door: 'hbp', outcome }) - value(before, 'gatehouse_logins_total', { door: 'hbp', outcome });
+    const delta = (outcome: string) =>
+      value(after, 'gatehouse_logins_total', { door: 'hbp', outcome }) -
+      value(before, 'gatehouse_logins_total', { door: 'hbp', outcome });
     expect(delta('mfa_required')).toBe(1);
     expect(delta('mfa_failure')).toBe(1);
     expect(delta('success')).toBe(1);
@@ -105,8 +123,13 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     t.clock.advanceSeconds(t.config.jwt.reuseGraceSeconds + 1);
     expect((await t.request({ url: `/auth/token/refresh?refresh_token=${refresh_token}` })).statusCode).toBe(401);
     const after = await scrape(t);
-    expect(value(after, 'gatehouse_refresh_rotations_total') - value(before, 'gatehouse_refresh_rotations_total')).toBe(1);
-    expect(value(after, 'gatehouse_refresh_reuse_detections_total') - value(before, 'gatehouse_refresh_reuse_detections_total')).toBe(1);
+    expect(value(after, 'gatehouse_refresh_rotations_total') - value(before, 'gatehouse_refresh_rotations_total')).toBe(
+      1,
+    );
+    expect(
+      value(after, 'gatehouse_refresh_reuse_detections_total') -
+        value(before, 'gatehouse_refresh_reuse_detections_total'),
+    ).toBe(1);
   });
 
   it('times password hashing and counts rate-limit refusals', async () => {
@@ -115,24 +138,42 @@ describe.each(DATABASES)('Prometheus metrics on %s', (db) => {
     const { user } = await register(t);
     for (let i = 0; i < 4; i++) await login(t, user.email, 'not the password');
     const after = await scrape(t);
-    const hashes = (f: Scrape, operation: string) => histogramCount(f, 'gatehouse_password_hash_seconds', { operation });
+    const hashes = (f: Scrape, operation: string) =>
+      histogramCount(f, 'gatehouse_password_hash_seconds', { operation });
     // Registering hashes the password (and, since digest logins, its SHA-256 digest too).
     expect(hashes(after, 'hash') - hashes(before, 'hash')).toBeGreaterThanOrEqual(1);
     expect(hashes(after, 'verify') - hashes(before, 'verify')).toBeGreaterThanOrEqual(1);
-    expect(value(after, 'gatehouse_rate_limit_refusals_total', { route: '/auth/login' }) - value(before, 'gatehouse_rate_limit_refusals_total', { route: '/auth/login' })).toBeGreaterThanOrEqual(1);
+    expect(
+      value(after, 'gatehouse_rate_limit_refusals_total', { route: '/auth/login' }) -
+        value(before, 'gatehouse_rate_limit_refusals_total', { route: '/auth/login' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('counts image transforms but not variants served from the cache', async () => {
     const t = get();
     const { jwt_token } = await register(t);
-    const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 0, g: 90, b: 200 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 0, g: 90, b: 200 } } })
+      .png()
+      .toBuffer();
     const key = `/storage/o/public/metrics-${Date.now()}.png`;
-    expect((await t.request({ method: 'POST', url: key, payload: png, headers: { ...bearer(jwt_token), 'content-type': 'image/png' } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: key,
+          payload: png,
+          headers: { ...bearer(jwt_token), 'content-type': 'image/png' },
+        })
+      ).statusCode,
+    ).toBe(200);
     const before = await scrape(t);
     expect((await t.request({ url: `${key}?w=10` })).statusCode).toBe(200);
     expect((await t.request({ url: `${key}?w=10` })).statusCode).toBe(200);
     const after = await scrape(t);
-    expect(value(after, 'gatehouse_image_transforms_total', { outcome: 'success' }) - value(before, 'gatehouse_image_transforms_total', { outcome: 'success' })).toBe(1);
+    expect(
+      value(after, 'gatehouse_image_transforms_total', { outcome: 'success' }) -
+        value(before, 'gatehouse_image_transforms_total', { outcome: 'success' }),
+    ).toBe(1);
     expect(value(after, 'gatehouse_image_transform_queue_length')).toBe(0);
   });
 
@@ -153,4 +194,3 @@ describe.each(DATABASES)('metrics without a token on %s', (db) => {
     expect(parse(res.body).map((f) => f.name)).toContain('gatehouse_http_requests_total');
   });
 });
-

@@ -37,21 +37,40 @@ async function enableMfa(t: TestApp) {
   const { otp_secret, image_url } = gen.json();
   expect(image_url).toMatch(/^data:image\/png;base64,/);
   const code = codeAt(otp_secret, t.clock.now().getTime());
-  expect((await t.request({ method: 'POST', url: '/auth/mfa/enable', headers: bearer(session.jwt_token), payload: { code } })).statusCode).toBe(204);
+  expect(
+    (
+      await t.request({
+        method: 'POST',
+        url: '/auth/mfa/enable',
+        headers: bearer(session.jwt_token),
+        payload: { code },
+      })
+    ).statusCode,
+  ).toBe(204);
   t.clock.advanceSeconds(30); // the enabling code is spent; tests log in with the next one
   return { ...session, secret: otp_secret as string };
 }
 
-const totp = (t: TestApp, ticket: string, code: string) => t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code } });
+const totp = (t: TestApp, ticket: string, code: string) =>
+  t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket, code } });
 
 describe.each(DATABASES)('MFA on %s', (db) => {
   const smtpOf = useSmtp();
-  const get = useTestApp(db, () => ({ ...smtpOf().env, MFA_ENABLED: 'true', LOST_PASSWORD_ENABLED: 'true', OTP_ISSUER: 'Example Inc' }));
+  const get = useTestApp(db, () => ({
+    ...smtpOf().env,
+    MFA_ENABLED: 'true',
+    LOST_PASSWORD_ENABLED: 'true',
+    OTP_ISSUER: 'Example Inc',
+  }));
 
   it('encrypts the secret at rest and shows MFA as enabled', async () => {
     const t = get();
     const { secret, user, jwt_token } = await enableMfa(t);
-    const row = await t.app.services.db.kysely.selectFrom('mfa').select('secret').where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await t.app.services.db.kysely
+      .selectFrom('mfa')
+      .select('secret')
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(row.secret).not.toContain(secret);
     expect(row.secret).toMatch(/^v1\./);
     expect((await t.request({ url: '/auth/user', headers: bearer(jwt_token) })).json().mfa).toEqual({ enabled: true });
@@ -107,7 +126,15 @@ describe.each(DATABASES)('MFA on %s', (db) => {
     const ticket = (await login(t, user.email)).json().ticket;
     expect((await t.request({ url: `/auth/token/refresh?refresh_token=${ticket}` })).statusCode).toBe(401);
     expect((await t.request({ url: '/auth/user', headers: bearer(ticket) })).statusCode).toBe(401);
-    expect((await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'a new passphrase 55' } })).statusCode).toBe(401);
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/auth/change-password/change',
+          payload: { ticket, new_password: 'a new passphrase 55' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('accepts each of 10 recovery codes once, in place of a TOTP code', async () => {
@@ -122,7 +149,11 @@ describe.each(DATABASES)('MFA on %s', (db) => {
     const again = (await login(t, user.email)).json().ticket;
     expect((await totp(t, again, codes[0]!)).statusCode).toBe(401);
     expect((await totp(t, again, codes[1]!)).statusCode).toBe(200);
-    const rows = await t.app.services.db.kysely.selectFrom('mfa_recovery_codes').select('hash').where('user_id', '=', user.id).execute();
+    const rows = await t.app.services.db.kysely
+      .selectFrom('mfa_recovery_codes')
+      .select('hash')
+      .where('user_id', '=', user.id)
+      .execute();
     expect(rows.map((r) => r.hash)).not.toContain(codes[2]);
   });
 
@@ -131,27 +162,66 @@ describe.each(DATABASES)('MFA on %s', (db) => {
     const { user } = await enableMfa(t);
     await t.request({ method: 'POST', url: '/auth/change-password/request', payload: { email: user.email } });
     const ticket = new URL((await smtpOf().waitFor(user.email)).links[0]!).searchParams.get('ticket')!;
-    expect((await t.request({ method: 'POST', url: '/auth/change-password/change', payload: { ticket, new_password: 'a reset passphrase 9' } })).statusCode).toBe(204);
-    expect((await login(t, user.email, 'a reset passphrase 9')).json()).toEqual({ mfa: true, ticket: expect.any(String) });
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/auth/change-password/change',
+          payload: { ticket, new_password: 'a reset passphrase 9' },
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect((await login(t, user.email, 'a reset passphrase 9')).json()).toEqual({
+      mfa: true,
+      ticket: expect.any(String),
+    });
   });
 
   it('disables with a valid code only; generate refuses while enabled', async () => {
     const t = get();
     const { user, jwt_token, secret } = await enableMfa(t);
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: bearer(jwt_token) })).statusCode).toBe(409);
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/disable', headers: bearer(jwt_token), payload: { code: '123456' } })).statusCode).toBe(401);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: bearer(jwt_token) })).statusCode,
+    ).toBe(409);
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/auth/mfa/disable',
+          headers: bearer(jwt_token),
+          payload: { code: '123456' },
+        })
+      ).statusCode,
+    ).toBe(401);
     const code = codeAt(secret, t.clock.now().getTime());
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/disable', headers: bearer(jwt_token), payload: { code } })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/mfa/disable', headers: bearer(jwt_token), payload: { code } }))
+        .statusCode,
+    ).toBe(204);
     expect((await login(t, user.email)).json().jwt_token).toEqual(expect.any(String));
   });
 
   it('refuses to enable with a wrong code, or before generate', async () => {
     const t = get();
     const { jwt_token } = await register(t);
-    const early = await t.request({ method: 'POST', url: '/auth/mfa/enable', headers: bearer(jwt_token), payload: { code: '123456' } });
+    const early = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/enable',
+      headers: bearer(jwt_token),
+      payload: { code: '123456' },
+    });
     expect(early.statusCode).toBe(400);
     await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: bearer(jwt_token) });
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/enable', headers: bearer(jwt_token), payload: { code: '123456' } })).statusCode).toBe(401);
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/auth/mfa/enable',
+          headers: bearer(jwt_token),
+          payload: { code: '123456' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('bounds wrong codes per user across fresh tickets', async () => {

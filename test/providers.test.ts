@@ -13,7 +13,10 @@ const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 const atProvider = (authorizationUrl: string, account: string) => throughProvider(authorizationUrl, account, SERVER);
 
 const cookieOf = (setCookie: string | string[] | undefined, name: string) =>
-  ([] as string[]).concat(setCookie ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
+  ([] as string[])
+    .concat(setCookie ?? [])
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`));
 
 /** Starts a sign-in at Gatehouse: the provider URL and the flow cookie the browser keeps. */
 async function start(t: TestApp, query = '', provider = 'oidc') {
@@ -36,7 +39,9 @@ async function signIn(t: TestApp, account: string, query = '', provider = 'oidc'
 }
 
 describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', (db) => {
-  const { issuer } = useProvider({ redirectUris: () => ['oidc', 'gitlab'].map((p) => `${SERVER}/auth/providers/${p}/callback`) });
+  const { issuer } = useProvider({
+    redirectUris: () => ['oidc', 'gitlab'].map((p) => `${SERVER}/auth/providers/${p}/callback`),
+  });
   const get = useTestApp(db, () => ({
     SERVER_URL: SERVER,
     REDIRECT_URL_SUCCESS: SUCCESS,
@@ -59,13 +64,21 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     const { location, cookie } = await start(t);
     const auth = new URL(location);
     expect(auth.origin + auth.pathname).toBe(`${issuer()}/auth`);
-    expect(Object.fromEntries(auth.searchParams)).toMatchObject({ client_id: 'gatehouse', response_type: 'code', redirect_uri: `${SERVER}/auth/providers/oidc/callback`, code_challenge_method: 'S256', scope: 'openid email profile' });
+    expect(Object.fromEntries(auth.searchParams)).toMatchObject({
+      client_id: 'gatehouse',
+      response_type: 'code',
+      redirect_uri: `${SERVER}/auth/providers/oidc/callback`,
+      code_challenge_method: 'S256',
+      scope: 'openid email profile',
+    });
     for (const p of ['state', 'nonce', 'code_challenge']) expect(auth.searchParams.get(p)).toMatch(/^[\w-]{22,}$/);
     expect(cookie).toBeDefined();
 
     const { location: back } = await finish(t, await atProvider(location, 'newcomer'), cookie);
     expect(back.origin + back.pathname).toBe(SUCCESS);
-    const refreshed = await t.request({ url: `/auth/token/refresh?refresh_token=${back.searchParams.get('refresh_token')}` });
+    const refreshed = await t.request({
+      url: `/auth/token/refresh?refresh_token=${back.searchParams.get('refresh_token')}`,
+    });
     expect(refreshed.statusCode).toBe(200);
     const session = refreshed.json();
     expect(session.user).toMatchObject({ email: 'newcomer@example.net', display_name: 'Person newcomer' });
@@ -75,7 +88,9 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     expect(linked.json()).toEqual([expect.objectContaining({ provider: 'oidc', email: 'newcomer@example.net' })]);
     // The second sign-in finds the same user through the link.
     const again = await signIn(t, 'newcomer');
-    const second = await t.request({ url: `/auth/token/refresh?refresh_token=${again.location.searchParams.get('refresh_token')}` });
+    const second = await t.request({
+      url: `/auth/token/refresh?refresh_token=${again.location.searchParams.get('refresh_token')}`,
+    });
     expect(second.json().user.id).toBe(session.user.id);
   });
 
@@ -94,7 +109,9 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     const callback = new URL(await atProvider(location, 'statecheck'));
     const forged = new URL(callback);
     forged.searchParams.set('state', 'a-state-this-browser-never-sent');
-    expect((await finish(t, forged.toString(), cookie)).location.searchParams.get('error')).toBe('provider-login-failed');
+    expect((await finish(t, forged.toString(), cookie)).location.searchParams.get('error')).toBe(
+      'provider-login-failed',
+    );
     expect((await finish(t, callback.toString(), undefined)).location.searchParams.get('error')).toBe('invalid-state');
     expect(await t.app.services.users.findByEmail('statecheck@example.net')).toBeUndefined();
   });
@@ -122,19 +139,39 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
     const t = get();
     const first = await signIn(t, 'tobedisabled');
     const user = await t.app.services.users.findByEmail('tobedisabled@example.net');
-    expect((await t.request({ method: 'POST', url: `/admin/users/${user!.id}/disable`, headers: { 'x-admin-secret': ADMIN_SECRET } })).statusCode).toBe(204);
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: `/admin/users/${user!.id}/disable`,
+          headers: { 'x-admin-secret': ADMIN_SECRET },
+        })
+      ).statusCode,
+    ).toBe(204);
     expect(first.location.searchParams.get('refresh_token')).toBeTruthy();
     const { location } = await signIn(t, 'tobedisabled');
-    expect([location.origin + location.pathname, location.searchParams.get('error')]).toEqual([FAILURE, 'invalid-credentials']);
+    expect([location.origin + location.pathname, location.searchParams.get('error')]).toEqual([
+      FAILURE,
+      'invalid-credentials',
+    ]);
   });
 
   it('honours an allowed redirect_url and cookie mode; refuses a redirect_url off the allow-list', async () => {
     const t = get();
-    for (const target of ['https://evil.test/landing', 'http://other.test.evil.test/landing', 'http://other.test@evil.test/landing', 'javascript:alert(1)']) {
+    for (const target of [
+      'https://evil.test/landing',
+      'http://other.test.evil.test/landing',
+      'http://other.test@evil.test/landing',
+      'javascript:alert(1)',
+    ]) {
       const res = await t.request({ url: `/auth/providers/oidc?redirect_url=${encodeURIComponent(target)}` });
       expect([res.statusCode, res.json().code]).toEqual([400, 'redirect-not-allowed']);
     }
-    const { res, location } = await signIn(t, 'cookiemode', `?redirect_url=${encodeURIComponent('http://other.test/landing/page?x=1')}&cookie=true`);
+    const { res, location } = await signIn(
+      t,
+      'cookiemode',
+      `?redirect_url=${encodeURIComponent('http://other.test/landing/page?x=1')}&cookie=true`,
+    );
     expect(location.toString()).toBe('http://other.test/landing/page?x=1');
     const refresh = cookieOf(res.headers['set-cookie'], 'refresh_token');
     expect(refresh).toBeDefined();
@@ -144,27 +181,50 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
   it('hands an MFA user the MFA ticket, as a magic link does', async () => {
     const t = get();
     const { location } = await signIn(t, 'mfauser');
-    const session = (await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })).json();
-    const { otp_secret } = (await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: bearer(session.jwt_token) })).json();
-    expect((await t.request({ method: 'POST', url: '/auth/mfa/enable', headers: bearer(session.jwt_token), payload: { code: codeAt(otp_secret, t.clock.now().getTime()) } })).statusCode).toBe(204);
+    const session = (
+      await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })
+    ).json();
+    const { otp_secret } = (
+      await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: bearer(session.jwt_token) })
+    ).json();
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/auth/mfa/enable',
+          headers: bearer(session.jwt_token),
+          payload: { code: codeAt(otp_secret, t.clock.now().getTime()) },
+        })
+      ).statusCode,
+    ).toBe(204);
     t.clock.advanceSeconds(30);
     const { location: mfa } = await signIn(t, 'mfauser');
     expect([mfa.searchParams.get('mfa'), mfa.searchParams.get('refresh_token')]).toEqual(['true', null]);
-    const done = await t.request({ method: 'POST', url: '/auth/mfa/totp', payload: { ticket: mfa.searchParams.get('ticket'), code: codeAt(otp_secret, t.clock.now().getTime()) } });
+    const done = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/totp',
+      payload: { ticket: mfa.searchParams.get('ticket'), code: codeAt(otp_secret, t.clock.now().getTime()) },
+    });
     expect(done.statusCode).toBe(200);
   });
 
   it('unlinks a provider, but never the last way to sign in', async () => {
     const t = get();
     const { location } = await signIn(t, 'onlyoauth');
-    const session = (await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })).json();
+    const session = (
+      await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })
+    ).json();
     const last = await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(session.jwt_token) });
     expect([last.statusCode, last.json().code]).toEqual([409, 'last-sign-in-method']);
 
     const local = await register(t, { email: 'haspassword@example.net', password: PASSWORD });
     await signIn(t, 'haspassword', `?connect=${local.jwt_token}`);
-    expect((await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(local.jwt_token) })).statusCode).toBe(204);
-    expect((await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(local.jwt_token) })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(local.jwt_token) })).statusCode,
+    ).toBe(204);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/auth/providers/oidc', headers: bearer(local.jwt_token) })).statusCode,
+    ).toBe(404);
     expect((await t.request({ url: '/auth/providers' })).statusCode).toBe(401);
   });
 

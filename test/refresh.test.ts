@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register } from './helpers/auth.js';
 
-const refresh = (t: TestApp, token: string) => t.request({ url: `/auth/token/refresh?refresh_token=${encodeURIComponent(token)}` });
+const refresh = (t: TestApp, token: string) =>
+  t.request({ url: `/auth/token/refresh?refresh_token=${encodeURIComponent(token)}` });
 
 describe.each(DATABASES)('refresh tokens on %s', (db) => {
   const get = useTestApp(db, { REFRESH_TOKEN_REUSE_GRACE: '10', RATE_LIMIT_REFRESH_PER_IP: '1000' });
@@ -91,14 +92,21 @@ describe.each(DATABASES)('refresh tokens on %s', (db) => {
   it('reads and rotates the refresh token from the signed cookie in cookie mode', async () => {
     const t = get();
     const { user } = await register(t);
-    const loginRes = await t.request({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD, cookie: true } });
+    const loginRes = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: user.email, password: PASSWORD, cookie: true },
+    });
     const cookie = loginRes.cookies.find((c) => c.name === 'refresh_token')!;
     const res = await t.request({ url: '/auth/token/refresh', cookies: { refresh_token: cookie.value } });
     expect(res.statusCode).toBe(200);
     expect(res.json().refresh_token).toBeUndefined();
     const rotated = res.cookies.find((c) => c.name === 'refresh_token')!;
     expect(rotated.value).not.toBe(cookie.value);
-    const forged = await t.request({ url: '/auth/token/refresh', cookies: { refresh_token: `${cookie.value.split('.')[0]}.forged` } });
+    const forged = await t.request({
+      url: '/auth/token/refresh',
+      cookies: { refresh_token: `${cookie.value.split('.')[0]}.forged` },
+    });
     expect(forged.statusCode).toBe(401);
   });
 
@@ -119,7 +127,11 @@ describe.each(DATABASES)('refresh tokens on %s', (db) => {
     const res = await answer!;
     expect(res.statusCode).toBe(200);
     expect((await refresh(t, res.json().refresh_token)).statusCode).toBe(200);
-    const row = await t.app.services.db.kysely.selectFrom('users').select('display_name').where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await t.app.services.db.kysely
+      .selectFrom('users')
+      .select('display_name')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(row.display_name).not.toBe('rolled back');
   });
 
@@ -133,7 +145,9 @@ describe.each(DATABASES)('refresh tokens on %s', (db) => {
     await t.app.services.db.kysely.schema.alterTable('users').addColumn('added_by_a_newer_instance', 'text').execute();
     const again = await Promise.all(first.map((r) => refresh(t, r.json().refresh_token)));
     expect(again.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
-    const who = await Promise.all(again.map((r) => t.request({ url: '/auth/user', headers: bearer(r.json().jwt_token) })));
+    const who = await Promise.all(
+      again.map((r) => t.request({ url: '/auth/user', headers: bearer(r.json().jwt_token) })),
+    );
     expect(who.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
   });
 });
@@ -156,10 +170,15 @@ describe.each(DATABASES)('logout, revoke and change-password on %s', (db) => {
     const a = await register(t);
     const b = (await login(t, a.user.email)).json();
     const c = (await login(t, a.user.email)).json();
-    expect((await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(a.jwt_token), payload: {} })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(a.jwt_token), payload: {} })).statusCode,
+    ).toBe(204);
     expect((await refresh(t, a.refresh_token)).statusCode).toBe(401);
     expect((await refresh(t, b.refresh_token)).statusCode).toBe(200);
-    expect((await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(c.jwt_token), payload: { all: true } })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(c.jwt_token), payload: { all: true } }))
+        .statusCode,
+    ).toBe(204);
     expect((await refresh(t, c.refresh_token)).statusCode).toBe(401);
   });
 
@@ -173,7 +192,9 @@ describe.each(DATABASES)('logout, revoke and change-password on %s', (db) => {
     const t = get();
     const a = await register(t);
     const b = (await login(t, a.user.email)).json();
-    expect((await t.request({ method: 'POST', url: '/auth/token/revoke', headers: bearer(a.jwt_token) })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'POST', url: '/auth/token/revoke', headers: bearer(a.jwt_token) })).statusCode,
+    ).toBe(204);
     expect((await refresh(t, a.refresh_token)).statusCode).toBe(401);
     expect((await refresh(t, b.refresh_token)).statusCode).toBe(401);
     expect((await t.request({ method: 'POST', url: '/auth/token/revoke' })).statusCode).toBe(401);
@@ -183,11 +204,26 @@ describe.each(DATABASES)('logout, revoke and change-password on %s', (db) => {
     const t = get();
     const a = await register(t);
     const other = (await login(t, a.user.email)).json();
-    const wrong = await t.request({ method: 'POST', url: '/auth/change-password', headers: bearer(a.jwt_token), payload: { old_password: 'not it at all', new_password: 'a brand new passphrase' } });
+    const wrong = await t.request({
+      method: 'POST',
+      url: '/auth/change-password',
+      headers: bearer(a.jwt_token),
+      payload: { old_password: 'not it at all', new_password: 'a brand new passphrase' },
+    });
     expect(wrong.statusCode).toBe(401);
-    const weak = await t.request({ method: 'POST', url: '/auth/change-password', headers: bearer(a.jwt_token), payload: { old_password: PASSWORD, new_password: 'password' } });
+    const weak = await t.request({
+      method: 'POST',
+      url: '/auth/change-password',
+      headers: bearer(a.jwt_token),
+      payload: { old_password: PASSWORD, new_password: 'password' },
+    });
     expect(weak.statusCode).toBe(400);
-    const ok = await t.request({ method: 'POST', url: '/auth/change-password', headers: bearer(a.jwt_token), payload: { old_password: PASSWORD, new_password: 'a brand new passphrase' } });
+    const ok = await t.request({
+      method: 'POST',
+      url: '/auth/change-password',
+      headers: bearer(a.jwt_token),
+      payload: { old_password: PASSWORD, new_password: 'a brand new passphrase' },
+    });
     expect(ok.statusCode).toBe(204);
     expect((await refresh(t, other.refresh_token)).statusCode).toBe(401);
     expect((await refresh(t, a.refresh_token)).statusCode).toBe(200);
@@ -196,7 +232,11 @@ describe.each(DATABASES)('logout, revoke and change-password on %s', (db) => {
   });
 
   it('change-password needs a signed-in user', async () => {
-    const res = await get().request({ method: 'POST', url: '/auth/change-password', payload: { old_password: 'a', new_password: 'b' } });
+    const res = await get().request({
+      method: 'POST',
+      url: '/auth/change-password',
+      payload: { old_password: 'a', new_password: 'b' },
+    });
     expect(res.statusCode).toBe(401);
   });
 });

@@ -22,7 +22,13 @@ describe.each(DATABASES)('request log switch on %s', (db) => {
     expect(res.statusCode).toBe(401);
     const lines = t.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 30, method: 'GET', status: 401, url: '/auth/token/refresh?refresh_token=[REDACTED]&x=1', reqId: expect.any(String) });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      method: 'GET',
+      status: 401,
+      url: '/auth/token/refresh?refresh_token=[REDACTED]&x=1',
+      reqId: expect.any(String),
+    });
     expect(t.logs.join('\n')).not.toContain('not-a-real-token');
   });
 

@@ -17,7 +17,8 @@ describe.each(DATABASES)('two instances sharing Redis rate limits on %s', (db) =
 
   it('counts attempts on either instance against the same per-account limit', async () => {
     const email = uniqueEmail('shared');
-    const attempt = (t: TestApp) => t.request({ method: 'POST', url: '/auth/login', payload: { email, password: 'wrong password' } });
+    const attempt = (t: TestApp) =>
+      t.request({ method: 'POST', url: '/auth/login', payload: { email, password: 'wrong password' } });
     expect((await attempt(a)).statusCode).toBe(401);
     expect((await attempt(b)).statusCode).toBe(401);
     expect((await attempt(a)).statusCode).toBe(401);
@@ -34,29 +35,54 @@ describe('revocation across two instances sharing PostgreSQL and Redis', () => {
   let b: TestApp;
   beforeAll(async () => {
     // Several instances share their secrets, as the README's deployment section says they must.
-    const shared = { RATE_LIMIT_REDIS_URL: REDIS_URL, ADMIN_SECRET, JWT_KEY: 'a shared HMAC key of at least thirty-two characters', COOKIE_SECRET: 'a shared cookie secret of at least 32 characters' };
+    const shared = {
+      RATE_LIMIT_REDIS_URL: REDIS_URL,
+      ADMIN_SECRET,
+      JWT_KEY: 'a shared HMAC key of at least thirty-two characters',
+      COOKIE_SECRET: 'a shared cookie secret of at least 32 characters',
+    };
     a = await buildTestApp('postgres', shared);
     // The second instance joins the first one's database, as a load-balanced deployment does.
-    b = await buildTestApp('postgres', { ...shared, DATABASE_URL: a.config.database.kind === 'postgres' ? a.config.database.url : undefined });
+    b = await buildTestApp('postgres', {
+      ...shared,
+      DATABASE_URL: a.config.database.kind === 'postgres' ? a.config.database.url : undefined,
+    });
   });
   afterAll(async () => {
     await b?.close();
     await a?.close();
   });
 
-  it.each(DOORS.map((d) => [d.name, d] as const))('%s: a credential used on one instance stops there within a second of a disable on the other', async (_name, door) => {
-    const email = uniqueEmail('shared');
-    await a.app.services.users.create({ email, password: PASSWORD, roles: ['user'], defaultRole: 'user', active: true });
-    const res = await door.login(a, email, PASSWORD);
-    expect(res.statusCode, res.body).toBe(200);
-    const use = door.credential(res);
-    expect(await use(b)).toBe(200); // read (and cached) on b
-    const user = (await a.app.services.users.findByEmail(email))!;
-    expect((await a.request({ method: 'POST', url: `/admin/users/${user.id}/disable`, headers: { 'x-admin-secret': ADMIN_SECRET } })).statusCode).toBe(204);
-    expect(await use(a)).toBe(401); // at once where it happened
-    // The stated bound is SESSION_CHECK_CACHE_MS (1 s); the poll allows half a second for the requests themselves.
-    await expect.poll(() => use(b), { timeout: 1500, interval: 100 }).toBe(401);
-  });
+  it.each(DOORS.map((d) => [d.name, d] as const))(
+    '%s: a credential used on one instance stops there within a second of a disable on the other',
+    async (_name, door) => {
+      const email = uniqueEmail('shared');
+      await a.app.services.users.create({
+        email,
+        password: PASSWORD,
+        roles: ['user'],
+        defaultRole: 'user',
+        active: true,
+      });
+      const res = await door.login(a, email, PASSWORD);
+      expect(res.statusCode, res.body).toBe(200);
+      const use = door.credential(res);
+      expect(await use(b)).toBe(200); // read (and cached) on b
+      const user = (await a.app.services.users.findByEmail(email))!;
+      expect(
+        (
+          await a.request({
+            method: 'POST',
+            url: `/admin/users/${user.id}/disable`,
+            headers: { 'x-admin-secret': ADMIN_SECRET },
+          })
+        ).statusCode,
+      ).toBe(204);
+      expect(await use(a)).toBe(401); // at once where it happened
+      // The stated bound is SESSION_CHECK_CACHE_MS (1 s); the poll allows half a second for the requests themselves.
+      await expect.poll(() => use(b), { timeout: 1500, interval: 100 }).toBe(401);
+    },
+  );
 });
 
 // Downloads trust what an instance read of a file for STORAGE_METADATA_CACHE_MS (issue 12): a change
@@ -69,14 +95,24 @@ describe('storage across two instances sharing PostgreSQL and a data folder', ()
   beforeAll(async () => {
     const shared = { ADMIN_SECRET, COOKIE_SECRET: 'a shared cookie secret of at least 32 characters' };
     a = await buildTestApp('postgres', shared);
-    b = await buildTestApp('postgres', { ...shared, DATABASE_URL: a.config.database.kind === 'postgres' ? a.config.database.url : undefined, DATA_DIR: a.config.dataDir });
+    b = await buildTestApp('postgres', {
+      ...shared,
+      DATABASE_URL: a.config.database.kind === 'postgres' ? a.config.database.url : undefined,
+      DATA_DIR: a.config.dataDir,
+    });
   });
   afterAll(async () => {
     await b?.close();
     await a?.close();
   });
 
-  const put = (t: TestApp, key: string, body: string) => t.request({ method: 'POST', url: `/storage/o/${key}`, payload: body, headers: { ...admin, 'content-type': 'text/plain' } });
+  const put = (t: TestApp, key: string, body: string) =>
+    t.request({
+      method: 'POST',
+      url: `/storage/o/${key}`,
+      payload: body,
+      headers: { ...admin, 'content-type': 'text/plain' },
+    });
   const read = (t: TestApp, url: string, headers: Record<string, string> = admin) => t.request({ url, headers });
   const BOUND = { timeout: 1500, interval: 100 }; // STORAGE_METADATA_CACHE_MS (1 s) and half a second for the requests
 
@@ -98,7 +134,9 @@ describe('storage across two instances sharing PostgreSQL and a data folder', ()
     const { token } = (await read(a, '/storage/m/scale/shared.txt')).json().Metadata;
     const withToken = (t: TestApp) => read(t, `/storage/o/scale/shared.txt?token=${token}`, {});
     expect((await withToken(b)).statusCode).toBe(200);
-    expect((await a.request({ method: 'DELETE', url: '/storage/m/scale/shared.txt', headers: admin })).statusCode).toBe(200);
+    expect((await a.request({ method: 'DELETE', url: '/storage/m/scale/shared.txt', headers: admin })).statusCode).toBe(
+      200,
+    );
     expect((await withToken(a)).statusCode).toBe(404);
     await expect.poll(async () => (await withToken(b)).statusCode, BOUND).toBe(404);
   });

@@ -10,7 +10,9 @@ describe.each(DATABASES)('the secrets log line on %s', (db) => {
       const first = t.logs.join('\n');
       expect(first).toContain('embedded mode: generated JWT_KEY and COOKIE_SECRET into');
       const logs: string[] = [];
-      const again = await buildApp(t.config, { logStream: new Writable({ write: (c, _e, done) => (logs.push(String(c)), done()) }) });
+      const again = await buildApp(t.config, {
+        logStream: new Writable({ write: (c, _e, done) => (logs.push(String(c)), done()) }),
+      });
       try {
         const second = logs.join('\n');
         expect(second).not.toContain('generated');
@@ -26,7 +28,10 @@ describe.each(DATABASES)('the secrets log line on %s', (db) => {
   });
 
   it('neither generates nor warns when both secrets are configured', async () => {
-    const t = await buildTestApp(db, { JWT_KEY: 'a-configured-hmac-secret-of-enough-length-01', COOKIE_SECRET: 'a-configured-cookie-secret-of-enough-length-01' });
+    const t = await buildTestApp(db, {
+      JWT_KEY: 'a-configured-hmac-secret-of-enough-length-01',
+      COOKIE_SECRET: 'a-configured-cookie-secret-of-enough-length-01',
+    });
     try {
       expect(t.logs.join('\n')).not.toMatch(/generated|read JWT_KEY|several instances/);
     } finally {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { bearer, PASSWORD, register } from './helpers/auth.js';
 import { useBrowser } from './helpers/browser.js';
@@ -19,21 +19,39 @@ describe.each(DATABASES)('security headers (%s)', (db) => {
       t.request({ url: '/auth/user' }),
     ]);
     for (const res of answers) {
-      expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'x-frame-options': 'DENY',
+      });
       expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
   });
 
-  it('answers carrying tokens or a user\'s data are never stored by a cache', async () => {
+  it("answers carrying tokens or a user's data are never stored by a cache", async () => {
     const t = get();
     const session = await register(t);
-    const login = await t.request({ method: 'POST', url: '/auth/login', payload: { email: session.user.email, password: PASSWORD } });
+    const login = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: session.user.email, password: PASSWORD },
+    });
     const refresh = await t.request({ url: `/auth/token/refresh?refresh_token=${login.json().refresh_token}` });
     const user = await t.request({ url: '/auth/user', headers: bearer(session.jwt_token) });
-    const token = await t.request({ method: 'POST', url: '/auth/tokens', headers: bearer(session.jwt_token), payload: { name: 'cli' } });
+    const token = await t.request({
+      method: 'POST',
+      url: '/auth/tokens',
+      headers: bearer(session.jwt_token),
+      payload: { name: 'cli' },
+    });
     const admin = await t.request({ url: '/admin/users', headers: { 'x-admin-secret': ADMIN_SECRET } });
-    const upload = await t.request({ method: 'POST', url: '/storage/o/public/n.txt', headers: { ...bearer(session.jwt_token), 'content-type': 'text/plain' }, payload: 'n' });
+    const upload = await t.request({
+      method: 'POST',
+      url: '/storage/o/public/n.txt',
+      headers: { ...bearer(session.jwt_token), 'content-type': 'text/plain' },
+      payload: 'n',
+    });
     for (const res of [login, refresh, user, token, admin, upload]) {
       expect(res.statusCode).toBeLessThan(300);
       expect(res.headers['cache-control']).toBe('no-store');
@@ -43,7 +61,10 @@ describe.each(DATABASES)('security headers (%s)', (db) => {
   it('storage errors carry the storage sandbox too', async () => {
     const res = await get().request({ url: '/storage/o/public/missing.txt' });
     expect(res.statusCode).toBe(404);
-    expect(res.headers).toMatchObject({ 'content-security-policy': "default-src 'none'; sandbox", 'x-content-type-options': 'nosniff' });
+    expect(res.headers).toMatchObject({
+      'content-security-policy': "default-src 'none'; sandbox",
+      'x-content-type-options': 'nosniff',
+    });
   });
 
   it('/docs still works in Chromium under its own policy, with no CSP violation', async () => {

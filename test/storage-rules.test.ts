@@ -31,7 +31,10 @@ rules:
 `;
 
 // The smallest valid PNG (1×1).
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 describe('rules evaluation', () => {
   const rules = createRules(DEFAULT_RULES);
@@ -54,7 +57,10 @@ describe('STORAGE_RULES file', () => {
 
   it('is data: JavaScript in it is never run, and an invalid file stops the server with its path', async () => {
     const file = path.join(dir, 'evil.yaml');
-    await writeFile(file, 'rules:\n  - path: /x/**\n    allow:\n      - operations: [read]\n        when: { script: "process.exit(1)" }\n');
+    await writeFile(
+      file,
+      'rules:\n  - path: /x/**\n    allow:\n      - operations: [read]\n        when: { script: "process.exit(1)" }\n',
+    );
     expect(() => loadRules(file)).toThrow(/STORAGE_RULES .*evil\.yaml/);
     const config = loadConfig({ DATA_DIR: dir, STORAGE_RULES: file, LOG_LEVEL: 'silent' });
     await expect(buildApp(config)).rejects.toThrow(/STORAGE_RULES/);
@@ -77,7 +83,12 @@ describe.each(DATABASES)('custom storage rules on %s', (db) => {
     RATE_LIMIT_AUTH_PER_IP: '10000',
   }));
   const put = (t: TestApp, key: string, body: Buffer | string, type: string, token?: string) =>
-    t.request({ method: 'POST', url: `/storage/o/${key}`, payload: body, headers: { 'content-type': type, ...(token ? bearer(token) : {}) } });
+    t.request({
+      method: 'POST',
+      url: `/storage/o/${key}`,
+      payload: body,
+      headers: { 'content-type': type, ...(token ? bearer(token) : {}) },
+    });
 
   it('applies per-operation conditions, size limits and content types', async () => {
     const t = get();
@@ -85,7 +96,10 @@ describe.each(DATABASES)('custom storage rules on %s', (db) => {
     expect((await put(t, `avatars/${a.user.id}/me.png`, PNG, 'image/png', a.jwt_token)).statusCode).toBe(200);
     expect((await t.request({ url: `/storage/o/avatars/${a.user.id}/me.png` })).statusCode).toBe(200); // anyone reads
     expect((await put(t, `avatars/${a.user.id}/notes.txt`, 'hello', 'text/plain', a.jwt_token)).statusCode).toBe(415);
-    expect((await put(t, `avatars/${a.user.id}/big.png`, Buffer.concat([PNG, Buffer.alloc(3000)]), 'image/png', a.jwt_token)).statusCode).toBe(413);
+    expect(
+      (await put(t, `avatars/${a.user.id}/big.png`, Buffer.concat([PNG, Buffer.alloc(3000)]), 'image/png', a.jwt_token))
+        .statusCode,
+    ).toBe(413);
     const b = await register(t);
     expect((await put(t, `avatars/${a.user.id}/me.png`, PNG, 'image/png', b.jwt_token)).statusCode).toBe(403); // b may read it: 403
   });
@@ -95,12 +109,18 @@ describe.each(DATABASES)('custom storage rules on %s', (db) => {
     const editor = await register(t, { register_options: { allowed_roles: ['user', 'editor'] } });
     const user = await register(t);
     expect((await put(t, 'reports/q1.txt', 'numbers', 'text/plain', editor.jwt_token)).statusCode).toBe(200);
-    expect((await t.request({ url: '/storage/o/reports/q1.txt', headers: bearer(editor.jwt_token) })).body).toBe('numbers');
+    expect((await t.request({ url: '/storage/o/reports/q1.txt', headers: bearer(editor.jwt_token) })).body).toBe(
+      'numbers',
+    );
     expect((await t.request({ url: '/storage/m/reports/', headers: bearer(editor.jwt_token) })).json()).toHaveLength(1);
-    expect((await t.request({ url: '/storage/o/reports/q1.txt', headers: bearer(user.jwt_token) })).statusCode).toBe(404);
+    expect((await t.request({ url: '/storage/o/reports/q1.txt', headers: bearer(user.jwt_token) })).statusCode).toBe(
+      404,
+    );
     expect((await put(t, 'reports/q2.txt', 'x', 'text/plain', user.jwt_token)).statusCode).toBe(404);
     expect((await put(t, 'inbox/letter.txt', 'dear', 'text/plain', user.jwt_token)).statusCode).toBe(200);
-    expect((await t.request({ url: '/storage/o/inbox/letter.txt', headers: bearer(user.jwt_token) })).statusCode).toBe(404);
+    expect((await t.request({ url: '/storage/o/inbox/letter.txt', headers: bearer(user.jwt_token) })).statusCode).toBe(
+      404,
+    );
     expect((await put(t, 'inbox/letter.txt', 'again', 'text/plain', user.jwt_token)).statusCode).toBe(404); // create only
   });
 
@@ -108,18 +128,24 @@ describe.each(DATABASES)('custom storage rules on %s', (db) => {
     const t = get();
     const admin = await register(t, { register_options: { allowed_roles: ['user', 'admin'] } });
     expect((await put(t, 'anywhere/at/all.txt', 'root', 'text/plain', admin.jwt_token)).statusCode).toBe(200);
-    expect((await t.request({ url: '/storage/o/inbox/letter.txt', headers: bearer(admin.jwt_token) })).statusCode).toBe(200);
+    expect((await t.request({ url: '/storage/o/inbox/letter.txt', headers: bearer(admin.jwt_token) })).statusCode).toBe(
+      200,
+    );
   });
 
   it('leaves one complete version when two uploads race for the same key', async () => {
     const t = get();
     const admin = await register(t, { register_options: { allowed_roles: ['user', 'admin'] } });
     const objectsDir = path.join(t.config.dataDir, 'storage', 'objects');
-    const countObjects = async () => (await readdir(objectsDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+    const countObjects = async () =>
+      (await readdir(objectsDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
     const before = await countObjects();
     const one = Buffer.alloc(40000, 'a');
     const two = Buffer.alloc(50000, 'b');
-    await Promise.all([put(t, 'race/file.bin', one, 'application/octet-stream', admin.jwt_token), put(t, 'race/file.bin', two, 'application/octet-stream', admin.jwt_token)]);
+    await Promise.all([
+      put(t, 'race/file.bin', one, 'application/octet-stream', admin.jwt_token),
+      put(t, 'race/file.bin', two, 'application/octet-stream', admin.jwt_token),
+    ]);
     const body = (await t.request({ url: '/storage/o/race/file.bin', headers: bearer(admin.jwt_token) })).rawPayload;
     expect(body.equals(one) || body.equals(two)).toBe(true);
     const meta = (await t.request({ url: '/storage/m/race/file.bin', headers: bearer(admin.jwt_token) })).json();

@@ -7,8 +7,16 @@ const ADMIN = { 'x-admin-secret': 'variants-admin-secret-variants-admin' };
 const SUITES = DATABASES.flatMap((db) => (['disk', 's3'] as const).map((backend) => [backend, db] as const));
 
 const upload = (t: TestApp, key: string, body: Buffer) =>
-  t.request({ method: 'POST', url: `/storage/o/${key}`, payload: body, headers: { ...ADMIN, 'content-type': 'image/png' } });
-const solid = (r: number, g: number, b: number) => sharp({ create: { width: 300, height: 200, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  t.request({
+    method: 'POST',
+    url: `/storage/o/${key}`,
+    payload: body,
+    headers: { ...ADMIN, 'content-type': 'image/png' },
+  });
+const solid = (r: number, g: number, b: number) =>
+  sharp({ create: { width: 300, height: 200, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 describe.each(SUITES)('variant cache on %s with %s', (backend, db) => {
   const s3 = useS3();
@@ -17,7 +25,17 @@ describe.each(SUITES)('variant cache on %s with %s', (backend, db) => {
   it('serves a variant larger than the in-memory limit from the variant cache, byte for byte', async () => {
     const t = get();
     // Noise does not compress: a 700-pixel-wide PNG variant is about a megabyte.
-    const noise = await sharp({ create: { width: 800, height: 800, channels: 3, background: 'black', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+    const noise = await sharp({
+      create: {
+        width: 800,
+        height: 800,
+        channels: 3,
+        background: 'black',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
+      .png()
+      .toBuffer();
     expect((await upload(t, 'big/noise.png', noise)).statusCode).toBe(200);
     const made = await t.request({ url: '/storage/o/big/noise.png?w=700&f=png', headers: ADMIN });
     expect(made.statusCode).toBe(200);
@@ -46,7 +64,9 @@ describe.each(SUITES)('variant cache on %s with %s', (backend, db) => {
   it('answers 12 concurrent requests for a new variant with the same image', async () => {
     const t = get();
     await upload(t, 'same/pic.png', await solid(10, 200, 10));
-    const answers = await Promise.all(Array.from({ length: 12 }, () => t.request({ url: '/storage/o/same/pic.png?w=41&f=webp', headers: ADMIN })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => t.request({ url: '/storage/o/same/pic.png?w=41&f=webp', headers: ADMIN })),
+    );
     expect(answers.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
     expect(new Set(answers.map((r) => r.headers.etag)).size).toBe(1);
     expect(answers.every((r) => r.rawPayload.equals(answers[0]!.rawPayload))).toBe(true);

@@ -11,14 +11,29 @@ const MARKER = 'gatehouse-xss-ran';
 const RUN = `console.log('${MARKER}'); document.title = '${MARKER}';`;
 const PAYLOADS = [
   // The reported bug: Chromium renders text/xsl as an XML document and runs XHTML scripts in it.
-  { name: 'evil.xsl', type: 'text/xsl', body: `<?xml version="1.0"?><root><script xmlns="http://www.w3.org/1999/xhtml">${RUN}</script></root>` },
+  {
+    name: 'evil.xsl',
+    type: 'text/xsl',
+    body: `<?xml version="1.0"?><root><script xmlns="http://www.w3.org/1999/xhtml">${RUN}</script></root>`,
+  },
   { name: 'evil.html', type: 'text/html', body: `<!doctype html><html><body><script>${RUN}</script></body></html>` },
-  { name: 'evil.svg', type: 'image/svg+xml', body: `<svg xmlns="http://www.w3.org/2000/svg"><script>${RUN}</script></svg>` },
-  { name: 'evil.xml', type: 'application/xml', body: `<?xml version="1.0"?><root><script xmlns="http://www.w3.org/1999/xhtml">${RUN}</script></root>` },
+  {
+    name: 'evil.svg',
+    type: 'image/svg+xml',
+    body: `<svg xmlns="http://www.w3.org/2000/svg"><script>${RUN}</script></svg>`,
+  },
+  {
+    name: 'evil.xml',
+    type: 'application/xml',
+    body: `<?xml version="1.0"?><root><script xmlns="http://www.w3.org/1999/xhtml">${RUN}</script></root>`,
+  },
   // Served inline as text/plain: nosniff keeps it text even though it looks like HTML.
   { name: 'evil.txt', type: 'text/plain', body: `<html><body><script>${RUN}</script></body></html>` },
 ];
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** Opens `url` in a fresh page and tells whether any script of the answer ran. */
 async function scriptRan(page: Page, url: string): Promise<boolean> {
@@ -26,7 +41,10 @@ async function scriptRan(page: Page, url: string): Promise<boolean> {
   page.on('console', (m) => logs.push(m.text()));
   page.on('dialog', (d) => void d.dismiss());
   // An attachment is a download, not a document: navigation then ends with an error.
-  const loaded = await page.goto(url, { waitUntil: 'load' }).then(() => true, () => false);
+  const loaded = await page.goto(url, { waitUntil: 'load' }).then(
+    () => true,
+    () => false,
+  );
   const title = loaded ? await page.title() : '';
   return logs.includes(MARKER) || title === MARKER;
 }
@@ -54,42 +72,62 @@ describe.each(DATABASES)('stored files never run as scripts on our origin (%s)',
 
   async function upload(t: TestApp, key: string, type: string, body: string | Buffer) {
     const { jwt_token } = await register(t);
-    const res = await t.request({ method: 'POST', url: `/storage/o/${key}`, payload: body, headers: { ...bearer(jwt_token), 'content-type': type } });
+    const res = await t.request({
+      method: 'POST',
+      url: `/storage/o/${key}`,
+      payload: body,
+      headers: { ...bearer(jwt_token), 'content-type': type },
+    });
     expect(res.statusCode).toBe(200);
     return res.json() as { ContentType: string; Metadata: { token: string } };
   }
 
-  it.each(PAYLOADS.filter((p) => p.type !== 'text/plain'))('the payload $name ($type) runs in Chromium when served inline as its type', async (p) => {
-    const page = await browser().newPage();
-    try {
-      expect(await scriptRan(page, `${controlOrigin}/${p.name}`)).toBe(true);
-    } finally {
-      await page.close();
-    }
-  });
+  it.each(PAYLOADS.filter((p) => p.type !== 'text/plain'))(
+    'the payload $name ($type) runs in Chromium when served inline as its type',
+    async (p) => {
+      const page = await browser().newPage();
+      try {
+        expect(await scriptRan(page, `${controlOrigin}/${p.name}`)).toBe(true);
+      } finally {
+        await page.close();
+      }
+    },
+  );
 
-  it.each(PAYLOADS)('a $type file with a script, opened from its share link, runs nothing (regression: stored XSS through text/xsl)', async (p) => {
-    const t = get();
-    const owner = await register(t);
-    const key = `user/${owner.user.id}/${p.name}`;
-    const up = await t.request({ method: 'POST', url: `/storage/o/${key}`, payload: p.body, headers: { ...bearer(owner.jwt_token), 'content-type': p.type } });
-    expect(up.statusCode).toBe(200);
-    const url = `/storage/o/${key}?token=${encodeURIComponent(up.json().Metadata.token)}`;
+  it.each(PAYLOADS)(
+    'a $type file with a script, opened from its share link, runs nothing (regression: stored XSS through text/xsl)',
+    async (p) => {
+      const t = get();
+      const owner = await register(t);
+      const key = `user/${owner.user.id}/${p.name}`;
+      const up = await t.request({
+        method: 'POST',
+        url: `/storage/o/${key}`,
+        payload: p.body,
+        headers: { ...bearer(owner.jwt_token), 'content-type': p.type },
+      });
+      expect(up.statusCode).toBe(200);
+      const url = `/storage/o/${key}?token=${encodeURIComponent(up.json().Metadata.token)}`;
 
-    const head = await t.request({ url });
-    expect(head.statusCode).toBe(200);
-    expect(head.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
-    expect(head.headers['x-content-type-options']).toBe('nosniff');
-    if (p.type === 'text/plain') expect(head.headers['content-disposition']).toMatch(/^inline;/);
-    else expect([head.headers['content-disposition']?.toString().split(';')[0], head.headers['content-type']]).toEqual(['attachment', 'application/octet-stream']);
+      const head = await t.request({ url });
+      expect(head.statusCode).toBe(200);
+      expect(head.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
+      expect(head.headers['x-content-type-options']).toBe('nosniff');
+      if (p.type === 'text/plain') expect(head.headers['content-disposition']).toMatch(/^inline;/);
+      else
+        expect([head.headers['content-disposition']?.toString().split(';')[0], head.headers['content-type']]).toEqual([
+          'attachment',
+          'application/octet-stream',
+        ]);
 
-    const page = await browser().newPage();
-    try {
-      expect(await scriptRan(page, `${origin}${url}`)).toBe(false);
-    } finally {
-      await page.close();
-    }
-  });
+      const page = await browser().newPage();
+      try {
+        expect(await scriptRan(page, `${origin}${url}`)).toBe(false);
+      } finally {
+        await page.close();
+      }
+    },
+  );
 
   it('still shows a PNG inline under the sandbox', async () => {
     const t = get();
@@ -112,14 +150,22 @@ describe.each(DATABASES)('share links move to STORAGE_PUBLIC_URL (%s)', (db) => 
     const t = get();
     const { jwt_token, user } = await register(t);
     const key = `user/${user.id}/notes.txt`;
-    const up = await t.request({ method: 'POST', url: `/storage/o/${key}`, payload: 'shared notes', headers: { ...bearer(jwt_token), 'content-type': 'text/plain' } });
+    const up = await t.request({
+      method: 'POST',
+      url: `/storage/o/${key}`,
+      payload: 'shared notes',
+      headers: { ...bearer(jwt_token), 'content-type': 'text/plain' },
+    });
     const link = `/storage/o/${key}?token=${encodeURIComponent(up.json().Metadata.token)}`;
 
     const moved = await t.request({ url: link, headers: { host: 'auth.example.com' } });
     expect([moved.statusCode, moved.headers.location]).toEqual([302, `https://files.example.net${link}`]);
     const served = await t.request({ url: link, headers: { host: 'files.example.net' } });
     expect([served.statusCode, served.body]).toEqual([200, 'shared notes']);
-    const own = await t.request({ url: `/storage/o/${key}`, headers: { ...bearer(jwt_token), host: 'auth.example.com' } });
+    const own = await t.request({
+      url: `/storage/o/${key}`,
+      headers: { ...bearer(jwt_token), host: 'auth.example.com' },
+    });
     expect([own.statusCode, own.body]).toEqual([200, 'shared notes']);
   });
 });

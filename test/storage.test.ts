@@ -8,15 +8,25 @@ import { useS3 } from './helpers/s3.js';
 
 const ADMIN_SECRET = 'a'.repeat(40);
 // The smallest valid PNG (1×1, transparent).
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 const put = (t: TestApp, key: string, body: Buffer | string, headers: Record<string, string> = {}) =>
-  t.request({ method: 'POST', url: `/storage/o/${key}`, payload: body, headers: { 'content-type': 'application/octet-stream', ...headers } });
+  t.request({
+    method: 'POST',
+    url: `/storage/o/${key}`,
+    payload: body,
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+  });
 
 function multipartBody(name: string, type: string, content: Buffer) {
   const boundary = '----gatehouse-test';
   const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`,
+    ),
     content,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -49,7 +59,15 @@ async function rawRequest(t: TestApp, text: string): Promise<{ status: number; b
       const [head, ...rest] = data.split('\r\n\r\n');
       const body = rest.join('\r\n\r\n');
       const chunked = /transfer-encoding: chunked/i.test(head ?? '');
-      resolve({ status: Number(head?.split(' ')[1]), body: chunked ? body.split('\r\n').filter((_, i) => i % 2 === 1).join('') : body });
+      resolve({
+        status: Number(head?.split(' ')[1]),
+        body: chunked
+          ? body
+              .split('\r\n')
+              .filter((_, i) => i % 2 === 1)
+              .join('')
+          : body,
+      });
     });
   });
 }
@@ -92,14 +110,23 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     });
     const meta = await t.request({ url: '/storage/m/public/dot.png' });
     // Readers get the read token too (HBP's clients build share links from it).
-    expect(meta.json()).toMatchObject({ key: 'public/dot.png', ContentType: 'image/png', Metadata: { token: res.json().Metadata.token } });
+    expect(meta.json()).toMatchObject({
+      key: 'public/dot.png',
+      ContentType: 'image/png',
+      Metadata: { token: res.json().Metadata.token },
+    });
   });
 
   it('uploads a multipart "file" field', async () => {
     const t = get();
     const { jwt_token } = await register(t);
     const { body, type } = multipartBody('notes.txt', 'text/plain', Buffer.from('hello storage'));
-    const res = await t.request({ method: 'POST', url: '/storage/o/public/notes.txt', payload: body, headers: { ...bearer(jwt_token), 'content-type': type } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/storage/o/public/notes.txt',
+      payload: body,
+      headers: { ...bearer(jwt_token), 'content-type': type },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ ContentType: 'text/plain', ContentLength: 13 });
     const down = await t.request({ url: '/storage/o/public/notes.txt' });
@@ -109,22 +136,34 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
   it('serves files with ETag, 304, ranges, nosniff, and HTML only as an attachment', async () => {
     const t = get();
     const { jwt_token } = await register(t);
-    await put(t, 'public/page.html', '<script>alert(1)</script>', { ...bearer(jwt_token), 'content-type': 'text/html' });
+    await put(t, 'public/page.html', '<script>alert(1)</script>', {
+      ...bearer(jwt_token),
+      'content-type': 'text/html',
+    });
     const page = await t.request({ url: '/storage/o/public/page.html' });
     expect(page.headers['content-type']).toBe('application/octet-stream');
     expect(page.headers['content-disposition']).toMatch(/^attachment;/);
     expect(page.headers['x-content-type-options']).toBe('nosniff');
 
-    const fake = await put(t, 'public/fake.png', '<html><body>not an image</body></html>', { ...bearer(jwt_token), 'content-type': 'image/png' });
+    const fake = await put(t, 'public/fake.png', '<html><body>not an image</body></html>', {
+      ...bearer(jwt_token),
+      'content-type': 'image/png',
+    });
     expect(fake.json().ContentType).toBe('application/octet-stream');
 
     await put(t, 'public/digits.txt', '0123456789', { ...bearer(jwt_token), 'content-type': 'text/plain' });
     const full = await t.request({ url: '/storage/o/public/digits.txt' });
     expect(full.headers).toMatchObject({ 'accept-ranges': 'bytes', 'content-length': '10' });
     expect(full.headers['content-disposition']).toMatch(/^inline;/);
-    const again = await t.request({ url: '/storage/o/public/digits.txt', headers: { 'if-none-match': full.headers.etag as string } });
+    const again = await t.request({
+      url: '/storage/o/public/digits.txt',
+      headers: { 'if-none-match': full.headers.etag as string },
+    });
     expect(again.statusCode).toBe(304);
-    const since = await t.request({ url: '/storage/o/public/digits.txt', headers: { 'if-modified-since': full.headers['last-modified'] as string } });
+    const since = await t.request({
+      url: '/storage/o/public/digits.txt',
+      headers: { 'if-modified-since': full.headers['last-modified'] as string },
+    });
     expect(since.statusCode).toBe(304);
     const part = await t.request({ url: '/storage/o/public/digits.txt', headers: { range: 'bytes=2-5' } });
     expect([part.statusCode, part.body, part.headers['content-range']]).toEqual([206, '2345', 'bytes 2-5/10']);
@@ -147,8 +186,12 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
       expect((await put(t, key, 'theirs', headers)).statusCode).toBe(404);
       expect((await t.request({ method: 'DELETE', url: `/storage/o/${key}`, headers })).statusCode).toBe(404);
     }
-    expect((await t.request({ url: `/storage/o/${key}`, headers: { 'x-admin-secret': ADMIN_SECRET } })).body).toBe('mine');
-    expect((await t.request({ url: `/storage/o/${key}`, headers: { 'x-admin-secret': 'b'.repeat(40) } })).statusCode).toBe(404);
+    expect((await t.request({ url: `/storage/o/${key}`, headers: { 'x-admin-secret': ADMIN_SECRET } })).body).toBe(
+      'mine',
+    );
+    expect(
+      (await t.request({ url: `/storage/o/${key}`, headers: { 'x-admin-secret': 'b'.repeat(40) } })).statusCode,
+    ).toBe(404);
   });
 
   it('lets anyone read /public/ but only signed-in users write there (403: they may know it exists)', async () => {
@@ -169,7 +212,9 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     const { Metadata } = (await put(t, key, 'shared', { ...bearer(a.jwt_token), 'content-type': 'text/plain' })).json();
     expect((await t.request({ url: `/storage/o/${key}?token=${Metadata.token}` })).body).toBe('shared');
     await put(t, `user/${a.user.id}/other.txt`, 'other', bearer(a.jwt_token));
-    expect((await t.request({ url: `/storage/o/user/${a.user.id}/other.txt?token=${Metadata.token}` })).statusCode).toBe(404);
+    expect(
+      (await t.request({ url: `/storage/o/user/${a.user.id}/other.txt?token=${Metadata.token}` })).statusCode,
+    ).toBe(404);
     expect((await t.request({ method: 'DELETE', url: `/storage/m/${key}` })).statusCode).toBe(404);
     const rotated = await t.request({ method: 'DELETE', url: `/storage/m/${key}`, headers: bearer(a.jwt_token) });
     expect(rotated.statusCode).toBe(200);
@@ -183,10 +228,18 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     const [a, b] = [await register(t), await register(t)];
     const key = `user/${a.user.id}/sealed.txt`;
     const { Metadata } = (await put(t, key, 'sealed', { ...bearer(a.jwt_token), 'content-type': 'text/plain' })).json();
-    expect((await t.request({ url: `/storage/m/${key}`, headers: bearer(a.jwt_token) })).json().Metadata).toEqual({ token: Metadata.token });
-    expect((await t.request({ url: `/storage/m/user/${a.user.id}/`, headers: bearer(a.jwt_token) })).json()).toEqual([expect.objectContaining({ Metadata: { token: Metadata.token } })]);
+    expect((await t.request({ url: `/storage/m/${key}`, headers: bearer(a.jwt_token) })).json().Metadata).toEqual({
+      token: Metadata.token,
+    });
+    expect((await t.request({ url: `/storage/m/user/${a.user.id}/`, headers: bearer(a.jwt_token) })).json()).toEqual([
+      expect.objectContaining({ Metadata: { token: Metadata.token } }),
+    ]);
     expect((await t.request({ url: `/storage/m/${key}`, headers: bearer(b.jwt_token) })).statusCode).toBe(404);
-    const row = await t.app.services.db.kysely.selectFrom('files').select(['token_hash', 'token_sealed']).where('key', '=', key).executeTakeFirstOrThrow();
+    const row = await t.app.services.db.kysely
+      .selectFrom('files')
+      .select(['token_hash', 'token_sealed'])
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(Metadata.token);
     expect(row.token_sealed).toMatch(/^v1\./);
   });
@@ -215,10 +268,14 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     const before = await stored(t);
     await put(t, 'public/gone.txt', 'bye', bearer(jwt_token));
     expect((await stored(t)).length).toBe(before.length + 1);
-    expect((await t.request({ method: 'DELETE', url: '/storage/o/public/gone.txt', headers: bearer(jwt_token) })).statusCode).toBe(204);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/storage/o/public/gone.txt', headers: bearer(jwt_token) })).statusCode,
+    ).toBe(204);
     expect((await t.request({ url: '/storage/o/public/gone.txt' })).statusCode).toBe(404);
     expect(await stored(t)).toEqual(before);
-    expect((await t.request({ method: 'DELETE', url: '/storage/o/public/gone.txt', headers: bearer(jwt_token) })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/storage/o/public/gone.txt', headers: bearer(jwt_token) })).statusCode,
+    ).toBe(404);
   });
 
   it('refuses a file over STORAGE_MAX_FILE_SIZE with 413, leaving no file and no metadata', async () => {
@@ -235,12 +292,17 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
   it('enforces the per-user quota', async () => {
     const t = get();
     const a = await register(t);
-    for (let i = 0; i < 3; i++) expect((await put(t, `user/${a.user.id}/q${i}.bin`, Buffer.alloc(30000, i), bearer(a.jwt_token))).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await put(t, `user/${a.user.id}/q${i}.bin`, Buffer.alloc(30000, i), bearer(a.jwt_token))).statusCode,
+      ).toBe(200);
     const over = await put(t, `user/${a.user.id}/q3.bin`, Buffer.alloc(30000, 3), bearer(a.jwt_token));
     expect(over.statusCode).toBe(413);
     expect(over.json().code).toBe('quota-exceeded');
     // Replacing a file counts its old size back.
-    expect((await put(t, `user/${a.user.id}/q0.bin`, Buffer.alloc(30000, 9), bearer(a.jwt_token))).statusCode).toBe(200);
+    expect((await put(t, `user/${a.user.id}/q0.bin`, Buffer.alloc(30000, 9), bearer(a.jwt_token))).statusCode).toBe(
+      200,
+    );
   });
 
   it.each([
@@ -257,7 +319,10 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     const { jwt_token } = await register(t);
     const before = await stored(t);
     // A real socket: HTTP clients (and inject) would normalise dot segments before sending.
-    const { status, body } = await rawRequest(t, `POST /storage/o/${raw} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${jwt_token}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`);
+    const { status, body } = await rawRequest(
+      t,
+      `POST /storage/o/${raw} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${jwt_token}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`,
+    );
     expect(status).toBe(400);
     expect(JSON.parse(body).code).toBe(code);
     expect(await stored(t)).toEqual(before);
@@ -270,7 +335,9 @@ describe.each(SUITES)('storage on %s with %s', (backend, db) => {
     const port = await listening(t);
     await new Promise<void>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
-        socket.write(`POST /storage/o/public/aborted.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${jwt_token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 60000\r\n\r\n`);
+        socket.write(
+          `POST /storage/o/public/aborted.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${jwt_token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 60000\r\n\r\n`,
+        );
         socket.write(Buffer.alloc(20000, 7), () => setTimeout(() => socket.destroy(), 100));
       });
       socket.on('close', () => resolve());

@@ -31,9 +31,18 @@ describe.each(DATABASES)('access tokens (HS512) on %s', (db) => {
     const body = await register(get());
     expect(headerOf(body.jwt_token)).toEqual({ alg: 'HS512', typ: 'at+jwt', kid: expect.any(String) });
     const claims = claimsOf(body.jwt_token);
-    expect(claims).toMatchObject({ sub: body.user.id, iss: 'https://auth.example.com', jti: expect.any(String), sid: expect.any(String) });
+    expect(claims).toMatchObject({
+      sub: body.user.id,
+      iss: 'https://auth.example.com',
+      jti: expect.any(String),
+      sid: expect.any(String),
+    });
     expect((claims.exp as number) - (claims.iat as number)).toBe(15 * 60);
-    expect(claims[NS]).toEqual({ 'x-hasura-user-id': body.user.id, 'x-hasura-default-role': 'user', 'x-hasura-allowed-roles': ['user'] });
+    expect(claims[NS]).toEqual({
+      'x-hasura-user-id': body.user.id,
+      'x-hasura-default-role': 'user',
+      'x-hasura-allowed-roles': ['user'],
+    });
   });
 
   it('accepts its own token and one the same key signed with the same claims', async () => {
@@ -106,7 +115,13 @@ describe.each(DATABASES)('access tokens with asymmetric keys on %s', (db) => {
   it('publishes the public key at /auth/jwks and signs with its kid', async () => {
     const jwks = (await get().request({ url: '/auth/jwks' })).json();
     expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String), n: expect.any(String) });
+    expect(jwks.keys[0]).toMatchObject({
+      kty: 'RSA',
+      alg: 'RS256',
+      use: 'sig',
+      kid: expect.any(String),
+      n: expect.any(String),
+    });
     expect(jwks.keys[0].d).toBeUndefined();
     const token = (await register(get())).jwt_token;
     expect(headerOf(token)).toMatchObject({ alg: 'RS256', kid: jwks.keys[0].kid });

@@ -8,9 +8,13 @@ import { Writable } from 'node:stream';
 
 describe('redactUrl', () => {
   it('hides every credential-carrying query parameter and keeps the rest', () => {
-    expect(redactUrl('/auth/token/refresh?refresh_token=abc&x=1')).toBe('/auth/token/refresh?refresh_token=[REDACTED]&x=1');
+    expect(redactUrl('/auth/token/refresh?refresh_token=abc&x=1')).toBe(
+      '/auth/token/refresh?refresh_token=[REDACTED]&x=1',
+    );
     expect(redactUrl('/api/v1/auth/current?access-token=t0k3n')).toBe('/api/v1/auth/current?access-token=[REDACTED]');
-    expect(redactUrl('/auth/activate?x=1&ticket=T&code=123456&password=p')).toBe('/auth/activate?x=1&ticket=[REDACTED]&code=[REDACTED]&password=[REDACTED]');
+    expect(redactUrl('/auth/activate?x=1&ticket=T&code=123456&password=p')).toBe(
+      '/auth/activate?x=1&ticket=[REDACTED]&code=[REDACTED]&password=[REDACTED]',
+    );
     expect(redactUrl('/storage/o/a.png?token=abc#frag')).toBe('/storage/o/a.png?token=[REDACTED]#frag');
     expect(redactUrl('/auth/user')).toBe('/auth/user');
   });
@@ -45,18 +49,28 @@ describe('lineBatcher', () => {
 describe('lazyRequestLogger', () => {
   const capture = () => {
     const lines: Record<string, unknown>[] = [];
-    const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
     return { lines, logger: pino({ level: 'info', redact: { paths: ['*.password'], censor: '[REDACTED]' } }, stream) };
   };
 
-  it('writes through a child bound to the request id, with the parent\'s redaction', async () => {
+  it("writes through a child bound to the request id, with the parent's redaction", async () => {
     const { lines, logger } = capture();
     const log = lazyRequestLogger(logger, { reqId: 'req-7' }, {});
     log.error({ body: { password: 'hunter2' }, err: new Error('boom') }, 'unhandled error');
     log.debug('not at this level');
     await new Promise((r) => setImmediate(r));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 50, reqId: 'req-7', msg: 'unhandled error', body: { password: '[REDACTED]' } });
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      reqId: 'req-7',
+      msg: 'unhandled error',
+      body: { password: '[REDACTED]' },
+    });
     expect(log.level).toBe('info');
     expect((log as unknown as Logger).isLevelEnabled('debug')).toBe(false);
   });
@@ -68,7 +82,10 @@ describe('lazyRequestLogger', () => {
     log.debug('now on');
     log.child({ part: 'zip' }).warn('zip warning');
     await new Promise((r) => setImmediate(r));
-    expect(lines).toEqual([expect.objectContaining({ level: 20, reqId: 'req-8', msg: 'now on' }), expect.objectContaining({ level: 40, reqId: 'req-8', part: 'zip' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 20, reqId: 'req-8', msg: 'now on' }),
+      expect.objectContaining({ level: 40, reqId: 'req-8', part: 'zip' }),
+    ]);
     expect(logger.isLevelEnabled('debug')).toBe(false);
   });
 });
@@ -93,6 +110,7 @@ describe('password policy', () => {
   });
 
   it('refuses passwords of the bundled common list, whatever their case', () => {
-    for (const common of ['password', 'iloveyou', 'Sunshine1', 'QWERTY123']) expect(() => policy.check(common)).toThrow(/too common/);
+    for (const common of ['password', 'iloveyou', 'Sunshine1', 'QWERTY123'])
+      expect(() => policy.check(common)).toThrow(/too common/);
   });
 });

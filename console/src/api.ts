@@ -7,7 +7,11 @@
 export type Credential = { kind: 'token'; token: string; email: string } | { kind: 'secret'; secret: string };
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
   /** The route does not exist on this server (an older Gatehouse, or a switched-off feature). */
@@ -34,7 +38,13 @@ async function send(method: string, path: string, body: unknown, auth: Credentia
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (auth?.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
   if (auth?.kind === 'secret') headers['x-admin-secret'] = auth.secret;
-  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+  return fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
 }
 
 async function failure(res: Response): Promise<ApiError> {
@@ -84,8 +94,10 @@ async function requireAdmin(c: Credential): Promise<void> {
   const res = await send('GET', '/admin/realms', undefined, c);
   if (res.ok) return setCredential(c);
   if (c.kind === 'token') await send('POST', '/auth/logout', {}, c).catch(() => undefined);
-  if (res.status === 403) throw new ApiError(403, 'forbidden', 'This account is not an administrator: the console needs the admin role.');
-  if (c.kind === 'secret' && res.status === 401) throw new ApiError(401, 'invalid-credentials', 'The admin secret is not right.');
+  if (res.status === 403)
+    throw new ApiError(403, 'forbidden', 'This account is not an administrator: the console needs the admin role.');
+  if (c.kind === 'secret' && res.status === 401)
+    throw new ApiError(401, 'invalid-credentials', 'The admin secret is not right.');
   throw await failure(res);
 }
 

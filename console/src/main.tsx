@@ -1,6 +1,6 @@
 import '@picocss/pico/css/pico.min.css';
 import './styles.css';
-import { render } from 'preact';
+import { type JSX, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentCredential, onCredentialChange, resume, signOut } from './api';
 import { href, useRoute } from './router';
@@ -28,7 +28,7 @@ function Shell() {
   const route = useRoute();
   const [section = '', id] = route.parts;
   const who = currentCredential();
-  let page;
+  let page: JSX.Element;
   if (section === 'users' && id) page = <UserPage id={id} />;
   else if (section === 'users') page = <UsersPage query={route.query} />;
   else if (section === 'realms') page = <RealmsPage />;
@@ -39,6 +39,7 @@ function Shell() {
   else page = <Dashboard />;
   return (
     <>
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link: a real #main anchor that also moves focus there */}
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
         Skip to content
       </a>

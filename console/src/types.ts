@@ -54,10 +54,21 @@ export interface FileMeta {
 export type Mode = 'all' | 'selected' | 'off';
 
 export const banned = (u: AdminUser) => !!u.banned_until && new Date(u.banned_until) > new Date();
-export const stateOf = (u: AdminUser) => (u.disabled ? 'disabled' : banned(u) ? 'banned' : !u.active ? 'inactive' : 'active');
+export const stateOf = (u: AdminUser) =>
+  u.disabled ? 'disabled' : banned(u) ? 'banned' : !u.active ? 'inactive' : 'active';
 export interface SignInSources {
-  realm: { name: string; source: 'local' | 'directory'; directory: { url: string; configured_in: 'api' | 'file'; default: boolean } | null };
-  providers: { provider: string; kind: 'provider' | 'directory'; email: string | null; linked_at: string; last_used_at: string | null }[];
+  realm: {
+    name: string;
+    source: 'local' | 'directory';
+    directory: { url: string; configured_in: 'api' | 'file'; default: boolean } | null;
+  };
+  providers: {
+    provider: string;
+    kind: 'provider' | 'directory';
+    email: string | null;
+    linked_at: string;
+    last_used_at: string | null;
+  }[];
 }
 export interface StorageUsage {
   bytes: number;

@@ -79,7 +79,15 @@ export function Status({ done }: { done: string | null }) {
   ) : null;
 }
 
-export function Page({ title, children, actions }: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
+export function Page({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+}) {
   useEffect(() => {
     document.title = `${title} · Gatehouse console`;
     document.querySelector<HTMLElement>('main h1')?.focus();
@@ -95,7 +103,8 @@ export function Page({ title, children, actions }: { title: string; children: Co
   );
 }
 
-export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+export const when = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
 export function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -105,7 +114,19 @@ export function bytes(n: number): string {
 }
 
 /** A secret the server shows once (a token, a link): a read-only field to copy from, a copy button, and Done. */
-export function SecretOnce({ label, name, value, onDone, children }: { label: string; name: string; value: string; onDone?: () => void; children?: ComponentChildren }) {
+export function SecretOnce({
+  label,
+  name,
+  value,
+  onDone,
+  children,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onDone?: () => void;
+  children?: ComponentChildren;
+}) {
   const [copied, setCopied] = useState(false);
   useEffect(() => setCopied(false), [value]);
   return (
@@ -115,7 +136,16 @@ export function SecretOnce({ label, name, value, onDone, children }: { label: st
         <input readOnly name={name} value={value} onFocus={(e) => e.currentTarget.select()} />
       </label>
       {children}
-      <button type="button" class="small" onClick={() => void navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false))}>
+      <button
+        type="button"
+        class="small"
+        onClick={() =>
+          void navigator.clipboard?.writeText(value).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
         {copied ? 'Copied' : 'Copy'}
       </button>
       {onDone ? (

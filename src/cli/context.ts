@@ -16,7 +16,9 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   console.error(`gatehouse: DATA_DIR ${config.dataDir} (${where})`);
   if (!path.isAbsolute(raw) && !existsSync(config.dataDir)) {
-    console.error(`gatehouse: warning: DATA_DIR "${raw}" does not exist in ${process.cwd()}; a new, empty one will be created. Run from the install folder or set DATA_DIR to an absolute path.`);
+    console.error(
+      `gatehouse: warning: DATA_DIR "${raw}" does not exist in ${process.cwd()}; a new, empty one will be created. Run from the install folder or set DATA_DIR to an absolute path.`,
+    );
   }
   return config;
 }
@@ -52,7 +54,9 @@ export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /**
@@ -71,7 +75,11 @@ export async function confirm(question: string, yes: boolean | undefined): Promi
   }
 }
 
-export const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+export const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 export const integer = (v: string) => {
   if (!/^\d+$/.test(v)) throw new Error(`not a whole number: ${v}`);
   return Number(v);

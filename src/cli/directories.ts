@@ -8,7 +8,11 @@ import type { Services } from '../services.js';
 type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
 /** `gatehouse directories …`: the same operations as /admin/directories, for operators at a shell. */
-export function registerDirectoryCommands(program: Command, withServices: WithServices, readStdin: () => Promise<string>) {
+export function registerDirectoryCommands(
+  program: Command,
+  withServices: WithServices,
+  readStdin: () => Promise<string>,
+) {
   const directories = program.command('directories').description('LDAP directories behind realms');
 
   directories
@@ -18,20 +22,41 @@ export function registerDirectoryCommands(program: Command, withServices: WithSe
     .action((opts: { format: string }) =>
       withServices(async (s) => {
         const list = await s.directories.store.list();
-        if (opts.format === 'json') return console.log(JSON.stringify(list.map((d) => ({ realm: d.realm, source: d.source, has_bind_password: d.bindPassword !== null, ...settingsOf(d) })), null, 2));
-        for (const d of list) console.log(`${d.realm}  ${d.url}${d.startTls ? ' (StartTLS)' : ''}  ${d.searchBase}  ${d.source}${d.isDefault ? '  default' : ''}`);
+        if (opts.format === 'json')
+          return console.log(
+            JSON.stringify(
+              list.map((d) => ({
+                realm: d.realm,
+                source: d.source,
+                has_bind_password: d.bindPassword !== null,
+                ...settingsOf(d),
+              })),
+              null,
+              2,
+            ),
+          );
+        for (const d of list)
+          console.log(
+            `${d.realm}  ${d.url}${d.startTls ? ' (StartTLS)' : ''}  ${d.searchBase}  ${d.source}${d.isDefault ? '  default' : ''}`,
+          );
       }),
     );
 
   directories
     .command('set <realm>')
-    .description('Create or replace a directory from YAML or JSON settings (url, bind_dn, bind_password, search_base, …) read from --file or standard input')
-    .option('--file <path>', 'settings file (default: standard input, which keeps the bind password out of the process list)')
+    .description(
+      'Create or replace a directory from YAML or JSON settings (url, bind_dn, bind_password, search_base, …) read from --file or standard input',
+    )
+    .option(
+      '--file <path>',
+      'settings file (default: standard input, which keeps the bind password out of the process list)',
+    )
     .action((realm: string, opts: { file?: string }) =>
       withServices(async (s) => {
         const input: unknown = parse(opts.file ? await readFile(opts.file, 'utf8') : await readStdin());
         const problems = [...Value.Errors(DirectoryInput, input)].map((e) => `${e.path || '/'}: ${e.message}`);
-        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(realm)) problems.unshift('A realm name is 1-64 letters, digits, ".", "_" or "-"');
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(realm))
+          problems.unshift('A realm name is 1-64 letters, digits, ".", "_" or "-"');
         if (problems.length) throw new Error(`Invalid directory settings:\n  ${problems.join('\n  ')}`);
         const { created } = await s.directories.store.put(realm, input as DirectoryInput);
         console.log(`Directory for realm ${realm} ${created ? 'created' : 'replaced'}`);
@@ -65,7 +90,9 @@ export function registerDirectoryCommands(program: Command, withServices: WithSe
     .action(() =>
       withServices(async (s) => {
         const report = await s.directories.sync();
-        console.log(`checked ${report.checked}, sessions ended for ${report.ended.length}${report.unreachable.length ? `, unreachable: ${report.unreachable.join(', ')}` : ''}`);
+        console.log(
+          `checked ${report.checked}, sessions ended for ${report.ended.length}${report.unreachable.length ? `, unreachable: ${report.unreachable.join(', ')}` : ''}`,
+        );
       }),
     );
 }

@@ -6,7 +6,8 @@ import { CLI } from '../core/sessions/actor.js';
 import { integer, printJson, withServices } from './context.js';
 import { findUser } from './core.js';
 
-const format = () => new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
+const format = () =>
+  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse tokens …` (alias `token`): personal bearer tokens. */
 export function tokensCommand(program: Command): void {
@@ -21,9 +22,13 @@ export function tokensCommand(program: Command): void {
         if (!who && !opts.all) throw new Error('Name a user, or add --all');
         const owners = who ? [await findUser(s, who)] : await everyUser(s);
         const rows = [];
-        for (const u of owners) rows.push(...(await bearerTokens(s).list(u.id)).map((t) => ({ ...t, user_id: u.id, email: u.email })));
+        for (const u of owners)
+          rows.push(...(await bearerTokens(s).list(u.id)).map((t) => ({ ...t, user_id: u.id, email: u.email })));
         if (opts.format === 'json') return printJson(rows);
-        for (const t of rows) console.log(`${t.id}  ${t.email}  ${t.name ?? '-'}  ${t.revoked ? 'revoked' : t.expires_at ? `until ${t.expires_at}` : 'no expiry'}`);
+        for (const t of rows)
+          console.log(
+            `${t.id}  ${t.email}  ${t.name ?? '-'}  ${t.revoked ? 'revoked' : t.expires_at ? `until ${t.expires_at}` : 'no expiry'}`,
+          );
       }),
     );
   tokens
@@ -34,7 +39,11 @@ export function tokensCommand(program: Command): void {
     .action((who: string, opts: { name?: string; days?: number }) =>
       withServices(async (s) => {
         const target = await findUser(s, who);
-        const issued = await s.apiTokens.issue(target.id, 'bearer', { lifetimeMs: opts.days ? opts.days * 86_400_000 : null, name: opts.name ?? null, actor: CLI });
+        const issued = await s.apiTokens.issue(target.id, 'bearer', {
+          lifetimeMs: opts.days ? opts.days * 86_400_000 : null,
+          name: opts.name ?? null,
+          actor: CLI,
+        });
         console.log(issued.token);
       }),
     );
@@ -45,7 +54,8 @@ export function tokensCommand(program: Command): void {
       withServices(async (s) => {
         // An id is a uuid; anything else (e.g. the token itself) is no token's id on either database.
         const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-        if (!isId || !(await s.apiTokens.revokeById(id, CLI))) throw new Error('No such live token (give its id, as `tokens list` shows it)');
+        if (!isId || !(await s.apiTokens.revokeById(id, CLI)))
+          throw new Error('No such live token (give its id, as `tokens list` shows it)');
         console.log('revoked');
       }),
     );
@@ -79,7 +89,8 @@ export function realmsCommand(program: Command): void {
     .description('Create a realm')
     .action((name: string) =>
       withServices(async (s) => {
-        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error('A realm name is 1-64 letters, digits, ".", "_" or "-"');
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
+          throw new Error('A realm name is 1-64 letters, digits, ".", "_" or "-"');
         await s.realms.create(name, CLI);
         console.log(`Realm ${name} created`);
       }),
@@ -103,12 +114,22 @@ export function auditCommand(program: Command): void {
     .addOption(format())
     .action((opts: AuditQuery & { format: string }) =>
       withServices(async (s) => {
-        for (const key of ['since', 'until'] as const) if (opts[key] && Number.isNaN(Date.parse(opts[key]))) throw new Error(`--${key}: not a date: ${opts[key]}`);
-        if (!/^\d{1,4}$/.test(opts.limit ?? '') || (opts.cursor && !/^\d{1,18}$/.test(opts.cursor))) throw new Error('--limit and --cursor are whole numbers');
-        const actor = opts.actor && opts.actor.includes('@') ? (await findUser(s, opts.actor)).id : opts.actor;
-        const page = await auditPage(s, { ...opts, actor, since: opts.since && new Date(opts.since).toISOString(), until: opts.until && new Date(opts.until).toISOString() });
+        for (const key of ['since', 'until'] as const)
+          if (opts[key] && Number.isNaN(Date.parse(opts[key]))) throw new Error(`--${key}: not a date: ${opts[key]}`);
+        if (!/^\d{1,4}$/.test(opts.limit ?? '') || (opts.cursor && !/^\d{1,18}$/.test(opts.cursor)))
+          throw new Error('--limit and --cursor are whole numbers');
+        const actor = opts.actor?.includes('@') ? (await findUser(s, opts.actor)).id : opts.actor;
+        const page = await auditPage(s, {
+          ...opts,
+          actor,
+          since: opts.since && new Date(opts.since).toISOString(),
+          until: opts.until && new Date(opts.until).toISOString(),
+        });
         if (opts.format === 'json') return printJson(page);
-        for (const e of page.entries) console.log(`${e.at}  ${e.action}  ${e.outcome}  actor=${e.actor ?? '-'}  subject=${e.subject ?? '-'}${e.door ? `  door=${e.door}` : ''}  ip=${e.ip ?? '-'}`);
+        for (const e of page.entries)
+          console.log(
+            `${e.at}  ${e.action}  ${e.outcome}  actor=${e.actor ?? '-'}  subject=${e.subject ?? '-'}${e.door ? `  door=${e.door}` : ''}  ip=${e.ip ?? '-'}`,
+          );
         if (page.next_cursor) console.error(`more: --cursor ${page.next_cursor}`);
       }),
     );
@@ -119,13 +140,24 @@ export function keysCommand(program: Command): void {
   const keys = program.command('keys').alias('key').description('Signing keys of access tokens');
   keys
     .command('rotate')
-    .description("Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until they expire")
-    .addOption(new Option('--only <keys>', "access (HBP access tokens) or dialects (HumHub, privacyIDEA, datarhei JWTs)").choices(['access', 'dialects']))
+    .description(
+      "Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until they expire",
+    )
+    .addOption(
+      new Option(
+        '--only <keys>',
+        'access (HBP access tokens) or dialects (HumHub, privacyIDEA, datarhei JWTs)',
+      ).choices(['access', 'dialects']),
+    )
     .action((opts: { only?: 'access' | 'dialects' }) =>
       withServices(async (s) => {
         const rotated = await s.rotateKeys(CLI, opts.only ?? 'all');
-        if (rotated.kid) console.log(`New signing key ${rotated.kid} (${rotated.algorithm}); still verifying: ${rotated.retired!.join(', ') || 'none'}`);
-        for (const d of rotated.dialects) console.log(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);
+        if (rotated.kid)
+          console.log(
+            `New signing key ${rotated.kid} (${rotated.algorithm}); still verifying: ${rotated.retired!.join(', ') || 'none'}`,
+          );
+        for (const d of rotated.dialects)
+          console.log(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);
       }),
     );
 }

@@ -5,11 +5,15 @@ import { CLI } from '../core/sessions/actor.js';
 import { confirm, integer, list, printJson, readStdin, withServices } from './context.js';
 import { findUser } from './core.js';
 
-const format = () => new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
+const format = () =>
+  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse users …` (alias `user`). */
 export function usersCommand(program: Command): void {
-  const users = program.command('users').alias('user').description('Manage users (a user is named by email, username or id)');
+  const users = program
+    .command('users')
+    .alias('user')
+    .description('Manage users (a user is named by email, username or id)');
 
   users
     .command('list')
@@ -38,15 +42,32 @@ export function usersCommand(program: Command): void {
     .option('--display-name <name>')
     .option('--username <name>', 'login name (default: generated from the email)')
     .addOption(format())
-    .action((opts: { email: string; roles?: string[]; defaultRole?: string; displayName?: string; username?: string; format: string }) =>
-      withServices(async (s) => {
-        const password = await readStdin();
-        const roles = opts.roles ?? s.config.users.defaultAllowedRoles;
-        const defaultRole = opts.defaultRole ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!);
-        const created = await s.users.create({ email: opts.email, username: opts.username, password, roles, defaultRole, displayName: opts.displayName, active: true });
-        if (opts.format === 'json') return printJson(adminUser((await s.users.get(created.id))!));
-        console.log(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
-      }),
+    .action(
+      (opts: {
+        email: string;
+        roles?: string[];
+        defaultRole?: string;
+        displayName?: string;
+        username?: string;
+        format: string;
+      }) =>
+        withServices(async (s) => {
+          const password = await readStdin();
+          const roles = opts.roles ?? s.config.users.defaultAllowedRoles;
+          const defaultRole =
+            opts.defaultRole ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!);
+          const created = await s.users.create({
+            email: opts.email,
+            username: opts.username,
+            password,
+            roles,
+            defaultRole,
+            displayName: opts.displayName,
+            active: true,
+          });
+          if (opts.format === 'json') return printJson(adminUser((await s.users.get(created.id))!));
+          console.log(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
+        }),
     );
 
   users
@@ -84,7 +105,10 @@ export function usersCommand(program: Command): void {
       }),
     );
 
-  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     users
       .command(`${name} <user>`)
       .description(disabled ? 'Disable a user and end all their sessions' : 'Enable a disabled user')
@@ -169,13 +193,27 @@ export function usersCommand(program: Command): void {
           await sessions.revoke(opts.revoke, { userId: target.id, actor: CLI });
           return console.log(`${target.email}: session ${opts.revoke} ended`);
         }
-        const rows = (await sessions.list(target.id)).map((x) => ({ id: x.id, door: x.door, created_at: x.createdAt.toISOString(), expires_at: x.expiresAt.toISOString(), revoked_at: x.revokedAt?.toISOString() ?? null, ip: x.ip, user_agent: x.userAgent }));
+        const rows = (await sessions.list(target.id)).map((x) => ({
+          id: x.id,
+          door: x.door,
+          created_at: x.createdAt.toISOString(),
+          expires_at: x.expiresAt.toISOString(),
+          revoked_at: x.revokedAt?.toISOString() ?? null,
+          ip: x.ip,
+          user_agent: x.userAgent,
+        }));
         if (opts.format === 'json') return printJson(rows);
-        for (const r of rows) console.log(`${r.id}  ${r.door}  ${r.created_at}  ${r.revoked_at ? 'ended' : `until ${r.expires_at}`}  ${r.ip ?? '-'}`);
+        for (const r of rows)
+          console.log(
+            `${r.id}  ${r.door}  ${r.created_at}  ${r.revoked_at ? 'ended' : `until ${r.expires_at}`}  ${r.ip ?? '-'}`,
+          );
       }),
     );
 
-  for (const [name, allow] of [['allow-method', true], ['disallow-method', false]] as const) {
+  for (const [name, allow] of [
+    ['allow-method', true],
+    ['disallow-method', false],
+  ] as const) {
     users
       .command(`${name} <user> <method>`)
       .description(`${allow ? 'Open' : 'Close'} an authentication method set to "selected" (jwt, basic) for one user`)
@@ -183,7 +221,9 @@ export function usersCommand(program: Command): void {
         withServices(async (s) => {
           if (!['jwt', 'basic'].includes(method)) throw new Error('The method is jwt or basic');
           const target = await findUser(s, who);
-          await (allow ? s.authMethods.allow(method as LimitedMethod, target.id) : s.authMethods.disallow(method as LimitedMethod, target.id));
+          await (allow
+            ? s.authMethods.allow(method as LimitedMethod, target.id)
+            : s.authMethods.disallow(method as LimitedMethod, target.id));
           console.log(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
         }),
       );

@@ -15,7 +15,8 @@ export interface EffectiveSetting {
   doc: string;
 }
 
-const asText = (v: unknown): string | null => (v === undefined || v === null ? null : Array.isArray(v) ? v.join(',') : String(v));
+const asText = (v: unknown): string | null =>
+  v === undefined || v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
 
 /** A URL's password is a secret even when the setting as a whole is not marked as one. */
 function withoutUrlPassword(text: string): string {
@@ -38,6 +39,12 @@ export function effectiveSettings(config: Config): EffectiveSetting[] {
   return (Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][]).map(([name, field]) => {
     const text = asText(values[name]);
     const secret = field.secret === true;
-    return { name, value: text === null ? null : secret ? MASK : withoutUrlPassword(text), explicit: explicit.has(name), secret, doc: field.doc };
+    return {
+      name,
+      value: text === null ? null : secret ? MASK : withoutUrlPassword(text),
+      explicit: explicit.has(name),
+      secret,
+      doc: field.doc,
+    };
   });
 }

@@ -5,16 +5,30 @@ import { int, oneOf, optionalStr, type Field } from './fields.js';
 export const PROVIDERS = ['oidc', 'github', 'google', 'microsoft', 'gitlab', 'apple', 'discord'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
-const LABELS: Record<ProviderName, string> = { oidc: 'the OpenID Connect provider', github: 'GitHub', google: 'Google', microsoft: 'Microsoft', gitlab: 'GitLab', apple: 'Apple', discord: 'Discord' };
+const LABELS: Record<ProviderName, string> = {
+  oidc: 'the OpenID Connect provider',
+  github: 'GitHub',
+  google: 'Google',
+  microsoft: 'Microsoft',
+  gitlab: 'GitLab',
+  apple: 'Apple',
+  discord: 'Discord',
+};
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/i;
 
 const checkDomains = (v: string) => {
-  const wrong = v.split(',').map((d) => d.trim()).filter((d) => d && !DOMAIN.test(d));
+  const wrong = v
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d && !DOMAIN.test(d));
   return wrong.length ? `not domain names: ${wrong.join(', ')}` : undefined;
 };
 
 const checkUrlList = (v: string) => {
-  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     try {
       const u = new URL(item);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${item}: must be an http(s) URL`;
@@ -29,17 +43,31 @@ type Suffix = 'CLIENT_ID' | 'CLIENT_SECRET' | 'SCOPE' | 'ALLOWED_DOMAINS';
 
 function providerFields<const N extends string>(name: N, label: string) {
   return {
-    [`AUTH_PROVIDER_${name}_CLIENT_ID`]: optionalStr({ doc: `OAuth client id at ${label}; setting it switches the provider on.` }),
+    [`AUTH_PROVIDER_${name}_CLIENT_ID`]: optionalStr({
+      doc: `OAuth client id at ${label}; setting it switches the provider on.`,
+    }),
     [`AUTH_PROVIDER_${name}_CLIENT_SECRET`]: optionalStr({ doc: `OAuth client secret at ${label}.`, secret: true }),
-    [`AUTH_PROVIDER_${name}_SCOPE`]: optionalStr({ doc: `Scopes asked of ${label}, space- or comma-separated (default: the preset's).` }),
-    [`AUTH_PROVIDER_${name}_ALLOWED_DOMAINS`]: optionalStr({ doc: `Only email addresses of these domains may sign in with ${label} (comma-separated).`, check: checkDomains }),
+    [`AUTH_PROVIDER_${name}_SCOPE`]: optionalStr({
+      doc: `Scopes asked of ${label}, space- or comma-separated (default: the preset's).`,
+    }),
+    [`AUTH_PROVIDER_${name}_ALLOWED_DOMAINS`]: optionalStr({
+      doc: `Only email addresses of these domains may sign in with ${label} (comma-separated).`,
+      check: checkDomains,
+    }),
   } as { [K in `AUTH_PROVIDER_${N}_${Suffix}`]: Field<string | undefined> };
 }
 
 /** The federation settings: directories and sign-in providers. Spread into CONFIG_FIELDS. */
 export const FEDERATION_FIELDS = {
-  DIRECTORIES_FILE: optionalStr({ doc: 'YAML file of LDAP directories (`directories: [{realm, url, …}]`), read at start; they cannot be edited through the admin API.' }),
-  DIRECTORY_SYNC_MINUTES: int({ doc: 'Every this many minutes, directory users who left the directory or no longer match `user_filter` lose their sessions (0: never).', default: 15, min: 0, max: 10080 }),
+  DIRECTORIES_FILE: optionalStr({
+    doc: 'YAML file of LDAP directories (`directories: [{realm, url, …}]`), read at start; they cannot be edited through the admin API.',
+  }),
+  DIRECTORY_SYNC_MINUTES: int({
+    doc: 'Every this many minutes, directory users who left the directory or no longer match `user_filter` lose their sessions (0: never).',
+    default: 15,
+    min: 0,
+    max: 10080,
+  }),
   PROVIDER_LINK_UNPROVEN: oneOf(['refuse', 'takeover'], {
     doc:
       'A provider sign-in whose verified address is held by a local account whose address was never proven: `refuse` ' +
@@ -47,12 +75,20 @@ export const FEDERATION_FIELDS = {
       'links, then is linked).',
     default: 'refuse',
   }),
-  ALLOWED_REDIRECT_URLS: optionalStr({ doc: 'Comma-separated URL prefixes that a `redirect_url` of a provider sign-in may start with (REDIRECT_URL_SUCCESS always may).', check: checkUrlList }),
-  AUTH_PROVIDER_OIDC_ISSUER: optionalStr({ doc: 'Issuer URL of the generic OpenID Connect provider (`oidc`); discovery at `/.well-known/openid-configuration`.', check: checkUrlList }),
+  ALLOWED_REDIRECT_URLS: optionalStr({
+    doc: 'Comma-separated URL prefixes that a `redirect_url` of a provider sign-in may start with (REDIRECT_URL_SUCCESS always may).',
+    check: checkUrlList,
+  }),
+  AUTH_PROVIDER_OIDC_ISSUER: optionalStr({
+    doc: 'Issuer URL of the generic OpenID Connect provider (`oidc`); discovery at `/.well-known/openid-configuration`.',
+    check: checkUrlList,
+  }),
   ...providerFields('OIDC', LABELS.oidc),
   ...providerFields('GITHUB', LABELS.github),
   ...providerFields('GOOGLE', LABELS.google),
-  AUTH_PROVIDER_MICROSOFT_TENANT: optionalStr({ doc: 'Microsoft Entra tenant id (a GUID) whose issuer is trusted; the multi-tenant `common` endpoint has no fixed issuer.' }),
+  AUTH_PROVIDER_MICROSOFT_TENANT: optionalStr({
+    doc: 'Microsoft Entra tenant id (a GUID) whose issuer is trusted; the multi-tenant `common` endpoint has no fixed issuer.',
+  }),
   ...providerFields('MICROSOFT', LABELS.microsoft),
   AUTH_PROVIDER_GITLAB_URL: optionalStr({ doc: 'GitLab instance (default https://gitlab.com).', check: checkUrlList }),
   ...providerFields('GITLAB', LABELS.gitlab),
@@ -60,7 +96,9 @@ export const FEDERATION_FIELDS = {
   ...providerFields('DISCORD', LABELS.discord),
 } satisfies Record<string, Field<unknown>>;
 
-type FederationRaw = { [K in keyof typeof FEDERATION_FIELDS]: (typeof FEDERATION_FIELDS)[K] extends Field<infer T> ? T : never };
+type FederationRaw = {
+  [K in keyof typeof FEDERATION_FIELDS]: (typeof FEDERATION_FIELDS)[K] extends Field<infer T> ? T : never;
+};
 
 export interface ProviderSettings {
   name: ProviderName;
@@ -81,7 +119,13 @@ export interface FederationConfig {
   linkUnproven: 'refuse' | 'takeover';
 }
 
-const split = (v: string | undefined, by: RegExp) => (v === undefined ? undefined : v.split(by).map((s) => s.trim()).filter(Boolean));
+const split = (v: string | undefined, by: RegExp) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(by)
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /** Builds the federation part of the Config; pushes a problem for half-configured providers. */
 export function federationConfig(raw: FederationRaw, problems: string[]): FederationConfig {
@@ -91,9 +135,18 @@ export function federationConfig(raw: FederationRaw, problems: string[]): Federa
     const up = name.toUpperCase();
     const clientId = r[`AUTH_PROVIDER_${up}_CLIENT_ID`];
     if (!clientId) continue;
-    const issuer = name === 'oidc' ? r.AUTH_PROVIDER_OIDC_ISSUER : name === 'microsoft' ? r.AUTH_PROVIDER_MICROSOFT_TENANT : name === 'gitlab' ? (r.AUTH_PROVIDER_GITLAB_URL ?? 'https://gitlab.com') : undefined;
-    if (name === 'oidc' && !issuer) problems.push('AUTH_PROVIDER_OIDC_ISSUER: needed when AUTH_PROVIDER_OIDC_CLIENT_ID is set');
-    if (name === 'microsoft' && !issuer) problems.push('AUTH_PROVIDER_MICROSOFT_TENANT: needed when AUTH_PROVIDER_MICROSOFT_CLIENT_ID is set');
+    const issuer =
+      name === 'oidc'
+        ? r.AUTH_PROVIDER_OIDC_ISSUER
+        : name === 'microsoft'
+          ? r.AUTH_PROVIDER_MICROSOFT_TENANT
+          : name === 'gitlab'
+            ? (r.AUTH_PROVIDER_GITLAB_URL ?? 'https://gitlab.com')
+            : undefined;
+    if (name === 'oidc' && !issuer)
+      problems.push('AUTH_PROVIDER_OIDC_ISSUER: needed when AUTH_PROVIDER_OIDC_CLIENT_ID is set');
+    if (name === 'microsoft' && !issuer)
+      problems.push('AUTH_PROVIDER_MICROSOFT_TENANT: needed when AUTH_PROVIDER_MICROSOFT_CLIENT_ID is set');
     providers.push({
       name,
       clientId,

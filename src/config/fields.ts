@@ -47,7 +47,12 @@ export function str(opts: Common<string> & { pattern?: RegExp; hint?: string }):
   };
 }
 
-export function optionalStr(opts: { doc: string; secret?: boolean; hint?: string; check?: (v: string) => string | undefined }): Field<string | undefined> {
+export function optionalStr(opts: {
+  doc: string;
+  secret?: boolean;
+  hint?: string;
+  check?: (v: string) => string | undefined;
+}): Field<string | undefined> {
   return {
     kind: 'string',
     doc: opts.doc,
@@ -107,7 +112,10 @@ export function roleList(opts: Common<string[]>): Field<string[]> {
     kind: 'comma-separated list',
     ...withDefault(opts, (v) => v.join(',')),
     parse: (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const wrong = items.filter((r) => !ROLE.test(r));
       return wrong.length ? bad(`invalid names: ${wrong.join(', ')} (letters, digits, _ and - only)`) : ok(items);
     },
@@ -119,7 +127,10 @@ export function choiceList<const V extends string>(values: readonly V[], opts: C
     kind: `comma-separated list of ${values.join(', ')}`,
     ...withDefault(opts, (v) => v.join(',')),
     parse: (raw) => {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const wrong = items.filter((i) => !(values as readonly string[]).includes(i));
       return wrong.length ? bad(`unknown: ${wrong.join(', ')} (known: ${values.join(', ')})`) : ok(items as V[]);
     },

@@ -68,7 +68,9 @@ export interface CoreConfig {
     emailPerIp: number;
   };
   mail: {
-    smtp: { host: string; port: number; secure: boolean; user: string | undefined; pass: string | undefined } | undefined;
+    smtp:
+      | { host: string; port: number; secure: boolean; user: string | undefined; pass: string | undefined }
+      | undefined;
     sender: string;
     templatesDir: string | undefined;
   };
@@ -80,7 +82,15 @@ export interface CoreConfig {
     adminSecret: string | undefined;
     /** Origin (and path prefix) that share links are redirected to. */
     publicUrl: string | undefined;
-    s3: { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
+    s3:
+      | {
+          bucket: string;
+          endpoint: string | undefined;
+          region: string;
+          accessKeyId: string | undefined;
+          secretAccessKey: string | undefined;
+        }
+      | undefined;
     image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
     /** How long an instance may serve what it read of a file: the cross-instance bound of a replace, delete or token rotation. */
     metadataCacheMs: number;
@@ -103,7 +113,13 @@ export interface CoreConfig {
     redirectError: string;
     redirectTokenIn: 'query' | 'fragment';
     /** Ticket lifetimes, minutes. */
-    ticketMinutes: { activation: number; 'magic-link': number; 'password-reset': number; 'email-change': number; mfa: number };
+    ticketMinutes: {
+      activation: number;
+      'magic-link': number;
+      'password-reset': number;
+      'email-change': number;
+      mfa: number;
+    };
   };
   federation: FederationConfig;
 }
@@ -152,17 +168,27 @@ function parseTrustProxy(raw: string, problems: string[]): boolean | number | st
   const v = raw.trim().toLowerCase();
   if (v === 'true' || v === 'false') return v === 'true';
   if (/^\d+$/.test(v)) return Number(v);
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s) || ['loopback', 'linklocal', 'uniquelocal'].includes(s))) return list;
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.every((s) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s) || ['loopback', 'linklocal', 'uniquelocal'].includes(s)))
+    return list;
   problems.push(`TRUST_PROXY: must be true, false, a hop count or a list of addresses/CIDRs, got "${raw}"`);
   return false;
 }
 
 /** SERVER_URL's origin plus the listed ones, deduplicated; `*` becomes a flag. */
 function corsOrigins(raw: string | undefined, serverUrl: string, defaultPort?: number): Config['cors'] {
-  const listed = (raw ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+  const listed = (raw ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter(Boolean);
   // The default SERVER_URL says localhost; /docs opened at 127.0.0.1 is the same server.
-  const own = defaultPort === undefined ? [new URL(serverUrl).origin] : [`http://localhost:${defaultPort}`, `http://127.0.0.1:${defaultPort}`];
+  const own =
+    defaultPort === undefined
+      ? [new URL(serverUrl).origin]
+      : [`http://localhost:${defaultPort}`, `http://127.0.0.1:${defaultPort}`];
   const origins = [...new Set([...own, ...listed.filter((o) => o !== '*')])];
   return { origins, anyOrigin: listed.includes('*') };
 }
@@ -179,19 +205,29 @@ export function loadConfig(env: Env): Config {
     problems.push(`DEFAULT_ALLOWED_USER_ROLES: must contain DEFAULT_USER_ROLE "${raw.DEFAULT_USER_ROLE}"`);
   }
   const missing = defaultAllowed.filter((r) => !allowed.includes(r));
-  if (missing.length) problems.push(`ALLOWED_USER_ROLES: must contain every default allowed role (missing ${missing.join(', ')})`);
+  if (missing.length)
+    problems.push(`ALLOWED_USER_ROLES: must contain every default allowed role (missing ${missing.join(', ')})`);
 
   const isHmac = raw.JWT_ALGORITHM.startsWith('HS');
-  if (raw.JWT_KEY !== undefined && isHmac && raw.JWT_KEY.length < 32) problems.push('JWT_KEY: an HMAC secret must be at least 32 characters');
-  if (raw.JWT_KEY !== undefined && !isHmac && !raw.JWT_KEY.includes('-----BEGIN')) problems.push(`JWT_KEY: ${raw.JWT_ALGORITHM} needs a PEM private key`);
-  if (raw.JWT_PREVIOUS_KEYS !== undefined && raw.JWT_KEY === undefined) problems.push('JWT_PREVIOUS_KEYS: only with JWT_KEY set (without it keys live in the database: `gatehouse keys rotate`)');
-  if (raw.ADMIN_SECRET !== undefined && raw.ADMIN_SECRET.length < 32) problems.push('ADMIN_SECRET: must be at least 32 characters');
-  if (raw.COOKIE_SECRET !== undefined && raw.COOKIE_SECRET.length < 32) problems.push('COOKIE_SECRET: must be at least 32 characters');
-  if (raw.MIN_PASSWORD_LENGTH > raw.MAX_PASSWORD_LENGTH) problems.push('MIN_PASSWORD_LENGTH: must not exceed MAX_PASSWORD_LENGTH');
+  if (raw.JWT_KEY !== undefined && isHmac && raw.JWT_KEY.length < 32)
+    problems.push('JWT_KEY: an HMAC secret must be at least 32 characters');
+  if (raw.JWT_KEY !== undefined && !isHmac && !raw.JWT_KEY.includes('-----BEGIN'))
+    problems.push(`JWT_KEY: ${raw.JWT_ALGORITHM} needs a PEM private key`);
+  if (raw.JWT_PREVIOUS_KEYS !== undefined && raw.JWT_KEY === undefined)
+    problems.push(
+      'JWT_PREVIOUS_KEYS: only with JWT_KEY set (without it keys live in the database: `gatehouse keys rotate`)',
+    );
+  if (raw.ADMIN_SECRET !== undefined && raw.ADMIN_SECRET.length < 32)
+    problems.push('ADMIN_SECRET: must be at least 32 characters');
+  if (raw.COOKIE_SECRET !== undefined && raw.COOKIE_SECRET.length < 32)
+    problems.push('COOKIE_SECRET: must be at least 32 characters');
+  if (raw.MIN_PASSWORD_LENGTH > raw.MAX_PASSWORD_LENGTH)
+    problems.push('MIN_PASSWORD_LENGTH: must not exceed MAX_PASSWORD_LENGTH');
 
   const url = (raw.SERVER_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
   const cookieSecure = raw.COOKIE_SECURE ?? url.startsWith('https:');
-  if (raw.COOKIE_SAME_SITE === 'none' && !cookieSecure) problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
+  if (raw.COOKIE_SAME_SITE === 'none' && !cookieSecure)
+    problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, problems);
   const federation = federationConfig(raw, problems);
 
@@ -199,7 +235,10 @@ export function loadConfig(env: Env): Config {
 
   const dataDir = path.resolve(raw.DATA_DIR);
   const dbUrl = raw.DATABASE_URL;
-  const timeouts: DatabaseTimeouts = { statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: raw.DATABASE_ACQUIRE_TIMEOUT_MS };
+  const timeouts: DatabaseTimeouts = {
+    statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS,
+    acquireTimeoutMs: raw.DATABASE_ACQUIRE_TIMEOUT_MS,
+  };
   const database: Config['database'] =
     dbUrl === undefined
       ? { kind: 'sqlite', file: path.join(dataDir, 'gatehouse.db'), ...timeouts }
@@ -208,7 +247,16 @@ export function loadConfig(env: Env): Config {
         : { kind: 'postgres', url: dbUrl, ...timeouts };
 
   return {
-    server: { port: raw.PORT, host: raw.HOST, url, trustProxy, bodyLimit: raw.BODY_LIMIT, logLevel: raw.LOG_LEVEL, shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT, logRequests: raw.LOG_REQUESTS },
+    server: {
+      port: raw.PORT,
+      host: raw.HOST,
+      url,
+      trustProxy,
+      bodyLimit: raw.BODY_LIMIT,
+      logLevel: raw.LOG_LEVEL,
+      shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT,
+      logRequests: raw.LOG_REQUESTS,
+    },
     cors: corsOrigins(raw.CORS_ORIGINS, url, raw.SERVER_URL === undefined ? raw.PORT : undefined),
     metrics: { token: raw.METRICS_TOKEN },
     audit: { retentionDays: raw.AUDIT_RETENTION_DAYS },
@@ -219,7 +267,10 @@ export function loadConfig(env: Env): Config {
     jwt: {
       algorithm: raw.JWT_ALGORITHM,
       key: raw.JWT_KEY,
-      previousKeys: (raw.JWT_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+      previousKeys: (raw.JWT_PREVIOUS_KEYS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
       issuer: raw.JWT_ISSUER,
       expiresInMinutes: raw.JWT_EXPIRES_IN,
       refreshExpiresInMinutes: raw.JWT_REFRESH_EXPIRES_IN,
@@ -239,7 +290,11 @@ export function loadConfig(env: Env): Config {
     passwords: {
       minLength: raw.MIN_PASSWORD_LENGTH,
       maxLength: raw.MAX_PASSWORD_LENGTH,
-      argon2: { memoryCost: raw.ARGON2_MEMORY_KIB, timeCost: raw.ARGON2_ITERATIONS, parallelism: raw.ARGON2_PARALLELISM },
+      argon2: {
+        memoryCost: raw.ARGON2_MEMORY_KIB,
+        timeCost: raw.ARGON2_ITERATIONS,
+        parallelism: raw.ARGON2_PARALLELISM,
+      },
     },
     cookies: { secure: cookieSecure, sameSite: raw.COOKIE_SAME_SITE, secret: raw.COOKIE_SECRET },
     rateLimit: {
@@ -255,7 +310,15 @@ export function loadConfig(env: Env): Config {
       emailPerIp: raw.RATE_LIMIT_EMAIL_PER_IP,
     },
     mail: {
-      smtp: raw.SMTP_HOST ? { host: raw.SMTP_HOST, port: raw.SMTP_PORT, secure: raw.SMTP_SECURE, user: raw.SMTP_USER, pass: raw.SMTP_PASS } : undefined,
+      smtp: raw.SMTP_HOST
+        ? {
+            host: raw.SMTP_HOST,
+            port: raw.SMTP_PORT,
+            secure: raw.SMTP_SECURE,
+            user: raw.SMTP_USER,
+            pass: raw.SMTP_PASS,
+          }
+        : undefined,
       sender: raw.SMTP_SENDER,
       templatesDir: raw.EMAIL_TEMPLATES_DIR && path.resolve(raw.EMAIL_TEMPLATES_DIR),
     },
@@ -267,7 +330,13 @@ export function loadConfig(env: Env): Config {
       adminSecret: raw.ADMIN_SECRET,
       publicUrl: raw.STORAGE_PUBLIC_URL?.replace(/\/+$/, ''),
       s3: raw.S3_BUCKET
-        ? { bucket: raw.S3_BUCKET, endpoint: raw.S3_ENDPOINT, region: raw.S3_REGION, accessKeyId: raw.S3_ACCESS_KEY_ID, secretAccessKey: raw.S3_SECRET_ACCESS_KEY }
+        ? {
+            bucket: raw.S3_BUCKET,
+            endpoint: raw.S3_ENDPOINT,
+            region: raw.S3_REGION,
+            accessKeyId: raw.S3_ACCESS_KEY_ID,
+            secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
+          }
         : undefined,
       image: {
         maxPixels: raw.STORAGE_IMAGE_MAX_PIXELS,

@@ -22,7 +22,10 @@ const checkUrl = (v: string) => {
 };
 
 const checkOrigins = (v: string) => {
-  for (const o of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const o of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (o === '*') continue;
     let u: URL;
     try {
@@ -30,7 +33,8 @@ const checkOrigins = (v: string) => {
     } catch {
       return `"${o}" is not an origin like https://app.example.com`;
     }
-    if (!['http:', 'https:'].includes(u.protocol) || u.origin !== o.replace(/\/$/, '')) return `"${o}" is not an origin like https://app.example.com (scheme, host and port only)`;
+    if (!['http:', 'https:'].includes(u.protocol) || u.origin !== o.replace(/\/$/, ''))
+      return `"${o}" is not an origin like https://app.example.com (scheme, host and port only)`;
   }
   return undefined;
 };
@@ -43,38 +47,94 @@ const CORE_FIELDS = {
   // Server
   PORT: int({ doc: 'TCP port to listen on.', default: 3000, min: 0, max: 65535 }),
   HOST: str({ doc: 'Interface to bind. Use 0.0.0.0 in a container or behind a load balancer.', default: '127.0.0.1' }),
-  SERVER_URL: optionalStr({ doc: 'Public base URL of this server (default http://localhost:PORT). Decides `COOKIE_SECURE` when that is unset.', check: checkUrl }),
+  SERVER_URL: optionalStr({
+    doc: 'Public base URL of this server (default http://localhost:PORT). Decides `COOKIE_SECURE` when that is unset.',
+    check: checkUrl,
+  }),
   TRUST_PROXY: str({
     doc: 'Trust X-Forwarded-* from proxies: `false`, `true`, a hop count, or a comma-separated list of addresses/CIDRs.',
     default: 'false',
   }),
-  BODY_LIMIT: int({ doc: 'Largest accepted request body for the auth API, in bytes.', default: 65536, min: 1024, max: 10485760 }),
+  BODY_LIMIT: int({
+    doc: 'Largest accepted request body for the auth API, in bytes.',
+    default: 65536,
+    min: 1024,
+    max: 10485760,
+  }),
   CORS_ORIGINS: optionalStr({
-    doc: 'Origins (`https://app.example.com`, comma-separated) whose browser scripts may call the API with credentials. SERVER_URL\'s own origin is always allowed; `*` lets any other origin call without credentials.',
+    doc: "Origins (`https://app.example.com`, comma-separated) whose browser scripts may call the API with credentials. SERVER_URL's own origin is always allowed; `*` lets any other origin call without credentials.",
     check: checkOrigins,
   }),
-  METRICS_TOKEN: optionalStr({ doc: 'When set, `GET /metrics` needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the public network).', secret: true }),
-  AUDIT_RETENTION_DAYS: int({ doc: 'Audit log entries older than this many days are deleted (0 keeps them forever).', default: 180, min: 0, max: 36500 }),
-  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { doc: 'pino log level.', default: 'info' }),
-  SHUTDOWN_TIMEOUT: int({ doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.', default: 10, min: 1, max: 3600 }),
-  LOG_REQUESTS: bool({ doc: 'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn off when a proxy keeps access logs already.', default: true }),
+  METRICS_TOKEN: optionalStr({
+    doc: 'When set, `GET /metrics` needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the public network).',
+    secret: true,
+  }),
+  AUDIT_RETENTION_DAYS: int({
+    doc: 'Audit log entries older than this many days are deleted (0 keeps them forever).',
+    default: 180,
+    min: 0,
+    max: 36500,
+  }),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    doc: 'pino log level.',
+    default: 'info',
+  }),
+  SHUTDOWN_TIMEOUT: int({
+    doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.',
+    default: 10,
+    min: 1,
+    max: 3600,
+  }),
+  LOG_REQUESTS: bool({
+    doc: 'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn off when a proxy keeps access logs already.',
+    default: true,
+  }),
 
-  DIALECTS: choiceList(DIALECT_IDS, { doc: `Wire dialects to serve: ${DIALECT_SETTINGS.map((m) => m.summary).join(', ')}.`, default: [...DIALECT_IDS] }),
+  DIALECTS: choiceList(DIALECT_IDS, {
+    doc: `Wire dialects to serve: ${DIALECT_SETTINGS.map((m) => m.summary).join(', ')}.`,
+    default: [...DIALECT_IDS],
+  }),
 
   // Storage of state
   DATA_DIR: str({ doc: 'Directory for the embedded SQLite database and generated secrets.', default: './data' }),
-  DATABASE_URL: optionalStr({ doc: '`postgres://…` for PostgreSQL, or `sqlite:<file>`; default SQLite at `DATA_DIR/gatehouse.db`.', check: checkDatabaseUrl, secret: true }),
-  DATABASE_STATEMENT_TIMEOUT_MS: int({ doc: 'Longest a database statement may run, in ms (PostgreSQL `statement_timeout`; the client gives up 1 s later if the server does not answer at all). Beyond it the request answers 503.', default: 5000, min: 100, max: 600000 }),
-  DATABASE_ACQUIRE_TIMEOUT_MS: int({ doc: 'Longest wait for a database connection, in ms: connecting or waiting for a free pooled connection (PostgreSQL), or for the write lock (SQLite busy timeout). Beyond it the request answers 503.', default: 3000, min: 50, max: 600000 }),
+  DATABASE_URL: optionalStr({
+    doc: '`postgres://…` for PostgreSQL, or `sqlite:<file>`; default SQLite at `DATA_DIR/gatehouse.db`.',
+    check: checkDatabaseUrl,
+    secret: true,
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: int({
+    doc: 'Longest a database statement may run, in ms (PostgreSQL `statement_timeout`; the client gives up 1 s later if the server does not answer at all). Beyond it the request answers 503.',
+    default: 5000,
+    min: 100,
+    max: 600000,
+  }),
+  DATABASE_ACQUIRE_TIMEOUT_MS: int({
+    doc: 'Longest wait for a database connection, in ms: connecting or waiting for a free pooled connection (PostgreSQL), or for the write lock (SQLite busy timeout). Beyond it the request answers 503.',
+    default: 3000,
+    min: 50,
+    max: 600000,
+  }),
 
   // Tokens
-  JWT_ALGORITHM: oneOf(JWT_ALGORITHMS, { doc: 'Signing algorithm of access tokens. RS256/ES256/EdDSA publish their public key at /auth/jwks.', default: 'HS512' }),
-  JWT_KEY: optionalStr({ doc: 'HS*: a secret of at least 32 characters. RS256/ES256/EdDSA: a PKCS#8 PEM private key. Generated into DATA_DIR when unset.', secret: true }),
-  JWT_PREVIOUS_KEYS: optionalStr({ doc: 'With JWT_KEY set: earlier keys (comma-separated, same format as JWT_KEY) that still verify tokens but never sign. Rotate by moving JWT_KEY here and setting a new one.', secret: true }),
+  JWT_ALGORITHM: oneOf(JWT_ALGORITHMS, {
+    doc: 'Signing algorithm of access tokens. RS256/ES256/EdDSA publish their public key at /auth/jwks.',
+    default: 'HS512',
+  }),
+  JWT_KEY: optionalStr({
+    doc: 'HS*: a secret of at least 32 characters. RS256/ES256/EdDSA: a PKCS#8 PEM private key. Generated into DATA_DIR when unset.',
+    secret: true,
+  }),
+  JWT_PREVIOUS_KEYS: optionalStr({
+    doc: 'With JWT_KEY set: earlier keys (comma-separated, same format as JWT_KEY) that still verify tokens but never sign. Rotate by moving JWT_KEY here and setting a new one.',
+    secret: true,
+  }),
   JWT_ISSUER: str({ doc: 'The `iss` claim of access tokens.', default: 'gatehouse' }),
   JWT_EXPIRES_IN: int({ doc: 'Access token lifetime, minutes.', default: 15, min: 1, max: 1440 }),
   JWT_REFRESH_EXPIRES_IN: int({ doc: 'Refresh token lifetime, minutes.', default: 43200, min: 5, max: 525600 }),
-  JWT_CLAIMS_NAMESPACE: str({ doc: 'Claim under which the Hasura claims are placed.', default: 'https://hasura.io/jwt/claims' }),
+  JWT_CLAIMS_NAMESPACE: str({
+    doc: 'Claim under which the Hasura claims are placed.',
+    default: 'https://hasura.io/jwt/claims',
+  }),
   REFRESH_TOKEN_REUSE_GRACE: int({
     doc:
       'Seconds during which a just-rotated refresh token still yields the same successor (multi-tab clients); ' +
@@ -83,8 +143,18 @@ const CORE_FIELDS = {
     min: 0,
     max: 300,
   }),
-  SESSION_CHECK_CACHE_MS: int({ doc: 'How long an instance trusts what it read of a user and a session: the bound within which a logout, disable, ban or password change on one instance holds on every other (at once on the instance that made it). 0 reads the database on every request.', default: 1000, min: 0, max: 60000 }),
-  ACCESS_TOKEN_CACHE_SIZE: int({ doc: 'Verified access tokens kept in memory (0 disables the cache).', default: 10000, min: 0, max: 1000000 }),
+  SESSION_CHECK_CACHE_MS: int({
+    doc: 'How long an instance trusts what it read of a user and a session: the bound within which a logout, disable, ban or password change on one instance holds on every other (at once on the instance that made it). 0 reads the database on every request.',
+    default: 1000,
+    min: 0,
+    max: 60000,
+  }),
+  ACCESS_TOKEN_CACHE_SIZE: int({
+    doc: 'Verified access tokens kept in memory (0 disables the cache).',
+    default: 10000,
+    min: 0,
+    max: 1000000,
+  }),
   REAUTH_MAX_AGE: int({
     doc:
       'Minutes a proof of the password or second factor (a sign-in, or `POST /auth/reauthenticate`) stays fresh for ' +
@@ -96,33 +166,79 @@ const CORE_FIELDS = {
   }),
 
   // Users
-  AUTO_ACTIVATE_NEW_USERS: bool({ doc: 'New accounts are active at once; otherwise they wait for activation.', default: true }),
-  DEFAULT_USER_ROLE: str({ doc: 'Role given to new users.', default: 'user', pattern: /^[A-Za-z0-9_-]{1,64}$/, hint: 'letters, digits, _ and - only' }),
+  AUTO_ACTIVATE_NEW_USERS: bool({
+    doc: 'New accounts are active at once; otherwise they wait for activation.',
+    default: true,
+  }),
+  DEFAULT_USER_ROLE: str({
+    doc: 'Role given to new users.',
+    default: 'user',
+    pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    hint: 'letters, digits, _ and - only',
+  }),
   DEFAULT_ALLOWED_USER_ROLES: roleList({ doc: 'Roles new users get (default: DEFAULT_USER_ROLE).' }),
   ALLOWED_USER_ROLES: roleList({ doc: 'Roles a registration may ask for (default: DEFAULT_ALLOWED_USER_ROLES).' }),
-  REGISTRATION_CUSTOM_FIELDS: roleList({ doc: 'Extra `user_data` keys accepted at registration and kept in the user metadata.', default: [] }),
+  REGISTRATION_CUSTOM_FIELDS: roleList({
+    doc: 'Extra `user_data` keys accepted at registration and kept in the user metadata.',
+    default: [],
+  }),
 
   // Passwords
   MIN_PASSWORD_LENGTH: int({ doc: 'Shortest accepted password, in characters.', default: 8, min: 1, max: 256 }),
-  MAX_PASSWORD_LENGTH: int({ doc: 'Longest accepted password, in characters (never truncated).', default: 256, min: 8, max: 1024 }),
+  MAX_PASSWORD_LENGTH: int({
+    doc: 'Longest accepted password, in characters (never truncated).',
+    default: 256,
+    min: 8,
+    max: 1024,
+  }),
   ARGON2_MEMORY_KIB: int({ doc: 'argon2id memory cost (KiB).', default: 19456, min: 1024, max: 1048576 }),
   ARGON2_ITERATIONS: int({ doc: 'argon2id time cost.', default: 2, min: 1, max: 20 }),
   ARGON2_PARALLELISM: int({ doc: 'argon2id parallelism.', default: 1, min: 1, max: 16 }),
 
   // Cookies
   COOKIE_SECURE: bool({ doc: 'Send cookies only over HTTPS (default: true when SERVER_URL is https).' }),
-  COOKIE_SAME_SITE: oneOf(['lax', 'strict', 'none'], { doc: 'SameSite attribute of the refresh-token cookie.', default: 'lax' }),
-  COOKIE_SECRET: optionalStr({ doc: 'Secret signing cookies (at least 32 characters). Generated into DATA_DIR when unset.', secret: true }),
+  COOKIE_SAME_SITE: oneOf(['lax', 'strict', 'none'], {
+    doc: 'SameSite attribute of the refresh-token cookie.',
+    default: 'lax',
+  }),
+  COOKIE_SECRET: optionalStr({
+    doc: 'Secret signing cookies (at least 32 characters). Generated into DATA_DIR when unset.',
+    secret: true,
+  }),
 
   // Abuse limits
   RATE_LIMIT_ENABLED: bool({ doc: 'Rate-limit login, register and refresh.', default: true }),
   RATE_LIMIT_WINDOW: int({ doc: 'Rate-limit window, seconds.', default: 60, min: 1, max: 86400 }),
-  RATE_LIMIT_AUTH_PER_IP: int({ doc: 'Login + register attempts per IP per window.', default: 60, min: 1, max: 1000000 }),
-  RATE_LIMIT_AUTH_PER_ACCOUNT: int({ doc: 'Login + register attempts per email address per window.', default: 10, min: 1, max: 1000000 }),
+  RATE_LIMIT_AUTH_PER_IP: int({
+    doc: 'Login + register attempts per IP per window.',
+    default: 60,
+    min: 1,
+    max: 1000000,
+  }),
+  RATE_LIMIT_AUTH_PER_ACCOUNT: int({
+    doc: 'Login + register attempts per email address per window.',
+    default: 10,
+    min: 1,
+    max: 1000000,
+  }),
   RATE_LIMIT_REFRESH_PER_IP: int({ doc: 'Token refreshes per IP per window.', default: 600, min: 1, max: 1000000 }),
-  RATE_LIMIT_REFRESH_PER_ACCOUNT: int({ doc: 'Token refreshes per account per window.', default: 120, min: 1, max: 1000000 }),
-  RATE_LIMIT_REDIS_URL: optionalStr({ doc: 'Share rate-limit counters between instances through Redis (`redis://…`).', secret: true, check: (v) => (/^rediss?:\/\//.test(v) ? undefined : 'must start with redis:// or rediss://') }),
-  LOGIN_MAX_FAILURES_PER_HOUR: int({ doc: 'Failed logins per account per hour before untrusted clients are turned away (devices that logged in before keep access).', default: 100, min: 1, max: 100000 }),
+  RATE_LIMIT_REFRESH_PER_ACCOUNT: int({
+    doc: 'Token refreshes per account per window.',
+    default: 120,
+    min: 1,
+    max: 1000000,
+  }),
+  RATE_LIMIT_REDIS_URL: optionalStr({
+    doc: 'Share rate-limit counters between instances through Redis (`redis://…`).',
+    secret: true,
+    check: (v) => (/^rediss?:\/\//.test(v) ? undefined : 'must start with redis:// or rediss://'),
+  }),
+  LOGIN_MAX_FAILURES_PER_HOUR: int({
+    doc: 'Failed logins per account per hour before untrusted clients are turned away (devices that logged in before keep access).',
+    default: 100,
+    min: 1,
+    max: 100000,
+  }),
 
   // Email
   SMTP_HOST: optionalStr({ doc: 'SMTP server. Unset: emails are written as .eml files to DATA_DIR/outbox.' }),
@@ -131,10 +247,15 @@ const CORE_FIELDS = {
   SMTP_PASS: optionalStr({ doc: 'SMTP password.', secret: true }),
   SMTP_SECURE: bool({ doc: 'Use implicit TLS (port 465); otherwise STARTTLS when offered.', default: false }),
   SMTP_SENDER: str({ doc: 'From address of every email.', default: 'Gatehouse <noreply@localhost>' }),
-  EMAIL_TEMPLATES_DIR: optionalStr({ doc: 'Folder overriding the built-in templates: `<locale>/<kind>.{subject.txt,txt,html}` or `<kind>.{…}`.' }),
+  EMAIL_TEMPLATES_DIR: optionalStr({
+    doc: 'Folder overriding the built-in templates: `<locale>/<kind>.{subject.txt,txt,html}` or `<kind>.{…}`.',
+  }),
 
   // Account lifecycle (HBP flags and defaults)
-  MAGIC_LINK_ENABLED: bool({ doc: 'Register and log in without a password, through a link sent by email.', default: false }),
+  MAGIC_LINK_ENABLED: bool({
+    doc: 'Register and log in without a password, through a link sent by email.',
+    default: false,
+  }),
   VERIFY_EMAILS: bool({ doc: 'An email change must be confirmed from the new address.', default: false }),
   NOTIFY_EMAIL_CHANGE: bool({
     doc:
@@ -146,45 +267,119 @@ const CORE_FIELDS = {
   ALLOW_USER_SELF_DELETE: bool({ doc: 'Users may delete their own account.', default: false }),
   MFA_ENABLED: bool({ doc: 'TOTP multi-factor authentication.', default: true }),
   OTP_ISSUER: str({ doc: 'Issuer shown by authenticator apps.', default: 'Gatehouse' }),
-  REDIRECT_URL_SUCCESS: optionalStr({ doc: 'Where activation and magic links lead on success (default SERVER_URL).', check: checkUrl }),
-  REDIRECT_URL_ERROR: optionalStr({ doc: 'Where they lead on failure, with `error=<code>` (default SERVER_URL).', check: checkUrl }),
-  REDIRECT_TOKEN_IN: oneOf(['query', 'fragment'], { doc: 'Put the refresh token of a redirect in the query or the fragment (kept out of server logs).', default: 'query' }),
+  REDIRECT_URL_SUCCESS: optionalStr({
+    doc: 'Where activation and magic links lead on success (default SERVER_URL).',
+    check: checkUrl,
+  }),
+  REDIRECT_URL_ERROR: optionalStr({
+    doc: 'Where they lead on failure, with `error=<code>` (default SERVER_URL).',
+    check: checkUrl,
+  }),
+  REDIRECT_TOKEN_IN: oneOf(['query', 'fragment'], {
+    doc: 'Put the refresh token of a redirect in the query or the fragment (kept out of server logs).',
+    default: 'query',
+  }),
   TICKET_EXPIRES_ACTIVATION: int({ doc: 'Activation link lifetime, minutes.', default: 1440, min: 1, max: 43200 }),
   TICKET_EXPIRES_MAGIC_LINK: int({ doc: 'Magic link lifetime, minutes.', default: 15, min: 1, max: 1440 }),
   TICKET_EXPIRES_PASSWORD_RESET: int({ doc: 'Password reset link lifetime, minutes.', default: 15, min: 1, max: 1440 }),
-  TICKET_EXPIRES_EMAIL_CHANGE: int({ doc: 'Email change confirmation lifetime, minutes.', default: 60, min: 1, max: 10080 }),
+  TICKET_EXPIRES_EMAIL_CHANGE: int({
+    doc: 'Email change confirmation lifetime, minutes.',
+    default: 60,
+    min: 1,
+    max: 10080,
+  }),
   TICKET_EXPIRES_MFA: int({ doc: 'MFA login ticket lifetime, minutes.', default: 5, min: 1, max: 60 }),
-  RATE_LIMIT_EMAIL_PER_ADDRESS: int({ doc: 'Emails with links sent to one address per hour.', default: 5, min: 1, max: 10000 }),
+  RATE_LIMIT_EMAIL_PER_ADDRESS: int({
+    doc: 'Emails with links sent to one address per hour.',
+    default: 5,
+    min: 1,
+    max: 10000,
+  }),
   RATE_LIMIT_EMAIL_PER_IP: int({ doc: 'Requests that send links, per IP per hour.', default: 30, min: 1, max: 100000 }),
 
   // Storage
-  STORAGE_RULES: optionalStr({ doc: 'YAML or JSON file of storage access rules (default: /user/{userId}/** private, /public/** readable by all, the rest admin only).' }),
+  STORAGE_RULES: optionalStr({
+    doc: 'YAML or JSON file of storage access rules (default: /user/{userId}/** private, /public/** readable by all, the rest admin only).',
+  }),
   STORAGE_MAX_FILE_SIZE: int({ doc: 'Largest upload, bytes.', default: 52428800, min: 1, max: 1099511627776 }),
-  STORAGE_QUOTA: int({ doc: 'Bytes a user may store in all (0: no quota).', default: 1073741824, min: 0, max: 1125899906842624 }),
+  STORAGE_QUOTA: int({
+    doc: 'Bytes a user may store in all (0: no quota).',
+    default: 1073741824,
+    min: 0,
+    max: 1125899906842624,
+  }),
   S3_BUCKET: optionalStr({ doc: 'Store files in this S3-compatible bucket instead of DATA_DIR/storage.' }),
   S3_ENDPOINT: optionalStr({ doc: 'S3 endpoint URL (MinIO, Ceph, R2…); unset for AWS.', check: checkUrl }),
   S3_REGION: str({ doc: 'S3 region.', default: 'us-east-1' }),
   S3_ACCESS_KEY_ID: optionalStr({ doc: 'S3 access key id (default: the AWS credential chain).' }),
   S3_SECRET_ACCESS_KEY: optionalStr({ doc: 'S3 secret access key.', secret: true }),
-  STORAGE_IMAGE_MAX_PIXELS: int({ doc: 'Largest image (width × height) that transforms will decode or produce (also with `r`).', default: 40000000, min: 1, max: 1000000000 }),
+  STORAGE_IMAGE_MAX_PIXELS: int({
+    doc: 'Largest image (width × height) that transforms will decode or produce (also with `r`).',
+    default: 40000000,
+    min: 1,
+    max: 1000000000,
+  }),
   STORAGE_IMAGE_TIMEOUT: int({ doc: 'Seconds one image transform may take.', default: 10, min: 1, max: 300 }),
-  STORAGE_IMAGE_CONCURRENCY: int({ doc: 'Image transforms run at once (0: one per CPU core). Each holds its source and output in memory.', default: 0, min: 0, max: 256 }),
-  STORAGE_IMAGE_QUEUE: int({ doc: 'Image transforms that may wait for a free slot; beyond that the answer is `503` with `Retry-After`.', default: 64, min: 0, max: 100000 }),
-  STORAGE_METADATA_CACHE_MS: int({ doc: 'How long an instance trusts what it read of a file (its object, ETag and read token) when serving it: the bound within which a replace, delete or token rotation on one instance holds on every other (at once on the instance that made it). 0 reads the database on every download.', default: 1000, min: 0, max: 60000 }),
-  STORAGE_UPLOAD_TIMEOUT: int({ doc: 'Seconds one upload may take; slower ones are refused (408). Temporary files older than this are swept.', default: 3600, min: 1, max: 604800 }),
-  STORAGE_ORPHAN_GRACE: int({ doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).', default: 900, min: 0, max: 604800 }),
-  STORAGE_SWEEP_INTERVAL: int({ doc: 'Minutes between storage sweeps by `serve` (one also runs at start); 0: only `gatehouse storage gc`.', default: 60, min: 0, max: 10080 }),
-  STORAGE_PUBLIC_URL: optionalStr({ doc: 'A second origin serving this same server, on another site than SERVER_URL (e.g. https://files.example.net): share links (`?token=`) are redirected there, so shared files open where no Gatehouse cookie lives.', check: checkUrl }),
-  ADMIN_SECRET: optionalStr({ doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).', secret: true }),
+  STORAGE_IMAGE_CONCURRENCY: int({
+    doc: 'Image transforms run at once (0: one per CPU core). Each holds its source and output in memory.',
+    default: 0,
+    min: 0,
+    max: 256,
+  }),
+  STORAGE_IMAGE_QUEUE: int({
+    doc: 'Image transforms that may wait for a free slot; beyond that the answer is `503` with `Retry-After`.',
+    default: 64,
+    min: 0,
+    max: 100000,
+  }),
+  STORAGE_METADATA_CACHE_MS: int({
+    doc: 'How long an instance trusts what it read of a file (its object, ETag and read token) when serving it: the bound within which a replace, delete or token rotation on one instance holds on every other (at once on the instance that made it). 0 reads the database on every download.',
+    default: 1000,
+    min: 0,
+    max: 60000,
+  }),
+  STORAGE_UPLOAD_TIMEOUT: int({
+    doc: 'Seconds one upload may take; slower ones are refused (408). Temporary files older than this are swept.',
+    default: 3600,
+    min: 1,
+    max: 604800,
+  }),
+  STORAGE_ORPHAN_GRACE: int({
+    doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).',
+    default: 900,
+    min: 0,
+    max: 604800,
+  }),
+  STORAGE_SWEEP_INTERVAL: int({
+    doc: 'Minutes between storage sweeps by `serve` (one also runs at start); 0: only `gatehouse storage gc`.',
+    default: 60,
+    min: 0,
+    max: 10080,
+  }),
+  STORAGE_PUBLIC_URL: optionalStr({
+    doc: 'A second origin serving this same server, on another site than SERVER_URL (e.g. https://files.example.net): share links (`?token=`) are redirected there, so shared files open where no Gatehouse cookie lives.',
+    check: checkUrl,
+  }),
+  ADMIN_SECRET: optionalStr({
+    doc: 'Value of the `x-admin-secret` header that bypasses storage rules (at least 32 characters).',
+    secret: true,
+  }),
 
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in
   ...FEDERATION_FIELDS,
   // Admin console
-  CONSOLE_ENABLED: bool({ doc: 'Serve the admin console (a browser app over the admin API) at /console.', default: true }),
+  CONSOLE_ENABLED: bool({
+    doc: 'Serve the admin console (a browser app over the admin API) at /console.',
+    default: true,
+  }),
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */
-export const CONFIG_FIELDS: Record<string, Field<unknown>> = Object.assign({}, CORE_FIELDS, ...DIALECT_SETTINGS.map((m) => m.configFields));
+export const CONFIG_FIELDS: Record<string, Field<unknown>> = Object.assign(
+  {},
+  CORE_FIELDS,
+  ...DIALECT_SETTINGS.map((m) => m.configFields),
+);
 
 export type ConfigFields = typeof CORE_FIELDS;
 /** The parsed core settings; each dialect reads its own from the same record. */

@@ -15,22 +15,40 @@ export interface Secrets {
 
 /** A new random key for the algorithm: an HMAC secret, or a PKCS#8 PEM private key. */
 export function generateJwtKey(algorithm: JwtAlgorithm): string {
-  const pem = { privateKeyEncoding: { type: 'pkcs8' as const, format: 'pem' as const }, publicKeyEncoding: { type: 'spki' as const, format: 'pem' as const } };
+  const pem = {
+    privateKeyEncoding: { type: 'pkcs8' as const, format: 'pem' as const },
+    publicKeyEncoding: { type: 'spki' as const, format: 'pem' as const },
+  };
   switch (algorithm) {
     case 'HS256':
     case 'HS512':
       return randomBytes(64).toString('base64url');
     case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: pem.privateKeyEncoding, publicKeyEncoding: pem.publicKeyEncoding }).privateKey;
+      return generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: pem.privateKeyEncoding,
+        publicKeyEncoding: pem.publicKeyEncoding,
+      }).privateKey;
     case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: pem.privateKeyEncoding, publicKeyEncoding: pem.publicKeyEncoding }).privateKey;
+      return generateKeyPairSync('ec', {
+        namedCurve: 'P-256',
+        privateKeyEncoding: pem.privateKeyEncoding,
+        publicKeyEncoding: pem.publicKeyEncoding,
+      }).privateKey;
     case 'EdDSA':
-      return generateKeyPairSync('ed25519', { privateKeyEncoding: pem.privateKeyEncoding, publicKeyEncoding: pem.publicKeyEncoding }).privateKey;
+      return generateKeyPairSync('ed25519', {
+        privateKeyEncoding: pem.privateKeyEncoding,
+        publicKeyEncoding: pem.publicKeyEncoding,
+      }).privateKey;
   }
 }
 
 /** Reads a persisted secret, or creates it (mode 0600) so that tokens survive restarts. */
-async function persisted(dir: string, name: string, create: () => string): Promise<{ value: string; created: boolean }> {
+async function persisted(
+  dir: string,
+  name: string,
+  create: () => string,
+): Promise<{ value: string; created: boolean }> {
   const file = path.join(dir, name);
   try {
     return { value: (await readFile(file, 'utf8')).trim(), created: false };
@@ -44,7 +62,8 @@ async function persisted(dir: string, name: string, create: () => string): Promi
     await writeFile(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
     return { value, created: true };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { value: (await readFile(file, 'utf8')).trim(), created: false };
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return { value: (await readFile(file, 'utf8')).trim(), created: false };
     throw err;
   }
 }
@@ -62,6 +81,8 @@ export async function resolveSecrets(config: Config): Promise<Secrets> {
   };
   const alg = config.jwt.algorithm;
   const jwtKey = await resolve('JWT_KEY', config.jwt.key, `jwt-${alg.toLowerCase()}.key`, () => generateJwtKey(alg));
-  const cookieSecret = await resolve('COOKIE_SECRET', config.cookies.secret, 'cookie-secret', () => randomBytes(48).toString('base64url'));
+  const cookieSecret = await resolve('COOKIE_SECRET', config.cookies.secret, 'cookie-secret', () =>
+    randomBytes(48).toString('base64url'),
+  );
   return { jwtKey, cookieSecret, generated, fromDataDir };
 }

@@ -26,7 +26,11 @@ export const errors = {
   unauthenticated: make('unauthenticated', 401, 'Authentication is required'),
   invalidToken: make('invalid-token', 401, 'The access token is invalid or expired'),
   invalidRefreshToken: make('invalid-refresh-token', 401, 'The refresh token is invalid or expired'),
-  refreshTokenReused: make('refresh-token-reused', 401, 'The refresh token was already used; the session has been revoked'),
+  refreshTokenReused: make(
+    'refresh-token-reused',
+    401,
+    'The refresh token was already used; the session has been revoked',
+  ),
   forbidden: make('forbidden', 403, 'You are not allowed to do this'),
   notFound: make('not-found', 404, 'Not found'),
   routeNotFound: make('route-not-found', 404, 'No such route'),
@@ -40,7 +44,9 @@ export const errors = {
     }),
   unavailable: make('service-unavailable', 503, 'The service is unavailable'),
   /** A request that arrives while the server stops: another instance (or this one, restarted) can take it. */
-  serverClosing: () => new AppError('server-closing', 503, 'The server is shutting down, try again', { 'retry-after': '1' }),
+  serverClosing: () =>
+    new AppError('server-closing', 503, 'The server is shutting down, try again', { 'retry-after': '1' }),
   /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */
-  databaseUnavailable: () => new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
+  databaseUnavailable: () =>
+    new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
 } as const;

@@ -32,8 +32,16 @@ export interface FederationDeps {
 export function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>) {
   const { config, queries, users, audit, clock } = deps;
   const roles = { defaults: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole };
-  const fileDirectories = config.federation.directoriesFile ? loadDirectoriesFile(config.federation.directoriesFile) : [];
-  const store = createDirectoryStore({ queries, users, clock, box: createSecretBox(deps.secret('directory-bind-password')), fileDirectories });
+  const fileDirectories = config.federation.directoriesFile
+    ? loadDirectoriesFile(config.federation.directoriesFile)
+    : [];
+  const store = createDirectoryStore({
+    queries,
+    users,
+    clock,
+    box: createSecretBox(deps.secret('directory-bind-password')),
+    fileDirectories,
+  });
   return {
     ...createDirectoryService({ queries, users, audit, clock, store, roles }),
     store,

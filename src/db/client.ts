@@ -47,7 +47,10 @@ function openSqlite(file: string, busyTimeoutMs: number) {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new SqliteValuesPlugin()] });
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    plugins: [new SqliteValuesPlugin()],
+  });
   return { kysely, sqlite: database };
 }
 

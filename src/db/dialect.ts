@@ -101,7 +101,9 @@ export function isForeignKeyViolation(err: unknown): boolean {
 export function rolesOfUserSql(dialect: DialectName) {
   return dialect === 'postgres'
     ? sql<string | null>`(select string_agg(r.role, ',' order by r.role) from user_roles r where r.user_id = users.id)`
-    : sql<string | null>`(select group_concat(role, ',') from (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
+    : sql<
+        string | null
+      >`(select group_concat(role, ',') from (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
 }
 
 /**
@@ -110,11 +112,16 @@ export function rolesOfUserSql(dialect: DialectName) {
  * no order, so splitRoles sorts.
  */
 export function rolesAggregateSql(dialect: DialectName) {
-  return dialect === 'postgres' ? sql<string | null>`string_agg(r.role, ',' order by r.role)` : sql<string | null>`group_concat(r.role, ',')`;
+  return dialect === 'postgres'
+    ? sql<string | null>`string_agg(r.role, ',' order by r.role)`
+    : sql<string | null>`group_concat(r.role, ',')`;
 }
 
 /** The same as SQL text, for statements written by hand. */
-export const ROLES_AGGREGATE_TEXT = { postgres: `string_agg(r.role, ',' order by r.role)`, sqlite: `group_concat(r.role, ',')` } as const;
+export const ROLES_AGGREGATE_TEXT = {
+  postgres: `string_agg(r.role, ',' order by r.role)`,
+  sqlite: `group_concat(r.role, ',')`,
+} as const;
 
 export function splitRoles(value: string | null | undefined): string[] {
   return value ? value.split(',').sort() : [];

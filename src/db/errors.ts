@@ -1,5 +1,17 @@
 /** Socket-level failures: the database cannot be reached or the connection broke. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * PostgreSQL SQLSTATEs that mean "not now" rather than "wrong request": class 08 (connection
@@ -19,7 +31,8 @@ const isOutageState = (code: string, message: string) =>
  * "Connection terminated…" (cut, or connect timeout), "timeout exceeded when trying to connect"
  * (pool acquire timeout), "Query read timeout" (query_timeout), "…not queryable" (a broken client).
  */
-const DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|timeout expired)/;
+const DRIVER_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|timeout expired)/;
 
 /** Whether an error means the database is unreachable, overloaded or too slow, as opposed to a bug or bad data. */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
@@ -32,7 +45,12 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
   if (DRIVER_MESSAGES.test(message)) return true;
   // Node's happy-eyeballs connect reports an AggregateError of one failure per address.
-  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  if (
+    Array.isArray(e.errors) &&
+    e.errors.length > 0 &&
+    e.errors.every((inner) => isDatabaseUnavailable(inner, depth + 1))
+  )
+    return true;
   return e.cause !== undefined && isDatabaseUnavailable(e.cause, depth + 1);
 }
 

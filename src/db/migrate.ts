@@ -52,7 +52,11 @@ class StaticProvider implements MigrationProvider {
 /** Applies pending migrations; returns the names applied. Safe to run from several instances at once. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   // Unordered: migrations developed side by side may land in any order; each is applied once.
-  const migrator = new Migrator({ db: db.kysely, provider: new StaticProvider(db.dialect), allowUnorderedMigrations: true });
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: new StaticProvider(db.dialect),
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -38,7 +38,10 @@ export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPoo
   const names = new Map<string, string>();
   const named = (text: string, values: unknown) => {
     let name = names.get(text);
-    if (!name) names.set(text, (name = `gatehouse_${names.size}`));
+    if (!name) {
+      name = `gatehouse_${names.size}`;
+      names.set(text, name);
+    }
     return { name, text, values };
   };
 

@@ -25,12 +25,18 @@ export interface Prepared<A extends unknown[], R> {
  * call, which on the hot paths (token lookup, rotation, user load) costs several times
  * what the database itself spends.
  */
-export function prepare<A extends unknown[], R>(dialect: DialectName, arity: A['length'], build: (...slots: never[]) => Compilable<R>): Prepared<A, R> {
+export function prepare<A extends unknown[], R>(
+  dialect: DialectName,
+  arity: A['length'],
+  build: (...slots: never[]) => Compilable<R>,
+): Prepared<A, R> {
   const slots = Array.from({ length: arity }, (_, i) => `${SLOT}${i}`);
   const built = build(...(slots as never[])).compile();
   const compiled = dialect === 'postgres' ? { ...built, sql: NAMED_STATEMENT + built.sql } : built;
   const positions = compiled.parameters.map((p) => slots.indexOf(p as string));
-  const parameters = (...args: A) => compiled.parameters.map((p, i) => (positions[i]! >= 0 ? encodeParameter(dialect, args[positions[i]!]) : p));
-  const run = async (executor: Kysely<Database>, ...args: A) => (await executor.executeQuery<R>({ ...compiled, parameters: parameters(...args) })).rows;
+  const parameters = (...args: A) =>
+    compiled.parameters.map((p, i) => (positions[i]! >= 0 ? encodeParameter(dialect, args[positions[i]!]) : p));
+  const run = async (executor: Kysely<Database>, ...args: A) =>
+    (await executor.executeQuery<R>({ ...compiled, parameters: parameters(...args) })).rows;
   return Object.assign(run, { sql: compiled.sql, parameters });
 }

@@ -24,15 +24,26 @@ export interface SqliteSync {
  * function, so when no transaction is open it runs at once. Inside one of our own Kysely
  * transactions (`exclusive` false) it runs at once too, as a savepoint of that transaction.
  */
-export function createSqliteSync(sqlite: SqliteDatabase.Database, kysely: Kysely<Database>, exclusive: boolean): SqliteSync {
+export function createSqliteSync(
+  sqlite: SqliteDatabase.Database,
+  kysely: Kysely<Database>,
+  exclusive: boolean,
+): SqliteSync {
   const statements = new Map<string, SqliteDatabase.Statement>();
   // Prepared on first use: the tables may not exist before migrations.
   const statementOf = (sql: string) => {
     let stmt = statements.get(sql);
-    if (!stmt) statements.set(sql, (stmt = sqlite.prepare(sql)));
+    if (!stmt) {
+      stmt = sqlite.prepare(sql);
+      statements.set(sql, stmt);
+    }
     return stmt;
   };
-  const rows = <R>(stmt: SqliteDatabase.Statement, params: unknown[]): R[] => (stmt.reader ? (stmt.all(params) as R[]) : (stmt.run(params), []));
+  const rows = <R>(stmt: SqliteDatabase.Statement, params: unknown[]): R[] => {
+    if (stmt.reader) return stmt.all(params) as R[];
+    stmt.run(params);
+    return [];
+  };
   return {
     transaction<A extends unknown[], T>(fn: (...args: A) => T) {
       const run = sqlite.transaction(fn);
@@ -41,7 +52,13 @@ export function createSqliteSync(sqlite: SqliteDatabase.Database, kysely: Kysely
         return kysely.connection().execute(async () => run(...args));
       };
     },
-    statement: <A extends unknown[], R>(p: Prepared<A, R>) => (...args: A) => rows<R>(statementOf(p.sql), p.parameters(...args)),
-    raw: <R>(sql: string) => (...params: unknown[]) => rows<R>(statementOf(sql), params),
+    statement:
+      <A extends unknown[], R>(p: Prepared<A, R>) =>
+      (...args: A) =>
+        rows<R>(statementOf(p.sql), p.parameters(...args)),
+    raw:
+      <R>(sql: string) =>
+      (...params: unknown[]) =>
+        rows<R>(statementOf(sql), params),
   };
 }

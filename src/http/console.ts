@@ -46,6 +46,7 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
     wildcard: true,
     cacheControl: false,
     // Vite names assets by content hash: they never change under one name.
-    setHeaders: (res, file) => res.setHeader('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    setHeaders: (res, file) =>
+      res.setHeader('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
 }

@@ -28,7 +28,8 @@ export function responses<R extends Record<number, TSchema>>(ok: R, ...errorStat
 export const NoContent = Type.Null({ description: 'No content' });
 
 const BODYLESS = new Set(['GET', 'HEAD']);
-const speaksNative = (response: Record<string, unknown>) => Object.values(response).some((s) => s === errorRef || (s as { $ref?: string })?.$ref === 'Error');
+const speaksNative = (response: Record<string, unknown>) =>
+  Object.values(response).some((s) => s === errorRef || (s as { $ref?: string })?.$ref === 'Error');
 
 /**
  * Statuses a route can answer without saying so itself:
@@ -39,7 +40,7 @@ const speaksNative = (response: Record<string, unknown>) => Object.values(respon
  */
 export function sharedStatusesOf(route: Pick<RouteOptions, 'method' | 'schema'>): number[] {
   const out = new Set<number>();
-  if ([route.method].flat().some((m) => !BODYLESS.has(m))) [400, 413, 415].forEach((s) => out.add(s));
+  if ([route.method].flat().some((m) => !BODYLESS.has(m))) for (const s of [400, 413, 415]) out.add(s);
   if (route.schema?.querystring || route.schema?.params || route.schema?.headers) out.add(400);
   out.add(503);
   return [...out];

@@ -20,26 +20,45 @@ export function createMailer(config: Config, log: Logger, background: Background
   const { smtp, sender, templatesDir } = config.mail;
   const outbox = path.join(config.dataDir, 'outbox');
   const transport: Transporter = smtp
-    ? nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined })
+    ? nodemailer.createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
+      })
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   let counter = 0;
 
   async function send(kind: MailKind, to: string, locale: string | null, vars: MailVars) {
     const mail = await renderMail(templatesDir, kind, locale, vars);
-    const info = await transport.sendMail({ from: sender, to, subject: mail.subject, text: mail.text, html: mail.html });
+    const info = await transport.sendMail({
+      from: sender,
+      to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+    });
     if (!smtp) {
       await mkdir(outbox, { recursive: true, mode: 0o700 });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++counter}-${kind}.eml`;
       await writeFile(path.join(outbox, name), (info as { message: Buffer }).message, { mode: 0o600 });
       // The .eml is quoted-printable (a copied link would read "ticket=3D…"): the text beside it is plain.
-      await writeFile(path.join(outbox, name.replace(/\.eml$/, '.txt')), `To: ${to}\nSubject: ${mail.subject}\n\n${mail.text}\n`, { mode: 0o600 });
+      await writeFile(
+        path.join(outbox, name.replace(/\.eml$/, '.txt')),
+        `To: ${to}\nSubject: ${mail.subject}\n\n${mail.text}\n`,
+        { mode: 0o600 },
+      );
     }
   }
 
   return {
     send,
     queue(kind, to, locale, vars) {
-      background.run(() => send(kind, to, locale, vars).catch((err: Error) => log.error({ kind, err: { message: err.message } }, 'email delivery failed')));
+      background.run(() =>
+        send(kind, to, locale, vars).catch((err: Error) =>
+          log.error({ kind, err: { message: err.message } }, 'email delivery failed'),
+        ),
+      );
     },
     describe: smtp ? `SMTP ${smtp.host}:${smtp.port}` : `the outbox folder ${outbox} (no SMTP_HOST set)`,
     close: () => transport.close(),

@@ -23,7 +23,8 @@ export interface OutboxMail extends OutboxEntry {
   links: string[];
 }
 
-const addresses = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a.map((x) => x.text).join(', ') : (a?.text ?? ''));
+const addresses = (a: AddressObject | AddressObject[] | undefined) =>
+  Array.isArray(a) ? a.map((x) => x.text).join(', ') : (a?.text ?? '');
 const linksIn = (text: string) => [...new Set(text.match(/https?:\/\/[^\s<>"')]+/g) ?? [])];
 
 /** Reads the embedded mode's outbox folder (DATA_DIR/outbox), where mails go when no SMTP server is set. */
@@ -41,18 +42,36 @@ export function createOutbox(dir: string) {
     }
     const mail = await simpleParser(raw);
     const text = mail.text ?? '';
-    return { name, at, size: raw.length, to: addresses(mail.to), from: addresses(mail.from), subject: mail.subject ?? '', text, html: typeof mail.html === 'string' ? mail.html : null, links: linksIn(text) };
+    return {
+      name,
+      at,
+      size: raw.length,
+      to: addresses(mail.to),
+      from: addresses(mail.from),
+      subject: mail.subject ?? '',
+      text,
+      html: typeof mail.html === 'string' ? mail.html : null,
+      links: linksIn(text),
+    };
   }
 
   return {
     dir,
     /** The newest mails first. An outbox that does not exist yet is empty. */
     async list(): Promise<OutboxEntry[]> {
-      const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
-      const stats = await Promise.all(names.filter((n) => NAME.test(n)).map(async (name) => ({ name, mtime: (await stat(path.join(dir, name))).mtimeMs })));
+      const names = await readdir(dir).catch((err: NodeJS.ErrnoException) =>
+        err.code === 'ENOENT' ? [] : Promise.reject(err),
+      );
+      const stats = await Promise.all(
+        names
+          .filter((n) => NAME.test(n))
+          .map(async (name) => ({ name, mtime: (await stat(path.join(dir, name))).mtimeMs })),
+      );
       stats.sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name, 'en', { numeric: true }));
       const mails = await Promise.all(stats.slice(0, LIST_LIMIT).map((s) => parse(s.name)));
-      return mails.filter((m): m is OutboxMail => m !== undefined).map(({ name, at, size, to, subject }) => ({ name, at, size, to, subject }));
+      return mails
+        .filter((m): m is OutboxMail => m !== undefined)
+        .map(({ name, at, size, to, subject }) => ({ name, at, size, to, subject }));
     },
     read: parse,
   };

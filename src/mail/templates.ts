@@ -71,7 +71,12 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 /** Escapes what HTML needs escaped, and no more: links stay readable in the source. */
 const escapeHtml = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 
-async function readOverride(dir: string | undefined, locale: string | null | undefined, kind: MailKind, part: keyof Template) {
+async function readOverride(
+  dir: string | undefined,
+  locale: string | null | undefined,
+  kind: MailKind,
+  part: keyof Template,
+) {
   if (!dir) return undefined;
   // Locales come from user data: only a plain tag may become part of a path.
   const folders = locale && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(locale) ? [locale, ''] : [''];
@@ -83,7 +88,12 @@ async function readOverride(dir: string | undefined, locale: string | null | und
 }
 
 /** Renders a mail kind: overrides from EMAIL_TEMPLATES_DIR (per locale first), else the built-in English text. */
-export async function renderMail(dir: string | undefined, kind: MailKind, locale: string | null | undefined, vars: MailVars) {
+export async function renderMail(
+  dir: string | undefined,
+  kind: MailKind,
+  locale: string | null | undefined,
+  vars: MailVars,
+) {
   const out = {} as Template;
   for (const part of Object.keys(PARTS) as (keyof Template)[]) {
     const template = (await readOverride(dir, locale, kind, part)) ?? BUILT_IN[kind][part];

@@ -6,7 +6,11 @@ import type { Metrics } from './registry.js';
 type Fn = (...args: never[]) => Promise<unknown>;
 
 /** Replaces `obj[name]` by a wrapper timing each call; the object is ours, built once at start. */
-function timed<T extends Record<K, Fn>, K extends keyof T>(obj: T, name: K, done: (seconds: number, result: unknown, failed: boolean) => void): void {
+function timed<T extends Record<K, Fn>, K extends keyof T>(
+  obj: T,
+  name: K,
+  done: (seconds: number, result: unknown, failed: boolean) => void,
+): void {
   const original = obj[name].bind(obj) as Fn;
   obj[name] = (async (...args: never[]) => {
     const start = process.hrtime.bigint();
@@ -27,12 +31,16 @@ function timed<T extends Record<K, Fn>, K extends keyof T>(obj: T, name: K, done
  * anything itself: logins and refresh rotations come from audit events (subscribed), hash time from
  * the hasher, image transforms from the storage service.
  */
-export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; audit: { subscribe(listener: (e: AuditEvent) => void): void }; storage: StorageService }): void {
+export function observeServices(
+  metrics: Metrics,
+  s: { hasher: PasswordHasher; audit: { subscribe(listener: (e: AuditEvent) => void): void }; storage: StorageService },
+): void {
   const count = (e: AuditEvent) => {
     metrics.auditEvents.inc({ action: e.action, outcome: e.outcome });
     if (e.action === 'login') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome });
     // The second step of an MFA login finishes the sign-in the first step counted as `mfa_required`.
-    else if (e.action === 'login.mfa') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome === 'success' ? 'success' : 'mfa_failure' });
+    else if (e.action === 'login.mfa')
+      metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome === 'success' ? 'success' : 'mfa_failure' });
     else if (e.action === 'refresh.rotate' && e.outcome === 'success') metrics.refreshRotations.inc();
     else if (e.action === 'refresh.reuse') metrics.refreshReuse.inc();
   };
@@ -40,7 +48,9 @@ export function observeServices(metrics: Metrics, s: { hasher: PasswordHasher; a
   s.audit.subscribe(count);
 
   for (const operation of ['hash', 'verify', 'verifyDummy'] as const) {
-    timed(s.hasher, operation, (seconds) => metrics.passwordHash.observe({ operation: operation === 'verifyDummy' ? 'verify' : operation }, seconds));
+    timed(s.hasher, operation, (seconds) =>
+      metrics.passwordHash.observe({ operation: operation === 'verifyDummy' ? 'verify' : operation }, seconds),
+    );
   }
 
   metrics.observeImageQueue(() => s.storage.transformQueueLength());

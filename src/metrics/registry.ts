@@ -27,18 +27,33 @@ export function createMetrics(db: Pick<Db, 'poolStats'>) {
       async collect() {
         this.reset();
         for (const v of (await httpDuration.get()).values) {
-          if (v.metricName === 'gatehouse_http_request_duration_seconds_count') this.inc(v.labels as Record<'method' | 'route' | 'status', string>, v.value);
+          if (v.metricName === 'gatehouse_http_request_duration_seconds_count')
+            this.inc(v.labels as Record<'method' | 'route' | 'status', string>, v.value);
         }
       },
     }),
-    logins: new Counter({ name: 'gatehouse_logins_total', help: 'Sign-in attempts by door and outcome', labelNames: ['door', 'outcome'] as const, registers: [registry] }),
-    refreshRotations: new Counter({ name: 'gatehouse_refresh_rotations_total', help: 'Refresh tokens rotated', registers: [registry] }),
+    logins: new Counter({
+      name: 'gatehouse_logins_total',
+      help: 'Sign-in attempts by door and outcome',
+      labelNames: ['door', 'outcome'] as const,
+      registers: [registry],
+    }),
+    refreshRotations: new Counter({
+      name: 'gatehouse_refresh_rotations_total',
+      help: 'Refresh tokens rotated',
+      registers: [registry],
+    }),
     refreshReuse: new Counter({
       name: 'gatehouse_refresh_reuse_detections_total',
       help: 'Reuse of a rotated refresh token detected (the session is ended)',
       registers: [registry],
     }),
-    auditEvents: new Counter({ name: 'gatehouse_audit_events_total', help: 'Audit log entries written, by action and outcome', labelNames: ['action', 'outcome'] as const, registers: [registry] }),
+    auditEvents: new Counter({
+      name: 'gatehouse_audit_events_total',
+      help: 'Audit log entries written, by action and outcome',
+      labelNames: ['action', 'outcome'] as const,
+      registers: [registry],
+    }),
     passwordHash: new Histogram({
       name: 'gatehouse_password_hash_seconds',
       help: 'Time spent hashing or verifying passwords (argon2id, bcrypt)',
@@ -46,9 +61,24 @@ export function createMetrics(db: Pick<Db, 'poolStats'>) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
       registers: [registry],
     }),
-    rateLimitRefusals: new Counter({ name: 'gatehouse_rate_limit_refusals_total', help: 'Requests refused by a rate limit (429), by route template', labelNames: ['route'] as const, registers: [registry] }),
-    imageTransforms: new Counter({ name: 'gatehouse_image_transforms_total', help: 'Image transforms made (cache misses), by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
-    imageTransformDuration: new Histogram({ name: 'gatehouse_image_transform_seconds', help: 'Time to fetch, transform and store an image variant', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    rateLimitRefusals: new Counter({
+      name: 'gatehouse_rate_limit_refusals_total',
+      help: 'Requests refused by a rate limit (429), by route template',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    imageTransforms: new Counter({
+      name: 'gatehouse_image_transforms_total',
+      help: 'Image transforms made (cache misses), by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    imageTransformDuration: new Histogram({
+      name: 'gatehouse_image_transform_seconds',
+      help: 'Time to fetch, transform and store an image variant',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     /** Image transforms waiting for a slot, read at each scrape from the source `observeImageQueue` names. */
     imageQueue: new Gauge({
       name: 'gatehouse_image_transform_queue_length',

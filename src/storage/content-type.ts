@@ -1,7 +1,16 @@
 import { fileTypeFromBuffer } from 'file-type';
 
 /** Types a browser would run or render as a document: never served inline from storage. */
-const ACTIVE = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'application/pdf']);
+const ACTIVE = new Set([
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'text/xml',
+  'application/xml',
+  'text/javascript',
+  'application/javascript',
+  'application/pdf',
+]);
 
 export const isActiveType = (type: string) => ACTIVE.has(type) || type.endsWith('+xml');
 
@@ -21,6 +30,11 @@ export async function contentTypeOf(head: Buffer, declared: string | undefined):
   if (detected) return detected.mime;
   const type = declared?.split(';')[0]?.trim().toLowerCase();
   if (!type || !TYPE.test(type)) return 'application/octet-stream';
-  const signatureless = type.startsWith('text/') || type === 'application/json' || type.endsWith('+json') || isActiveType(type) || type === 'application/octet-stream';
+  const signatureless =
+    type.startsWith('text/') ||
+    type === 'application/json' ||
+    type.endsWith('+json') ||
+    isActiveType(type) ||
+    type === 'application/octet-stream';
   return signatureless ? type : 'application/octet-stream';
 }

@@ -33,7 +33,8 @@ export function inspectUpload(opts: {
     const buffered = Buffer.concat(head!);
     head = undefined;
     contentType = await contentTypeOf(buffered, opts.declaredType);
-    if (opts.allowType && !opts.allowType(contentType)) throw new AppError('unsupported-media-type', 415, `Files of type ${contentType} are not accepted here`);
+    if (opts.allowType && !opts.allowType(contentType))
+      throw new AppError('unsupported-media-type', 415, `Files of type ${contentType} are not accepted here`);
     if (buffered.length) stream.push(buffered);
   }
 
@@ -64,6 +65,10 @@ export function inspectUpload(opts: {
 
   return {
     stream,
-    result: (): Inspection => ({ size, etag: `"${md5.digest('hex')}"`, contentType: contentType ?? 'application/octet-stream' }),
+    result: (): Inspection => ({
+      size,
+      etag: `"${md5.digest('hex')}"`,
+      contentType: contentType ?? 'application/octet-stream',
+    }),
   };
 }

@@ -7,7 +7,10 @@ import type { FileRow } from '../db/queries/files.js';
  * is forgotten at once; one made on another instance holds here within `ttlMs`. Unknown keys
  * are not remembered, so a new file is visible everywhere at once.
  */
-export function createMetadataCache(read: (key: string) => Promise<FileRow | undefined>, opts: { ttlMs: number; max: number }) {
+export function createMetadataCache(
+  read: (key: string) => Promise<FileRow | undefined>,
+  opts: { ttlMs: number; max: number },
+) {
   const cache = opts.ttlMs > 0 ? new LRUCache<string, FileRow>({ max: opts.max, ttl: opts.ttlMs }) : undefined;
   // Bumped by every forget: a read that was in flight meanwhile may be older than the change, so it is not kept.
   let changes = 0;

@@ -28,11 +28,13 @@ export function parseStoragePath(raw: string): { key: string; dir: boolean } {
   if (/^[A-Za-z]:/.test(key)) throw badPath('drive letter');
   if (key.includes('\\')) throw badPath('backslash');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
   if (/[\u0000-\u001f\u007f]/.test(key)) throw badPath('control character');
   for (const segment of key.split('/')) {
     if (segment === '') throw badPath('empty segment');
     if (segment === '.' || segment === '..') throw badPath('dot segment');
-    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw badPath(`a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
+      throw badPath(`a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   // Internal objects (temporary uploads, image variants) live under such first segments.
   if (key.startsWith('.')) throw badPath('a first segment starting with "." is reserved');

@@ -20,13 +20,19 @@ const Grant = Type.Object(
       ),
     ),
     maxSize: Type.Optional(Type.Integer({ minimum: 0 })),
-    contentTypes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)$' }), { minItems: 1 })),
+    contentTypes: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)$' }), { minItems: 1 }),
+    ),
   },
   { additionalProperties: false },
 );
 
 const RulesFile = Type.Object(
-  { rules: Type.Array(Type.Object({ path: Type.String({ pattern: '^/' }), allow: Type.Array(Grant) }, { additionalProperties: false })) },
+  {
+    rules: Type.Array(
+      Type.Object({ path: Type.String({ pattern: '^/' }), allow: Type.Array(Grant) }, { additionalProperties: false }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type RulesFile = Static<typeof RulesFile>;
@@ -35,8 +41,17 @@ export type Grant = Static<typeof Grant>;
 /** Out of the box: a private folder per user, a public folder, everything else for admins. */
 export const DEFAULT_RULES: RulesFile = {
   rules: [
-    { path: '/user/{userId}/**', allow: [{ operations: ['read', 'list', 'create', 'update', 'delete'], when: { userIdEquals: 'userId' } }] },
-    { path: '/public/**', allow: [{ operations: ['read', 'list'] }, { operations: ['create', 'update', 'delete'], when: { signedIn: true } }] },
+    {
+      path: '/user/{userId}/**',
+      allow: [{ operations: ['read', 'list', 'create', 'update', 'delete'], when: { userIdEquals: 'userId' } }],
+    },
+    {
+      path: '/public/**',
+      allow: [
+        { operations: ['read', 'list'] },
+        { operations: ['create', 'update', 'delete'], when: { signedIn: true } },
+      ],
+    },
   ],
 };
 

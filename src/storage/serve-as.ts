@@ -4,7 +4,17 @@
  * and plain text. Everything else is a download. PDF is a download too: Chromium refuses
  * its viewer under `Content-Security-Policy: sandbox`, which every storage answer carries.
  */
-const INLINE_IMAGES = new Set(['image/png', 'image/apng', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'image/x-icon', 'image/vnd.microsoft.icon']);
+const INLINE_IMAGES = new Set([
+  'image/png',
+  'image/apng',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'image/x-icon',
+  'image/vnd.microsoft.icon',
+]);
 
 /** Types a browser could render as a document or run (HTML, any XML with XSLT, SVG, scripts). */
 const DOCUMENT = /html|xml|xsl|svg|script|\+/;
@@ -18,7 +28,9 @@ export interface ServeAs {
 /** How a stored file of `type` is served: inline only from the allow-list, never as a document. */
 export function serveAs(type: string): ServeAs {
   const document = DOCUMENT.test(type);
-  const inline = !document && (INLINE_IMAGES.has(type) || type === 'text/plain' || type.startsWith('audio/') || type.startsWith('video/'));
+  const inline =
+    !document &&
+    (INLINE_IMAGES.has(type) || type === 'text/plain' || type.startsWith('audio/') || type.startsWith('video/'));
   return { disposition: inline ? 'inline' : 'attachment', contentType: document ? 'application/octet-stream' : type };
 }
 

@@ -33,7 +33,6 @@ export interface StoredFile extends FileRow {
 const ANY_CHILD = '\u0000';
 const MAX_LISTING = 10_000;
 
-
 /**
  * Small variants are also kept in memory, per instance. A variant never changes (its name
  * covers the source's ETag and the parameters), so the copy needs no invalidation: a
@@ -76,10 +75,17 @@ export function createStorageService(deps: {
 }) {
   const { queries, backend, rules, clock, config } = deps;
   // Keyed by the file, its ETag and the parameters in clear: a hit computes no hash.
-  const inMemory = new LRUCache<string, Variant>({ maxSize: MEMORY_VARIANTS_TOTAL, maxEntrySize: MEMORY_VARIANT_MAX, sizeCalculation: (v) => v.body.length });
+  const inMemory = new LRUCache<string, Variant>({
+    maxSize: MEMORY_VARIANTS_TOTAL,
+    maxEntrySize: MEMORY_VARIANT_MAX,
+    sizeCalculation: (v) => v.body.length,
+  });
   /** Variants being made: concurrent requests for the same one share a single transform. */
   const making = new Map<string, Promise<Variant>>();
-  const metadata = createMetadataCache((key) => queries.files.get(key), { ttlMs: config.metadataCacheMs, max: METADATA_ENTRIES });
+  const metadata = createMetadataCache((key) => queries.files.get(key), {
+    ttlMs: config.metadataCacheMs,
+    max: METADATA_ENTRIES,
+  });
   const transforms = createLimiter(config.image);
 
   /** Backend names never come from users: objects get random names, sharded by their first two characters. */
@@ -88,7 +94,8 @@ export function createStorageService(deps: {
     return `objects/${id.slice(0, 2)}/${id}`;
   };
 
-  const allowed = (op: Operation, key: string, caller: StorageCaller) => caller.admin || rules.decide(op, key, caller).allowed;
+  const allowed = (op: Operation, key: string, caller: StorageCaller) =>
+    caller.admin || rules.decide(op, key, caller).allowed;
 
   /** 403 when the caller may know the file exists (they may read or list there), else 404. */
   function refusal(key: string, caller: StorageCaller): AppError {
@@ -167,7 +174,6 @@ export function createStorageService(deps: {
 
     readable,
 
-
     /** readable() from the database, past the metadata cache: after an ObjectGone, the row as it is now. */
     async reread(key: string, caller: StorageCaller, token?: string): Promise<FileRow> {
       metadata.forget(key);
@@ -189,7 +195,12 @@ export function createStorageService(deps: {
      * not wait for the new variant to be written to the cache.
      */
     async variant(file: FileRow, t: Transform, format: Format): Promise<{ body: Readable | Buffer; etag: string }> {
-      if (!TRANSFORMABLE.has(file.contentType)) throw new AppError('not-an-image', 400, `Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`);
+      if (!TRANSFORMABLE.has(file.contentType))
+        throw new AppError(
+          'not-an-image',
+          400,
+          `Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`,
+        );
       const id = variantId(t, format);
       const memoryKey = `${file.key}\u0000${file.etag}\u0000${id}`;
       const held = inMemory.get(memoryKey) ?? (await making.get(memoryKey));
@@ -219,12 +230,16 @@ export function createStorageService(deps: {
     },
 
     async transform(file: FileRow, t: Transform, format: Format): Promise<Buffer> {
-      return transforms.run(async () => transformImage(await this.open(file), t, format, config.image)).catch((err: Error) => {
-        if (err instanceof AppError) throw err;
-        if (/pixel limit/i.test(err.message)) throw new AppError('image-too-large', 400, `The image has more than ${config.image.maxPixels} pixels`);
-        if (/timeout/i.test(err.message)) throw new AppError('transform-timeout', 503, 'The image took too long to transform');
-        throw new AppError('invalid-image', 400, 'The image cannot be decoded');
-      });
+      return transforms
+        .run(async () => transformImage(await this.open(file), t, format, config.image))
+        .catch((err: Error) => {
+          if (err instanceof AppError) throw err;
+          if (/pixel limit/i.test(err.message))
+            throw new AppError('image-too-large', 400, `The image has more than ${config.image.maxPixels} pixels`);
+          if (/timeout/i.test(err.message))
+            throw new AppError('transform-timeout', 503, 'The image took too long to transform');
+          throw new AppError('invalid-image', 400, 'The image cannot be decoded');
+        });
     },
 
     async list(folder: string, caller: StorageCaller): Promise<FileRow[]> {
@@ -243,9 +258,17 @@ export function createStorageService(deps: {
     },
 
     /** Storage used, from the metadata (never a walk over the backend): totals and per top-level folder. */
-    async usage(): Promise<{ bytes: number; files: number; folders: { folder: string; bytes: number; files: number }[] }> {
+    async usage(): Promise<{
+      bytes: number;
+      files: number;
+      folders: { folder: string; bytes: number; files: number }[];
+    }> {
       const folders = await queries.files.usageByFolder();
-      return { bytes: folders.reduce((n, f) => n + f.bytes, 0), files: folders.reduce((n, f) => n + f.files, 0), folders };
+      return {
+        bytes: folders.reduce((n, f) => n + f.bytes, 0),
+        files: folders.reduce((n, f) => n + f.files, 0),
+        folders,
+      };
     },
 
     /** Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall clock. */

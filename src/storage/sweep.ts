@@ -26,7 +26,12 @@ export interface SweepReport {
  * bounded by the database timeouts, comes well within the latter; so an object that old with
  * no row can no longer be published by anyone. Deleting twice is harmless.
  */
-export async function sweepStorage(deps: { queries: Queries; backend: StorageBackend; config: Config['storage']; now: Date }): Promise<SweepReport> {
+export async function sweepStorage(deps: {
+  queries: Queries;
+  backend: StorageBackend;
+  config: Config['storage'];
+  now: Date;
+}): Promise<SweepReport> {
   const { queries, backend, config, now } = deps;
   const cutoff = new Date(now.getTime() - (config.uploadTimeoutSeconds + config.orphanGraceSeconds) * 1000);
   const partialUploads = await backend.removePartialUploads(cutoff);
@@ -63,5 +68,11 @@ export async function sweepStorage(deps: { queries: Queries; backend: StorageBac
     const current = await queries.files.get(row.key);
     if (current?.objectKey === objectKey && !(await backend.exists(objectKey))) missing.push(row.key);
   }
-  return { partialUploads, orphansRemoved, missing: missing.sort(), objects: objects - orphansRemoved, files: rows.size };
+  return {
+    partialUploads,
+    orphansRemoved,
+    missing: missing.sort(),
+    objects: objects - orphansRemoved,
+    files: rows.size,
+  };
 }

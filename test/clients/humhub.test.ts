@@ -13,15 +13,24 @@ const seeded = new WeakMap<LiveServer, Promise<{ admin: { id: string }; tester: 
 /** The collection's two accounts, created once per server. */
 function seedCollectionUsers(live: LiveServer) {
   if (!seeded.has(live)) {
-    seeded.set(live, (async () => ({
-      admin: await createUser(live, { email: ADMIN, password: COLLECTION_PASSWORD, roles: ['user', 'admin'], username: 'admin' }),
-      tester: await createUser(live, { email: TESTER, password: COLLECTION_PASSWORD, username: 'tester' }),
-    }))());
+    seeded.set(
+      live,
+      (async () => ({
+        admin: await createUser(live, {
+          email: ADMIN,
+          password: COLLECTION_PASSWORD,
+          roles: ['user', 'admin'],
+          username: 'admin',
+        }),
+        tester: await createUser(live, { email: TESTER, password: COLLECTION_PASSWORD, username: 'tester' }),
+      }))(),
+    );
   }
   return seeded.get(live)!;
 }
 
-const current = (live: LiveServer, authorization: string) => fetch(`${live.url}/api/v1/auth/current`, { headers: { authorization } });
+const current = (live: LiveServer, authorization: string) =>
+  fetch(`${live.url}/api/v1/auth/current`, { headers: { authorization } });
 
 describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) => {
   const server = useServer(db);
@@ -31,13 +40,24 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     const { admin, tester } = await seedCollectionUsers(live);
     const summary = await runFolder(humhubCollection(), 'Auth', `${live.url}/api/v1`);
     expect(summary.run.failures.map((f) => `${f.source?.name}: ${f.error.message}`)).toEqual([]);
-    expect(summary.run.executions.map((e) => [e.item.name, e.response?.code])).toEqual([['Admin login', 200], ['Tester login', 200]]);
+    expect(summary.run.executions.map((e) => [e.item.name, e.response?.code])).toEqual([
+      ['Admin login', 200],
+      ['Tester login', 200],
+    ]);
     // The collection's inherited Basic auth (a user "Admin" that does not exist) rode along and was ignored, as HumHub does.
-    expect(summary.run.executions[0]!.request.headers.toJSON()).toContainEqual(expect.objectContaining({ key: 'Authorization', value: expect.stringMatching(/^Basic /) }));
+    expect(summary.run.executions[0]!.request.headers.toJSON()).toContainEqual(
+      expect.objectContaining({ key: 'Authorization', value: expect.stringMatching(/^Basic /) }),
+    );
     expect(summary.env.AUTHORIZATION_ADMIN).toMatch(/^Bearer ey/);
     expect(summary.env.AUTHORIZATION_TEST).toMatch(/^Bearer ey/);
-    expect(await (await current(live, summary.env.AUTHORIZATION_ADMIN!)).json()).toMatchObject({ guid: admin.id, account: { email: ADMIN } });
-    expect(await (await current(live, summary.env.AUTHORIZATION_TEST!)).json()).toMatchObject({ guid: tester.id, account: { email: TESTER } });
+    expect(await (await current(live, summary.env.AUTHORIZATION_ADMIN!)).json()).toMatchObject({
+      guid: admin.id,
+      account: { email: ADMIN },
+    });
+    expect(await (await current(live, summary.env.AUTHORIZATION_TEST!)).json()).toMatchObject({
+      guid: tester.id,
+      account: { email: TESTER },
+    });
   });
 
   it('answers /auth/current with integer ids, the username and the profile fields HumHub clients read', async () => {
@@ -45,7 +65,11 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     const { admin } = await seedCollectionUsers(live);
     const summary = await runFolder(humhubCollection(), 'Auth', `${live.url}/api/v1`);
     const me = await (await current(live, summary.env.AUTHORIZATION_ADMIN!)).json();
-    expect(me).toMatchObject({ id: expect.any(Number), guid: admin.id, account: { username: 'admin', email: ADMIN, status: 1, visibility: expect.any(Number) } });
+    expect(me).toMatchObject({
+      id: expect.any(Number),
+      guid: admin.id,
+      account: { username: 'admin', email: ADMIN, status: 1, visibility: expect.any(Number) },
+    });
     expect(me.account.id).toBe(me.id);
     expect(me.account.language).toEqual(expect.any(String));
     expect(me.account.time_zone).toMatch(/\S/);
@@ -58,7 +82,9 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     await seedCollectionUsers(live);
     // The collection's "Admin login" request, with the form field set to the account's username instead of its email.
     const collection = humhubCollection();
-    const auth = collection.item.find((i) => i.name === 'Auth') as { item: { request: { body: { formdata: { key: string; value: string }[] } } }[] };
+    const auth = collection.item.find((i) => i.name === 'Auth') as {
+      item: { request: { body: { formdata: { key: string; value: string }[] } } }[];
+    };
     auth.item[0]!.request.body.formdata.find((f) => f.key === 'username')!.value = 'ADMIN';
     const summary = await runFolder(collection, 'Auth', `${live.url}/api/v1`);
     expect(summary.run.failures).toEqual([]);
@@ -77,6 +103,9 @@ describe.each(DATABASES)('HumHub Postman collection through newman on %s', (db) 
     });
     expect(res.status).toBe(200);
     const { token } = await res.json();
-    expect(await (await current(live, `Impersonate ${token}`)).json()).toMatchObject({ id: tester.id, account: { email: TESTER } });
+    expect(await (await current(live, `Impersonate ${token}`)).json()).toMatchObject({
+      id: tester.id,
+      account: { email: TESTER },
+    });
   });
 });

@@ -100,13 +100,19 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 signs in with an OpenID Connect pro
     const page = await openApp();
     await loginWithProvider(page, 'otto');
     await page.waitForFunction(() => window.nhost.auth.isAuthenticated() === true);
-    const ids = await Promise.all([first, page].map((p) => p.evaluate(() => window.nhost.auth.getClaim('x-hasura-user-id'))));
+    const ids = await Promise.all(
+      [first, page].map((p) => p.evaluate(() => window.nhost.auth.getClaim('x-hasura-user-id'))),
+    );
     expect(ids[1]).toBe(ids[0]);
   });
 
   it('lands on REDIRECT_URL_ERROR, not signed in, when the provider does not vouch for an address another account has', async () => {
     const live = server();
-    const res = await fetch(`${live.url}/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-secret': ADMIN_SECRET }, body: JSON.stringify({ email: 'unverified-pia@example.net', password: 'a local passphrase 1' }) });
+    const res = await fetch(`${live.url}/admin/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-admin-secret': ADMIN_SECRET },
+      body: JSON.stringify({ email: 'unverified-pia@example.net', password: 'a local passphrase 1' }),
+    });
     expect(res.status).toBe(201);
     const page = await openApp();
     await loginWithProvider(page, 'unverified-pia');

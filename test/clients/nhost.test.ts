@@ -10,10 +10,13 @@ const PASSWORD = 'nhost client passphrase 7';
 
 /** An authenticator app: the current code for a base32 secret, on the server's clock. */
 const authenticator = (secret: string, live: LiveServer) =>
-  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({ timestamp: live.t.clock.now().getTime() });
+  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({
+    timestamp: live.t.clock.now().getTime(),
+  });
 
 /** MFAGenerate returns the server's answer, though the SDK's typings say void. */
-const generateMfa = async (auth: NhostClient['auth']) => (await auth.MFAGenerate()) as unknown as { otp_secret: string; image_url: string };
+const generateMfa = async (auth: NhostClient['auth']) =>
+  (await auth.MFAGenerate()) as unknown as { otp_secret: string; image_url: string };
 
 const clients: NhostClient[] = [];
 /** A browser page running the SDK: its own cookie jar and localStorage. */
@@ -21,7 +24,14 @@ function page(live: LiveServer, useCookies: boolean) {
   const browser = new Browser(live.t.clock);
   browser.install();
   const storage = new MemoryStorage();
-  const nhost = createClient({ baseURL: live.url, useCookies, ssr: false, autoLogin: false, clientStorage: storage, refreshIntervalTime: 1e9 });
+  const nhost = createClient({
+    baseURL: live.url,
+    useCookies,
+    ssr: false,
+    autoLogin: false,
+    clientStorage: storage,
+    refreshIntervalTime: 1e9,
+  });
   clients.push(nhost);
   return { nhost, auth: nhost.auth, storage: nhost.storage, browser, localStorage: storage };
 }
@@ -42,7 +52,11 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     const live = server();
     const { auth, localStorage, browser } = page(live, false);
     const email = freshEmail('nhost');
-    const registered = await auth.register({ email, password: PASSWORD, options: { userData: { display_name: 'Nora Host' } } });
+    const registered = await auth.register({
+      email,
+      password: PASSWORD,
+      options: { userData: { display_name: 'Nora Host' } },
+    });
     expect(registered.user).toMatchObject({ email, display_name: 'Nora Host' });
     expect(auth.isAuthenticated()).toBe(true);
     expect(auth.getClaim('x-hasura-user-id')).toBe(registered.user!.id);
@@ -54,14 +68,19 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     const secondRefresh = localStorage.getItem('nhostRefreshToken');
     expect(secondRefresh).toEqual(expect.any(String));
     expect(secondRefresh).not.toBe(firstRefresh);
-    expect(browser.sent.at(-1)).toMatchObject({ method: 'GET', url: expect.stringContaining('/auth/token/refresh?refresh_token=') });
+    expect(browser.sent.at(-1)).toMatchObject({
+      method: 'GET',
+      url: expect.stringContaining('/auth/token/refresh?refresh_token='),
+    });
 
     await auth.changePassword(PASSWORD, `${PASSWORD} changed`);
     await auth.logout();
     expect(auth.isAuthenticated()).toBe(false);
     expect(localStorage.getItem('nhostRefreshToken')).toBeNull();
     // The refresh token of the ended session is dead on the server, not only forgotten by the SDK.
-    expect((await fetch(`${live.url}/auth/token/refresh?refresh_token=${encodeURIComponent(secondRefresh!)}`)).status).toBe(401);
+    expect(
+      (await fetch(`${live.url}/auth/token/refresh?refresh_token=${encodeURIComponent(secondRefresh!)}`)).status,
+    ).toBe(401);
 
     await expect(auth.login({ email, password: PASSWORD })).rejects.toMatchObject({ response: { status: 401 } });
     const again = await auth.login({ email, password: `${PASSWORD} changed` });
@@ -93,10 +112,16 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     const { user } = await auth.register({ email: freshEmail('nhost-files'), password: PASSWORD });
     const path = `/user/${user!.id}/notes/hello.txt`;
     const uploaded = await storage.put(path, new File(['hello from the SDK'], 'hello.txt', { type: 'text/plain' }));
-    expect(uploaded).toMatchObject({ key: path.slice(1), ContentType: expect.stringMatching(/^text\/plain/), ContentLength: 18 });
+    expect(uploaded).toMatchObject({
+      key: path.slice(1),
+      ContentType: expect.stringMatching(/^text\/plain/),
+      ContentLength: 18,
+    });
     const meta = await storage.getMetadata(path);
     expect(meta).toMatchObject({ key: path.slice(1), ContentLength: 18, ETag: expect.any(String) });
-    const download = await fetch(`${live.url}/storage/o${path}`, { headers: { authorization: `Bearer ${auth.getJWTToken()}` } });
+    const download = await fetch(`${live.url}/storage/o${path}`, {
+      headers: { authorization: `Bearer ${auth.getJWTToken()}` },
+    });
     expect(await download.text()).toBe('hello from the SDK');
     await storage.putString(`/user/${user!.id}/notes/raw.txt`, 'raw string', 'raw', { 'content-type': 'text/plain' });
     expect(await storage.getMetadata(`/user/${user!.id}/notes/raw.txt`)).toMatchObject({ ContentLength: 10 });
@@ -142,7 +167,10 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     const path = `/user/${user!.id}/cookie.txt`;
     await storage.put(path, new File(['cookie mode'], 'cookie.txt', { type: 'text/plain' }));
     expect(browser.sent.at(-1)!.headers).not.toHaveProperty('Authorization');
-    expect(await storage.getMetadata(path)).toMatchObject({ ContentLength: 11, Metadata: { token: expect.any(String) } });
+    expect(await storage.getMetadata(path)).toMatchObject({
+      ContentLength: 11,
+      Metadata: { token: expect.any(String) },
+    });
     await storage.delete(path);
     const { otp_secret } = await generateMfa(auth);
     expect(otp_secret).toEqual(expect.any(String));
@@ -160,13 +188,19 @@ describe.each(DATABASES)('nhost-js-sdk 3.1.0 on %s', (db) => {
     const { user } = await auth.register({ email: freshEmail('nhost-csrf'), password: PASSWORD });
     const cookie = await browser.cookieHeader(`${live.url}/storage/o/`);
     const path = `${live.url}/storage/o/user/${user!.id}/csrf.txt`;
-    const write = (headers: Record<string, string>) => fetch(path, { method: 'POST', headers: { cookie, 'content-type': 'text/plain', ...headers }, body: 'x' });
+    const write = (headers: Record<string, string>) =>
+      fetch(path, { method: 'POST', headers: { cookie, 'content-type': 'text/plain', ...headers }, body: 'x' });
     // From another site the cookie signs nobody in: the write is anonymous, and the rules refuse it.
     expect((await write({ origin: 'https://evil.example' })).status).toBe(404);
     expect((await write({ 'sec-fetch-site': 'cross-site' })).status).toBe(404);
-    expect(await fetch(`${live.url}/storage/m/user/${user!.id}/csrf.txt`, { headers: { cookie } }).then((r) => r.status)).toBe(404);
+    expect(
+      await fetch(`${live.url}/storage/m/user/${user!.id}/csrf.txt`, { headers: { cookie } }).then((r) => r.status),
+    ).toBe(404);
     expect((await write({ origin: SERVER_URL, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
-    const mfa = await fetch(`${live.url}/auth/mfa/generate`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' } });
+    const mfa = await fetch(`${live.url}/auth/mfa/generate`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example' },
+    });
     expect(mfa.status).toBe(401);
   });
 });

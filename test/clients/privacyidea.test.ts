@@ -9,13 +9,30 @@ const PASSWORD = 'privacy client passphrase 3';
 
 /** The web UI's `$scope.authenticate`: JSON, with Angular dropping undefined keys (no transaction_id on a first login). */
 const webUiLogin = (live: LiveServer, username: string, password: string, realm = '') =>
-  fetch(`${live.url}/auth`, { method: 'POST', headers: { 'content-type': 'application/json;charset=utf-8', accept: 'application/json, text/plain, */*' }, body: JSON.stringify({ username, password, realm }) });
+  fetch(`${live.url}/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json;charset=utf-8', accept: 'application/json, text/plain, */*' },
+    body: JSON.stringify({ username, password, realm }),
+  });
 
 /** privacyideaadm's `set_credentials`: requests.post(base + "/auth", data={username, password}). */
 const adminToolLogin = (live: LiveServer, fields: Record<string, string>) =>
-  fetch(`${live.url}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  fetch(`${live.url}/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
 
-type PiAnswer = { jsonrpc: string; result: { status: boolean; value?: Record<string, unknown> & { token: string }; error?: { code: number; message: string } }; version: string; versionnumber: string };
+type PiAnswer = {
+  jsonrpc: string;
+  result: {
+    status: boolean;
+    value?: Record<string, unknown> & { token: string };
+    error?: { code: number; message: string };
+  };
+  version: string;
+  versionnumber: string;
+};
 
 describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
   const server = useServer(db);
@@ -28,9 +45,18 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
     expect(res.status).toBe(200);
     const data = (await res.json()) as PiAnswer;
     // What loginControllers.js reads to sign the user in: AuthFactory.setUser(username, realm, token, role, rights, menus).
-    expect(data.result.value).toMatchObject({ token: expect.any(String), role: 'user', username: expect.any(String), realm: expect.any(String), rights: expect.any(Array), menus: expect.any(Array) });
+    expect(data.result.value).toMatchObject({
+      token: expect.any(String),
+      role: 'user',
+      username: expect.any(String),
+      realm: expect.any(String),
+      rights: expect.any(Array),
+      menus: expect.any(Array),
+    });
     expect(data.versionnumber).toEqual(expect.any(String));
-    const rights = await fetch(`${live.url}/auth/rights`, { headers: { 'PI-Authorization': data.result.value!.token } });
+    const rights = await fetch(`${live.url}/auth/rights`, {
+      headers: { 'PI-Authorization': data.result.value!.token },
+    });
     expect(rights.status).toBe(200);
     expect(((await rights.json()) as PiAnswer).result.status).toBe(true);
   });
@@ -55,7 +81,10 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
     for (const fields of [{ username: email, password: 'false' }, { username: email }] as Record<string, string>[]) {
       const res = await adminToolLogin(live, fields);
       expect(res.status).toBe(401);
-      expect(((await res.json()) as PiAnswer).result).toEqual({ status: false, error: { code: 4031, message: 'Authentication failure. Wrong credentials' } });
+      expect(((await res.json()) as PiAnswer).result).toEqual({
+        status: false,
+        error: { code: 4031, message: 'Authentication failure. Wrong credentials' },
+      });
     }
   });
 
@@ -67,14 +96,37 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
     await createUser(live, { email, password: PASSWORD });
     const { result } = (await (await webUiLogin(live, email, PASSWORD)).json()) as PiAnswer;
     expect(result.value).toMatchObject({
-      log_level: 30, logout_time: 120, timeout_action: 'lockscreen', audit_page_size: 10, token_page_size: 15, user_page_size: 15,
-      default_tokentype: 'totp', default_container_type: 'generic', policy_template_url: '/static/policy-templates/',
-      user_details: false, token_wizard: false, token_wizard_2nd: false, admin_dashboard: false, dialog_no_token: false,
-      search_on_enter: false, hide_welcome: false, hide_buttons: false, deletion_confirmation: false, show_seed: false,
-      show_node: '', qr_image_android: null, qr_image_ios: null, qr_image_custom: null, logout_redirect_url: '',
-      require_description: [], container_wizard: { enabled: false }, auth: true,
+      log_level: 30,
+      logout_time: 120,
+      timeout_action: 'lockscreen',
+      audit_page_size: 10,
+      token_page_size: 15,
+      user_page_size: 15,
+      default_tokentype: 'totp',
+      default_container_type: 'generic',
+      policy_template_url: '/static/policy-templates/',
+      user_details: false,
+      token_wizard: false,
+      token_wizard_2nd: false,
+      admin_dashboard: false,
+      dialog_no_token: false,
+      search_on_enter: false,
+      hide_welcome: false,
+      hide_buttons: false,
+      deletion_confirmation: false,
+      show_seed: false,
+      show_node: '',
+      qr_image_android: null,
+      qr_image_ios: null,
+      qr_image_custom: null,
+      logout_redirect_url: '',
+      require_description: [],
+      container_wizard: { enabled: false },
+      auth: true,
     });
-    const rights = (await (await fetch(`${live.url}/auth/rights`, { headers: { 'PI-Authorization': result.value!.token } })).json()) as PiAnswer;
+    const rights = (await (
+      await fetch(`${live.url}/auth/rights`, { headers: { 'PI-Authorization': result.value!.token } })
+    ).json()) as PiAnswer;
     expect(rights.result.value).toEqual({ totp: 'TOTP: Time based One Time Passwords.' });
   });
 
@@ -87,7 +139,12 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
     await createRealm(live, 'realm3');
     await createUser(live, { email: freshEmail('cornelius'), password: PASSWORD, username: 'cornelius' });
     await createUser(live, { email: freshEmail('selfservice'), password: PASSWORD, username: 'selfservice' });
-    await createUser(live, { email: freshEmail('super'), password: PASSWORD, username: 'superadmin', roles: ['user', 'admin'] });
+    await createUser(live, {
+      email: freshEmail('super'),
+      password: PASSWORD,
+      username: 'superadmin',
+      roles: ['user', 'admin'],
+    });
     const WRONG = 'Authentication failure. Wrong credentials';
     const cases: [Record<string, string>, number, string | undefined, string?][] = [
       [{ username: 'cornelius', password: PASSWORD }, 200, 'default'],
@@ -101,9 +158,19 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
       [{ username: 'cornelius@unknown', realm: 'default', password: PASSWORD }, 401, undefined],
       [{ username: 'cornelius@unknown', realm: 'anotherunknown', password: PASSWORD }, 401, undefined, WRONG],
       [{ username: 'selfservice@realm3', realm: 'default', password: PASSWORD }, 200, 'default'],
-      [{ username: 'selfservice@default', realm: 'realm3', password: PASSWORD }, 401, undefined, 'Authentication failure. Wrong credentials'],
+      [
+        { username: 'selfservice@default', realm: 'realm3', password: PASSWORD },
+        401,
+        undefined,
+        'Authentication failure. Wrong credentials',
+      ],
       // "@unknown" is no realm: the whole name is the login, which does not exist (not "Unknown realm").
-      [{ username: 'cornelius@nosuchrealm', password: PASSWORD }, 401, undefined, 'Authentication failure. Wrong credentials'],
+      [
+        { username: 'cornelius@nosuchrealm', password: PASSWORD },
+        401,
+        undefined,
+        'Authentication failure. Wrong credentials',
+      ],
     ];
     for (const [fields, status, realm, message] of cases) {
       const res = await adminToolLogin(live, fields);
@@ -112,7 +179,9 @@ describe.each(DATABASES)('privacyIDEA clients on %s', (db) => {
       if (realm) expect(result.value).toMatchObject({ token: expect.any(String), realm });
       if (message) expect(result.error).toEqual({ code: 4031, message });
     }
-    const admin = (await (await adminToolLogin(live, { username: 'superadmin', password: PASSWORD })).json()) as PiAnswer;
+    const admin = (await (
+      await adminToolLogin(live, { username: 'superadmin', password: PASSWORD })
+    ).json()) as PiAnswer;
     expect(admin.result.value).toMatchObject({ role: 'admin' });
   });
 });

@@ -12,7 +12,10 @@ const PASSWORD = 'rocket client passphrase 9';
 type Me = Record<string, unknown> & { _id: string; username: string };
 type LoginAnswer = { status: string; data: { userId: string; authToken: string; me: Me } };
 // The client's endpoint typings come from @rocket.chat/rest-typings; the tests read the answers as plain JSON.
-type Untyped = { post(endpoint: string, params?: unknown): Promise<unknown>; get(endpoint: string, params?: unknown): Promise<unknown> };
+type Untyped = {
+  post(endpoint: string, params?: unknown): Promise<unknown>;
+  get(endpoint: string, params?: unknown): Promise<unknown>;
+};
 
 function restClient(live: LiveServer) {
   const client = new RestClient({ baseUrl: live.url });
@@ -28,16 +31,30 @@ async function signIn(live: LiveServer, body: Record<string, unknown>) {
 
 /** Enables TOTP for a user through the native API, as they would in their account settings; returns the secret. */
 async function enableTotp(live: LiveServer, email: string): Promise<string> {
-  const login = await (await fetch(`${live.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })).json();
+  const login = await (
+    await fetch(`${live.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    })
+  ).json();
   const auth = { authorization: `Bearer ${login.jwt_token}`, 'content-type': 'application/json' };
-  const { otp_secret } = await (await fetch(`${live.url}/auth/mfa/generate`, { method: 'POST', headers: { authorization: auth.authorization } })).json();
-  const enabled = await fetch(`${live.url}/auth/mfa/enable`, { method: 'POST', headers: auth, body: JSON.stringify({ code: codeFor(otp_secret, live) }) });
+  const { otp_secret } = await (
+    await fetch(`${live.url}/auth/mfa/generate`, { method: 'POST', headers: { authorization: auth.authorization } })
+  ).json();
+  const enabled = await fetch(`${live.url}/auth/mfa/enable`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ code: codeFor(otp_secret, live) }),
+  });
   expect(enabled.status).toBe(204);
   live.t.clock.advanceSeconds(30);
   return otp_secret;
 }
 const codeFor = (secret: string, live: LiveServer) =>
-  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({ timestamp: live.t.clock.now().getTime() });
+  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({
+    timestamp: live.t.clock.now().getTime(),
+  });
 
 describe.each(DATABASES)('Rocket.Chat clients on %s', (db) => {
   const server = useServer(db);
@@ -51,7 +68,10 @@ describe.each(DATABASES)('Rocket.Chat clients on %s', (db) => {
     const email = freshEmail('rc');
     const created = await createUser(live, { email, password: PASSWORD });
     const { call, answer } = await signIn(live, body(email));
-    expect(answer).toMatchObject({ status: 'success', data: { userId: created.id, authToken: expect.any(String), me: { _id: created.id } } });
+    expect(answer).toMatchObject({
+      status: 'success',
+      data: { userId: created.id, authToken: expect.any(String), me: { _id: created.id } },
+    });
     expect(await call.get('/v1/me')).toMatchObject({ _id: created.id, success: true, emails: [{ address: email }] });
   });
 
@@ -61,25 +81,39 @@ describe.each(DATABASES)('Rocket.Chat clients on %s', (db) => {
     await createUser(live, { email, password: PASSWORD });
     const secret = await enableTotp(live, email);
     const { call } = restClient(live);
-    const refused = (await call.post('/v1/login', { user: email, password: PASSWORD }).catch((res: Response) => res)) as Response;
+    const refused = (await call
+      .post('/v1/login', { user: email, password: PASSWORD })
+      .catch((res: Response) => res)) as Response;
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toMatchObject({ status: 'error', error: 'totp-required', details: { method: 'totp' } });
-    const answer = (await call.post('/v1/login', { user: email, password: PASSWORD, code: codeFor(secret, live) })) as LoginAnswer;
+    expect(await refused.json()).toMatchObject({
+      status: 'error',
+      error: 'totp-required',
+      details: { method: 'totp' },
+    });
+    const answer = (await call.post('/v1/login', {
+      user: email,
+      password: PASSWORD,
+      code: codeFor(secret, live),
+    })) as LoginAnswer;
     expect(answer.status).toBe('success');
   });
 
-it('api-client logs in by username (user: <username> and username) and me.username is that username', async () => {
+  it('api-client logs in by username (user: <username> and username) and me.username is that username', async () => {
     const live = server();
     const email = freshEmail('rc-name');
     const username = `rc.user-${Date.now().toString(36)}`;
     const created = await createUser(live, { email, password: PASSWORD, username });
-    for (const body of [{ user: username, password: PASSWORD }, { username, password: PASSWORD }, { user: { username }, password: PASSWORD }]) {
+    for (const body of [
+      { user: username, password: PASSWORD },
+      { username, password: PASSWORD },
+      { user: { username }, password: PASSWORD },
+    ]) {
       const { answer } = await signIn(live, body);
       expect(answer.data).toMatchObject({ userId: created.id, me: { username } });
     }
   });
 
-it('me carries what Rocket.Chat clients read: a valid username, absolute avatarUrl, email and services', async () => {
+  it('me carries what Rocket.Chat clients read: a valid username, absolute avatarUrl, email and services', async () => {
     const live = server();
     const email = freshEmail('rc-me');
     await createUser(live, { email, password: PASSWORD });
@@ -93,7 +127,7 @@ it('me carries what Rocket.Chat clients read: a valid username, absolute avatarU
     expect(me).toHaveProperty('email');
   });
 
-it('api-client logs out (JSON content type, no body) and the token stops working', async () => {
+  it('api-client logs out (JSON content type, no body) and the token stops working', async () => {
     const live = server();
     const email = freshEmail('rc-out');
     await createUser(live, { email, password: PASSWORD });
@@ -111,7 +145,9 @@ it('api-client logs out (JSON content type, no body) and the token stops working
     const { answer } = await signIn(live, { user: email, password: { digest, algorithm: 'sha-256' } });
     expect(answer.data.userId).toBe(created.id);
     const wrong = createHash('sha256').update('not the password').digest('hex');
-    const refused = (await restClient(live).call.post('/v1/login', { user: email, password: { digest: wrong, algorithm: 'sha-256' } }).catch((res: Response) => res)) as Response;
+    const refused = (await restClient(live)
+      .call.post('/v1/login', { user: email, password: { digest: wrong, algorithm: 'sha-256' } })
+      .catch((res: Response) => res)) as Response;
     expect(refused.status).toBe(401);
   });
 
@@ -125,7 +161,7 @@ it('api-client logs out (JSON content type, no body) and the token stops working
     expect(await api.get('me')).toMatchObject({ _id: created.id, success: true });
   });
 
-it('sdk api module logs in by username and logs out with GET /api/v1/logout', async () => {
+  it('sdk api module logs in by username and logs out with GET /api/v1/logout', async () => {
     const live = server();
     const email = freshEmail('rc-sdk-out');
     const username = `sdk_user-${Date.now().toString(36)}`;
@@ -134,7 +170,9 @@ it('sdk api module logs in by username and logs out with GET /api/v1/logout', as
     const { data } = await api.login({ username, password: PASSWORD });
     await api.logout();
     expect(api.currentLogin).toBeNull();
-    const me = await fetch(`${live.url}/api/v1/me`, { headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken } });
+    const me = await fetch(`${live.url}/api/v1/me`, {
+      headers: { 'x-user-id': data.userId, 'x-auth-token': data.authToken },
+    });
     expect(me.status).toBe(401);
   });
 });

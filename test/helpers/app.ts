@@ -26,7 +26,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export function declaredStatuses(doc: { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }, method: string, url: string) {
+export function declaredStatuses(
+  doc: { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> },
+  method: string,
+  url: string,
+) {
   const pathname = url.split('?')[0]!;
   // A static route wins over a parametric one, as in Fastify's router.
   const exact = doc.paths?.[pathname];
@@ -42,10 +46,19 @@ export function declaredStatuses(doc: { paths?: Record<string, Record<string, { 
  * A fresh app on a fresh database (a new SQLite file, or a new PostgreSQL database).
  * `route` rewrites the PostgreSQL URL the app connects with (to go through a TCP proxy).
  */
-export async function buildTestApp(db: DatabaseKind, env: Env = {}, route: (url: string) => string = (url) => url): Promise<TestApp> {
+export async function buildTestApp(
+  db: DatabaseKind,
+  env: Env = {},
+  route: (url: string) => string = (url) => url,
+): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
   const pgDatabase = db === 'postgres' ? await createTestDatabase() : undefined;
-  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: pgDatabase && route(pgDatabase.url), ...FAST_HASHING, ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: pgDatabase && route(pgDatabase.url),
+    ...FAST_HASHING,
+    ...env,
+  });
   const clock = new TestClock();
   const logs: string[] = [];
   const logStream = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
@@ -64,7 +77,8 @@ export async function buildTestApp(db: DatabaseKind, env: Env = {}, route: (url:
       const res = await app.inject(opts);
       const method = opts.method ?? 'GET';
       const declared = declaredStatuses(doc, method, String(opts.url ?? '/'));
-      if (declared && !declared.includes(String(res.statusCode))) undeclared.push(`${method} ${opts.url} → ${res.statusCode}`);
+      if (declared && !declared.includes(String(res.statusCode)))
+        undeclared.push(`${method} ${opts.url} → ${res.statusCode}`);
       return res;
     },
     async close() {

@@ -14,7 +14,11 @@ export interface SessionReply {
 }
 
 export async function register(t: TestApp, body: Record<string, unknown> = {}): Promise<SessionReply> {
-  const res = await t.request({ method: 'POST', url: '/auth/register', payload: { email: uniqueEmail(), password: PASSWORD, ...body } });
+  const res = await t.request({
+    method: 'POST',
+    url: '/auth/register',
+    payload: { email: uniqueEmail(), password: PASSWORD, ...body },
+  });
   if (res.statusCode !== 200) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return res.json();
 }

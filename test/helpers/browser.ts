@@ -11,8 +11,12 @@ import { freePort } from './ports.js';
 
 /** Debian's chromium, never a downloaded browser. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(path.join(CONSOLE_DIR, 'index.html'))) throw new Error('The console is not built: run `npm run build:console` (npm test does)');
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  if (!existsSync(path.join(CONSOLE_DIR, 'index.html')))
+    throw new Error('The console is not built: run `npm run build:console` (npm test does)');
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }
 
 /**

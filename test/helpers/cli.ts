@@ -36,7 +36,12 @@ export interface CliResult {
 }
 
 /** Runs the built CLI in a child process, as an operator would (no TypeScript loader per call). */
-export function cli(args: string[], env: Record<string, string | undefined>, stdin = '', cwd = ROOT): Promise<CliResult> {
+export function cli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdin = '',
+  cwd = ROOT,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd });
     let stdout = '';

@@ -9,7 +9,12 @@ export type Use = (t: TestApp) => Promise<number>;
 export interface Door {
   name: string;
   /** One password login; `code` is the door's own second-factor form when it has one. */
-  login(t: TestApp, identifier: string, password: string, o?: { code?: string; ip?: string }): Promise<LightMyRequestResponse>;
+  login(
+    t: TestApp,
+    identifier: string,
+    password: string,
+    o?: { code?: string; ip?: string },
+  ): Promise<LightMyRequestResponse>;
   /** The credential of a successful login, as a use that answers a status. */
   credential(res: LightMyRequestResponse): Use;
   /** Whether the door can carry a second factor (privacyIDEA appends it to the password). */
@@ -23,7 +28,8 @@ export interface Door {
 const basic = (id: string, pw: string) => `Basic ${Buffer.from(`${id}:${pw}`).toString('base64')}`;
 /** Basic sends the password with every request: its "credential" is the header, kept per answer. */
 const basicHeaders = new WeakMap<LightMyRequestResponse, string>();
-const json = (t: TestApp, url: string, payload: object, ip?: string) => t.request({ method: 'POST', url, payload, remoteAddress: ip });
+const json = (t: TestApp, url: string, payload: object, ip?: string) =>
+  t.request({ method: 'POST', url, payload, remoteAddress: ip });
 
 export const DOORS: Door[] = [
   {
@@ -70,17 +76,21 @@ export const DOORS: Door[] = [
     name: 'rocketchat',
     byUsername: true,
     carriesCode: true,
-    login: (t, identifier, password, o = {}) => json(t, '/api/v1/login', { user: identifier, password, ...(o.code ? { code: o.code } : {}) }, o.ip),
+    login: (t, identifier, password, o = {}) =>
+      json(t, '/api/v1/login', { user: identifier, password, ...(o.code ? { code: o.code } : {}) }, o.ip),
     credential(res) {
       const { userId, authToken } = res.json().data;
-      return async (t) => (await t.request({ url: '/api/v1/me', headers: { 'x-user-id': userId, 'x-auth-token': authToken } })).statusCode;
+      return async (t) =>
+        (await t.request({ url: '/api/v1/me', headers: { 'x-user-id': userId, 'x-auth-token': authToken } }))
+          .statusCode;
     },
   },
   {
     name: 'privacyidea',
     byUsername: true,
     carriesCode: true,
-    login: (t, identifier, password, o = {}) => json(t, '/auth', { username: identifier, password: password + (o.code ?? '') }, o.ip),
+    login: (t, identifier, password, o = {}) =>
+      json(t, '/auth', { username: identifier, password: password + (o.code ?? '') }, o.ip),
     credential(res) {
       const token = res.json().result.value.token as string;
       return async (t) => (await t.request({ url: '/auth/rights', headers: { authorization: token } })).statusCode;
@@ -101,7 +111,12 @@ export const DOORS: Door[] = [
 /** Turns TOTP on for a signed-in user; returns a function giving a fresh (not yet used) code. */
 export async function enableTotp(t: TestApp, jwt: string): Promise<() => string> {
   const { otp_secret } = (await t.request({ method: 'POST', url: '/auth/mfa/generate', headers: bearer(jwt) })).json();
-  const enable = await t.request({ method: 'POST', url: '/auth/mfa/enable', headers: bearer(jwt), payload: { code: codeAt(otp_secret, t.clock.now().getTime()) } });
+  const enable = await t.request({
+    method: 'POST',
+    url: '/auth/mfa/enable',
+    headers: bearer(jwt),
+    payload: { code: codeAt(otp_secret, t.clock.now().getTime()) },
+  });
   if (enable.statusCode !== 204) throw new Error(`enabling MFA failed: ${enable.body}`);
   // A code may be used once: every call moves the clock to the next 30-second step.
   return () => {

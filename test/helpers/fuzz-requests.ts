@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { PASSWORD } from './auth.js';
-import { brokenObjectOf, hostileValue, valueOf, type JsonSchema } from './schema-arbitrary.js';
+import { brokenObjectOf, hostileValue, arbitraryOf, type JsonSchema } from './schema-arbitrary.js';
 
 /** Request generators of the fuzz suite: an OpenAPI operation in, valid and malformed requests out. */
 
 // A 2×2 PNG: uploads that are real images, and sources for transforms.
-export const FUZZ_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR42mP8z8DwnwEIGBmgAAMDAEnuBP0p1KUbAAAAAElFTkSuQmCC', 'base64');
+export const FUZZ_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR42mP8z8DwnwEIGBmgAAMDAEnuBP0p1KUbAAAAAElFTkSuQmCC',
+  'base64',
+);
 
 export interface Operation {
   method: string;
@@ -46,7 +49,13 @@ const dialectOf = (op: Operation) => DIALECT_TAGS.find((d) => op.tags?.includes(
 
 /** Placeholders a generated request may carry, filled from the world when it is sent. */
 export const fill = (text: string, w: World) =>
-  text.replaceAll('LIVE_ID', w.live.id).replaceAll('DELETED_ID', w.deleted.id).replaceAll('TOKEN_ID', w.live.tokenId).replaceAll('LIVE_EMAIL', w.live.email).replaceAll('DELETED_EMAIL', w.deleted.email).replaceAll('LIVE_PASSWORD', PASSWORD);
+  text
+    .replaceAll('LIVE_ID', w.live.id)
+    .replaceAll('DELETED_ID', w.deleted.id)
+    .replaceAll('TOKEN_ID', w.live.tokenId)
+    .replaceAll('LIVE_EMAIL', w.live.email)
+    .replaceAll('DELETED_EMAIL', w.deleted.email)
+    .replaceAll('LIVE_PASSWORD', PASSWORD);
 
 /** A user's credential as a dialect's clients send it. */
 function signedIn(dialect: DialectTag | undefined, c: Credentials, op: Operation): Record<string, string> {
@@ -66,16 +75,54 @@ function signedIn(dialect: DialectTag | undefined, c: Credentials, op: Operation
 
 const segment = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/),
-  fc.constantFrom('..', '.', '%2e%2e', '%2E', '%00', '%ff%fe', '%2f', 'a%5cb', '%0a', 'x'.repeat(300), 'é', '%C3%A9', '~', '-1', '0'),
+  fc.constantFrom(
+    '..',
+    '.',
+    '%2e%2e',
+    '%2E',
+    '%00',
+    '%ff%fe',
+    '%2f',
+    'a%5cb',
+    '%0a',
+    'x'.repeat(300),
+    'é',
+    '%C3%A9',
+    '~',
+    '-1',
+    '0',
+  ),
   fc.string({ maxLength: 8, unit: 'grapheme' }).map(encodeURIComponent),
 );
 const storageKey = fc.oneof(
-  fc.constantFrom('public/img.png', 'public/notes.txt', 'public/', 'public/missing.bin', 'user/LIVE_ID/img.png', 'user/LIVE_ID/', 'user/DELETED_ID/x.txt', 'admin/x', '', '/'),
+  fc.constantFrom(
+    'public/img.png',
+    'public/notes.txt',
+    'public/',
+    'public/missing.bin',
+    'user/LIVE_ID/img.png',
+    'user/LIVE_ID/',
+    'user/DELETED_ID/x.txt',
+    'admin/x',
+    '',
+    '/',
+  ),
   fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/')),
   fc.tuple(fc.constantFrom('public', 'user/LIVE_ID'), segment).map(([a, b]) => `${a}/${b}`),
 );
 const pathValue = (name: string, schema: JsonSchema, doc: OpenApi) =>
-  name === '*' ? storageKey : fc.oneof({ weight: 3, arbitrary: valueOf(schema, doc.components?.schemas ?? {}).map(String).map(encodeURIComponent) }, fc.constantFrom('LIVE_ID', 'TOKEN_ID', 'DELETED_ID'), segment);
+  name === '*'
+    ? storageKey
+    : fc.oneof(
+        {
+          weight: 3,
+          arbitrary: arbitraryOf(schema, doc.components?.schemas ?? {})
+            .map(String)
+            .map(encodeURIComponent),
+        },
+        fc.constantFrom('LIVE_ID', 'TOKEN_ID', 'DELETED_ID'),
+        segment,
+      );
 
 const IMAGE_QUERY = fc.record(
   {
@@ -91,9 +138,17 @@ const IMAGE_QUERY = fc.record(
 
 function queryOf(op: Operation, doc: OpenApi): fc.Arbitrary<Record<string, unknown>> {
   const params = (op.parameters ?? []).filter((p) => p.in === 'query');
-  const schema: JsonSchema = { type: 'object', properties: Object.fromEntries(params.map((p) => [p.name, p.schema])), required: params.filter((p) => p.required).map((p) => p.name) };
-  const junk = fc.dictionary(fc.constantFrom(...params.map((p) => p.name), 'x', '__proto__', 'constructor'), fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })), { maxKeys: 3 });
-  const valid = valueOf(schema, doc.components?.schemas ?? {}) as fc.Arbitrary<Record<string, unknown>>;
+  const schema: JsonSchema = {
+    type: 'object',
+    properties: Object.fromEntries(params.map((p) => [p.name, p.schema])),
+    required: params.filter((p) => p.required).map((p) => p.name),
+  };
+  const junk = fc.dictionary(
+    fc.constantFrom(...params.map((p) => p.name), 'x', '__proto__', 'constructor'),
+    fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })),
+    { maxKeys: 3 },
+  );
+  const valid = arbitraryOf(schema, doc.components?.schemas ?? {}) as fc.Arbitrary<Record<string, unknown>>;
   const image = params.some((p) => p.name === 'w') ? [IMAGE_QUERY] : [];
   return fc.oneof(valid, junk, ...image);
 }
@@ -123,9 +178,22 @@ const UPLOADS: Body[] = [
   { payload: FUZZ_PNG, type: 'image/png' },
   { payload: 'plain text', type: 'text/plain' },
   { payload: '<?xml version="1.0"?><x/>', type: 'text/xsl' },
-  { payload: Buffer.from(`--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n`), type: 'multipart/form-data; boundary=b' },
-  { payload: Buffer.from(`--b\r\nContent-Disposition: form-data; name="other"\r\n\r\nhello\r\n--b--\r\n`), type: 'multipart/form-data; boundary=b' },
-  { payload: Buffer.from(`--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\ntruncated`), type: 'multipart/form-data; boundary=b' },
+  {
+    payload: Buffer.from(
+      `--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n`,
+    ),
+    type: 'multipart/form-data; boundary=b',
+  },
+  {
+    payload: Buffer.from(`--b\r\nContent-Disposition: form-data; name="other"\r\n\r\nhello\r\n--b--\r\n`),
+    type: 'multipart/form-data; boundary=b',
+  },
+  {
+    payload: Buffer.from(
+      `--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\ntruncated`,
+    ),
+    type: 'multipart/form-data; boundary=b',
+  },
 ];
 
 const NAME_FIELDS = ['username', 'email', 'user'];
@@ -134,7 +202,10 @@ function credentialsOf(schema: JsonSchema): fc.Arbitrary<unknown> | undefined {
   const object = schema.anyOf?.find((s) => s.type === 'object') ?? schema;
   const name = NAME_FIELDS.find((f) => object.properties?.[f]);
   if (!name || !object.properties?.password) return undefined;
-  return fc.record({ [name]: fc.constantFrom('LIVE_EMAIL', 'DELETED_EMAIL'), password: fc.constantFrom('LIVE_PASSWORD', 'LIVE_PASSWORD', 'wrong password') });
+  return fc.record({
+    [name]: fc.constantFrom('LIVE_EMAIL', 'DELETED_EMAIL'),
+    password: fc.constantFrom('LIVE_PASSWORD', 'LIVE_PASSWORD', 'wrong password'),
+  });
 }
 
 function bodyOf(op: Operation, doc: OpenApi): fc.Arbitrary<Body> {
@@ -143,11 +214,12 @@ function bodyOf(op: Operation, doc: OpenApi): fc.Arbitrary<Body> {
   const schema = op.requestBody?.content['application/json']?.schema;
   const components = doc.components?.schemas ?? {};
   const hostile = hostileValue.map(json);
-  if (op.path.startsWith('/storage/o/') && op.method === 'POST') return fc.oneof(fc.constantFrom(...UPLOADS), malformed, hostile);
+  if (op.path.startsWith('/storage/o/') && op.method === 'POST')
+    return fc.oneof(fc.constantFrom(...UPLOADS), malformed, hostile);
   if (!schema) return fc.oneof(malformed, hostile, fc.constant(json({})));
   const credentials = credentialsOf(schema);
   return fc.oneof(
-    { weight: 4, arbitrary: valueOf(schema, components).map(json) },
+    { weight: 4, arbitrary: arbitraryOf(schema, components).map(json) },
     { weight: 2, arbitrary: brokenObjectOf(schema, components).map(json) },
     ...(credentials ? [{ weight: 3, arbitrary: credentials.map(json) }] : []),
     malformed,
@@ -155,14 +227,31 @@ function bodyOf(op: Operation, doc: OpenApi): fc.Arbitrary<Body> {
   );
 }
 
-const AUTH_OVERRIDES = fc.constantFrom<string | undefined>(undefined, undefined, undefined, 'Bearer', 'Bearer a b', 'Basic Zm9vOmJhcg==', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer ' + 'A'.repeat(5000));
-const EXTRA_HEADERS = fc.record({ range: fc.constantFrom('bytes=0-1', 'bytes=5-1', 'bytes=-0', 'bytes=0-1,3-4', 'items=1'), 'if-none-match': fc.constantFrom('*', '"x"', 'W/"x"'), 'if-modified-since': fc.constantFrom('Thu, 01 Jan 1970 00:00:00 GMT', 'not a date'), accept: fc.constantFrom('image/webp', '*/*', 'text/html') }, { requiredKeys: [] });
+const AUTH_OVERRIDES = fc.constantFrom<string | undefined>(
+  undefined,
+  undefined,
+  undefined,
+  'Bearer',
+  'Bearer a b',
+  'Basic Zm9vOmJhcg==',
+  'Bearer eyJhbGciOiJub25lIn0.e30.',
+  `Bearer ${'A'.repeat(5000)}`,
+);
+const EXTRA_HEADERS = fc.record(
+  {
+    range: fc.constantFrom('bytes=0-1', 'bytes=5-1', 'bytes=-0', 'bytes=0-1,3-4', 'items=1'),
+    'if-none-match': fc.constantFrom('*', '"x"', 'W/"x"'),
+    'if-modified-since': fc.constantFrom('Thu, 01 Jan 1970 00:00:00 GMT', 'not a date'),
+    accept: fc.constantFrom('image/webp', '*/*', 'text/html'),
+  },
+  { requiredKeys: [] },
+);
 
 export function requestOf(op: Operation, doc: OpenApi) {
   const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path');
-  const path = fc.tuple(...pathParams.map((p) => pathValue(p.name, p.schema, doc))).map((values) =>
-    pathParams.reduce((url, p, i) => url.replace(`{${p.name}}`, values[i]!), op.path),
-  );
+  const path = fc
+    .tuple(...pathParams.map((p) => pathValue(p.name, p.schema, doc)))
+    .map((values) => pathParams.reduce((url, p, i) => url.replace(`{${p.name}}`, values[i]!), op.path));
   return fc.record({
     persona: fc.constantFrom<Persona>('nobody', 'live', 'deleted', 'admin', 'foreign'),
     path: pathParams.length ? path : fc.constant(op.path),
@@ -174,7 +263,12 @@ export function requestOf(op: Operation, doc: OpenApi) {
 }
 export type Recipe = ReturnType<typeof requestOf> extends fc.Arbitrary<infer R> ? R : never;
 
-export function injectOptions(op: Operation, r: Recipe, w: World, adminSecret: string): InjectOptions & { url: string } {
+export function injectOptions(
+  op: Operation,
+  r: Recipe,
+  w: World,
+  adminSecret: string,
+): InjectOptions & { url: string } {
   const dialect = dialectOf(op);
   let headers: Record<string, string> = { ...r.headers };
   if (r.persona === 'live') headers = { ...headers, ...signedIn(dialect, w.live, op) };
@@ -183,7 +277,12 @@ export function injectOptions(op: Operation, r: Recipe, w: World, adminSecret: s
   if (r.persona === 'admin') headers['x-admin-secret'] = adminSecret;
   if (r.authorization) headers.authorization = r.authorization;
   if (r.body.type) headers['content-type'] = r.body.type;
-  const query = Object.fromEntries(Object.entries(r.query).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => fill(String(x), w)) : fill(typeof v === 'string' ? v : JSON.stringify(v), w)]));
+  const query = Object.fromEntries(
+    Object.entries(r.query).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? v.map((x) => fill(String(x), w)) : fill(typeof v === 'string' ? v : JSON.stringify(v), w),
+    ]),
+  );
   const payload = typeof r.body.payload === 'string' ? fill(r.body.payload, w) : r.body.payload;
   return { method: op.method as InjectOptions['method'], url: fill(r.path, w), query, headers, payload };
 }

@@ -25,7 +25,9 @@ export interface ProviderOptions {
 
 /** Its JWKS with each key's material replaced by a fresh key of the same type, id and alg. */
 async function foreignJwks(issuer: string) {
-  const own = (await (await fetch(`${issuer}/jwks`, { headers: { 'x-own-jwks': '1' } })).json()) as { keys: Record<string, string>[] };
+  const own = (await (await fetch(`${issuer}/jwks`, { headers: { 'x-own-jwks': '1' } })).json()) as {
+    keys: Record<string, string>[];
+  };
   const keys = own.keys.map((k) => {
     const curves: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
     const { publicKey } =
@@ -46,13 +48,34 @@ async function foreignJwks(issuer: string) {
  */
 function claimsOf(id: string) {
   const [name, domain = 'example.net'] = id.split('~');
-  return { sub: id, email: `${name}@${domain}`, email_verified: !name!.startsWith('unverified'), name: `Person ${name}` };
+  return {
+    sub: id,
+    email: `${name}@${domain}`,
+    email_verified: !name!.startsWith('unverified'),
+    name: `Person ${name}`,
+  };
 }
 
 function createProvider(issuer: string, redirectUris: string[], idTokenAlg = 'RS256') {
-  const machines = ['encoder', 'intruder'].map((id) => ({ client_id: id, client_secret: `${id}-secret`, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }));
+  const machines = ['encoder', 'intruder'].map((id) => ({
+    client_id: id,
+    client_secret: `${id}-secret`,
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+  }));
   const signIn = redirectUris.length
-    ? [{ client_id: SIGN_IN_CLIENT.id, client_secret: SIGN_IN_CLIENT.secret, token_endpoint_auth_method: 'client_secret_post', redirect_uris: redirectUris, grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: idTokenAlg }]
+    ? [
+        {
+          client_id: SIGN_IN_CLIENT.id,
+          client_secret: SIGN_IN_CLIENT.secret,
+          token_endpoint_auth_method: 'client_secret_post',
+          redirect_uris: redirectUris,
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          id_token_signed_response_alg: idTokenAlg,
+        },
+      ]
     : [];
   return new Provider(issuer, {
     clients: [...machines, ...signIn],
@@ -67,7 +90,12 @@ function createProvider(issuer: string, redirectUris: string[], idTokenAlg = 'RS
         enabled: true,
         defaultResource: () => AUDIENCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resource: string) => ({ scope: 'api', audience: resource, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+          scope: 'api',
+          audience: resource,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
       },
     },
   });
@@ -106,7 +134,10 @@ export function useProvider(options: ProviderOptions = {}) {
     async token(client: string, resource = AUDIENCE): Promise<string> {
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client}:${client}-secret`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client}:${client}-secret`).toString('base64')}`,
+        },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api', resource }).toString(),
       });
       return ((await res.json()) as { access_token: string }).access_token;
@@ -127,7 +158,10 @@ export async function throughProvider(authorizationUrl: string, account: string,
     const res = await fetch(url, {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
     for (const c of res.headers.getSetCookie()) {
@@ -142,7 +176,8 @@ export async function throughProvider(authorizationUrl: string, account: string,
     }
     const html = await res.text();
     const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
-    if (res.status !== 200 || !prompt) throw new Error(`unexpected page at ${url}: ${res.status} ${html.slice(0, 300)}`);
+    if (res.status !== 200 || !prompt)
+      throw new Error(`unexpected page at ${url}: ${res.status} ${html.slice(0, 300)}`);
     form = prompt === 'login' ? { prompt, login: account, password: 'anything' } : { prompt };
   }
   throw new Error('too many redirects');

@@ -16,8 +16,14 @@ export interface ServerProcess {
  * Starts the built `gatehouse <args>` (bin/gatehouse.js) in a child process, as an operator
  * would, with no TypeScript loader to start each time; suites call buildCliOnce() in beforeAll.
  */
-export function spawnGatehouse(args: string[], env: Record<string, string | undefined>): Omit<ServerProcess, 'port' | 'url'> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: process.cwd() });
+export function spawnGatehouse(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Omit<ServerProcess, 'port' | 'url'> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    cwd: process.cwd(),
+  });
   let output = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const onData = (chunk: Buffer) => {
@@ -32,7 +38,9 @@ export function spawnGatehouse(args: string[], env: Record<string, string | unde
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     output: () => output,
@@ -49,7 +57,13 @@ export function spawnGatehouse(args: string[], env: Record<string, string | unde
 }
 
 export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
-  const proc = spawnGatehouse(['serve'], { PORT: '0', HOST: '127.0.0.1', ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1', ...env });
+  const proc = spawnGatehouse(['serve'], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_ITERATIONS: '1',
+    ...env,
+  });
   const line = await proc.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
   const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
   return { ...proc, port, url: `http://127.0.0.1:${port}` };

@@ -28,14 +28,20 @@ ${extra}`;
 /** The seed LDIF: the base, ou=people and ou=groups, the service account, `people` (person() entries) and groups (cn → member uids). */
 export function seedLdif(people: string[], groups: Record<string, string[]> = {}): string {
   const ou = (name: string) => `dn: ou=${name},${BASE}\nobjectClass: organizationalUnit\nou: ${name}\n`;
-  const group = ([cn, uids]: [string, string[]]) => `dn: cn=${cn},${GROUPS}\nobjectClass: groupOfNames\ncn: ${cn}\n${uids.map((u) => `member: uid=${u},${PEOPLE}\n`).join('')}`;
+  const group = ([cn, uids]: [string, string[]]) =>
+    `dn: cn=${cn},${GROUPS}\nobjectClass: groupOfNames\ncn: ${cn}\n${uids.map((u) => `member: uid=${u},${PEOPLE}\n`).join('')}`;
   const service = `dn: ${SERVICE.dn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: gatehouse\nuserPassword: ${SERVICE.password}\n`;
   const base = `dn: ${BASE}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n`;
   return [base, ou('people'), ou('groups'), service, ...people, ...Object.entries(groups).map(group)].join('\n');
 }
 
 /** Directory settings (admin API shape) for a server seeded by seedLdif: its URL, the service account, PEOPLE. */
-export const serviceSettings = (slapd: Slapd) => ({ url: slapd.url, bind_dn: SERVICE.dn, bind_password: SERVICE.password, search_base: PEOPLE });
+export const serviceSettings = (slapd: Slapd) => ({
+  url: slapd.url,
+  bind_dn: SERVICE.dn,
+  bind_password: SERVICE.password,
+  search_base: PEOPLE,
+});
 
 export interface Slapd {
   url: string;
@@ -52,11 +58,52 @@ export interface Slapd {
 async function makeCertificates(dir: string) {
   const p = (f: string) => path.join(dir, f);
   for (const ca of ['ca', 'other-ca']) {
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p(`${ca}.key`), '-out', p(`${ca}.pem`), '-days', '2', '-subj', `/CN=Gatehouse test ${ca}`]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      p(`${ca}.key`),
+      '-out',
+      p(`${ca}.pem`),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=Gatehouse test ${ca}`,
+    ]);
   }
-  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=localhost']);
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    p('server.key'),
+    '-out',
+    p('server.csr'),
+    '-subj',
+    '/CN=localhost',
+  ]);
   await writeFile(p('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await run('openssl', ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.pem'), '-days', '2', '-extfile', p('san.ext')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    p('san.ext'),
+  ]);
 }
 
 /**
@@ -94,7 +141,9 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('/usr/sbin/slapd', ['-f', p('slapd.conf'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('/usr/sbin/slapd', ['-f', p('slapd.conf'), '-h', `${url}/`, '-d', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

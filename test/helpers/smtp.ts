@@ -23,7 +23,13 @@ export async function startSmtp() {
         .then((parsed: ParsedMail) => {
           const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
           const text = parsed.text ?? '';
-          inbox.push({ to: to ?? '', subject: parsed.subject ?? '', text, html: typeof parsed.html === 'string' ? parsed.html : '', links: text.match(/https?:\/\/[^\s>]+/g) ?? [] });
+          inbox.push({
+            to: to ?? '',
+            subject: parsed.subject ?? '',
+            text,
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+            links: text.match(/https?:\/\/[^\s>]+/g) ?? [],
+          });
           done();
         })
         .catch(done);
@@ -35,11 +41,18 @@ export async function startSmtp() {
   return {
     port,
     inbox,
-    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_SECURE: 'false', SMTP_SENDER: 'Gatehouse <auth@example.com>' },
+    env: {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(port),
+      SMTP_SECURE: 'false',
+      SMTP_SENDER: 'Gatehouse <auth@example.com>',
+    },
     /** The next mail to `to` whose subject matches, waiting for it to arrive (at most 5 s). */
     async waitFor(to: string, subject?: RegExp): Promise<Mail> {
       for (let i = 0; i < 250; i++) {
-        const index = inbox.findIndex((m) => m.to.toLowerCase() === to.toLowerCase() && (!subject || subject.test(m.subject)));
+        const index = inbox.findIndex(
+          (m) => m.to.toLowerCase() === to.toLowerCase() && (!subject || subject.test(m.subject)),
+        );
         if (index >= 0) return inbox.splice(index, 1)[0]!;
         await new Promise((r) => setTimeout(r, 20));
       }

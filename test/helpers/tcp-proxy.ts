@@ -54,10 +54,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = net.createServer((client) => {
     const pair: Pair = { client };
     pairs.add(pair);
-    client.on('error', () => undefined).on('close', () => {
-      pairs.delete(pair);
-      pair.upstream?.destroy();
-    });
+    client
+      .on('error', () => undefined)
+      .on('close', () => {
+        pairs.delete(pair);
+        pair.upstream?.destroy();
+      });
     // In a partition the SYN is answered (by the proxy here) but nothing ever comes back.
     if (!stalled) connectUpstream(pair);
   });

@@ -25,7 +25,10 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
 
 /** The audit log, newest first, filtered by the URL's query and paged with the server's cursor. */
 export function AuditPage({ query }: { query: URLSearchParams }) {
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])) as Record<
+    (typeof FILTERS)[number],
+    string
+  >;
   const [form, setForm] = useState(filters);
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1] ?? '';
@@ -55,9 +58,19 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           <label key={f}>
             {f[0]!.toUpperCase() + f.slice(1)}
             {f === 'since' || f === 'until' ? (
-              <input name={f} type="datetime-local" value={form[f]} onInput={(e) => setForm({ ...form, [f]: e.currentTarget.value })} />
+              <input
+                name={f}
+                type="datetime-local"
+                value={form[f]}
+                onInput={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
+              />
             ) : (
-              <input name={f} type="text" value={form[f]} onInput={(e) => setForm({ ...form, [f]: e.currentTarget.value })} />
+              <input
+                name={f}
+                type="text"
+                value={form[f]}
+                onInput={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
+              />
             )}
           </label>
         ))}
@@ -66,10 +79,20 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
       <Problem error={page.error} what="The audit log" />
       {page.data ? <AuditTable entries={page.data.entries} /> : null}
       <div class="row">
-        <button type="button" class="secondary outline" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        <button
+          type="button"
+          class="secondary outline"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
           Newer
         </button>
-        <button type="button" class="secondary outline" disabled={!page.data?.next_cursor} onClick={() => setCursors([...cursors, page.data!.next_cursor!])}>
+        <button
+          type="button"
+          class="secondary outline"
+          disabled={!page.data?.next_cursor}
+          onClick={() => setCursors([...cursors, page.data!.next_cursor!])}
+        >
           Older
         </button>
       </div>

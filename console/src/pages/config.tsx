@@ -17,7 +17,9 @@ export function ConfigPage() {
   const [filter, setFilter] = useState('');
   const [onlySet, setOnlySet] = useState(false);
   const f = filter.toLowerCase();
-  const shown = (config.data?.settings ?? []).filter((s) => (!onlySet || s.explicit) && (s.name.toLowerCase().includes(f) || s.doc.toLowerCase().includes(f)));
+  const shown = (config.data?.settings ?? []).filter(
+    (s) => (!onlySet || s.explicit) && (s.name.toLowerCase().includes(f) || s.doc.toLowerCase().includes(f)),
+  );
   return (
     <Page title="Configuration">
       <div class="filters">
@@ -26,7 +28,13 @@ export function ConfigPage() {
           <input type="search" name="config-filter" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
         </label>
         <label class="check">
-          <input type="checkbox" name="only-set" role="switch" checked={onlySet} onChange={(e) => setOnlySet(e.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            name="only-set"
+            role="switch"
+            checked={onlySet}
+            onChange={(e) => setOnlySet(e.currentTarget.checked)}
+          />
           Only variables set in the environment
         </label>
       </div>
@@ -45,7 +53,18 @@ export function ConfigPage() {
               </>
             ),
           },
-          { head: 'Value', class: 'value', cell: (s) => (s.value === null ? <span class="muted">unset</span> : s.secret ? <span class="badge secret">{s.value}</span> : s.value) },
+          {
+            head: 'Value',
+            class: 'value',
+            cell: (s) =>
+              s.value === null ? (
+                <span class="muted">unset</span>
+              ) : s.secret ? (
+                <span class="badge secret">{s.value}</span>
+              ) : (
+                s.value
+              ),
+          },
           { head: 'Meaning', cell: (s) => <small>{s.doc}</small> },
         ]}
       />

@@ -13,11 +13,16 @@ async function signIns() {
   const entries: AuditEntry[] = [];
   let cursor: string | null = null;
   do {
-    const page: { entries: AuditEntry[]; next_cursor: string | null } = await api('GET', `/admin/audit?since=${encodeURIComponent(since)}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: { entries: AuditEntry[]; next_cursor: string | null } = await api(
+      'GET',
+      `/admin/audit?since=${encodeURIComponent(since)}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     entries.push(...page.entries);
     cursor = page.next_cursor;
   } while (cursor && entries.length < 1000);
-  const doors = new Map<string, { success: number; failure: number }>(DOORS.map((d) => [d, { success: 0, failure: 0 }]));
+  const doors = new Map<string, { success: number; failure: number }>(
+    DOORS.map((d) => [d, { success: 0, failure: 0 }]),
+  );
   let reuse = 0;
   for (const e of entries) {
     if (/reuse/.test(e.action)) reuse++;
@@ -34,7 +39,10 @@ export function Dashboard() {
   const users = useLoad(() => api<AdminUser[]>('GET', '/admin/users?limit=1000'), []);
   const audit = useLoad(signIns, []);
   const storage = useLoad(() => api<StorageUsage>('GET', '/admin/storage/usage'), []);
-  const counts = (users.data ?? []).reduce<Record<string, number>>((c, u) => ((c[stateOf(u)] = (c[stateOf(u)] ?? 0) + 1), c), {});
+  const counts = (users.data ?? []).reduce<Record<string, number>>(
+    (c, u) => ((c[stateOf(u)] = (c[stateOf(u)] ?? 0) + 1), c),
+    {},
+  );
   return (
     <Page title="Dashboard">
       <section aria-labelledby="users-head" class="cards">
@@ -84,7 +92,8 @@ export function Dashboard() {
         {storage.data ? (
           <>
             <p>
-              <strong class="total">{bytes(storage.data.bytes)}</strong> in {storage.data.files} file(s) <small class="muted">(from the file records; cached image variants not counted)</small>
+              <strong class="total">{bytes(storage.data.bytes)}</strong> in {storage.data.files} file(s){' '}
+              <small class="muted">(from the file records; cached image variants not counted)</small>
             </p>
             <Table
               caption="Storage used by top-level folder"
@@ -92,7 +101,10 @@ export function Dashboard() {
               rows={storage.data.folders}
               rowKey={(f) => f.folder}
               columns={[
-                { head: 'Folder', cell: (f) => (f.folder ? <a href={href(['storage'], { path: f.folder })}>{f.folder}/</a> : '(root)') },
+                {
+                  head: 'Folder',
+                  cell: (f) => (f.folder ? <a href={href(['storage'], { path: f.folder })}>{f.folder}/</a> : '(root)'),
+                },
                 { head: 'Size', cell: (f) => bytes(f.bytes) },
                 { head: 'Files', cell: (f) => f.files },
               ]}

@@ -34,12 +34,20 @@ export function RealmsPage() {
           aria-label="Create a realm"
           onSubmit={(e) => {
             e.preventDefault();
-            void action.run(() => api('POST', '/admin/realms', { name }), `Realm ${name} created.`).then((ok) => ok && (setName(''), realms.reload()));
+            void action
+              .run(() => api('POST', '/admin/realms', { name }), `Realm ${name} created.`)
+              .then((ok) => ok && (setName(''), realms.reload()));
           }}
         >
           <label>
             New realm
-            <input name="realm-name" required pattern="[A-Za-z0-9_.\-]{1,64}" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+            <input
+              name="realm-name"
+              required
+              pattern="[A-Za-z0-9_.\-]{1,64}"
+              value={name}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
           </label>
           <button type="submit">Create realm</button>
         </form>
@@ -71,7 +79,11 @@ export function RealmsPage() {
                 <select
                   name={`method-${m}`}
                   value={methods.data![m]}
-                  onChange={(e) => void action.run(() => api('PUT', `/admin/methods/${m}`, { mode: e.currentTarget.value }), 'Saved.').then(methods.reload)}
+                  onChange={(e) =>
+                    void action
+                      .run(() => api('PUT', `/admin/methods/${m}`, { mode: e.currentTarget.value }), 'Saved.')
+                      .then(methods.reload)
+                  }
                 >
                   <option value="all">all users</option>
                   <option value="selected">selected users</option>

@@ -37,11 +37,25 @@ export function SignInPage() {
             <h2>Sign in</h2>
             <label>
               Email
-              <input type="email" name="email" autoComplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+              <input
+                type="email"
+                name="email"
+                autoComplete="username"
+                required
+                value={email}
+                onInput={(e) => setEmail(e.currentTarget.value)}
+              />
             </label>
             <label>
               Password
-              <input type="password" name="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+              <input
+                type="password"
+                name="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+              />
             </label>
             <Problem error={action.error} />
             <button type="submit" aria-busy={action.busy} disabled={action.busy}>
@@ -53,7 +67,15 @@ export function SignInPage() {
             <h2>Second factor</h2>
             <label>
               Code from your authenticator app (or a recovery code)
-              <input name="code" inputMode="numeric" autoComplete="one-time-code" required autoFocus value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+              <input
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                required
+                autoFocus
+                value={code}
+                onInput={(e) => setCode(e.currentTarget.value)}
+              />
             </label>
             <Problem error={action.error} />
             <button type="submit" aria-busy={action.busy} disabled={action.busy}>
@@ -70,7 +92,14 @@ export function SignInPage() {
         <form onSubmit={submitSecret} aria-label="Admin secret">
           <label>
             ADMIN_SECRET
-            <input type="password" name="admin-secret" autoComplete="off" required value={secret} onInput={(e) => setSecret(e.currentTarget.value)} />
+            <input
+              type="password"
+              name="admin-secret"
+              autoComplete="off"
+              required
+              value={secret}
+              onInput={(e) => setSecret(e.currentTarget.value)}
+            />
             <small>Kept in this tab's memory only: a reload forgets it.</small>
           </label>
           <Problem error={secretAction.error} />

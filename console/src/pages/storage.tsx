@@ -11,7 +11,9 @@ const enc = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 const isImage = (f: FileMeta) => /^image\/(png|jpeg|webp|gif|avif|tiff)$/.test(f.ContentType);
 
 /** A row of a folder's listing: a sub-folder (with what is below it) or a file. */
-type Entry = { kind: 'folder'; name: string; size: number; count: number } | { kind: 'file'; name: string; file: FileMeta };
+type Entry =
+  | { kind: 'folder'; name: string; size: number; count: number }
+  | { kind: 'file'; name: string; file: FileMeta };
 
 /** The direct children of `folder` in a listing of everything below it. */
 function children(folder: string, files: FileMeta[]) {
@@ -33,7 +35,10 @@ function children(folder: string, files: FileMeta[]) {
 export function StoragePage({ folder }: { folder: string }) {
   const [text, setText] = useState(folder);
   useEffect(() => setText(folder), [folder]);
-  const listing = useLoad(async () => (folder ? api<FileMeta[]>('GET', `/storage/m/${enc(folder)}/`) : undefined), [folder]);
+  const listing = useLoad(
+    async () => (folder ? api<FileMeta[]>('GET', `/storage/m/${enc(folder)}/`) : undefined),
+    [folder],
+  );
   const [preview, setPreview] = useState<FileMeta | null>(null);
   const action = useAction();
   const [token, setToken] = useState<{ key: string; token: string } | null>(null);
@@ -42,7 +47,11 @@ export function StoragePage({ folder }: { folder: string }) {
 
   return (
     <Page title="Storage">
-      <form class="filters" aria-label="Open a folder" onSubmit={(e) => (e.preventDefault(), go(['storage'], { path: text.replace(/^\/+|\/+$/g, '') }))}>
+      <form
+        class="filters"
+        aria-label="Open a folder"
+        onSubmit={(e) => (e.preventDefault(), go(['storage'], { path: text.replace(/^\/+|\/+$/g, '') }))}
+      >
         <label>
           Folder
           <input name="folder" placeholder="public" value={text} onInput={(e) => setText(e.currentTarget.value)} />
@@ -66,12 +75,22 @@ export function StoragePage({ folder }: { folder: string }) {
       <Problem error={listing.error} />
       <Problem error={action.error} />
       <Status done={action.done} />
-      {token ? <SecretOnce label={`New read link for ${token.key} (shown once)`} name="read-link" value={`${location.origin}/storage/o/${enc(token.key)}?token=${token.token}`} onDone={() => setToken(null)} /> : null}
+      {token ? (
+        <SecretOnce
+          label={`New read link for ${token.key} (shown once)`}
+          name="read-link"
+          value={`${location.origin}/storage/o/${enc(token.key)}?token=${token.token}`}
+          onDone={() => setToken(null)}
+        />
+      ) : null}
       {view ? (
         <Table
           striped
           caption={`${listing.data!.length} file(s), ${bytes(listing.data!.reduce((n, f) => n + f.ContentLength, 0))} below ${folder}/`}
-          rows={[...view.folders.map(([name, s]): Entry => ({ kind: 'folder', name, ...s })), ...view.direct.map((f): Entry => ({ kind: 'file', name: f.key.slice(folder.length + 1), file: f }))]}
+          rows={[
+            ...view.folders.map(([name, s]): Entry => ({ kind: 'folder', name, ...s })),
+            ...view.direct.map((f): Entry => ({ kind: 'file', name: f.key.slice(folder.length + 1), file: f })),
+          ]}
           rowKey={(e) => `${e.kind}:${e.name}`}
           columns={[
             {
@@ -80,7 +99,12 @@ export function StoragePage({ folder }: { folder: string }) {
                 e.kind === 'folder' ? (
                   <a href={href(['storage'], { path: `${folder}/${e.name}` })}>{e.name}/</a>
                 ) : isImage(e.file) ? (
-                  <button type="button" class="linkish" aria-label={`Preview ${e.name}`} onClick={() => setPreview(e.file)}>
+                  <button
+                    type="button"
+                    class="linkish"
+                    aria-label={`Preview ${e.name}`}
+                    onClick={() => setPreview(e.file)}
+                  >
                     <Thumb file={e.file} /> {e.name}
                   </button>
                 ) : (
@@ -101,7 +125,16 @@ export function StoragePage({ folder }: { folder: string }) {
                       type="button"
                       class="outline small"
                       aria-label={`New read token for ${e.name}`}
-                      onClick={() => void action.run(async () => setToken({ key: e.file.key, token: (await api<FileMeta>('DELETE', `/storage/m/${enc(e.file.key)}`)).Metadata.token! }), 'Read token rotated: old links stop working.')}
+                      onClick={() =>
+                        void action.run(
+                          async () =>
+                            setToken({
+                              key: e.file.key,
+                              token: (await api<FileMeta>('DELETE', `/storage/m/${enc(e.file.key)}`)).Metadata.token!,
+                            }),
+                          'Read token rotated: old links stop working.',
+                        )
+                      }
                     >
                       New link
                     </button>
@@ -109,7 +142,12 @@ export function StoragePage({ folder }: { folder: string }) {
                       type="button"
                       class="outline secondary small"
                       aria-label={`Delete ${e.name}`}
-                      onClick={() => confirm(`Delete ${e.file.key}?`) && void action.run(() => api('DELETE', `/storage/o/${enc(e.file.key)}`), `${e.name} deleted.`).then(listing.reload)}
+                      onClick={() =>
+                        confirm(`Delete ${e.file.key}?`) &&
+                        void action
+                          .run(() => api('DELETE', `/storage/o/${enc(e.file.key)}`), `${e.name} deleted.`)
+                          .then(listing.reload)
+                      }
                     >
                       Delete
                     </button>

@@ -31,7 +31,11 @@ export function UserSessions({ id, state }: { id: string; state: string }) {
                 head: 'Actions',
                 hideHead: true,
                 cell: (s) => (
-                  <button type="button" class="outline secondary small" onClick={() => end(`/admin/users/${id}/sessions/${s.id}`, 'Session ended.')}>
+                  <button
+                    type="button"
+                    class="outline secondary small"
+                    onClick={() => end(`/admin/users/${id}/sessions/${s.id}`, 'Session ended.')}
+                  >
                     End
                   </button>
                 ),
@@ -40,7 +44,11 @@ export function UserSessions({ id, state }: { id: string; state: string }) {
           />
           <p>{sessions.data.length === 0 ? 'No live session.' : `${sessions.data.length} live session(s).`}</p>
           {sessions.data.length > 0 ? (
-            <button type="button" class="secondary" onClick={() => end(`/admin/users/${id}/sessions`, 'Every session ended.')}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => end(`/admin/users/${id}/sessions`, 'Every session ended.')}
+            >
               End every session
             </button>
           ) : null}
@@ -62,7 +70,14 @@ export function UserTokens({ id }: { id: string }) {
       <Problem error={tokens.error} />
       <Problem error={action.error} />
       <Status done={action.done} />
-      {created ? <SecretOnce label="New token (shown once: copy it now)" name="created-token" value={created} onDone={() => setCreated(null)} /> : null}
+      {created ? (
+        <SecretOnce
+          label="New token (shown once: copy it now)"
+          name="created-token"
+          value={created}
+          onDone={() => setCreated(null)}
+        />
+      ) : null}
       <Table
         rows={tokens.data ?? []}
         rowKey={(t) => t.id}
@@ -76,7 +91,14 @@ export function UserTokens({ id }: { id: string }) {
             hideHead: true,
             cell: (t) =>
               t.revoked ? null : (
-                <button type="button" class="outline secondary small" aria-label={`Revoke ${t.name ?? 'token'}`} onClick={() => void action.run(() => api('DELETE', `/admin/tokens/${t.id}`), 'Token revoked.').then(tokens.reload)}>
+                <button
+                  type="button"
+                  class="outline secondary small"
+                  aria-label={`Revoke ${t.name ?? 'token'}`}
+                  onClick={() =>
+                    void action.run(() => api('DELETE', `/admin/tokens/${t.id}`), 'Token revoked.').then(tokens.reload)
+                  }
+                >
                   Revoke
                 </button>
               ),
@@ -90,7 +112,10 @@ export function UserTokens({ id }: { id: string }) {
           e.preventDefault();
           void action
             .run(async () => {
-              const t = await api<{ token: string }>('POST', `/admin/users/${id}/tokens`, { name, ...(days ? { expires_in_days: Number(days) } : {}) });
+              const t = await api<{ token: string }>('POST', `/admin/users/${id}/tokens`, {
+                name,
+                ...(days ? { expires_in_days: Number(days) } : {}),
+              });
               setCreated(t.token);
               setName('');
             })
@@ -99,11 +124,24 @@ export function UserTokens({ id }: { id: string }) {
       >
         <label>
           Token name
-          <input name="token-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            name="token-name"
+            required
+            maxLength={100}
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </label>
         <label>
           Days valid (empty: no expiry)
-          <input name="token-days" type="number" min={1} max={3650} value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+          <input
+            name="token-days"
+            type="number"
+            min={1}
+            max={3650}
+            value={days}
+            onInput={(e) => setDays(e.currentTarget.value)}
+          />
         </label>
         <button type="submit">Create token</button>
       </form>
@@ -114,9 +152,15 @@ export function UserTokens({ id }: { id: string }) {
 export function UserAudit({ id, email }: { id: string; email: string }) {
   // The audit API filters by actor; events about the user (subject) are picked from the newest 200.
   const events = useLoad(async () => {
-    const [asActor, recent] = await Promise.all([api<{ entries: AuditEntry[] }>('GET', `/admin/audit?actor=${id}&limit=20`), api<{ entries: AuditEntry[] }>('GET', '/admin/audit?limit=200')]);
+    const [asActor, recent] = await Promise.all([
+      api<{ entries: AuditEntry[] }>('GET', `/admin/audit?actor=${id}&limit=20`),
+      api<{ entries: AuditEntry[] }>('GET', '/admin/audit?limit=200'),
+    ]);
     const seen = new Set<string>();
-    return [...asActor.entries, ...recent.entries.filter((e) => e.subject === id || e.subject === email)].filter((e) => !seen.has(e.id) && seen.add(e.id)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20);
+    return [...asActor.entries, ...recent.entries.filter((e) => e.subject === id || e.subject === email)]
+      .filter((e) => !seen.has(e.id) && seen.add(e.id))
+      .sort((a, b) => b.at.localeCompare(a.at))
+      .slice(0, 20);
   }, [id, email]);
   return (
     <section aria-labelledby="recent">

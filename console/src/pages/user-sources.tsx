@@ -17,8 +17,18 @@ export function UserSignInSources({ id, realm }: { id: string; realm: string }) 
           <Facts
             rows={[
               ['Realm', d.realm.name],
-              ['Realm source', d.realm.directory ? `LDAP directory ${d.realm.directory.url}` : 'local (Gatehouse’s own users)'],
-              ...(d.realm.directory ? [['Directory configured in', `${d.realm.directory.configured_in === 'file' ? 'DIRECTORIES_FILE' : 'the admin API'}${d.realm.directory.default ? ' (the default directory)' : ''}`] as [string, string]] : []),
+              [
+                'Realm source',
+                d.realm.directory ? `LDAP directory ${d.realm.directory.url}` : 'local (Gatehouse’s own users)',
+              ],
+              ...(d.realm.directory
+                ? [
+                    [
+                      'Directory configured in',
+                      `${d.realm.directory.configured_in === 'file' ? 'DIRECTORIES_FILE' : 'the admin API'}${d.realm.directory.default ? ' (the default directory)' : ''}`,
+                    ] as [string, string],
+                  ]
+                : []),
             ]}
           />
           <Table
@@ -49,7 +59,12 @@ export function Impersonate({ id }: { id: string }) {
       <h2 id="impersonate">Impersonation</h2>
       <Problem error={action.error} what="Impersonation" />
       {issued ? (
-        <SecretOnce label="Impersonation token (shown once: copy it now)" name="impersonation-token" value={issued.token} onDone={() => setIssued(null)}>
+        <SecretOnce
+          label="Impersonation token (shown once: copy it now)"
+          name="impersonation-token"
+          value={issued.token}
+          onDone={() => setIssued(null)}
+        >
           <p>
             Valid until {when(issued.expires_at)}. Use it against HumHub’s API:{' '}
             <code>
@@ -58,9 +73,21 @@ export function Impersonate({ id }: { id: string }) {
           </p>
         </SecretOnce>
       ) : (
-        <p class="muted">A token that acts as this user against HumHub’s API (<code>/api/v1/…</code>). A new one voids the previous ones.</p>
+        <p class="muted">
+          A token that acts as this user against HumHub’s API (<code>/api/v1/…</code>). A new one voids the previous
+          ones.
+        </p>
       )}
-      <button type="button" class="secondary" aria-busy={action.busy} onClick={() => void action.run(async () => setIssued(await api<{ token: string; expires_at: string }>('POST', `/admin/users/${id}/impersonate`)))}>
+      <button
+        type="button"
+        class="secondary"
+        aria-busy={action.busy}
+        onClick={() =>
+          void action.run(async () =>
+            setIssued(await api<{ token: string; expires_at: string }>('POST', `/admin/users/${id}/impersonate`)),
+          )
+        }
+      >
         Impersonate (HumHub token)
       </button>
     </section>

@@ -76,20 +76,47 @@ function Actions({ u, reload }: { u: AdminUser; reload: () => void }) {
       <Status done={action.done} />
       <div class="row">
         {u.disabled ? (
-          <button type="button" onClick={() => then(action.run(() => api('POST', `/admin/users/${u.id}/enable`), 'Enabled.'))}>
+          <button
+            type="button"
+            onClick={() => then(action.run(() => api('POST', `/admin/users/${u.id}/enable`), 'Enabled.'))}
+          >
             Enable
           </button>
         ) : (
-          <button type="button" class="contrast" onClick={() => then(action.run(() => api('POST', `/admin/users/${u.id}/disable`), 'Disabled: every session of the user has ended.'))}>
+          <button
+            type="button"
+            class="contrast"
+            onClick={() =>
+              then(
+                action.run(
+                  () => api('POST', `/admin/users/${u.id}/disable`),
+                  'Disabled: every session of the user has ended.',
+                ),
+              )
+            }
+          >
             Disable
           </button>
         )}
         {banned(u) ? (
-          <button type="button" class="secondary" onClick={() => then(action.run(() => api('DELETE', `/admin/users/${u.id}/ban`), 'Ban lifted.'))}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => then(action.run(() => api('DELETE', `/admin/users/${u.id}/ban`), 'Ban lifted.'))}
+          >
             Lift the ban
           </button>
         ) : null}
-        <button type="button" class="secondary outline" onClick={() => void action.run(() => api('POST', '/auth/change-password/request', { email: u.email }), 'A password reset mail is on its way.')}>
+        <button
+          type="button"
+          class="secondary outline"
+          onClick={() =>
+            void action.run(
+              () => api('POST', '/auth/change-password/request', { email: u.email }),
+              'A password reset mail is on its way.',
+            )
+          }
+        >
           Send a password reset mail
         </button>
       </div>
@@ -98,13 +125,24 @@ function Actions({ u, reload }: { u: AdminUser; reload: () => void }) {
           aria-label="Ban"
           onSubmit={(e) => {
             e.preventDefault();
-            then(action.run(() => api('POST', `/admin/users/${u.id}/ban`, { until: new Date(until).toISOString(), reason }), 'Banned: every session of the user has ended.'));
+            then(
+              action.run(
+                () => api('POST', `/admin/users/${u.id}/ban`, { until: new Date(until).toISOString(), reason }),
+                'Banned: every session of the user has ended.',
+              ),
+            );
           }}
         >
           <h3>Ban until a date</h3>
           <label>
             Until
-            <input type="datetime-local" name="ban-until" required value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+            <input
+              type="datetime-local"
+              name="ban-until"
+              required
+              value={until}
+              onInput={(e) => setUntil(e.currentTarget.value)}
+            />
           </label>
           <label>
             Reason
@@ -118,13 +156,22 @@ function Actions({ u, reload }: { u: AdminUser; reload: () => void }) {
           aria-label="Set a password"
           onSubmit={(e) => {
             e.preventDefault();
-            void action.run(() => api('PUT', `/admin/users/${u.id}/password`, { password }), 'Password set.').then((ok) => ok && setPassword(''));
+            void action
+              .run(() => api('PUT', `/admin/users/${u.id}/password`, { password }), 'Password set.')
+              .then((ok) => ok && setPassword(''));
           }}
         >
           <h3>Set a password</h3>
           <label>
             New password
-            <input type="password" name="set-password" autoComplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              type="password"
+              name="set-password"
+              autoComplete="new-password"
+              required
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </label>
           <button type="submit" class="secondary">
             Set password
@@ -140,7 +187,12 @@ function Actions({ u, reload }: { u: AdminUser; reload: () => void }) {
           <h3>Delete</h3>
           <label>
             Type the email to confirm
-            <input name="confirm-delete" autoComplete="off" value={confirm} onInput={(e) => setConfirm(e.currentTarget.value)} />
+            <input
+              name="confirm-delete"
+              autoComplete="off"
+              value={confirm}
+              onInput={(e) => setConfirm(e.currentTarget.value)}
+            />
           </label>
           <button type="submit" class="danger" disabled={confirm !== u.email}>
             Delete permanently
@@ -168,8 +220,16 @@ function Access({ u, reload }: { u: AdminUser; reload: () => void }) {
           aria-label="Roles"
           onSubmit={(e) => {
             e.preventDefault();
-            const list = roles.split(',').map((r) => r.trim()).filter(Boolean);
-            then(action.run(() => api('PUT', `/admin/users/${u.id}/roles`, { roles: list, default_role: defaultRole }), 'Roles saved.'));
+            const list = roles
+              .split(',')
+              .map((r) => r.trim())
+              .filter(Boolean);
+            then(
+              action.run(
+                () => api('PUT', `/admin/users/${u.id}/roles`, { roles: list, default_role: defaultRole }),
+                'Roles saved.',
+              ),
+            );
           }}
         >
           <label>
@@ -186,7 +246,18 @@ function Access({ u, reload }: { u: AdminUser; reload: () => void }) {
         </form>
         <label>
           Realm
-          <select name="realm" value={u.realm} onChange={(e) => then(action.run(() => api('PUT', `/admin/users/${u.id}/realm`, { realm: e.currentTarget.value }), 'Realm changed.'))}>
+          <select
+            name="realm"
+            value={u.realm}
+            onChange={(e) =>
+              then(
+                action.run(
+                  () => api('PUT', `/admin/users/${u.id}/realm`, { realm: e.currentTarget.value }),
+                  'Realm changed.',
+                ),
+              )
+            }
+          >
             {(realms.data ?? [{ name: u.realm }]).map((r) => (
               <option key={r.name}>{r.name}</option>
             ))}
@@ -197,10 +268,20 @@ function Access({ u, reload }: { u: AdminUser; reload: () => void }) {
           {(['jwt', 'basic'] as const).map((m) => (
             <div class="row" key={m}>
               <span>{m === 'jwt' ? 'JWT' : 'Basic'}</span>
-              <button type="button" class="outline" onClick={() => void action.run(() => api('PUT', `/admin/users/${u.id}/methods/${m}`), `${m} allowed.`)}>
+              <button
+                type="button"
+                class="outline"
+                onClick={() => void action.run(() => api('PUT', `/admin/users/${u.id}/methods/${m}`), `${m} allowed.`)}
+              >
                 Allow
               </button>
-              <button type="button" class="outline secondary" onClick={() => void action.run(() => api('DELETE', `/admin/users/${u.id}/methods/${m}`), `${m} closed.`)}>
+              <button
+                type="button"
+                class="outline secondary"
+                onClick={() =>
+                  void action.run(() => api('DELETE', `/admin/users/${u.id}/methods/${m}`), `${m} closed.`)
+                }
+              >
                 Close
               </button>
             </div>

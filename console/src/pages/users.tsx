@@ -13,11 +13,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 async function findUsers(search: string): Promise<AdminUser[]> {
   const byOther = UUID.test(search) || /^\d+$/.test(search) || (search !== '' && !search.includes('@'));
-  const bySearch = await api<AdminUser[]>('GET', `/admin/users?limit=200${search ? `&search=${encodeURIComponent(search)}` : ''}`);
+  const bySearch = await api<AdminUser[]>(
+    'GET',
+    `/admin/users?limit=200${search ? `&search=${encodeURIComponent(search)}` : ''}`,
+  );
   if (!byOther) return bySearch;
   const all = await api<AdminUser[]>('GET', '/admin/users?limit=1000');
   const s = search.toLowerCase();
-  const other = all.filter((u) => u.id === s || String(u.numeric_id ?? '') === s || (u.username ?? '').toLowerCase().includes(s));
+  const other = all.filter(
+    (u) => u.id === s || String(u.numeric_id ?? '') === s || (u.username ?? '').toLowerCase().includes(s),
+  );
   return [...bySearch, ...other.filter((u) => !bySearch.some((b) => b.id === u.id))];
 }
 
@@ -29,7 +34,9 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
   const [text, setText] = useState(search);
   const users = useLoad(() => findUsers(search), [search]);
   const realms = useLoad(() => api<{ name: string }[]>('GET', '/admin/realms'), []);
-  const shown = (users.data ?? []).filter((u) => (!realm || u.realm === realm) && (!role || u.roles.includes(role)) && (!state || stateOf(u) === state));
+  const shown = (users.data ?? []).filter(
+    (u) => (!realm || u.realm === realm) && (!role || u.roles.includes(role)) && (!state || stateOf(u) === state),
+  );
   const roles = [...new Set((users.data ?? []).flatMap((u) => u.roles))].sort();
   const filters = { q: search, realm, role, state };
   const setFilter = (key: string, value: string) => go(['users'], { ...filters, [key]: value });
@@ -123,19 +130,37 @@ function CreateUser({ onCreated }: { onCreated: (u: AdminUser) => void }) {
         onSubmit={(e) => {
           e.preventDefault();
           void action.run(async () => {
-            const list = roles.split(',').map((r) => r.trim()).filter(Boolean);
-            onCreated(await api<AdminUser>('POST', '/admin/users', { email, password, roles: list, default_role: list[0] }));
+            const list = roles
+              .split(',')
+              .map((r) => r.trim())
+              .filter(Boolean);
+            onCreated(
+              await api<AdminUser>('POST', '/admin/users', { email, password, roles: list, default_role: list[0] }),
+            );
           });
         }}
       >
         <div class="grid">
           <label>
             Email
-            <input type="email" name="new-email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+            <input
+              type="email"
+              name="new-email"
+              required
+              value={email}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+            />
           </label>
           <label>
             Password
-            <input type="password" name="new-password" autoComplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              type="password"
+              name="new-password"
+              autoComplete="new-password"
+              required
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </label>
           <label>
             Roles (comma-separated, the first is the default)

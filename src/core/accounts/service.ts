@@ -29,7 +29,15 @@ export function createAccounts(deps: AccountDeps) {
   }
 
   const record = (actor: Actor, action: string, subject: string, detail?: Record<string, unknown>) =>
-    audit.record({ actor: actorName(actor), action, subject, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail });
+    audit.record({
+      actor: actorName(actor),
+      action,
+      subject,
+      outcome: 'success',
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      detail,
+    });
 
   return {
     target,

@@ -26,7 +26,11 @@ export interface IssueOptions {
 export function createApiTokens(opts: { queries: Queries; clock: Clock; random: Random; audit: Audit }) {
   const { queries, clock, audit } = opts;
   return {
-    async issue(userId: string, kind: string, o: IssueOptions): Promise<{ id: string; token: string; expiresAt: Date | null }> {
+    async issue(
+      userId: string,
+      kind: string,
+      o: IssueOptions,
+    ): Promise<{ id: string; token: string; expiresAt: Date | null }> {
       const token = opts.random.bytes(32).toString('base64url');
       const id = opts.random.uuid();
       const now = clock.now();
@@ -34,14 +38,24 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
       const bound = { sessionId: o.sessionId ?? null, issuerId: o.issuerId ?? null };
       const name = o.name ?? null;
       await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name, expiresAt, now, ...bound });
-      if (o.actor) await audit.record({ actor: actorName(o.actor), action: 'token.create', subject: userId, outcome: 'success', ip: o.actor.ip, userAgent: o.actor.userAgent, detail: { token: id, kind } });
+      if (o.actor)
+        await audit.record({
+          actor: actorName(o.actor),
+          action: 'token.create',
+          subject: userId,
+          outcome: 'success',
+          ip: o.actor.ip,
+          userAgent: o.actor.userAgent,
+          detail: { token: id, kind },
+        });
       return { id, token, expiresAt };
     },
 
     /** The user (and session, and issuer) a live token of this kind belongs to. */
     async verify(token: string, kind: string): Promise<Pick<ApiTokenRow, Bound | 'id' | 'userId'> | undefined> {
       const row = await queries.apiTokens.find(hashToken(token));
-      if (!row || row.kind !== kind || row.revokedAt || (row.expiresAt && row.expiresAt <= clock.now())) return undefined;
+      if (!row || row.kind !== kind || row.revokedAt || (row.expiresAt && row.expiresAt <= clock.now()))
+        return undefined;
       return { id: row.id, userId: row.userId, sessionId: row.sessionId, issuerId: row.issuerId };
     },
 
@@ -51,7 +65,16 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
     /** Revokes by id (only `userId`'s when given). Returns whether a live token was revoked. */
     async revokeById(id: string, actor: Actor, userId?: string): Promise<boolean> {
       const done = await queries.apiTokens.revokeById(id, clock.now(), userId);
-      if (done) await audit.record({ actor: actorName(actor), action: 'token.revoke', subject: userId ?? null, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { token: id } });
+      if (done)
+        await audit.record({
+          actor: actorName(actor),
+          action: 'token.revoke',
+          subject: userId ?? null,
+          outcome: 'success',
+          ip: actor.ip,
+          userAgent: actor.userAgent,
+          detail: { token: id },
+        });
       return done;
     },
   };

@@ -9,10 +9,14 @@ export type LimitedMethod = 'jwt' | 'basic';
  */
 export function createAuthMethods(deps: { queries: Queries; defaults: Record<LimitedMethod, MethodMode> }) {
   const { queries } = deps;
-  const mode = async (method: LimitedMethod): Promise<MethodMode> => ((await queries.apiTokens.methodMode(method)) as MethodMode | undefined) ?? deps.defaults[method];
+  const mode = async (method: LimitedMethod): Promise<MethodMode> =>
+    ((await queries.apiTokens.methodMode(method)) as MethodMode | undefined) ?? deps.defaults[method];
   return {
     mode,
-    modes: async (): Promise<Record<LimitedMethod, MethodMode>> => ({ jwt: await mode('jwt'), basic: await mode('basic') }),
+    modes: async (): Promise<Record<LimitedMethod, MethodMode>> => ({
+      jwt: await mode('jwt'),
+      basic: await mode('basic'),
+    }),
     setMode: (method: LimitedMethod, value: MethodMode) => queries.apiTokens.setMethodMode(method, value),
     allow: (method: LimitedMethod, userId: string) => queries.apiTokens.allowMethod(method, userId),
     disallow: (method: LimitedMethod, userId: string) => queries.apiTokens.disallowMethod(method, userId),

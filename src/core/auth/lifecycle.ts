@@ -28,7 +28,6 @@ export interface LifecycleDeps {
   clock: Clock;
 }
 
-
 /**
  * Everything that goes through the user's mailbox: activation, magic links, password
  * reset, email change; and self-deletion. Answers never depend on whether an address
@@ -40,16 +39,36 @@ export function createLifecycle(deps: LifecycleDeps) {
   const api = `${config.server.url}/auth`;
   const canSignIn = (user: User) => canSignInAt(user, clock.now());
   const SYSTEM = { kind: 'system' as const, id: null };
-  const vars = (user: User, extra: Record<string, unknown> = {}) => ({ email: user.email, display_name: user.displayName ?? user.email, ...extra });
+  const vars = (user: User, extra: Record<string, unknown> = {}) => ({
+    email: user.email,
+    display_name: user.displayName ?? user.email,
+    ...extra,
+  });
 
   async function sendActivation(user: User): Promise<void> {
     const ticket = await tickets.issue('activation', user);
-    mailer.queue('activate', user.email, user.locale, vars(user, { link: withParams(`${api}/activate`, { ticket }), expires_minutes: lifecycle.ticketMinutes.activation }));
+    mailer.queue(
+      'activate',
+      user.email,
+      user.locale,
+      vars(user, {
+        link: withParams(`${api}/activate`, { ticket }),
+        expires_minutes: lifecycle.ticketMinutes.activation,
+      }),
+    );
   }
 
   async function sendMagicLink(user: User, action: MagicAction): Promise<void> {
     const token = await tickets.issue('magic-link', user, { action });
-    mailer.queue('magic-link', user.email, user.locale, vars(user, { link: withParams(`${api}/magic-link`, { token, action }), expires_minutes: lifecycle.ticketMinutes['magic-link'] }));
+    mailer.queue(
+      'magic-link',
+      user.email,
+      user.locale,
+      vars(user, {
+        link: withParams(`${api}/magic-link`, { token, action }),
+        expires_minutes: lifecycle.ticketMinutes['magic-link'],
+      }),
+    );
   }
 
   /** A session, unless the account has MFA: then the link only proves the first factor. */
@@ -115,7 +134,12 @@ export function createLifecycle(deps: LifecycleDeps) {
       if (!user || !canSignIn(user) || (await users.passwordRealm(user.id))) return;
       const ticket = await tickets.issue('password-reset', user);
       const link = withParams(lifecycle.redirectSuccess, { action: 'reset-password', ticket });
-      mailer.queue('reset-password', user.email, user.locale, vars(user, { link, ticket, expires_minutes: lifecycle.ticketMinutes['password-reset'] }));
+      mailer.queue(
+        'reset-password',
+        user.email,
+        user.locale,
+        vars(user, { link, ticket, expires_minutes: lifecycle.ticketMinutes['password-reset'] }),
+      );
     },
 
     /** Sets the new password and ends every session; the next login still asks for the second factor. */
@@ -132,7 +156,11 @@ export function createLifecycle(deps: LifecycleDeps) {
       const user = await users.get(userId);
       if (!user) throw errors.unauthenticated();
       await users.setEmail(userId, newEmail, false);
-      await deps.sessions.revokeAll(userId, { actor: { kind: 'user', id: userId }, reason: 'email-changed', except: keepSession });
+      await deps.sessions.revokeAll(userId, {
+        actor: { kind: 'user', id: userId },
+        reason: 'email-changed',
+        except: keepSession,
+      });
       await deps.audit.record({ actor: userId, action: 'email.change', subject: userId, outcome: 'success' });
       await notifyEmailChange(user, normalizeEmail(newEmail));
     },
@@ -145,9 +173,16 @@ export function createLifecycle(deps: LifecycleDeps) {
       const ticket = await tickets.issue('email-change', user, { new_email: email });
       const link = withParams(lifecycle.redirectSuccess, { action: 'change-email', ticket });
       // The caller waits for this one: telling them it was sent must be true.
-      await mailer.send('change-email', email, user.locale, vars(user, { link, ticket, new_email: email, expires_minutes: lifecycle.ticketMinutes['email-change'] })).catch(() => {
-        throw new AppError('mail-unavailable', 503, 'The confirmation email could not be sent; try again later');
-      });
+      await mailer
+        .send(
+          'change-email',
+          email,
+          user.locale,
+          vars(user, { link, ticket, new_email: email, expires_minutes: lifecycle.ticketMinutes['email-change'] }),
+        )
+        .catch(() => {
+          throw new AppError('mail-unavailable', 503, 'The confirmation email could not be sent; try again later');
+        });
     },
 
     async confirmEmailChange(ticket: string): Promise<void> {

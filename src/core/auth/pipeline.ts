@@ -6,7 +6,7 @@ import { sha256 } from '../hash.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { canSignIn, type ClientInfo } from '../sessions/registry.js';
-import type { LoginThrottle } from '../throttle/login-failures.js';
+import type { LoginThrottle, LoginAttempt as ThrottledAttempt } from '../throttle/login-failures.js';
 import { enforceLimit, type LimitInfo, type RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
 import { passwordDigest, type User, type UserService } from '../users/service.js';
@@ -66,10 +66,17 @@ export interface CodeCheck {
   audit: boolean;
 }
 
-export type LoginResult = { kind: 'authenticated'; user: User } | { kind: 'second-factor-required'; user: User; ticket?: string };
+export type LoginResult =
+  | { kind: 'authenticated'; user: User }
+  | { kind: 'second-factor-required'; user: User; ticket?: string };
 
 export const pipelineErrors = {
-  secondFactorRequired: () => new AppError('second-factor-required', 401, 'This account requires a second factor, which this login method cannot carry'),
+  secondFactorRequired: () =>
+    new AppError(
+      'second-factor-required',
+      401,
+      'This account requires a second factor, which this login method cannot carry',
+    ),
 };
 
 export interface PipelineDeps {
@@ -96,7 +103,8 @@ export interface PipelineDeps {
 const accountKeyOf = (a: LoginAttempt, user: User | undefined) => user?.id ?? sha256(a.identifier.trim().toLowerCase());
 
 /** The last six characters of an appended password when they are digits: privacyIDEA's password+OTP form. */
-const splitAppended = (value: string) => (/^\d{6}$/.test(value.slice(-6)) ? { password: value.slice(0, -6), code: value.slice(-6) } : undefined);
+const splitAppended = (value: string) =>
+  /^\d{6}$/.test(value.slice(-6)) ? { password: value.slice(0, -6), code: value.slice(-6) } : undefined;
 
 /**
  * The one login pipeline. Every password login of every door comes here, and meets the same
@@ -117,13 +125,25 @@ export function createLoginPipeline(deps: PipelineDeps) {
   async function limitIp(a: LoginAttempt): Promise<string[]> {
     const ip = a.client.ip ?? 'unknown';
     const keys = [await enforceLimit(deps.limits, { name: 'login-ip', max: authPerIp, windowSeconds }, ip)];
-    if (a.doorLimit) keys.push(await enforceLimit(deps.limits, { name: `login-${a.door}-ip`, max: a.doorLimit.max, windowSeconds }, ip, a.doorLimit.report));
+    if (a.doorLimit)
+      keys.push(
+        await enforceLimit(
+          deps.limits,
+          { name: `login-${a.door}-ip`, max: a.doorLimit.max, windowSeconds },
+          ip,
+          a.doorLimit.report,
+        ),
+      );
     return keys.filter((k): k is string => k !== undefined);
   }
 
   /** The per-account window, keyed by the account when it exists, else by the login name. */
   async function limitAccount(accountKey: string): Promise<string[]> {
-    const key = await enforceLimit(deps.limits, { name: 'login-account', max: authPerAccount, windowSeconds }, accountKey);
+    const key = await enforceLimit(
+      deps.limits,
+      { name: 'login-account', max: authPerAccount, windowSeconds },
+      accountKey,
+    );
     return key ? [key] : [];
   }
 
@@ -159,9 +179,11 @@ export function createLoginPipeline(deps: PipelineDeps) {
       }
 
       const trusted = user && a.device?.userId === user.id ? a.device : undefined;
-      let attempt;
+      let attempt: ThrottledAttempt;
       try {
-        attempt = await deps.throttle.begin(trusted ? `device:${sha256(trusted.id)}` : `account:${accountKeyOf(a, user)}`);
+        attempt = await deps.throttle.begin(
+          trusted ? `device:${sha256(trusted.id)}` : `account:${accountKeyOf(a, user)}`,
+        );
       } catch (err) {
         await report(a, 'rate_limited', user, 'account-throttled');
         throw err;
@@ -178,7 +200,11 @@ export function createLoginPipeline(deps: PipelineDeps) {
       }
       if (directoryRealm !== undefined) {
         // The directory binds with the password; the account it answers goes through the same rules below.
-        const found = await deps.directories!.authenticate({ login: a.identifier, password: a.password.normalize('NFC'), realm: directoryRealm ?? undefined });
+        const found = await deps.directories!.authenticate({
+          login: a.identifier,
+          password: a.password.normalize('NFC'),
+          realm: directoryRealm ?? undefined,
+        });
         if (found.outcome !== 'ok') {
           await hasher.verifyDummy(a.password); // the same work as a local wrong password
           attempt.fail();
@@ -201,7 +227,11 @@ export function createLoginPipeline(deps: PipelineDeps) {
         throw errors.invalidCredentials();
       }
       const checked =
-        directoryRealm !== undefined ? { ok: true, needsRehash: false } : a.digest !== undefined ? await hasher.verify(verifier!, a.digest.toLowerCase()) : await hasher.verify(verifier!, password);
+        directoryRealm !== undefined
+          ? { ok: true, needsRehash: false }
+          : a.digest !== undefined
+            ? await hasher.verify(verifier!, a.digest.toLowerCase())
+            : await hasher.verify(verifier!, password);
       if (!checked.ok || !canSignIn(user!, clock.now()) || (a.realm !== undefined && user!.realm !== a.realm)) {
         attempt.fail();
         await report(a, 'failure', user, checked.ok ? 'account-state' : 'invalid-credentials');
@@ -252,7 +282,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
         secondFactor: 'code',
       };
       const user = { id: c.userId } as User;
-      let attempt;
+      let attempt: ThrottledAttempt;
       try {
         await limitIp(a);
         await limitAccount(c.userId);
@@ -280,7 +310,11 @@ export function createLoginPipeline(deps: PipelineDeps) {
      * A sign-in proven elsewhere (an identity provider's token): the same IP window and audit,
      * around the door's own verification. `verify` answers the subject, or undefined when refused.
      */
-    async federated<T extends { subject: string }>(door: string, client: ClientInfo, verify: () => Promise<T>): Promise<T> {
+    async federated<T extends { subject: string }>(
+      door: string,
+      client: ClientInfo,
+      verify: () => Promise<T>,
+    ): Promise<T> {
       const a = { door, client, identifier: '', password: '', secondFactor: 'none' } satisfies LoginAttempt;
       try {
         await limitIp(a);
@@ -290,7 +324,15 @@ export function createLoginPipeline(deps: PipelineDeps) {
       }
       try {
         const result = await verify();
-        await audit.record({ actor: null, action: 'login', subject: result.subject, door, outcome: 'success', ip: client.ip, userAgent: client.userAgent });
+        await audit.record({
+          actor: null,
+          action: 'login',
+          subject: result.subject,
+          door,
+          outcome: 'success',
+          ip: client.ip,
+          userAgent: client.userAgent,
+        });
         return result;
       } catch (err) {
         await report(a, 'failure', undefined, err instanceof AppError ? err.code : 'error');

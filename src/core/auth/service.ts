@@ -73,8 +73,18 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /** The native login: a session, or an MFA ticket for users with a second factor. */
-    async login(input: { identifier: string; password: string; device?: TrustedDevice }, client: ClientInfo): Promise<SignInResult & { deviceId: string }> {
-      const result = await deps.pipeline.authenticate({ door: 'hbp', identifier: input.identifier, password: input.password, secondFactor: 'ticket', client, device: input.device });
+    async login(
+      input: { identifier: string; password: string; device?: TrustedDevice },
+      client: ClientInfo,
+    ): Promise<SignInResult & { deviceId: string }> {
+      const result = await deps.pipeline.authenticate({
+        door: 'hbp',
+        identifier: input.identifier,
+        password: input.password,
+        secondFactor: 'ticket',
+        client,
+        device: input.device,
+      });
       const { user } = result;
       const deviceId = input.device?.userId === user.id ? input.device.id : deps.random.bytes(18).toString('base64url');
       if (result.kind === 'second-factor-required') return { kind: 'mfa', mfaTicket: result.ticket!, deviceId };
@@ -89,7 +99,16 @@ export function createAuthService(deps: AuthServiceDeps) {
       const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
       const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
       const audit = (outcome: 'success' | 'failure', reason?: string) =>
-        deps.audit.record({ actor: userId, action: 'login.mfa', subject: userId, door: 'hbp', outcome, ip: client.ip, userAgent: client.userAgent, detail: reason ? { reason } : null });
+        deps.audit.record({
+          actor: userId,
+          action: 'login.mfa',
+          subject: userId,
+          door: 'hbp',
+          outcome,
+          ip: client.ip,
+          userAgent: client.userAgent,
+          detail: reason ? { reason } : null,
+        });
       if (!(await deps.mfa.verify(userId, code))) {
         attempt.fail();
         await audit('failure', 'invalid-mfa-code');
@@ -107,14 +126,31 @@ export function createAuthService(deps: AuthServiceDeps) {
     async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
       const next = await refreshTokens.rotate(token, client, admit).catch(async (err: unknown) => {
         if ((err as { code?: string }).code === 'refresh-token-reused') {
-          await deps.audit.record({ actor: null, action: 'refresh.reuse', door: 'hbp', outcome: 'failure', ip: client.ip, userAgent: client.userAgent, detail: { reason: 'the session was revoked' } });
+          await deps.audit.record({
+            actor: null,
+            action: 'refresh.reuse',
+            door: 'hbp',
+            outcome: 'failure',
+            ip: client.ip,
+            userAgent: client.userAgent,
+            detail: { reason: 'the session was revoked' },
+          });
         }
         throw err;
       });
-      deps.audit.note({ actor: next.userId, action: 'refresh.rotate', subject: next.userId, door: 'hbp', outcome: 'success' });
+      deps.audit.note({
+        actor: next.userId,
+        action: 'refresh.rotate',
+        subject: next.userId,
+        door: 'hbp',
+        outcome: 'success',
+      });
       const { user } = next;
       if (!canSignIn(user, clock.now())) {
-        await sessions.revokeAll(next.userId, { actor: { kind: 'system', id: null }, reason: user.disabled ? 'disabled' : 'banned' });
+        await sessions.revokeAll(next.userId, {
+          actor: { kind: 'system', id: null },
+          reason: user.disabled ? 'disabled' : 'banned',
+        });
         throw errors.invalidRefreshToken();
       }
       return {
@@ -131,7 +167,12 @@ export function createAuthService(deps: AuthServiceDeps) {
      * Ends the caller's session (given by its refresh token, or by the access token's
      * session id), or all of the user's sessions in every dialect when `all`.
      */
-    async logout(input: { refreshToken?: string; caller?: AccessClaims; all: boolean; client: ClientInfo }): Promise<void> {
+    async logout(input: {
+      refreshToken?: string;
+      caller?: AccessClaims;
+      all: boolean;
+      client: ClientInfo;
+    }): Promise<void> {
       const bySession = input.refreshToken ? await refreshTokens.identify(input.refreshToken) : undefined;
       const userId = bySession?.userId ?? input.caller?.userId;
       if (!userId) {
@@ -148,7 +189,12 @@ export function createAuthService(deps: AuthServiceDeps) {
      * failure counter and audit: no password oracle); the caller's session counts as proven, and
      * every other session of the user, in every dialect, ends.
      */
-    async changePassword(input: { caller: AccessClaims; oldPassword: string; newPassword: string; client: ClientInfo }): Promise<void> {
+    async changePassword(input: {
+      caller: AccessClaims;
+      oldPassword: string;
+      newPassword: string;
+      client: ClientInfo;
+    }): Promise<void> {
       await users.requireLocalPassword(input.caller.userId); // a directory user's is the directory's
       const user = await users.get(input.caller.userId);
       if (!user?.passwordHash) throw errors.unauthenticated();
@@ -161,8 +207,19 @@ export function createAuthService(deps: AuthServiceDeps) {
       });
       await users.setPassword(user.id, input.newPassword);
       await sessions.prove(user.id, input.caller.sessionId);
-      await sessions.revokeAll(user.id, { actor: { kind: 'user', id: user.id, ...input.client }, reason: 'password-changed', except: input.caller.sessionId });
-      await deps.audit.record({ actor: user.id, action: 'password.change', subject: user.id, outcome: 'success', ip: input.client.ip, userAgent: input.client.userAgent });
+      await sessions.revokeAll(user.id, {
+        actor: { kind: 'user', id: user.id, ...input.client },
+        reason: 'password-changed',
+        except: input.caller.sessionId,
+      });
+      await deps.audit.record({
+        actor: user.id,
+        action: 'password.change',
+        subject: user.id,
+        outcome: 'success',
+        ip: input.client.ip,
+        userAgent: input.client.userAgent,
+      });
     },
   };
 }

@@ -14,10 +14,12 @@ export interface DirectoryEntry {
   externalId: string;
 }
 
-export const directoryUnavailable = (realm: string) => new AppError('directory-unavailable', 503, `The directory of realm ${realm} cannot be reached; try again later`);
+export const directoryUnavailable = (realm: string) =>
+  new AppError('directory-unavailable', 503, `The directory of realm ${realm} cannot be reached; try again later`);
 
 /** Replaces `{name}` by the RFC 4515-escaped value, so a login cannot change the filter's structure. */
-export const fillFilter = (template: string, name: string, value: string) => template.split(`{${name}}`).join(Filter.escape(value));
+export const fillFilter = (template: string, name: string, value: string) =>
+  template.split(`{${name}}`).join(Filter.escape(value));
 
 function tlsOptions(d: Directory): ConnectionOptions {
   const host = new URL(d.url).hostname.replace(/^\[|\]$/g, '');
@@ -76,14 +78,24 @@ export async function findEntries(client: Client, d: Directory, login: string): 
     explicitBufferAttributes: a.externalId.toLowerCase() === 'objectguid' ? [a.externalId] : [],
     sizeLimit: 2,
   });
-  return searchEntries.map((e) => ({ dn: e.dn, username: first(e, a.username), email: first(e, a.email), displayName: first(e, a.displayName), externalId: first(e, a.externalId) ?? e.dn }));
+  return searchEntries.map((e) => ({
+    dn: e.dn,
+    username: first(e, a.username),
+    email: first(e, a.email),
+    displayName: first(e, a.displayName),
+    externalId: first(e, a.externalId) ?? e.dn,
+  }));
 }
 
 /** The cn of every group the entry belongs to (empty without group_base_dn). Searched as the service account. */
 export async function groupsOf(client: Client, d: Directory, dn: string): Promise<string[]> {
   if (!d.groupBaseDn) return [];
   await serviceBind(client, d);
-  const { searchEntries } = await client.search(d.groupBaseDn, { scope: 'sub', filter: fillFilter(d.groupFilter, 'dn', dn), attributes: ['cn'] });
+  const { searchEntries } = await client.search(d.groupBaseDn, {
+    scope: 'sub',
+    filter: fillFilter(d.groupFilter, 'dn', dn),
+    attributes: ['cn'],
+  });
   return searchEntries.map((g) => first(g, 'cn')).filter((cn): cn is string => cn !== null);
 }
 

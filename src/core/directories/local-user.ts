@@ -9,7 +9,10 @@ import { providerOf } from './password-realm.js';
 import type { Directory } from './settings.js';
 
 /** A directory entry without a mail attribute still needs a unique address: one under the reserved .invalid TLD. */
-export const emailOf = (d: Directory, e: DirectoryEntry) => (e.email ?? `${(e.username ?? e.externalId).replace(/[^0-9A-Za-z._-]/g, '_')}@${d.realm}.directory.invalid`).toLowerCase();
+export const emailOf = (d: Directory, e: DirectoryEntry) =>
+  (
+    e.email ?? `${(e.username ?? e.externalId).replace(/[^0-9A-Za-z._-]/g, '_')}@${d.realm}.directory.invalid`
+  ).toLowerCase();
 
 const displayNameOf = (e: DirectoryEntry, email: string) => e.displayName ?? e.username ?? email;
 
@@ -23,7 +26,13 @@ const isEmailInUse = (err: unknown) => err instanceof AppError && err.code === '
  * new, and when linked its email, display name, roles and realm follow the directory. An address
  * that belongs to another account is never taken over.
  */
-export function createLocalUsers(deps: { queries: Queries; users: UserService; clock: Clock; store: DirectoryStore; defaultRole: string }) {
+export function createLocalUsers(deps: {
+  queries: Queries;
+  users: UserService;
+  clock: Clock;
+  store: DirectoryStore;
+  defaultRole: string;
+}) {
   const { queries, users, clock, store } = deps;
 
   async function create(d: Directory, entry: DirectoryEntry, roles: string[]): Promise<User | Conflict> {
@@ -31,12 +40,19 @@ export function createLocalUsers(deps: { queries: Queries; users: UserService; c
     const taken: Conflict = { conflict: 'a local account has this email and is not linked to the directory entry' };
     if (await users.findByEmail(email)) return taken;
     await store.ensureRealm(d.realm);
-    const input = { email, displayName: displayNameOf(entry, email), roles, defaultRole: deps.defaultRole, active: true };
+    const input = {
+      email,
+      displayName: displayNameOf(entry, email),
+      roles,
+      defaultRole: deps.defaultRole,
+      active: true,
+    };
     const wanted = entry.username && isValidUsername(entry.username) ? entry.username : null;
     let user: User;
     try {
       user = await users.create({ ...input, username: wanted }).catch((err) => {
-        if (err instanceof AppError && err.code === 'username-in-use') return users.create({ ...input, username: null });
+        if (err instanceof AppError && err.code === 'username-in-use')
+          return users.create({ ...input, username: null });
         throw err;
       });
     } catch (err) {
@@ -46,7 +62,14 @@ export function createLocalUsers(deps: { queries: Queries; users: UserService; c
     }
     await queries.users.activate(user.id, clock.now()); // the directory vouches for the address
     try {
-      await queries.userIdentities.insert({ provider: providerOf(d.realm), subject: entry.externalId, userId: user.id, email, login: entry.username, createdAt: clock.now() });
+      await queries.userIdentities.insert({
+        provider: providerOf(d.realm),
+        subject: entry.externalId,
+        userId: user.id,
+        email,
+        login: entry.username,
+        createdAt: clock.now(),
+      });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
@@ -65,8 +88,14 @@ export function createLocalUsers(deps: { queries: Queries; users: UserService; c
     }
     const displayName = displayNameOf(entry, email);
     if (user.displayName !== displayName) await users.setDisplayName(user.id, displayName);
-    if (user.roles.join(',') !== roles.join(',')) await users.setRoles(user.id, roles, roles.includes(user.defaultRole) ? user.defaultRole : deps.defaultRole);
-    await queries.userIdentities.touch(providerOf(d.realm), entry.externalId, { email, login: entry.username }, clock.now());
+    if (user.roles.join(',') !== roles.join(','))
+      await users.setRoles(user.id, roles, roles.includes(user.defaultRole) ? user.defaultRole : deps.defaultRole);
+    await queries.userIdentities.touch(
+      providerOf(d.realm),
+      entry.externalId,
+      { email, login: entry.username },
+      clock.now(),
+    );
     return user;
   }
 

@@ -12,4 +12,8 @@ export async function passwordRealmOf(queries: Queries, userId: string): Promise
 
 /** A password set, changed or reset through Gatehouse for a user whose password is the directory's. */
 export const passwordManagedByDirectory = (realm: string) =>
-  new AppError('password-managed-by-directory', 409, `This account's password is managed by the directory of realm ${realm}; change it there`);
+  new AppError(
+    'password-managed-by-directory',
+    409,
+    `This account's password is managed by the directory of realm ${realm}; change it there`,
+  );

@@ -38,10 +38,15 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
   const { queries, users, audit, clock, store } = deps;
   const localUser = createLocalUsers({ queries, users, clock, store, defaultRole: deps.roles.defaultRole });
 
-  const directoryFor = (realm: string | undefined) => (realm === undefined ? store.defaultDirectory() : store.get(realm));
+  const directoryFor = (realm: string | undefined) =>
+    realm === undefined ? store.defaultDirectory() : store.get(realm);
 
   function rolesFor(d: Directory, groups: string[]): string[] {
-    const mapped = groups.flatMap((g) => Object.entries(d.groupRoles).filter(([cn]) => cn.toLowerCase() === g.toLowerCase()).map(([, role]) => role));
+    const mapped = groups.flatMap((g) =>
+      Object.entries(d.groupRoles)
+        .filter(([cn]) => cn.toLowerCase() === g.toLowerCase())
+        .map(([, role]) => role),
+    );
     return [...new Set([...deps.roles.defaults, ...mapped])].sort();
   }
 
@@ -55,7 +60,11 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
       return (await store.defaultDirectory())?.realm;
     },
 
-    async authenticate(input: { login: string; password: string; realm: string | undefined }): Promise<DirectoryOutcome> {
+    async authenticate(input: {
+      login: string;
+      password: string;
+      realm: string | undefined;
+    }): Promise<DirectoryOutcome> {
       const d = await directoryFor(input.realm);
       if (!d) return { outcome: 'invalid' };
       const result = await withConnection(d, async (client) => {
@@ -73,7 +82,13 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
       if (!result) return { outcome: 'invalid' };
       const user = await localUser(d, result.entry, rolesFor(d, result.groups));
       if ('conflict' in user) {
-        await audit.record({ actor: null, action: 'directory.conflict', subject: emailOf(d, result.entry), outcome: 'failure', detail: { realm: d.realm, reason: user.conflict } });
+        await audit.record({
+          actor: null,
+          action: 'directory.conflict',
+          subject: emailOf(d, result.entry),
+          outcome: 'failure',
+          detail: { realm: d.realm, reason: user.conflict },
+        });
         return { outcome: 'conflict' };
       }
       return { outcome: 'ok', user };
@@ -89,15 +104,32 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
       const user = await users.get(userId);
       if (!user) throw errors.notFound('No such user');
       const entries = await withConnection(d, (client) => findEntries(client, d, login));
-      if (entries.length !== 1) throw errors.notFound(entries.length ? 'The login matches several directory entries' : 'No directory entry matches this login');
+      if (entries.length !== 1)
+        throw errors.notFound(
+          entries.length ? 'The login matches several directory entries' : 'No directory entry matches this login',
+        );
       const entry = entries[0]!;
       try {
-        await queries.userIdentities.insert({ provider: providerOf(realm), subject: entry.externalId, userId, email: entry.email, login: entry.username, createdAt: clock.now() });
+        await queries.userIdentities.insert({
+          provider: providerOf(realm),
+          subject: entry.externalId,
+          userId,
+          email: entry.email,
+          login: entry.username,
+          createdAt: clock.now(),
+        });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('identity-linked', 409, 'This directory entry is linked to an account already');
+        if (isUniqueViolation(err))
+          throw new AppError('identity-linked', 409, 'This directory entry is linked to an account already');
         throw err;
       }
-      await audit.record({ actor: 'admin', action: 'directory.link', subject: userId, outcome: 'success', detail: { realm } });
+      await audit.record({
+        actor: 'admin',
+        action: 'directory.link',
+        subject: userId,
+        outcome: 'success',
+        detail: { realm },
+      });
     },
   };
   return service;

@@ -7,7 +7,14 @@ import { AppError, errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { UserService } from '../users/service.js';
 import { directoryProblems } from './validate.js';
-import { checkNamedInput, settingsOf, toDirectory, type Directory, type DirectoryInput, type NamedDirectoryInput } from './settings.js';
+import {
+  checkNamedInput,
+  settingsOf,
+  toDirectory,
+  type Directory,
+  type DirectoryInput,
+  type NamedDirectoryInput,
+} from './settings.js';
 
 /** Reads DIRECTORIES_FILE (`directories: [...]`); a wrong entry stops the start with every problem named. */
 export function loadDirectoriesFile(file: string): Directory[] {
@@ -26,20 +33,35 @@ export function loadDirectoriesFile(file: string): Directory[] {
   return dirs;
 }
 
-const fromFile = () => new AppError('directory-from-file', 409, 'This directory comes from DIRECTORIES_FILE; change it there');
+const fromFile = () =>
+  new AppError('directory-from-file', 409, 'This directory comes from DIRECTORIES_FILE; change it there');
 
 /**
  * Where directories live: DIRECTORIES_FILE (read once, at start) and the database (admin API,
  * CLI), bind passwords sealed. A file entry shadows a database entry of the same realm.
  */
-export function createDirectoryStore(deps: { queries: Queries; users: UserService; box: SecretBox; clock: Clock; fileDirectories: Directory[] }) {
+export function createDirectoryStore(deps: {
+  queries: Queries;
+  users: UserService;
+  box: SecretBox;
+  clock: Clock;
+  fileDirectories: Directory[];
+}) {
   const { queries, box, clock, fileDirectories } = deps;
   const inFile = (realm: string) => fileDirectories.find((d) => d.realm === realm);
   const fromRow = (row: NonNullable<Awaited<ReturnType<Queries['directories']['get']>>>) =>
-    toDirectory(row.realm, { ...(row.settings as unknown as DirectoryInput), default: row.isDefault }, row.bindPassword && box.open(row.bindPassword), 'api');
+    toDirectory(
+      row.realm,
+      { ...(row.settings as unknown as DirectoryInput), default: row.isDefault },
+      row.bindPassword && box.open(row.bindPassword),
+      'api',
+    );
 
   async function ensureRealm(realm: string) {
-    if (!(await queries.users.realmExists(realm))) await queries.users.createRealm(realm, clock.now()).catch((err) => { if (!isUniqueViolation(err)) throw err; });
+    if (!(await queries.users.realmExists(realm)))
+      await queries.users.createRealm(realm, clock.now()).catch((err) => {
+        if (!isUniqueViolation(err)) throw err;
+      });
   }
 
   const store = {
@@ -68,12 +90,21 @@ export function createDirectoryStore(deps: { queries: Queries; users: UserServic
       const problems = directoryProblems(input);
       if (problems.length) throw errors.validation(problems.join('; '));
       const existing = await queries.directories.get(realm);
-      const sealed = input.bind_password === undefined ? (existing?.bindPassword ?? null) : input.bind_password === null ? null : box.seal(input.bind_password);
+      const sealed =
+        input.bind_password === undefined
+          ? (existing?.bindPassword ?? null)
+          : input.bind_password === null
+            ? null
+            : box.seal(input.bind_password);
       const directory = toDirectory(realm, input, null, 'api');
-      if (directory.isDefault && fileDirectories.some((d) => d.isDefault)) throw new AppError('directory-default-in-file', 409, 'DIRECTORIES_FILE names the default directory already');
+      if (directory.isDefault && fileDirectories.some((d) => d.isDefault))
+        throw new AppError('directory-default-in-file', 409, 'DIRECTORIES_FILE names the default directory already');
       await ensureRealm(realm);
       const { default: isDefault, ...settings } = settingsOf(directory);
-      await queries.directories.upsert({ realm, settings, bindPassword: sealed, isDefault: Boolean(isDefault) }, clock.now());
+      await queries.directories.upsert(
+        { realm, settings, bindPassword: sealed, isDefault: Boolean(isDefault) },
+        clock.now(),
+      );
       return { created: !existing, directory: (await store.get(realm))! };
     },
 

@@ -22,7 +22,14 @@ export interface SyncReport {
  * missing and, only then, the user's sessions end and the event is audited: a later run does not
  * do it again. An entry found again (by a check or a login) clears the mark.
  */
-export function createDirectorySync(deps: { queries: Queries; store: DirectoryStore; audit: Audit; clock: Clock; endSessions: (userId: string) => Promise<void>; log: Logger }) {
+export function createDirectorySync(deps: {
+  queries: Queries;
+  store: DirectoryStore;
+  audit: Audit;
+  clock: Clock;
+  endSessions: (userId: string) => Promise<void>;
+  log: Logger;
+}) {
   const { queries, store, audit } = deps;
   return async function sync(): Promise<SyncReport> {
     const report: SyncReport = { checked: 0, ended: [], unreachable: [] };
@@ -50,7 +57,13 @@ export function createDirectorySync(deps: { queries: Queries; store: DirectorySt
           if (identity.missingSince) await queries.userIdentities.clearMissing(identity.provider, identity.subject);
         } else if (await queries.userIdentities.markMissing(identity.provider, identity.subject, deps.clock.now())) {
           await deps.endSessions(identity.userId);
-          await audit.record({ actor: null, action: 'directory.sync.revoke', subject: identity.userId, outcome: 'success', detail: { realm: d.realm } });
+          await audit.record({
+            actor: null,
+            action: 'directory.sync.revoke',
+            subject: identity.userId,
+            outcome: 'success',
+            detail: { realm: d.realm },
+          });
           report.ended.push(identity.userId);
         }
       }

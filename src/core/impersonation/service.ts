@@ -33,7 +33,12 @@ export function createImpersonation(deps: ImpersonationDeps) {
     const issuer = await sessions.checkUser(issuerId).catch(() => undefined);
     return Boolean(issuer?.roles.includes('admin'));
   }
-  const disabled = () => new AppError('feature-disabled', 404, 'Impersonation is disabled: set HUMHUB_IMPERSONATION=true (and serve the humhub dialect) to enable it');
+  const disabled = () =>
+    new AppError(
+      'feature-disabled',
+      404,
+      'Impersonation is disabled: set HUMHUB_IMPERSONATION=true (and serve the humhub dialect) to enable it',
+    );
 
   return {
     enabled: deps.enabled,
@@ -46,14 +51,23 @@ export function createImpersonation(deps: ImpersonationDeps) {
       if (!target) throw errors.notFound('No such user');
       const issuerId = actor.kind === 'user' ? actor.id : null;
       if (!(await issuerMayImpersonate(issuerId))) throw errors.forbidden('Only an admin may impersonate users');
-      for (const old of await apiTokens.list(target.id, 'impersonation')) if (old.sessionId && !old.revokedAt) await sessions.revoke(old.sessionId, { userId: target.id, actor });
+      for (const old of await apiTokens.list(target.id, 'impersonation'))
+        if (old.sessionId && !old.revokedAt) await sessions.revoke(old.sessionId, { userId: target.id, actor });
       const lifetimeMs = deps.minutes * 60_000;
       const client = { ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
       // Nobody proved the target's secret: the session is never fresh enough for a sensitive operation.
       const session = await sessions.open(target.id, 'humhub-impersonation', client, lifetimeMs, { proven: false });
       const bound = { sessionId: session.id, issuerId };
       const { token, expiresAt } = await apiTokens.issue(target.id, 'impersonation', { lifetimeMs, ...bound, actor });
-      await audit.record({ actor: actorName(actor), action: 'user.impersonate', subject: target.id, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { session: session.id, expires_at: expiresAt!.toISOString() } });
+      await audit.record({
+        actor: actorName(actor),
+        action: 'user.impersonate',
+        subject: target.id,
+        outcome: 'success',
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        detail: { session: session.id, expires_at: expiresAt!.toISOString() },
+      });
       return { token: `${IMPERSONATION_PREFIX}${token}`, expiresAt: expiresAt!, user: target };
     },
 

@@ -27,12 +27,31 @@ export interface MfaClient {
   userAgent: string | null;
 }
 
-export function createMfaService(opts: { queries: Queries; clock: Clock; random: Random; box: SecretBox; issuer: string; audit: Pick<Audit, 'record'>; changed?: (userId: string) => void }) {
+export function createMfaService(opts: {
+  queries: Queries;
+  clock: Clock;
+  random: Random;
+  box: SecretBox;
+  issuer: string;
+  audit: Pick<Audit, 'record'>;
+  changed?: (userId: string) => void;
+}) {
   const { queries, clock, box, audit } = opts;
 
   /** Runs a change the user makes to their own MFA and audits how it ended (a refused code is a failure). */
-  async function audited<T>(action: string, userId: string, client: MfaClient | undefined, change: () => Promise<T>): Promise<T> {
-    const event = { actor: userId, action, subject: userId, ip: client?.ip ?? null, userAgent: client?.userAgent ?? null };
+  async function audited<T>(
+    action: string,
+    userId: string,
+    client: MfaClient | undefined,
+    change: () => Promise<T>,
+  ): Promise<T> {
+    const event = {
+      actor: userId,
+      action,
+      subject: userId,
+      ip: client?.ip ?? null,
+      userAgent: client?.userAgent ?? null,
+    };
     try {
       const result = await change();
       await audit.record({ ...event, outcome: 'success' });
@@ -102,7 +121,10 @@ export function createMfaService(opts: { queries: Queries; clock: Clock; random:
       return audited('mfa.recovery_codes', userId, client, async () => {
         if (!(await this.isEnabled(userId))) throw mfaErrors.notEnabled();
         const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
-        await queries.mfa.replaceRecoveryCodes(userId, codes.map((c) => sha256(normalizeRecoveryCode(c))));
+        await queries.mfa.replaceRecoveryCodes(
+          userId,
+          codes.map((c) => sha256(normalizeRecoveryCode(c))),
+        );
         return codes;
       });
     },

@@ -21,6 +21,10 @@ export function codeAt(secret: string, timestampMs: number): string {
  */
 export function matchingStep(secret: string, code: string, timestampMs: number): number | undefined {
   if (!/^\d{6}$/.test(code)) return undefined;
-  const delta = new TOTP({ ...TOTP_PARAMS, secret: Secret.fromBase32(secret) }).validate({ token: code, timestamp: timestampMs, window: 1 });
+  const delta = new TOTP({ ...TOTP_PARAMS, secret: Secret.fromBase32(secret) }).validate({
+    token: code,
+    timestamp: timestampMs,
+    window: 1,
+  });
   return delta === null ? undefined : Math.floor(timestampMs / 1000 / TOTP_PARAMS.period) + delta;
 }

@@ -20,9 +20,12 @@ export function createPasswordPolicy(opts: { minLength: number; maxLength: numbe
     check(password) {
       const normalised = password.normalize('NFC');
       const length = [...normalised].length;
-      if (length < opts.minLength) throw errors.weakPassword(`The password must be at least ${opts.minLength} characters long`);
-      if (length > opts.maxLength) throw errors.weakPassword(`The password must be at most ${opts.maxLength} characters long`);
-      if (common().has(normalised.toLowerCase())) throw errors.weakPassword('This password is too common; choose another one');
+      if (length < opts.minLength)
+        throw errors.weakPassword(`The password must be at least ${opts.minLength} characters long`);
+      if (length > opts.maxLength)
+        throw errors.weakPassword(`The password must be at most ${opts.maxLength} characters long`);
+      if (common().has(normalised.toLowerCase()))
+        throw errors.weakPassword('This password is too common; choose another one');
       return normalised;
     },
   };

@@ -11,8 +11,10 @@ export interface FlowSecrets {
   nonce: string | undefined;
 }
 
-const providerUnavailable = (name: string) => new AppError('provider-unavailable', 503, `The sign-in provider ${name} cannot be reached; try again later`);
-export const providerLoginFailed = (detail = 'The sign-in with the provider failed') => new AppError('provider-login-failed', 401, detail);
+const providerUnavailable = (name: string) =>
+  new AppError('provider-unavailable', 503, `The sign-in provider ${name} cannot be reached; try again later`);
+export const providerLoginFailed = (detail = 'The sign-in with the provider failed') =>
+  new AppError('provider-login-failed', 401, detail);
 
 /** Plain http is accepted only for a provider on this machine (development, tests). */
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -34,9 +36,13 @@ export function idTokenAlg(advertised: readonly string[] | undefined): string {
 /** A network failure (fetch's TypeError) is an outage; anything else the provider answered is a failed sign-in. */
 function translate(name: string, err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof TypeError && !(err instanceof oidc.ClientError)) return Object.assign(providerUnavailable(name), { cause: err });
+  if (err instanceof TypeError && !(err instanceof oidc.ClientError))
+    return Object.assign(providerUnavailable(name), { cause: err });
   const e = err as { error?: string; code?: string };
-  return Object.assign(providerLoginFailed(e.error === 'access_denied' ? 'The sign-in was cancelled at the provider' : undefined), { cause: err });
+  return Object.assign(
+    providerLoginFailed(e.error === 'access_denied' ? 'The sign-in was cancelled at the provider' : undefined),
+    { cause: err },
+  );
 }
 
 /**
@@ -65,7 +71,16 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
         oidc.enableNonRepudiationChecks(c);
         return c;
       }
-      const c = new oidc.Configuration({ issuer: preset.issuer, authorization_endpoint: preset.authorizationEndpoint, token_endpoint: preset.tokenEndpoint }, settings.clientId, undefined, auth);
+      const c = new oidc.Configuration(
+        {
+          issuer: preset.issuer,
+          authorization_endpoint: preset.authorizationEndpoint,
+          token_endpoint: preset.tokenEndpoint,
+        },
+        settings.clientId,
+        undefined,
+        auth,
+      );
       if (isLoopback(preset.issuer)) oidc.allowInsecureRequests(c);
       return c;
     })().catch((err) => {
@@ -81,7 +96,11 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
 
     async authorizationUrl(): Promise<{ url: string; secrets: FlowSecrets }> {
       const c = await configure();
-      const secrets: FlowSecrets = { state: oidc.randomState(), codeVerifier: oidc.randomPKCECodeVerifier(), nonce: preset.kind === 'oidc' ? oidc.randomNonce() : undefined };
+      const secrets: FlowSecrets = {
+        state: oidc.randomState(),
+        codeVerifier: oidc.randomPKCECodeVerifier(),
+        nonce: preset.kind === 'oidc' ? oidc.randomNonce() : undefined,
+      };
       const params: Record<string, string> = {
         redirect_uri: redirectUri,
         scope: preset.scope.join(' '),
@@ -98,7 +117,16 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
     async profile(callback: URL | Request, secrets: FlowSecrets): Promise<Profile> {
       const c = await configure();
       try {
-        const tokens = await oidc.authorizationCodeGrant(c, callback, { pkceCodeVerifier: secrets.codeVerifier, expectedState: secrets.state, ...(secrets.nonce ? { expectedNonce: secrets.nonce } : {}) }, { redirect_uri: redirectUri });
+        const tokens = await oidc.authorizationCodeGrant(
+          c,
+          callback,
+          {
+            pkceCodeVerifier: secrets.codeVerifier,
+            expectedState: secrets.state,
+            ...(secrets.nonce ? { expectedNonce: secrets.nonce } : {}),
+          },
+          { redirect_uri: redirectUri },
+        );
         if (preset.kind === 'oauth2') {
           const get = async (url: string) => {
             const res = await oidc.fetchProtectedResource(c, tokens.access_token, new URL(url), 'GET');
@@ -109,7 +137,10 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
         }
         const claims = tokens.claims()!;
         // Some providers put the address only in userinfo.
-        const extra = claims.email === undefined && c.serverMetadata().userinfo_endpoint ? await oidc.fetchUserInfo(c, tokens.access_token, claims.sub) : {};
+        const extra =
+          claims.email === undefined && c.serverMetadata().userinfo_endpoint
+            ? await oidc.fetchUserInfo(c, tokens.access_token, claims.sub)
+            : {};
         return profileFromClaims({ ...extra, ...claims });
       } catch (err) {
         throw translate(settings.name, err);

@@ -40,13 +40,20 @@ export interface ProviderDeps {
   sessions: SessionRegistry;
 }
 
-const badFlow = () => new AppError('invalid-state', 400, 'The sign-in was not started here, has expired, or was finished already; start again');
+const badFlow = () =>
+  new AppError(
+    'invalid-state',
+    400,
+    'The sign-in was not started here, has expired, or was finished already; start again',
+  );
 
 /** Sign-in with OAuth 2.0 / OpenID Connect providers, and the links between users and their outside accounts. */
 export function createProviderService(deps: ProviderDeps) {
   const { config, queries, clock, box } = deps;
   const settings = config.federation.providers;
-  const clients = new Map(settings.map((p) => [p.name, createOAuthClient(p, `${config.server.url}/auth/providers/${p.name}/callback`)]));
+  const clients = new Map(
+    settings.map((p) => [p.name, createOAuthClient(p, `${config.server.url}/auth/providers/${p.name}/callback`)]),
+  );
   const accountFor = createProviderAccounts({
     queries,
     users: deps.users,
@@ -61,7 +68,10 @@ export function createProviderService(deps: ProviderDeps) {
 
   function clientOf(name: string) {
     const client = clients.get(name as ProviderName);
-    if (!client) throw errors.notFound(PROVIDERS.includes(name as ProviderName) ? `The provider ${name} is not configured` : `No provider ${name}`);
+    if (!client)
+      throw errors.notFound(
+        PROVIDERS.includes(name as ProviderName) ? `The provider ${name} is not configured` : `No provider ${name}`,
+      );
     return client;
   }
 
@@ -76,9 +86,16 @@ export function createProviderService(deps: ProviderDeps) {
       opts: { redirectUrl?: string; cookieMode: boolean; linkTo?: { userId: string; sessionId: string } },
     ): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
       const client = clientOf(name);
-      if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects)) throw new AppError('redirect-not-allowed', 400, 'redirect_url is not among the allowed redirect URLs');
+      if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects))
+        throw new AppError('redirect-not-allowed', 400, 'redirect_url is not among the allowed redirect URLs');
       const { url, secrets } = await client.authorizationUrl();
-      const flow: Flow = { ...secrets, provider: name, redirectUrl: opts.redirectUrl ?? config.lifecycle.redirectSuccess, cookieMode: opts.cookieMode, expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000 };
+      const flow: Flow = {
+        ...secrets,
+        provider: name,
+        redirectUrl: opts.redirectUrl ?? config.lifecycle.redirectSuccess,
+        cookieMode: opts.cookieMode,
+        expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000,
+      };
       if (opts.linkTo) flow.linkTo = opts.linkTo;
       return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
     },
@@ -95,7 +112,12 @@ export function createProviderService(deps: ProviderDeps) {
     },
 
     /** Finishes the sign-in: code exchange, account, then a session or (for MFA users) a ticket. */
-    async finish(name: string, flow: Flow | undefined, callback: URL | Request, client: ClientInfo): Promise<SignInResult> {
+    async finish(
+      name: string,
+      flow: Flow | undefined,
+      callback: URL | Request,
+      client: ClientInfo,
+    ): Promise<SignInResult> {
       const provider = clientOf(name);
       if (!flow) throw badFlow();
       const profile = await provider.profile(callback, flow);
@@ -108,9 +130,21 @@ export function createProviderService(deps: ProviderDeps) {
         const linked = { actor: user.id, action: 'provider.link', subject: user.id, door: 'hbp-oauth', detail };
         await deps.audit.record({ ...linked, ip, userAgent, outcome: 'success' });
       }
-      const event = { actor: user.id, action: 'login', subject: user.id, door: 'hbp-oauth', ip: client.ip, userAgent: client.userAgent, detail: { provider: name } };
+      const event = {
+        actor: user.id,
+        action: 'login',
+        subject: user.id,
+        door: 'hbp-oauth',
+        ip: client.ip,
+        userAgent: client.userAgent,
+        detail: { provider: name },
+      };
       if (!canSignInAt(user, deps.clock.now())) {
-        await deps.audit.record({ ...event, outcome: 'failure', detail: { provider: name, reason: 'account cannot sign in' } });
+        await deps.audit.record({
+          ...event,
+          outcome: 'failure',
+          detail: { provider: name, reason: 'account cannot sign in' },
+        });
         throw errors.invalidCredentials('The account cannot sign in');
       }
       if (user.mfaEnabled) {
@@ -123,7 +157,12 @@ export function createProviderService(deps: ProviderDeps) {
     },
 
     async linked(userId: string) {
-      return (await queries.userIdentities.ofUser(userId)).map((i) => ({ provider: i.provider, email: i.email, linkedAt: i.createdAt, lastUsedAt: i.lastUsedAt }));
+      return (await queries.userIdentities.ofUser(userId)).map((i) => ({
+        provider: i.provider,
+        email: i.email,
+        linkedAt: i.createdAt,
+        lastUsedAt: i.lastUsedAt,
+      }));
     },
 
     /** Unlinks a provider, unless it is the user's last way to sign in. */
@@ -134,7 +173,12 @@ export function createProviderService(deps: ProviderDeps) {
       if (!identities.some((i) => i.provider === name)) throw errors.notFound(`No ${name} account is linked`);
       const others = identities.filter((i) => i.provider !== name).length;
       const byMail = config.lifecycle.magicLink && user.emailVerified;
-      if (!user.passwordHash && others === 0 && !byMail) throw new AppError('last-sign-in-method', 409, 'This is your only way to sign in: set a password or link another provider first');
+      if (!user.passwordHash && others === 0 && !byMail)
+        throw new AppError(
+          'last-sign-in-method',
+          409,
+          'This is your only way to sign in: set a password or link another provider first',
+        );
       await queries.userIdentities.remove(userId, name);
     },
   };

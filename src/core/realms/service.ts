@@ -19,7 +19,14 @@ export function createRealms(deps: { queries: Queries; audit: Audit; clock: Cloc
         if (isUniqueViolation(err)) throw new AppError('realm-exists', 409, `The realm ${name} exists already`);
         throw err;
       }
-      await deps.audit.record({ actor: actorName(actor), action: 'realm.create', subject: name, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent });
+      await deps.audit.record({
+        actor: actorName(actor),
+        action: 'realm.create',
+        subject: name,
+        outcome: 'success',
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+      });
     },
   };
 }

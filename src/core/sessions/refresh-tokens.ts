@@ -57,10 +57,12 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const familyId = opts.random.uuid();
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
-      await queries.refreshTokens.insertWithSession({ hash: sha256(token), familyId, userId, door, expiresAt, now, ...client }).catch((err: unknown) => {
-        // The account was deleted between its login and this insert: the login fails as any other would.
-        throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
-      });
+      await queries.refreshTokens
+        .insertWithSession({ hash: sha256(token), familyId, userId, door, expiresAt, now, ...client })
+        .catch((err: unknown) => {
+          // The account was deleted between its login and this insert: the login fails as any other would.
+          throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
+        });
       return { token, familyId, userId, expiresAt };
     },
 
@@ -70,7 +72,11 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
      * the rotation needs no read before its write; if `admit` throws, a fresh claim is undone,
      * and the token stays usable.
      */
-    async rotate(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<IssuedRefreshToken & { user: UserWithRoles }> {
+    async rotate(
+      token: string,
+      client: ClientInfo,
+      admit?: (userId: string) => Promise<void>,
+    ): Promise<IssuedRefreshToken & { user: UserWithRoles }> {
       const hash = sha256(token);
       const successor = hmac(opts.successorKey, token);
       const successorHash = sha256(successor);
@@ -78,7 +84,14 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
       const graceStart = new Date(now.getTime() - opts.graceSeconds * 1000);
       const expiresAt = new Date(now.getTime() + lifetimeMs);
 
-      const { before, claimed } = await queries.refreshTokens.claim({ hash, successorHash, now, graceStart, expiresAt, ...client });
+      const { before, claimed } = await queries.refreshTokens.claim({
+        hash,
+        successorHash,
+        now,
+        graceStart,
+        expiresAt,
+        ...client,
+      });
       if (!before || before.revokedAt || before.expiresAt <= now) throw errors.invalidRefreshToken();
       if (!claimed) {
         if (before.rotatedAt && before.rotatedAt <= graceStart) return reused(before.familyId, before.userId);

@@ -84,7 +84,15 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
 
   async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string) {
     forget(userId);
-    await audit.record({ actor: actorName(actor), action: sessionId ? 'session.revoke' : 'session.revoke-all', subject: userId, outcome: 'success', ip: actor.ip, userAgent: actor.userAgent, detail: { reason, ...(sessionId ? { session: sessionId } : {}) } });
+    await audit.record({
+      actor: actorName(actor),
+      action: sessionId ? 'session.revoke' : 'session.revoke-all',
+      subject: userId,
+      outcome: 'success',
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      detail: { reason, ...(sessionId ? { session: sessionId } : {}) },
+    });
   }
 
   return {

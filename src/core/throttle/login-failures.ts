@@ -97,14 +97,21 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
       if (oursSeen > 0) return { wait: Promise.resolve() }; // they all went while we counted
     }
     const freesAt = (oldest ?? now).getTime() + HOUR_MS;
-    throw errors.rateLimited((freesAt - now.getTime()) / 1000, 'Too many failed logins for this account, try again later');
+    throw errors.rateLimited(
+      (freesAt - now.getTime()) / 1000,
+      'Too many failed logins for this account, try again later',
+    );
   }
 
   return {
     async begin(key: string): Promise<LoginAttempt> {
       const deadline = Date.now() + WAIT_MS;
       let state = keys.get(key);
-      if (!state) keys.set(key, (state = { admitted: 0, pending: 0, started: 0, waiters: [], turn: Promise.resolve(), refs: 0 }));
+      if (!state)
+        {
+        state = { admitted: 0, pending: 0, started: 0, waiters: [], turn: Promise.resolve(), refs: 0 };
+        keys.set(key, state);
+      }
       state.refs++;
       try {
         const now = clock.now();

@@ -83,7 +83,12 @@ export interface LimitInfo {
  * Counts one hit of `subject` under a rule; throws 429 with Retry-After once the rule is
  * exhausted. Returns the counter's key (for `undo`), or undefined when limits are off.
  */
-export async function enforceLimit(store: RateLimitStore | undefined, rule: LimitRule, subject: string, report?: (info: LimitInfo) => void): Promise<string | undefined> {
+export async function enforceLimit(
+  store: RateLimitStore | undefined,
+  rule: LimitRule,
+  subject: string,
+  report?: (info: LimitInfo) => void,
+): Promise<string | undefined> {
   if (!store) return undefined;
   const key = `${rule.name}:${subject}`;
   const hit = await store.hit(key, rule.windowSeconds * 1000);

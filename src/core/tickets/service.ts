@@ -11,20 +11,38 @@ export type TicketPurpose =
   | 'email-change-undo'
   | 'mfa';
 
-export const invalidTicket = () => new AppError('invalid-ticket', 401, 'The ticket is invalid, expired or already used');
+export const invalidTicket = () =>
+  new AppError('invalid-ticket', 401, 'The ticket is invalid, expired or already used');
 
 /**
  * One-time tickets: 256 random bits, stored as SHA-256 hashes, bound to a purpose and
  * a user, expiring, and consumed atomically. A ticket of one purpose is never accepted
  * as another, because the purpose is part of every lookup.
  */
-export function createTickets(opts: { queries: Queries; clock: Clock; random: Random; minutes: Record<TicketPurpose, number> }) {
+export function createTickets(opts: {
+  queries: Queries;
+  clock: Clock;
+  random: Random;
+  minutes: Record<TicketPurpose, number>;
+}) {
   const { queries, clock } = opts;
   return {
-    async issue(purpose: TicketPurpose, user: { id: string; email: string }, data: Record<string, unknown> | null = null): Promise<string> {
+    async issue(
+      purpose: TicketPurpose,
+      user: { id: string; email: string },
+      data: Record<string, unknown> | null = null,
+    ): Promise<string> {
       const token = opts.random.bytes(32).toString('base64url');
       const now = clock.now();
-      await queries.tickets.replace({ hash: sha256(token), purpose, userId: user.id, email: user.email, data, now, expiresAt: new Date(now.getTime() + opts.minutes[purpose] * 60_000) });
+      await queries.tickets.replace({
+        hash: sha256(token),
+        purpose,
+        userId: user.id,
+        email: user.email,
+        data,
+        now,
+        expiresAt: new Date(now.getTime() + opts.minutes[purpose] * 60_000),
+      });
       return token;
     },
 

@@ -69,7 +69,7 @@ export function createAccessTokens(opts: AccessTokenOptions) {
       defaultRole,
       allowedRoles: allowed as string[],
       tokenId: payload.jti as string,
-      sessionId: String(payload['sid']),
+      sessionId: String(payload.sid),
       expiresAt: payload.exp as number,
     };
   }

@@ -17,7 +17,13 @@ const SEPARATOR = ':';
  * ring (derived from COOKIE_SECRET), so tokens issued before an upgrade keep verifying until the
  * first rotation retires that key and they expire.
  */
-export function createDialectKeys(o: { queries: Queries; box: SecretBox; clock: Clock; audit: Pick<Audit, 'record'>; seed: (purpose: string) => Buffer }) {
+export function createDialectKeys(o: {
+  queries: Queries;
+  box: SecretBox;
+  clock: Clock;
+  audit: Pick<Audit, 'record'>;
+  seed: (purpose: string) => Buffer;
+}) {
   const opened = new Map<string, KeyRing>();
 
   return {
@@ -47,9 +53,24 @@ export function createDialectKeys(o: { queries: Queries; box: SecretBox; clock: 
       const rotated = [];
       for (const ring of (await o.queries.signingKeys.rings()).filter((r) => r.includes(SEPARATOR))) {
         const algorithm = ring.slice(ring.indexOf(SEPARATOR) + 1) as DialectAlgorithm;
-        const { kid, retired } = await rotateRing({ ring, algorithm, encoding: 'base64url', queries: o.queries, box: o.box, clock: o.clock });
+        const { kid, retired } = await rotateRing({
+          ring,
+          algorithm,
+          encoding: 'base64url',
+          queries: o.queries,
+          box: o.box,
+          clock: o.clock,
+        });
         await opened.get(ring)?.reload();
-        await o.audit.record({ actor: actorName(actor), action: 'keys.rotate', subject: kid, outcome: 'success', ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, detail: { ring, algorithm, retired } });
+        await o.audit.record({
+          actor: actorName(actor),
+          action: 'keys.rotate',
+          subject: kid,
+          outcome: 'success',
+          ip: actor.ip ?? null,
+          userAgent: actor.userAgent ?? null,
+          detail: { ring, algorithm, retired },
+        });
         rotated.push({ ring: ring.slice(0, ring.indexOf(SEPARATOR)), kid, retired });
       }
       return rotated;

@@ -39,7 +39,11 @@ export interface KeyRingOptions {
 
 export const keyErrors = {
   operatorManaged: () =>
-    new AppError('keys-managed-by-operator', 409, 'JWT_KEY is set, so the signing keys are managed in the configuration: set the new key as JWT_KEY and move the old one to JWT_PREVIOUS_KEYS, then restart every instance'),
+    new AppError(
+      'keys-managed-by-operator',
+      409,
+      'JWT_KEY is set, so the signing keys are managed in the configuration: set the new key as JWT_KEY and move the old one to JWT_PREVIOUS_KEYS, then restart every instance',
+    ),
 };
 
 /**
@@ -70,7 +74,12 @@ export async function createKeyRing(o: KeyRingOptions) {
     const now = clock.now();
     let rows = await queries.signingKeys.live(ring, new Date(now.getTime() - o.verifySeconds * 1000));
     if (!rows.some((r) => r.retiredAt === null)) {
-      await queries.signingKeys.insertIfAbsent({ kid: (await seedKey).kid, algorithm: ring, material: box.seal(o.seed), createdAt: now });
+      await queries.signingKeys.insertIfAbsent({
+        kid: (await seedKey).kid,
+        algorithm: ring,
+        material: box.seal(o.seed),
+        createdAt: now,
+      });
       rows = await queries.signingKeys.live(ring, new Date(now.getTime() - o.verifySeconds * 1000));
     }
     // The unretired key signs, even when a rotation happened within the same clock tick.
@@ -140,27 +149,52 @@ export async function createKeyRing(o: KeyRingOptions) {
 
     /** Adds a new key that signs from now on; the previous ones verify until their tokens expire. */
     async rotate(actor: KeyActor): Promise<{ kid: string; algorithm: JwtAlgorithm; retired: string[] }> {
-      const event = { actor: actorName(actor), action: 'keys.rotate', ip: actor.ip ?? null, userAgent: actor.userAgent ?? null };
+      const event = {
+        actor: actorName(actor),
+        action: 'keys.rotate',
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+      };
       if (o.configured) {
         await o.audit.record({ ...event, outcome: 'failure', detail: { reason: 'keys-managed-by-operator' } });
         throw keyErrors.operatorManaged();
       }
       const rotated = await rotateRing({ ring, algorithm, encoding: o.encoding, queries, box, clock });
       await reload();
-      await o.audit.record({ ...event, subject: rotated.kid, outcome: 'success', detail: { algorithm, retired: rotated.retired } });
+      await o.audit.record({
+        ...event,
+        subject: rotated.kid,
+        outcome: 'success',
+        detail: { algorithm, retired: rotated.retired },
+      });
       return { kid: rotated.kid, algorithm, retired: rotated.retired };
     },
 
     /** Drops keys whose every token has expired (housekeeping). */
-    prune: () => (o.configured ? Promise.resolve() : queries.signingKeys.deleteRetiredBefore(ring, new Date(clock.now().getTime() - o.verifySeconds * 1000))),
+    prune: () =>
+      o.configured
+        ? Promise.resolve()
+        : queries.signingKeys.deleteRetiredBefore(ring, new Date(clock.now().getTime() - o.verifySeconds * 1000)),
   };
 }
 
 /** Retires the ring's signing key and adds a new one, for every instance at once (they re-read the table). */
-export async function rotateRing(o: { ring: string; algorithm: JwtAlgorithm; encoding?: BufferEncoding; queries: Queries; box: SecretBox; clock: Clock }): Promise<{ kid: string; retired: string[] }> {
+export async function rotateRing(o: {
+  ring: string;
+  algorithm: JwtAlgorithm;
+  encoding?: BufferEncoding;
+  queries: Queries;
+  box: SecretBox;
+  clock: Clock;
+}): Promise<{ kid: string; retired: string[] }> {
   const material = generateJwtKey(o.algorithm);
   const key = await loadSigningKey(o.algorithm, material, 'a new key', o.encoding);
-  const retired = await o.queries.signingKeys.rotate({ kid: key.kid, algorithm: o.ring, material: o.box.seal(material), createdAt: o.clock.now() });
+  const retired = await o.queries.signingKeys.rotate({
+    kid: key.kid,
+    algorithm: o.ring,
+    material: o.box.seal(material),
+    createdAt: o.clock.now(),
+  });
   return { kid: key.kid, retired };
 }
 

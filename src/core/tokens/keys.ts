@@ -25,10 +25,21 @@ export const isHmac = (algorithm: JwtAlgorithm) => algorithm === 'HS256' || algo
  * Builds one key from its material (an HMAC secret or a PEM private key); `name` says where it came
  * from in error messages. An HMAC secret is the material's bytes in `encoding` (JWT_KEY is text). Throws with a clear message when the key does not fit the algorithm.
  */
-export async function loadSigningKey(algorithm: JwtAlgorithm, material: string, name = 'JWT_KEY', encoding: BufferEncoding = 'utf8'): Promise<SigningKey> {
+export async function loadSigningKey(
+  algorithm: JwtAlgorithm,
+  material: string,
+  name = 'JWT_KEY',
+  encoding: BufferEncoding = 'utf8',
+): Promise<SigningKey> {
   if (isHmac(algorithm)) {
     const key = createSecretKey(Buffer.from(material, encoding));
-    return { algorithm, kid: hmac(material, 'gatehouse-kid').slice(0, 16), signKey: key, verifyKey: key, publicJwk: undefined };
+    return {
+      algorithm,
+      kid: hmac(material, 'gatehouse-kid').slice(0, 16),
+      signKey: key,
+      verifyKey: key,
+      publicJwk: undefined,
+    };
   }
   let privateKey: KeyObject;
   try {
@@ -39,10 +50,18 @@ export async function loadSigningKey(algorithm: JwtAlgorithm, material: string, 
   const expected = EXPECTED_KEY[algorithm as keyof typeof EXPECTED_KEY];
   const curve = privateKey.asymmetricKeyDetails?.namedCurve;
   if (privateKey.asymmetricKeyType !== expected.type || (expected.curve && curve !== expected.curve)) {
-    throw new Error(`${name}: ${algorithm} needs a ${expected.curve ?? expected.type} key, got ${privateKey.asymmetricKeyType}${curve ? ` ${curve}` : ''}`);
+    throw new Error(
+      `${name}: ${algorithm} needs a ${expected.curve ?? expected.type} key, got ${privateKey.asymmetricKeyType}${curve ? ` ${curve}` : ''}`,
+    );
   }
   const publicKey = createPublicKey(privateKey);
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
-  return { algorithm, kid, signKey: privateKey, verifyKey: publicKey, publicJwk: { ...jwk, kid, alg: algorithm, use: 'sig' } };
+  return {
+    algorithm,
+    kid,
+    signKey: privateKey,
+    verifyKey: publicKey,
+    publicJwk: { ...jwk, kid, alg: algorithm, use: 'sig' },
+  };
 }

@@ -17,7 +17,12 @@ export interface RegistrationProfile {
   metadata: Record<string, unknown>;
 }
 
-const PROFILE_FIELDS = { display_name: 'displayName', avatar_url: 'avatarUrl', locale: 'locale', username: 'username' } as const;
+const PROFILE_FIELDS = {
+  display_name: 'displayName',
+  avatar_url: 'avatarUrl',
+  locale: 'locale',
+  username: 'username',
+} as const;
 
 /**
  * Applies HBP's registration rules: requested roles must be a subset of ALLOWED_USER_ROLES
@@ -29,12 +34,14 @@ export function resolveRegistration(users: Config['users'], req: RegistrationReq
   const refused = roles.filter((r) => !users.allowedRoles.includes(r));
   if (refused.length) throw errors.roleNotAllowed(`Roles not allowed: ${refused.join(', ')}`);
   const defaultRole = req.defaultRole ?? (roles.includes(users.defaultRole) ? users.defaultRole : roles[0]);
-  if (!defaultRole || !roles.includes(defaultRole)) throw errors.roleNotAllowed('default_role must be one of allowed_roles');
+  if (!defaultRole || !roles.includes(defaultRole))
+    throw errors.roleNotAllowed('default_role must be one of allowed_roles');
 
   const profile: RegistrationProfile = { roles, defaultRole, metadata: {} };
   for (const [key, value] of Object.entries(req.userData ?? {})) {
     if (key in PROFILE_FIELDS) {
-      if (typeof value !== 'string' || value.length > 256) throw errors.validation(`user_data.${key} must be a string of at most 256 characters`);
+      if (typeof value !== 'string' || value.length > 256)
+        throw errors.validation(`user_data.${key} must be a string of at most 256 characters`);
       profile[PROFILE_FIELDS[key as keyof typeof PROFILE_FIELDS]] = value;
     } else if (users.customFields.includes(key)) {
       profile.metadata[key] = value;

@@ -45,7 +45,11 @@ export const isValidUsername = (name: string) => USERNAME.test(name);
 
 /** The email's local part reduced to username characters; later attempts add a random suffix. */
 function generatedUsername(email: string, attempt: number, random: Random): string {
-  const base = email.split('@')[0]!.replace(/[^0-9A-Za-z._-]/g, '').slice(0, 48) || 'user';
+  const base =
+    email
+      .split('@')[0]!
+      .replace(/[^0-9A-Za-z._-]/g, '')
+      .slice(0, 48) || 'user';
   return attempt === 0 ? base : `${base}.${random.bytes(3).toString('hex')}`;
 }
 
@@ -56,8 +60,21 @@ function generatedUsername(email: string, attempt: number, random: Random): stri
 const KEPT_ACROSS_CHANGES = ['email-change-undo'] as const;
 
 /** Users and their roles; no knowledge of sessions or wire formats. */
-export function createUserService({ queries, hasher, policy, clock, random, changed = () => undefined }: UserServiceDeps) {
-  async function insertUser(id: string, email: string, username: string, hashes: { passwordHash: string | null; passwordDigestHash: string | null }, input: NewUserInput) {
+export function createUserService({
+  queries,
+  hasher,
+  policy,
+  clock,
+  random,
+  changed = () => undefined,
+}: UserServiceDeps) {
+  async function insertUser(
+    id: string,
+    email: string,
+    username: string,
+    hashes: { passwordHash: string | null; passwordDigestHash: string | null },
+    input: NewUserInput,
+  ) {
     await queries.transaction(async (q) => {
       await q.users.insert({
         id,
@@ -85,10 +102,14 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
   return {
     async create(input: NewUserInput): Promise<User> {
       const password = input.password === undefined ? undefined : policy.check(input.password);
-      if (!input.roles.includes(input.defaultRole)) throw errors.roleNotAllowed('The default role must be one of the roles');
+      if (!input.roles.includes(input.defaultRole))
+        throw errors.roleNotAllowed('The default role must be one of the roles');
       const email = normalizeEmail(input.email);
       // Hash before the insert: a duplicate costs the same time as a new account.
-      const [passwordHash, passwordDigestHash] = password === undefined ? [null, null] : await Promise.all([hasher.hash(password), hasher.hash(passwordDigest(password))]);
+      const [passwordHash, passwordDigestHash] =
+        password === undefined
+          ? [null, null]
+          : await Promise.all([hasher.hash(password), hasher.hash(passwordDigest(password))]);
       const id = random.uuid();
       const wanted = input.username ?? null;
       if (wanted !== null && !isValidUsername(wanted)) throw errors.validation(USERNAME_RULE);
@@ -114,7 +135,10 @@ export function createUserService({ queries, hasher, policy, clock, random, chan
     getByNumericId: (n: number) => queries.users.findByNumericId(n),
     findByEmail: (email: string) => queries.users.findWithRoles('email', normalizeEmail(email)),
     /** A login name: an email address when it holds an `@` (usernames cannot), else a username. */
-    findByLogin: (login: string) => (login.includes('@') ? queries.users.findWithRoles('email', normalizeEmail(login)) : queries.users.findWithRoles('username', login)),
+    findByLogin: (login: string) =>
+      login.includes('@')
+        ? queries.users.findWithRoles('email', normalizeEmail(login))
+        : queries.users.findWithRoles('username', login),
     list: (opts: { limit: number; offset: number; search?: string }) => queries.users.list(opts),
 
     async require(email: string): Promise<User> {

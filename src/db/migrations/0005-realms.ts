@@ -11,6 +11,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .execute();
   const now = dialect === 'postgres' ? sql`now()` : sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
   await sql`insert into realms (name, created_at) values ('default', ${now})`.execute(db);
-  await db.schema.alterTable('users').addColumn('realm', 'text', (c) => c.notNull().defaultTo('default').references('realms.name')).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('realm', 'text', (c) => c.notNull().defaultTo('default').references('realms.name'))
+    .execute();
   await db.schema.createIndex('users_realm').on('users').column('realm').execute();
 }

@@ -54,7 +54,10 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
 
   // A stable integer id for dialects whose ids are integers (HumHub): a sequence on PostgreSQL,
   // max + 1 inside SQLite's single-writer insert.
-  await db.schema.alterTable('users').addColumn('numeric_id', pg ? 'bigserial' : 'integer').execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('numeric_id', pg ? 'bigserial' : 'integer')
+    .execute();
   if (!pg) await sql`update users set numeric_id = rowid`.execute(db);
   await db.schema.createIndex('users_numeric_id').unique().on('users').column('numeric_id').execute();
 

@@ -16,5 +16,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('retired_at', t.timestamp)
     .execute();
-  await db.schema.createIndex('signing_keys_algorithm').on('signing_keys').columns(['algorithm', 'created_at']).execute();
+  await db.schema
+    .createIndex('signing_keys_algorithm')
+    .on('signing_keys')
+    .columns(['algorithm', 'created_at'])
+    .execute();
 }

@@ -48,7 +48,10 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
     async insert(t: Omit<ApiTokenRow, 'revokedAt'> & { hash: string; now: Date }): Promise<void> {
       const bound = { session_id: t.sessionId, issuer_id: t.issuerId };
       const token = { hash: t.hash, id: t.id, user_id: t.userId, kind: t.kind, name: t.name, expires_at: t.expiresAt };
-      await db.insertInto('api_tokens').values({ ...token, created_at: t.now, ...bound }).execute();
+      await db
+        .insertInto('api_tokens')
+        .values({ ...token, created_at: t.now, ...bound })
+        .execute();
     },
 
     async find(hash: string): Promise<ApiTokenRow | undefined> {
@@ -69,26 +72,45 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
 
     /** Revokes by id; `userId` limits it to that user's tokens. Returns whether a live token was revoked. */
     async revokeById(id: string, now: Date, userId?: string): Promise<boolean> {
-      let q = db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null);
+      let q = db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null);
       if (userId) q = q.where('user_id', '=', userId);
       return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
     },
 
     /** Revokes every live token of a kind for a user (a new impersonation token replaces the old). */
     async revokeKind(userId: string, kind: string, now: Date): Promise<void> {
-      await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('kind', '=', kind).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
 
     async methodMode(method: string): Promise<string | undefined> {
-      return (await db.selectFrom('auth_method_modes').select('mode').where('method', '=', method).executeTakeFirst())?.mode;
+      return (await db.selectFrom('auth_method_modes').select('mode').where('method', '=', method).executeTakeFirst())
+        ?.mode;
     },
 
     async setMethodMode(method: string, mode: string): Promise<void> {
-      await db.insertInto('auth_method_modes').values({ method, mode }).onConflict((oc) => oc.column('method').doUpdateSet({ mode })).execute();
+      await db
+        .insertInto('auth_method_modes')
+        .values({ method, mode })
+        .onConflict((oc) => oc.column('method').doUpdateSet({ mode }))
+        .execute();
     },
 
     async allowMethod(method: string, userId: string): Promise<void> {
-      await db.insertInto('auth_method_users').values({ method, user_id: userId }).onConflict((oc) => oc.columns(['method', 'user_id']).doNothing()).execute();
+      await db
+        .insertInto('auth_method_users')
+        .values({ method, user_id: userId })
+        .onConflict((oc) => oc.columns(['method', 'user_id']).doNothing())
+        .execute();
     },
 
     async disallowMethod(method: string, userId: string): Promise<void> {
@@ -96,17 +118,34 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
     },
 
     async methodAllowed(method: string, userId: string): Promise<boolean> {
-      return Boolean(await db.selectFrom('auth_method_users').select('user_id').where('method', '=', method).where('user_id', '=', userId).executeTakeFirst());
+      return Boolean(
+        await db
+          .selectFrom('auth_method_users')
+          .select('user_id')
+          .where('method', '=', method)
+          .where('user_id', '=', userId)
+          .executeTakeFirst(),
+      );
     },
 
     /** Ends the tokens (Rocket.Chat, impersonation) of one session. */
     async revokeSession(sessionId: string, now: Date): Promise<void> {
-      await db.updateTable('api_tokens').set({ revoked_at: now }).where('session_id', '=', sessionId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('session_id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
 
     /** Ends every session-bound token of a user (personal bearer tokens have no session and stay). */
     async revokeSessionsOfUser(userId: string, now: Date, keep?: string): Promise<void> {
-      let q = db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('session_id', 'is not', null).where('revoked_at', 'is', null);
+      let q = db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('session_id', 'is not', null)
+        .where('revoked_at', 'is', null);
       if (keep) q = q.where('session_id', '!=', keep);
       await q.execute();
     },
@@ -122,7 +161,12 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
     },
 
     async revokeByHash(hash: string, now: Date): Promise<void> {
-      await db.updateTable('api_tokens').set({ revoked_at: now }).where('hash', '=', hash).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('hash', '=', hash)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
   };
 }

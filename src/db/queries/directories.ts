@@ -13,7 +13,14 @@ export interface DirectoryRow {
 }
 
 export function createDirectoryQueries(db: Kysely<Database>) {
-  const toRow = (r: { realm: string; settings: unknown; bind_password: string | null; is_default: unknown; created_at: unknown; updated_at: unknown }): DirectoryRow => ({
+  const toRow = (r: {
+    realm: string;
+    settings: unknown;
+    bind_password: string | null;
+    is_default: unknown;
+    created_at: unknown;
+    updated_at: unknown;
+  }): DirectoryRow => ({
     realm: r.realm,
     settings: toJson(r.settings),
     bindPassword: r.bind_password,
@@ -34,10 +41,24 @@ export function createDirectoryQueries(db: Kysely<Database>) {
     /** Inserts or replaces; a new default takes the flag from any other directory in the same transaction. */
     async upsert(d: Omit<DirectoryRow, 'createdAt' | 'updatedAt'>, now: Date): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        if (d.isDefault) await trx.updateTable('directories').set({ is_default: false }).where('realm', '!=', d.realm).execute();
-        const values = { settings: JSON.stringify(d.settings), bind_password: d.bindPassword, is_default: d.isDefault, updated_at: now };
-        const updated = await trx.updateTable('directories').set(values).where('realm', '=', d.realm).executeTakeFirst();
-        if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('directories').values({ realm: d.realm, ...values, created_at: now }).execute();
+        if (d.isDefault)
+          await trx.updateTable('directories').set({ is_default: false }).where('realm', '!=', d.realm).execute();
+        const values = {
+          settings: JSON.stringify(d.settings),
+          bind_password: d.bindPassword,
+          is_default: d.isDefault,
+          updated_at: now,
+        };
+        const updated = await trx
+          .updateTable('directories')
+          .set(values)
+          .where('realm', '=', d.realm)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0)
+          await trx
+            .insertInto('directories')
+            .values({ realm: d.realm, ...values, created_at: now })
+            .execute();
       });
     },
 

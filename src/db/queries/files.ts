@@ -32,7 +32,9 @@ function toFile(row: Selectable<FilesTable>): FileRow {
 }
 
 export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
-  const byKey = prepare<[string], Selectable<FilesTable>>(dialect, 1, (key: string) => db.selectFrom('files').selectAll().where('key', '=', key));
+  const byKey = prepare<[string], Selectable<FilesTable>>(dialect, 1, (key: string) =>
+    db.selectFrom('files').selectAll().where('key', '=', key),
+  );
 
   return {
     async get(key: string): Promise<FileRow | undefined> {
@@ -42,7 +44,13 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
 
     /** Every file below the folder, at any depth, in key order. */
     async listUnder(folder: string, limit: number): Promise<FileRow[]> {
-      const rows = await db.selectFrom('files').selectAll().where(likeLiteral('key', `${folder}/`, { before: false, after: true })).orderBy('key').limit(limit).execute();
+      const rows = await db
+        .selectFrom('files')
+        .selectAll()
+        .where(likeLiteral('key', `${folder}/`, { before: false, after: true }))
+        .orderBy('key')
+        .limit(limit)
+        .execute();
       return rows.map(toFile);
     },
 
@@ -51,11 +59,24 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
      * the owner of an existing file stays). Returns the object it pointed at before, if any,
      * which the caller deletes. Concurrent uploads to one key are serialised by the row lock.
      */
-    async publish(f: Omit<FileRow, 'createdAt' | 'updatedAt'> & { now: Date }): Promise<{ file: FileRow; replaced?: string }> {
+    async publish(
+      f: Omit<FileRow, 'createdAt' | 'updatedAt'> & { now: Date },
+    ): Promise<{ file: FileRow; replaced?: string }> {
       return db.transaction().execute(async (trx) => {
         const created = await trx
           .insertInto('files')
-          .values({ key: f.key, object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, owner_id: f.ownerId, token_hash: f.tokenHash, token_sealed: f.tokenSealed, created_at: f.now, updated_at: f.now })
+          .values({
+            key: f.key,
+            object_key: f.objectKey,
+            size: f.size,
+            content_type: f.contentType,
+            etag: f.etag,
+            owner_id: f.ownerId,
+            token_hash: f.tokenHash,
+            token_sealed: f.tokenSealed,
+            created_at: f.now,
+            updated_at: f.now,
+          })
           .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
         let replaced: string | undefined;
@@ -65,7 +86,15 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
           replaced = (await current.executeTakeFirst())?.object_key;
           await trx
             .updateTable('files')
-            .set({ object_key: f.objectKey, size: f.size, content_type: f.contentType, etag: f.etag, token_hash: f.tokenHash, token_sealed: f.tokenSealed, updated_at: f.now })
+            .set({
+              object_key: f.objectKey,
+              size: f.size,
+              content_type: f.contentType,
+              etag: f.etag,
+              token_hash: f.tokenHash,
+              token_sealed: f.tokenSealed,
+              updated_at: f.now,
+            })
             .where('key', '=', f.key)
             .execute();
         }
@@ -75,7 +104,10 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     /** The objects that rows point to, a page at a time in key order (for the storage sweep). */
-    async objectKeysAfter(afterKey: string | null, limit: number): Promise<{ key: string; objectKey: string; updatedAt: Date }[]> {
+    async objectKeysAfter(
+      afterKey: string | null,
+      limit: number,
+    ): Promise<{ key: string; objectKey: string; updatedAt: Date }[]> {
       let query = db.selectFrom('files').select(['key', 'object_key', 'updated_at']).orderBy('key').limit(limit);
       if (afterKey !== null) query = query.where('key', '>', afterKey);
       const rows = await query.execute();
@@ -83,7 +115,11 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async setToken(key: string, token: { tokenHash: string; tokenSealed: string }, now: Date): Promise<void> {
-      await db.updateTable('files').set({ token_hash: token.tokenHash, token_sealed: token.tokenSealed, updated_at: now }).where('key', '=', key).execute();
+      await db
+        .updateTable('files')
+        .set({ token_hash: token.tokenHash, token_sealed: token.tokenSealed, updated_at: now })
+        .where('key', '=', key)
+        .execute();
     },
 
     /** Deletes the metadata; returns the object to delete from the backend. */
@@ -98,15 +134,25 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       const folder = sql<string>`case when ${slash} > 0 then substr(key, 1, ${slash} - 1) else '' end`;
       const rows = await db
         .selectFrom('files')
-        .select([folder.as('folder'), (eb) => eb.fn.sum<number>('size').as('bytes'), (eb) => eb.fn.countAll<number>().as('files')])
+        .select([
+          folder.as('folder'),
+          (eb) => eb.fn.sum<number>('size').as('bytes'),
+          (eb) => eb.fn.countAll<number>().as('files'),
+        ])
         .groupBy(folder)
         .execute();
-      return rows.map((r) => ({ folder: r.folder, bytes: toCount(r.bytes), files: toCount(r.files) })).sort((a, b) => b.bytes - a.bytes || a.folder.localeCompare(b.folder));
+      return rows
+        .map((r) => ({ folder: r.folder, bytes: toCount(r.bytes), files: toCount(r.files) }))
+        .sort((a, b) => b.bytes - a.bytes || a.folder.localeCompare(b.folder));
     },
 
     /** Bytes stored by a user, for the quota. */
     async usage(ownerId: string): Promise<number> {
-      const row = await db.selectFrom('files').select((eb) => eb.fn.sum<number>('size').as('total')).where('owner_id', '=', ownerId).executeTakeFirst();
+      const row = await db
+        .selectFrom('files')
+        .select((eb) => eb.fn.sum<number>('size').as('total'))
+        .where('owner_id', '=', ownerId)
+        .executeTakeFirst();
       return toCount(row?.total);
     },
   };

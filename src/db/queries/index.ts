@@ -48,5 +48,8 @@ export function createQueries({ kysely, dialect, sqlite }: Pick<Db, 'kysely' | '
   if (dialect === 'sqlite' && !sqlite) throw new Error('SQLite queries need the driver handle');
   const sync = (exclusive: boolean) => sqlite && createSqliteSync(sqlite, kysely, exclusive);
   const inTransaction = sync(false);
-  return { ...bind(kysely, dialect, sync(true)), transaction: (fn) => kysely.transaction().execute((trx) => fn(bind(trx, dialect, inTransaction))) };
+  return {
+    ...bind(kysely, dialect, sync(true)),
+    transaction: (fn) => kysely.transaction().execute((trx) => fn(bind(trx, dialect, inTransaction))),
+  };
 }

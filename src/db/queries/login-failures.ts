@@ -5,8 +5,12 @@ import type { Database } from '../types.js';
 
 export function createLoginFailureQueries(db: Kysely<Database>, dialect: DialectName) {
   // Every login runs these three: prepared once (named statements on PostgreSQL).
-  const add = prepare<[string, Date], { id: number | string }>(dialect, 2, (key: string, at: Date) => db.insertInto('login_failures').values({ key, at }).returning('id'));
-  const remove = prepare<[number], never>(dialect, 1, (id: number) => db.deleteFrom('login_failures').where('id', '=', id));
+  const add = prepare<[string, Date], { id: number | string }>(dialect, 2, (key: string, at: Date) =>
+    db.insertInto('login_failures').values({ key, at }).returning('id'),
+  );
+  const remove = prepare<[number], never>(dialect, 1, (id: number) =>
+    db.deleteFrom('login_failures').where('id', '=', id),
+  );
   const since = prepare<[string, Date], { count: unknown; oldest: unknown }>(dialect, 2, (key: string, after: Date) =>
     db
       .selectFrom('login_failures')

@@ -11,8 +11,18 @@ export interface MfaRow {
 export function createMfaQueries(db: Kysely<Database>) {
   return {
     async get(userId: string): Promise<MfaRow | undefined> {
-      const row = await db.selectFrom('mfa').select(['secret', 'enabled_at', 'last_used_step']).where('user_id', '=', userId).executeTakeFirst();
-      return row && { secret: row.secret, enabledAt: toDateOrNull(row.enabled_at), lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step) };
+      const row = await db
+        .selectFrom('mfa')
+        .select(['secret', 'enabled_at', 'last_used_step'])
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return (
+        row && {
+          secret: row.secret,
+          enabledAt: toDateOrNull(row.enabled_at),
+          lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step),
+        }
+      );
     },
 
     /** Stores a new, not yet enabled secret; returns false when MFA is already enabled. */
@@ -48,7 +58,10 @@ export function createMfaQueries(db: Kysely<Database>) {
 
     async replaceRecoveryCodes(userId: string, hashes: string[]): Promise<void> {
       await db.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
-      await db.insertInto('mfa_recovery_codes').values(hashes.map((hash) => ({ hash, user_id: userId }))).execute();
+      await db
+        .insertInto('mfa_recovery_codes')
+        .values(hashes.map((hash) => ({ hash, user_id: userId })))
+        .execute();
     },
 
     /** Spends an unused recovery code of this user, once. */

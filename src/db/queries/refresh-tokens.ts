@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import { ROLES_AGGREGATE_TEXT, toBool, toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { NAMED_STATEMENT, prepare } from '../prepared.js';
 import type { SqliteSync } from '../sqlite-sync.js';
-import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
+import { toUserWithRoles, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 import type { Database } from '../types.js';
 
 export interface NewRefreshToken {
@@ -82,21 +82,43 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
   const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(
     dialect,
     7,
-    (hash: string, familyId: string, userId: string, expiresAt: Date, now: Date, userAgent: string | null, ip: string | null) =>
+    (
+      hash: string,
+      familyId: string,
+      userId: string,
+      expiresAt: Date,
+      now: Date,
+      userAgent: string | null,
+      ip: string | null,
+    ) =>
       db
         .insertInto('refresh_tokens')
-        .values({ hash, family_id: familyId, user_id: userId, expires_at: expiresAt, created_at: now, user_agent: userAgent, ip })
+        .values({
+          hash,
+          family_id: familyId,
+          user_id: userId,
+          expires_at: expiresAt,
+          created_at: now,
+          user_agent: userAgent,
+          ip,
+        })
         .onConflict((oc) => oc.column('hash').doNothing()),
   );
-  const claim = prepare<[string, string, Date, Date], { family_id: string; user_id: string }>(dialect, 4, (hash: string, successorHash: string, now: Date, graceStart: Date) =>
-    db
-      .updateTable('refresh_tokens')
-      .set((eb) => ({ rotated_at: eb.fn.coalesce('rotated_at', eb.val(now)), replaced_by: eb.fn.coalesce('replaced_by', eb.val(successorHash)) }))
-      .where('hash', '=', hash)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
-      .returning(['family_id', 'user_id']),
+  const claim = prepare<[string, string, Date, Date], { family_id: string; user_id: string }>(
+    dialect,
+    4,
+    (hash: string, successorHash: string, now: Date, graceStart: Date) =>
+      db
+        .updateTable('refresh_tokens')
+        .set((eb) => ({
+          rotated_at: eb.fn.coalesce('rotated_at', eb.val(now)),
+          replaced_by: eb.fn.coalesce('replaced_by', eb.val(successorHash)),
+        }))
+        .where('hash', '=', hash)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
+        .returning(['family_id', 'user_id']),
   );
   type OpenArgs = [string, string, string, string, Date, Date, string | null, string | null];
   // A session opens at a sign-in: its holder proved a secret just now.
@@ -110,10 +132,25 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     user_agent: userAgent,
     proven_at: now,
   });
-  const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({ hash, family_id: familyId, user_id: userId, expires_at: expiresAt, created_at: now, user_agent: userAgent, ip });
+  const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({
+    hash,
+    family_id: familyId,
+    user_id: userId,
+    expires_at: expiresAt,
+    created_at: now,
+    user_agent: userAgent,
+    ip,
+  });
   // PostgreSQL: the session and its first token in one statement; SQLite: in one synchronous transaction.
-  const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.with('session', (w) => w.insertInto('sessions').values(sessionRow(...a))).insertInto('refresh_tokens').values(tokenRow(...a)));
-  const openSession = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) => db.insertInto('sessions').values(sessionRow(...a)));
+  const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) =>
+    db
+      .with('session', (w) => w.insertInto('sessions').values(sessionRow(...a)))
+      .insertInto('refresh_tokens')
+      .values(tokenRow(...a)),
+  );
+  const openSession = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) =>
+    db.insertInto('sessions').values(sessionRow(...a)),
+  );
   const openSqlite = sync?.transaction((...a: OpenArgs) => {
     sync.statement(openSession)(...a);
     sync.statement(insert)(a[0], a[1], a[2], a[5], a[4], a[7], a[6]);
@@ -121,11 +158,18 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
 
   // The session lives as long as its newest refresh token.
   const extend = prepare<[string, Date], never>(dialect, 2, (sessionId: string, expiresAt: Date) =>
-    db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).where('expires_at', '<', expiresAt),
+    db
+      .updateTable('sessions')
+      .set({ expires_at: expiresAt })
+      .where('id', '=', sessionId)
+      .where('expires_at', '<', expiresAt),
   );
   type StateRow = { family_id: string; user_id: string; rotated_at: unknown; revoked_at: unknown; expires_at: unknown };
   const find = prepare<[string], StateRow>(dialect, 1, (hash: string) =>
-    db.selectFrom('refresh_tokens').select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at']).where('hash', '=', hash),
+    db
+      .selectFrom('refresh_tokens')
+      .select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at'])
+      .where('hash', '=', hash),
   );
   const toState = (row: StateRow): RefreshTokenState => ({
     familyId: row.family_id,
@@ -142,16 +186,17 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     before.user = toUserWithRoles(row);
     return before;
   };
-  const claimSqlite = sync && sync.transaction((r: Rotation): Claim => {
-    const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
-    if (!row) return { claimed: false };
-    const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
-    if (won) {
-      sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
-      sync.statement(extend)(row.family_id, r.expiresAt);
-    }
-    return { before: toBefore(row), claimed: Boolean(won) };
-  });
+  const claimSqlite =
+    sync?.transaction((r: Rotation): Claim => {
+      const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
+      if (!row) return { claimed: false };
+      const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
+      if (won) {
+        sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+        sync.statement(extend)(row.family_id, r.expiresAt);
+      }
+      return { before: toBefore(row), claimed: Boolean(won) };
+    });
 
   return {
     /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
@@ -169,7 +214,9 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     async claim(r: Rotation): Promise<Claim> {
       if (claimSqlite) return claimSqlite(r);
       const params = [r.hash, r.now, r.successorHash, r.graceStart, r.expiresAt, r.userAgent, r.ip];
-      const { rows } = await db.executeQuery<BeforeRow & { claimed: unknown }>(CompiledQuery.raw(CLAIM_POSTGRES, params));
+      const { rows } = await db.executeQuery<BeforeRow & { claimed: unknown }>(
+        CompiledQuery.raw(CLAIM_POSTGRES, params),
+      );
       const row = rows[0];
       return row ? { before: toBefore(row), claimed: toBool(row.claimed) } : { claimed: false };
     },
@@ -178,7 +225,12 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     async unclaim(hash: string, successorHash: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('refresh_tokens').where('hash', '=', successorHash).execute();
-        await trx.updateTable('refresh_tokens').set({ rotated_at: null, replaced_by: null }).where('hash', '=', hash).where('replaced_by', '=', successorHash).execute();
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ rotated_at: null, replaced_by: null })
+          .where('hash', '=', hash)
+          .where('replaced_by', '=', successorHash)
+          .execute();
       });
     },
 
@@ -188,12 +240,21 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     },
 
     async revokeFamily(familyId: string, now: Date): Promise<void> {
-      await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: now })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
 
     /** Revokes every live token of the user, except those of `keepFamily` when given. */
     async revokeAllOfUser(userId: string, now: Date, keepFamily?: string): Promise<void> {
-      let q = db.updateTable('refresh_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+      let q = db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null);
       if (keepFamily) q = q.where('family_id', '!=', keepFamily);
       await q.execute();
     },

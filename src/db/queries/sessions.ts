@@ -30,9 +30,16 @@ export interface NewSession {
 }
 
 /** A user with the state of one of their sessions (null fields: no such session of theirs). */
-export interface UserWithSession { user: UserWithRoles; session: { revokedAt: Date | null; expiresAt: Date } | null }
+export interface UserWithSession {
+  user: UserWithRoles;
+  session: { revokedAt: Date | null; expiresAt: Date } | null;
+}
 
-type StateRow = UserWithExtrasRow & { session_id: string | null; session_revoked_at: unknown; session_expires_at: unknown };
+type StateRow = UserWithExtrasRow & {
+  session_id: string | null;
+  session_revoked_at: unknown;
+  session_expires_at: unknown;
+};
 
 export function createSessionQueries(db: Kysely<Database>, dialect: DialectName) {
   // The user and the session a credential names, in one round trip: what every authenticated request checks.
@@ -48,7 +55,16 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
   type InsertArgs = [string, string, string, Date, Date, string | null, string | null, Date | null];
   const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) => {
     const [id, userId, door, now, expires, ip, ua, provenAt] = a;
-    const row = { id, user_id: userId, door, created_at: now, expires_at: expires, ip, user_agent: ua, proven_at: provenAt };
+    const row = {
+      id,
+      user_id: userId,
+      door,
+      created_at: now,
+      expires_at: expires,
+      ip,
+      user_agent: ua,
+      proven_at: provenAt,
+    };
     return db.insertInto('sessions').values(row);
   });
 
@@ -60,7 +76,9 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
     async findUserWithSession(userId: string, sessionId: string): Promise<UserWithSession | undefined> {
       const [row] = await withSession(db, userId, sessionId);
       if (!row) return undefined;
-      const session = row.session_id ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) } : null;
+      const session = row.session_id
+        ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) }
+        : null;
       return { user: toUserWithRoles(row), session };
     },
 
@@ -71,7 +89,14 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
 
     /** Live sessions of a user, newest first. */
     async liveOf(userId: string, now: Date): Promise<SessionRow[]> {
-      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at', 'desc').execute();
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .execute();
       return rows.map(toSession);
     },
 
@@ -94,7 +119,11 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
     },
 
     async revokeAllOfUser(userId: string, now: Date, keep?: string): Promise<void> {
-      let q = db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+      let q = db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null);
       if (keep) q = q.where('id', '!=', keep);
       await q.execute();
     },

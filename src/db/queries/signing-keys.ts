@@ -12,7 +12,13 @@ export interface SigningKeyRow {
   retiredAt: Date | null;
 }
 
-const toRow = (r: { kid: string; algorithm: string; material: string; created_at: unknown; retired_at: unknown }): SigningKeyRow => ({
+const toRow = (r: {
+  kid: string;
+  algorithm: string;
+  material: string;
+  created_at: unknown;
+  retired_at: unknown;
+}): SigningKeyRow => ({
   kid: r.kid,
   algorithm: r.algorithm,
   material: r.material,
@@ -54,7 +60,16 @@ export function createSigningKeyQueries(db: Kysely<Database>) {
           .where('retired_at', 'is', null)
           .returning('kid')
           .execute();
-        await trx.insertInto('signing_keys').values({ kid: k.kid, algorithm: k.algorithm, material: k.material, created_at: k.createdAt, retired_at: null }).execute();
+        await trx
+          .insertInto('signing_keys')
+          .values({
+            kid: k.kid,
+            algorithm: k.algorithm,
+            material: k.material,
+            created_at: k.createdAt,
+            retired_at: null,
+          })
+          .execute();
         return retired.map((r) => r.kid);
       });
     },
@@ -66,7 +81,13 @@ export function createSigningKeyQueries(db: Kysely<Database>) {
 
     /** The rings that have a signing key. */
     async rings(): Promise<string[]> {
-      const rows = await db.selectFrom('signing_keys').select('algorithm').where('retired_at', 'is', null).groupBy('algorithm').orderBy('algorithm').execute();
+      const rows = await db
+        .selectFrom('signing_keys')
+        .select('algorithm')
+        .where('retired_at', 'is', null)
+        .groupBy('algorithm')
+        .orderBy('algorithm')
+        .execute();
       return rows.map((r) => r.algorithm);
     },
   };

@@ -21,24 +21,49 @@ export interface ConsumedTicket {
 export function createTicketQueries(db: Kysely<Database>) {
   /** An update of the ticket if it is live: right hash and purpose, unused, unexpired. */
   const live = (hash: string, purpose: string, now: Date) =>
-    db.updateTable('tickets').where('hash', '=', hash).where('purpose', '=', purpose).where('consumed_at', 'is', null).where('expires_at', '>', now);
-  const toTicket = (row: { user_id: string; email: string; data: unknown }): ConsumedTicket => ({ userId: row.user_id, email: row.email, data: toJson(row.data ?? '{}') ?? {} });
+    db
+      .updateTable('tickets')
+      .where('hash', '=', hash)
+      .where('purpose', '=', purpose)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now);
+  const toTicket = (row: { user_id: string; email: string; data: unknown }): ConsumedTicket => ({
+    userId: row.user_id,
+    email: row.email,
+    data: toJson(row.data ?? '{}') ?? {},
+  });
 
   return {
     /** Stores a ticket and voids the user's earlier unused ones of the same purpose. */
     async replace(t: NewTicket): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('tickets').where('user_id', '=', t.userId).where('purpose', '=', t.purpose).where('consumed_at', 'is', null).execute();
+        await trx
+          .deleteFrom('tickets')
+          .where('user_id', '=', t.userId)
+          .where('purpose', '=', t.purpose)
+          .where('consumed_at', 'is', null)
+          .execute();
         await trx
           .insertInto('tickets')
-          .values({ hash: t.hash, purpose: t.purpose, user_id: t.userId, email: t.email, data: t.data && JSON.stringify(t.data), expires_at: t.expiresAt, created_at: t.now })
+          .values({
+            hash: t.hash,
+            purpose: t.purpose,
+            user_id: t.userId,
+            email: t.email,
+            data: t.data && JSON.stringify(t.data),
+            expires_at: t.expiresAt,
+            created_at: t.now,
+          })
           .execute();
       });
     },
 
     /** Marks a live ticket of this purpose used, once: of concurrent consumers, one wins. */
     async consume(hash: string, purpose: string, now: Date): Promise<ConsumedTicket | undefined> {
-      const row = await live(hash, purpose, now).set({ consumed_at: now }).returning(['user_id', 'email', 'data']).executeTakeFirst();
+      const row = await live(hash, purpose, now)
+        .set({ consumed_at: now })
+        .returning(['user_id', 'email', 'data'])
+        .executeTakeFirst();
       return row && toTicket(row);
     },
 

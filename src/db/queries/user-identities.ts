@@ -16,7 +16,16 @@ export interface IdentityRow {
   missingSince: Date | null;
 }
 
-type Raw = { provider: string; subject: string; user_id: string; email: string | null; login: string | null; created_at: unknown; last_used_at: unknown; missing_since: unknown };
+type Raw = {
+  provider: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  login: string | null;
+  created_at: unknown;
+  last_used_at: unknown;
+  missing_since: unknown;
+};
 const toRow = (r: Raw): IdentityRow => ({
   provider: r.provider,
   subject: r.subject,
@@ -40,7 +49,12 @@ export function createUserIdentityQueries(db: Kysely<Database>, dialect: Dialect
   );
   return {
     async find(provider: string, subject: string): Promise<IdentityRow | undefined> {
-      const row = await db.selectFrom('user_identities').selectAll().where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
+      const row = await db
+        .selectFrom('user_identities')
+        .selectAll()
+        .where('provider', '=', provider)
+        .where('subject', '=', subject)
+        .executeTakeFirst();
       return row && toRow(row);
     },
 
@@ -50,34 +64,69 @@ export function createUserIdentityQueries(db: Kysely<Database>, dialect: Dialect
 
     /** Every identity of one provider (`ldap:<realm>`), for the periodic directory check. */
     async ofProvider(provider: string): Promise<IdentityRow[]> {
-      return (await db.selectFrom('user_identities').selectAll().where('provider', '=', provider).orderBy('user_id').execute()).map(toRow);
+      return (
+        await db.selectFrom('user_identities').selectAll().where('provider', '=', provider).orderBy('user_id').execute()
+      ).map(toRow);
     },
 
     /** Throws a unique violation when the outside account is linked already. */
     async insert(i: Omit<IdentityRow, 'lastUsedAt' | 'missingSince'>): Promise<void> {
       await db
         .insertInto('user_identities')
-        .values({ provider: i.provider, subject: i.subject, user_id: i.userId, email: i.email, login: i.login, created_at: i.createdAt, last_used_at: i.createdAt })
+        .values({
+          provider: i.provider,
+          subject: i.subject,
+          user_id: i.userId,
+          email: i.email,
+          login: i.login,
+          created_at: i.createdAt,
+          last_used_at: i.createdAt,
+        })
         .execute();
     },
 
-    async touch(provider: string, subject: string, fields: { email: string | null; login: string | null }, now: Date): Promise<void> {
-      await db.updateTable('user_identities').set({ email: fields.email, login: fields.login, last_used_at: now, missing_since: null }).where('provider', '=', provider).where('subject', '=', subject).execute();
+    async touch(
+      provider: string,
+      subject: string,
+      fields: { email: string | null; login: string | null },
+      now: Date,
+    ): Promise<void> {
+      await db
+        .updateTable('user_identities')
+        .set({ email: fields.email, login: fields.login, last_used_at: now, missing_since: null })
+        .where('provider', '=', provider)
+        .where('subject', '=', subject)
+        .execute();
     },
 
     /** Marks the entry missing; true only for the caller that marked it (not when it was marked already). */
     async markMissing(provider: string, subject: string, now: Date): Promise<boolean> {
-      const res = await db.updateTable('user_identities').set({ missing_since: now }).where('provider', '=', provider).where('subject', '=', subject).where('missing_since', 'is', null).executeTakeFirst();
+      const res = await db
+        .updateTable('user_identities')
+        .set({ missing_since: now })
+        .where('provider', '=', provider)
+        .where('subject', '=', subject)
+        .where('missing_since', 'is', null)
+        .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     },
 
     /** The periodic check found the entry again. */
     async clearMissing(provider: string, subject: string): Promise<void> {
-      await db.updateTable('user_identities').set({ missing_since: null }).where('provider', '=', provider).where('subject', '=', subject).execute();
+      await db
+        .updateTable('user_identities')
+        .set({ missing_since: null })
+        .where('provider', '=', provider)
+        .where('subject', '=', subject)
+        .execute();
     },
 
     async remove(userId: string, provider: string): Promise<number> {
-      const res = await db.deleteFrom('user_identities').where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+      const res = await db
+        .deleteFrom('user_identities')
+        .where('user_id', '=', userId)
+        .where('provider', '=', provider)
+        .executeTakeFirst();
       return Number(res.numDeletedRows);
     },
 

@@ -6,7 +6,11 @@ export function createUserRoleQueries(db: Kysely<Database>) {
     /** Replaces the user's roles with exactly `roles`. Call inside a transaction. */
     async replace(userId: string, roles: string[]): Promise<void> {
       await db.deleteFrom('user_roles').where('user_id', '=', userId).execute();
-      if (roles.length) await db.insertInto('user_roles').values(roles.map((role) => ({ user_id: userId, role }))).execute();
+      if (roles.length)
+        await db
+          .insertInto('user_roles')
+          .values(roles.map((role) => ({ user_id: userId, role })))
+          .execute();
     },
   };
 }

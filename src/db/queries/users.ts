@@ -1,5 +1,15 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { likeLiteral, rolesAggregateSql, rolesOfUserSql, splitRoles, toBool, toDate, toDateOrNull, toJson, type DialectName } from '../dialect.js';
+import {
+  likeLiteral,
+  rolesAggregateSql,
+  rolesOfUserSql,
+  splitRoles,
+  toBool,
+  toDate,
+  toDateOrNull,
+  toJson,
+  type DialectName,
+} from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database, UsersTable } from '../types.js';
 
@@ -29,7 +39,19 @@ export interface UserRow {
   passwordDigestHash: string | null;
 }
 
-export type NewUser = Pick<UserRow, 'id' | 'email' | 'username' | 'passwordDigestHash' | 'displayName' | 'avatarUrl' | 'locale' | 'defaultRole' | 'active' | 'metadata'> & {
+export type NewUser = Pick<
+  UserRow,
+  | 'id'
+  | 'email'
+  | 'username'
+  | 'passwordDigestHash'
+  | 'displayName'
+  | 'avatarUrl'
+  | 'locale'
+  | 'defaultRole'
+  | 'active'
+  | 'metadata'
+> & {
   passwordHash: string | null;
   now: Date;
 };
@@ -92,16 +114,29 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
       .leftJoin('user_roles as r', 'r.user_id', 'users.id')
       .leftJoin('mfa as m', 'm.user_id', 'users.id')
       .selectAll('users')
-      .select([rolesAggregateSql(dialect).as('roles'), sql<number>`max(case when m.enabled_at is null then 0 else 1 end)`.as('mfa_enabled')])
+      .select([
+        rolesAggregateSql(dialect).as('roles'),
+        sql<number>`max(case when m.enabled_at is null then 0 else 1 end)`.as('mfa_enabled'),
+      ])
       .groupBy('users.id');
   const byColumn = (column: 'id' | 'email') =>
-    prepare<[string], UserWithExtrasRow>(dialect, 1, (value: string) => withExtras().where(column === 'id' ? 'users.id' : 'users.email', '=', value));
+    prepare<[string], UserWithExtrasRow>(dialect, 1, (value: string) =>
+      withExtras().where(column === 'id' ? 'users.id' : 'users.email', '=', value),
+    );
   const byUsername = prepare<[string], UserWithExtrasRow>(dialect, 1, (lowered: string) =>
     withExtras().where((eb) => eb(eb.fn('lower', ['users.username']), '=', lowered)),
   );
-  const byNumericId = prepare<[number], UserWithExtrasRow>(dialect, 1, (n: number) => db.selectFrom('users').selectAll('users').select(extras).where('numeric_id', '=', n));
-  const touchLogin = prepare<[string, Date], never>(dialect, 2, (id: string, now: Date) => db.updateTable('users').set({ last_login_at: now }).where('id', '=', id));
-  const withRoles = { id: byColumn('id'), email: byColumn('email'), username: (executor: Kysely<Database>, value: string) => byUsername(executor, value.toLowerCase()) };
+  const byNumericId = prepare<[number], UserWithExtrasRow>(dialect, 1, (n: number) =>
+    db.selectFrom('users').selectAll('users').select(extras).where('numeric_id', '=', n),
+  );
+  const touchLogin = prepare<[string, Date], never>(dialect, 2, (id: string, now: Date) =>
+    db.updateTable('users').set({ last_login_at: now }).where('id', '=', id),
+  );
+  const withRoles = {
+    id: byColumn('id'),
+    email: byColumn('email'),
+    username: (executor: Kysely<Database>, value: string) => byUsername(executor, value.toLowerCase()),
+  };
 
   return {
     /** The user, their roles and MFA state, in one query. */
@@ -144,14 +179,25 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async list(opts: { limit: number; offset: number; search?: string }): Promise<UserWithRoles[]> {
-      let q = db.selectFrom('users').selectAll('users').select(extras).orderBy('created_at').orderBy('id').limit(opts.limit).offset(opts.offset);
+      let q = db
+        .selectFrom('users')
+        .selectAll('users')
+        .select(extras)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(opts.limit)
+        .offset(opts.offset);
       if (opts.search) q = q.where(likeLiteral('users.email', opts.search, { before: true, after: true }));
       return (await q.execute()).map(toUserWithRoles);
     },
 
     /** A new password: both verifiers at once (a rehash keeps the digest's, which `digestHash` leaves out). */
     async setPasswordHash(id: string, hash: string, now: Date, digestHash?: string): Promise<void> {
-      await db.updateTable('users').set({ password_hash: hash, ...(digestHash ? { password_digest_hash: digestHash } : {}), updated_at: now }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ password_hash: hash, ...(digestHash ? { password_digest_hash: digestHash } : {}), updated_at: now })
+        .where('id', '=', id)
+        .execute();
     },
 
     /** No password at all: both verifiers go. */
@@ -174,12 +220,20 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
 
     /** Activation proves the address too. */
     async activate(id: string, now: Date): Promise<void> {
-      await db.updateTable('users').set({ active: true, email_verified: true, updated_at: now }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ active: true, email_verified: true, updated_at: now })
+        .where('id', '=', id)
+        .execute();
     },
 
     /** Throws a unique violation when the address is taken. */
     async setEmail(id: string, email: string, verified: boolean, now: Date): Promise<void> {
-      await db.updateTable('users').set({ email, email_verified: verified, updated_at: now }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ email, email_verified: verified, updated_at: now })
+        .where('id', '=', id)
+        .execute();
     },
 
     async setDisplayName(id: string, displayName: string, now: Date): Promise<void> {
@@ -209,7 +263,11 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     async setBan(id: string, until: Date | null, reason: string | null, now: Date): Promise<void> {
-      await db.updateTable('users').set({ banned_until: until, ban_reason: reason, updated_at: now }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ banned_until: until, ban_reason: reason, updated_at: now })
+        .where('id', '=', id)
+        .execute();
     },
 
     /** Throws a unique violation when the name is taken (in any case). */

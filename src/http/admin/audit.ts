@@ -12,7 +12,9 @@ export const AuditQuery = Type.Object({
   action: Text(64),
   subject: Text(128),
   door: Text(32),
-  outcome: Type.Optional(Type.Union(['success', 'failure', 'mfa_required', 'rate_limited'].map((o) => Type.Literal(o)))),
+  outcome: Type.Optional(
+    Type.Union(['success', 'failure', 'mfa_required', 'rate_limited'].map((o) => Type.Literal(o))),
+  ),
   since: Instant,
   until: Instant,
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: '1 to 1000, default 100' })),
@@ -33,7 +35,10 @@ const AuditEntry = Type.Object({
   user_agent: Nullable(Type.String()),
   detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
 });
-const AuditPage = Type.Object({ entries: Type.Array(AuditEntry), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+const AuditPage = Type.Object({
+  entries: Type.Array(AuditEntry),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
 
 /** One entry as the admin API and `gatehouse audit --format json` show it. */
 export const auditEntry = (e: AuditRow) => ({
@@ -71,7 +76,14 @@ export async function auditPage(s: Services, q: AuditQuery) {
 export function registerAuditRoutes(app: App, s: Services): void {
   app.get(
     '/audit',
-    { schema: { tags: ['admin'], summary: 'The audit log, newest first, filtered and paged by cursor', querystring: AuditQuery, response: responses({ 200: AuditPage }, 400, 401, 403) } },
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The audit log, newest first, filtered and paged by cursor',
+        querystring: AuditQuery,
+        response: responses({ 200: AuditPage }, 400, 401, 403),
+      },
+    },
     async (request) => auditPage(s, request.query),
   );
 }

@@ -21,7 +21,8 @@ import { registerSignInSourceRoutes } from './sign-in-sources.js';
 export async function adminApi(app: App, s: Services) {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const secret = request.headers['x-admin-secret'];
-    if (s.config.storage.adminSecret && typeof secret === 'string' && safeEqual(secret, s.config.storage.adminSecret)) return;
+    if (s.config.storage.adminSecret && typeof secret === 'string' && safeEqual(secret, s.config.storage.adminSecret))
+      return;
     const token = bearerToken(request);
     if (!token) throw errors.unauthenticated();
     request.principal = await resolvePrincipal(s, token);

@@ -4,17 +4,34 @@ import { actorOf } from '../client.js';
 import { emptyBodyIsObject, responses } from '../schemas.js';
 import type { App } from '../types.js';
 
-const Retired = Type.Array(Type.String(), { description: 'Keys that stop signing but verify until their tokens expire' });
+const Retired = Type.Array(Type.String(), {
+  description: 'Keys that stop signing but verify until their tokens expire',
+});
 const Rotated = Type.Object({
-  kid: Type.Optional(Type.String({ description: "The key that signs access tokens from now on (absent when only the dialects' keys rotate)" })),
+  kid: Type.Optional(
+    Type.String({
+      description: "The key that signs access tokens from now on (absent when only the dialects' keys rotate)",
+    }),
+  ),
   algorithm: Type.Optional(Type.String()),
   retired: Type.Optional(Retired),
-  dialects: Type.Array(Type.Object({ ring: Type.String({ description: 'humhub, privacyidea or datarhei' }), kid: Type.String(), retired: Retired }), {
-    description: "The dialects' JWT keys rotated (one ring per dialect that any instance has served)",
-  }),
+  dialects: Type.Array(
+    Type.Object({
+      ring: Type.String({ description: 'humhub, privacyidea or datarhei' }),
+      kid: Type.String(),
+      retired: Retired,
+    }),
+    {
+      description: "The dialects' JWT keys rotated (one ring per dialect that any instance has served)",
+    },
+  ),
 });
 const Body = Type.Object({
-  keys: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('access'), Type.Literal('dialects')], { description: 'all (the default), access (HBP access tokens), or dialects (HumHub, privacyIDEA and datarhei JWTs)' })),
+  keys: Type.Optional(
+    Type.Union([Type.Literal('all'), Type.Literal('access'), Type.Literal('dialects')], {
+      description: 'all (the default), access (HBP access tokens), or dialects (HumHub, privacyIDEA and datarhei JWTs)',
+    }),
+  ),
 });
 
 /** POST /admin/keys/rotate: a new signing key for every instance. */
@@ -25,7 +42,7 @@ export function registerKeyRoutes(app: App, s: Services): void {
       schema: {
         tags: ['admin'],
         summary:
-          "Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until they expire. 409 when JWT_KEY is set and the access key is asked for (rotate it through JWT_PREVIOUS_KEYS; {\"keys\":\"dialects\"} still rotates the dialects' keys)",
+          'Add new signing keys (access tokens and the dialects\' JWTs); tokens signed before keep verifying until they expire. 409 when JWT_KEY is set and the access key is asked for (rotate it through JWT_PREVIOUS_KEYS; {"keys":"dialects"} still rotates the dialects\' keys)',
         body: Body,
         response: responses({ 200: Rotated }, 400, 401, 403, 409),
       },

@@ -8,17 +8,43 @@ import type { App } from '../types.js';
 import { AdminUser, adminUser } from './user-presenter.js';
 
 export const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const Username = Type.String({ pattern: '^[0-9A-Za-z._-]{1,64}$', description: 'letters, digits, dots, dashes, underscores' });
+const Username = Type.String({
+  pattern: '^[0-9A-Za-z._-]{1,64}$',
+  description: 'letters, digits, dots, dashes, underscores',
+});
 const tags = ['admin'];
 
 /** Users: list, create, delete, state, roles, realm, password, ban. */
 export function adminUserRoutes(app: App, s: Services) {
-  app.get('/users', { schema: { tags, summary: 'List or search users (email or username)', querystring: Type.Object({ search: Type.Optional(Type.String({ maxLength: 254 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })), offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })) }), response: responses({ 200: Type.Array(AdminUser) }, 400, 401, 403) } }, async (request) => {
-    const users = await s.users.list({ search: request.query.search, limit: Math.min(Number(request.query.limit ?? 100), 1000), offset: Number(request.query.offset ?? 0) });
-    return users.map(adminUser);
-  });
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags,
+        summary: 'List or search users (email or username)',
+        querystring: Type.Object({
+          search: Type.Optional(Type.String({ maxLength: 254 })),
+          limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+          offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+        }),
+        response: responses({ 200: Type.Array(AdminUser) }, 400, 401, 403),
+      },
+    },
+    async (request) => {
+      const users = await s.users.list({
+        search: request.query.search,
+        limit: Math.min(Number(request.query.limit ?? 100), 1000),
+        offset: Number(request.query.offset ?? 0),
+      });
+      return users.map(adminUser);
+    },
+  );
 
-  app.get('/users/:id', { schema: { tags, summary: 'One user', params: Id, response: responses({ 200: AdminUser }, 400, 401, 403, 404) } }, async (request) => adminUser(await s.accounts.target(request.params.id)));
+  app.get(
+    '/users/:id',
+    { schema: { tags, summary: 'One user', params: Id, response: responses({ 200: AdminUser }, 400, 401, 403, 404) } },
+    async (request) => adminUser(await s.accounts.target(request.params.id)),
+  );
 
   app.post(
     '/users',
@@ -26,58 +52,181 @@ export function adminUserRoutes(app: App, s: Services) {
       schema: {
         tags,
         summary: 'Create a user',
-        body: Type.Object({ email: Email, password: Password, username: Type.Optional(Username), roles: Type.Optional(Type.Array(Role, { minItems: 1, maxItems: 50 })), default_role: Type.Optional(Role), realm: Type.Optional(Type.String({ maxLength: 64 })), active: Type.Optional(Type.Boolean()) }),
+        body: Type.Object({
+          email: Email,
+          password: Password,
+          username: Type.Optional(Username),
+          roles: Type.Optional(Type.Array(Role, { minItems: 1, maxItems: 50 })),
+          default_role: Type.Optional(Role),
+          realm: Type.Optional(Type.String({ maxLength: 64 })),
+          active: Type.Optional(Type.Boolean()),
+        }),
         response: responses({ 201: AdminUser }, 400, 401, 403, 404, 409),
       },
     },
     async (request, reply) => {
-      const { email, password, username, roles = s.config.users.defaultAllowedRoles, default_role, realm, active = true } = request.body;
+      const {
+        email,
+        password,
+        username,
+        roles = s.config.users.defaultAllowedRoles,
+        default_role,
+        realm,
+        active = true,
+      } = request.body;
       if (realm && !(await s.realms.exists(realm))) throw errors.notFound(`No realm ${realm}`);
-      const user = await s.users.create({ email, username, password, roles, defaultRole: default_role ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!), active });
+      const user = await s.users.create({
+        email,
+        username,
+        password,
+        roles,
+        defaultRole:
+          default_role ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!),
+        active,
+      });
       if (realm) await s.accounts.setRealm(user.id, realm, actorOf(request));
       return reply.code(201).send(adminUser(await s.accounts.target(user.id)));
     },
   );
 
-  app.delete('/users/:id', { schema: { tags, summary: 'Delete a user, with every session, token and file record of theirs', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
-    await s.accounts.remove(request.params.id, actorOf(request));
-    return reply.code(204).send();
-  });
-
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    app.post(`/users/:id/${action}`, { schema: { tags, summary: disabled ? 'Disable a user and end their sessions in every dialect' : 'Enable a user', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
-      await s.accounts.setDisabled(request.params.id, disabled, actorOf(request));
+  app.delete(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a user, with every session, token and file record of theirs',
+        params: Id,
+        response: responses({ 204: NoContent }, 400, 401, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      await s.accounts.remove(request.params.id, actorOf(request));
       return reply.code(204).send();
-    });
+    },
+  );
+
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post(
+      `/users/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: disabled ? 'Disable a user and end their sessions in every dialect' : 'Enable a user',
+          params: Id,
+          response: responses({ 204: NoContent }, 400, 401, 403, 404),
+        },
+      },
+      async (request, reply) => {
+        await s.accounts.setDisabled(request.params.id, disabled, actorOf(request));
+        return reply.code(204).send();
+      },
+    );
   }
 
-  app.post('/users/:id/ban', { schema: { tags, summary: 'Refuse every sign-in until a date; sessions end now', params: Id, body: Type.Object({ until: Type.String({ format: 'date-time' }), reason: Type.Optional(Type.String({ maxLength: 500 })) }), response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
-    await s.accounts.ban(request.params.id, new Date(request.body.until), request.body.reason ?? null, actorOf(request));
-    return reply.code(204).send();
-  });
+  app.post(
+    '/users/:id/ban',
+    {
+      schema: {
+        tags,
+        summary: 'Refuse every sign-in until a date; sessions end now',
+        params: Id,
+        body: Type.Object({
+          until: Type.String({ format: 'date-time' }),
+          reason: Type.Optional(Type.String({ maxLength: 500 })),
+        }),
+        response: responses({ 204: NoContent }, 400, 401, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      await s.accounts.ban(
+        request.params.id,
+        new Date(request.body.until),
+        request.body.reason ?? null,
+        actorOf(request),
+      );
+      return reply.code(204).send();
+    },
+  );
 
-  app.delete('/users/:id/ban', { schema: { tags, summary: 'Lift a ban', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
-    await s.accounts.unban(request.params.id, actorOf(request));
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/users/:id/ban',
+    {
+      schema: { tags, summary: 'Lift a ban', params: Id, response: responses({ 204: NoContent }, 400, 401, 403, 404) },
+    },
+    async (request, reply) => {
+      await s.accounts.unban(request.params.id, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
 
-  app.put('/users/:id/password', { schema: { tags, summary: 'Set a password; the user’s sessions end', params: Id, body: Type.Object({ password: Password }), response: responses({ 204: NoContent }, 400, 401, 403, 404, 409) } }, async (request, reply) => {
-    await s.accounts.setPassword(request.params.id, request.body.password, actorOf(request));
-    return reply.code(204).send();
-  });
+  app.put(
+    '/users/:id/password',
+    {
+      schema: {
+        tags,
+        summary: 'Set a password; the user’s sessions end',
+        params: Id,
+        body: Type.Object({ password: Password }),
+        response: responses({ 204: NoContent }, 400, 401, 403, 404, 409),
+      },
+    },
+    async (request, reply) => {
+      await s.accounts.setPassword(request.params.id, request.body.password, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
 
-  app.put('/users/:id/username', { schema: { tags, summary: 'Set the login name', params: Id, body: Type.Object({ username: Username }), response: responses({ 204: NoContent }, 400, 401, 403, 404, 409) } }, async (request, reply) => {
-    await s.accounts.setUsername(request.params.id, request.body.username, actorOf(request));
-    return reply.code(204).send();
-  });
+  app.put(
+    '/users/:id/username',
+    {
+      schema: {
+        tags,
+        summary: 'Set the login name',
+        params: Id,
+        body: Type.Object({ username: Username }),
+        response: responses({ 204: NoContent }, 400, 401, 403, 404, 409),
+      },
+    },
+    async (request, reply) => {
+      await s.accounts.setUsername(request.params.id, request.body.username, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
 
-  app.put('/users/:id/roles', { schema: { tags, summary: "Replace a user's roles", params: Id, body: Type.Object({ roles: Type.Array(Role, { minItems: 1, maxItems: 50 }), default_role: Role }), response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
-    await s.accounts.setRoles(request.params.id, request.body.roles, request.body.default_role, actorOf(request));
-    return reply.code(204).send();
-  });
+  app.put(
+    '/users/:id/roles',
+    {
+      schema: {
+        tags,
+        summary: "Replace a user's roles",
+        params: Id,
+        body: Type.Object({ roles: Type.Array(Role, { minItems: 1, maxItems: 50 }), default_role: Role }),
+        response: responses({ 204: NoContent }, 400, 401, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      await s.accounts.setRoles(request.params.id, request.body.roles, request.body.default_role, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
 
-  app.put('/users/:id/realm', { schema: { tags, summary: 'Move a user to a realm', params: Id, body: Type.Object({ realm: Type.String({ minLength: 1, maxLength: 64 }) }), response: responses({ 204: NoContent }, 400, 401, 403, 404) } }, async (request, reply) => {
-    await s.accounts.setRealm(request.params.id, request.body.realm, actorOf(request));
-    return reply.code(204).send();
-  });
+  app.put(
+    '/users/:id/realm',
+    {
+      schema: {
+        tags,
+        summary: 'Move a user to a realm',
+        params: Id,
+        body: Type.Object({ realm: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: responses({ 204: NoContent }, 400, 401, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      await s.accounts.setRealm(request.params.id, request.body.realm, actorOf(request));
+      return reply.code(204).send();
+    },
+  );
 }

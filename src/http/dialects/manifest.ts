@@ -44,7 +44,11 @@ export interface DialectManifest<Id extends string = string, F extends Fields = 
  */
 export function useEnvelope(app: App, envelope: Envelope, errorSchema?: TSchema) {
   if (errorSchema) {
-    declareEnvelopeStatuses(app, errorSchema, (status) => envelope(new AppError('shared', status, ''), {} as FastifyRequest).status);
+    declareEnvelopeStatuses(
+      app,
+      errorSchema,
+      (status) => envelope(new AppError('shared', status, ''), {} as FastifyRequest).status,
+    );
     app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   }
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -55,7 +59,10 @@ export function useEnvelope(app: App, envelope: Envelope, errorSchema?: TSchema)
     }
     const out = envelope(known, request);
     if (known.status === 413) reply.header('connection', 'close');
-    return reply.code(out.status).headers({ ...known.headers, ...out.headers }).send(out.body);
+    return reply
+      .code(out.status)
+      .headers({ ...known.headers, ...out.headers })
+      .send(out.body);
   });
 }
 

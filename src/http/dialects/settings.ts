@@ -8,7 +8,13 @@ import { rocketchatSettings } from './rocketchat/config.js';
  * Each dialect's configuration part (id, fields, reader), in registration order. The configuration reads
  * this list, never the dialects' routes, so loading the configuration (every CLI call) loads no HTTP code.
  */
-export const DIALECT_SETTINGS = [hbpSettings, humhubSettings, rocketchatSettings, privacyideaSettings, datarheiSettings] as const;
+export const DIALECT_SETTINGS = [
+  hbpSettings,
+  humhubSettings,
+  rocketchatSettings,
+  privacyideaSettings,
+  datarheiSettings,
+] as const;
 
 export type DialectId = (typeof DIALECT_SETTINGS)[number]['id'];
 export const DIALECT_IDS = DIALECT_SETTINGS.map((m) => m.id) as DialectId[];

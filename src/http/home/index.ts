@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/load.js';
 import { HOME_SCRIPT, HOME_STYLE } from './assets.js';
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-const escape = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: every outcome is in the HTML, hidden; the script shows the one the link carries. */
 const page = (api: string) => `<!doctype html>
@@ -17,7 +18,7 @@ const page = (api: string) => `<!doctype html>
 <link rel="stylesheet" href="/_gatehouse/home.css">
 <script src="/_gatehouse/home.js" defer></script>
 </head>
-<body data-api="${escape(api)}">
+<body data-api="${escapeHtml(api)}">
 <h1>Gatehouse</h1>
 <p id="welcome" hidden>This is a Gatehouse authentication server. The API is documented at <a href="/docs">/docs</a>.</p>
 <p id="signed-in" hidden>Done: your account is active and you are signed in. You can close this page and return to the application.</p>
@@ -54,9 +55,24 @@ const page = (api: string) => `<!doctype html>
  */
 export function registerHomePage(app: FastifyInstance, config: Config): void {
   const html = page(`${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`);
-  const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+  const headers = {
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  };
   const hide = { schema: { hide: true } };
   app.get('/', hide, async (_request, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(html));
-  app.get('/_gatehouse/home.js', hide, async (_request, reply) => reply.headers({ ...headers, 'cache-control': 'public, max-age=300' }).type('text/javascript; charset=utf-8').send(HOME_SCRIPT));
-  app.get('/_gatehouse/home.css', hide, async (_request, reply) => reply.headers({ ...headers, 'cache-control': 'public, max-age=300' }).type('text/css; charset=utf-8').send(HOME_STYLE));
+  app.get('/_gatehouse/home.js', hide, async (_request, reply) =>
+    reply
+      .headers({ ...headers, 'cache-control': 'public, max-age=300' })
+      .type('text/javascript; charset=utf-8')
+      .send(HOME_SCRIPT),
+  );
+  app.get('/_gatehouse/home.css', hide, async (_request, reply) =>
+    reply
+      .headers({ ...headers, 'cache-control': 'public, max-age=300' })
+      .type('text/css; charset=utf-8')
+      .send(HOME_STYLE),
+  );
 }

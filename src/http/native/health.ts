@@ -29,8 +29,15 @@ export function registerHealthRoutes(app: App, s: Services, version: string) {
     }
     return reply.code(204).send();
   };
-  const schema = { tags: ['health'], summary: '204 when the database answers, 503 otherwise', response: responses({ 204: NoContent }, 503) };
+  const schema = {
+    tags: ['health'],
+    summary: '204 when the database answers, 503 otherwise',
+    response: responses({ 204: NoContent }, 503),
+  };
   app.get('/health', { schema }, health);
   app.get('/healthz', { schema }, health);
-  app.get('/version', { schema: { tags: ['health'], response: responses({ 200: Version }) } }, async () => ({ name: 'gatehouse', version }));
+  app.get('/version', { schema: { tags: ['health'], response: responses({ 200: Version }) } }, async () => ({
+    name: 'gatehouse',
+    version,
+  }));
 }

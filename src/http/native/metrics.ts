@@ -23,7 +23,10 @@ export function registerRequestMetrics(app: FastifyInstance, s: Services): void 
 }
 
 /** The answer is Prometheus' text exposition format, not JSON; OpenAPI says so with its media type. */
-const Exposition = Type.Unsafe<string>({ description: 'Prometheus text exposition format', content: { 'text/plain; version=0.0.4': { schema: Type.String() } } });
+const Exposition = Type.Unsafe<string>({
+  description: 'Prometheus text exposition format',
+  content: { 'text/plain; version=0.0.4': { schema: Type.String() } },
+});
 
 /** GET /metrics in the Prometheus text format; behind `Bearer METRICS_TOKEN` when that is set. */
 export function registerMetricsRoute(app: App, s: Services): void {
@@ -31,7 +34,13 @@ export function registerMetricsRoute(app: App, s: Services): void {
   s.metrics.collectProcessMetrics();
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set)', response: responses({ 200: Exposition }, 401) } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set)',
+        response: responses({ 200: Exposition }, 401),
+      },
+    },
     async (request, reply) => {
       if (token) {
         const given = bearerToken(request);

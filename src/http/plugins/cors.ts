@@ -12,11 +12,21 @@ const EXPOSED = ['etag', 'content-range', 'content-disposition', 'retry-after', 
  */
 export async function registerCors(app: FastifyInstance, config: Config['cors']): Promise<void> {
   const listed = new Set(config.origins);
-  const base = { methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'], exposedHeaders: EXPOSED, maxAge: 600, strictPreflight: false };
+  const base = {
+    methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    exposedHeaders: EXPOSED,
+    maxAge: 600,
+    strictPreflight: false,
+  };
   if (!config.anyOrigin) {
     // Options fixed at start, only the origin decided per request: the plugin normalises a
     // delegator's options on every request, which cost about 7 % of a small answer.
-    await app.register(cors, { ...base, hideOptionsRoute: true, credentials: true, origin: (origin, done) => done(null, origin !== undefined && listed.has(origin)) });
+    await app.register(cors, {
+      ...base,
+      hideOptionsRoute: true,
+      credentials: true,
+      origin: (origin, done) => done(null, origin !== undefined && listed.has(origin)),
+    });
     return;
   }
   // With `*`, whether credentials are allowed depends on the origin: only a delegator can say so.

@@ -25,7 +25,9 @@ export function validationMessage(err: Pick<FastifyError, 'message' | 'validatio
   if (found.length === 0) return err.message;
   const depth = (path: string) => (path === '' ? 0 : path.split('/').length);
   const deepest = Math.max(...found.map((e) => depth(e.instancePath)));
-  const messages = found.filter((e) => depth(e.instancePath) === deepest).map((e) => `${err.validationContext ?? 'body'}${e.instancePath} ${e.message}`);
+  const messages = found
+    .filter((e) => depth(e.instancePath) === deepest)
+    .map((e) => `${err.validationContext ?? 'body'}${e.instancePath} ${e.message}`);
   return [...new Set(messages)].join(', ');
 }
 
@@ -66,5 +68,7 @@ export function registerNativeErrors(app: FastifyInstance) {
     const internal = new AppError('internal-error', 500, `Internal error (request ${request.id})`);
     return sendAppError(reply, internal);
   });
-  app.setNotFoundHandler((request, reply) => sendAppError(reply, errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendAppError(reply, errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

@@ -6,14 +6,23 @@ import type { App } from '../types.js';
  * on (HBP answered 500). They are registered in place of the real routes, before any
  * authentication, and kept out of the OpenAPI document.
  */
-export function registerDisabled(app: App, variable: string, routes: [method: 'GET' | 'POST', url: string][], wanted: 'true' | 'false' = 'true') {
+export function registerDisabled(
+  app: App,
+  variable: string,
+  routes: [method: 'GET' | 'POST', url: string][],
+  wanted: 'true' | 'false' = 'true',
+) {
   for (const [method, url] of routes) {
     app.route({
       method,
       url,
       schema: { hide: true },
       handler: async (request) => {
-        throw new AppError('feature-disabled', 404, `${method} ${request.url.split('?')[0]} is disabled: set ${variable}=${wanted} to enable it`);
+        throw new AppError(
+          'feature-disabled',
+          404,
+          `${method} ${request.url.split('?')[0]} is disabled: set ${variable}=${wanted} to enable it`,
+        );
       },
     });
   }

@@ -7,17 +7,24 @@ export async function registerOpenApi(app: FastifyInstance, version: string, ser
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Gatehouse', version, description: 'Authentication and file storage, Hasura Backend Plus compatible.' },
+      info: {
+        title: 'Gatehouse',
+        version,
+        description: 'Authentication and file storage, Hasura Backend Plus compatible.',
+      },
       servers: [{ url: serverUrl }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
   // swagger-ui is the one page served with scripts: its own files only, no inline script, nothing framed.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { deepLinking: false },
-    staticCSP: "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    staticCSP:
+      "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -32,7 +32,9 @@ export function redactUrl(url: string): string {
   const hash = url.indexOf('#', q);
   const end = hash < 0 ? url.length : hash;
   const pairs = url.slice(q + 1, end).split('&');
-  const redacted = pairs.map((pair) => (isSecretPair(pair) ? `${pair.slice(0, pair.indexOf('=') + 1)}[REDACTED]` : pair));
+  const redacted = pairs.map((pair) =>
+    isSecretPair(pair) ? `${pair.slice(0, pair.indexOf('=') + 1)}[REDACTED]` : pair,
+  );
   return `${url.slice(0, q + 1)}${redacted.join('&')}${url.slice(end)}`;
 }
 
@@ -67,7 +69,10 @@ export function registerRequestLog(app: FastifyInstance, logger: Logger) {
  * line to the destination on its own made it re-measure its growing buffer every time, and small
  * writes each cost a trip through libuv's thread pool: a tenth of a small answer in all.
  */
-export function lineBatcher(dest: { write(chunk: string): unknown }, opts: { chunkChars?: number; everyMs?: number } = {}) {
+export function lineBatcher(
+  dest: { write(chunk: string): unknown },
+  opts: { chunkChars?: number; everyMs?: number } = {},
+) {
   const chunkChars = opts.chunkChars ?? 16_000;
   let lines: string[] = [];
   let size = 0;

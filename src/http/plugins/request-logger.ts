@@ -20,7 +20,8 @@ class LazyRequestLogger {
   }
 
   get #log(): Logger {
-    return (this.#made ??= this.#parent.child(this.#bindings, this.#options));
+    this.#made ??= this.#parent.child(this.#bindings, this.#options);
+    return this.#made;
   }
 
   get level(): LevelWithSilentOrString {
@@ -40,12 +41,24 @@ class LazyRequestLogger {
   }
 
   // Prototype methods, not arrow fields: nothing more is allocated per request.
-  fatal(...args: unknown[]): void { this.#write('fatal', args); }
-  error(...args: unknown[]): void { this.#write('error', args); }
-  warn(...args: unknown[]): void { this.#write('warn', args); }
-  info(...args: unknown[]): void { this.#write('info', args); }
-  debug(...args: unknown[]): void { this.#write('debug', args); }
-  trace(...args: unknown[]): void { this.#write('trace', args); }
+  fatal(...args: unknown[]): void {
+    this.#write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.#write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.#write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.#write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.#write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.#write('trace', args);
+  }
   silent(): void {}
 
   /** A line at a level that is off costs no child logger. */
@@ -56,7 +69,11 @@ class LazyRequestLogger {
 }
 
 /** Fastify's `childLoggerFactory`: the per-request logger, made lazily (the application logger is pino's). */
-export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+export function lazyRequestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
   // The class has every method of a pino logger Fastify and the routes call; pino's overloads are not restated.
   return new LazyRequestLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger;
 }

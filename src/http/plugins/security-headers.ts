@@ -14,7 +14,10 @@ import helmet, { type HelmetOptions } from 'helmet';
  */
 export async function registerSecurityHeaders(app: FastifyInstance, opts: { https: boolean }) {
   const headers = helmetHeaders({
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+    },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     // HSTS only means something over HTTPS; on a plain-HTTP development server it would only confuse.

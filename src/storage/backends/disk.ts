@@ -9,7 +9,10 @@ import type { StorageBackend, StoredObject } from './backend.js';
 const PAGE = 1000;
 
 /** Names in a folder; none when it does not exist (yet). */
-const namesIn = (dir: string) => readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
+const namesIn = (dir: string) =>
+  readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) =>
+    err.code === 'ENOENT' ? [] : Promise.reject(err),
+  );
 
 const KiB = 1024;
 
@@ -32,7 +35,8 @@ export function createDiskBackend(root: string): StorageBackend {
   /** Defence in depth: keys are validated already, but no key may ever leave the root. */
   function fileOf(key: string): string {
     const file = path.resolve(base, ...key.split('/'));
-    if (!file.startsWith(base + path.sep) || file === tmp || file.startsWith(tmp + path.sep)) throw new AppError('invalid-path', 400, 'Invalid storage path');
+    if (!file.startsWith(base + path.sep) || file === tmp || file.startsWith(tmp + path.sep))
+      throw new AppError('invalid-path', 400, 'Invalid storage path');
     return file;
   }
 
@@ -60,7 +64,10 @@ export function createDiskBackend(root: string): StorageBackend {
     },
 
     async get(key, range, size) {
-      const stream = createReadStream(fileOf(key), { highWaterMark: readBuffer(range ? range.end - range.start + 1 : size), ...(range ? { start: range.start, end: range.end } : {}) });
+      const stream = createReadStream(fileOf(key), {
+        highWaterMark: readBuffer(range ? range.end - range.start + 1 : size),
+        ...(range ? { start: range.start, end: range.end } : {}),
+      });
       await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
       return stream;
     },
@@ -74,7 +81,7 @@ export function createDiskBackend(root: string): StorageBackend {
     },
 
     async *listObjects(prefix) {
-      let page: StoredObject[] = [];
+      const page: StoredObject[] = [];
       // Depth-first, one folder at a time: memory stays one page plus one folder listing.
       async function* walk(dir: string, keyPrefix: string): AsyncGenerator<StoredObject[]> {
         for (const entry of await namesIn(dir)) {

@@ -32,7 +32,10 @@ export function createS3Backend(opts: S3Options): StorageBackend {
     endpoint: opts.endpoint,
     region: opts.region,
     forcePathStyle: true,
-    credentials: opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined,
+    credentials:
+      opts.accessKeyId && opts.secretAccessKey
+        ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey }
+        : undefined,
     // Checksums only where S3 requires them: several S3-compatible servers store aws-chunked framing otherwise.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -43,13 +46,21 @@ export function createS3Backend(opts: S3Options): StorageBackend {
     describe: `S3 bucket ${Bucket}${opts.endpoint ? ` at ${opts.endpoint}` : ''}`,
 
     async put(key, body) {
-      const upload = new Upload({ client, params: { Bucket, Key: key, Body: body }, queueSize: 2, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
+      const upload = new Upload({
+        client,
+        params: { Bucket, Key: key, Body: body },
+        queueSize: 2,
+        partSize: 8 * 1024 * 1024,
+        leavePartsOnError: false,
+      });
       await upload.done();
     },
 
     async get(key, range) {
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
+        const res = await client.send(
+          new GetObjectCommand({ Bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+        );
         return res.Body as Readable;
       } catch (err) {
         if (missing(err)) throw Object.assign(new Error(`no object ${key}`), { code: 'ENOENT' });
@@ -64,7 +75,9 @@ export function createS3Backend(opts: S3Options): StorageBackend {
     async deletePrefix(prefix) {
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+        );
         const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
         if (keys.length) await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys } }));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -74,7 +87,9 @@ export function createS3Backend(opts: S3Options): StorageBackend {
     async *listObjects(prefix) {
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+        );
         yield (page.Contents ?? []).map((o) => ({ key: o.Key!, modified: o.LastModified ?? new Date(0) }));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -97,13 +112,22 @@ export function createS3Backend(opts: S3Options): StorageBackend {
       let uploadIdMarker: string | undefined;
       try {
         do {
-          const page = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'objects/', KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+          const page = await client.send(
+            new ListMultipartUploadsCommand({
+              Bucket,
+              Prefix: 'objects/',
+              KeyMarker: keyMarker,
+              UploadIdMarker: uploadIdMarker,
+            }),
+          );
           for (const u of page.Uploads ?? []) {
             if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= cutoff) continue;
             await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }));
             removed++;
           }
-          [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+          [keyMarker, uploadIdMarker] = page.IsTruncated
+            ? [page.NextKeyMarker, page.NextUploadIdMarker]
+            : [undefined, undefined];
         } while (keyMarker);
       } catch (err) {
         // Some S3-compatible servers cannot list multipart uploads; their lifecycle rules must abort them.

@@ -19,7 +19,11 @@ export function lockDownLoaders(): void {
   locked = true;
   sharp.block({ operation: ['VipsForeignLoad'] });
   sharp.unblock({
-    operation: ['Png', 'Jpeg', 'Webp', 'Heif'].flatMap((f) => [`VipsForeignLoad${f}File`, `VipsForeignLoad${f}Buffer`, `VipsForeignLoad${f}Source`]),
+    operation: ['Png', 'Jpeg', 'Webp', 'Heif'].flatMap((f) => [
+      `VipsForeignLoad${f}File`,
+      `VipsForeignLoad${f}Buffer`,
+      `VipsForeignLoad${f}Source`,
+    ]),
   });
   sharp.cache(false);
   sharp.concurrency(1);
@@ -30,7 +34,8 @@ export interface ImageLimits {
   timeoutSeconds: number;
 }
 
-const tooLarge = (what: string, maxPixels: number) => new AppError('image-too-large', 400, `The ${what} would have more than ${maxPixels} pixels`);
+const tooLarge = (what: string, maxPixels: number) =>
+  new AppError('image-too-large', 400, `The ${what} would have more than ${maxPixels} pixels`);
 
 /** The size of the output, from the source's header: the same arithmetic as libvips' resize. */
 function outputSize(meta: sharp.Metadata, t: Transform): { width: number; height: number } {
@@ -48,7 +53,12 @@ function outputSize(meta: sharp.Metadata, t: Transform): { width: number; height
  * The source is read once, streamed into the one sharp instance that reads its header and
  * then transforms it.
  */
-export async function transformImage(source: Readable, t: Transform, format: Format, limits: ImageLimits): Promise<Buffer> {
+export async function transformImage(
+  source: Readable,
+  t: Transform,
+  format: Format,
+  limits: ImageLimits,
+): Promise<Buffer> {
   const sink = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' });
   // A read error of the source fails the transform (pipe() alone would leave sharp waiting).
   source.once('error', (err) => sink.destroy(err));
@@ -59,10 +69,21 @@ export async function transformImage(source: Readable, t: Transform, format: For
   if (out.width * out.height > limits.maxPixels) throw tooLarge('transformed image', limits.maxPixels);
 
   let img = sink.rotate().timeout({ seconds: limits.timeoutSeconds });
-  if (t.width || t.height) img = img.resize({ width: t.width, height: t.height, fit: t.width && t.height ? 'cover' : 'inside', withoutEnlargement: false });
+  if (t.width || t.height)
+    img = img.resize({
+      width: t.width,
+      height: t.height,
+      fit: t.width && t.height ? 'cover' : 'inside',
+      withoutEnlargement: false,
+    });
   if (t.blur) img = img.blur(t.blur);
   if (t.radius !== undefined) img = img.ensureAlpha().composite(cornerOverlays(out.width, out.height, t.radius));
   const quality = t.quality;
-  const encoded = format === 'webp' ? img.webp({ quality }) : format === 'png' ? img.png({ quality }) : img.jpeg({ quality, mozjpeg: true });
+  const encoded =
+    format === 'webp'
+      ? img.webp({ quality })
+      : format === 'png'
+        ? img.png({ quality })
+        : img.jpeg({ quality, mozjpeg: true });
   return encoded.toBuffer();
 }

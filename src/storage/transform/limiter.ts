@@ -20,7 +20,10 @@ export function createLimiter(opts: { concurrency: number; queue: number }): Lim
     async run(task) {
       if (running < opts.concurrency) running++;
       else if (waiting.length < opts.queue) await new Promise<void>((resolve) => waiting.push(resolve));
-      else throw new AppError('transforms-busy', 503, 'Too many image transforms at once, try again shortly', { 'retry-after': '1' });
+      else
+        throw new AppError('transforms-busy', 503, 'Too many image transforms at once, try again shortly', {
+          'retry-after': '1',
+        });
       try {
         return await task();
       } finally {

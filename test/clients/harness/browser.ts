@@ -39,9 +39,11 @@ export class Browser {
   readonly adapter = async (config: AxiosConfig) => {
     const url = buildURL(buildFullPath(config.baseURL, config.url), config.params, config.paramsSerializer) as string;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(config.headers ?? {})) if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
+    for (const [name, value] of Object.entries(config.headers ?? {}))
+      if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
     // As axios' XHR adapter does: the browser writes the multipart Content-Type with its boundary.
-    if (config.data instanceof FormData) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+    if (config.data instanceof FormData)
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
     const cookie = await this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
     const method = config.method.toUpperCase();
@@ -49,13 +51,22 @@ export class Browser {
     let res: Response;
     try {
       res = await fetch(url, { method, headers, body: config.data as BodyInit | undefined });
-    } catch (err) {
+    } catch (_err) {
       throw createError('Network Error', config, null, undefined);
     }
     for (const line of res.headers.getSetCookie()) await this.jar.setCookie(line, url, { now: this.clock.now() });
     const responseHeaders: Record<string, string> = {};
-    res.headers.forEach((value, name) => (responseHeaders[name] = value));
-    const response = { data: await res.text(), status: res.status, statusText: res.statusText, headers: responseHeaders, config, request: {} };
+    res.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
+    const response = {
+      data: await res.text(),
+      status: res.status,
+      statusText: res.statusText,
+      headers: responseHeaders,
+      config,
+      request: {},
+    };
     return new Promise((resolve, reject) => settle(resolve, reject, response));
   };
 

@@ -8,12 +8,18 @@ import { fileURLToPath } from 'node:url';
  * The collection runs as published; only the environment's API_URL points at the server under test.
  */
 const require = createRequire(import.meta.url);
-const newman = require('newman') as { run(options: Record<string, unknown>, done: (err: Error | null, summary: NewmanSummary) => void): void };
+const newman = require('newman') as {
+  run(options: Record<string, unknown>, done: (err: Error | null, summary: NewmanSummary) => void): void;
+};
 
 export interface NewmanSummary {
   run: {
     failures: { error: { message: string }; source?: { name?: string } }[];
-    executions: { item: { name: string }; request: { headers: { toJSON(): { key: string; value: string }[] } }; response?: { code: number; text(): string } }[];
+    executions: {
+      item: { name: string };
+      request: { headers: { toJSON(): { key: string; value: string }[] } };
+      response?: { code: number; text(): string };
+    }[];
   };
   environment: { toJSON(): { values: { key: string; value: string }[] } };
 }
@@ -24,24 +30,33 @@ export const COLLECTION_PATH = path.resolve(here, '../../fixtures/humhub-api.pos
 /** The published collection, as JSON. */
 export function humhubCollection(): { item: { name: string; item?: unknown[] }[] } & Record<string, unknown> {
   if (!existsSync(COLLECTION_PATH)) {
-    throw new Error(`HumHub's Postman collection is missing at ${COLLECTION_PATH}: copy "docs/postman/Humhub API.postman_collection.json" from humhub/rest there (see WIRE.md §2)`);
+    throw new Error(
+      `HumHub's Postman collection is missing at ${COLLECTION_PATH}: copy "docs/postman/Humhub API.postman_collection.json" from humhub/rest there (see WIRE.md §2)`,
+    );
   }
   return JSON.parse(readFileSync(COLLECTION_PATH, 'utf8'));
 }
 
 /** Runs one folder of a collection against `apiUrl` (HumHub's `{{API_URL}}`, i.e. `<base>/api/v1`). */
-export function runFolder(collection: unknown, folder: string, apiUrl: string): Promise<NewmanSummary & { env: Record<string, string> }> {
+export function runFolder(
+  collection: unknown,
+  folder: string,
+  apiUrl: string,
+): Promise<NewmanSummary & { env: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     newman.run(
       {
         collection,
         folder,
         // The environment the collection ships with, HUMHUB.postman_environment.json, with API_URL set to this server.
-        environment: { name: 'HUMHUB', values: [
-          { key: 'AUTHORIZATION_ADMIN', value: 'Bearer...', enabled: true },
-          { key: 'AUTHORIZATION_TEST', value: '', enabled: true },
-          { key: 'API_URL', value: apiUrl, enabled: true },
-        ] },
+        environment: {
+          name: 'HUMHUB',
+          values: [
+            { key: 'AUTHORIZATION_ADMIN', value: 'Bearer...', enabled: true },
+            { key: 'AUTHORIZATION_TEST', value: '', enabled: true },
+            { key: 'API_URL', value: apiUrl, enabled: true },
+          ],
+        },
         reporters: [],
         timeout: 20_000,
       },

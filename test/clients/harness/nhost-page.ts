@@ -10,7 +10,16 @@ async function bundleSdk(): Promise<string> {
   const out = await build({
     configFile: false,
     logLevel: 'silent',
-    build: { write: false, minify: false, lib: { entry: require.resolve('nhost-js-sdk'), formats: ['iife'], name: 'NhostSdk', fileName: () => 'nhost-sdk.js' } },
+    build: {
+      write: false,
+      minify: false,
+      lib: {
+        entry: require.resolve('nhost-js-sdk'),
+        formats: ['iife'],
+        name: 'NhostSdk',
+        fileName: () => 'nhost-sdk.js',
+      },
+    },
   });
   const [result] = (Array.isArray(out) ? out : [out]) as Rollup.RollupOutput[];
   return result!.output[0].code;

@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 export interface RocketChatSdkApi {
   url: string;
   currentLogin: { username: string; authToken: string; userId: string } | null;
-  login(user: { username: string; password: string }): Promise<{ status: string; data: { userId: string; authToken: string; me: Record<string, unknown> } }>;
+  login(user: {
+    username: string;
+    password: string;
+  }): Promise<{ status: string; data: { userId: string; authToken: string; me: Record<string, unknown> } }>;
   logout(): Promise<void>;
   get(endpoint: string, data?: unknown, auth?: boolean): Promise<Record<string, unknown> | undefined>;
 }

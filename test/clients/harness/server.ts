@@ -34,7 +34,11 @@ export interface ServerOptions {
  * A real Gatehouse listening on 127.0.0.1 on a free port: the clients under test speak HTTP to it,
  * exactly as they would to the system they were written for.
  */
-export async function startServer(db: DatabaseKind, env: Env = {}, options: ServerOptions = {}): Promise<LiveServer & { close(): Promise<void> }> {
+export async function startServer(
+  db: DatabaseKind,
+  env: Env = {},
+  options: ServerOptions = {},
+): Promise<LiveServer & { close(): Promise<void> }> {
   const port = options.reachable ? await freePort() : 0;
   const t = await buildTestApp(db, {
     SERVER_URL: options.reachable ? `http://127.0.0.1:${port}` : SERVER_URL,
@@ -51,7 +55,8 @@ export async function startServer(db: DatabaseKind, env: Env = {}, options: Serv
     res.on('finish', () => {
       const method = req.method ?? 'GET';
       const declared = declaredStatuses(doc, method, req.url ?? '/');
-      if (declared && !declared.includes(String(res.statusCode))) undeclared.push(`${method} ${req.url?.split('?')[0]} → ${res.statusCode}`);
+      if (declared && !declared.includes(String(res.statusCode)))
+        undeclared.push(`${method} ${req.url?.split('?')[0]} → ${res.statusCode}`);
     });
   });
   if (options.reachable || options.realTime) t.clock.advance(Date.now() - t.clock.now().getTime());
@@ -61,7 +66,11 @@ export async function startServer(db: DatabaseKind, env: Env = {}, options: Serv
 }
 
 /** One live server per suite; fails any test after which the server had answered an undeclared status. */
-export function useServer(db: DatabaseKind, env: Env | (() => Env) = {}, options: ServerOptions = {}): () => LiveServer {
+export function useServer(
+  db: DatabaseKind,
+  env: Env | (() => Env) = {},
+  options: ServerOptions = {},
+): () => LiveServer {
   let live: (LiveServer & { close(): Promise<void> }) | undefined;
   beforeAll(async () => {
     live = await startServer(db, typeof env === 'function' ? env() : env, options);
@@ -80,10 +89,14 @@ export function useServer(db: DatabaseKind, env: Env | (() => Env) = {}, options
 
 let counter = 0;
 /** A fresh address per call, unique across suites running at once. */
-export const freshEmail = (prefix: string) => `${prefix}-${++counter}-${process.pid}-${Date.now().toString(36)}@example.com`;
+export const freshEmail = (prefix: string) =>
+  `${prefix}-${++counter}-${process.pid}-${Date.now().toString(36)}@example.com`;
 
 /** Creates a user through the admin API over HTTP, as an operator would. */
-export async function createUser(live: LiveServer, body: { email: string; password: string; roles?: string[]; realm?: string; username?: string }) {
+export async function createUser(
+  live: LiveServer,
+  body: { email: string; password: string; roles?: string[]; realm?: string; username?: string },
+) {
   const res = await fetch(`${live.url}/admin/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-admin-secret': ADMIN_SECRET },
@@ -100,5 +113,6 @@ export async function createRealm(live: LiveServer, name: string) {
     headers: { 'content-type': 'application/json', 'x-admin-secret': ADMIN_SECRET },
     body: JSON.stringify({ name }),
   });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`creating realm ${name} failed: ${res.status} ${await res.text()}`);
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`creating realm ${name} failed: ${res.status} ${await res.text()}`);
 }

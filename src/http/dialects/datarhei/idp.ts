@@ -30,7 +30,11 @@ export function createIdpVerifier(tenants: Tenant[], clock: Clock, maxLifetimeSe
     let keys = keySets.get(issuer);
     if (!keys) {
       keys = fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)
-        .then((res) => (res.ok ? (res.json() as Promise<{ jwks_uri?: string }>) : Promise.reject(new Error(`discovery: ${res.status}`))))
+        .then((res) =>
+          res.ok
+            ? (res.json() as Promise<{ jwks_uri?: string }>)
+            : Promise.reject(new Error(`discovery: ${res.status}`)),
+        )
         .then((doc) => createRemoteJWKSet(new URL(doc.jwks_uri!)));
       keys.catch(() => keySets.delete(issuer)); // a failed discovery is retried next time
       keySets.set(issuer, keys);
@@ -50,13 +54,20 @@ export function createIdpVerifier(tenants: Tenant[], clock: Clock, maxLifetimeSe
       const tenant = typeof iss === 'string' ? tenants.find((t) => sameIssuer(t.issuer, iss as string)) : undefined;
       if (!tenant) return { ok: false, reason: 'unknown-issuer' };
       try {
-        const { payload } = await jwtVerify(token, await keysOf(tenant.issuer), { issuer: iss as string, audience: tenant.audience, algorithms: ALGORITHMS, currentDate: clock.now(), clockTolerance: 30 });
+        const { payload } = await jwtVerify(token, await keysOf(tenant.issuer), {
+          issuer: iss as string,
+          audience: tenant.audience,
+          algorithms: ALGORITHMS,
+          currentDate: clock.now(),
+          clockTolerance: 30,
+        });
         if (typeof payload.exp !== 'number') return { ok: false, reason: 'no-expiry' };
         // Both bounds: an `iat` may be missing, or set late to make a long-lived token look short.
         const now = Math.floor(clock.now().getTime() / 1000);
         const lifetime = Math.max(payload.exp - now, typeof payload.iat === 'number' ? payload.exp - payload.iat : 0);
         if (lifetime > maxLifetimeSeconds) return { ok: false, reason: 'lifetime-too-long' };
-        if (typeof payload.sub !== 'string' || !tenant.users.includes(payload.sub)) return { ok: false, reason: 'user-not-allowed' };
+        if (typeof payload.sub !== 'string' || !tenant.users.includes(payload.sub))
+          return { ok: false, reason: 'user-not-allowed' };
         return { ok: true, subject: payload.sub, issuer: tenant.issuer };
       } catch {
         return { ok: false, reason: 'invalid-token' };
@@ -64,6 +75,7 @@ export function createIdpVerifier(tenants: Tenant[], clock: Clock, maxLifetimeSe
     },
 
     /** Whether an IdP subject is (still) allowed by its tenant. */
-    allowed: (issuer: string, subject: string) => tenants.some((t) => sameIssuer(t.issuer, issuer) && t.users.includes(subject)),
+    allowed: (issuer: string, subject: string) =>
+      tenants.some((t) => sameIssuer(t.issuer, issuer) && t.users.includes(subject)),
   };
 }

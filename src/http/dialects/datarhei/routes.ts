@@ -19,7 +19,12 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
   };
   const idp = createIdpVerifier(cfg.tenants, s.clock, cfg.idpMaxTokenMinutes * 60);
   const lifetimes = { access: cfg.accessMinutes * 60, refresh: cfg.refreshMinutes * 60 };
-  const jwt = createDatarheiJwt({ keys: await s.dialectKeys.open('datarhei', 'HS256', Math.max(lifetimes.access, lifetimes.refresh)), clock: s.clock, random: s.random, lifetimes });
+  const jwt = createDatarheiJwt({
+    keys: await s.dialectKeys.open('datarhei', 'HS256', Math.max(lifetimes.access, lifetimes.refresh)),
+    clock: s.clock,
+    random: s.random,
+    lifetimes,
+  });
 
   const bearerOf = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 
@@ -38,9 +43,15 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     return subject;
   }
 
-  const pair = async (subject: Subject) => ({ access_token: await jwt.sign(subject, 'access'), refresh_token: await jwt.sign(subject, 'refresh') });
+  const pair = async (subject: Subject) => ({
+    access_token: await jwt.sign(subject, 'access'),
+    refresh_token: await jwt.sign(subject, 'refresh'),
+  });
   // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=… clientid=…").
-  const auths = ['localjwt', ...cfg.tenants.map((t) => `auth0 domain=${new URL(t.issuer).host} audience=${t.audience} clientid=${t.clientId}`)];
+  const auths = [
+    'localjwt',
+    ...cfg.tenants.map((t) => `auth0 domain=${new URL(t.issuer).host} audience=${t.audience} clientid=${t.clientId}`),
+  ];
   // Without a valid access token Core answers only this, with the major version (its JWT error handler special-cases /api).
   const minimal = { app: 'datarhei-core', auths, version: { number: `${cfg.coreVersion.split('.')[0]}.0.0` } };
 
@@ -55,7 +66,14 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
       id: s.config.server.url,
       created_at: started.toISOString(),
       uptime_seconds: Math.floor((s.clock.now().getTime() - started.getTime()) / 1000),
-      version: { number: cfg.coreVersion, repository_commit: '', repository_branch: '', build_date: '', arch: `${process.platform}/${process.arch}`, compiler: `node ${process.version}` },
+      version: {
+        number: cfg.coreVersion,
+        repository_commit: '',
+        repository_branch: '',
+        build_date: '',
+        arch: `${process.platform}/${process.arch}`,
+        compiler: `node ${process.version}`,
+      },
     };
   });
 
@@ -75,8 +93,21 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
       });
       return pair({ id: result.subject, idp: result.issuer });
     }
-    if (!body || typeof body.username !== 'string' || typeof body.password !== 'string' || !body.username || !body.password) throw missingCredentials();
-    const result = await s.pipeline.authenticate({ door: 'datarhei', identifier: body.username, password: body.password, secondFactor: cfg.mfa === 'append' ? 'append' : 'none', client });
+    if (
+      !body ||
+      typeof body.username !== 'string' ||
+      typeof body.password !== 'string' ||
+      !body.username ||
+      !body.password
+    )
+      throw missingCredentials();
+    const result = await s.pipeline.authenticate({
+      door: 'datarhei',
+      identifier: body.username,
+      password: body.password,
+      secondFactor: cfg.mfa === 'append' ? 'append' : 'none',
+      client,
+    });
     if (result.kind !== 'authenticated') throw pipelineErrors.secondFactorRequired();
     const session = await s.sessions.open(result.user.id, 'datarhei', client, cfg.refreshMinutes * 60_000);
     return pair({ id: result.user.id, sessionId: session.id });

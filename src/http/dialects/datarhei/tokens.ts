@@ -6,10 +6,17 @@ const ISSUER = 'datarhei-core';
 export type Use = 'access' | 'refresh';
 
 /** A token's subject: a local user with the session it belongs to, or an identity provider's subject. */
-export type Subject = { id: string; sessionId: string; idp?: undefined } | { id: string; idp: string; sessionId?: undefined };
+export type Subject =
+  | { id: string; sessionId: string; idp?: undefined }
+  | { id: string; idp: string; sessionId?: undefined };
 
 /** datarhei Core's HS256 JWTs of its own shape ({usefor, exi}), plus `sid` or `idp`. */
-export function createDatarheiJwt(opts: { keys: KeyRing; clock: Clock; random: Random; lifetimes: Record<Use, number> }) {
+export function createDatarheiJwt(opts: {
+  keys: KeyRing;
+  clock: Clock;
+  random: Random;
+  lifetimes: Record<Use, number>;
+}) {
   return {
     async sign(subject: Subject, use: Use): Promise<string> {
       const iat = Math.floor(opts.clock.now().getTime() / 1000);
@@ -27,7 +34,15 @@ export function createDatarheiJwt(opts: { keys: KeyRing; clock: Clock; random: R
 
     /** The subject of a valid token made for `use`, or undefined. */
     async verify(token: string, use: Use): Promise<Subject | undefined> {
-      const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), { algorithms: ['HS256'], issuer: ISSUER, currentDate: opts.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
+      const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        currentDate: opts.clock.now(),
+        clockTolerance: 30,
+      }).then(
+        (r) => r.payload,
+        () => undefined,
+      );
       if (!claims || claims.usefor !== use || typeof claims.sub !== 'string') return undefined;
       if (typeof claims.idp === 'string') return { id: claims.sub, idp: claims.idp };
       return typeof claims.sid === 'string' ? { id: claims.sub, sessionId: claims.sid } : undefined;

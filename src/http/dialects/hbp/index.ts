@@ -10,8 +10,16 @@ export const hbp: DialectManifest<'hbp', Record<string, never>, Record<string, n
   ...hbpSettings,
   tokenKinds: ['access-jwt', 'refresh'],
   async register(app, core) {
-    useEnvelope(app, (err) => ({ status: err.status, body: errorBody(err), headers: { 'content-type': 'application/json; charset=utf-8' } }));
-    await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), core), { prefix: '/auth' });
-    await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), core), { prefix: '/storage' });
+    useEnvelope(app, (err) => ({
+      status: err.status,
+      body: errorBody(err),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    }));
+    await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), core), {
+      prefix: '/auth',
+    });
+    await app.register(async (scope) => nativeStorage(scope.withTypeProvider<TypeBoxTypeProvider>(), core), {
+      prefix: '/storage',
+    });
   },
 };

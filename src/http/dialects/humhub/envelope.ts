@@ -1,7 +1,16 @@
 import { AppError } from '../../../core/errors.js';
 import type { Envelope } from '../manifest.js';
 
-const STATUS_NAMES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const STATUS_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 
 /** A login failure in HumHub's own login shape ({code, message}), unlike the Yii errors of the other routes. */
 export class LoginError extends AppError {
@@ -13,7 +22,19 @@ export class LoginError extends AppError {
 /** HumHub's Yii error body; its login route answers {code, message} instead. */
 export const humhubEnvelope: Envelope = (err) => {
   if (err instanceof LoginError) return { status: err.status, body: { code: err.status, message: err.message } };
-  if (err.status === 401 && err.code !== 'second-factor-required') return { status: 401, body: { name: 'Unauthorized', message: 'Your request was made with invalid credentials.', code: 0, status: 401 } };
+  if (err.status === 401 && err.code !== 'second-factor-required')
+    return {
+      status: 401,
+      body: { name: 'Unauthorized', message: 'Your request was made with invalid credentials.', code: 0, status: 401 },
+    };
   const message = err.status >= 500 && err.status !== 503 ? 'An internal server error occurred.' : err.message;
-  return { status: err.status, body: { name: STATUS_NAMES[err.status] ?? (err.status >= 500 ? 'Internal Server Error' : 'Error'), message, code: 0, status: err.status } };
+  return {
+    status: err.status,
+    body: {
+      name: STATUS_NAMES[err.status] ?? (err.status >= 500 ? 'Internal Server Error' : 'Error'),
+      message,
+      code: 0,
+      status: err.status,
+    },
+  };
 };

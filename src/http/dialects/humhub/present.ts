@@ -38,7 +38,10 @@ export function presentCurrent(user: User, serverUrl: string) {
       country: '',
       about: '',
       // HumHub's default images when the user has none (Gatehouse does not serve them).
-      image_url: user.avatarUrl && /^https?:\/\//.test(user.avatarUrl) ? user.avatarUrl : `${serverUrl}/static/img/default_user.jpg`,
+      image_url:
+        user.avatarUrl && /^https?:\/\//.test(user.avatarUrl)
+          ? user.avatarUrl
+          : `${serverUrl}/static/img/default_user.jpg`,
       banner_url: `${serverUrl}/static/img/default_banner.jpg`,
     },
   };

@@ -22,12 +22,30 @@ function asLoginError(err: unknown): unknown {
 
 /** HumHub's REST authentication: JWT login, bearer tokens, ?access-token=, Basic and impersonation. */
 export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
-  const jwt = createHumhubJwt({ keys: await s.dialectKeys.open('humhub', 'HS512', cfg.jwtExpiresSeconds), issuer: s.config.server.url, lifetimeSeconds: cfg.jwtExpiresSeconds, clock: s.clock });
+  const jwt = createHumhubJwt({
+    keys: await s.dialectKeys.open('humhub', 'HS512', cfg.jwtExpiresSeconds),
+    issuer: s.config.server.url,
+    lifetimeSeconds: cfg.jwtExpiresSeconds,
+    clock: s.clock,
+  });
   const secondFactor = cfg.mfa === 'append' ? 'append' : 'none';
 
   /** One password login through the core pipeline; an MFA user without an appended code is refused. */
-  async function passwordLogin(request: FastifyRequest, door: string, identifier: string, password: string, extra: Partial<LoginAttempt> = {}): Promise<User> {
-    const result = await s.pipeline.authenticate({ door, identifier, password, secondFactor, client: clientInfo(request), ...extra });
+  async function passwordLogin(
+    request: FastifyRequest,
+    door: string,
+    identifier: string,
+    password: string,
+    extra: Partial<LoginAttempt> = {},
+  ): Promise<User> {
+    const result = await s.pipeline.authenticate({
+      door,
+      identifier,
+      password,
+      secondFactor,
+      client: clientInfo(request),
+      ...extra,
+    });
     if (result.kind !== 'authenticated') throw pipelineErrors.secondFactorRequired();
     return result.user;
   }
@@ -58,7 +76,9 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
       const colon = decoded.indexOf(':');
       if (colon > 0) {
         // Every Basic request is a login: the pipeline counts failures, and gives a success its place back.
-        const user = await passwordLogin(request, 'humhub-basic', decoded.slice(0, colon), decoded.slice(colon + 1), { refundSuccess: true });
+        const user = await passwordLogin(request, 'humhub-basic', decoded.slice(0, colon), decoded.slice(colon + 1), {
+          refundSuccess: true,
+        });
         if (await s.authMethods.isOpen('basic', user.id)) return user;
       }
     }
@@ -74,10 +94,16 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
 
   // A field of the wrong type gets HumHub's answer to any bad login, in the login shape.
   app.post('/api/v1/auth/login', { schema: loginSchema, attachValidation: true }, async (request, reply) => {
-    if ((await s.authMethods.mode('jwt')) === 'off') throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
-    const body = (request.validationError ? {} : (request.body ?? {})) as { username?: unknown; email?: unknown; password?: unknown };
+    if ((await s.authMethods.mode('jwt')) === 'off')
+      throw errors.routeNotFound('JWT authentication is disabled (HUMHUB_JWT=off)');
+    const body = (request.validationError ? {} : (request.body ?? {})) as {
+      username?: unknown;
+      email?: unknown;
+      password?: unknown;
+    };
     const name = typeof body.username === 'string' ? body.username : body.email;
-    if (typeof name !== 'string' || !name || typeof body.password !== 'string' || !body.password) throw new LoginError(400, 'Wrong username or password');
+    if (typeof name !== 'string' || !name || typeof body.password !== 'string' || !body.password)
+      throw new LoginError(400, 'Wrong username or password');
     const user = await passwordLogin(request, 'humhub', name, body.password).catch((err: unknown) => {
       throw asLoginError(err);
     });
@@ -109,11 +135,24 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
     }
     // HumHub's ids are integers (users.numeric_id); the UUID (HumHub's guid) is accepted too.
     const userId = (request.body as { userId?: unknown } | undefined)?.userId;
-    const numeric = typeof userId === 'number' ? userId : typeof userId === 'string' && /^[0-9]{1,15}$/.test(userId) ? Number(userId) : undefined;
+    const numeric =
+      typeof userId === 'number'
+        ? userId
+        : typeof userId === 'string' && /^[0-9]{1,15}$/.test(userId)
+          ? Number(userId)
+          : undefined;
     const target =
-      numeric !== undefined && Number.isSafeInteger(numeric) ? await s.users.getByNumericId(numeric) : typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId) ? await s.users.get(userId) : undefined;
+      numeric !== undefined && Number.isSafeInteger(numeric)
+        ? await s.users.getByNumericId(numeric)
+        : typeof userId === 'string' && /^[0-9a-f-]{36}$/i.test(userId)
+          ? await s.users.get(userId)
+          : undefined;
     if (!target) throw errors.notFound('User not found!');
-    const { token, expiresAt } = await s.impersonation.issue(target.id, { ...actorOf(request), kind: 'user', id: caller.id });
+    const { token, expiresAt } = await s.impersonation.issue(target.id, {
+      ...actorOf(request),
+      kind: 'user',
+      id: caller.id,
+    });
     reply.header('cache-control', 'no-store');
     return { token, expires: Math.floor(expiresAt.getTime() / 1000) };
   });

@@ -21,7 +21,15 @@ export function createHumhubJwt(opts: { keys: KeyRing; issuer: string; lifetimeS
 
     /** The user and session of a valid token, or undefined. */
     async verify(token: string): Promise<{ userId: string; sessionId: string } | undefined> {
-      const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), { algorithms: ['HS512'], issuer: opts.issuer, currentDate: opts.clock.now(), clockTolerance: 30 }).then((r) => r.payload, () => undefined);
+      const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), {
+        algorithms: ['HS512'],
+        issuer: opts.issuer,
+        currentDate: opts.clock.now(),
+        clockTolerance: 30,
+      }).then(
+        (r) => r.payload,
+        () => undefined,
+      );
       if (typeof claims?.uid !== 'string' || typeof claims.sid !== 'string') return undefined;
       return { userId: claims.uid, sessionId: claims.sid };
     },

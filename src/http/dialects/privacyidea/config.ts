@@ -3,8 +3,13 @@ import { int, optionalStr, roleList } from '../../../config/fields.js';
 import type { RawOf } from '../manifest.js';
 
 export const privacyideaFields = {
-  PRIVACYIDEA_ADMIN_REALMS: roleList({ doc: 'Realms whose users get the privacyIDEA role admin (as does the admin role).', default: ['admin'] }),
-  RIGHTS_POLICY: optionalStr({ doc: 'YAML or JSON file mapping roles to rights (`roles: {admin: [...], user: [...]}`).' }),
+  PRIVACYIDEA_ADMIN_REALMS: roleList({
+    doc: 'Realms whose users get the privacyIDEA role admin (as does the admin role).',
+    default: ['admin'],
+  }),
+  RIGHTS_POLICY: optionalStr({
+    doc: 'YAML or JSON file mapping roles to rights (`roles: {admin: [...], user: [...]}`).',
+  }),
   PRIVACYIDEA_JWT_MINUTES: int({ doc: 'Lifetime of privacyIDEA JWTs, minutes.', default: 60, min: 1, max: 1440 }),
 };
 

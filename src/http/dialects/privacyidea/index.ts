@@ -14,7 +14,11 @@ export const privacyidea: DialectManifest<'privacyidea', typeof privacyideaSetti
     await app.register(formbody);
     await acceptMultipartFields(app);
     acceptEmptyJson(app);
-    useEnvelope(app, privacyideaEnvelope(() => core.clock.now()), PrivacyideaError);
+    useEnvelope(
+      app,
+      privacyideaEnvelope(() => core.clock.now()),
+      PrivacyideaError,
+    );
     await privacyideaRoutes(app, core, config);
   },
 };

@@ -3,13 +3,34 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 
-const Policy = Type.Object({ roles: Type.Record(Type.String(), Type.Array(Type.String())) }, { additionalProperties: false });
+const Policy = Type.Object(
+  { roles: Type.Record(Type.String(), Type.Array(Type.String())) },
+  { additionalProperties: false },
+);
 export type Policy = Static<typeof Policy>;
 
 /** privacyIDEA-style rights of the two built-in roles; operators extend or replace them with RIGHTS_POLICY. */
 export const DEFAULT_POLICY: Policy = {
   roles: {
-    admin: ['audit', 'enroll', 'assign', 'unassign', 'enable', 'disable', 'revoke', 'reset', 'resync', 'setpin', 'delete', 'tokenlist', 'userlist', 'policyread', 'policywrite', 'configread', 'configwrite'],
+    admin: [
+      'audit',
+      'enroll',
+      'assign',
+      'unassign',
+      'enable',
+      'disable',
+      'revoke',
+      'reset',
+      'resync',
+      'setpin',
+      'delete',
+      'tokenlist',
+      'userlist',
+      'policyread',
+      'policywrite',
+      'configread',
+      'configwrite',
+    ],
     user: ['enroll', 'enable', 'disable', 'resync', 'reset', 'setpin', 'delete', 'tokenlist', 'auditlog'],
   },
 };
@@ -19,7 +40,8 @@ export function loadPolicy(file: string | undefined): Policy {
   if (!file) return DEFAULT_POLICY;
   const text = readFileSync(file, 'utf8');
   const data: unknown = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
-  if (!Value.Check(Policy, data)) throw new Error(`RIGHTS_POLICY ${file}: expected { roles: { <role>: [<right>, …] } }`);
+  if (!Value.Check(Policy, data))
+    throw new Error(`RIGHTS_POLICY ${file}: expected { roles: { <role>: [<right>, …] } }`);
   return data;
 }
 

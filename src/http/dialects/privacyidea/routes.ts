@@ -1,6 +1,5 @@
 import type { FastifyReply } from 'fastify';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { errors } from '../../../core/errors.js';
 import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
@@ -18,7 +17,8 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   const keys = await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds);
   const policy = loadPolicy(cfg.rightsPolicyFile);
   const envelope = <R extends Record<string, unknown>>(result: R) => piEnvelope(s.clock.now().getTime() / 1000, result);
-  const roleOf = (user: User): 'admin' | 'user' => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user');
+  const roleOf = (user: User): 'admin' | 'user' =>
+    user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user';
 
   /** `user@realm` names a realm only when that realm exists; otherwise the whole string is the login name. */
   async function loginAndRealm(username: string, realmField: unknown): Promise<{ login: string; realm: string }> {
@@ -36,11 +36,23 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   app.post('/auth', { schema: authSchema }, async (request, reply: FastifyReply) => {
     // The schema refuses a value of the wrong type (an object, a boolean): a bad request, not a login attempt.
     const body = request.body ?? {};
-    if (typeof body.username !== 'string' || body.username === '') throw new PiError(4032, 'Authentication failure. Missing Username');
+    if (typeof body.username !== 'string' || body.username === '')
+      throw new PiError(4032, 'Authentication failure. Missing Username');
     const { login, realm } = await loginAndRealm(body.username, body.realm);
     // An unknown realm costs the same work and gets the same answer as a wrong password.
-    const result = await s.pipeline.authenticate({ door: 'privacyidea', identifier: login, password: body.password ?? '', secondFactor: 'append', realm, client: clientInfo(request) });
-    if (result.kind !== 'authenticated') throw new PiError(4031, 'Authentication failure. This account needs a one-time password: append the current code to the password.');
+    const result = await s.pipeline.authenticate({
+      door: 'privacyidea',
+      identifier: login,
+      password: body.password ?? '',
+      secondFactor: 'append',
+      realm,
+      client: clientInfo(request),
+    });
+    if (result.kind !== 'authenticated')
+      throw new PiError(
+        4031,
+        'Authentication failure. This account needs a one-time password: append the current code to the password.',
+      );
     const { user } = result;
     const role = roleOf(user);
     const rights = rightsOf(policy, [role]);
@@ -48,7 +60,15 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     const now = Math.floor(s.clock.now().getTime() / 1000);
     const username = user.username ?? user.email;
     const key = await keys.current();
-    const token = await new SignJWT({ username, realm, role, authtype: 'password', rights, uid: user.id, sid: session.id })
+    const token = await new SignJWT({
+      username,
+      realm,
+      role,
+      authtype: 'password',
+      rights,
+      uid: user.id,
+      sid: session.id,
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
       .setIssuedAt(now)
       .setExpirationTime(now + cfg.jwtSeconds)
@@ -57,21 +77,37 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     return envelope({
       status: true as const,
       authentication: 'ACCEPT' as const,
-      value: { token, role, username, realm, rights, menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'], auth: true, ...webUiSettings(role) },
+      value: {
+        token,
+        role,
+        username,
+        realm,
+        rights,
+        menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'],
+        auth: true,
+        ...webUiSettings(role),
+      },
     });
   });
 
   app.get('/auth/rights', { schema: rightsSchema }, async (request) => {
     const raw = request.headers['pi-authorization'] ?? request.headers.authorization;
-    if (typeof raw !== 'string' || raw === '') throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
-    const claims = await jwtVerify(raw.trim(), (header) => keys.verifyKey(header.kid), { algorithms: ['HS256'], currentDate: s.clock.now() })
+    if (typeof raw !== 'string' || raw === '')
+      throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
+    const claims = await jwtVerify(raw.trim(), (header) => keys.verifyKey(header.kid), {
+      algorithms: ['HS256'],
+      currentDate: s.clock.now(),
+    })
       .then((r) => r.payload)
       .catch((err: unknown) => {
-        if (err instanceof joseErrors.JWTExpired) throw new PiError(4305, 'Authentication failure. Your token has expired');
+        if (err instanceof joseErrors.JWTExpired)
+          throw new PiError(4305, 'Authentication failure. Your token has expired');
         throw new PiError(4304, 'Authentication failure. Could not decode your token');
       });
-    if (claims.role !== 'admin' && claims.role !== 'user') throw new PiError(4306, 'Authentication failure. Unknown role');
-    if (typeof claims.uid !== 'string' || typeof claims.sid !== 'string') throw new PiError(4304, 'Authentication failure. Could not decode your token');
+    if (claims.role !== 'admin' && claims.role !== 'user')
+      throw new PiError(4306, 'Authentication failure. Unknown role');
+    if (typeof claims.uid !== 'string' || typeof claims.sid !== 'string')
+      throw new PiError(4304, 'Authentication failure. Could not decode your token');
     await s.sessions.check(claims.uid, claims.sid).catch(() => {
       throw new PiError(4304, 'Authentication failure. Your session has ended');
     });

@@ -2,9 +2,22 @@ import { Type, type TSchema } from '@sinclair/typebox';
 
 /** privacyIDEA's JSON-RPC-like answer around a result. */
 const Envelope = <R extends TSchema>(result: R, description: string) =>
-  Type.Object({ jsonrpc: Type.String(), id: Type.Integer(), time: Type.Number(), version: Type.String(), versionnumber: Type.String(), result }, { description });
+  Type.Object(
+    {
+      jsonrpc: Type.String(),
+      id: Type.Integer(),
+      time: Type.Number(),
+      version: Type.String(),
+      versionnumber: Type.String(),
+      result,
+    },
+    { description },
+  );
 
-export const PrivacyideaError = Envelope(Type.Object({ status: Type.Literal(false), error: Type.Object({ code: Type.Integer(), message: Type.String() }) }), "privacyIDEA's error (4031… for authentication failures)");
+export const PrivacyideaError = Envelope(
+  Type.Object({ status: Type.Literal(false), error: Type.Object({ code: Type.Integer(), message: Type.String() }) }),
+  "privacyIDEA's error (4031… for authentication failures)",
+);
 
 const tags = ['privacyidea'];
 
@@ -14,7 +27,9 @@ export const authSchema = {
   body: Type.Union([
     Type.Object({
       username: Type.Optional(Type.String({ description: 'Login name, or name@realm' })),
-      password: Type.Optional(Type.String({ description: 'The password, with the current OTP appended for users with MFA' })),
+      password: Type.Optional(
+        Type.String({ description: 'The password, with the current OTP appended for users with MFA' }),
+      ),
       realm: Type.Optional(Type.String()),
     }),
     Type.Null(),
@@ -24,7 +39,15 @@ export const authSchema = {
       Type.Object({
         status: Type.Literal(true),
         authentication: Type.Literal('ACCEPT'),
-        value: Type.Object({ token: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('user')]), username: Type.String(), realm: Type.String(), rights: Type.Array(Type.String()), menus: Type.Array(Type.String()), auth: Type.Boolean() }),
+        value: Type.Object({
+          token: Type.String(),
+          role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+          username: Type.String(),
+          realm: Type.String(),
+          rights: Type.Array(Type.String()),
+          menus: Type.Array(Type.String()),
+          auth: Type.Boolean(),
+        }),
       }),
       'The JWT and the web UI settings',
     ),
@@ -37,5 +60,11 @@ export const authSchema = {
 export const rightsSchema = {
   tags,
   summary: 'Token types the caller may enroll (PI-Authorization or Authorization: the JWT)',
-  response: { 200: Envelope(Type.Object({ status: Type.Literal(true), value: Type.Record(Type.String(), Type.String()) }), 'Token type → description'), 401: PrivacyideaError },
+  response: {
+    200: Envelope(
+      Type.Object({ status: Type.Literal(true), value: Type.Record(Type.String(), Type.String()) }),
+      'Token type → description',
+    ),
+    401: PrivacyideaError,
+  },
 };

@@ -40,5 +40,7 @@ export function webUiSettings(role: 'admin' | 'user') {
 
 /** Token types a caller may enroll, as privacyIDEA's `GET /auth/rights` answers them: Gatehouse's one second factor is TOTP. */
 export function enrollableTokenTypes(rights: string[]): Record<string, string> {
-  return rights.includes('enroll') || rights.includes('enrollTOTP') ? { totp: 'TOTP: Time based One Time Passwords.' } : {};
+  return rights.includes('enroll') || rights.includes('enrollTOTP')
+    ? { totp: 'TOTP: Time based One Time Passwords.' }
+    : {};
 }

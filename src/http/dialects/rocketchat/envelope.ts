@@ -9,11 +9,31 @@ export class TotpError extends AppError {
 }
 
 export const rocketchatEnvelope: Envelope = (err) => {
-  if (err instanceof TotpError) return { status: 401, body: { success: false, status: 'error', error: err.rcError, message: err.message, details: { method: 'totp', availableMethods: ['totp'] } } };
-  if (err.status === 401) return { status: 401, body: { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' } };
+  if (err instanceof TotpError)
+    return {
+      status: 401,
+      body: {
+        success: false,
+        status: 'error',
+        error: err.rcError,
+        message: err.message,
+        details: { method: 'totp', availableMethods: ['totp'] },
+      },
+    };
+  if (err.status === 401)
+    return { status: 401, body: { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' } };
   if (err.status === 429) {
     const wait = Number(err.headers['retry-after'] ?? 1);
-    return { status: 429, body: { success: false, error: `Error, too many requests. Please slow down. You must wait ${wait} seconds before trying this endpoint again. [error-too-many-requests]` } };
+    return {
+      status: 429,
+      body: {
+        success: false,
+        error: `Error, too many requests. Please slow down. You must wait ${wait} seconds before trying this endpoint again. [error-too-many-requests]`,
+      },
+    };
   }
-  return { status: err.status, body: { success: false, error: err.status >= 500 && err.status !== 503 ? 'Internal server error' : err.message } };
+  return {
+    status: err.status,
+    body: { success: false, error: err.status >= 500 && err.status !== 503 ? 'Internal server error' : err.message },
+  };
 };

@@ -14,7 +14,10 @@ export function me(user: User, serverUrl: string) {
     roles: user.roles,
     settings: { profile: {}, preferences: {} },
     // As Rocket.Chat's getUserInfo: whether a password exists (never the hash), and totp only when it is on.
-    services: { password: { exists: user.passwordHash !== null }, ...(user.mfaEnabled ? { totp: { enabled: true } } : {}) },
+    services: {
+      password: { exists: user.passwordHash !== null },
+      ...(user.mfaEnabled ? { totp: { enabled: true } } : {}),
+    },
     isOAuthUser: false,
     avatarUrl: user.avatarUrl ?? `${serverUrl}/avatar/${encodeURIComponent(username)}`,
     utcOffset: 0,

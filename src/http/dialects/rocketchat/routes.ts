@@ -34,7 +34,14 @@ function loginName(body: LoginBody): unknown {
 function passwordOf(value: unknown): { password: string; digest?: string } | undefined {
   if (typeof value === 'string') return { password: value };
   const d = value as { digest?: unknown; algorithm?: unknown } | null;
-  if (d && typeof d === 'object' && d.algorithm === 'sha-256' && typeof d.digest === 'string' && /^[0-9a-fA-F]{64}$/.test(d.digest)) return { password: '', digest: d.digest };
+  if (
+    d &&
+    typeof d === 'object' &&
+    d.algorithm === 'sha-256' &&
+    typeof d.digest === 'string' &&
+    /^[0-9a-fA-F]{64}$/.test(d.digest)
+  )
+    return { password: '', digest: d.digest };
   return undefined;
 }
 
@@ -61,14 +68,23 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
       const found = await s.apiTokens.verify(body.resume, KIND);
       if (!found?.sessionId) throw errors.unauthenticated();
       const user = await s.sessions.check(found.userId, found.sessionId);
-      return { status: 'success' as const, data: { userId: user.id, authToken: body.resume, me: me(user, serverUrl) }, success: true as const };
+      return {
+        status: 'success' as const,
+        data: { userId: user.id, authToken: body.resume, me: me(user, serverUrl) },
+        success: true as const,
+      };
     }
     const name = loginName(body);
     const header = request.headers['x-2fa-code'];
     const code = body.code ?? (typeof header === 'string' ? header : undefined);
     const password = passwordOf(body.password);
     // A value of the wrong type (an object, a boolean) is a bad request, not a login attempt.
-    if ((name !== undefined && typeof name !== 'string') || (body.user !== undefined && typeof name !== 'string') || (body.password !== undefined && !password)) throw errors.validation('user and password must be strings (or password a sha-256 digest)');
+    if (
+      (name !== undefined && typeof name !== 'string') ||
+      (body.user !== undefined && typeof name !== 'string') ||
+      (body.password !== undefined && !password)
+    )
+      throw errors.validation('user and password must be strings (or password a sha-256 digest)');
     if (typeof name !== 'string' || !password) throw errors.unauthenticated();
     if (code !== undefined && typeof code !== 'string') throw errors.validation('code must be a string');
     const result = await s.pipeline
@@ -81,7 +97,12 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
         client: clientInfo(request),
         doorLimit: {
           max: cfg.loginPerIp,
-          report: (r) => reply.headers({ 'x-ratelimit-limit': r.limit, 'x-ratelimit-remaining': r.remaining, 'x-ratelimit-reset': r.resetAt }),
+          report: (r) =>
+            reply.headers({
+              'x-ratelimit-limit': r.limit,
+              'x-ratelimit-remaining': r.remaining,
+              'x-ratelimit-reset': r.resetAt,
+            }),
         },
       })
       .catch((err: unknown) => {
@@ -90,7 +111,11 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     if (result.kind !== 'authenticated') throw new TotpError('totp-required');
     const session = await s.sessions.open(result.user.id, KIND, clientInfo(request), lifetimeMs);
     const { token } = await s.apiTokens.issue(result.user.id, KIND, { lifetimeMs, sessionId: session.id });
-    return { status: 'success' as const, data: { userId: result.user.id, authToken: token, me: me(result.user, serverUrl) }, success: true as const };
+    return {
+      status: 'success' as const,
+      data: { userId: result.user.id, authToken: token, me: me(result.user, serverUrl) },
+      success: true as const,
+    };
   });
 
   app.get('/api/v1/me', { schema: meSchema }, async (request, reply) => {
@@ -106,7 +131,10 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     schema: logoutSchema,
     handler: async (request) => {
       const { user, sessionId } = await caller(request);
-      await s.sessions.revoke(sessionId, { userId: user.id, actor: { ...actorOf(request), kind: 'user', id: user.id } });
+      await s.sessions.revoke(sessionId, {
+        userId: user.id,
+        actor: { ...actorOf(request), kind: 'user', id: user.id },
+      });
       return { status: 'success' as const, data: { message: "You've been logged out!" } };
     },
   });

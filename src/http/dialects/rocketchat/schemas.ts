@@ -13,16 +13,26 @@ export const RocketchatError = Type.Object(
 );
 
 const tags = ['rocketchat'];
-const Digest = Type.Object({ digest: Type.String({ description: 'SHA-256 of the password, hex' }), algorithm: Type.Literal('sha-256') });
+const Digest = Type.Object({
+  digest: Type.String({ description: 'SHA-256 of the password, hex' }),
+  algorithm: Type.Literal('sha-256'),
+});
 
 export const LoginBody = Type.Union([
   Type.Object({
-    user: Type.Optional(Type.Union([Type.String(), Type.Object({ username: Type.Optional(Type.String()), email: Type.Optional(Type.String()) })])),
+    user: Type.Optional(
+      Type.Union([
+        Type.String(),
+        Type.Object({ username: Type.Optional(Type.String()), email: Type.Optional(Type.String()) }),
+      ]),
+    ),
     username: Type.Optional(Type.String()),
     email: Type.Optional(Type.String()),
     password: Type.Optional(Type.Union([Type.String(), Digest])),
     resume: Type.Optional(Type.String({ description: 'An auth token: signs in again with it' })),
-    code: Type.Optional(Type.String({ description: 'The TOTP code of a user with two-factor authentication (or X-2FA-Code)' })),
+    code: Type.Optional(
+      Type.String({ description: 'The TOTP code of a user with two-factor authentication (or X-2FA-Code)' }),
+    ),
   }),
   Type.Null(),
 ]);
@@ -46,17 +56,28 @@ export const loginSchema = {
   summary: 'Password login (user or username/email, password or digest; code for two-factor), or resume with a token',
   body: LoginBody,
   response: {
-    200: Type.Object({ status: Type.Literal('success'), data: Type.Object({ userId: Type.String(), authToken: Type.String(), me: Me }), success: Type.Literal(true) }),
+    200: Type.Object({
+      status: Type.Literal('success'),
+      data: Type.Object({ userId: Type.String(), authToken: Type.String(), me: Me }),
+      success: Type.Literal(true),
+    }),
     400: RocketchatError,
     401: RocketchatError,
     429: RocketchatError,
   },
 };
 
-export const meSchema = { tags, summary: 'The signed-in user (X-User-Id, X-Auth-Token)', response: { 200: Type.Intersect([Me, Type.Object({ success: Type.Literal(true) })]), 401: RocketchatError } };
+export const meSchema = {
+  tags,
+  summary: 'The signed-in user (X-User-Id, X-Auth-Token)',
+  response: { 200: Type.Intersect([Me, Type.Object({ success: Type.Literal(true) })]), 401: RocketchatError },
+};
 
 export const logoutSchema = {
   tags,
   summary: "Ends the token's session (X-User-Id, X-Auth-Token)",
-  response: { 200: Type.Object({ status: Type.Literal('success'), data: Type.Object({ message: Type.String() }) }), 401: RocketchatError },
+  response: {
+    200: Type.Object({ status: Type.Literal('success'), data: Type.Object({ message: Type.String() }) }),
+    401: RocketchatError,
+  },
 };

@@ -82,8 +82,17 @@ export function registerAccountRoutes(app: App, s: Services) {
 
   const tokens = bearerTokens(s);
   const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
-  app.get('/tokens', { schema: { tags: ['account'], summary: 'My bearer tokens (HumHub), never the tokens themselves', security: [{ bearer: [] }], response: responses({ 200: Type.Array(TokenInfo) }, 401) } }, async (request) =>
-    tokens.list(request.principal!.userId),
+  app.get(
+    '/tokens',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'My bearer tokens (HumHub), never the tokens themselves',
+        security: [{ bearer: [] }],
+        response: responses({ 200: Type.Array(TokenInfo) }, 401),
+      },
+    },
+    async (request) => tokens.list(request.principal!.userId),
   );
   app.post(
     '/tokens',
@@ -97,17 +106,38 @@ export function registerAccountRoutes(app: App, s: Services) {
       },
       preHandler: fresh,
     },
-    async (request, reply) => reply.code(201).send(await tokens.create(request.principal!.userId, request.body, actorOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(await tokens.create(request.principal!.userId, request.body, actorOf(request))),
   );
-  app.delete('/tokens/:id', { schema: { tags: ['account'], summary: 'Revoke one of my bearer tokens', security: [{ bearer: [] }], params: Id, response: responses({ 204: NoContent }, 400, 401, 404) } }, async (request, reply) => {
-    if (!(await s.apiTokens.revokeById(request.params.id, actorOf(request), request.principal!.userId))) throw errors.notFound('No such live token');
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/tokens/:id',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Revoke one of my bearer tokens',
+        security: [{ bearer: [] }],
+        params: Id,
+        response: responses({ 204: NoContent }, 400, 401, 404),
+      },
+    },
+    async (request, reply) => {
+      if (!(await s.apiTokens.revokeById(request.params.id, actorOf(request), request.principal!.userId)))
+        throw errors.notFound('No such live token');
+      return reply.code(204).send();
+    },
+  );
 
   if (lifecycle.selfDelete) {
     app.post(
       '/delete',
-      { schema: { tags: ['account'], summary: 'Delete the account, its tokens and tickets', security: [{ bearer: [] }], response: responses({ 204: NoContent }, 401) } },
+      {
+        schema: {
+          tags: ['account'],
+          summary: 'Delete the account, its tokens and tickets',
+          security: [{ bearer: [] }],
+          response: responses({ 204: NoContent }, 401),
+        },
+      },
       async (request, reply) => {
         await s.lifecycle.deleteSelf(request.principal!.userId);
         return reply.code(204).send();
@@ -121,7 +151,14 @@ export function registerAccountRoutes(app: App, s: Services) {
   const answers = new WeakMap<User, string>();
   app.get(
     '/user',
-    { schema: { tags: ['auth'], summary: 'The signed-in user', security: [{ bearer: [] }], response: responses({ 200: UserInfo }, 401) } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user',
+        security: [{ bearer: [] }],
+        response: responses({ 200: UserInfo }, 401),
+      },
+    },
     async (request, reply) => {
       // The registry read the user when it checked the session: no second read, and never staler than its bound.
       const { user } = request.principal!;
@@ -146,7 +183,12 @@ export function registerAccountRoutes(app: App, s: Services) {
       },
     },
     async (request, reply) => {
-      await s.auth.changePassword({ caller: request.principal!, oldPassword: request.body.old_password, newPassword: request.body.new_password, client: clientInfo(request) });
+      await s.auth.changePassword({
+        caller: request.principal!,
+        oldPassword: request.body.old_password,
+        newPassword: request.body.new_password,
+        client: clientInfo(request),
+      });
       return reply.code(204).send();
     },
   );

@@ -13,7 +13,11 @@ const RegisterBody = Type.Object({
   email: Email,
   password: Type.Optional(Password),
   cookie: Cookie,
-  user_data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'display_name, avatar_url, locale and REGISTRATION_CUSTOM_FIELDS' })),
+  user_data: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: 'display_name, avatar_url, locale and REGISTRATION_CUSTOM_FIELDS',
+    }),
+  ),
   register_options: Type.Optional(
     Type.Object({
       allowed_roles: Type.Optional(Type.Array(Role, { maxItems: 50 })),
@@ -40,12 +44,18 @@ export function registerCredentialRoutes(app: App, s: Services) {
   const limits = authLimits(s);
   const mailLimit = mailLimits(s, bodyEmail);
   const { magicLink } = s.config.lifecycle;
-  const passwordRequired = () => errors.validation('body must have required property \'password\' (magic links are off: MAGIC_LINK_ENABLED=false)');
+  const passwordRequired = () =>
+    errors.validation("body must have required property 'password' (magic links are off: MAGIC_LINK_ENABLED=false)");
 
   app.post(
     '/register',
     {
-      schema: { tags: ['auth'], summary: 'Create an account (without password: magic link)', body: RegisterBody, response: responses({ 200: RegisterReply }, 400, 409, 413, 415, 429) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account (without password: magic link)',
+        body: RegisterBody,
+        response: responses({ 200: RegisterReply }, 400, 409, 413, 415, 429),
+      },
       preHandler: limits.credentials,
     },
     async (request, reply) => {
@@ -62,7 +72,10 @@ export function registerCredentialRoutes(app: App, s: Services) {
         return { magicLink: true as const };
       }
       if (!s.config.users.autoActivate) await mailLimit(request, reply);
-      const { user, session } = await s.auth.register({ email, password, ...profile, active: s.config.users.autoActivate }, clientInfo(request));
+      const { user, session } = await s.auth.register(
+        { email, password, ...profile, active: s.config.users.autoActivate },
+        clientInfo(request),
+      );
       if (!session) {
         await s.lifecycle.afterRegister(user);
         return { jwt_token: null, user: publicUser(user) };
@@ -78,7 +91,14 @@ export function registerCredentialRoutes(app: App, s: Services) {
         tags: ['auth'],
         summary: 'Sign in with email and password (or, without password, get a magic link)',
         body: LoginBody,
-        response: responses({ 200: Type.Union([Type.Ref('Session'), MfaChallenge, MagicLinkSent]) }, 400, 401, 413, 415, 429),
+        response: responses(
+          { 200: Type.Union([Type.Ref('Session'), MfaChallenge, MagicLinkSent]) },
+          400,
+          401,
+          413,
+          415,
+          429,
+        ),
       },
     },
     async (request, reply) => {
@@ -91,7 +111,10 @@ export function registerCredentialRoutes(app: App, s: Services) {
         s.background.run(() => s.lifecycle.requestMagicLink(email));
         return { magicLink: true as const };
       }
-      const result = await s.auth.login({ identifier: email, password, device: deviceCookie(request) }, clientInfo(request));
+      const result = await s.auth.login(
+        { identifier: email, password, device: deviceCookie(request) },
+        clientInfo(request),
+      );
       if (result.kind === 'mfa') return { mfa: true as const, ticket: result.mfaTicket };
       setDeviceCookie(reply, s.config.cookies, result.session.user.id, result.deviceId);
       return sessionBody(reply, s.config.cookies, result.session, cookie === true);

@@ -17,7 +17,14 @@ export async function nativeAuth(app: App, s: Services) {
   registerJwksRoute(app, s);
   registerLifecycleRoutes(app, s);
   if (lifecycle.mfa) registerMfaLoginRoute(app, s);
-  else registerDisabled(app, 'MFA_ENABLED', [['POST', '/mfa/totp'], ['POST', '/mfa/generate'], ['POST', '/mfa/enable'], ['POST', '/mfa/disable'], ['POST', '/mfa/recovery-codes']]);
+  else
+    registerDisabled(app, 'MFA_ENABLED', [
+      ['POST', '/mfa/totp'],
+      ['POST', '/mfa/generate'],
+      ['POST', '/mfa/enable'],
+      ['POST', '/mfa/disable'],
+      ['POST', '/mfa/recovery-codes'],
+    ]);
   if (!lifecycle.selfDelete) registerDisabled(app, 'ALLOW_USER_SELF_DELETE', [['POST', '/delete']]);
   await app.register(async (authenticated: App) => registerAccountRoutes(authenticated, s));
   await registerProviderRoutes(app, s);

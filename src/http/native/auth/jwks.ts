@@ -9,11 +9,22 @@ const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unkn
 export function registerJwksRoute(app: App, s: Services) {
   app.get(
     '/jwks',
-    { schema: { tags: ['auth'], summary: 'Public keys verifying access tokens: every live key, the signing one first (asymmetric algorithms only)', response: responses({ 200: Jwks }, 404) } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Public keys verifying access tokens: every live key, the signing one first (asymmetric algorithms only)',
+        response: responses({ 200: Jwks }, 404),
+      },
+    },
     async (_request, reply) => {
       const keys = await s.keys.publicJwks();
       if (keys.length === 0) {
-        throw new AppError('jwks-unavailable', 404, `No JWKS: JWT_ALGORITHM is ${s.keys.algorithm}, a shared secret that is never published. Use RS256, ES256 or EdDSA to get a JWKS.`);
+        throw new AppError(
+          'jwks-unavailable',
+          404,
+          `No JWKS: JWT_ALGORITHM is ${s.keys.algorithm}, a shared secret that is never published. Use RS256, ES256 or EdDSA to get a JWKS.`,
+        );
       }
       // Short: a rotation publishes a new key, and verifiers must fetch it soon.
       reply.header('cache-control', 'public, max-age=60');

@@ -19,6 +19,7 @@ export function authLimits({ config, limits }: Services) {
     ]),
     refresh: rateLimit(limits, [{ name: 'refresh-ip', max: refreshPerIp, windowSeconds, key: (r) => r.ip }]),
     /** Checked inside the rotation, once the account is known, so a refused refresh changes nothing. */
-    refreshAccount: (userId: string) => enforce(limits, { name: 'refresh-account', max: refreshPerAccount, windowSeconds }, userId),
+    refreshAccount: (userId: string) =>
+      enforce(limits, { name: 'refresh-account', max: refreshPerAccount, windowSeconds }, userId),
   };
 }

@@ -9,7 +9,13 @@ import { sessionBody } from './session-reply.js';
  * Ends a link flow (activation, magic link) with a 302 to REDIRECT_URL_SUCCESS carrying the
  * refresh token (query or fragment, keeping the URL's own query), to REDIRECT_URL_ERROR on failure.
  */
-export async function redirectAfterLink(reply: FastifyReply, config: Config, cookieMode: boolean, flow: () => Promise<SignInResult>, successUrl?: string) {
+export async function redirectAfterLink(
+  reply: FastifyReply,
+  config: Config,
+  cookieMode: boolean,
+  flow: () => Promise<SignInResult>,
+  successUrl?: string,
+) {
   const { redirectError, redirectTokenIn } = config.lifecycle;
   // A provider sign-in may name its own target, checked against the allow-list when it started.
   const redirectSuccess = successUrl ?? config.lifecycle.redirectSuccess;
@@ -21,7 +27,8 @@ export async function redirectAfterLink(reply: FastifyReply, config: Config, coo
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     return reply.redirect(withParams(redirectError, { error: err.code }), 302);
   }
-  if (result.kind === 'mfa') return reply.redirect(add(redirectSuccess, { mfa: 'true', ticket: result.mfaTicket }), 302);
+  if (result.kind === 'mfa')
+    return reply.redirect(add(redirectSuccess, { mfa: 'true', ticket: result.mfaTicket }), 302);
   if (cookieMode) {
     sessionBody(reply, config.cookies, result.session, true);
     return reply.redirect(redirectSuccess, 302);

@@ -88,6 +88,8 @@ export function registerMfaRoutes(app: App, s: Services) {
       },
       preHandler: fresh,
     },
-    async (request) => ({ recovery_codes: await s.mfa.newRecoveryCodes(request.principal!.userId, clientInfo(request)) }),
+    async (request) => ({
+      recovery_codes: await s.mfa.newRecoveryCodes(request.principal!.userId, clientInfo(request)),
+    }),
   );
 }

@@ -17,9 +17,15 @@ export interface PermissionVariables {
   'session-id': string;
 }
 
-const options = (cookies: Config['cookies']) => ({ path: '/', httpOnly: true, secure: cookies.secure, sameSite: cookies.sameSite, signed: true }) as const;
+const options = (cookies: Config['cookies']) =>
+  ({ path: '/', httpOnly: true, secure: cookies.secure, sameSite: cookies.sameSite, signed: true }) as const;
 
-export function setPermissionCookie(reply: FastifyReply, cookies: Config['cookies'], vars: PermissionVariables, expires: Date) {
+export function setPermissionCookie(
+  reply: FastifyReply,
+  cookies: Config['cookies'],
+  vars: PermissionVariables,
+  expires: Date,
+) {
   reply.setCookie(PERMISSION_COOKIE, JSON.stringify(vars), { ...options(cookies), expires });
 }
 
@@ -36,7 +42,11 @@ export function readPermissionCookie(request: FastifyRequest): PermissionVariabl
   if (!unsigned.valid || !unsigned.value) return undefined;
   try {
     const v = JSON.parse(unsigned.value) as Partial<PermissionVariables>;
-    const ok = typeof v['user-id'] === 'string' && typeof v['session-id'] === 'string' && typeof v['default-role'] === 'string' && Array.isArray(v['allowed-roles']);
+    const ok =
+      typeof v['user-id'] === 'string' &&
+      typeof v['session-id'] === 'string' &&
+      typeof v['default-role'] === 'string' &&
+      Array.isArray(v['allowed-roles']);
     return ok ? (v as PermissionVariables) : undefined;
   } catch {
     return undefined;

@@ -37,7 +37,9 @@ export const UserInfo = Type.Object({
   metadata: Type.Record(Type.String(), Type.Unknown()),
 });
 
-export const Cookie = Type.Optional(Type.Boolean({ description: 'Put the refresh token in an httpOnly cookie instead of the body', default: false }));
+export const Cookie = Type.Optional(
+  Type.Boolean({ description: 'Put the refresh token in an httpOnly cookie instead of the body', default: false }),
+);
 
 export const MfaChallenge = Type.Object({
   mfa: Type.Literal(true),

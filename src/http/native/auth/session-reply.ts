@@ -17,7 +17,12 @@ export function publicUser(user: User) {
 export function sessionBody(reply: FastifyReply, cookies: Config['cookies'], session: Session, cookieMode: boolean) {
   if (cookieMode) {
     const { user } = session;
-    const vars = { 'user-id': user.id, 'default-role': user.defaultRole, 'allowed-roles': user.roles, 'session-id': session.sessionId };
+    const vars = {
+      'user-id': user.id,
+      'default-role': user.defaultRole,
+      'allowed-roles': user.roles,
+      'session-id': session.sessionId,
+    };
     setPermissionCookie(reply, cookies, vars, session.refreshExpiresAt);
     reply.setCookie(REFRESH_COOKIE, session.refreshToken, {
       path: AUTH_PATH,
@@ -37,7 +42,12 @@ export function sessionBody(reply: FastifyReply, cookies: Config['cookies'], ses
 }
 
 export function clearRefreshCookie(reply: FastifyReply, cookies: Config['cookies']) {
-  reply.clearCookie(REFRESH_COOKIE, { path: AUTH_PATH, httpOnly: true, secure: cookies.secure, sameSite: cookies.sameSite });
+  reply.clearCookie(REFRESH_COOKIE, {
+    path: AUTH_PATH,
+    httpOnly: true,
+    secure: cookies.secure,
+    sameSite: cookies.sameSite,
+  });
   clearPermissionCookie(reply, cookies);
 }
 

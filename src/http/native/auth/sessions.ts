@@ -58,7 +58,12 @@ export function registerSessionRoutes(app: App, s: Services) {
     },
     async (request, reply) => {
       const refreshToken = request.query.refresh_token ?? request.body.refresh_token ?? writableRefreshCookie(request);
-      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: request.body.all === true, client: clientInfo(request) });
+      await s.auth.logout({
+        refreshToken,
+        caller: request.principal ?? undefined,
+        all: request.body.all === true,
+        client: clientInfo(request),
+      });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
     },
@@ -77,7 +82,12 @@ export function registerSessionRoutes(app: App, s: Services) {
     },
     async (request, reply) => {
       const refreshToken = request.query.refresh_token ?? writableRefreshCookie(request);
-      await s.auth.logout({ refreshToken, caller: request.principal ?? undefined, all: true, client: clientInfo(request) });
+      await s.auth.logout({
+        refreshToken,
+        caller: request.principal ?? undefined,
+        all: true,
+        client: clientInfo(request),
+      });
       clearRefreshCookie(reply, cookies);
       return reply.code(204).send();
     },

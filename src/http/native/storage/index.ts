@@ -22,12 +22,20 @@ const Metadata = Type.Object({
   ContentLength: Type.Integer(),
   ETag: Type.String(),
   ContentType: Type.String(),
-  Metadata: Type.Object({ token: Type.Optional(Type.String({ description: 'Read token for ?token=, for callers who may read the file' })) }),
+  Metadata: Type.Object({
+    token: Type.Optional(Type.String({ description: 'Read token for ?token=, for callers who may read the file' })),
+  }),
 });
 const Binary = Type.String({ format: 'binary', description: 'The file (or a zip of the folder)' });
 /** Files are answered in their own type (a JSON body only for errors), which OpenAPI spells as any media type. */
-const FileBody = Type.Unsafe<string>({ description: 'The file (or a zip of the folder)', content: { '*/*': { schema: Binary } } });
-const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: true });
+const FileBody = Type.Unsafe<string>({
+  description: 'The file (or a zip of the folder)',
+  content: { '*/*': { schema: Binary } },
+});
+const TokenQuery = Type.Object(
+  { token: Type.Optional(Type.String({ maxLength: 128 })) },
+  { additionalProperties: true },
+);
 const ImageQuery = Type.Object(
   {
     token: Type.Optional(Type.String({ maxLength: 128 })),
@@ -52,7 +60,8 @@ const metadataOf = (f: StoredFile | FileRow) => ({
 });
 
 /** The storage key of the request: the raw path after /storage/o/ or /storage/m/, validated. */
-const pathOf = (request: FastifyRequest) => parseStoragePath(request.url.split('?')[0]!.replace(/^\/storage\/[om]\//, ''));
+const pathOf = (request: FastifyRequest) =>
+  parseStoragePath(request.url.split('?')[0]!.replace(/^\/storage\/[om]\//, ''));
 
 /** HBP's storage API: /storage/o/<path> (objects) and /storage/m/<path> (metadata). */
 export async function nativeStorage(app: App, s: Services) {
@@ -73,7 +82,11 @@ export async function nativeStorage(app: App, s: Services) {
     '/o/*',
     {
       bodyLimit: Number.MAX_SAFE_INTEGER, // STORAGE_MAX_FILE_SIZE is enforced while streaming
-      schema: { tags: ['storage'], summary: 'Upload a file (multipart field "file", or a raw body with its Content-Type)', response: responses({ 200: Metadata }, 400, 401, 403, 404, 408, 409, 413, 415) },
+      schema: {
+        tags: ['storage'],
+        summary: 'Upload a file (multipart field "file", or a raw body with its Content-Type)',
+        response: responses({ 200: Metadata }, 400, 401, 403, 404, 408, 409, 413, 415),
+      },
     },
     async (request) => {
       const { key, dir } = pathOf(request);
@@ -91,15 +104,30 @@ export async function nativeStorage(app: App, s: Services) {
     {
       schema: {
         tags: ['storage'],
-        summary: 'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
+        summary:
+          'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
         querystring: ImageQuery,
-        response: responses({ 200: FileBody, 206: FileBody, 302: Type.Null({ description: 'A share link, moved to STORAGE_PUBLIC_URL' }), 304: NoContent }, 400, 401, 403, 404, 416, 503),
+        response: responses(
+          {
+            200: FileBody,
+            206: FileBody,
+            302: Type.Null({ description: 'A share link, moved to STORAGE_PUBLIC_URL' }),
+            304: NoContent,
+          },
+          400,
+          401,
+          403,
+          404,
+          416,
+          503,
+        ),
       },
     },
     async (request, reply) => {
       const { key, dir } = pathOf(request);
       // A share link carries its own credential, so it can be opened on the files origin, away from our cookies.
-      if (publicHost !== undefined && request.query.token !== undefined && request.host !== publicHost) return reply.redirect(`${s.config.storage.publicUrl}${request.url}`, 302);
+      if (publicHost !== undefined && request.query.token !== undefined && request.host !== publicHost)
+        return reply.redirect(`${s.config.storage.publicUrl}${request.url}`, 302);
       const caller = await callerOf(request);
       if (!dir) {
         const file = await storage.readable(key, caller, request.query.token);
@@ -116,7 +144,12 @@ export async function nativeStorage(app: App, s: Services) {
           return storage.variant(source, transform, formatOf(source));
         });
         const format = formatOf(source);
-        reply.headers({ etag: variant.etag, vary: 'Accept', 'cache-control': 'private, no-cache', 'content-disposition': 'inline' });
+        reply.headers({
+          etag: variant.etag,
+          vary: 'Accept',
+          'cache-control': 'private, no-cache',
+          'content-disposition': 'inline',
+        });
         if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
         return reply.type(`image/${format}`).send(variant.body);
       }
@@ -125,17 +158,29 @@ export async function nativeStorage(app: App, s: Services) {
       zip.on('warning', (err) => request.log.warn({ err }, 'zip warning'));
       // Files are added one at a time as the zip is read: the folder is never held in memory.
       void (async () => {
-        for (const file of files) zip.append(await storage.open(file), { name: file.key.slice(key.length + 1), date: file.updatedAt });
+        for (const file of files)
+          zip.append(await storage.open(file), { name: file.key.slice(key.length + 1), date: file.updatedAt });
         await zip.finalize();
       })().catch((err) => zip.destroy(err));
-      reply.type('application/zip').header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(`${key.split('/').pop()}.zip`)}`);
+      reply
+        .type('application/zip')
+        .header(
+          'content-disposition',
+          `attachment; filename*=UTF-8''${encodeURIComponent(`${key.split('/').pop()}.zip`)}`,
+        );
       return reply.send(zip);
     },
   );
 
   app.delete(
     '/o/*',
-    { schema: { tags: ['storage'], summary: 'Delete a file', response: responses({ 204: NoContent }, 400, 401, 403, 404) } },
+    {
+      schema: {
+        tags: ['storage'],
+        summary: 'Delete a file',
+        response: responses({ 204: NoContent }, 400, 401, 403, 404),
+      },
+    },
     async (request, reply) => {
       const { key, dir } = pathOf(request);
       if (dir) throw errors.validation('Delete files one by one');
@@ -147,7 +192,12 @@ export async function nativeStorage(app: App, s: Services) {
   app.get(
     '/m/*',
     {
-      schema: { tags: ['storage'], summary: 'Metadata of a file, or of every file in a folder (path ending in /)', querystring: TokenQuery, response: responses({ 200: Type.Union([Metadata, Type.Array(Metadata)]) }, 400, 401, 403, 404) },
+      schema: {
+        tags: ['storage'],
+        summary: 'Metadata of a file, or of every file in a folder (path ending in /)',
+        querystring: TokenQuery,
+        response: responses({ 200: Type.Union([Metadata, Type.Array(Metadata)]) }, 400, 401, 403, 404),
+      },
     },
     async (request) => {
       const { key, dir } = pathOf(request);
@@ -159,7 +209,13 @@ export async function nativeStorage(app: App, s: Services) {
 
   app.delete(
     '/m/*',
-    { schema: { tags: ['storage'], summary: "Rotate a file's read token (owner or admin); returns it once", response: responses({ 200: Metadata }, 400, 401, 403, 404) } },
+    {
+      schema: {
+        tags: ['storage'],
+        summary: "Rotate a file's read token (owner or admin); returns it once",
+        response: responses({ 200: Metadata }, 400, 401, 403, 404),
+      },
+    },
     async (request) => {
       const { key, dir } = pathOf(request);
       if (dir) throw new AppError('invalid-path', 400, 'Tokens belong to files, not folders');

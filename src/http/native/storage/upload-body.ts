@@ -12,11 +12,12 @@ export interface UploadBody {
 
 /** The bytes of an upload: the "file" part of a multipart body, or the raw body. */
 export async function uploadBody(request: FastifyRequest): Promise<UploadBody> {
-  if (!request.isMultipart()) return { body: request.raw, declaredType: request.headers['content-type'], explain: (err) => err };
+  if (!request.isMultipart())
+    return { body: request.raw, declaredType: request.headers['content-type'], explain: (err) => err };
   const part = await request.file().catch((err: unknown) => {
     throw multipartError(err);
   });
-  if (!part || part.fieldname !== 'file') throw errors.validation('The multipart body needs a "file" field');
+  if (part?.fieldname !== 'file') throw errors.validation('The multipart body needs a "file" field');
   // A body that ends inside the part makes busboy destroy the part without an error, before
   // or after we get it; either way the upload must fail rather than wait forever.
   if (part.file.destroyed && !part.file.readableEnded) throw invalid('the body ends inside the file');
@@ -24,5 +25,9 @@ export async function uploadBody(request: FastifyRequest): Promise<UploadBody> {
   let broken: unknown;
   const body = new PassThrough();
   pipeline(part.file, body, (err) => (broken = err ?? undefined));
-  return { body, declaredType: part.mimetype, explain: (err) => (broken !== undefined && !(err instanceof AppError) ? multipartError(broken) : err) };
+  return {
+    body,
+    declaredType: part.mimetype,
+    explain: (err) => (broken !== undefined && !(err instanceof AppError) ? multipartError(broken) : err),
+  };
 }
