@@ -51,7 +51,11 @@ const FORMATS: Record<string, fc.Arbitrary<string>> = {
 };
 
 /** Values that satisfy `schema` (mostly), found through `$ref`s in `components`. */
-export function arbitraryOf(schema: JsonSchema, components: Record<string, JsonSchema>, depth = 0): fc.Arbitrary<unknown> {
+export function arbitraryOf(
+  schema: JsonSchema,
+  components: Record<string, JsonSchema>,
+  depth = 0,
+): fc.Arbitrary<unknown> {
   if (schema.$ref) return arbitraryOf(components[schema.$ref.split('/').pop()!] ?? {}, components, depth + 1);
   if ('const' in schema) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);

@@ -107,8 +107,7 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
     async begin(key: string): Promise<LoginAttempt> {
       const deadline = Date.now() + WAIT_MS;
       let state = keys.get(key);
-      if (!state)
-        {
+      if (!state) {
         state = { admitted: 0, pending: 0, started: 0, waiters: [], turn: Promise.resolve(), refs: 0 };
         keys.set(key, state);
       }

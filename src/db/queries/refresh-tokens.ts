@@ -186,17 +186,16 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     before.user = toUserWithRoles(row);
     return before;
   };
-  const claimSqlite =
-    sync?.transaction((r: Rotation): Claim => {
-      const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
-      if (!row) return { claimed: false };
-      const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
-      if (won) {
-        sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
-        sync.statement(extend)(row.family_id, r.expiresAt);
-      }
-      return { before: toBefore(row), claimed: Boolean(won) };
-    });
+  const claimSqlite = sync?.transaction((r: Rotation): Claim => {
+    const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
+    if (!row) return { claimed: false };
+    const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
+    if (won) {
+      sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+      sync.statement(extend)(row.family_id, r.expiresAt);
+    }
+    return { before: toBefore(row), claimed: Boolean(won) };
+  });
 
   return {
     /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
