@@ -347,10 +347,10 @@ async function main() {
     ].join('\n');
     console.log(table);
     if (process.argv.includes('--write')) {
-      const readme = readFileSync('README.md', 'utf8');
+      const page = readFileSync('docs/performance.md', 'utf8');
       writeFileSync(
-        'README.md',
-        readme.replace(
+        'docs/performance.md',
+        page.replace(
           /<!-- bench:start -->[\s\S]*<!-- bench:end -->/,
           `<!-- bench:start -->\n${table}\n<!-- bench:end -->`,
         ),

@@ -1,10 +1,10 @@
-// Regenerates the configuration reference in README.md from src/config/schema.ts.
+// Regenerates the configuration reference in docs/configuration.md from src/config/schema.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configReference, withReference } from '../src/config/reference.js';
+import { configReference, REFERENCE_FILE, withReference } from '../src/config/reference.js';
 
 if (process.argv.includes('--write')) {
-  writeFileSync('README.md', withReference(readFileSync('README.md', 'utf8')));
-  console.log('README.md configuration reference updated');
+  writeFileSync(REFERENCE_FILE, withReference(readFileSync(REFERENCE_FILE, 'utf8')));
+  console.log(`${REFERENCE_FILE} configuration reference updated`);
 } else {
   console.log(configReference());
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config/load.js';
-import { withReference } from '../src/config/reference.js';
+import { REFERENCE_FILE, withReference } from '../src/config/reference.js';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, bearer } from './helpers/auth.js';
 import { createTestDatabase } from './helpers/postgres.js';
@@ -100,9 +100,9 @@ describe('configuration', () => {
     ]);
   });
 
-  it('keeps the README configuration reference in step with the schema', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    expect(withReference(readme), 'run `npm run docs:config`').toBe(readme);
+  it('keeps the configuration reference in docs/ in step with the schema', () => {
+    const page = readFileSync(REFERENCE_FILE, 'utf8');
+    expect(withReference(page), 'run `npm run docs:config`').toBe(page);
   });
 });
 

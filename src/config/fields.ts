@@ -1,7 +1,7 @@
 /**
  * Typed descriptors for environment variables. Each descriptor knows how to parse
  * its raw string, its default and its documentation, so that validation and the
- * README's configuration reference come from the same source.
+ * configuration reference in docs/configuration.md come from the same source.
  */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
