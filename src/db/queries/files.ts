@@ -36,6 +36,18 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
     db.selectFrom('files').selectAll().where('key', '=', key),
   );
 
+  function rangeQuery(prefix: string, upper: string | undefined, after: string | null, limit: number) {
+    const key = dialect === 'postgres' ? sql<string>`${sql.ref('key')} collate "C"` : sql<string>`${sql.ref('key')}`;
+    let query = db
+      .selectFrom('files')
+      .selectAll()
+      .where(key, after === null ? '>=' : '>', after ?? prefix)
+      .orderBy(key)
+      .limit(limit);
+    if (upper !== undefined) query = query.where(key, '<', upper);
+    return query;
+  }
+
   return {
     async get(key: string): Promise<FileRow | undefined> {
       const [row] = await byKey(db, key);
@@ -55,16 +67,11 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       after: string | null,
       limit: number,
     ): Promise<FileRow[]> {
-      const key = dialect === 'postgres' ? sql<string>`${sql.ref('key')} collate "C"` : sql<string>`${sql.ref('key')}`;
-      let query = db
-        .selectFrom('files')
-        .selectAll()
-        .where(key, after === null ? '>=' : '>', after ?? prefix)
-        .orderBy(key)
-        .limit(limit);
-      if (upper !== undefined) query = query.where(key, '<', upper);
-      return (await query.execute()).map(toFile);
+      return (await rangeQuery(prefix, upper, after, limit).execute()).map(toFile);
     },
+
+    /** listRange's statement, unrun: for the query-plan check (EXPLAIN) in the tests. */
+    rangeQuery: (prefix: string, upper: string | undefined) => rangeQuery(prefix, upper, prefix, 100).compile(),
 
     /**
      * Points a key at a newly written object (creating the file, or replacing its version;
