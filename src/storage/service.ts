@@ -11,6 +11,9 @@ import type { FileRow } from '../db/queries/files.js';
 import type { ByteRange, StorageBackend } from './backends/backend.js';
 import { createMetadataCache } from './metadata-cache.js';
 import { sweepStorage } from './sweep.js';
+import { folderFiles, listingPage, type ListingPage } from './listing.js';
+import { ObjectGone } from './object-gone.js';
+import { zipFolder } from './zip.js';
 import { smallOrStream } from './small-or-stream.js';
 import type { Caller, Operation, Rules } from './rules.js';
 import { reserveQuota } from './quota-reservation.js';
@@ -18,6 +21,8 @@ import { storeUpload, variantFolder, type UploadLimits } from './store-upload.js
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { createLimiter } from './transform/limiter.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
+
+export { ObjectGone };
 
 export interface StorageCaller extends Caller {
   /** x-admin-secret or the admin role: rules do not apply. */
@@ -31,7 +36,6 @@ export interface StoredFile extends FileRow {
 
 // A child that cannot exist: asking the rules about it asks about "anything in this folder".
 const ANY_CHILD = '\u0000';
-const MAX_LISTING = 10_000;
 
 /**
  * Small variants are also kept in memory, per instance. A variant never changes (its name
@@ -43,17 +47,6 @@ const MEMORY_VARIANT_MAX = 256 * 1024;
 const MEMORY_VARIANTS_TOTAL = 32 * 1024 * 1024;
 /** Files whose metadata an instance keeps (see metadata-cache.ts). */
 const METADATA_ENTRIES = 10_000;
-
-/**
- * A file row whose object is missing from the backend. With several instances, a row from the
- * metadata cache can point at an object another instance replaced and removed: the caller reads
- * the row again (`reread`) before answering, and only a file truly gone is a 404.
- */
-export class ObjectGone extends AppError {
-  constructor() {
-    super('not-found', 404, 'The file is gone');
-  }
-}
 
 interface Variant {
   body: Buffer;
@@ -101,6 +94,10 @@ export function createStorageService(deps: {
   function refusal(key: string, caller: StorageCaller): AppError {
     const mayKnow = allowed('read', key, caller) || allowed('list', key, caller);
     return mayKnow ? errors.forbidden() : errors.notFound('No such file');
+  }
+
+  function mayList(folder: string, caller: StorageCaller): void {
+    if (!allowed('list', `${folder}/${ANY_CHILD}`, caller)) throw refusal(`${folder}/${ANY_CHILD}`, caller);
   }
 
   function newToken() {
@@ -242,10 +239,23 @@ export function createStorageService(deps: {
         });
     },
 
-    async list(folder: string, caller: StorageCaller): Promise<FileRow[]> {
-      if (!allowed('list', `${folder}/${ANY_CHILD}`, caller)) throw refusal(`${folder}/${ANY_CHILD}`, caller);
-      const files = await queries.files.listUnder(folder, MAX_LISTING);
-      return files.filter((f) => allowed('read', f.key, caller));
+    /** One page of a folder's metadata (listing.ts): the files below it the caller may read. */
+    async list(folder: string, caller: StorageCaller, page: { marker?: string; limit?: number }): Promise<ListingPage> {
+      mayList(folder, caller);
+      return listingPage(queries.files, folder, page, (f) => allowed('read', f.key, caller));
+    },
+
+    /** A zip of the files below a folder the caller may read, streamed (zip.ts); `warn` hears of trouble. */
+    zip(folder: string, caller: StorageCaller, warn: (err: Error, key?: string) => void) {
+      mayList(folder, caller);
+      return zipFolder(folder, {
+        files: folderFiles(queries.files, folder),
+        readable: (f) => allowed('read', f.key, caller),
+        open: (f) => this.open(f),
+        reread: (key) => queries.files.get(key),
+        skipped: (key) => warn(new Error('Left out of the zip: deleted while the zip was made'), key),
+        warn,
+      });
     },
 
     async remove(key: string, caller: StorageCaller): Promise<void> {

@@ -1,11 +1,11 @@
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import archiver from 'archiver';
 import { AppError, errors } from '../../../core/errors.js';
 import type { FileRow } from '../../../db/queries/files.js';
 import type { Services } from '../../../services.js';
 import { parseStoragePath } from '../../../storage/paths.js';
+import { MAX_PAGE } from '../../../storage/listing.js';
 import { ObjectGone, type StoredFile } from '../../../storage/service.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
@@ -32,8 +32,19 @@ const FileBody = Type.Unsafe<string>({
   description: 'The file (or a zip of the folder)',
   content: { '*/*': { schema: Binary } },
 });
-const TokenQuery = Type.Object(
-  { token: Type.Optional(Type.String({ maxLength: 128 })) },
+const ListingQuery = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 128 })),
+    limit: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,6}$',
+        description: `folders: files per page, 1–${MAX_PAGE} (default ${MAX_PAGE})`,
+      }),
+    ),
+    marker: Type.Optional(
+      Type.String({ maxLength: 4096, description: 'folders: the X-Next-Marker of the previous page; starts after it' }),
+    ),
+  },
   { additionalProperties: true },
 );
 const ImageQuery = Type.Object(
@@ -58,6 +69,23 @@ const metadataOf = (f: StoredFile | FileRow) => ({
   ContentType: f.contentType,
   Metadata: 'token' in f && f.token ? { token: f.token } : {},
 });
+
+/**
+ * Whether a folder listing goes on, S3 ListObjects style, in headers so that the body stays the
+ * array HBP clients read: `X-Truncated` always, and for a truncated page `X-Next-Marker` (the last
+ * key covered, percent-encoded: pass it verbatim as `?marker=`) and a `Link` to the next page.
+ */
+function pagingHeaders(url: string, nextMarker: string | undefined): Record<string, string> {
+  if (nextMarker === undefined) return { 'x-truncated': 'false' };
+  const marker = encodeURIComponent(nextMarker);
+  const [path, query = ''] = url.split('?') as [string, string?];
+  const rest = query.split('&').filter((p) => p !== '' && !p.startsWith('marker='));
+  const next = `${path}?${[...rest, `marker=${marker}`].join('&')}`;
+  const headers: Record<string, string> = { 'x-truncated': 'true', 'x-next-marker': marker };
+  // A path sent with raw non-ASCII bytes cannot be echoed in a header; the marker is enough.
+  if (/^[\x21-\x7e]*$/.test(next)) headers.link = `<${next}>; rel="next"`;
+  return headers;
+}
 
 /** The storage key of the request: the raw path after /storage/o/ or /storage/m/, validated. */
 const pathOf = (request: FastifyRequest) =>
@@ -153,15 +181,7 @@ export async function nativeStorage(app: App, s: Services) {
         if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
         return reply.type(`image/${format}`).send(variant.body);
       }
-      const files = await storage.list(key, caller);
-      const zip = archiver('zip', { zlib: { level: 6 } });
-      zip.on('warning', (err) => request.log.warn({ err }, 'zip warning'));
-      // Files are added one at a time as the zip is read: the folder is never held in memory.
-      void (async () => {
-        for (const file of files)
-          zip.append(await storage.open(file), { name: file.key.slice(key.length + 1), date: file.updatedAt });
-        await zip.finalize();
-      })().catch((err) => zip.destroy(err));
+      const zip = storage.zip(key, caller, (err, file) => request.log.warn({ err, file }, 'zip of a folder'));
       reply
         .type('application/zip')
         .header(
@@ -195,15 +215,18 @@ export async function nativeStorage(app: App, s: Services) {
       schema: {
         tags: ['storage'],
         summary: 'Metadata of a file, or of every file in a folder (path ending in /)',
-        querystring: TokenQuery,
+        querystring: ListingQuery,
         response: responses({ 200: Type.Union([Metadata, Type.Array(Metadata)]) }, 400, 401, 403, 404),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { key, dir } = pathOf(request);
       const caller = await callerOf(request);
-      if (dir) return (await storage.list(key, caller)).map((f) => metadataOf(storage.revealed(f)));
-      return metadataOf(storage.revealed(await storage.readable(key, caller, request.query.token)));
+      if (!dir) return metadataOf(storage.revealed(await storage.readable(key, caller, request.query.token)));
+      const { limit, marker } = request.query;
+      const page = await storage.list(key, caller, { marker, limit: limit === undefined ? undefined : Number(limit) });
+      reply.headers(pagingHeaders(request.url, page.nextMarker));
+      return page.files.map((f) => metadataOf(storage.revealed(f)));
     },
   );
 
