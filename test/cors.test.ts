@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp } from './helpers/app.js';
-import { PASSWORD, register } from './helpers/auth.js';
+import { bearer, PASSWORD, register } from './helpers/auth.js';
 
 const APP = 'https://app.example.com';
 const STRANGER = 'https://evil.example.net';
@@ -78,6 +78,29 @@ describe.each(DATABASES)('CORS on %s', (db) => {
     expect(refreshed.headers['access-control-allow-origin']).toBe(APP);
     expect(refreshed.headers['access-control-allow-credentials']).toBe('true');
     expect(refreshed.json().jwt_token).toEqual(expect.any(String));
+  });
+
+  it("lets a listed origin's script read a folder listing's paging headers", async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    for (const name of ['a.txt', 'b.txt']) {
+      const url = `/storage/o/user/${user.id}/${name}`;
+      const up = await t.request({
+        method: 'POST',
+        url,
+        headers: { ...bearer(jwt_token), 'content-type': 'text/plain' },
+        payload: 'x',
+      });
+      expect(up.statusCode).toBe(200);
+    }
+    const page = await t.request({
+      url: `/storage/m/user/${user.id}/?limit=1`,
+      headers: { ...bearer(jwt_token), origin: APP },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['x-truncated']).toBe('true');
+    const exposed = String(page.headers['access-control-expose-headers']).split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['x-truncated', 'x-next-marker', 'link']));
   });
 
   it('answers a refused origin without CORS headers, so its browser script cannot read the reply', async () => {

@@ -2,8 +2,20 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/load.js';
 
-/** Response headers a browser script may read besides the safelisted ones. */
-const EXPOSED = ['etag', 'content-range', 'content-disposition', 'retry-after', 'x-request-id'];
+/**
+ * Response headers a browser script may read besides the safelisted ones; the storage listing's paging headers
+ * among them, so an app on another origin sees that a page was cut.
+ */
+const EXPOSED = [
+  'etag',
+  'content-range',
+  'content-disposition',
+  'retry-after',
+  'x-request-id',
+  'x-truncated',
+  'x-next-marker',
+  'link',
+];
 
 /**
  * CORS for every route of every dialect, preflight included (one root-level hook and `OPTIONS *`).
