@@ -4,6 +4,7 @@ import { NAMED_STATEMENT, prepare } from '../prepared.js';
 import type { SqliteSync } from '../sqlite-sync.js';
 import { toUserWithRoles, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 
 export interface NewRefreshToken {
   hash: string;
@@ -186,17 +187,16 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     before.user = toUserWithRoles(row);
     return before;
   };
-  const claimSqlite =
-    sync?.transaction((r: Rotation): Claim => {
-      const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
-      if (!row) return { claimed: false };
-      const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
-      if (won) {
-        sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
-        sync.statement(extend)(row.family_id, r.expiresAt);
-      }
-      return { before: toBefore(row), claimed: Boolean(won) };
-    });
+  const claimSqlite = sync?.transaction((r: Rotation): Claim => {
+    const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
+    if (!row) return { claimed: false };
+    const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
+    if (won) {
+      sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
+      sync.statement(extend)(row.family_id, r.expiresAt);
+    }
+    return { before: toBefore(row), claimed: Boolean(won) };
+  });
 
   return {
     /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
@@ -259,10 +259,8 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       await q.execute();
     },
 
-    /** Housekeeping: drops tokens that expired before `before`. */
-    async deleteExpired(before: Date): Promise<void> {
-      await db.deleteFrom('refresh_tokens').where('expires_at', '<', before).execute();
-    },
+    /** Housekeeping: tokens past `expires_at`, in batches. */
+    expired: expiredRows(db, dialect, 'refresh_tokens', 'hash', 'expires_at'),
   };
 }
 
