@@ -16,7 +16,7 @@ export interface ExpiredRows {
 
 /**
  * The batch statements of one table: `delete … where key in (select key … where time < $1
- * order by time limit $2)`. On PostgreSQL the inner select skips rows another instance's batch
+ * order by time limit $2)` (`= any(array(select …))` on PostgreSQL). On PostgreSQL the inner select skips rows another instance's batch
  * holds (`for update skip locked`), so instances running housekeeping at once never wait on
  * each other. Used by each table's query module, which names its table, key and time column.
  */
@@ -34,8 +34,11 @@ export function expiredRows<T extends keyof Database & string>(
   return {
     async deleteBatch(before, limit) {
       const cutoff = encodeParameter(dialect, before);
-      const result = await sql`delete from ${t} where ${k} in (
-          select ${k} from ${t} where ${c} < ${cutoff} order by ${c} limit ${limit}${skipLocked})`.execute(db);
+      const batch = sql`select ${k} from ${t} where ${c} < ${cutoff} order by ${c} limit ${limit}${skipLocked}`;
+      // PostgreSQL: the keys as an array, so the delete looks each up by the primary key; with `in (select …)`
+      // the planner may hash-join the batch against a sequential scan of the whole table.
+      const keys = dialect === 'postgres' ? sql`= any(array(${batch}))` : sql`in (${batch})`;
+      const result = await sql`delete from ${t} where ${k} ${keys}`.execute(db);
       return Number(result.numAffectedRows ?? 0n);
     },
     async oldest(before) {
