@@ -147,15 +147,12 @@ export async function buildApp(
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.
   const housekeeping = setInterval(() => {
-    void services.prune().catch((err) => app.log.warn({ err }, 'housekeeping failed'));
+    // Never rejects: each table's failure is logged by the run, which goes on with the others.
+    void services.housekeeping.run();
     void services.keys.prune().catch((err) => app.log.warn({ err }, 'pruning signing keys failed'));
     void services.dialectKeys
       .prune()
       .catch((err) => app.log.warn({ err }, "pruning the dialects' signing keys failed"));
-    if (config.audit.retentionDays > 0)
-      void services.audit
-        .prune(config.audit.retentionDays)
-        .catch((err) => app.log.warn({ err }, 'pruning the audit log failed'));
   }, 10 * 60_000);
   housekeeping.unref();
   // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).

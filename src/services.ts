@@ -40,9 +40,16 @@ import { createLoginPipeline } from './core/auth/pipeline.js';
 import { createDirectories, createProviders } from './core/federation.js';
 import { createMetrics } from './metrics/registry.js';
 import { observeServices } from './metrics/observe.js';
+import { createHousekeeping } from './core/housekeeping/service.js';
+import { housekeptTables } from './core/housekeeping/tables.js';
 
 /** Which signing keys `keys rotate` replaces. */
 export type KeySet = 'all' | 'access' | 'dialects';
+
+/** Rows per housekeeping DELETE: a few milliseconds of locks each, whatever the table's size. */
+const HOUSEKEEPING_BATCH_SIZE = 2000;
+/** Per table and run; a larger backlog is finished by the next runs (every 10 minutes). */
+const HOUSEKEEPING_MAX_SECONDS_PER_TABLE = 120;
 
 /** Wrong MFA codes per user per hour, across all their tickets. */
 const MFA_FAILURES_PER_HOUR = 20;
@@ -207,18 +214,16 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root),
     rules: createRules(loadRules(config.storage.rulesFile)),
   });
+  // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).
+  const housekeeping = createHousekeeping({
+    tables: housekeptTables(queries, { auditRetentionDays: config.audit.retentionDays }),
+    clock,
+    batchSize: HOUSEKEEPING_BATCH_SIZE,
+    maxSecondsPerTable: HOUSEKEEPING_MAX_SECONDS_PER_TABLE,
+    failed: (table, err) => log.warn({ err, table }, 'housekeeping failed on one table'),
+  });
   const metrics = createMetrics(db);
-  observeServices(metrics, { hasher, audit, storage });
-
-  /** Housekeeping: drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations). */
-  async function prune(): Promise<void> {
-    const now = clock.now();
-    await throttle.prune();
-    await queries.refreshTokens.deleteExpired(now);
-    await sessions.deleteExpired(now);
-    await queries.tickets.deleteExpired(now);
-    await queries.storageReservations.deleteExpired(now);
-  }
+  observeServices(metrics, { hasher, audit, storage, housekeeping });
 
   return {
     config,
@@ -257,7 +262,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose),
     startedAt: clock.now(),
     limits,
-    prune,
+    housekeeping,
     metrics,
   };
 }

@@ -17,6 +17,7 @@ import * as numericIdSequence from './migrations/0015-numeric-id-sequence.js';
 import * as sessionProof from './migrations/0016-session-proof.js';
 import * as issuerAndReservations from './migrations/0017-issuer-and-reservations.js';
 import * as filesKeyOrder from './migrations/0019-files-key-order.js';
+import * as housekeepingIndexes from './migrations/0020-housekeeping-indexes.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0016-session-proof': sessionProof,
   '0017-issuer-and-reservations': issuerAndReservations,
   '0019-files-key-order': filesKeyOrder,
+  '0020-housekeeping-indexes': housekeepingIndexes,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../core/audit/service.js';
+import type { Housekeeping } from '../core/housekeeping/service.js';
 import type { PasswordHasher } from '../core/passwords/hasher.js';
 import type { StorageService } from '../storage/service.js';
 import type { Metrics } from './registry.js';
@@ -33,8 +34,26 @@ function timed<T extends Record<K, Fn>, K extends keyof T>(
  */
 export function observeServices(
   metrics: Metrics,
-  s: { hasher: PasswordHasher; audit: { subscribe(listener: (e: AuditEvent) => void): void }; storage: StorageService },
+  s: {
+    hasher: PasswordHasher;
+    audit: { subscribe(listener: (e: AuditEvent) => void): void };
+    storage: StorageService;
+    housekeeping: Pick<Housekeeping, 'subscribe'>;
+  },
 ): void {
+  s.housekeeping.subscribe((reports) => {
+    for (const r of reports) {
+      const table = { table: r.table };
+      metrics.housekeepingDeleted.inc(table, r.deleted);
+      metrics.housekeepingBatches.inc(table, r.batches);
+      metrics.housekeepingDuration.set(table, r.seconds);
+      if (r.error !== undefined) metrics.housekeepingFailures.inc(table);
+      // A failed table keeps the backlog its last good run measured.
+      if (r.backlogSeconds !== null) metrics.housekeepingBacklog.set(table, r.backlogSeconds);
+    }
+    metrics.housekeepingRuns.inc();
+  });
+
   const count = (e: AuditEvent) => {
     metrics.auditEvents.inc({ action: e.action, outcome: e.outcome });
     if (e.action === 'login') metrics.logins.inc({ door: e.door ?? 'unknown', outcome: e.outcome });

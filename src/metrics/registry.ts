@@ -88,6 +88,41 @@ export function createMetrics(db: Pick<Db, 'poolStats'>) {
         this.set(queueLength());
       },
     }),
+    housekeepingRuns: new Counter({
+      name: 'gatehouse_housekeeping_runs_total',
+      help: 'Housekeeping runs finished (every table tried, failed or not)',
+      registers: [registry],
+    }),
+    housekeepingDeleted: new Counter({
+      name: 'gatehouse_housekeeping_deleted_rows_total',
+      help: 'Expired rows deleted by housekeeping, by table',
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
+    housekeepingBatches: new Counter({
+      name: 'gatehouse_housekeeping_batches_total',
+      help: 'Batch DELETE statements run by housekeeping, by table',
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
+    housekeepingFailures: new Counter({
+      name: 'gatehouse_housekeeping_failures_total',
+      help: "Housekeeping runs in which a table's deletes failed (the other tables still ran), by table",
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
+    housekeepingBacklog: new Gauge({
+      name: 'gatehouse_housekeeping_backlog_seconds',
+      help: 'After the last run: how long the oldest row still due for deletion has been due (0: caught up), by table',
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
+    housekeepingDuration: new Gauge({
+      name: 'gatehouse_housekeeping_duration_seconds',
+      help: "The last run's time spent on each table",
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
   };
   new Gauge({
     name: 'gatehouse_db_pool_connections',

@@ -54,9 +54,6 @@ export function createAudit(deps: { queries: Queries; clock: Clock }) {
     },
 
     list: (filter: AuditFilter): Promise<AuditRow[]> => queries.auditLog.list(filter),
-
-    /** Drops entries older than `days`. */
-    prune: (days: number) => queries.auditLog.deleteBefore(new Date(clock.now().getTime() - days * 86_400_000)),
   };
 }
 

@@ -170,7 +170,6 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     },
 
     /** Housekeeping. */
-    deleteExpired: (before: Date) => queries.sessions.deleteExpired(before),
   };
 }
 

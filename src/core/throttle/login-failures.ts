@@ -2,7 +2,9 @@ import type { Queries } from '../../db/queries/index.js';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
 
-const HOUR_MS = 3_600_000;
+/** How long a failed attempt counts: older ones are dropped by housekeeping. */
+export const LOGIN_FAILURE_WINDOW_MS = 3_600_000;
+const HOUR_MS = LOGIN_FAILURE_WINDOW_MS;
 /** Longest an attempt waits for logins in flight on this instance to settle before it is refused. */
 const WAIT_MS = 10_000;
 
@@ -140,8 +142,6 @@ export function createLoginThrottle(opts: { queries: Queries; clock: Clock; maxP
         release(key, state);
       }
     },
-
-    prune: () => queries.loginFailures.prune(new Date(clock.now().getTime() - HOUR_MS)),
   };
 }
 

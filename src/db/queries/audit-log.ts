@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { toDate, toJson, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 
 export interface AuditRow {
   id: number;
@@ -95,10 +96,8 @@ export function createAuditLogQueries(db: Kysely<Database>, dialect: DialectName
       }));
     },
 
-    /** Retention: drops entries older than `before`. */
-    async deleteBefore(before: Date): Promise<void> {
-      await db.deleteFrom('audit_log').where('at', '<', before).execute();
-    },
+    /** Retention: entries older than AUDIT_RETENTION_DAYS, in batches. */
+    expired: expiredRows(db, dialect, 'audit_log', 'id', 'at'),
   };
 }
 

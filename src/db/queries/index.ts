@@ -24,7 +24,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     userRoles: createUserRoleQueries(db),
     refreshTokens: createRefreshTokenQueries(db, dialect, sync),
     loginFailures: createLoginFailureQueries(db, dialect),
-    tickets: createTicketQueries(db),
+    tickets: createTicketQueries(db, dialect),
     mfa: createMfaQueries(db),
     files: createFileQueries(db, dialect),
     apiTokens: createApiTokenQueries(db, dialect),

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { toCount, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 
 export function createLoginFailureQueries(db: Kysely<Database>, dialect: DialectName) {
   // Every login runs these three: prepared once (named statements on PostgreSQL).
@@ -45,9 +46,8 @@ export function createLoginFailureQueries(db: Kysely<Database>, dialect: Dialect
       return { count: toCount(row?.count), oldest: toDateOrNull(row?.oldest) };
     },
 
-    async prune(before: Date): Promise<void> {
-      await db.deleteFrom('login_failures').where('at', '<=', before).execute();
-    },
+    /** Housekeeping: failures older than the throttle's window, in batches. */
+    expired: expiredRows(db, dialect, 'login_failures', 'id', 'at'),
   };
 }
 

@@ -4,6 +4,7 @@ import { NAMED_STATEMENT, prepare } from '../prepared.js';
 import type { SqliteSync } from '../sqlite-sync.js';
 import { toUserWithRoles, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 
 export interface NewRefreshToken {
   hash: string;
@@ -258,10 +259,8 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       await q.execute();
     },
 
-    /** Housekeeping: drops tokens that expired before `before`. */
-    async deleteExpired(before: Date): Promise<void> {
-      await db.deleteFrom('refresh_tokens').where('expires_at', '<', before).execute();
-    },
+    /** Housekeeping: tokens past `expires_at`, in batches. */
+    expired: expiredRows(db, dialect, 'refresh_tokens', 'hash', 'expires_at'),
   };
 }
 

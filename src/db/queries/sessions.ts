@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 
 export interface SessionRow {
@@ -128,9 +129,8 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
       await q.execute();
     },
 
-    async deleteExpired(before: Date): Promise<void> {
-      await db.deleteFrom('sessions').where('expires_at', '<', before).execute();
-    },
+    /** Housekeeping: sessions past `expires_at`, in batches. */
+    expired: expiredRows(db, dialect, 'sessions', 'id', 'expires_at'),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { toCount, type DialectName } from '../dialect.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 
 export interface Reservation {
   id: string;
@@ -61,10 +62,8 @@ export function createStorageReservationQueries(db: Kysely<Database>, dialect: D
       await db.deleteFrom('storage_reservations').where('id', '=', id).execute();
     },
 
-    /** Housekeeping: reservations left by uploads that crashed (they stopped counting at expiry). */
-    async deleteExpired(before: Date): Promise<void> {
-      await db.deleteFrom('storage_reservations').where('expires_at', '<', before).execute();
-    },
+    /** Housekeeping: reservations left by uploads that crashed (they stopped counting at expiry), in batches. */
+    expired: expiredRows(db, dialect, 'storage_reservations', 'id', 'expires_at'),
   };
 }
 

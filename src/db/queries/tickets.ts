@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import { toJson } from '../dialect.js';
+import { toJson, type DialectName } from '../dialect.js';
 import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
 
 export interface NewTicket {
   hash: string;
@@ -18,7 +19,7 @@ export interface ConsumedTicket {
   data: Record<string, unknown>;
 }
 
-export function createTicketQueries(db: Kysely<Database>) {
+export function createTicketQueries(db: Kysely<Database>, dialect: DialectName) {
   /** An update of the ticket if it is live: right hash and purpose, unused, unexpired. */
   const live = (hash: string, purpose: string, now: Date) =>
     db
@@ -88,9 +89,8 @@ export function createTicketQueries(db: Kysely<Database>) {
       await q.execute();
     },
 
-    async deleteExpired(before: Date): Promise<void> {
-      await db.deleteFrom('tickets').where('expires_at', '<', before).execute();
-    },
+    /** Housekeeping: tickets past `expires_at` (used or not), in batches. */
+    expired: expiredRows(db, dialect, 'tickets', 'hash', 'expires_at'),
   };
 }
 

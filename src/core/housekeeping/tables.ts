@@ -1,0 +1,37 @@
+import type { Queries } from '../../db/queries/index.js';
+import type { ExpiredRows } from '../../db/queries/expired-rows.js';
+import { LOGIN_FAILURE_WINDOW_MS } from '../throttle/login-failures.js';
+
+const DAY_MS = 86_400_000;
+
+/** One table housekeeping keeps clean: its batch statements and the cutoff before which a row goes. */
+export interface HousekeptTable {
+  name: string;
+  rows: ExpiredRows;
+  /** Rows older than this go; undefined: nothing is dropped from this table (audit retention off). */
+  cutoff(now: Date): Date | undefined;
+}
+
+/**
+ * Every table that only grows unless housekeeping drops its dead rows. Each is cleared on its own:
+ * none depends on another (no foreign key links them), so the order only matters for the metrics.
+ */
+export function housekeptTables(queries: Queries, o: { auditRetentionDays: number }): HousekeptTable[] {
+  const expiry = (now: Date) => now;
+  return [
+    {
+      name: 'login_failures',
+      rows: queries.loginFailures.expired,
+      cutoff: (now) => new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS),
+    },
+    { name: 'refresh_tokens', rows: queries.refreshTokens.expired, cutoff: expiry },
+    { name: 'sessions', rows: queries.sessions.expired, cutoff: expiry },
+    { name: 'tickets', rows: queries.tickets.expired, cutoff: expiry },
+    { name: 'storage_reservations', rows: queries.storageReservations.expired, cutoff: expiry },
+    {
+      name: 'audit_log',
+      rows: queries.auditLog.expired,
+      cutoff: (now) => (o.auditRetentionDays > 0 ? new Date(now.getTime() - o.auditRetentionDays * DAY_MS) : undefined),
+    },
+  ];
+}

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { openDatabase } from '../src/db/client.js';
+import { createQueries, type Queries } from '../src/db/queries/index.js';
+import type { Database } from '../src/db/types.js';
+import { createTestDatabase } from './helpers/postgres.js';
+import { growDatabase, scaleOf } from './helpers/scale-data.js';
+
+/** Large enough that the planner prefers an index over reading the table whenever it can (the audit log smaller, for time). */
+const SCALE = { ...scaleOf(20_000), audit: 60_000 };
+/** Tables that grow with the users: none may be read whole by a hot statement. */
+const LARGE = ['users', 'sessions', 'refresh_tokens', 'api_tokens', 'tickets', 'audit_log', 'files', 'login_failures'];
+
+/** The id `growDatabase` gave a row: `md5(<kind><n>)::uuid`. */
+function md5uuid(s: string): string {
+  const h = createHash('md5').update(s).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * The hot statements, each run through the real query module: what the login pipeline, the auth
+ * guard, rotation, logout, token and ticket checks, housekeeping, the audit filters and storage send.
+ */
+const HOT: [name: string, run: (q: Queries) => Promise<unknown>][] = (() => {
+  const now = new Date();
+  const user = md5uuid('u42');
+  const session = md5uuid('s42');
+  return [
+    ['login lookup by email', (q) => q.users.findWithRoles('email', 'u42@scale.example')],
+    ['login lookup by username', (q) => q.users.findWithRoles('username', 'U42')],
+    ['session check', (q) => q.sessions.findUserWithSession(user, session)],
+    ['live sessions of a user', (q) => q.sessions.liveOf(user, now)],
+    [
+      'refresh rotation',
+      (q) =>
+        q.refreshTokens.claim({
+          hash: 'rt42',
+          successorHash: 'rt42-next',
+          now,
+          graceStart: now,
+          expiresAt: new Date(now.getTime() + 86_400_000),
+          userAgent: null,
+          ip: null,
+        }),
+    ],
+    ['logout: the session', (q) => q.sessions.revoke(session, now)],
+    ['logout: its refresh tokens', (q) => q.refreshTokens.revokeFamily(session, now)],
+    ['logout: its api tokens', (q) => q.apiTokens.revokeSession(session, now)],
+    ['api token lookup by hash', (q) => q.apiTokens.find('at42')],
+    ['ticket by hash', (q) => q.tickets.consume('tk42', 'password-reset', now)],
+    ['login failures of a key', (q) => q.loginFailures.since('ip:42', new Date(now.getTime() - 3_600_000))],
+    ['file by key', (q) => q.files.get(`user/${user}/f42`)],
+    ['audit by actor', (q) => q.auditLog.list({ actor: user, limit: 50 })],
+    ['audit by action', (q) => q.auditLog.list({ action: 'mfa.enable', limit: 50 })],
+    [
+      'audit by time',
+      (q) => q.auditLog.list({ since: new Date(now.getTime() - 2 * 86_400_000), until: now, limit: 50 }),
+    ],
+    ...(
+      [
+        ['refresh_tokens', (q: Queries) => q.refreshTokens.expired],
+        ['sessions', (q: Queries) => q.sessions.expired],
+        ['tickets', (q: Queries) => q.tickets.expired],
+        ['login_failures', (q: Queries) => q.loginFailures.expired],
+        ['storage_reservations', (q: Queries) => q.storageReservations.expired],
+        ['audit_log', (q: Queries) => q.auditLog.expired],
+      ] as const
+    ).flatMap(([table, rows]): [string, (q: Queries) => Promise<unknown>][] => [
+      [`housekeeping batch of ${table}`, (q) => rows(q).deleteBatch(now, 2000)],
+      [`housekeeping backlog of ${table}`, (q) => rows(q).oldest(now)],
+    ]),
+  ];
+})();
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function seqScans(node: PlanNode): string[] {
+  const own = node['Node Type'] === 'Seq Scan' && node['Relation Name'] ? [node['Relation Name']] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
+}
+
+describe('query plans of the hot statements on a grown PostgreSQL database', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  const captured = new Map<string, CompiledQuery>();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const db = openDatabase({
+      kind: 'postgres',
+      url: database.url,
+      statementTimeoutMs: 60_000,
+      acquireTimeoutMs: 30_000,
+    });
+    await migrateToLatest(db);
+    await db.close();
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    await growDatabase(pool, SCALE);
+    // The statements exactly as the query modules send them, caught on their way to the driver.
+    let current = '';
+    const kysely = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      log: (event) => {
+        if (!captured.has(current)) captured.set(current, event.query);
+      },
+    });
+    const queries = createQueries({ kysely, dialect: 'postgres' });
+    for (const [name, run] of HOT) {
+      current = name;
+      await run(queries);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it.each(HOT.map(([name]) => name))('%s reads no large table whole', async (name) => {
+    const query = captured.get(name);
+    expect(query, 'the statement was sent').toBeDefined();
+    const { rows } = await pool.query(`explain (format json) ${query!.sql}`, query!.parameters as unknown[]);
+    const plan = (rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan;
+    expect(seqScans(plan).filter((table) => LARGE.includes(table))).toEqual([]);
+  });
+});
