@@ -177,7 +177,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
   });
 
   it('refuses keys rotate when JWT_KEY is set, saying how to rotate', async () => {
-    const res = await cliProcess(['keys', 'rotate'], { ...env, JWT_KEY: 'an-operator-managed-hmac-secret-0123456789' });
+    const res = await cli(['keys', 'rotate'], { ...env, JWT_KEY: 'an-operator-managed-hmac-secret-0123456789' });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('JWT_PREVIOUS_KEYS');
   });
