@@ -1,19 +1,30 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
 import { VERSION } from './version.js';
-import { cliConfig, readStdin, withServices } from './cli/context.js';
+import { createCliContext, processIo, type CliIo } from './cli/context.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 import { usersCommand } from './cli/users.js';
 import { auditCommand, keysCommand, realmsCommand, tokensCommand } from './cli/others.js';
 import { ConfigError } from './config/load.js';
 
-export function buildCli(): Command {
-  const program = new Command('gatehouse').version(VERSION).description('Gatehouse authentication server');
+/**
+ * The `gatehouse` program reading and writing through `io`. Commander's own exits (--help, --version, a usage
+ * error) throw instead of ending the process, so that run() alone decides the exit code; set here, before the
+ * commands are added, because each command copies these settings from its parent.
+ */
+export function buildCli(io: CliIo = processIo()): Command {
+  const cli = createCliContext(io);
+  const { withServices, out } = cli;
+  const program = new Command('gatehouse')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .version(VERSION)
+    .description('Gatehouse authentication server');
 
   program
     .command('serve')
     .description('Start the HTTP server (migrates first)')
-    .action(async () => (await import('./serve.js')).serve(cliConfig()));
+    .action(async () => (await import('./serve.js')).serve(cli.config()));
 
   program
     .command('migrate')
@@ -24,20 +35,20 @@ export function buildCli(): Command {
         import('./db/migrate.js'),
       ]);
       // A migration may rewrite a large table: it gets an hour, not the per-request statement bound.
-      const db = openDatabase({ ...cliConfig().database, statementTimeoutMs: 3_600_000 });
+      const db = openDatabase({ ...cli.config().database, statementTimeoutMs: 3_600_000 });
       try {
         const applied = await migrateToLatest(db);
-        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
+        out(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
       } finally {
         await db.close();
       }
     });
 
-  usersCommand(program);
-  tokensCommand(program);
-  realmsCommand(program);
-  auditCommand(program);
-  keysCommand(program);
+  usersCommand(program, cli);
+  tokensCommand(program, cli);
+  realmsCommand(program, cli);
+  auditCommand(program, cli);
+  keysCommand(program, cli);
 
   program
     .command('method <method> <mode>')
@@ -47,7 +58,7 @@ export function buildCli(): Command {
         if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode))
           throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
         await s.authMethods.setMode(method as LimitedMethod, mode as MethodMode);
-        console.log(`${method}: ${mode}`);
+        out(`${method}: ${mode}`);
       }),
     );
 
@@ -63,25 +74,36 @@ export function buildCli(): Command {
       withServices(async (s) => {
         const report = await s.storage.sweep();
         const { describeSweep } = await import('./serve.js');
-        if (opts.format === 'json') console.log(JSON.stringify(report));
+        if (opts.format === 'json') out(JSON.stringify(report));
         else {
-          console.log(describeSweep(report));
-          for (const key of report.missing) console.log(`missing object: ${key}`);
+          out(describeSweep(report));
+          for (const key of report.missing) out(`missing object: ${key}`);
         }
       }),
     );
 
-  registerDirectoryCommands(program, withServices, readStdin);
+  registerDirectoryCommands(program, cli);
   return program;
 }
 
-/** Entry point of bin/gatehouse.js. A configuration error prints every bad variable and exits 1. */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs one command line (`argv` as in process.argv) and returns its exit code. A configuration error prints
+ * every bad variable; any other error prints its message; both give 1.
+ */
+export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli(io).parseAsync(argv);
+    return 0;
   } catch (err) {
-    if (err instanceof ConfigError) console.error(err.message);
-    else console.error(`gatehouse: ${(err as Error).message}`);
-    process.exit(1);
+    // Commander has already written its help, version or usage message.
+    if (err instanceof CommanderError) return err.exitCode;
+    io.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `gatehouse: ${(err as Error).message}\n`);
+    return 1;
   }
+}
+
+/** Entry point of bin/gatehouse.js. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  if (code !== 0) process.exit(code);
 }

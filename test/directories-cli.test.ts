@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { buildCliOnce, cli } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { PEOPLE, SERVICE, person, seedLdif, startSlapd, type Slapd } from './helpers/slapd.js';
-
-beforeAll(() => buildCliOnce(), 600_000);
 
 const SEED = seedLdif([person('olga')]);
 

@@ -3,16 +3,11 @@ import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { DirectoryInput, settingsOf } from '../core/directories/settings.js';
-import type { Services } from '../services.js';
-
-type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
+import type { CliContext } from './context.js';
 
 /** `gatehouse directories …`: the same operations as /admin/directories, for operators at a shell. */
-export function registerDirectoryCommands(
-  program: Command,
-  withServices: WithServices,
-  readStdin: () => Promise<string>,
-) {
+export function registerDirectoryCommands(program: Command, cli: CliContext) {
+  const { withServices, readStdin, out } = cli;
   const directories = program.command('directories').description('LDAP directories behind realms');
 
   directories
@@ -23,7 +18,7 @@ export function registerDirectoryCommands(
       withServices(async (s) => {
         const list = await s.directories.store.list();
         if (opts.format === 'json')
-          return console.log(
+          return out(
             JSON.stringify(
               list.map((d) => ({
                 realm: d.realm,
@@ -36,7 +31,7 @@ export function registerDirectoryCommands(
             ),
           );
         for (const d of list)
-          console.log(
+          out(
             `${d.realm}  ${d.url}${d.startTls ? ' (StartTLS)' : ''}  ${d.searchBase}  ${d.source}${d.isDefault ? '  default' : ''}`,
           );
       }),
@@ -59,7 +54,7 @@ export function registerDirectoryCommands(
           problems.unshift('A realm name is 1-64 letters, digits, ".", "_" or "-"');
         if (problems.length) throw new Error(`Invalid directory settings:\n  ${problems.join('\n  ')}`);
         const { created } = await s.directories.store.put(realm, input as DirectoryInput);
-        console.log(`Directory for realm ${realm} ${created ? 'created' : 'replaced'}`);
+        out(`Directory for realm ${realm} ${created ? 'created' : 'replaced'}`);
       }),
     );
 
@@ -69,7 +64,7 @@ export function registerDirectoryCommands(
     .action((realm: string) =>
       withServices(async (s) => {
         await s.directories.store.remove(realm);
-        console.log(`Directory for realm ${realm} removed`);
+        out(`Directory for realm ${realm} removed`);
       }),
     );
 
@@ -80,7 +75,7 @@ export function registerDirectoryCommands(
       withServices(async (s) => {
         const user = await s.users.require(email);
         await s.directories.link(realm, user.id, login);
-        console.log(`${user.email} linked to ${login} in realm ${realm}`);
+        out(`${user.email} linked to ${login} in realm ${realm}`);
       }),
     );
 
@@ -90,7 +85,7 @@ export function registerDirectoryCommands(
     .action(() =>
       withServices(async (s) => {
         const report = await s.directories.sync();
-        console.log(
+        out(
           `checked ${report.checked}, sessions ended for ${report.ended.length}${report.unreachable.length ? `, unreachable: ${report.unreachable.join(', ')}` : ''}`,
         );
       }),

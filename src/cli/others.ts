@@ -3,14 +3,15 @@ import { auditPage, type AuditQuery } from '../http/admin/audit.js';
 import { bearerTokens } from '../http/native/auth/bearer-tokens.js';
 import type { Services } from '../services.js';
 import { CLI } from '../core/sessions/actor.js';
-import { integer, printJson, withServices } from './context.js';
+import { integer, type CliContext } from './context.js';
 import { findUser } from './core.js';
 
 const format = () =>
   new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse tokens …` (alias `token`): personal bearer tokens. */
-export function tokensCommand(program: Command): void {
+export function tokensCommand(program: Command, cli: CliContext): void {
+  const { withServices, out, printJson } = cli;
   const tokens = program.command('tokens').alias('token').description('Personal bearer tokens (HumHub)');
   tokens
     .command('list [user]')
@@ -26,7 +27,7 @@ export function tokensCommand(program: Command): void {
           rows.push(...(await bearerTokens(s).list(u.id)).map((t) => ({ ...t, user_id: u.id, email: u.email })));
         if (opts.format === 'json') return printJson(rows);
         for (const t of rows)
-          console.log(
+          out(
             `${t.id}  ${t.email}  ${t.name ?? '-'}  ${t.revoked ? 'revoked' : t.expires_at ? `until ${t.expires_at}` : 'no expiry'}`,
           );
       }),
@@ -44,7 +45,7 @@ export function tokensCommand(program: Command): void {
           name: opts.name ?? null,
           actor: CLI,
         });
-        console.log(issued.token);
+        out(issued.token);
       }),
     );
   tokens
@@ -56,7 +57,7 @@ export function tokensCommand(program: Command): void {
         const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
         if (!isId || !(await s.apiTokens.revokeById(id, CLI)))
           throw new Error('No such live token (give its id, as `tokens list` shows it)');
-        console.log('revoked');
+        out('revoked');
       }),
     );
 }
@@ -71,7 +72,8 @@ async function everyUser(s: Services) {
 }
 
 /** `gatehouse realms …` (alias `realm`). */
-export function realmsCommand(program: Command): void {
+export function realmsCommand(program: Command, cli: CliContext): void {
+  const { withServices, out, printJson } = cli;
   const realms = program.command('realms').alias('realm').description('Manage realms');
   realms
     .command('list')
@@ -81,7 +83,7 @@ export function realmsCommand(program: Command): void {
       withServices(async (s) => {
         const rows = (await s.realms.list()).map((r) => ({ name: r.name, created_at: r.createdAt.toISOString() }));
         if (opts.format === 'json') return printJson(rows);
-        for (const r of rows) console.log(`${r.name}  ${r.created_at}`);
+        for (const r of rows) out(`${r.name}  ${r.created_at}`);
       }),
     );
   realms
@@ -92,13 +94,14 @@ export function realmsCommand(program: Command): void {
         if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
           throw new Error('A realm name is 1-64 letters, digits, ".", "_" or "-"');
         await s.realms.create(name, CLI);
-        console.log(`Realm ${name} created`);
+        out(`Realm ${name} created`);
       }),
     );
 }
 
 /** `gatehouse audit`: the audit log, with the filters of GET /admin/audit. */
-export function auditCommand(program: Command): void {
+export function auditCommand(program: Command, cli: CliContext): void {
+  const { withServices, out, err, printJson } = cli;
   program
     .command('audit')
     .description('Read the audit log, newest first (same filters as GET /admin/audit)')
@@ -127,16 +130,17 @@ export function auditCommand(program: Command): void {
         });
         if (opts.format === 'json') return printJson(page);
         for (const e of page.entries)
-          console.log(
+          out(
             `${e.at}  ${e.action}  ${e.outcome}  actor=${e.actor ?? '-'}  subject=${e.subject ?? '-'}${e.door ? `  door=${e.door}` : ''}  ip=${e.ip ?? '-'}`,
           );
-        if (page.next_cursor) console.error(`more: --cursor ${page.next_cursor}`);
+        if (page.next_cursor) err(`more: --cursor ${page.next_cursor}`);
       }),
     );
 }
 
 /** `gatehouse keys rotate`. */
-export function keysCommand(program: Command): void {
+export function keysCommand(program: Command, cli: CliContext): void {
+  const { withServices, out } = cli;
   const keys = program.command('keys').alias('key').description('Signing keys of access tokens');
   keys
     .command('rotate')
@@ -153,11 +157,11 @@ export function keysCommand(program: Command): void {
       withServices(async (s) => {
         const rotated = await s.rotateKeys(CLI, opts.only ?? 'all');
         if (rotated.kid)
-          console.log(
+          out(
             `New signing key ${rotated.kid} (${rotated.algorithm}); still verifying: ${rotated.retired!.join(', ') || 'none'}`,
           );
         for (const d of rotated.dialects)
-          console.log(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);
+          out(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);
       }),
     );
 }

@@ -2,14 +2,15 @@ import { Option, type Command } from 'commander';
 import type { LimitedMethod } from '../core/auth-methods/service.js';
 import { adminUser } from '../http/admin/user-presenter.js';
 import { CLI } from '../core/sessions/actor.js';
-import { confirm, integer, list, printJson, readStdin, withServices } from './context.js';
+import { integer, list, type CliContext } from './context.js';
 import { findUser } from './core.js';
 
 const format = () =>
   new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse users …` (alias `user`). */
-export function usersCommand(program: Command): void {
+export function usersCommand(program: Command, cli: CliContext): void {
+  const { withServices, readStdin, confirm, out, printJson } = cli;
   const users = program
     .command('users')
     .alias('user')
@@ -28,7 +29,7 @@ export function usersCommand(program: Command): void {
         if (opts.format === 'json') return printJson(found.map(adminUser));
         for (const u of found) {
           const state = u.disabled ? 'disabled' : u.active ? 'active' : 'inactive';
-          console.log(`${u.id}  ${u.email}  ${state}  ${u.defaultRole} [${u.roles.join(',')}]`);
+          out(`${u.id}  ${u.email}  ${state}  ${u.defaultRole} [${u.roles.join(',')}]`);
         }
       }),
     );
@@ -66,7 +67,7 @@ export function usersCommand(program: Command): void {
             active: true,
           });
           if (opts.format === 'json') return printJson(adminUser((await s.users.get(created.id))!));
-          console.log(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
+          out(`Created ${created.email} (${created.id}) with roles ${created.roles.join(',')}`);
         }),
     );
 
@@ -79,7 +80,7 @@ export function usersCommand(program: Command): void {
         const target = await findUser(s, who);
         await confirm(`Delete ${target.email} (${target.id})?`, opts.yes);
         await s.accounts.remove(target.id, CLI);
-        console.log(`${target.email} deleted`);
+        out(`${target.email} deleted`);
       }),
     );
 
@@ -90,7 +91,7 @@ export function usersCommand(program: Command): void {
       withServices(async (s) => {
         const target = await findUser(s, who);
         await s.accounts.setPassword(target.id, await readStdin(), CLI);
-        console.log(`${target.email}: password set`);
+        out(`${target.email}: password set`);
       }),
     );
 
@@ -101,7 +102,7 @@ export function usersCommand(program: Command): void {
       withServices(async (s) => {
         const target = await findUser(s, who);
         await s.accounts.setUsername(target.id, name, CLI);
-        console.log(`${target.email}: username ${name}`);
+        out(`${target.email}: username ${name}`);
       }),
     );
 
@@ -116,7 +117,7 @@ export function usersCommand(program: Command): void {
         withServices(async (s) => {
           const target = await findUser(s, who);
           await s.accounts.setDisabled(target.id, disabled, CLI);
-          console.log(`${target.email} ${disabled ? 'disabled' : 'enabled'}`);
+          out(`${target.email} ${disabled ? 'disabled' : 'enabled'}`);
         }),
       );
   }
@@ -134,7 +135,7 @@ export function usersCommand(program: Command): void {
         const target = await findUser(s, who);
         await confirm(`Ban ${target.email} until ${until.toISOString()}?`, opts.yes);
         await s.accounts.ban(target.id, until, opts.reason ?? null, CLI);
-        console.log(`${target.email} banned until ${until.toISOString()}`);
+        out(`${target.email} banned until ${until.toISOString()}`);
       }),
     );
 
@@ -145,7 +146,7 @@ export function usersCommand(program: Command): void {
       withServices(async (s) => {
         const target = await findUser(s, who);
         await s.accounts.unban(target.id, CLI);
-        console.log(`${target.email} unbanned`);
+        out(`${target.email} unbanned`);
       }),
     );
 
@@ -158,7 +159,7 @@ export function usersCommand(program: Command): void {
       withServices(async (s) => {
         const target = await findUser(s, who);
         await s.accounts.setRoles(target.id, opts.roles, opts.defaultRole ?? opts.roles[0]!, CLI);
-        console.log(`${target.email}: roles ${opts.roles.join(',')}`);
+        out(`${target.email}: roles ${opts.roles.join(',')}`);
       }),
     );
 
@@ -169,7 +170,7 @@ export function usersCommand(program: Command): void {
       withServices(async (s) => {
         const target = await findUser(s, who);
         await s.accounts.setRealm(target.id, realm, CLI);
-        console.log(`${target.email}: realm ${realm}`);
+        out(`${target.email}: realm ${realm}`);
       }),
     );
 
@@ -187,11 +188,11 @@ export function usersCommand(program: Command): void {
         if (opts.revokeAll) {
           await confirm(`End every session of ${target.email}?`, opts.yes);
           await sessions.revokeAll(target.id, { actor: CLI, reason: 'admin' });
-          return console.log(`${target.email}: every session ended`);
+          return out(`${target.email}: every session ended`);
         }
         if (opts.revoke) {
           await sessions.revoke(opts.revoke, { userId: target.id, actor: CLI });
-          return console.log(`${target.email}: session ${opts.revoke} ended`);
+          return out(`${target.email}: session ${opts.revoke} ended`);
         }
         const rows = (await sessions.list(target.id)).map((x) => ({
           id: x.id,
@@ -204,7 +205,7 @@ export function usersCommand(program: Command): void {
         }));
         if (opts.format === 'json') return printJson(rows);
         for (const r of rows)
-          console.log(
+          out(
             `${r.id}  ${r.door}  ${r.created_at}  ${r.revoked_at ? 'ended' : `until ${r.expires_at}`}  ${r.ip ?? '-'}`,
           );
       }),
@@ -224,7 +225,7 @@ export function usersCommand(program: Command): void {
           await (allow
             ? s.authMethods.allow(method as LimitedMethod, target.id)
             : s.authMethods.disallow(method as LimitedMethod, target.id));
-          console.log(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
+          out(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
         }),
       );
   }

@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { run } from '../../src/main.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The built CLI: suites that run it call buildCliOnce() in beforeAll. */
@@ -35,8 +37,33 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Runs the CLI's real entry (run() of src/main.ts) inside this process with the given environment and standard
+ * input, and collects what it writes: the same command line, configuration and output as `gatehouse …`, without
+ * a Node start and a server load per call. What only a process shows (exit status, a real stdin pipe, the
+ * working folder, --version) stays with cliProcess().
+ */
+export async function cli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const collect = (add: (text: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        add(chunk.toString());
+        done();
+      },
+    });
+  const code = await run(['node', BIN, ...args], {
+    env: { ...env },
+    stdin: Readable.from(stdin ? [Buffer.from(stdin)] : []),
+    stdout: collect((t) => (stdout += t)),
+    stderr: collect((t) => (stderr += t)),
+  });
+  return { code, stdout, stderr };
+}
+
 /** Runs the built CLI in a child process, as an operator would (no TypeScript loader per call). */
-export function cli(
+export function cliProcess(
   args: string[],
   env: Record<string, string | undefined>,
   stdin = '',

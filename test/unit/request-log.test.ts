@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createPasswordPolicy } from '../src/core/passwords/policy.js';
-import { normalizeEmail } from '../src/core/users/email.js';
-import { lineBatcher, redactUrl } from '../src/http/plugins/request-log.js';
-import { lazyRequestLogger } from '../src/http/plugins/request-logger.js';
+import { createPasswordPolicy } from '../../src/core/passwords/policy.js';
+import { normalizeEmail } from '../../src/core/users/email.js';
+import { lineBatcher, redactUrl } from '../../src/http/plugins/request-log.js';
+import { lazyRequestLogger } from '../../src/http/plugins/request-logger.js';
 import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
 
