@@ -16,6 +16,7 @@ import * as directoryMissing from './migrations/0014-directory-missing.js';
 import * as numericIdSequence from './migrations/0015-numeric-id-sequence.js';
 import * as sessionProof from './migrations/0016-session-proof.js';
 import * as issuerAndReservations from './migrations/0017-issuer-and-reservations.js';
+import * as adminLists from './migrations/0018-admin-lists.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0015-numeric-id-sequence': numericIdSequence,
   '0016-session-proof': sessionProof,
   '0017-issuer-and-reservations': issuerAndReservations,
+  '0018-admin-lists': adminLists,
 };
 
 class StaticProvider implements MigrationProvider {
