@@ -78,9 +78,10 @@ describe.each(DATABASES)('admin API on %s', (db) => {
     expect(issued.statusCode).toBe(201);
     const { id, token } = issued.json();
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(200);
-    expect((await call(t, 'GET', `/users/${user.id}/tokens`)).json()).toEqual([
-      { id, name: 'ci', expires_at: expect.any(String), revoked: false, created_at: expect.any(String) },
-    ]);
+    expect((await call(t, 'GET', `/users/${user.id}/tokens`)).json()).toEqual({
+      tokens: [{ id, name: 'ci', expires_at: expect.any(String), revoked: false, created_at: expect.any(String) }],
+      next_cursor: null,
+    });
     expect((await call(t, 'DELETE', `/tokens/${id}`)).statusCode).toBe(204);
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(401);
     expect((await call(t, 'DELETE', `/tokens/${id}`)).statusCode).toBe(404);

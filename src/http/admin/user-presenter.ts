@@ -46,10 +46,19 @@ export const adminUser = (u: User) => ({
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;
 
-export const AdminUserPage = Type.Object({
-  users: Type.Array(AdminUser),
-  next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last' })),
+export const NextCursor = Nullable(
+  Type.String({ description: 'Pass as `cursor` for the next page; null on the last' }),
+);
+
+/** `limit` and `cursor`, as every keyset-paged admin list takes them. */
+export const PageQuery = Type.Object({
+  limit: Type.Optional(
+    Type.String({ pattern: '^[0-9]{1,4}$', description: `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}` }),
+  ),
+  cursor: Type.Optional(Type.String({ maxLength: 400, description: 'next_cursor of the previous page' })),
 });
+
+export const AdminUserPage = Type.Object({ users: Type.Array(AdminUser), next_cursor: NextCursor });
 
 /** A page of users as the admin API and `gatehouse users list --format json` show it. */
 export const adminUserPage = (page: Page<User>) => ({
