@@ -96,6 +96,50 @@ describe.each(DATABASES)('admin lists on %s', (db) => {
     }
   });
 
+  it("pages a user's sessions (newest first) and bearer tokens (oldest first) by cursor, each once", async () => {
+    const t = get();
+    const email = 'many-sessions@lists.test';
+    const { id } = await createUser(t, email);
+    for (let i = 0; i < 5; i++) {
+      const login = await t.request({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } });
+      expect(login.statusCode).toBe(200);
+      const token = await t.request({
+        method: 'POST',
+        url: `/admin/users/${id}/tokens`,
+        headers: admin,
+        payload: { name: `token ${i}` },
+      });
+      expect(token.statusCode).toBe(201);
+    }
+    async function walk(kind: 'sessions' | 'tokens') {
+      const seen: { id: string; created_at: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await t.request({
+          url: `/admin/users/${id}/${kind}?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: admin,
+        });
+        expect(res.statusCode).toBe(200);
+        const page = res.json();
+        expect(page[kind].length).toBeLessThanOrEqual(2);
+        seen.push(...page[kind]);
+        cursor = page.next_cursor;
+      } while (cursor);
+      return seen;
+    }
+    const sessions = await walk('sessions');
+    expect(new Set(sessions.map((x) => x.id)).size).toBe(5);
+    expect(sessions).toHaveLength(5);
+    const times = sessions.map((x) => x.created_at);
+    expect(times).toEqual([...times].sort().reverse());
+    const tokens = await walk('tokens');
+    // Tokens made in the same instant (the test clock stands still) come in id order: still each once.
+    const names = tokens.map((x) => (x as unknown as { name: string }).name);
+    expect(names.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `token ${i}`));
+    for (const kind of ['sessions', 'tokens'])
+      expect((await t.request({ url: `/admin/users/${id}/${kind}?cursor=WzFd`, headers: admin })).statusCode).toBe(400);
+  });
+
   it('reads roles and MFA state for the rows of the page', async () => {
     const t = get();
     const { id } = await createUser(t, 'roles@lists.test');
