@@ -418,7 +418,7 @@ describe.each(DATABASES)('directories from DIRECTORIES_FILE on %s', (db) => {
       outcome: 'ok',
       user: { realm: 'staff' },
     });
-    const listed = (await t.request({ url: '/admin/directories', headers: admin })).json().users;
+    const listed = (await t.request({ url: '/admin/directories', headers: admin })).json();
     expect(listed).toEqual([
       expect.objectContaining({ realm: 'staff', source: 'file', default: true, has_bind_password: true }),
     ]);
