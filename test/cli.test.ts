@@ -106,11 +106,11 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
     expect((await cli(['users', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe(
       'admin@example.com: realm staff\n',
     );
-    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
+    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout).users[0].realm).toBe('staff');
     expect((await cli(['users', 'set-username', 'admin@example.com', 'chief'], env)).stdout).toBe(
       'admin@example.com: username chief\n',
     );
-    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].username).toBe('chief');
+    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout).users[0].username).toBe('chief');
 
     expect((await cli(['users', 'set-password', 'admin@example.com'], env, 'a brand new passphrase\n')).stdout).toBe(
       'admin@example.com: password set\n',
@@ -218,7 +218,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
           .stdout,
       ).toBe('admin@example.com banned until 2999-01-01T00:00:00.000Z\n');
       expect((await login()).statusCode).toBe(401);
-      expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0]).toMatchObject({
+      expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout).users[0]).toMatchObject({
         banned_until: '2999-01-01T00:00:00.000Z',
         ban_reason: 'test',
       });
