@@ -52,7 +52,7 @@ describe.each(DATABASES)('admin API on %s', (db) => {
     expect(
       (await call(t, 'GET', `/users?search=${encodeURIComponent('managed')}`))
         .json()
-        .map((u: { email: string }) => u.email),
+        .users.map((u: { email: string }) => u.email),
     ).toContain(email);
     expect((await call(t, 'POST', `/users/${id}/disable`)).statusCode).toBe(204);
     expect((await login(t, email)).statusCode).toBe(401);
@@ -66,7 +66,7 @@ describe.each(DATABASES)('admin API on %s', (db) => {
     expect((await call(t, 'GET', '/realms')).json().map((r: { name: string }) => r.name)).toEqual(['default', 'staff']);
     expect((await call(t, 'PUT', `/users/${id}/realm`, { realm: 'staff' })).statusCode).toBe(204);
     expect((await call(t, 'PUT', `/users/${id}/realm`, { realm: 'nowhere' })).statusCode).toBe(404);
-    const listed = (await call(t, 'GET', `/users?search=${encodeURIComponent(email)}`)).json();
+    const listed = (await call(t, 'GET', `/users?search=${encodeURIComponent(email)}`)).json().users;
     expect(listed).toEqual([expect.objectContaining({ id, roles: ['user'], default_role: 'user', realm: 'staff' })]);
     expect((await call(t, 'POST', '/users/00000000-0000-4000-8000-000000000000/disable')).statusCode).toBe(404);
   });
@@ -78,9 +78,10 @@ describe.each(DATABASES)('admin API on %s', (db) => {
     expect(issued.statusCode).toBe(201);
     const { id, token } = issued.json();
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(200);
-    expect((await call(t, 'GET', `/users/${user.id}/tokens`)).json()).toEqual([
-      { id, name: 'ci', expires_at: expect.any(String), revoked: false, created_at: expect.any(String) },
-    ]);
+    expect((await call(t, 'GET', `/users/${user.id}/tokens`)).json()).toEqual({
+      tokens: [{ id, name: 'ci', expires_at: expect.any(String), revoked: false, created_at: expect.any(String) }],
+      next_cursor: null,
+    });
     expect((await call(t, 'DELETE', `/tokens/${id}`)).statusCode).toBe(204);
     expect((await t.request({ url: '/api/v1/auth/current', headers: bearer(token) })).statusCode).toBe(401);
     expect((await call(t, 'DELETE', `/tokens/${id}`)).statusCode).toBe(404);

@@ -67,16 +67,19 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
     );
     expect(created.stdout).toMatch(/^Created admin@example\.com \([0-9a-f-]{36}\) with roles admin,user\n$/);
     const listed = JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout);
-    expect(listed).toEqual([
-      expect.objectContaining({
-        email: 'admin@example.com',
-        roles: ['admin', 'user'],
-        default_role: 'admin',
-        active: true,
-        disabled: false,
-        mfa_enabled: false,
-      }),
-    ]);
+    expect(listed).toEqual({
+      users: [
+        expect.objectContaining({
+          email: 'admin@example.com',
+          roles: ['admin', 'user'],
+          default_role: 'admin',
+          active: true,
+          disabled: false,
+          mfa_enabled: false,
+        }),
+      ],
+      next_cursor: null,
+    });
     expect(JSON.stringify(listed)).not.toContain('argon2');
     expect(listed).toEqual(await adminGet('/admin/users'));
     expect(JSON.parse((await cli(['user', 'list', '--format', 'json'], env)).stdout)).toEqual(listed);
@@ -106,11 +109,11 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
     expect((await cli(['users', 'set-realm', 'admin@example.com', 'staff'], env)).stdout).toBe(
       'admin@example.com: realm staff\n',
     );
-    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].realm).toBe('staff');
+    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout).users[0].realm).toBe('staff');
     expect((await cli(['users', 'set-username', 'admin@example.com', 'chief'], env)).stdout).toBe(
       'admin@example.com: username chief\n',
     );
-    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0].username).toBe('chief');
+    expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout).users[0].username).toBe('chief');
 
     expect((await cli(['users', 'set-password', 'admin@example.com'], env, 'a brand new passphrase\n')).stdout).toBe(
       'admin@example.com: password set\n',
@@ -220,7 +223,7 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
           .stdout,
       ).toBe('admin@example.com banned until 2999-01-01T00:00:00.000Z\n');
       expect((await login()).statusCode).toBe(401);
-      expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout)[0]).toMatchObject({
+      expect(JSON.parse((await cli(['users', 'list', '--format', 'json'], env)).stdout).users[0]).toMatchObject({
         banned_until: '2999-01-01T00:00:00.000Z',
         ban_reason: 'test',
       });
@@ -272,6 +275,20 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
       code: 1,
       stderr: expect.stringContaining('Usage'),
     });
+  });
+
+  it('lists users a page at a time, printing the cursor of the next page, and searches usernames', async () => {
+    for (const email of ['page-one@example.com', 'page-two@example.com'])
+      expect((await cli(['users', 'create', '--email', email], env, 'a paging passphrase\n')).code).toBe(0);
+    const first = await cli(['users', 'list', '--search', 'PAGE-', '--limit', '1'], env);
+    expect(first.stdout).toContain('page-one@example.com');
+    const cursor = /^next cursor: (\S+)$/m.exec(first.stdout)?.[1];
+    expect(cursor).toBeTruthy();
+    const second = await cli(['users', 'list', '--search', 'page-', '--limit', '1', '--cursor', cursor!], env);
+    expect(second.stdout).toContain('page-two@example.com');
+    expect(second.stdout).not.toContain('next cursor');
+    const bad = await cli(['users', 'list', '--cursor', 'not-a-cursor'], env);
+    expect([bad.code, bad.stderr]).toEqual([1, expect.stringContaining('Invalid cursor')]);
   });
 
   it('stops with one message naming every bad variable', async () => {

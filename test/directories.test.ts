@@ -175,7 +175,7 @@ describe.each(DATABASES)('LDAP directories on %s', (db) => {
     expect(((await authenticate(t, 'alice@example.org', 'alice-password')) as { user: { id: string } }).user.id).toBe(
       user.id,
     );
-    const listed = (await t.request({ url: '/admin/users?search=alice@example.org', headers: admin })).json();
+    const listed = (await t.request({ url: '/admin/users?search=alice@example.org', headers: admin })).json().users;
     expect(listed).toEqual([expect.objectContaining({ id: user.id, realm: 'corp' })]);
   });
 

@@ -37,6 +37,6 @@ describe.each(DATABASES)('HumHub numeric ids on %s', (db) => {
     const next = await newHumhubUser(t);
     expect(next.id).toBeGreaterThan(newest.id);
     const gone = await t.request({ url: `/admin/users?search=numbered`, headers: admin });
-    expect(gone.json().map((u: { numeric_id: number }) => u.numeric_id)).not.toContain(newest.id);
+    expect(gone.json().users.map((u: { numeric_id: number }) => u.numeric_id)).not.toContain(newest.id);
   });
 });

@@ -64,10 +64,11 @@ export function tokensCommand(program: Command, cli: CliContext): void {
 
 async function everyUser(s: Services) {
   const all = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await s.users.list({ limit: 500, offset });
-    all.push(...page);
-    if (page.length < 500) return all;
+  for (let cursor: string | undefined; ; ) {
+    const page = await s.users.list({ limit: 500, cursor });
+    all.push(...page.items);
+    if (!page.nextCursor) return all;
+    cursor = page.nextCursor;
   }
 }
 

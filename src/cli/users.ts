@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { LimitedMethod } from '../core/auth-methods/service.js';
-import { adminUser } from '../http/admin/user-presenter.js';
+import { pageLimit } from '../core/cursor.js';
+import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-presenter.js';
 import { CLI } from '../core/sessions/actor.js';
 import { integer, list, type CliContext } from './context.js';
 import { findUser } from './core.js';
@@ -18,19 +19,21 @@ export function usersCommand(program: Command, cli: CliContext): void {
 
   users
     .command('list')
-    .description('List users')
-    .option('--search <text>', 'only emails containing this text')
-    .option('--limit <n>', 'at most this many', integer, 100)
-    .option('--offset <n>', 'skip this many', integer, 0)
+    .description('List users, a page at a time in creation order')
+    .option('--search <text>', 'only users whose email or username contains this text (any case)')
+    .option('--limit <n>', `at most this many (1 to ${MAX_PAGE})`, integer, DEFAULT_PAGE)
+    .option('--cursor <cursor>', 'the page after this one (the next cursor a previous page printed)')
     .addOption(format())
-    .action((opts: { search?: string; limit: number; offset: number; format: string }) =>
+    .action((opts: { search?: string; limit: number; cursor?: string; format: string }) =>
       withServices(async (s) => {
-        const found = await s.users.list(opts);
-        if (opts.format === 'json') return printJson(found.map(adminUser));
-        for (const u of found) {
+        const limit = pageLimit(opts.limit, DEFAULT_PAGE, MAX_PAGE);
+        const page = await s.users.list({ search: opts.search, limit, cursor: opts.cursor });
+        if (opts.format === 'json') return printJson(adminUserPage(page));
+        for (const u of page.items) {
           const state = u.disabled ? 'disabled' : u.active ? 'active' : 'inactive';
           out(`${u.id}  ${u.email}  ${state}  ${u.defaultRole} [${u.roles.join(',')}]`);
         }
+        if (page.nextCursor) console.log(`next cursor: ${page.nextCursor}`);
       }),
     );
 

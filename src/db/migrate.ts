@@ -16,6 +16,7 @@ import * as directoryMissing from './migrations/0014-directory-missing.js';
 import * as numericIdSequence from './migrations/0015-numeric-id-sequence.js';
 import * as sessionProof from './migrations/0016-session-proof.js';
 import * as issuerAndReservations from './migrations/0017-issuer-and-reservations.js';
+import * as adminLists from './migrations/0018-admin-lists.js';
 import * as filesKeyOrder from './migrations/0019-files-key-order.js';
 import * as housekeepingIndexes from './migrations/0020-housekeeping-indexes.js';
 
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0015-numeric-id-sequence': numericIdSequence,
   '0016-session-proof': sessionProof,
   '0017-issuer-and-reservations': issuerAndReservations,
+  '0018-admin-lists': adminLists,
   '0019-files-key-order': filesKeyOrder,
   '0020-housekeeping-indexes': housekeepingIndexes,
 };

@@ -36,7 +36,13 @@ async function signIns() {
 }
 
 export function Dashboard() {
-  const users = useLoad(() => api<AdminUser[]>('GET', '/admin/users?limit=1000'), []);
+  // The first page of users (the most one holds): the counts say "+" when there are more.
+  const page = useLoad(
+    () => api<{ users: AdminUser[]; next_cursor: string | null }>('GET', '/admin/users?limit=200'),
+    [],
+  );
+  const users = { ...page, data: page.data?.users };
+  const more = Boolean(page.data?.next_cursor);
   const audit = useLoad(signIns, []);
   const storage = useLoad(() => api<StorageUsage>('GET', '/admin/storage/usage'), []);
   const counts = (users.data ?? []).reduce<Record<string, number>>(
@@ -59,7 +65,7 @@ export function Dashboard() {
         ].map(([label, n, state]) => (
           <article key={label}>
             <a href={href(['users'], state ? { state: String(state) } : undefined)}>
-              <span class="big">{users.data ? `${n}${users.data.length >= 1000 && !state ? '+' : ''}` : '…'}</span>
+              <span class="big">{users.data ? `${n}${more ? '+' : ''}` : '…'}</span>
               <span>{label}</span>
             </a>
           </article>

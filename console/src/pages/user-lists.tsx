@@ -7,7 +7,11 @@ import { AuditTable } from './audit';
 
 /** A user's live sessions; read again whenever the account's state (`state`) changes, since that ends them. */
 export function UserSessions({ id, state }: { id: string; state: string }) {
-  const sessions = useLoad(() => api<SessionInfo[]>('GET', `/admin/users/${id}/sessions`), [id, state]);
+  // The newest 200 (one page, the most the API gives at once): more are rare, and ended all at once below.
+  const sessions = useLoad(
+    () => api<{ sessions: SessionInfo[] }>('GET', `/admin/users/${id}/sessions?limit=200`).then((p) => p.sessions),
+    [id, state],
+  );
   const action = useAction();
   const end = (path: string, msg: string) => void action.run(() => api('DELETE', path), msg).then(sessions.reload);
   return (
@@ -59,7 +63,10 @@ export function UserSessions({ id, state }: { id: string; state: string }) {
 }
 
 export function UserTokens({ id }: { id: string }) {
-  const tokens = useLoad(() => api<TokenInfo[]>('GET', `/admin/users/${id}/tokens`), [id]);
+  const tokens = useLoad(
+    () => api<{ tokens: TokenInfo[] }>('GET', `/admin/users/${id}/tokens?limit=200`).then((p) => p.tokens),
+    [id],
+  );
   const action = useAction();
   const [name, setName] = useState('');
   const [days, setDays] = useState('');

@@ -14,7 +14,8 @@ async function loadUser(id: string): Promise<AdminUser> {
   } catch (err) {
     if (!(err instanceof ApiError && err.unavailable)) throw err;
   }
-  const user = (await api<AdminUser[]>('GET', '/admin/users?limit=1000')).find((u) => u.id === id);
+  const { users } = await api<{ users: AdminUser[] }>('GET', '/admin/users?limit=200');
+  const user = users.find((u) => u.id === id);
   if (!user) throw new ApiError(404, 'not-found', 'No such user');
   return user;
 }

@@ -7,23 +7,24 @@ import { Page, Problem, Status, useAction, useLoad, when } from '../ui';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export interface UserPage {
+  users: AdminUser[];
+  next_cursor: string | null;
+}
+
 /**
- * The admin API searches by email only; an id, numeric id or username is matched here among
- * the first 1,000 users, and realm, role and state filter the page that came back.
+ * One page of users from the server: its indexed search (a part of the email or username) or,
+ * for an id, that one user. The cursor names the page after the previous one.
  */
-async function findUsers(search: string): Promise<AdminUser[]> {
-  const byOther = UUID.test(search) || /^\d+$/.test(search) || (search !== '' && !search.includes('@'));
-  const bySearch = await api<AdminUser[]>(
-    'GET',
-    `/admin/users?limit=200${search ? `&search=${encodeURIComponent(search)}` : ''}`,
-  );
-  if (!byOther) return bySearch;
-  const all = await api<AdminUser[]>('GET', '/admin/users?limit=1000');
-  const s = search.toLowerCase();
-  const other = all.filter(
-    (u) => u.id === s || String(u.numeric_id ?? '') === s || (u.username ?? '').toLowerCase().includes(s),
-  );
-  return [...bySearch, ...other.filter((u) => !bySearch.some((b) => b.id === u.id))];
+async function findUsers(search: string, cursor: string): Promise<UserPage> {
+  if (UUID.test(search)) {
+    const one = await api<AdminUser>('GET', `/admin/users/${search.toLowerCase()}`).catch(() => undefined);
+    return { users: one ? [one] : [], next_cursor: null };
+  }
+  const params = new URLSearchParams({ limit: '50' });
+  if (search) params.set('search', search);
+  if (cursor) params.set('cursor', cursor);
+  return api<UserPage>('GET', `/admin/users?${params}`);
 }
 
 export function UsersPage({ query }: { query: URLSearchParams }) {
@@ -31,15 +32,18 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
   const realm = query.get('realm') ?? '';
   const role = query.get('role') ?? '';
   const state = query.get('state') ?? '';
+  const cursor = query.get('after') ?? '';
   const [text, setText] = useState(search);
-  const users = useLoad(() => findUsers(search), [search]);
+  const users = useLoad(() => findUsers(search, cursor), [search, cursor]);
   const realms = useLoad(() => api<{ name: string }[]>('GET', '/admin/realms'), []);
-  const shown = (users.data ?? []).filter(
+  const shown = (users.data?.users ?? []).filter(
     (u) => (!realm || u.realm === realm) && (!role || u.roles.includes(role)) && (!state || stateOf(u) === state),
   );
-  const roles = [...new Set((users.data ?? []).flatMap((u) => u.roles))].sort();
+  const roles = [...new Set((users.data?.users ?? []).flatMap((u) => u.roles))].sort();
   const filters = { q: search, realm, role, state };
+  // A new search or filter starts again at the first page.
   const setFilter = (key: string, value: string) => go(['users'], { ...filters, [key]: value });
+  const next = users.data?.next_cursor;
 
   return (
     <Page title="Users">
@@ -52,11 +56,11 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
         }}
       >
         <label>
-          Search by email, username or id
+          Search by a part of the email or username, or an id
           <input type="search" name="q" value={text} onInput={(e) => setText(e.currentTarget.value)} />
         </label>
         <label>
-          Realm
+          Realm (this page)
           <select name="realm" value={realm} onChange={(e) => setFilter('realm', e.currentTarget.value)}>
             <option value="">Any</option>
             {(realms.data ?? []).map((r) => (
@@ -65,7 +69,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
           </select>
         </label>
         <label>
-          Role
+          Role (this page)
           <select name="role" value={role} onChange={(e) => setFilter('role', e.currentTarget.value)}>
             <option value="">Any</option>
             {roles.map((r) => (
@@ -74,7 +78,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
           </select>
         </label>
         <label>
-          State
+          State (this page)
           <select name="state" value={state} onChange={(e) => setFilter('state', e.currentTarget.value)}>
             <option value="">Any</option>
             {['active', 'inactive', 'disabled', 'banned'].map((s) => (
@@ -92,7 +96,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
         busy={users.loading}
         rows={shown}
         rowKey={(u) => u.id}
-        empty={users.data ? 'No user matches.' : undefined}
+        empty={users.data ? (cursor ? 'No more users on this page.' : 'No user matches.') : undefined}
         columns={[
           {
             head: 'Email',
@@ -110,6 +114,18 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
           { head: 'Last sign-in', cell: (u) => when(u.last_login_at) },
         ]}
       />
+      <nav aria-label="Pages" class="pager">
+        {cursor ? (
+          <a role="button" class="secondary outline" href={href(['users'], { ...filters, after: '' })}>
+            First page
+          </a>
+        ) : null}
+        {next ? (
+          <a role="button" class="secondary" href={href(['users'], { ...filters, after: next })}>
+            Next page
+          </a>
+        ) : null}
+      </nav>
       <CreateUser onCreated={(u) => go(['users', u.id])} />
     </Page>
   );

@@ -3,6 +3,7 @@ import type { ApiTokenRow } from '../../db/queries/api-tokens.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
+import { decodeTimeIdCursor, toPage } from '../cursor.js';
 import { actorName, type Actor } from '../sessions/actor.js';
 
 /** What a token is bound to besides its user: a session, and for impersonation an issuing admin. */
@@ -61,6 +62,13 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
 
     /** A user's tokens of a kind, never the tokens themselves. */
     list: (userId: string, kind: string) => queries.apiTokens.listOf(userId, kind),
+
+    /** One page of a user's tokens of a kind, oldest first. */
+    async listPage(userId: string, kind: string, o: { limit: number; cursor?: string }) {
+      const after = o.cursor === undefined ? undefined : decodeTimeIdCursor(o.cursor);
+      const rows = await queries.apiTokens.listOf(userId, kind, { limit: o.limit + 1, after });
+      return toPage(rows, o.limit, (x) => [x.createdAt.toISOString(), x.id]);
+    },
 
     /** Revokes by id (only `userId`'s when given). Returns whether a live token was revoked. */
     async revokeById(id: string, actor: Actor, userId?: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { SessionRow } from '../../db/queries/sessions.js';
 import { isForeignKeyViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
+import { decodeTimeIdCursor, toPage, type Page } from '../cursor.js';
 import { errors } from '../errors.js';
 import type { User } from '../users/service.js';
 import { actorName, type Actor } from './actor.js';
@@ -142,6 +143,13 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
       queries.sessions.prove(sessionId, userId, clock.now()),
 
     list: (userId: string): Promise<SessionRow[]> => queries.sessions.liveOf(userId, clock.now()),
+
+    /** One page of a user's live sessions, newest first. */
+    async listPage(userId: string, o: { limit: number; cursor?: string }): Promise<Page<SessionRow>> {
+      const after = o.cursor === undefined ? undefined : decodeTimeIdCursor(o.cursor);
+      const rows = await queries.sessions.liveOf(userId, clock.now(), { limit: o.limit + 1, after });
+      return toPage(rows, o.limit, (x) => [x.createdAt.toISOString(), x.id]);
+    },
 
     /** Ends one session and every credential of it, in every dialect. Returns whether a live session ended. */
     async revoke(sessionId: string, o: { userId?: string; actor: Actor; reason?: RevocationReason }): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
 import { passwordManagedByDirectory, passwordRealmOf } from '../directories/password-realm.js';
+import { decodeNumberCursor, toPage, type Page } from '../cursor.js';
 import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
@@ -139,7 +140,12 @@ export function createUserService({
       login.includes('@')
         ? queries.users.findWithRoles('email', normalizeEmail(login))
         : queries.users.findWithRoles('username', login),
-    list: (opts: { limit: number; offset: number; search?: string }) => queries.users.list(opts),
+    /** One page of users in creation order (numeric id), optionally those whose email or username holds `search`. */
+    async list(opts: { limit: number; cursor?: string; search?: string }): Promise<Page<User>> {
+      const after = opts.cursor === undefined ? undefined : decodeNumberCursor(opts.cursor);
+      const rows = await queries.userList.list({ limit: opts.limit + 1, after, search: opts.search });
+      return toPage(rows, opts.limit, (u) => [u.numericId]);
+    },
 
     async require(email: string): Promise<User> {
       const user = await queries.users.findWithRoles('email', normalizeEmail(email));

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database } from '../types.js';
+import type { KeysetPage } from './sessions.js';
 
 export interface ApiTokenRow {
   id: string;
@@ -59,15 +60,21 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
       return row && toToken(row);
     },
 
-    async listOf(userId: string, kind: string): Promise<(ApiTokenRow & { createdAt: Date })[]> {
-      const rows = await db
+    /** Oldest first; `page` reads `limit` of them after the key of the previous page's last. */
+    async listOf(userId: string, kind: string, page?: KeysetPage): Promise<(ApiTokenRow & { createdAt: Date })[]> {
+      let q = db
         .selectFrom('api_tokens')
         .select([...COLUMNS, 'created_at'])
         .where('user_id', '=', userId)
         .where('kind', '=', kind)
         .orderBy('created_at')
-        .execute();
-      return rows.map((r) => ({ ...toToken(r), createdAt: toDate(r.created_at) }));
+        .orderBy('id');
+      if (page?.after) {
+        const { at, id } = page.after;
+        q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+      }
+      if (page) q = q.limit(page.limit);
+      return (await q.execute()).map((r) => ({ ...toToken(r), createdAt: toDate(r.created_at) }));
     },
 
     /** Revokes by id; `userId` limits it to that user's tokens. Returns whether a live token was revoked. */

@@ -11,6 +11,7 @@ import { createFileQueries } from './files.js';
 import { createApiTokenQueries } from './api-tokens.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
+import { createUserListQueries } from './user-list.js';
 import { createAuditLogQueries } from './audit-log.js';
 import { createSessionQueries } from './sessions.js';
 import { createDirectoryQueries } from './directories.js';
@@ -21,6 +22,7 @@ import { createStorageReservationQueries } from './storage-reservations.js';
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
     users: createUserQueries(db, dialect),
+    userList: createUserListQueries(db, dialect),
     userRoles: createUserRoleQueries(db),
     refreshTokens: createRefreshTokenQueries(db, dialect, sync),
     loginFailures: createLoginFailureQueries(db, dialect),

@@ -5,6 +5,12 @@ import type { Database } from '../types.js';
 import { expiredRows } from './expired-rows.js';
 import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
 
+/** A keyset page over (created_at, id): `limit` rows past the key of the previous page's last row. */
+export interface KeysetPage {
+  limit: number;
+  after?: { at: Date; id: string };
+}
+
 export interface SessionRow {
   id: string;
   userId: string;
@@ -88,17 +94,22 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
       return row && toSession(row);
     },
 
-    /** Live sessions of a user, newest first. */
-    async liveOf(userId: string, now: Date): Promise<SessionRow[]> {
-      const rows = await db
+    /** Live sessions of a user, newest first; `page` reads `limit` of them after the key `before`. */
+    async liveOf(userId: string, now: Date, page?: KeysetPage): Promise<SessionRow[]> {
+      let q = db
         .selectFrom('sessions')
         .selectAll()
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
         .orderBy('created_at', 'desc')
-        .execute();
-      return rows.map(toSession);
+        .orderBy('id', 'desc');
+      if (page?.after) {
+        const { at, id } = page.after;
+        q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+      }
+      if (page) q = q.limit(page.limit);
+      return (await q.execute()).map(toSession);
     },
 
     /** Stamps a live session of `userId` as proven at `at`. Returns whether it was. */

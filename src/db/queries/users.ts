@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import {
-  likeLiteral,
   rolesAggregateSql,
   rolesOfUserSql,
   splitRoles,
@@ -176,19 +175,6 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
           updated_at: u.now,
         })
         .execute();
-    },
-
-    async list(opts: { limit: number; offset: number; search?: string }): Promise<UserWithRoles[]> {
-      let q = db
-        .selectFrom('users')
-        .selectAll('users')
-        .select(extras)
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(opts.limit)
-        .offset(opts.offset);
-      if (opts.search) q = q.where(likeLiteral('users.email', opts.search, { before: true, after: true }));
-      return (await q.execute()).map(toUserWithRoles);
     },
 
     /** A new password: both verifiers at once (a rehash keeps the digest's, which `digestHash` leaves out). */

@@ -2,9 +2,11 @@ import { Type } from '@sinclair/typebox';
 import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { actorOf } from '../client.js';
-import { bearerTokens, NewToken, TokenBody, TokenInfo } from '../native/auth/bearer-tokens.js';
+import { pageLimit } from '../../core/cursor.js';
+import { bearerTokens, NewToken, TokenBody, TokenInfo, tokenInfo } from '../native/auth/bearer-tokens.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
+import { DEFAULT_PAGE, MAX_PAGE, NextCursor, PageQuery } from './user-presenter.js';
 import { Id } from './users.js';
 
 const Nullable = Type.Union([Type.String(), Type.Null()]);
@@ -33,14 +35,23 @@ export function adminSessionRoutes(app: App, s: Services) {
     {
       schema: {
         tags,
-        summary: "A user's live sessions, in every dialect",
+        summary: "A user's live sessions, in every dialect, newest first, a page at a time",
         params: Id,
-        response: responses({ 200: Type.Array(SessionInfo) }, 400, 401, 403, 404),
+        querystring: PageQuery,
+        response: responses(
+          { 200: Type.Object({ sessions: Type.Array(SessionInfo), next_cursor: NextCursor }) },
+          400,
+          401,
+          403,
+          404,
+        ),
       },
     },
     async (request) => {
       const user = await s.accounts.target(request.params.id);
-      return (await s.sessions.list(user.id)).map((x) => ({
+      const limit = pageLimit(request.query.limit, DEFAULT_PAGE, MAX_PAGE);
+      const page = await s.sessions.listPage(user.id, { limit, cursor: request.query.cursor });
+      const sessions = page.items.map((x) => ({
         id: x.id,
         door: x.door,
         created_at: x.createdAt.toISOString(),
@@ -48,6 +59,7 @@ export function adminSessionRoutes(app: App, s: Services) {
         ip: x.ip,
         user_agent: x.userAgent,
       }));
+      return { sessions, next_cursor: page.nextCursor };
     },
   );
 
@@ -91,12 +103,24 @@ export function adminSessionRoutes(app: App, s: Services) {
     {
       schema: {
         tags,
-        summary: "A user's bearer tokens (never the tokens themselves)",
+        summary: "A user's bearer tokens (never the tokens themselves), oldest first, a page at a time",
         params: Id,
-        response: responses({ 200: Type.Array(TokenInfo) }, 400, 401, 403, 404),
+        querystring: PageQuery,
+        response: responses(
+          { 200: Type.Object({ tokens: Type.Array(TokenInfo), next_cursor: NextCursor }) },
+          400,
+          401,
+          403,
+          404,
+        ),
       },
     },
-    async (request) => tokens.list((await s.accounts.target(request.params.id)).id),
+    async (request) => {
+      const user = await s.accounts.target(request.params.id);
+      const limit = pageLimit(request.query.limit, DEFAULT_PAGE, MAX_PAGE);
+      const page = await s.apiTokens.listPage(user.id, 'bearer', { limit, cursor: request.query.cursor });
+      return { tokens: page.items.map(tokenInfo), next_cursor: page.nextCursor };
+    },
   );
 
   app.post(

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { Page } from '../../core/cursor.js';
 import type { User } from '../../core/users/service.js';
 
 const DateTime = Type.String({ format: 'date-time' });
@@ -39,4 +40,28 @@ export const adminUser = (u: User) => ({
   mfa_enabled: u.mfaEnabled,
   created_at: u.createdAt.toISOString(),
   last_login_at: u.lastLoginAt?.toISOString() ?? null,
+});
+
+/** Page sizes of the admin lists (users, sessions, tokens): the default and the most one page holds. */
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 200;
+
+export const NextCursor = Nullable(
+  Type.String({ description: 'Pass as `cursor` for the next page; null on the last' }),
+);
+
+/** `limit` and `cursor`, as every keyset-paged admin list takes them. */
+export const PageQuery = Type.Object({
+  limit: Type.Optional(
+    Type.String({ pattern: '^[0-9]{1,4}$', description: `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}` }),
+  ),
+  cursor: Type.Optional(Type.String({ maxLength: 400, description: 'next_cursor of the previous page' })),
+});
+
+export const AdminUserPage = Type.Object({ users: Type.Array(AdminUser), next_cursor: NextCursor });
+
+/** A page of users as the admin API and `gatehouse users list --format json` show it. */
+export const adminUserPage = (page: Page<User>) => ({
+  users: page.items.map(adminUser),
+  next_cursor: page.nextCursor,
 });

@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import { pageLimit } from '../../core/cursor.js';
 import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { actorOf } from '../client.js';
 import { Email, Password, Role } from '../native/auth/schemas.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
-import { AdminUser, adminUser } from './user-presenter.js';
+import { AdminUser, adminUser, AdminUserPage, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from './user-presenter.js';
 
 export const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const Username = Type.String({
@@ -21,22 +22,21 @@ export function adminUserRoutes(app: App, s: Services) {
     {
       schema: {
         tags,
-        summary: 'List or search users (email or username)',
+        summary: 'List users in creation order, a page at a time, or search them (a part of the email or username)',
         querystring: Type.Object({
           search: Type.Optional(Type.String({ maxLength: 254 })),
-          limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
-          offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+          limit: Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,4}$', description: `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}` }),
+          ),
+          cursor: Type.Optional(Type.String({ maxLength: 400, description: 'next_cursor of the previous page' })),
         }),
-        response: responses({ 200: Type.Array(AdminUser) }, 400, 401, 403),
+        response: responses({ 200: AdminUserPage }, 400, 401, 403),
       },
     },
     async (request) => {
-      const users = await s.users.list({
-        search: request.query.search,
-        limit: Math.min(Number(request.query.limit ?? 100), 1000),
-        offset: Number(request.query.offset ?? 0),
-      });
-      return users.map(adminUser);
+      const { search, cursor } = request.query;
+      const limit = pageLimit(request.query.limit, DEFAULT_PAGE, MAX_PAGE);
+      return adminUserPage(await s.users.list({ search: search || undefined, limit, cursor }));
     },
   );
 

@@ -20,16 +20,24 @@ export const TokenBody = Type.Object({
   expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
 });
 
+/** A token as the API shows it. */
+export const tokenInfo = (t: {
+  id: string;
+  name: string | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}) => ({
+  id: t.id,
+  name: t.name,
+  expires_at: t.expiresAt?.toISOString() ?? null,
+  revoked: t.revokedAt !== null,
+  created_at: t.createdAt.toISOString(),
+});
+
 export function bearerTokens(s: Services) {
   return {
-    list: async (userId: string) =>
-      (await s.apiTokens.list(userId, 'bearer')).map((t) => ({
-        id: t.id,
-        name: t.name,
-        expires_at: t.expiresAt?.toISOString() ?? null,
-        revoked: t.revokedAt !== null,
-        created_at: t.createdAt.toISOString(),
-      })),
+    list: async (userId: string) => (await s.apiTokens.list(userId, 'bearer')).map(tokenInfo),
     create: async (userId: string, body: { name: string; expires_in_days?: number }, actor: Actor) => {
       const t = await s.apiTokens.issue(userId, 'bearer', {
         lifetimeMs: body.expires_in_days ? body.expires_in_days * 86_400_000 : null,
