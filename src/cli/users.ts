@@ -33,7 +33,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
           const state = u.disabled ? 'disabled' : u.active ? 'active' : 'inactive';
           out(`${u.id}  ${u.email}  ${state}  ${u.defaultRole} [${u.roles.join(',')}]`);
         }
-        if (page.nextCursor) console.log(`next cursor: ${page.nextCursor}`);
+        if (page.nextCursor) out(`next cursor: ${page.nextCursor}`);
       }),
     );
 
