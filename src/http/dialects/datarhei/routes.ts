@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { pipelineErrors } from '../../../core/auth/pipeline.js';
 import type { Services } from '../../../services.js';
+import { authorizationOf, bearerOf } from '../../authorization.js';
 import { clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { DatarheiConfig } from './config.js';
@@ -25,8 +26,6 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     random: s.random,
     lifetimes,
   });
-
-  const bearerOf = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 
   /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a subject the tenant lists. */
   async function bearer(request: FastifyRequest, use: Use): Promise<Subject> {
@@ -81,7 +80,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     const body = request.body ?? undefined;
     reply.header('cache-control', 'no-store');
     const client = clientInfo(request);
-    if (!body && request.headers.authorization) {
+    if (!body && authorizationOf(request)) {
       const token = bearerOf(request);
       if (!token) throw missingCredentials();
       // An identity provider's token: the pipeline's IP window and audit around the tenant's verification.

@@ -3,6 +3,7 @@ import { pipelineErrors, type LoginAttempt } from '../../../core/auth/pipeline.j
 import { AppError, errors } from '../../../core/errors.js';
 import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
+import { authorizationOf } from '../../authorization.js';
 import { actorOf, clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { HumhubConfig } from './config.js';
@@ -57,8 +58,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
 
   /** The methods, in HumHub's order: JWT bearer, predefined bearer, ?access-token=, Basic, Impersonate. */
   async function authenticate(request: FastifyRequest): Promise<User> {
-    const header = request.headers.authorization ?? '';
-    const [scheme, value] = [header.split(' ')[0]?.toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+    const { scheme, credentials: value } = authorizationOf(request) ?? { scheme: '', credentials: '' };
     if (scheme === 'bearer' && value) {
       const claims = await jwt.verify(value);
       const byJwt = claims && (await s.sessions.check(claims.userId, claims.sessionId).catch(() => undefined));
@@ -90,7 +90,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   }
 
   /** Whether the request signs in with an impersonation token (which acts as its target, never as an admin). */
-  const impersonating = (request: FastifyRequest) => /^impersonate\s/i.test(request.headers.authorization ?? '');
+  const impersonating = (request: FastifyRequest) => authorizationOf(request)?.scheme === 'impersonate';
 
   // A field of the wrong type gets HumHub's answer to any bad login, in the login shape.
   app.post('/api/v1/auth/login', { schema: loginSchema, attachValidation: true }, async (request, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
+import { bareToken } from '../../authorization.js';
 import { clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { PrivacyideaConfig } from './config.js';
@@ -91,10 +92,9 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   });
 
   app.get('/auth/rights', { schema: rightsSchema }, async (request) => {
-    const raw = request.headers['pi-authorization'] ?? request.headers.authorization;
-    if (typeof raw !== 'string' || raw === '')
-      throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
-    const claims = await jwtVerify(raw.trim(), (header) => keys.verifyKey(header.kid), {
+    const raw = bareToken(request.headers['pi-authorization'] ?? request.headers.authorization);
+    if (!raw) throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
+    const claims = await jwtVerify(raw, (header) => keys.verifyKey(header.kid), {
       algorithms: ['HS256'],
       currentDate: s.clock.now(),
     })
