@@ -8,8 +8,7 @@ import type { RocketchatConfig } from './config.js';
 import { TotpError } from './envelope.js';
 import { me } from './present.js';
 import { loginSchema, logoutSchema, meSchema } from './schemas.js';
-
-const KIND = 'rocketchat';
+import { createResumeTokens } from './tokens.js';
 
 type LoginBody = {
   user?: unknown;
@@ -47,7 +46,9 @@ function passwordOf(value: unknown): { password: string; digest?: string } | und
 
 /** Rocket.Chat's REST login, logout and `me`, over the same users, pipeline and sessions as every dialect. */
 export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatConfig) {
-  const lifetimeMs = cfg.tokenDays * 24 * 3600 * 1000;
+  const resume = s.credentials.register(
+    createResumeTokens({ apiTokens: s.apiTokens, lifetimeMs: cfg.tokenDays * 24 * 3600 * 1000 }),
+  );
   const serverUrl = s.config.server.url;
 
   /** X-User-Id + X-Auth-Token: the user and the token's session, or 401. */
@@ -55,9 +56,10 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     const userId = request.headers['x-user-id'];
     const token = request.headers['x-auth-token'];
     if (typeof userId !== 'string' || typeof token !== 'string') throw errors.unauthenticated();
-    const found = await s.apiTokens.verify(token, KIND);
-    if (!found?.sessionId || found.userId !== userId) throw errors.unauthenticated();
-    return { user: await s.sessions.check(userId, found.sessionId), sessionId: found.sessionId };
+    const resolved = await s.credentials.resolve(resume, token);
+    if (resolved.reason === 'invalid' || resolved.claims.userId !== userId) throw errors.unauthenticated();
+    if (!resolved.ok) throw errors.invalidToken();
+    return { user: resolved.user, sessionId: resolved.claims.sessionId };
   }
 
   app.post('/api/v1/login', { schema: loginSchema }, async (request, reply: FastifyReply) => {
@@ -65,9 +67,9 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     reply.header('cache-control', 'no-store');
     if (body.resume !== undefined) {
       if (typeof body.resume !== 'string') throw errors.validation('resume must be a string');
-      const found = await s.apiTokens.verify(body.resume, KIND);
-      if (!found?.sessionId) throw errors.unauthenticated();
-      const user = await s.sessions.check(found.userId, found.sessionId);
+      const resolved = await s.credentials.resolve(resume, body.resume);
+      if (!resolved.ok) throw resolved.reason === 'invalid' ? errors.unauthenticated() : errors.invalidToken();
+      const { user } = resolved;
       return {
         status: 'success' as const,
         data: { userId: user.id, authToken: body.resume, me: me(user, serverUrl) },
@@ -109,8 +111,7 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
         throw (err as { code?: string }).code === 'invalid-mfa-code' ? new TotpError('totp-invalid') : err;
       });
     if (result.kind !== 'authenticated') throw new TotpError('totp-required');
-    const session = await s.sessions.open(result.user.id, KIND, clientInfo(request), lifetimeMs);
-    const { token } = await s.apiTokens.issue(result.user.id, KIND, { lifetimeMs, sessionId: session.id });
+    const { credential: token } = await s.credentials.issue(resume, result.user, clientInfo(request), undefined);
     return {
       status: 'success' as const,
       data: { userId: result.user.id, authToken: token, me: me(result.user, serverUrl) },
