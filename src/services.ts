@@ -31,6 +31,7 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
+import { createCredentials } from './core/credentials/service.js';
 import { createSessionRegistry } from './core/sessions/registry.js';
 import { createAccounts } from './core/accounts/service.js';
 import { createSignInSources } from './core/accounts/sign-in-sources.js';
@@ -104,6 +105,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const sessionCache = { cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 };
   const sessions = createSessionRegistry({ queries, clock, random, audit, ...sessionCache });
+  const credentials = createCredentials({ sessions });
   const refreshTokens = createRefreshTokens({
     queries,
     clock,
@@ -111,6 +113,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     lifetimeMinutes: config.jwt.refreshExpiresInMinutes,
     graceSeconds: config.jwt.reuseGraceSeconds,
     successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
+    sessions,
     endSession: (sessionId, userId) =>
       sessions.revoke(sessionId, { userId, actor: SYSTEM, reason: 'refresh-token-reused' }),
   });
@@ -232,6 +235,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     rotateKeys,
     accessTokens,
     refreshTokens,
+    credentials,
     throttle,
     mfaThrottle,
     users,

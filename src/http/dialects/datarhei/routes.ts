@@ -8,7 +8,7 @@ import type { DatarheiConfig } from './config.js';
 import { badJwt, CoreError, missingCredentials } from './envelope.js';
 import { createIdpVerifier } from './idp.js';
 import { aboutSchema, loginSchema, refreshSchema } from './schemas.js';
-import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
+import { createDatarheiJwt, createDatarheiKinds, type Subject, type Use } from './tokens.js';
 
 /** datarhei Core's login API over the core pipeline and session registry. */
 export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig) {
@@ -42,10 +42,9 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     return subject;
   }
 
-  const pair = async (subject: Subject) => ({
-    access_token: await jwt.sign(subject, 'access'),
-    refresh_token: await jwt.sign(subject, 'refresh'),
-  });
+  const kinds = createDatarheiKinds(jwt, lifetimes.refresh);
+  s.credentials.register(kinds.access);
+  const pair = s.credentials.register(kinds.pair);
   // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=… clientid=…").
   const auths = [
     'localjwt',
@@ -90,7 +89,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
         if (r.reason === 'unknown-issuer') throw new CoreError(400, 'Unknown issuer');
         throw new CoreError(401, IDP_REFUSALS[r.reason]);
       });
-      return pair({ id: result.subject, idp: result.issuer });
+      return kinds.pairOf({ id: result.subject, idp: result.issuer });
     }
     if (
       !body ||
@@ -108,8 +107,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
       client,
     });
     if (result.kind !== 'authenticated') throw pipelineErrors.secondFactorRequired();
-    const session = await s.sessions.open(result.user.id, 'datarhei', client, cfg.refreshMinutes * 60_000);
-    return pair({ id: result.user.id, sessionId: session.id });
+    return (await s.credentials.issue(pair, result.user, client, undefined)).credential;
   });
 
   app.get('/api/login/refresh', { schema: refreshSchema }, async (request, reply) => {
