@@ -162,9 +162,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     limits,
     audit,
     clock,
-    rehash: (userId, hash) => queries.users.setPasswordHash(userId, hash, clock.now()),
-    touchLogin: (userId) => queries.users.touchLogin(userId, clock.now()),
-    storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
