@@ -1,7 +1,7 @@
 import type { Directories } from '../directories/service.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { User } from '../users/service.js';
-import type { LoginAttempt } from './pipeline.js';
+import type { LoginAttempt } from './attempt.js';
 
 /** The last six characters of an appended password when they are digits: privacyIDEA's password+OTP form. */
 export const splitAppended = (value: string) =>
