@@ -27,24 +27,23 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     lifetimes,
   });
 
-  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a subject the tenant lists. */
-  async function bearer(request: FastifyRequest, use: Use): Promise<Subject> {
-    const token = bearerOf(request);
-    const subject = token ? await jwt.verify(token, use) : undefined;
-    if (!subject) throw badJwt();
-    if (subject.idp !== undefined) {
-      if (!idp.allowed(subject.idp, subject.id)) throw badJwt();
-      return subject;
-    }
-    await s.sessions.check(subject.id, subject.sessionId).catch(() => {
-      throw badJwt();
-    });
-    return subject;
-  }
-
   const kinds = createDatarheiKinds(jwt, lifetimes.refresh);
   s.credentials.register(kinds.access);
   const pair = s.credentials.register(kinds.pair);
+
+  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a subject the tenant lists. */
+  async function bearer(request: FastifyRequest, use: Use): Promise<Subject> {
+    const token = bearerOf(request);
+    if (!token) throw badJwt();
+    const local = await s.credentials.resolve(use === 'access' ? kinds.access : pair, token);
+    if (local.ok) return { id: local.claims.userId, sessionId: local.claims.sessionId };
+    if (local.reason === 'ended') throw badJwt();
+    // Not a local user's: an identity provider's subject, which has no session but must still be listed.
+    const subject = await jwt.verify(token, use);
+    if (subject?.idp === undefined || !idp.allowed(subject.idp, subject.id)) throw badJwt();
+    return subject;
+  }
+
   // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=… clientid=…").
   const auths = [
     'localjwt',
