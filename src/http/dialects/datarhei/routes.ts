@@ -31,7 +31,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
   s.credentials.register(kinds.access);
   const pair = s.credentials.register(kinds.pair);
 
-  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a subject the tenant lists. */
+  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a listed subject. */
   async function bearer(request: FastifyRequest, use: Use): Promise<Subject> {
     const token = bearerOf(request);
     if (!token) throw badJwt();
