@@ -140,9 +140,16 @@ export async function buildApp(
   for (const dialect of DIALECT_MODULES) {
     if (!config.dialects.includes(dialect.id)) continue;
     const settings = config[dialect.id] as never;
+    const before = new Set(services.credentials.registered());
     await app.register(async (scope) =>
       dialect.register(scope.withTypeProvider<TypeBoxTypeProvider>(), services, settings),
     );
+    // A dialect issues only the credential kinds its manifest declares.
+    const undeclared = services.credentials
+      .registered()
+      .filter((k) => !before.has(k) && !dialect.tokenKinds.includes(k));
+    if (undeclared.length)
+      throw new Error(`dialect ${dialect.id} registers undeclared credential kinds: ${undeclared}`);
   }
 
   // Expired rows are dropped in the background; the timer never keeps the process alive.

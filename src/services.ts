@@ -31,6 +31,7 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
+import { createCredentials } from './core/credentials/service.js';
 import { createSessionRegistry } from './core/sessions/registry.js';
 import { createAccounts } from './core/accounts/service.js';
 import { createSignInSources } from './core/accounts/sign-in-sources.js';
@@ -111,6 +112,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const sessionCache = { cacheMs: config.jwt.sessionCheckCacheMs, cacheSize: config.jwt.cacheSize || 10_000 };
   const sessions = createSessionRegistry({ queries, clock, random, audit, ...sessionCache });
+  const credentials = createCredentials({ sessions });
   const refreshTokens = createRefreshTokens({
     queries,
     clock,
@@ -118,6 +120,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     lifetimeMinutes: config.jwt.refreshExpiresInMinutes,
     graceSeconds: config.jwt.reuseGraceSeconds,
     successorKey: deriveKey(secrets.cookieSecret, 'refresh-token-successor'),
+    sessions,
     endSession: (sessionId, userId) =>
       sessions.revoke(sessionId, { userId, actor: SYSTEM, reason: 'refresh-token-reused' }),
   });
@@ -166,9 +169,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     limits,
     audit,
     clock,
-    rehash: (userId, hash) => queries.users.setPasswordHash(userId, hash, clock.now()),
-    touchLogin: (userId) => queries.users.touchLogin(userId, clock.now()),
-    storeDigest: (userId, digestHash) => queries.users.setDigestHash(userId, digestHash),
   });
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
@@ -237,6 +237,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     rotateKeys,
     accessTokens,
     refreshTokens,
+    credentials,
     throttle,
     mfaThrottle,
     users,

@@ -7,68 +7,14 @@ import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { canSignIn, type ClientInfo } from '../sessions/registry.js';
 import type { LoginThrottle, LoginAttempt as ThrottledAttempt } from '../throttle/login-failures.js';
-import { enforceLimit, type LimitInfo, type RateLimitStore } from '../throttle/rate-limiter.js';
+import { enforceLimit, type RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
 import { passwordDigest, type User, type UserService } from '../users/service.js';
 import type { Directories } from '../directories/service.js';
+import type { CodeCheck, LoginAttempt, LoginResult } from './attempt.js';
+import { appendedOf, digest, directoryBind, localHash, type PasswordVerifier } from './verifiers.js';
 
-/**
- * How a door carries a second factor:
- * - `ticket`: none in the attempt; an MFA user gets a ticket for a second request (HBP);
- * - `code`: a separate field; without it the door is told one is required (Rocket.Chat);
- * - `append`: the current code appended to the password (privacyIDEA's convention);
- * - `none`: the door cannot carry one, so an MFA user is refused there;
- * - `not-asked`: only the password is checked (a signed-in user's old password in a password change).
- */
-export type SecondFactorForm = 'ticket' | 'code' | 'append' | 'none' | 'not-asked';
-
-/** A device that logged in to this account before; it keeps access while the account is throttled. */
-export interface TrustedDevice {
-  userId: string;
-  id: string;
-}
-
-export interface LoginAttempt {
-  /** The door the request came through (`hbp`, `humhub`, `humhub-basic`, `rocketchat`, `privacyidea`, `datarhei`…). */
-  door: string;
-  /** A username or an email address. */
-  identifier: string;
-  password: string;
-  secondFactor: SecondFactorForm;
-  /** A second factor sent with the attempt (`code` form). */
-  code?: string;
-  /** Instead of the password, its SHA-256 hex digest (Rocket.Chat's `{digest, algorithm: 'sha-256'}`). */
-  digest?: string;
-  /** When set, the account must belong to this realm. */
-  realm?: string;
-  client: ClientInfo;
-  device?: TrustedDevice;
-  /** HTTP Basic authenticates every request: a success gives its place in the window counters back. */
-  refundSuccess?: boolean;
-  /** A door's own per-IP window on top of the shared ones; `report` sees each count (for X-RateLimit-* headers). */
-  doorLimit?: { max: number; report?: (info: LimitInfo) => void };
-  /**
-   * A signed-in user proving a secret again (re-authentication, the old password of a change): the
-   * account is this user id, whatever `identifier` finds; no last-login stamp.
-   */
-  account?: string;
-  /** The audit action (`login` unless said). */
-  action?: string;
-}
-
-/** A second-factor check outside a login: who, through which door, audited under which action. */
-export interface CodeCheck {
-  userId: string;
-  door: string;
-  action: string;
-  client: ClientInfo;
-  /** Record the outcome under `action` (false when the caller's own service audits it). */
-  audit: boolean;
-}
-
-export type LoginResult =
-  | { kind: 'authenticated'; user: User }
-  | { kind: 'second-factor-required'; user: User; ticket?: string };
+export type { CodeCheck, LoginAttempt, LoginResult, SecondFactorForm, TrustedDevice } from './attempt.js';
 
 export const pipelineErrors = {
   secondFactorRequired: () =>
@@ -90,21 +36,12 @@ export interface PipelineDeps {
   limits: RateLimitStore | undefined;
   audit: Audit;
   clock: Clock;
-  /** Called with the user id and the new hash when a stored hash uses outdated parameters. */
-  rehash(userId: string, hash: string): Promise<void>;
-  touchLogin(userId: string): Promise<void>;
-  /** Keeps the verifier of digest logins for an account that has none yet (set before digests were kept). */
-  storeDigest(userId: string, digestHash: string): Promise<void>;
   /** LDAP directories behind realms: they check the password of their users instead of a local hash. */
   directories?: Pick<Directories, 'handles' | 'authenticate' | 'passwordRealm'>;
 }
 
 /** Counters and throttles key an account by its id, and an unknown login by its name's hash. */
 const accountKeyOf = (a: LoginAttempt, user: User | undefined) => user?.id ?? sha256(a.identifier.trim().toLowerCase());
-
-/** The last six characters of an appended password when they are digits: privacyIDEA's password+OTP form. */
-const splitAppended = (value: string) =>
-  /^\d{6}$/.test(value.slice(-6)) ? { password: value.slice(0, -6), code: value.slice(-6) } : undefined;
 
 /**
  * The one login pipeline. Every password login of every door comes here, and meets the same
@@ -114,6 +51,8 @@ const splitAppended = (value: string) =>
 export function createLoginPipeline(deps: PipelineDeps) {
   const { config, users, hasher, clock, audit } = deps;
   const { windowSeconds, authPerIp, authPerAccount } = config.rateLimit;
+  const local = localHash(hasher);
+  const digestVerifier = digest(hasher);
 
   async function report(a: LoginAttempt, outcome: AuditOutcome, user: User | undefined, reason?: string) {
     const event = { actor: user?.id ?? null, action: a.action ?? 'login', subject: user?.id ?? null, door: a.door };
@@ -160,6 +99,19 @@ export function createLoginPipeline(deps: PipelineDeps) {
     return (await dirs.handles(undefined)) ? null : undefined;
   }
 
+  /** The verifier of an attempt: a directory's bind, Rocket.Chat's digest, or the local hash. */
+  async function verifierFor(a: LoginAttempt, user: User | undefined): Promise<PasswordVerifier> {
+    const realm = await directoryOf(a, user);
+    if (realm !== undefined) return directoryBind(hasher, deps.directories!, realm);
+    return a.digest !== undefined ? digestVerifier : local;
+  }
+
+  /** After a local password proved right: its hash with today's parameters, and the digest verifier kept. */
+  async function upgrade(user: User, u: { password: string; needsRehash: boolean }) {
+    if (u.needsRehash) await users.rehash(user.id, await hasher.hash(u.password));
+    if (!user.passwordDigestHash) await users.storeDigest(user.id, await hasher.hash(passwordDigest(u.password)));
+  }
+
   async function refund(keys: string[]) {
     if (!deps.limits) return;
     for (const key of keys) await deps.limits.undo(key);
@@ -189,60 +141,21 @@ export function createLoginPipeline(deps: PipelineDeps) {
         throw err;
       }
 
-      const directoryRealm = await directoryOf(a, user);
-      const verifier = a.digest !== undefined ? user?.passwordDigestHash : user?.passwordHash;
-      if (a.digest !== undefined && (directoryRealm !== undefined || !verifier)) {
-        // A directory binds with the password itself, and an account without a digest verifier cannot check one.
-        await hasher.verifyDummy(a.digest);
+      const verdict = await (await verifierFor(a, user)).verify(a, user);
+      if (!verdict.ok) {
         attempt.fail();
-        await report(a, 'failure', user, 'invalid-credentials');
+        await report(a, 'failure', verdict.auditAs, verdict.reason);
         throw errors.invalidCredentials();
       }
-      if (directoryRealm !== undefined) {
-        // The directory binds with the password; the account it answers goes through the same rules below.
-        const found = await deps.directories!.authenticate({
-          login: a.identifier,
-          password: a.password.normalize('NFC'),
-          realm: directoryRealm ?? undefined,
-        });
-        if (found.outcome !== 'ok') {
-          await hasher.verifyDummy(a.password); // the same work as a local wrong password
-          attempt.fail();
-          await report(a, 'failure', user, found.outcome === 'conflict' ? 'directory-conflict' : 'invalid-credentials');
-          throw errors.invalidCredentials();
-        }
-        if (a.account !== undefined && found.user.id !== a.account) {
-          attempt.fail();
-          await report(a, 'failure', user, 'invalid-credentials');
-          throw errors.invalidCredentials();
-        }
-        user = found.user;
-      }
-      const appended = user?.mfaEnabled && a.secondFactor === 'append' ? splitAppended(a.password) : undefined;
-      const password = (appended?.password ?? a.password).normalize('NFC');
-      if (directoryRealm === undefined && !verifier) {
-        await hasher.verifyDummy(password);
+      user = verdict.user;
+      if (!canSignIn(user, clock.now()) || (a.realm !== undefined && user.realm !== a.realm)) {
         attempt.fail();
-        await report(a, 'failure', undefined, 'invalid-credentials');
-        throw errors.invalidCredentials();
-      }
-      const checked =
-        directoryRealm !== undefined
-          ? { ok: true, needsRehash: false }
-          : a.digest !== undefined
-            ? await hasher.verify(verifier!, a.digest.toLowerCase())
-            : await hasher.verify(verifier!, password);
-      if (!checked.ok || !canSignIn(user!, clock.now()) || (a.realm !== undefined && user!.realm !== a.realm)) {
-        attempt.fail();
-        await report(a, 'failure', user, checked.ok ? 'account-state' : 'invalid-credentials');
+        await report(a, 'failure', user, 'account-state');
         throw errors.invalidCredentials();
       }
       await attempt.succeed();
-      if (!user) throw errors.invalidCredentials();
-      if (a.digest === undefined && directoryRealm === undefined) {
-        if (checked.needsRehash) await deps.rehash(user.id, await hasher.hash(password));
-        if (!user.passwordDigestHash) await deps.storeDigest(user.id, await hasher.hash(passwordDigest(password)));
-      }
+      if (verdict.upgrade) await upgrade(user, verdict.upgrade);
+      const appended = appendedOf(a, user);
 
       if (user.mfaEnabled && a.secondFactor !== 'not-asked') {
         const code = appended?.code ?? a.code;
@@ -261,7 +174,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
         await mfaAttempt.succeed();
       }
 
-      if (a.account === undefined) await deps.touchLogin(user.id);
+      if (a.account === undefined) await users.touchLogin(user.id);
       if (a.refundSuccess) await refund(keys);
       await report(a, 'success', user);
       return { kind: 'authenticated', user };

@@ -1,11 +1,10 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import type { Clock, Random } from '../clock.js';
-import { isForeignKeyViolation } from '../../db/dialect.js';
 import { errors } from '../errors.js';
 import { hmac, sha256 } from '../hash.js';
 
-import type { ClientInfo } from './registry.js';
+import type { ClientInfo, SessionRegistry } from './registry.js';
 
 export type { ClientInfo } from './registry.js';
 
@@ -29,6 +28,8 @@ export interface RefreshTokenOptions {
    * the victim holds a copy, so the session's access tokens and other credentials must die too.
    */
   endSession: (sessionId: string, userId: string) => Promise<unknown>;
+  /** The registry, which opens every session (this one with its first refresh token). */
+  sessions: Pick<SessionRegistry, 'open'>;
 }
 
 /**
@@ -54,16 +55,8 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
      */
     async open(userId: string, door: string, client: ClientInfo): Promise<IssuedRefreshToken> {
       const token = opts.random.bytes(32).toString('base64url');
-      const familyId = opts.random.uuid();
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + lifetimeMs);
-      await queries.refreshTokens
-        .insertWithSession({ hash: sha256(token), familyId, userId, door, expiresAt, now, ...client })
-        .catch((err: unknown) => {
-          // The account was deleted between its login and this insert: the login fails as any other would.
-          throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
-        });
-      return { token, familyId, userId, expiresAt };
+      const session = await opts.sessions.open(userId, door, client, lifetimeMs, { refreshTokenHash: sha256(token) });
+      return { token, familyId: session.id, userId, expiresAt: session.expiresAt };
     },
 
     /**

@@ -101,16 +101,36 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     forget,
 
     /**
-     * Registers a new session for a credential about to be issued. A sign-in proves a secret, so the
+     * The one way a session opens, for a credential about to be issued. A sign-in proves a secret, so the
      * session starts proven, unless `proven: false` (an impersonation: nobody proved the user's secret).
+     * With `refreshTokenHash` (HBP and provider sign-in), the session's first refresh token is written with it,
+     * in one statement: the token's family is the session.
      */
-    async open(userId: string, door: string, client: ClientInfo, lifetimeMs: number, o: { proven?: boolean } = {}) {
+    async open(
+      userId: string,
+      door: string,
+      client: ClientInfo,
+      lifetimeMs: number,
+      o: { proven?: boolean; refreshTokenHash?: string } = {},
+    ) {
       const now = clock.now();
       const id = opts.random.uuid();
       const expiresAt = new Date(now.getTime() + lifetimeMs);
       const provenAt = o.proven === false ? null : now;
-      const row = { id, userId, door, now, expiresAt, ip: client.ip, userAgent: client.userAgent, provenAt };
-      await queries.sessions.insert(row).catch((err: unknown) => {
+      const { ip, userAgent } = client;
+      const written = o.refreshTokenHash
+        ? queries.refreshTokens.insertWithSession({
+            hash: o.refreshTokenHash,
+            familyId: id,
+            userId,
+            door,
+            expiresAt,
+            now,
+            ip,
+            userAgent,
+          })
+        : queries.sessions.insert({ id, userId, door, now, expiresAt, ip, userAgent, provenAt });
+      await written.catch((err: unknown) => {
         // The account was deleted between its login and this insert: the login fails as any other would.
         throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
       });

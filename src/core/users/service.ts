@@ -207,6 +207,15 @@ export function createUserService({
 
     requireLocalPassword,
 
+    /** A login proved the password against a hash of outdated parameters: here is its new hash. */
+    rehash: (id: string, hash: string) => queries.users.setPasswordHash(id, hash, clock.now()),
+
+    /** Stamps the last login. */
+    touchLogin: (id: string) => queries.users.touchLogin(id, clock.now()),
+
+    /** Keeps the verifier of digest logins for an account that has none yet (set before digests were kept). */
+    storeDigest: (id: string, digestHash: string) => queries.users.setDigestHash(id, digestHash),
+
     /**
      * Sets a local password and voids every unused ticket of the user; a directory user's is
      * refused (409 password-managed-by-directory).

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
+import { authorizationOf, bearerOf } from '../authorization.js';
 import { readPermissionCookie } from '../native/auth/permission-cookie.js';
 import { cookieWriteAllowed } from './cookie-origin.js';
 import type { SessionRegistry } from '../../core/sessions/registry.js';
@@ -24,11 +25,10 @@ export interface GuardDeps {
 
 /** The bearer token of the Authorization header, if any. */
 export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw errors.unauthenticated('The Authorization header must be "Bearer <token>"');
-  return match[1];
+  if (!authorizationOf(request)) return undefined;
+  const token = bearerOf(request);
+  if (!token) throw errors.unauthenticated('The Authorization header must be "Bearer <token>"');
+  return token;
 }
 
 /**

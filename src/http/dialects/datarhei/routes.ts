@@ -1,13 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { pipelineErrors } from '../../../core/auth/pipeline.js';
 import type { Services } from '../../../services.js';
+import { authorizationOf, bearerOf } from '../../authorization.js';
 import { clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { DatarheiConfig } from './config.js';
 import { badJwt, CoreError, missingCredentials } from './envelope.js';
 import { createIdpVerifier } from './idp.js';
 import { aboutSchema, loginSchema, refreshSchema } from './schemas.js';
-import { createDatarheiJwt, type Subject, type Use } from './tokens.js';
+import { createDatarheiJwt, createDatarheiKinds, type Subject, type Use } from './tokens.js';
 
 /** datarhei Core's login API over the core pipeline and session registry. */
 export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig) {
@@ -26,27 +27,23 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     lifetimes,
   });
 
-  const bearerOf = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const kinds = createDatarheiKinds(jwt, lifetimes.refresh);
+  s.credentials.register(kinds.access);
+  const pair = s.credentials.register(kinds.pair);
 
-  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a subject the tenant lists. */
+  /** The subject of a valid Bearer token made for `use`, still allowed: a live session, or a listed subject. */
   async function bearer(request: FastifyRequest, use: Use): Promise<Subject> {
     const token = bearerOf(request);
-    const subject = token ? await jwt.verify(token, use) : undefined;
-    if (!subject) throw badJwt();
-    if (subject.idp !== undefined) {
-      if (!idp.allowed(subject.idp, subject.id)) throw badJwt();
-      return subject;
-    }
-    await s.sessions.check(subject.id, subject.sessionId).catch(() => {
-      throw badJwt();
-    });
+    if (!token) throw badJwt();
+    const local = await s.credentials.resolve(use === 'access' ? kinds.access : pair, token);
+    if (local.ok) return { id: local.claims.userId, sessionId: local.claims.sessionId };
+    if (local.reason === 'ended') throw badJwt();
+    // Not a local user's: an identity provider's subject, which has no session but must still be listed.
+    const subject = await jwt.verify(token, use);
+    if (subject?.idp === undefined || !idp.allowed(subject.idp, subject.id)) throw badJwt();
     return subject;
   }
 
-  const pair = async (subject: Subject) => ({
-    access_token: await jwt.sign(subject, 'access'),
-    refresh_token: await jwt.sign(subject, 'refresh'),
-  });
   // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=… clientid=…").
   const auths = [
     'localjwt',
@@ -81,7 +78,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     const body = request.body ?? undefined;
     reply.header('cache-control', 'no-store');
     const client = clientInfo(request);
-    if (!body && request.headers.authorization) {
+    if (!body && authorizationOf(request)) {
       const token = bearerOf(request);
       if (!token) throw missingCredentials();
       // An identity provider's token: the pipeline's IP window and audit around the tenant's verification.
@@ -91,7 +88,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
         if (r.reason === 'unknown-issuer') throw new CoreError(400, 'Unknown issuer');
         throw new CoreError(401, IDP_REFUSALS[r.reason]);
       });
-      return pair({ id: result.subject, idp: result.issuer });
+      return kinds.pairOf({ id: result.subject, idp: result.issuer });
     }
     if (
       !body ||
@@ -109,8 +106,7 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
       client,
     });
     if (result.kind !== 'authenticated') throw pipelineErrors.secondFactorRequired();
-    const session = await s.sessions.open(result.user.id, 'datarhei', client, cfg.refreshMinutes * 60_000);
-    return pair({ id: result.user.id, sessionId: session.id });
+    return (await s.credentials.issue(pair, result.user, client, undefined)).credential;
   });
 
   app.get('/api/login/refresh', { schema: refreshSchema }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify } from 'jose';
 import type { Clock, Random } from '../../../core/clock.js';
+import type { CredentialKind } from '../../../core/credentials/service.js';
 import type { KeyRing } from '../../../core/tokens/key-ring.js';
 
 const ISSUER = 'datarhei-core';
@@ -48,4 +49,42 @@ export function createDatarheiJwt(opts: {
       return typeof claims.sid === 'string' ? { id: claims.sub, sessionId: claims.sid } : undefined;
     },
   };
+}
+
+export type DatarheiJwt = ReturnType<typeof createDatarheiJwt>;
+
+/** The pair datarhei Core's login answers. */
+export interface DatarheiPair {
+  access_token: string;
+  refresh_token: string;
+}
+
+/**
+ * The kinds a password login issues: an access/refresh pair for a session living as long as the refresh
+ * token. An identity provider's subject has no session: its pair is signed directly (`pairOf`).
+ */
+export function createDatarheiKinds(jwt: DatarheiJwt, refreshSeconds: number) {
+  const pairOf = async (subject: Subject): Promise<DatarheiPair> => ({
+    access_token: await jwt.sign(subject, 'access'),
+    refresh_token: await jwt.sign(subject, 'refresh'),
+  });
+  const local = (use: Use) => async (token: string) => {
+    const subject = await jwt.verify(token, use);
+    return subject?.sessionId === undefined ? undefined : { userId: subject.id, sessionId: subject.sessionId };
+  };
+  const pair: CredentialKind<DatarheiPair> = {
+    id: 'datarhei-refresh',
+    door: 'datarhei',
+    sessionMs: refreshSeconds * 1000,
+    mint: (user, sessionId) => pairOf({ id: user.id, sessionId }),
+    read: local('refresh'),
+  };
+  const access: CredentialKind<string> = {
+    id: 'datarhei-access',
+    door: 'datarhei',
+    sessionMs: refreshSeconds * 1000,
+    mint: (user, sessionId) => jwt.sign({ id: user.id, sessionId }, 'access'),
+    read: local('access'),
+  };
+  return { pair, access, pairOf };
 }

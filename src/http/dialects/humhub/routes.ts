@@ -3,6 +3,7 @@ import { pipelineErrors, type LoginAttempt } from '../../../core/auth/pipeline.j
 import { AppError, errors } from '../../../core/errors.js';
 import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
+import { authorizationOf } from '../../authorization.js';
 import { actorOf, clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { HumhubConfig } from './config.js';
@@ -22,12 +23,14 @@ function asLoginError(err: unknown): unknown {
 
 /** HumHub's REST authentication: JWT login, bearer tokens, ?access-token=, Basic and impersonation. */
 export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
-  const jwt = createHumhubJwt({
-    keys: await s.dialectKeys.open('humhub', 'HS512', cfg.jwtExpiresSeconds),
-    issuer: s.config.server.url,
-    lifetimeSeconds: cfg.jwtExpiresSeconds,
-    clock: s.clock,
-  });
+  const jwt = s.credentials.register(
+    createHumhubJwt({
+      keys: await s.dialectKeys.open('humhub', 'HS512', cfg.jwtExpiresSeconds),
+      issuer: s.config.server.url,
+      lifetimeSeconds: cfg.jwtExpiresSeconds,
+      clock: s.clock,
+    }),
+  );
   const secondFactor = cfg.mfa === 'append' ? 'append' : 'none';
 
   /** One password login through the core pipeline; an MFA user without an appended code is refused. */
@@ -57,13 +60,11 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
 
   /** The methods, in HumHub's order: JWT bearer, predefined bearer, ?access-token=, Basic, Impersonate. */
   async function authenticate(request: FastifyRequest): Promise<User> {
-    const header = request.headers.authorization ?? '';
-    const [scheme, value] = [header.split(' ')[0]?.toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+    const { scheme, credentials: value } = authorizationOf(request) ?? { scheme: '', credentials: '' };
     if (scheme === 'bearer' && value) {
-      const claims = await jwt.verify(value);
-      const byJwt = claims && (await s.sessions.check(claims.userId, claims.sessionId).catch(() => undefined));
-      if (byJwt && (await s.authMethods.isOpen('jwt', byJwt.id))) return byJwt;
-      const user = cfg.bearer && !claims ? await byApiToken(value) : undefined;
+      const byJwt = await s.credentials.resolve(jwt, value);
+      if (byJwt.ok && (await s.authMethods.isOpen('jwt', byJwt.user.id))) return byJwt.user;
+      const user = cfg.bearer && byJwt.reason === 'invalid' ? await byApiToken(value) : undefined;
       if (user) return user;
     }
     const queryToken = (request.query as Record<string, unknown>)['access-token'];
@@ -90,7 +91,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   }
 
   /** Whether the request signs in with an impersonation token (which acts as its target, never as an admin). */
-  const impersonating = (request: FastifyRequest) => /^impersonate\s/i.test(request.headers.authorization ?? '');
+  const impersonating = (request: FastifyRequest) => authorizationOf(request)?.scheme === 'impersonate';
 
   // A field of the wrong type gets HumHub's answer to any bad login, in the login shape.
   app.post('/api/v1/auth/login', { schema: loginSchema, attachValidation: true }, async (request, reply) => {
@@ -108,8 +109,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
       throw asLoginError(err);
     });
     if (!(await s.authMethods.isOpen('jwt', user.id))) throw new LoginError(401, 'Invalid user!');
-    const session = await s.sessions.open(user.id, 'humhub', clientInfo(request), cfg.jwtExpiresSeconds * 1000);
-    const { token, expiresAt } = await jwt.sign(user, session.id);
+    const { credential } = await s.credentials.issue(jwt, user, clientInfo(request), undefined);
+    const { token, expiresAt } = credential;
     reply.header('cache-control', 'no-store');
     return { code: 200, message: 'Success', auth_token: token, expired_at: expiresAt };
   });

@@ -1,11 +1,27 @@
 import { SignJWT, jwtVerify } from 'jose';
 import type { Clock } from '../../../core/clock.js';
+import type { CredentialKind, SessionClaims } from '../../../core/credentials/service.js';
 import type { KeyRing } from '../../../core/tokens/key-ring.js';
 
+/** HumHub's JWT as issued: the token and its expiry (seconds since the epoch). */
+export interface HumhubJwt {
+  token: string;
+  expiresAt: number;
+}
+
 /** HumHub's JWT: HS512 {iat, iss, nbf, uid, email, exp}, plus the session it belongs to (`sid`). */
-export function createHumhubJwt(opts: { keys: KeyRing; issuer: string; lifetimeSeconds: number; clock: Clock }) {
+export function createHumhubJwt(opts: {
+  keys: KeyRing;
+  issuer: string;
+  lifetimeSeconds: number;
+  clock: Clock;
+}): CredentialKind<HumhubJwt, SessionClaims> {
   return {
-    async sign(user: { id: string; email: string }, sessionId: string): Promise<{ token: string; expiresAt: number }> {
+    id: 'humhub-jwt',
+    door: 'humhub',
+    sessionMs: opts.lifetimeSeconds * 1000,
+
+    async mint(user, sessionId) {
       const now = Math.floor(opts.clock.now().getTime() / 1000);
       const expiresAt = now + opts.lifetimeSeconds;
       const key = await opts.keys.current();
@@ -19,8 +35,7 @@ export function createHumhubJwt(opts: { keys: KeyRing; issuer: string; lifetimeS
       return { token, expiresAt };
     },
 
-    /** The user and session of a valid token, or undefined. */
-    async verify(token: string): Promise<{ userId: string; sessionId: string } | undefined> {
+    async read(token) {
       const claims = await jwtVerify(token, (header) => opts.keys.verifyKey(header.kid), {
         algorithms: ['HS512'],
         issuer: opts.issuer,

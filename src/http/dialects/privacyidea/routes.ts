@@ -1,24 +1,30 @@
 import type { FastifyReply } from 'fastify';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import type { User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
+import { bareToken } from '../../authorization.js';
 import { clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { PrivacyideaConfig } from './config.js';
 import { PiError, piEnvelope } from './envelope.js';
 import { loadPolicy, rightsOf } from './rights.js';
 import { authSchema, rightsSchema } from './schemas.js';
+import { createPiJwt } from './tokens.js';
 import { enrollableTokenTypes, webUiSettings } from './webui.js';
 
 const DEFAULT_REALM = 'default';
 
 /** privacyIDEA's /auth: password(+OTP) login per realm, JWTs carrying role and rights, and /auth/rights. */
 export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaConfig) {
-  const keys = await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds);
   const policy = loadPolicy(cfg.rightsPolicyFile);
   const envelope = <R extends Record<string, unknown>>(result: R) => piEnvelope(s.clock.now().getTime() / 1000, result);
-  const roleOf = (user: User): 'admin' | 'user' =>
-    user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user';
+  const jwt = s.credentials.register(
+    createPiJwt({
+      keys: await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds),
+      lifetimeSeconds: cfg.jwtSeconds,
+      clock: s.clock,
+      roleOf: (user) => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user'),
+      rightsOf: (role) => rightsOf(policy, [role]),
+    }),
+  );
 
   /** `user@realm` names a realm only when that realm exists; otherwise the whole string is the login name. */
   async function loginAndRealm(username: string, realmField: unknown): Promise<{ login: string; realm: string }> {
@@ -53,26 +59,8 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
         4031,
         'Authentication failure. This account needs a one-time password: append the current code to the password.',
       );
-    const { user } = result;
-    const role = roleOf(user);
-    const rights = rightsOf(policy, [role]);
-    const session = await s.sessions.open(user.id, 'privacyidea', clientInfo(request), cfg.jwtSeconds * 1000);
-    const now = Math.floor(s.clock.now().getTime() / 1000);
-    const username = user.username ?? user.email;
-    const key = await keys.current();
-    const token = await new SignJWT({
-      username,
-      realm,
-      role,
-      authtype: 'password',
-      rights,
-      uid: user.id,
-      sid: session.id,
-    })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
-      .setIssuedAt(now)
-      .setExpirationTime(now + cfg.jwtSeconds)
-      .sign(key.signKey);
+    const { credential } = await s.credentials.issue(jwt, result.user, clientInfo(request), { realm });
+    const { token, role, username, rights } = credential;
     reply.header('cache-control', 'no-store');
     return envelope({
       status: true as const,
@@ -91,26 +79,11 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   });
 
   app.get('/auth/rights', { schema: rightsSchema }, async (request) => {
-    const raw = request.headers['pi-authorization'] ?? request.headers.authorization;
-    if (typeof raw !== 'string' || raw === '')
-      throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
-    const claims = await jwtVerify(raw.trim(), (header) => keys.verifyKey(header.kid), {
-      algorithms: ['HS256'],
-      currentDate: s.clock.now(),
-    })
-      .then((r) => r.payload)
-      .catch((err: unknown) => {
-        if (err instanceof joseErrors.JWTExpired)
-          throw new PiError(4305, 'Authentication failure. Your token has expired');
-        throw new PiError(4304, 'Authentication failure. Could not decode your token');
-      });
-    if (claims.role !== 'admin' && claims.role !== 'user')
-      throw new PiError(4306, 'Authentication failure. Unknown role');
-    if (typeof claims.uid !== 'string' || typeof claims.sid !== 'string')
-      throw new PiError(4304, 'Authentication failure. Could not decode your token');
-    await s.sessions.check(claims.uid, claims.sid).catch(() => {
-      throw new PiError(4304, 'Authentication failure. Your session has ended');
-    });
+    const raw = bareToken(request.headers['pi-authorization'] ?? request.headers.authorization);
+    if (!raw) throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
+    const resolved = await s.credentials.resolve(jwt, raw);
+    if (!resolved.ok) throw new PiError(4304, 'Authentication failure. Your session has ended');
+    const { claims } = resolved;
     // privacyIDEA answers the token types the caller may enroll here, which its web UI offers (not the rights list).
     return envelope({ status: true as const, value: enrollableTokenTypes(rightsOf(policy, [claims.role])) });
   });

@@ -9,7 +9,7 @@ import { RocketchatError } from './schemas.js';
 /** Rocket.Chat's REST login (/api/v1/login, /api/v1/me, /api/v1/logout). */
 export const rocketchat: DialectManifest<'rocketchat', typeof rocketchatSettings.configFields, RocketchatConfig> = {
   ...rocketchatSettings,
-  tokenKinds: ['rocketchat'],
+  tokenKinds: ['rocketchat-resume'],
   async register(app, core, config) {
     await app.register(formbody);
     await acceptMultipartFields(app);
