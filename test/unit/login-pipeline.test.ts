@@ -60,6 +60,9 @@ function world(people: User[], opts: { perIp?: number; perAccount?: number; code
     users: {
       findByLogin: async (login: string) => people.find((u) => u.email === login || u.username === login),
       get: async (id: string) => people.find((u) => u.id === id),
+      rehash: async () => undefined,
+      touchLogin: async (id: string) => void touched.push(id),
+      storeDigest: async () => undefined,
     } as unknown as UserService,
     hasher,
     throttle: throttle(),
@@ -72,9 +75,6 @@ function world(people: User[], opts: { perIp?: number; perAccount?: number; code
         void audited.push({ outcome: e.outcome, reason: e.detail }),
     } as unknown as Audit,
     clock: { now: () => NOW },
-    rehash: async () => undefined,
-    touchLogin: async (id) => void touched.push(id),
-    storeDigest: async () => undefined,
   };
   return { pipeline: createLoginPipeline(deps), work, audited, throttled, failures, touched };
 }
