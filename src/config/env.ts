@@ -1,13 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { loadConfig, type Config, type Env } from './load.js';
+import type { Env } from './load.js';
 
 /** process.env over an optional .env file in the working directory. */
 export function readEnv(processEnv: Env = process.env, file = '.env'): Env {
   const fromFile = existsSync(file) ? (parseEnv(readFileSync(file, 'utf8')) as Env) : {};
   return { ...fromFile, ...processEnv };
-}
-
-export function configFromEnvironment(): Config {
-  return loadConfig(readEnv());
 }
