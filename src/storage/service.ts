@@ -22,8 +22,6 @@ import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { createLimiter } from './transform/limiter.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
 
-export { ObjectGone };
-
 export interface StorageCaller extends Caller {
   /** x-admin-secret or the admin role: rules do not apply. */
   admin: boolean;

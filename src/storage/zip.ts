@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import archiver from 'archiver';
 import type { FileRow } from '../db/queries/files.js';
-import { ObjectGone } from './object-gone.js';
+import { ObjectGone, withCurrentRow } from './object-gone.js';
 
 export interface ZipSource {
   /** The folder's files in key order, read lazily (folderFiles): the folder is never held in memory. */
@@ -11,7 +11,7 @@ export interface ZipSource {
   open: (file: FileRow) => Promise<Readable>;
   /** The row as the database has it now, after its object was found missing. */
   reread: (key: string) => Promise<FileRow | undefined>;
-  /** Told about each file left out because it was deleted (or replaced twice) while the zip was made. */
+  /** Told about each file left out because it was deleted (or kept being replaced) while the zip was made. */
   skipped: (key: string) => void;
   warn: (err: Error) => void;
 }
@@ -31,15 +31,10 @@ function entryWritten(zip: archiver.Archiver): Promise<void> {
 }
 
 /** The object of a row, or of the row's newer version when it was replaced meanwhile; undefined when deleted. */
-async function openCurrent(source: ZipSource, file: FileRow): Promise<Readable | undefined> {
-  try {
-    return await source.open(file);
-  } catch (err) {
-    if (!(err instanceof ObjectGone)) throw err;
-  }
-  const fresh = await source.reread(file.key);
-  if (!fresh || fresh.objectKey === file.objectKey) return undefined;
-  return source.open(fresh).catch((err: unknown) => (err instanceof ObjectGone ? undefined : Promise.reject(err)));
+function openCurrent(source: ZipSource, file: FileRow): Promise<Readable | undefined> {
+  return withCurrentRow(file, () => source.reread(file.key), source.open).catch((err: unknown) =>
+    err instanceof ObjectGone ? undefined : Promise.reject(err),
+  );
 }
 
 /**

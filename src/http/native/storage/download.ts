@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FileRow } from '../../../db/queries/files.js';
 import type { ByteRange } from '../../../storage/backends/backend.js';
 import { serveAs } from '../../../storage/serve-as.js';
-import { ObjectGone, type StorageService } from '../../../storage/service.js';
+import { withCurrentRow } from '../../../storage/object-gone.js';
+import type { StorageService } from '../../../storage/service.js';
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n`; a list of ranges is answered whole (RFC 9110 allows it). */
 export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
@@ -24,24 +24,20 @@ function notModified(request: FastifyRequest, file: FileRow): boolean {
   return ims !== undefined && Math.floor(file.updatedAt.getTime() / 1000) <= Math.floor(new Date(ims).getTime() / 1000);
 }
 
-/** How many times a download reads the row again when its object was replaced under it (see ObjectGone). */
-const REREADS = 3;
-
 /**
  * Streams a file with the headers a browser needs to cache it safely and never run it
  * (the storage scope adds its CSP sandbox and nosniff to every answer). When the object is
  * missing, `reread` gives the row as the database has it now, and that version is served: the
  * row may have come from this instance's metadata cache after another instance replaced it.
  */
-export async function sendFile(
+export function sendFile(
   request: FastifyRequest,
   reply: FastifyReply,
   storage: StorageService,
   first: FileRow,
   reread: () => Promise<FileRow>,
 ) {
-  let file = first;
-  for (let attempt = 0; ; attempt++) {
+  return withCurrentRow(first, reread, async (file) => {
     const name = file.key.split('/').pop()!;
     const as = serveAs(file.contentType);
     reply.headers({
@@ -58,21 +54,12 @@ export async function sendFile(
       reply.code(416).header('content-range', `bytes */${file.size}`).type('application/json');
       return reply.send({ ...refusal, code: 'range-not-satisfiable' });
     }
-    let body: Readable;
-    try {
-      body = await storage.open(file, range);
-    } catch (err) {
-      if (!(err instanceof ObjectGone) || attempt === REREADS) throw err;
-      const fresh = await reread();
-      if (fresh.objectKey === file.objectKey) throw err; // the database still points at it: truly gone
-      file = fresh;
-      continue;
-    }
+    const body = await storage.open(file, range);
     reply.type(as.contentType);
     if (range) {
       reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.size}`);
       return reply.header('content-length', range.end - range.start + 1).send(body);
     }
     return reply.header('content-length', file.size).send(body);
-  }
+  });
 }

@@ -6,7 +6,8 @@ import type { FileRow } from '../../../db/queries/files.js';
 import type { Services } from '../../../services.js';
 import { parseStoragePath } from '../../../storage/paths.js';
 import { MAX_PAGE } from '../../../storage/listing.js';
-import { ObjectGone, type StoredFile } from '../../../storage/service.js';
+import { withCurrentRow } from '../../../storage/object-gone.js';
+import type { StoredFile } from '../../../storage/service.js';
 import { NoContent, responses } from '../../schemas.js';
 import type { App } from '../../types.js';
 import { storageCaller } from './caller.js';
@@ -163,14 +164,11 @@ export async function nativeStorage(app: App, s: Services) {
         const transform = parseTransform(request.query);
         if (!transform) return sendFile(request, reply, storage, file, reread);
         const formatOf = (f: FileRow) => outputFormat(transform, f.contentType, request.headers.accept);
-        let source = file;
-        const variant = await storage.variant(file, transform, formatOf(file)).catch(async (err: unknown) => {
-          // The source was replaced on another instance (ObjectGone): its current version is transformed.
-          if (!(err instanceof ObjectGone)) throw err;
-          source = await reread();
-          if (source.objectKey === file.objectKey) throw err;
-          return storage.variant(source, transform, formatOf(source));
-        });
+        // A source replaced on another instance meanwhile: its current version is transformed.
+        const { source, variant } = await withCurrentRow(file, reread, async (f) => ({
+          source: f,
+          variant: await storage.variant(f, transform, formatOf(f)),
+        }));
         const format = formatOf(source);
         reply.headers({
           etag: variant.etag,
