@@ -19,6 +19,7 @@ import { registerHealthRoutes } from './http/native/health.js';
 import { registerHomePage } from './http/home/index.js';
 import { registerMetricsRoute, registerRequestMetrics } from './http/native/metrics.js';
 import { adminApi } from './http/admin/index.js';
+import { answerUnknownPaths, type DialectManifest } from './http/dialects/manifest.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
 import { adminConsole } from './http/console.js';
 import { declareSharedStatuses, ErrorBody } from './http/schemas.js';
@@ -137,13 +138,19 @@ export async function buildApp(
   });
   if (config.console.enabled)
     await app.register(async (scope) => adminConsole(scope.withTypeProvider<TypeBoxTypeProvider>()));
+  const claimed = new Set<string>();
   for (const dialect of DIALECT_MODULES) {
     if (!config.dialects.includes(dialect.id)) continue;
     const settings = config[dialect.id] as never;
     const before = new Set(services.credentials.registered());
-    await app.register(async (scope) =>
-      dialect.register(scope.withTypeProvider<TypeBoxTypeProvider>(), services, settings),
-    );
+    // Unknown paths under a dialect's prefixes get its own 404 (the first dialect to declare a prefix keeps it).
+    const prefixes = ((dialect as DialectManifest).prefixes ?? []).filter((p) => !claimed.has(p));
+    for (const prefix of prefixes) claimed.add(prefix);
+    await app.register(async (scope) => {
+      const typed = scope.withTypeProvider<TypeBoxTypeProvider>();
+      await dialect.register(typed, services, settings);
+      answerUnknownPaths(typed, prefixes);
+    });
     // A dialect issues only the credential kinds its manifest declares.
     const undeclared = services.credentials
       .registered()

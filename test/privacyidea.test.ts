@@ -92,14 +92,14 @@ describe.each(DATABASES)('privacyIDEA dialect on %s', (db) => {
     ); // not in default
   });
 
-  it('answers 4031 for wrong credentials and unknown realms alike, 4032 without a username', async () => {
+  it('answers 4031 for wrong credentials, 4031 "Unknown realm" as privacyIDEA does, 4032 without a username', async () => {
     const t = get();
     const { user } = await register(t);
     const wrong = await piLogin(t, { username: user.email, password: 'wrong password' });
     expect([wrong.statusCode, wrong.json()]).toEqual([401, failure(4031, 'Authentication failure. Wrong credentials')]);
-    // An unknown realm tells nothing more than a wrong password: same code, same message.
+    // privacyIDEA names an unknown realm (realm names are not secret there; its web UIs show the message).
     expect((await piLogin(t, { username: user.email, password: PASSWORD, realm: 'nowhere' })).json()).toEqual(
-      failure(4031, 'Authentication failure. Wrong credentials'),
+      failure(4031, 'Authentication failure. Unknown realm: nowhere.'),
     );
     expect((await piLogin(t, { password: PASSWORD })).json()).toEqual(
       failure(4032, 'Authentication failure. Missing Username'),

@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Field } from '../../config/fields.js';
-import { AppError } from '../../core/errors.js';
+import { AppError, errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { toAppError } from '../plugins/errors.js';
 import { declareEnvelopeStatuses } from '../schemas.js';
@@ -32,6 +32,12 @@ export interface DialectManifest<Id extends string = string, F extends Fields = 
   configFields: F;
   readConfig(raw: RawOf<F>): C;
   tokenKinds: readonly string[];
+  /**
+   * Path prefixes (ending in `/`) the real system owns: an unknown path under one gets this dialect's own 404,
+   * rendered by its envelope, instead of the native one. When two dialects declare the same prefix the first in
+   * the registry keeps it; a longer prefix wins over a shorter one (`/api/v1/auth/` over `/api/v1/` over `/api/`).
+   */
+  prefixes?: readonly string[];
   register(app: App, core: Services, config: C): Promise<void>;
 }
 
@@ -76,4 +82,31 @@ export function acceptEmptyJson(app: App) {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
     return json(request, body as string, done);
   });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the catch-all routes of a dialect's prefixes (see `answerUnknownPaths`). */
+    unknownPath?: boolean;
+  }
+}
+
+/** Whether a request reached a dialect's catch-all: a dialect that checks credentials before routing hooks on it. */
+export const isUnknownPath = (request: FastifyRequest) => request.routeOptions.config.unknownPath === true;
+
+/**
+ * Registers, inside a dialect's scope, one catch-all per prefix, so that an unknown path there is refused
+ * by the dialect's own error handler (its envelope), and by its hooks first where it has some.
+ */
+export function answerUnknownPaths(app: App, prefixes: readonly string[]) {
+  for (const prefix of prefixes)
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: `${prefix}*`,
+      schema: { hide: true },
+      config: { unknownPath: true },
+      handler: async (request) => {
+        throw errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);
+      },
+    });
 }

@@ -8,9 +8,11 @@ import { DatarheiError } from './schemas.js';
 export const datarhei: DialectManifest<'datarhei', typeof datarheiSettings.configFields, DatarheiConfig> = {
   ...datarheiSettings,
   tokenKinds: ['datarhei-access', 'datarhei-refresh'],
+  // Core's whole /api group sits behind its JWT middleware: an unknown path there is a 401 before it is a 404.
+  prefixes: ['/api/'],
   async register(app, core, config) {
     acceptEmptyJson(app);
-    useEnvelope(app, datarheiEnvelope, DatarheiError);
+    useEnvelope(app, datarheiEnvelope(config.mfa), DatarheiError);
     await datarheiRoutes(app, core, config);
   },
 };

@@ -4,6 +4,7 @@ import type { Services } from '../../../services.js';
 import { authorizationOf, bearerOf } from '../../authorization.js';
 import { clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
+import { isUnknownPath } from '../manifest.js';
 import type { DatarheiConfig } from './config.js';
 import { badJwt, CoreError, missingCredentials } from './envelope.js';
 import { createIdpVerifier } from './idp.js';
@@ -51,6 +52,11 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
   ];
   // Without a valid access token Core answers only this, with the major version (its JWT error handler special-cases /api).
   const minimal = { app: 'datarhei-core', auths, version: { number: `${cfg.coreVersion.split('.')[0]}.0.0` } };
+
+  // Core's /api group runs its JWT middleware before routing: an unknown path there needs a valid access token first.
+  app.addHook('onRequest', async (request) => {
+    if (isUnknownPath(request)) await bearer(request, 'access');
+  });
 
   app.get('/api', { schema: aboutSchema }, async (request) => {
     const subject = await bearer(request, 'access').catch(() => undefined);

@@ -3,6 +3,7 @@ import { acceptMultipartFields } from '../forms.js';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { type HumhubConfig, humhubSettings } from './config.js';
 import { humhubEnvelope } from './envelope.js';
+import { humhubImageRoutes } from './images.js';
 import { humhubRoutes } from './routes.js';
 import { YiiError } from './schemas.js';
 
@@ -10,11 +11,13 @@ import { YiiError } from './schemas.js';
 export const humhub: DialectManifest<'humhub', typeof humhubSettings.configFields, HumhubConfig> = {
   ...humhubSettings,
   tokenKinds: ['humhub-jwt', 'bearer', 'impersonation'],
+  prefixes: ['/api/v1/auth/'],
   async register(app, core, config) {
     await app.register(formbody);
     await acceptMultipartFields(app);
     acceptEmptyJson(app);
     useEnvelope(app, humhubEnvelope, YiiError);
     await humhubRoutes(app, core, config);
+    humhubImageRoutes(app, core);
   },
 };

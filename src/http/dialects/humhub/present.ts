@@ -1,4 +1,5 @@
 import type { User } from '../../../core/users/service.js';
+import { profileImagePath } from './images.js';
 
 /** HumHub's account status: 1 enabled, 0 disabled, 2 waiting for approval (not yet active). */
 const statusOf = (user: User) => (user.disabled ? 0 : user.active ? 1 : 2);
@@ -37,11 +38,8 @@ export function presentCurrent(user: User, serverUrl: string) {
       city: '',
       country: '',
       about: '',
-      // HumHub's default images when the user has none (Gatehouse does not serve them).
-      image_url:
-        user.avatarUrl && /^https?:\/\//.test(user.avatarUrl)
-          ? user.avatarUrl
-          : `${serverUrl}/static/img/default_user.jpg`,
+      // Where HumHub serves a profile image; Gatehouse answers there with the user's picture or their initials.
+      image_url: `${serverUrl}${profileImagePath(user.id)}`,
       banner_url: `${serverUrl}/static/img/default_banner.jpg`,
     },
   };

@@ -1,9 +1,6 @@
 import { AppError } from '../../../core/errors.js';
 import type { Envelope } from '../manifest.js';
 
-export const PI_VERSION = 'privacyIDEA 3.9';
-const PI_VERSION_NUMBER = '3.9';
-
 /** privacyIDEA's numbered authentication errors. */
 export class PiError extends AppError {
   constructor(
@@ -14,20 +11,25 @@ export class PiError extends AppError {
   }
 }
 
+/** What every privacyIDEA answer reports of the server: `version` "privacyIDEA <v>" and `versionnumber` "<v>". */
+export interface PiServer {
+  now: () => Date;
+  version: string;
+}
+
 /** privacyIDEA's JSON-RPC-like answer around a result. */
-export const piEnvelope = <R extends Record<string, unknown>>(time: number, result: R) => ({
+export const piEnvelope = <R extends Record<string, unknown>>(server: PiServer, result: R) => ({
   jsonrpc: '2.0',
   id: 1,
-  time,
-  version: PI_VERSION,
-  versionnumber: PI_VERSION_NUMBER,
+  time: server.now().getTime() / 1000,
+  version: `privacyIDEA ${server.version}`,
+  versionnumber: server.version,
   result,
 });
 
-export function privacyideaEnvelope(now: () => Date): Envelope {
+export function privacyideaEnvelope(server: PiServer): Envelope {
   return (err) => {
-    const wrap = (code: number, message: string) =>
-      piEnvelope(now().getTime() / 1000, { status: false, error: { code, message } });
+    const wrap = (code: number, message: string) => piEnvelope(server, { status: false, error: { code, message } });
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
     if (err.code === 'second-factor-required')
       return {

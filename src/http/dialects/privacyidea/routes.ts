@@ -15,7 +15,8 @@ const DEFAULT_REALM = 'default';
 /** privacyIDEA's /auth: password(+OTP) login per realm, JWTs carrying role and rights, and /auth/rights. */
 export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaConfig) {
   const policy = loadPolicy(cfg.rightsPolicyFile);
-  const envelope = <R extends Record<string, unknown>>(result: R) => piEnvelope(s.clock.now().getTime() / 1000, result);
+  const server = { now: () => s.clock.now(), version: cfg.version };
+  const envelope = <R extends Record<string, unknown>>(result: R) => piEnvelope(server, result);
   const jwt = s.credentials.register(
     createPiJwt({
       keys: await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds),
@@ -42,10 +43,12 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   app.post('/auth', { schema: authSchema }, async (request, reply: FastifyReply) => {
     // The schema refuses a value of the wrong type (an object, a boolean): a bad request, not a login attempt.
     const body = request.body ?? {};
+    // As privacyIDEA, which checks the realm field first: realm names are not secret there, and its UIs show this.
+    if (typeof body.realm === 'string' && body.realm !== '' && !(await s.realms.exists(body.realm)))
+      throw new PiError(4031, `Authentication failure. Unknown realm: ${body.realm}.`);
     if (typeof body.username !== 'string' || body.username === '')
       throw new PiError(4032, 'Authentication failure. Missing Username');
     const { login, realm } = await loginAndRealm(body.username, body.realm);
-    // An unknown realm costs the same work and gets the same answer as a wrong password.
     const result = await s.pipeline.authenticate({
       door: 'privacyidea',
       identifier: login,

@@ -10,6 +10,7 @@ import { RocketchatError } from './schemas.js';
 export const rocketchat: DialectManifest<'rocketchat', typeof rocketchatSettings.configFields, RocketchatConfig> = {
   ...rocketchatSettings,
   tokenKinds: ['rocketchat-resume'],
+  prefixes: ['/api/v1/'],
   async register(app, core, config) {
     await app.register(formbody);
     await acceptMultipartFields(app);

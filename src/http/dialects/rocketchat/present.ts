@@ -8,7 +8,8 @@ export function me(user: User, serverUrl: string) {
     username,
     name: user.displayName ?? username,
     emails: [{ address: user.email, verified: user.emailVerified }],
-    email: user.email,
+    // As Rocket.Chat's getUserInfo: the first verified address, and none when no address is verified.
+    ...(user.emailVerified ? { email: user.email } : {}),
     status: 'online',
     active: user.active && !user.disabled,
     roles: user.roles,
@@ -19,7 +20,8 @@ export function me(user: User, serverUrl: string) {
       ...(user.mfaEnabled ? { totp: { enabled: true } } : {}),
     },
     isOAuthUser: false,
-    avatarUrl: user.avatarUrl ?? `${serverUrl}/avatar/${encodeURIComponent(username)}`,
+    // Always Rocket.Chat's own avatar route, which redirects to the user's picture when they set one.
+    avatarUrl: `${serverUrl}/avatar/${encodeURIComponent(username)}`,
     utcOffset: 0,
   };
 }

@@ -2,15 +2,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../../core/errors.js';
 import { mfaErrors } from '../../../core/mfa/service.js';
 import type { LimitInfo } from '../../../core/throttle/rate-limiter.js';
-import type { User } from '../../../core/users/service.js';
+import { isValidUsername, type User } from '../../../core/users/service.js';
 import type { Services } from '../../../services.js';
 import { actorOf, clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
+import { sendAvatar } from '../avatar.js';
 import type { RocketchatConfig } from './config.js';
 import { TotpError } from './envelope.js';
 import { parseLogin } from './login-body.js';
 import { me } from './present.js';
-import { loginSchema, logoutSchema, meSchema } from './schemas.js';
+import { avatarSchema, loginSchema, logoutSchema, meSchema } from './schemas.js';
 import { createResumeTokens } from './tokens.js';
 
 /** The code of the core's wrong-TOTP error, which Rocket.Chat answers in its own words. */
@@ -91,5 +92,12 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
       });
       return { status: 'success' as const, data: { message: "You've been logged out!" } };
     },
+  });
+
+  // Rocket.Chat draws initials for any name it is asked for, so the answer does not tell whether the user exists.
+  app.get('/avatar/:username', { schema: avatarSchema }, async (request, reply) => {
+    const name = request.params.username;
+    const user = isValidUsername(name) ? await s.users.findByLogin(name) : undefined;
+    return sendAvatar(request, reply, user, name);
   });
 }

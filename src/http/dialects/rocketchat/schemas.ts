@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { avatarResponses } from '../avatar.js';
 
 /** Rocket.Chat's error body; the two-factor answers add `details`. */
 export const RocketchatError = Type.Object(
@@ -42,7 +43,7 @@ const Me = Type.Object({
   username: Type.String(),
   name: Type.String(),
   emails: Type.Array(Type.Object({ address: Type.String(), verified: Type.Boolean() })),
-  email: Type.String(),
+  email: Type.Optional(Type.String({ description: 'The first verified address (absent when none is verified)' })),
   status: Type.String(),
   active: Type.Boolean(),
   roles: Type.Array(Type.String()),
@@ -80,4 +81,11 @@ export const logoutSchema = {
     200: Type.Object({ status: Type.Literal('success'), data: Type.Object({ message: Type.String() }) }),
     401: RocketchatError,
   },
+};
+
+export const avatarSchema = {
+  tags,
+  summary: "A user's avatar: their picture, or initials for any name (as Rocket.Chat, which draws one for every name)",
+  params: Type.Object({ username: Type.String({ maxLength: 256 }) }),
+  response: avatarResponses(RocketchatError),
 };

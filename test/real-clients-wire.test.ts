@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
+import { PASSWORD, register } from './helpers/auth.js';
+import { enableTotp } from './helpers/doors.js';
+
+// Issue 30: what the real web UIs (restreamer-ui, privacyIDEA's two UIs, Rocket.Chat's clients) showed wrong
+// after signing in. Each test names the wire detail it guards.
+
+const rcLogin = async (t: TestApp, user: string) => {
+  const res = await t.request({ method: 'POST', url: '/api/v1/login', payload: { user, password: PASSWORD } });
+  const { userId, authToken } = res.json().data;
+  return { 'x-user-id': userId as string, 'x-auth-token': authToken as string };
+};
+
+describe.each(DATABASES)('what the real clients see after signing in, on %s', (db) => {
+  const get = useTestApp(db, {
+    RATE_LIMIT_AUTH_PER_IP: '10000',
+    ROCKETCHAT_LOGIN_PER_IP: '10000',
+    PRIVACYIDEA_VERSION: '3.12.1',
+    DATARHEI_MFA: 'append',
+  });
+
+  it('privacyIDEA: an unknown realm is 4031 "Unknown realm: <name>." before any other check, as in test_api_auth', async () => {
+    const t = get();
+    const { user } = await register(t);
+    for (const payload of [
+      { username: user.email, password: PASSWORD, realm: 'atlantis' },
+      { username: user.email, password: 'wrong password', realm: 'atlantis' },
+      { password: PASSWORD, realm: 'atlantis' },
+    ]) {
+      const res = await t.request({ method: 'POST', url: '/auth', payload });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().result).toEqual({
+        status: false,
+        error: { code: 4031, message: 'Authentication failure. Unknown realm: atlantis.' },
+      });
+    }
+  });
+
+  it('privacyIDEA: reports the configured version (PRIVACYIDEA_VERSION) in successes and errors alike', async () => {
+    const t = get();
+    const { user } = await register(t);
+    const ok = await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: PASSWORD } });
+    const refused = await t.request({ method: 'POST', url: '/auth', payload: { username: user.email, password: 'x' } });
+    for (const res of [ok, refused])
+      expect(res.json()).toMatchObject({ version: 'privacyIDEA 3.12.1', versionnumber: '3.12.1' });
+  });
+
+  it('datarhei: the second-factor hint is the message restreamer-ui shows ("Login failed: <message>")', async () => {
+    const t = get();
+    const s = await register(t);
+    const nextCode = await enableTotp(t, s.jwt_token);
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/login',
+      payload: { username: s.user.email, password: PASSWORD },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({
+      code: 401,
+      message: 'Second factor required: append the current one-time code to the password',
+      details: [expect.any(String)],
+    });
+    const withCode = await t.request({
+      method: 'POST',
+      url: '/api/login',
+      payload: { username: s.user.email, password: `${PASSWORD}${nextCode()}` },
+    });
+    expect(withCode.json()).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String) });
+  });
+
+  describe('unknown paths under a dialect’s prefix answer in that dialect’s envelope (not HBP’s)', () => {
+    it('privacyIDEA: /token/, /realm/, … (the new UI read `error` of HBP’s body and threw a TypeError)', async () => {
+      const t = get();
+      for (const url of ['/token/', '/realm/', '/container/', '/system/documentation', '/validate/check']) {
+        const res = await t.request({ url, headers: { 'pi-authorization': 'whatever' } });
+        expect([url, res.statusCode]).toEqual([url, 404]);
+        expect(res.json()).toMatchObject({
+          jsonrpc: '2.0',
+          version: 'privacyIDEA 3.12.1',
+          result: { status: false, error: { code: 404, message: expect.any(String) } },
+        });
+      }
+    });
+
+    it('datarhei: /api/v3/… is 401 without a valid access token (Core’s JWT middleware runs first), then 404', async () => {
+      const t = get();
+      const anonymous = await t.request({ url: '/api/v3/process' });
+      expect([anonymous.statusCode, anonymous.json()]).toEqual([
+        401,
+        { code: 401, message: 'Unauthorized', details: ['Missing or invalid JWT token'] },
+      ]);
+      const s = await register(t);
+      const login = await t.request({
+        method: 'POST',
+        url: '/api/login',
+        payload: { username: s.user.email, password: PASSWORD },
+      });
+      const authorization = `Bearer ${login.json().access_token}`;
+      for (const method of ['GET', 'POST', 'DELETE'] as const) {
+        const res = await t.request({ method, url: '/api/v3/process/abc', headers: { authorization } });
+        expect([method, res.statusCode, res.json()]).toEqual([
+          method,
+          404,
+          { code: 404, message: 'Not Found', details: ['Not Found'] },
+        ]);
+      }
+    });
+
+    it('Rocket.Chat: /api/v1/… answers {success: false, error}', async () => {
+      const t = get();
+      const res = await t.request({ url: '/api/v1/settings.public' });
+      expect([res.statusCode, res.json()]).toEqual([404, { success: false, error: expect.any(String) }]);
+    });
+
+    it('HumHub: /api/v1/auth/… answers Yii’s error body; the longer prefix wins over Rocket.Chat’s', async () => {
+      const t = get();
+      const res = await t.request({ method: 'POST', url: '/api/v1/auth/nothing-here' });
+      expect([res.statusCode, res.json()]).toEqual([
+        404,
+        { name: 'Not Found', message: expect.any(String), code: 0, status: 404 },
+      ]);
+    });
+
+    it('leaves known routes and the native 404 alone', async () => {
+      const t = get();
+      expect((await t.request({ url: '/api/v1/me' })).statusCode).toBe(401);
+      expect((await t.request({ url: '/api' })).json()).toMatchObject({ app: 'datarhei-core' });
+      const native = await t.request({ url: '/nowhere/at/all' });
+      expect([native.statusCode, native.json()]).toEqual([404, expect.objectContaining({ statusCode: 404 })]);
+    });
+  });
+
+  describe('avatars the dialects link to', () => {
+    it('Rocket.Chat: /avatar/<username> draws initials, cacheable, the same for an unknown name (no enumeration)', async () => {
+      const t = get();
+      const s = await register(t, { user_data: { username: 'ann.lee' } });
+      const me = await t.request({ url: '/api/v1/me', headers: await rcLogin(t, s.user.email) });
+      expect(me.json().avatarUrl).toBe('http://localhost:3000/avatar/ann.lee');
+      const res = await t.request({ url: '/avatar/ann.lee' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(res.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
+      expect(res.body).toContain('>AL</text>');
+      // A name nobody has gets a picture drawn the same way: the answer does not say whether the user exists.
+      const nobody = await t.request({ url: '/avatar/ann.lea' });
+      expect([nobody.statusCode, nobody.headers['content-type']]).toEqual([200, res.headers['content-type']]);
+      expect(nobody.body).toContain('>AL</text>');
+      const again = await t.request({ url: '/avatar/ann.lee', headers: { 'if-none-match': String(res.headers.etag) } });
+      expect(again.statusCode).toBe(304);
+    });
+
+    it('draws no markup a name carries into the SVG (markup injection through the avatar name)', async () => {
+      const t = get();
+      const res = await t.request({ url: `/avatar/${encodeURIComponent('<script>')}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toContain('<script');
+      expect(res.body).toContain('>?</text>');
+    });
+
+    it('redirects to the picture a user set (avatar_url), from Rocket.Chat’s and HumHub’s links', async () => {
+      const t = get();
+      const picture = 'https://images.example/ann.png';
+      const s = await register(t, { user_data: { username: 'ann.pic', avatar_url: picture } });
+      const rc = await t.request({ url: '/avatar/ann.pic' });
+      expect([rc.statusCode, rc.headers.location]).toEqual([302, picture]);
+      const login = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: s.user.email, password: PASSWORD },
+      });
+      const current = await t.request({
+        url: '/api/v1/auth/current',
+        headers: { authorization: `Bearer ${login.json().auth_token}` },
+      });
+      const imageUrl = new URL(current.json().profile.image_url as string);
+      expect(imageUrl.pathname).toBe(`/uploads/profile_image/${s.user.id}.jpg`);
+      const hh = await t.request({ url: imageUrl.pathname });
+      expect([hh.statusCode, hh.headers.location]).toEqual([302, picture]);
+    });
+
+    it('HumHub: image_url draws initials without a picture, and a guid nobody has is no 404', async () => {
+      const t = get();
+      const s = await register(t, { user_data: { display_name: 'Bo Chen' } });
+      const own = await t.request({ url: `/uploads/profile_image/${s.user.id}.jpg` });
+      expect([own.statusCode, own.headers['content-type']]).toEqual([200, expect.stringMatching(/^image\/svg\+xml/)]);
+      expect(own.body).toContain('>BC</text>');
+      for (const file of ['00000000-0000-4000-8000-000000000000.jpg', 'not-a-guid.jpg']) {
+        const res = await t.request({ url: `/uploads/profile_image/${file}` });
+        expect([file, res.statusCode, res.body]).toEqual([file, 200, expect.stringContaining('>?</text>')]);
+      }
+    });
+  });
+
+  it('Rocket.Chat /me: `email` is the first verified address, absent while none is verified', async () => {
+    const t = get();
+    const s = await register(t);
+    const headers = await rcLogin(t, s.user.email);
+    const unverified = (await t.request({ url: '/api/v1/me', headers })).json();
+    expect(unverified.emails).toEqual([{ address: s.user.email, verified: false }]);
+    expect(unverified).not.toHaveProperty('email');
+    await t.app.services.users.setEmail(s.user.id, s.user.email, true);
+    const verified = (await t.request({ url: '/api/v1/me', headers })).json();
+    expect(verified).toMatchObject({ email: s.user.email, emails: [{ address: s.user.email, verified: true }] });
+  });
+});
