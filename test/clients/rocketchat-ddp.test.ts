@@ -30,11 +30,13 @@ function sdkFor(live: LiveServer) {
   return { sdk, rest: sdk.rest as unknown as Rest };
 }
 
-/** Logs in over REST and hands the credentials to the SDK's account, whose getCredentials the REST client reads. */
+/** Logs in over REST and hands the credentials to the SDK's account, whose credentials the REST client sends. */
 async function signIn(live: LiveServer, body: Record<string, unknown>, headers?: Record<string, string>) {
   const { sdk, rest } = sdkFor(live);
   const answer = (await rest.post('/v1/login', body, { headers })) as LoginAnswer;
-  sdk.account.saveCredentials(answer.data.userId, answer.data.authToken, Date.now() + 3600_000);
+  // As Rocket.Chat's web client adopts a login result: the account's user and uid, which getCredentials reads.
+  sdk.account.user = { id: answer.data.userId, token: answer.data.authToken };
+  sdk.account.uid = answer.data.userId;
   return { sdk, rest, answer };
 }
 
