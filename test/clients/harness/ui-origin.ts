@@ -44,12 +44,25 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** The file a path names inside the build, if there is one (never outside it). */
+/**
+ * The file a path names inside the build, if there is one (never outside it): under the root or a mount, else
+ * under the path's last segments (a build made for another base href, e.g. `/static/dist/<app>/browser/`).
+ */
 function fileFor(dir: string, pathname: string, mounts: string[]): string | undefined {
   const root = path.resolve(dir);
-  for (const mount of ['/', ...mounts]) {
-    if (!pathname.startsWith(mount)) continue;
-    const file = path.resolve(root, `.${decodeURIComponent(pathname.slice(mount.length - 1))}`);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  const segments = decoded.split('/').filter(Boolean);
+  const candidates = [
+    ...['/', ...mounts].filter((m) => decoded.startsWith(m)).map((m) => decoded.slice(m.length - 1)),
+    ...segments.map((_s, i) => `/${segments.slice(i).join('/')}`),
+  ];
+  for (const candidate of candidates) {
+    const file = path.resolve(root, `.${candidate}`);
     if (!file.startsWith(`${root}${path.sep}`)) continue;
     if (existsSync(file) && statSync(file).isFile()) return file;
   }
