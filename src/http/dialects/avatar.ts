@@ -6,7 +6,7 @@ import type { User } from '../../core/users/service.js';
 /** How long browsers and proxies may keep an avatar: a changed picture shows within the hour, as Rocket.Chat's. */
 const MAX_AGE_SECONDS = 3600;
 /** Background colours of generated avatars, chosen by the name so that one name always gets the same one. */
-const COLOURS = ['#1d74f5', '#2de0a5', '#f5455c', '#ffd21f', '#9ea2a8', '#6c5ce7', '#00b894', '#e17055', '#0984e3'];
+const COLOURS = ['#1d74f5', '#12a37a', '#e0344b', '#b07d00', '#9ea2a8', '#6c5ce7', '#00b894', '#e17055', '#0984e3'];
 
 const escapeXml = (text: string) =>
   text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
