@@ -150,6 +150,32 @@ const PI_TEMPLATE_VALUES: Record<string, string> = {
   otp_pin_set_random_user: '',
 };
 
+/** The same, as the new web UI's index reads them (`window.appConfig`). */
+const PI_APP_CONFIG = {
+  instance: '',
+  backendUrl: '',
+  browserLang: 'en',
+  remoteUser: '',
+  forceRemoteUser: false,
+  theme: 'privacyidea-theme',
+  translationWarning: false,
+  passwordReset: false,
+  hsmReady: true,
+  hasJobQueue: false,
+  customization: '/static/customize',
+  customCss: '',
+  customizationMenuFile: 'templates/menu.html',
+  customizationBaselineFile: 'templates/baseline.html',
+  realms: '',
+  showNode: '',
+  externalLinks: true,
+  loginText: '',
+  gdprLink: '',
+  logo: '',
+  pageTitle: 'privacyIDEA Authentication System',
+  otpPinSetRandomUser: '',
+};
+
 const piSuites = [
   {
     name: 'classic web UI (PRIVACYIDEA_STATIC_DIR)',
@@ -157,6 +183,7 @@ const piSuites = [
     variable: 'PRIVACYIDEA_STATIC_DIR',
     what: 'the privacyidea/static folder of a privacyIDEA checkout',
     index: (dir: string) => path.join(dir, 'templates', 'index.html'),
+    appConfig: undefined,
   },
   {
     name: 'new web UI (PRIVACYIDEA_WEBUI_DIR)',
@@ -164,6 +191,7 @@ const piSuites = [
     variable: 'PRIVACYIDEA_WEBUI_DIR',
     what: 'static_new/dist/privacyidea-webui/browser, built from a privacyIDEA checkout',
     index: (dir: string) => path.join(dir, 'index.html'),
+    appConfig: PI_APP_CONFIG,
   },
 ];
 
@@ -187,7 +215,7 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
             if (method !== 'GET' && method !== 'HEAD') return true;
             return PI_API.test(pathname) && !accept.includes('text/html');
           },
-          index: () => renderJinja(suite.index(dir), PI_TEMPLATE_VALUES),
+          index: () => renderJinja(suite.index(dir), PI_TEMPLATE_VALUES, suite.appConfig),
         }),
       server,
     );

@@ -122,11 +122,17 @@ export async function serveUi(options: UiOriginOptions): Promise<UiOrigin> {
  * (from the same folder), `{% raw %}` (left to AngularJS), `{% if name %}…{% else %}…{% endif %}` and
  * `{{ name | filter }}` (the filters are the identity here: the values are plain strings).
  */
-export function renderJinja(file: string, values: Record<string, string>): string {
+export function renderJinja(file: string, values: Record<string, string>, appConfig?: Record<string, unknown>): string {
   const dir = path.dirname(file);
   let text = readFileSync(file, 'utf8').replace(/\{%\s*include\s+['"]([^'"]+)['"]\s*%\}/g, (_m, name: string) =>
     existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '',
   );
+  // The new web UI's template builds `window.appConfig` from the view's values in one script: it gets them as JSON.
+  if (appConfig)
+    text = text.replace(
+      /<script>(?:(?!<\/script>)[\s\S])*?window\.appConfig(?:(?!<\/script>)[\s\S])*<\/script>/,
+      () => `<script>window.appConfig = ${JSON.stringify(appConfig)};</script>`,
+    );
   const raws: string[] = [];
   text = text.replace(/\{%\s*raw\s*%\}([\s\S]*?)\{%\s*endraw\s*%\}/g, (_m, body: string) => {
     raws.push(body);
