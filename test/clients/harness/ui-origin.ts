@@ -20,7 +20,7 @@ export interface UiOriginOptions {
   dir: string;
   /** Gatehouse's base URL. */
   target: string;
-  /** Whether a request belongs to Gatehouse (proxied) rather than to the UI's files. */
+  /** Whether a request that names no file of the build goes to Gatehouse (else it gets the index page). */
   proxies: (method: string, pathname: string, accept: string) => boolean;
   /** The page a navigation gets (the single-page app's index), already rendered. */
   index: () => string;
@@ -96,14 +96,15 @@ export async function serveUi(options: UiOriginOptions): Promise<UiOrigin> {
   const server = createServer((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://ui.invalid');
     const method = req.method ?? 'GET';
-    if (options.proxies(method, pathname, String(req.headers.accept ?? ''))) {
-      proxied.push({ method, path: pathname, headers: { ...req.headers } });
-      return proxy(options.target, req, res);
-    }
-    const file = pathname === '/' ? undefined : fileFor(options.dir, pathname, options.mounts ?? []);
+    const reads = method === 'GET' || method === 'HEAD';
+    const file = !reads || pathname === '/' ? undefined : fileFor(options.dir, pathname, options.mounts ?? []);
     if (file) {
       res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
       return res.end(readFileSync(file));
+    }
+    if (options.proxies(method, pathname, String(req.headers.accept ?? ''))) {
+      proxied.push({ method, path: pathname, headers: { ...req.headers } });
+      return proxy(options.target, req, res);
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     return res.end(options.index());
@@ -120,7 +121,7 @@ export async function serveUi(options: UiOriginOptions): Promise<UiOrigin> {
 /**
  * Renders the little of Jinja that privacyIDEA's index templates use, as its Flask view would: `{% include %}`
  * (from the same folder), `{% raw %}` (left to AngularJS), `{% if name %}…{% else %}…{% endif %}` and
- * `{{ name | filter }}` (the filters are the identity here: the values are plain strings).
+ * `{{ name | filter }}` and `{{ "literal" | filter }}` (the filters, such as `versioned`, are the identity here).
  */
 export function renderJinja(file: string, values: Record<string, string>, appConfig?: Record<string, unknown>): string {
   const dir = path.dirname(file);
@@ -145,6 +146,9 @@ export function renderJinja(file: string, values: Record<string, string>, appCon
     const [then, otherwise = ''] = body!.split(/\{%\s*else\s*%\}/);
     text = text.replace(whole, truthy(name!) !== Boolean(negated) ? then! : otherwise);
   }
-  text = text.replace(/\{\{\s*([\w.]+)[^}]*\}\}/g, (_m, name: string) => values[name] ?? '');
+  text = text.replace(
+    /\{\{\s*(?:"([^"]*)"|'([^']*)'|([\w.]+))[^}]*\}\}/g,
+    (_m, double?: string, single?: string, name?: string) => double ?? single ?? values[name!] ?? '',
+  );
   return text.replace(/@@raw-block-(\d+)@@/g, (_m, i: string) => raws[Number(i)]!);
 }

@@ -38,6 +38,7 @@ const PRIVACYIDEA_PREFIXES = [
   '/validate/',
   '/ttype/',
   '/recover/',
+  '/register/',
 ];
 
 /** privacyIDEA's /auth and /auth/rights. */

@@ -6,7 +6,7 @@ import type { App } from '../../types.js';
 import type { PrivacyideaConfig } from './config.js';
 import { PiError, piEnvelope } from './envelope.js';
 import { loadPolicy, rightsOf } from './rights.js';
-import { authSchema, rightsSchema } from './schemas.js';
+import { authSchema, registerStatusSchema, rightsSchema } from './schemas.js';
 import { createPiJwt } from './tokens.js';
 import { enrollableTokenTypes, webUiSettings } from './webui.js';
 
@@ -90,4 +90,7 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     // privacyIDEA answers the token types the caller may enroll here, which its web UI offers (not the rights list).
     return envelope({ status: true as const, value: enrollableTokenTypes(rightsOf(policy, [claims.role])) });
   });
+
+  // privacyIDEA's anonymous GET /register, which its classic web UI calls on its login page: no self-registration here.
+  app.get('/register', { schema: registerStatusSchema }, async () => envelope({ status: true as const, value: false }));
 }

@@ -68,3 +68,11 @@ export const rightsSchema = {
     401: PrivacyideaError,
   },
 };
+
+export const registerStatusSchema = {
+  tags,
+  summary: 'Whether self-registration is open here (never: Gatehouse registers through its own API)',
+  response: {
+    200: Envelope(Type.Object({ status: Type.Literal(true), value: Type.Boolean() }), 'Always false'),
+  },
+};
