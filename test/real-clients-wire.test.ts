@@ -46,6 +46,14 @@ describe.each(DATABASES)('what the real clients see after signing in, on %s', (d
       expect(res.json()).toMatchObject({ version: 'privacyIDEA 3.12.1', versionnumber: '3.12.1' });
   });
 
+  it('privacyIDEA: GET /register says self-registration is closed (the classic web UI reads it on its login page)', async () => {
+    const res = await get().request({ url: '/register' });
+    expect([res.statusCode, res.json()]).toEqual([
+      200,
+      expect.objectContaining({ jsonrpc: '2.0', result: { status: true, value: false }, versionnumber: '3.12.1' }),
+    ]);
+  });
+
   it('datarhei: the second-factor hint is the message restreamer-ui shows ("Login failed: <message>")', async () => {
     const t = get();
     const s = await register(t);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -195,14 +195,21 @@ const piSuites = [
     what: 'the privacyidea/static folder of a privacyIDEA checkout',
     index: (dir: string) => path.join(dir, 'templates', 'index.html'),
     appConfig: undefined,
+    start: '/',
   },
   {
     name: 'new web UI (PRIVACYIDEA_WEBUI_DIR)',
     dir: PRIVACYIDEA_WEBUI_DIR,
     variable: 'PRIVACYIDEA_WEBUI_DIR',
     what: 'static_new/dist/privacyidea-webui/browser, built from a privacyIDEA checkout',
-    index: (dir: string) => path.join(dir, 'index.html'),
+    // privacyIDEA builds the new UI once per locale (browser/<locale>/index.html) and serves it under /app/v2/<locale>/;
+    // older builds have one browser/index.html whose template fills window.appConfig.
+    index: (dir: string) =>
+      existsSync(path.join(dir, 'en', 'index.html'))
+        ? path.join(dir, 'en', 'index.html')
+        : path.join(dir, 'index.html'),
     appConfig: PI_APP_CONFIG,
+    start: '/app/v2/en/',
   },
 ];
 
@@ -224,6 +231,14 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
           proxies: (method, _pathname, accept) =>
             (method !== 'GET' && method !== 'HEAD') || !accept.includes('text/html'),
           index: () => renderJinja(suite.index(dir), PI_TEMPLATE_VALUES, suite.appConfig),
+          // The UI's settings, which privacyIDEA's web UI blueprint answers from the same values as its templates.
+          answers: {
+            '/config': {
+              jsonrpc: '2.0',
+              id: 1,
+              result: { status: true, value: { ...PI_TEMPLATE_VALUES, ...PI_APP_CONFIG } },
+            },
+          },
         }),
       server,
     );
@@ -233,7 +248,7 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
       const username = `pi.user-${Date.now().toString(36)}`;
       await createUser(live, { email: freshEmail('pi-ui'), password: PASSWORD, username });
       const { page, ui, errors } = await open();
-      await page.goto(`${ui.url}/`);
+      await page.goto(`${ui.url}${suite.start}`);
       const withToken = page.waitForRequest(
         (r) => PI_API.test(new URL(r.url()).pathname) && !!r.headers()['pi-authorization'],
       );
@@ -250,7 +265,7 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
       const username = `pi.wrong-${Date.now().toString(36)}`;
       await createUser(live, { email: freshEmail('pi-ui-wrong'), password: PASSWORD, username });
       const { page, ui, errors } = await open();
-      await page.goto(`${ui.url}/`);
+      await page.goto(`${ui.url}${suite.start}`);
       await submitLogin(page, username, 'not the password');
       await page
         .getByText(/Wrong credentials/)

@@ -26,6 +26,8 @@ export interface UiOriginOptions {
   index: () => string;
   /** URL prefixes the build's files are served under besides the root (privacyIDEA serves its UI under /static/). */
   mounts?: string[];
+  /** JSON the UI's own web server answers itself (privacyIDEA's `GET /config` for its new UI), by path. */
+  answers?: Record<string, unknown>;
 }
 
 const TYPES: Record<string, string> = {
@@ -97,6 +99,11 @@ export async function serveUi(options: UiOriginOptions): Promise<UiOrigin> {
     const { pathname } = new URL(req.url ?? '/', 'http://ui.invalid');
     const method = req.method ?? 'GET';
     const reads = method === 'GET' || method === 'HEAD';
+    const own = reads ? options.answers?.[pathname] : undefined;
+    if (own !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(own));
+    }
     const file = !reads || pathname === '/' ? undefined : fileFor(options.dir, pathname, options.mounts ?? []);
     if (file) {
       res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
