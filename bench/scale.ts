@@ -55,6 +55,8 @@ async function grown(users: number, existing?: string) {
     DATA_DIR: await mkdtemp(path.join(tmpdir(), 'gatehouse-scale-')),
     DATABASE_URL: database.url,
     ADMIN_SECRET,
+    // Fixed, so that a kept database's signing keys (sealed with it) open again in the next run.
+    COOKIE_SECRET: 'bench-scale-cookie-secret-bench-scale-cookie-secret',
     RATE_LIMIT_ENABLED: 'false',
     LOG_REQUESTS: 'false',
     AUDIT_RETENTION_DAYS: '90',
