@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { LimitedMethod } from '../core/auth-methods/service.js';
 import { pageLimit } from '../core/cursor.js';
-import type { UserListFilter } from '../core/users/service.js';
-import { USER_STATES } from '../db/queries/user-list.js';
+import { USER_STATES, type UserListFilter } from '../core/users/service.js';
 import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-presenter.js';
 import { CLI } from '../core/sessions/actor.js';
 import { integer, list, type CliContext } from './context.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queries } from '../../db/queries/index.js';
-import type { UserState } from '../../db/queries/user-list.js';
+import { USER_STATES, type UserState } from '../../db/queries/user-list.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
@@ -10,6 +10,8 @@ import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { normalizeEmail } from './email.js';
+
+export { USER_STATES };
 
 /** What an admin list of users can be narrowed to (each applies to the whole list, not a page). */
 export interface UserListFilter {

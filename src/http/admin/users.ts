@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { pageLimit } from '../../core/cursor.js';
 import { errors } from '../../core/errors.js';
-import { USER_STATES } from '../../db/queries/user-list.js';
+import { USER_STATES } from '../../core/users/service.js';
 import type { Services } from '../../services.js';
 import { actorOf } from '../client.js';
 import { Email, Password, Role } from '../native/auth/schemas.js';
