@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { userPageQuery } from '../src/db/queries/user-list.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD } from './helpers/auth.js';
 import { cli } from './helpers/cli.js';
@@ -122,5 +123,33 @@ describe.each(DATABASES)('admin user list filters on %s', (db) => {
     const emails = (JSON.parse(res.stdout) as Listed).users.map((u) => u.email);
     expect(emails).toContain('cli-editor@filters.test');
     expect(emails).not.toContain('cli-plain@filters.test');
+  });
+
+  // PostgreSQL's plans are checked on a grown database by test/query-plans.test.ts. SQLite keeps no statistics,
+  // so its plan is the same at any size: each filter must read its index in list order, never sort the users
+  // it found (a temporary B-tree would sort a million users of a common realm or role for every page).
+  it.runIf(db === 'sqlite')('reads each filter in list order through its index on SQLite, without sorting', () => {
+    const t = get();
+    const now = t.clock.now();
+    const planOf = (o: Parameters<typeof userPageQuery>[2]) => {
+      const q = userPageQuery(t.app.services.db.kysely, 'sqlite', o).compile();
+      const params = q.parameters.map((p) => (p instanceof Date ? p.toISOString() : p));
+      const rows = t.app.services.db.sqlite!.prepare(`explain query plan ${q.sql}`).all(...params);
+      return (rows as { detail: string }[]).map((r) => r.detail).join(' | ');
+    };
+    const plans = {
+      realm: planOf({ limit: 51, after: 10, realm: 'north' }),
+      role: planOf({ limit: 51, after: 10, role: 'editor' }),
+      disabled: planOf({ limit: 51, after: 10, state: { is: 'disabled', now } }),
+      banned: planOf({ limit: 51, after: 10, state: { is: 'banned', now } }),
+      inactive: planOf({ limit: 51, after: 10, state: { is: 'inactive', now } }),
+      active: planOf({ limit: 51, after: 10, state: { is: 'active', now } }),
+    };
+    for (const [name, plan] of Object.entries(plans))
+      expect(plan, name).not.toMatch(/TEMP B-TREE|SCAN users( |$)(?!USING)/);
+    expect(plans.realm).toMatch(/users_realm_numeric/);
+    expect(plans.disabled).toMatch(/users_disabled/);
+    expect(plans.banned).toMatch(/users_banned/);
+    expect(plans.inactive).toMatch(/users_inactive/);
   });
 });

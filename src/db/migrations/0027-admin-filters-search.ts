@@ -3,7 +3,8 @@ import type { DialectName } from '../dialect.js';
 
 /**
  * Issue 24 ("Scale"), the admin user list's filters, on both databases:
- * - `users_realm` (realm, numeric_id): a realm's users in list order;
+ * - `users_realm_numeric` (realm, numeric_id): a realm's users in list order. It replaces `users_realm`
+ *   (realm) of migration 0005, which it covers (the realms foreign key's lookups included);
  * - `user_roles_role` (role, user_id): the holders of a role (the primary key starts with user_id);
  * - partial indexes of numeric ids for the rare states: `users_disabled`, `users_inactive` (not active),
  *   `users_banned` (a ban set, running or not). Small: they hold only those users. The common state
@@ -21,7 +22,13 @@ import type { DialectName } from '../dialect.js';
  * concurrently if not exists` under the same names (see docs/scale.md).
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
-  await db.schema.createIndex('users_realm').ifNotExists().on('users').columns(['realm', 'numeric_id']).execute();
+  await db.schema
+    .createIndex('users_realm_numeric')
+    .ifNotExists()
+    .on('users')
+    .columns(['realm', 'numeric_id'])
+    .execute();
+  await db.schema.dropIndex('users_realm').ifExists().execute();
   await db.schema.createIndex('user_roles_role').ifNotExists().on('user_roles').columns(['role', 'user_id']).execute();
   // As the list's query writes them (user-list.ts), so that each planner sees the predicate it implies.
   const flag = (column: string, value: boolean) =>

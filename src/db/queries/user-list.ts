@@ -23,7 +23,7 @@ export const USER_STATES = ['active', 'inactive', 'disabled', 'banned'] as const
 export type UserState = (typeof USER_STATES)[number];
 
 /**
- * The filters beside the keyset. Realm walks `users_realm` (realm, numeric_id); a role is looked up
+ * The filters beside the keyset. Realm walks `users_realm_numeric` (realm, numeric_id); a role is looked up
  * in `user_roles_role` (role, user_id) or probed per user, as the planner judges; the rare states
  * (disabled, banned, inactive) walk their partial indexes of numeric ids (migration 0027).
  */
@@ -42,8 +42,23 @@ function filtered<Q extends SelectQueryBuilder<Database, 'users', object>>(
   if (o.realm !== undefined) page = page.where('users.realm', '=', o.realm) as Q;
   if (o.role !== undefined) {
     const role = o.role;
-    page = page.where('users.id', 'in', (eb) =>
-      eb.selectFrom('user_roles').select('user_roles.user_id').where('user_roles.role', '=', role),
+    // PostgreSQL chooses by its statistics between the role's holders (user_roles_role) and a walk in list order.
+    // SQLite keeps none (no ANALYZE): it would collect every holder and sort them, a million for a common role,
+    // so it walks the list in order, checking each user's roles by the primary key, and stops when the page is full.
+    page = (
+      dialect === 'postgres'
+        ? page.where('users.id', 'in', (eb) =>
+            eb.selectFrom('user_roles').select('user_roles.user_id').where('user_roles.role', '=', role),
+          )
+        : page.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('user_roles')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('user_roles.user_id', '=', 'users.id')
+                .where('user_roles.role', '=', role),
+            ),
+          )
     ) as Q;
   }
   if (o.state) {
