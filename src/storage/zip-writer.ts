@@ -9,6 +9,9 @@ import { crc32, createDeflateRaw } from 'node:zlib';
  * timestamp and, past 4 GiB, the zip64 fields): about 80 bytes per file, no object per entry.
  * Zip64 records are written when they are needed (65,535 entries or more, offsets or sizes past
  * 4 GiB), so a folder of any size gives a zip every reader opens.
+ * Why not a library: archiver/zip-stream keep an entry object per file (about 4 KB each with their data), and
+ * yazl keeps each entry's pump closure (for an in-memory entry, its deflated bytes) and looks for the next entry
+ * to write by scanning its list from the start, so time grows with the square of the number of files.
  */
 
 const U32_MAX = 0xffffffff;
