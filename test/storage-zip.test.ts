@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -140,5 +141,29 @@ describe.each(DATABASES)('zipping a folder of thousands of files (%s)', (db) => 
     const { tested, names } = await unzipCheck(res.rawPayload, `folder-${db}`);
     expect(tested).toMatch(/No errors detected/);
     expect(names).toEqual(Array.from({ length: FILES }, (_, i) => key(i).slice('public/many/'.length)));
+  });
+
+  it('lets a client go away in the middle of a zip: no warning, and the next zip is whole', async () => {
+    const t = get();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    // node:http's destroy closes the socket at once (an aborted fetch may keep it open a while).
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/storage/o/public/many/', headers: admin }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.once('error', reject);
+    });
+    // The server lets the connection go: nothing waits on the abandoned zip.
+    await expect
+      .poll(() => new Promise<number>((resolve) => t.app.server.getConnections((_e, n) => resolve(n))))
+      .toBe(0);
+    const again = await t.request({ url: '/storage/o/public/many/', headers: admin });
+    expect(readZip(again.rawPayload).size).toBe(FILES);
+    expect(t.logs.join('\n')).not.toContain('zip of a folder');
   });
 });
