@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { LimitedMethod } from '../core/auth-methods/service.js';
 import { pageLimit } from '../core/cursor.js';
+import { USER_STATES, type UserListFilter } from '../core/users/service.js';
 import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-presenter.js';
 import { CLI } from '../core/sessions/actor.js';
 import { integer, list, type CliContext } from './context.js';
@@ -23,11 +24,15 @@ export function usersCommand(program: Command, cli: CliContext): void {
     .option('--search <text>', 'only users whose email or username contains this text (any case)')
     .option('--limit <n>', `at most this many (1 to ${MAX_PAGE})`, integer, DEFAULT_PAGE)
     .option('--cursor <cursor>', 'the page after this one (the next cursor a previous page printed)')
+    .option('--realm <realm>', 'only users of this realm')
+    .option('--role <role>', 'only users holding this role')
+    .addOption(new Option('--state <state>', 'only users in this state').choices([...USER_STATES]))
     .addOption(format())
-    .action((opts: { search?: string; limit: number; cursor?: string; format: string }) =>
+    .action((opts: UserListFilter & { limit: number; cursor?: string; format: string }) =>
       withServices(async (s) => {
         const limit = pageLimit(opts.limit, DEFAULT_PAGE, MAX_PAGE);
-        const page = await s.users.list({ search: opts.search, limit, cursor: opts.cursor });
+        const { search, realm, role, state, cursor } = opts;
+        const page = await s.users.list({ search, realm, role, state, limit, cursor });
         if (opts.format === 'json') return printJson(adminUserPage(page));
         for (const u of page.items) {
           const state = u.disabled ? 'disabled' : u.active ? 'active' : 'inactive';

@@ -2,7 +2,7 @@ import { inflateRawSync } from 'node:zlib';
 
 /**
  * The entries of a zip, read from its central directory (no zip reader is installed): enough for
- * the archives Gatehouse writes (archiver: stored or deflated, no zip64, no comment).
+ * the archives Gatehouse writes (src/storage/zip-writer.ts: stored or deflated, no comment; no zip64).
  */
 export function readZip(zip: Buffer): Map<string, Buffer> {
   const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));

@@ -12,17 +12,27 @@ export interface UserPage {
   next_cursor: string | null;
 }
 
+interface UserFilters {
+  q: string;
+  realm: string;
+  role: string;
+  state: string;
+}
+
 /**
- * One page of users from the server: its indexed search (a part of the email or username) or,
- * for an id, that one user. The cursor names the page after the previous one.
+ * One page of users from the server: its indexed search (a part of the email or username) and its
+ * realm, role and state filters, over the whole list; or, for an id, that one user. The cursor
+ * names the page after the previous one.
  */
-async function findUsers(search: string, cursor: string): Promise<UserPage> {
-  if (UUID.test(search)) {
-    const one = await api<AdminUser>('GET', `/admin/users/${search.toLowerCase()}`).catch(() => undefined);
-    return { users: one ? [one] : [], next_cursor: null };
+async function findUsers(f: UserFilters, cursor: string): Promise<UserPage> {
+  if (UUID.test(f.q)) {
+    const one = await api<AdminUser>('GET', `/admin/users/${f.q.toLowerCase()}`).catch(() => undefined);
+    const fits = one && (!f.realm || one.realm === f.realm) && (!f.role || one.roles.includes(f.role));
+    return { users: fits && (!f.state || stateOf(one) === f.state) ? [one] : [], next_cursor: null };
   }
   const params = new URLSearchParams({ limit: '50' });
-  if (search) params.set('search', search);
+  if (f.q) params.set('search', f.q);
+  for (const key of ['realm', 'role', 'state'] as const) if (f[key]) params.set(key, f[key]);
   if (cursor) params.set('cursor', cursor);
   return api<UserPage>('GET', `/admin/users?${params}`);
 }
@@ -34,13 +44,13 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
   const state = query.get('state') ?? '';
   const cursor = query.get('after') ?? '';
   const [text, setText] = useState(search);
-  const users = useLoad(() => findUsers(search, cursor), [search, cursor]);
-  const realms = useLoad(() => api<{ name: string }[]>('GET', '/admin/realms'), []);
-  const shown = (users.data?.users ?? []).filter(
-    (u) => (!realm || u.realm === realm) && (!role || u.roles.includes(role)) && (!state || stateOf(u) === state),
-  );
-  const roles = [...new Set((users.data?.users ?? []).flatMap((u) => u.roles))].sort();
+  const [roleText, setRoleText] = useState(role);
   const filters = { q: search, realm, role, state };
+  const users = useLoad(() => findUsers(filters, cursor), [search, realm, role, state, cursor]);
+  const realms = useLoad(() => api<{ name: string }[]>('GET', '/admin/realms'), []);
+  const shown = users.data?.users ?? [];
+  // Suggestions for the role field: the roles of the users shown (any role may be typed).
+  const roles = [...new Set(shown.flatMap((u) => u.roles))].sort();
   // A new search or filter starts again at the first page.
   const setFilter = (key: string, value: string) => go(['users'], { ...filters, [key]: value });
   const next = users.data?.next_cursor;
@@ -52,7 +62,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setFilter('q', text.trim());
+          go(['users'], { ...filters, q: text.trim(), role: roleText.trim() });
         }}
       >
         <label>
@@ -60,7 +70,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
           <input type="search" name="q" value={text} onInput={(e) => setText(e.currentTarget.value)} />
         </label>
         <label>
-          Realm (this page)
+          Realm
           <select name="realm" value={realm} onChange={(e) => setFilter('realm', e.currentTarget.value)}>
             <option value="">Any</option>
             {(realms.data ?? []).map((r) => (
@@ -69,16 +79,22 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
           </select>
         </label>
         <label>
-          Role (this page)
-          <select name="role" value={role} onChange={(e) => setFilter('role', e.currentTarget.value)}>
-            <option value="">Any</option>
+          Role
+          <input
+            name="role"
+            list="user-roles"
+            placeholder="Any"
+            value={roleText}
+            onInput={(e) => setRoleText(e.currentTarget.value)}
+          />
+          <datalist id="user-roles">
             {roles.map((r) => (
-              <option key={r}>{r}</option>
+              <option key={r} value={r} />
             ))}
-          </select>
+          </datalist>
         </label>
         <label>
-          State (this page)
+          State
           <select name="state" value={state} onChange={(e) => setFilter('state', e.currentTarget.value)}>
             <option value="">Any</option>
             {['active', 'inactive', 'disabled', 'banned'].map((s) => (

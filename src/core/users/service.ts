@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queries } from '../../db/queries/index.js';
+import { USER_STATES, type UserState } from '../../db/queries/user-list.js';
 import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
@@ -9,6 +10,16 @@ import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { normalizeEmail } from './email.js';
+
+export { USER_STATES };
+
+/** What an admin list of users can be narrowed to (each applies to the whole list, not a page). */
+export interface UserListFilter {
+  search?: string;
+  realm?: string;
+  role?: string;
+  state?: UserState;
+}
 
 export type User = UserWithRoles;
 
@@ -140,10 +151,15 @@ export function createUserService({
       login.includes('@')
         ? queries.users.findWithRoles('email', normalizeEmail(login))
         : queries.users.findWithRoles('username', login),
-    /** One page of users in creation order (numeric id), optionally those whose email or username holds `search`. */
-    async list(opts: { limit: number; cursor?: string; search?: string }): Promise<Page<User>> {
+    /**
+     * One page of users in creation order (numeric id), optionally only those whose email or username
+     * holds `search`, of a realm, holding a role, in a state: every filter applies to the whole list.
+     */
+    async list(opts: UserListFilter & { limit: number; cursor?: string }): Promise<Page<User>> {
       const after = opts.cursor === undefined ? undefined : decodeNumberCursor(opts.cursor);
-      const rows = await queries.userList.list({ limit: opts.limit + 1, after, search: opts.search });
+      const { search, realm, role } = opts;
+      const state = opts.state && { is: opts.state, now: clock.now() };
+      const rows = await queries.userList.list({ limit: opts.limit + 1, after, search, realm, role, state });
       return toPage(rows, opts.limit, (u) => [u.numericId]);
     },
 

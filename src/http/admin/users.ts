@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { pageLimit } from '../../core/cursor.js';
 import { errors } from '../../core/errors.js';
+import { USER_STATES } from '../../core/users/service.js';
 import type { Services } from '../../services.js';
 import { actorOf } from '../client.js';
 import { Email, Password, Role } from '../native/auth/schemas.js';
@@ -29,14 +30,25 @@ export function adminUserRoutes(app: App, s: Services) {
             Type.String({ pattern: '^[0-9]{1,4}$', description: `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}` }),
           ),
           cursor: Type.Optional(Type.String({ maxLength: 400, description: 'next_cursor of the previous page' })),
+          realm: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only users of this realm' })),
+          role: Type.Optional({ ...Role, description: 'only users holding this role' }),
+          state: Type.Optional(
+            Type.Union(
+              USER_STATES.map((v) => Type.Literal(v)),
+              {
+                description:
+                  'only users in this state: disabled, else banned (a ban running), else inactive, else active',
+              },
+            ),
+          ),
         }),
         response: responses({ 200: AdminUserPage }, 400, 401, 403),
       },
     },
     async (request) => {
-      const { search, cursor } = request.query;
+      const { search, cursor, realm, role, state } = request.query;
       const limit = pageLimit(request.query.limit, DEFAULT_PAGE, MAX_PAGE);
-      return adminUserPage(await s.users.list({ search: search || undefined, limit, cursor }));
+      return adminUserPage(await s.users.list({ search: search || undefined, realm, role, state, limit, cursor }));
     },
   );
 
