@@ -7,8 +7,8 @@ import type { Config } from './config/load.js';
 import { resolveSecrets, type Secrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
-import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/errors.js';
-import { AppError } from './core/errors.js';
+import { nativeEnvelope, registerNativeErrors, sendError, toAppError } from './http/plugins/errors.js';
+import { errors } from './core/errors.js';
 import { registerCors } from './http/plugins/cors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { lineBatcher, registerRequestLog } from './http/plugins/request-log.js';
@@ -106,8 +106,8 @@ export async function buildApp(
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
     // Errors the router raises before any route (a URL that is not valid UTF-8…) get the native envelope too.
-    frameworkErrors: (error, _request, reply) =>
-      sendAppError(reply, toAppError(error) ?? new AppError('internal-error', 500, 'Internal error')),
+    frameworkErrors: (error, request, reply) =>
+      sendError(reply, request, nativeEnvelope, toAppError(error) ?? errors.internal()),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.

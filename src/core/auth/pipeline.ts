@@ -17,12 +17,7 @@ import { appendedOf, digest, directoryBind, localHash, type PasswordVerifier } f
 export type { CodeCheck, LoginAttempt, LoginResult, SecondFactorForm, TrustedDevice } from './attempt.js';
 
 export const pipelineErrors = {
-  secondFactorRequired: () =>
-    new AppError(
-      'second-factor-required',
-      401,
-      'This account requires a second factor, which this login method cannot carry',
-    ),
+  secondFactorRequired: () => errors.secondFactorRequired(),
 };
 
 export interface PipelineDeps {
@@ -208,7 +203,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
       try {
         result = await run();
       } catch (err) {
-        const guessed = err instanceof AppError && err.code === mfaErrors.invalidCode().code;
+        const guessed = errors.invalidMfaCode.is(err);
         if (guessed) attempt.fail();
         else await attempt.succeed();
         if (c.audit && err instanceof AppError) await report(a, 'failure', user, err.code);

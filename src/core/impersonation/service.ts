@@ -1,6 +1,6 @@
 import type { ApiTokens } from '../api-tokens/service.js';
 import type { Audit } from '../audit/service.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { actorName, type Actor } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { User, UserService } from '../users/service.js';
@@ -34,9 +34,7 @@ export function createImpersonation(deps: ImpersonationDeps) {
     return Boolean(issuer?.roles.includes('admin'));
   }
   const disabled = () =>
-    new AppError(
-      'feature-disabled',
-      404,
+    errors.featureDisabled(
       'Impersonation is disabled: set HUMHUB_IMPERSONATION=true (and serve the humhub dialect) to enable it',
     );
 

@@ -2,7 +2,7 @@ import QRCode from 'qrcode';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { sha256 } from '../hash.js';
 import type { SecretBox } from './secret-box.js';
 import { matchingStep, newSecret, otpauthUri } from './totp.js';
@@ -11,10 +11,10 @@ const RECOVERY_CODES = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i
 
 export const mfaErrors = {
-  invalidCode: () => new AppError('invalid-mfa-code', 401, 'The code is invalid or was already used'),
-  alreadyEnabled: () => new AppError('mfa-already-enabled', 409, 'Multi-factor authentication is already enabled'),
-  notEnabled: () => new AppError('mfa-not-enabled', 400, 'Multi-factor authentication is not enabled'),
-  notGenerated: () => new AppError('mfa-not-generated', 400, 'Call /auth/mfa/generate first'),
+  invalidCode: errors.invalidMfaCode,
+  alreadyEnabled: errors.mfaAlreadyEnabled,
+  notEnabled: errors.mfaNotEnabled,
+  notGenerated: errors.mfaNotGenerated,
 };
 
 /** Recovery codes are compared in one normal form: lower case, no separators. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import sharp from 'sharp';
-import { AppError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import { cornerOverlays } from './corners.js';
 import type { Format, Transform } from './params.js';
 
@@ -35,7 +35,7 @@ export interface ImageLimits {
 }
 
 const tooLarge = (what: string, maxPixels: number) =>
-  new AppError('image-too-large', 400, `The ${what} would have more than ${maxPixels} pixels`);
+  errors.imageTooLarge(`The ${what} would have more than ${maxPixels} pixels`);
 
 /** The size of the output, from the source's header: the same arithmetic as libvips' resize. */
 function outputSize(meta: sharp.Metadata, t: Transform): { width: number; height: number } {

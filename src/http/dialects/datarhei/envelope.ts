@@ -1,4 +1,4 @@
-import { AppError } from '../../../core/errors.js';
+import { AppError, errors } from '../../../core/errors.js';
 import type { Envelope } from '../manifest.js';
 
 /** A datarhei Core error with its own detail line. */
@@ -18,7 +18,7 @@ export const datarheiEnvelope: Envelope = (err) => {
       status: err.status,
       body: { code: err.status, message: err.status === 400 ? 'Bad Request' : 'Unauthorized', details: [err.message] },
     };
-  if (err.code === 'second-factor-required')
+  if (errors.secondFactorRequired.is(err))
     return {
       status: 401,
       body: { code: 401, message: 'Unauthorized', details: [`${err.message}: use the identity-provider login`] },

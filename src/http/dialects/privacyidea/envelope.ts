@@ -1,4 +1,4 @@
-import { AppError } from '../../../core/errors.js';
+import { AppError, errors } from '../../../core/errors.js';
 import type { Envelope } from '../manifest.js';
 
 export const PI_VERSION = 'privacyIDEA 3.9';
@@ -29,7 +29,7 @@ export function privacyideaEnvelope(now: () => Date): Envelope {
     const wrap = (code: number, message: string) =>
       piEnvelope(now().getTime() / 1000, { status: false, error: { code, message } });
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
-    if (err.code === 'second-factor-required')
+    if (errors.secondFactorRequired.is(err))
       return {
         status: 401,
         body: wrap(
