@@ -31,6 +31,7 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
+import { createCoreKinds } from './core/credentials/core-kinds.js';
 import { createCredentials } from './core/credentials/service.js';
 import { createSessionRegistry } from './core/sessions/registry.js';
 import { createAccounts } from './core/accounts/service.js';
@@ -173,14 +174,19 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
+  // The core's own credential kinds, registered before any dialect's (whose manifests declare their use).
+  const kinds = createCoreKinds({ accessTokens, refreshTokens, apiTokens });
+  for (const kind of Object.values(kinds)) credentials.register(kind);
   const impersonation = createImpersonation({
     users,
     sessions,
+    credentials,
     apiTokens,
     audit,
     enabled: config.humhub.impersonation && config.dialects.includes('humhub'),
     minutes: config.humhub.impersonationMinutes,
   });
+  credentials.register(impersonation.kind);
   const auth = createAuthService({
     queries,
     users,
@@ -238,6 +244,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     accessTokens,
     refreshTokens,
     credentials,
+    kinds,
     throttle,
     mfaThrottle,
     users,

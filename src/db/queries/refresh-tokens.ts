@@ -6,21 +6,6 @@ import { toUserWithRoles, type UserWithExtrasRow, type UserWithRoles } from './u
 import type { Database } from '../types.js';
 import { expiredRows } from './expired-rows.js';
 
-export interface NewRefreshToken {
-  hash: string;
-  familyId: string;
-  userId: string;
-  expiresAt: Date;
-  now: Date;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-/** A session with its first refresh token (the token's family is the session). */
-export interface NewSessionWithToken extends NewRefreshToken {
-  door: string;
-}
-
 export interface Rotation {
   hash: string;
   successorHash: string;
@@ -121,43 +106,7 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
         .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
         .returning(['family_id', 'user_id']),
   );
-  type OpenArgs = [string, string, string, string, Date, Date, string | null, string | null];
-  // A session opens at a sign-in: its holder proved a secret just now.
-  const sessionRow = (...[, id, userId, door, now, expiresAt, ip, userAgent]: OpenArgs) => ({
-    id,
-    user_id: userId,
-    door,
-    created_at: now,
-    expires_at: expiresAt,
-    ip,
-    user_agent: userAgent,
-    proven_at: now,
-  });
-  const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({
-    hash,
-    family_id: familyId,
-    user_id: userId,
-    expires_at: expiresAt,
-    created_at: now,
-    user_agent: userAgent,
-    ip,
-  });
-  // PostgreSQL: the session and its first token in one statement; SQLite: in one synchronous transaction.
-  const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) =>
-    db
-      .with('session', (w) => w.insertInto('sessions').values(sessionRow(...a)))
-      .insertInto('refresh_tokens')
-      .values(tokenRow(...a)),
-  );
-  const openSession = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) =>
-    db.insertInto('sessions').values(sessionRow(...a)),
-  );
-  const openSqlite = sync?.transaction((...a: OpenArgs) => {
-    sync.statement(openSession)(...a);
-    sync.statement(insert)(a[0], a[1], a[2], a[5], a[4], a[7], a[6]);
-  });
-
-  // The session lives as long as its newest refresh token.
+  // The session lives as long as its newest refresh token (in the rotation's own statement or transaction).
   const extend = prepare<[string, Date], never>(dialect, 2, (sessionId: string, expiresAt: Date) =>
     db
       .updateTable('sessions')
@@ -199,12 +148,6 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
   });
 
   return {
-    /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
-    async insertWithSession(t: NewSessionWithToken): Promise<void> {
-      const args: OpenArgs = [t.hash, t.familyId, t.userId, t.door, t.now, t.expiresAt, t.ip, t.userAgent];
-      await (openSqlite ? openSqlite(...args) : open(db, ...args));
-    },
-
     /**
      * Rotates `r.hash` to `r.successorHash` when it may be (live, and not rotated before the
      * grace window) and says what the token was before, with its user: everything a refresh

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
+import type { SqliteSync } from '../sqlite-sync.js';
 import type { Database } from '../types.js';
 import { expiredRows } from './expired-rows.js';
 import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
@@ -48,7 +49,7 @@ type StateRow = UserWithExtrasRow & {
   session_expires_at: unknown;
 };
 
-export function createSessionQueries(db: Kysely<Database>, dialect: DialectName) {
+export function createSessionQueries(db: Kysely<Database>, dialect: DialectName, sync?: SqliteSync) {
   // The user and the session a credential names, in one round trip: what every authenticated request checks.
   const withSession = prepare<[string, string], StateRow>(dialect, 2, (userId: string, sessionId: string) =>
     db
@@ -60,24 +61,68 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName)
       .where('users.id', '=', userId),
   );
   type InsertArgs = [string, string, string, Date, Date, string | null, string | null, Date | null];
-  const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) => {
-    const [id, userId, door, now, expires, ip, ua, provenAt] = a;
-    const row = {
-      id,
-      user_id: userId,
-      door,
-      created_at: now,
-      expires_at: expires,
-      ip,
-      user_agent: ua,
-      proven_at: provenAt,
-    };
-    return db.insertInto('sessions').values(row);
+  const sessionRow = (...[id, userId, door, now, expires, ip, ua, provenAt]: InsertArgs) => ({
+    id,
+    user_id: userId,
+    door,
+    created_at: now,
+    expires_at: expires,
+    ip,
+    user_agent: ua,
+    proven_at: provenAt,
   });
+  const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) =>
+    db.insertInto('sessions').values(sessionRow(...a)),
+  );
+  type WithTokenArgs = [...InsertArgs, string];
+  // The session's first refresh token: its family is the session, and it lives as long as the session.
+  const tokenRow = (...[id, userId, , now, expires, ip, ua, , hash]: WithTokenArgs) => ({
+    hash,
+    family_id: id,
+    user_id: userId,
+    expires_at: expires,
+    created_at: now,
+    user_agent: ua,
+    ip,
+  });
+  // PostgreSQL: the session and its first token in one statement.
+  const insertWithToken = prepare<WithTokenArgs, never>(dialect, 9, (...a: WithTokenArgs) =>
+    db
+      .with('session', (w) => w.insertInto('sessions').values(sessionRow(...(a.slice(0, 8) as InsertArgs))))
+      .insertInto('refresh_tokens')
+      .values(tokenRow(...a)),
+  );
+  // SQLite: the same two rows in one synchronous transaction.
+  const firstToken = prepare<WithTokenArgs, never>(dialect, 9, (...a: WithTokenArgs) =>
+    db.insertInto('refresh_tokens').values(tokenRow(...a)),
+  );
+  const insertWithTokenSqlite = sync?.transaction((...a: WithTokenArgs) => {
+    sync.statement(insert)(...(a.slice(0, 8) as InsertArgs));
+    sync.statement(firstToken)(...a);
+  });
+  const argsOf = (s: NewSession): InsertArgs => [
+    s.id,
+    s.userId,
+    s.door,
+    s.now,
+    s.expiresAt,
+    s.ip,
+    s.userAgent,
+    s.provenAt,
+  ];
 
   return {
-    async insert(s: NewSession): Promise<void> {
-      await insert(db, s.id, s.userId, s.door, s.now, s.expiresAt, s.ip, s.userAgent, s.provenAt);
+    /**
+     * The one writer of new sessions. With `refreshTokenHash` (HBP and provider sign-in) the session's first
+     * refresh token is written with it, atomically: one statement on PostgreSQL, one transaction on SQLite.
+     */
+    async insert(s: NewSession & { refreshTokenHash?: string }): Promise<void> {
+      if (s.refreshTokenHash === undefined) {
+        await insert(db, ...argsOf(s));
+        return;
+      }
+      const args: WithTokenArgs = [...argsOf(s), s.refreshTokenHash];
+      await (insertWithTokenSqlite ? insertWithTokenSqlite(...args) : insertWithToken(db, ...args));
     },
 
     async findUserWithSession(userId: string, sessionId: string): Promise<UserWithSession | undefined> {

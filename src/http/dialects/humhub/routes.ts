@@ -54,8 +54,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   }
 
   const byApiToken = async (token: string) => {
-    const found = await s.apiTokens.verify(token, 'bearer');
-    return found && (await s.sessions.checkUser(found.userId).catch(() => undefined));
+    const resolved = await s.credentials.resolve(s.kinds.personal, token);
+    return resolved.ok ? resolved.user : undefined;
   };
 
   /** The methods, in HumHub's order: JWT bearer, predefined bearer, ?access-token=, Basic, Impersonate. */
@@ -84,8 +84,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
       }
     }
     if (scheme === 'impersonate') {
-      const user = await s.impersonation.verify(value);
-      if (user) return user;
+      const resolved = await s.credentials.resolve(s.impersonation.kind, value);
+      if (resolved.ok) return resolved.user;
     }
     throw errors.unauthenticated();
   }
