@@ -32,8 +32,8 @@ function toFile(row: Selectable<FilesTable>): FileRow {
 }
 
 export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
-  const byKey = prepare<[string], Selectable<FilesTable>>(dialect, 1, (key: string) =>
-    db.selectFrom('files').selectAll().where('key', '=', key),
+  const byKey = prepare<{ key: string }, Selectable<FilesTable>>(dialect, (p) =>
+    db.selectFrom('files').selectAll().where('key', '=', p.key),
   );
 
   function rangeQuery(prefix: string, upper: string | undefined, after: string | null, limit: number) {
@@ -50,7 +50,7 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
 
   return {
     async get(key: string): Promise<FileRow | undefined> {
-      const [row] = await byKey(db, key);
+      const [row] = await byKey(db, { key });
       return row && toFile(row);
     },
 

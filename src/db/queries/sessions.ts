@@ -25,7 +25,7 @@ export interface SessionRow {
   provenAt: Date | null;
 }
 
-export interface NewSession {
+export type NewSession = {
   id: string;
   userId: string;
   door: string;
@@ -35,7 +35,10 @@ export interface NewSession {
   userAgent: string | null;
   /** Null: the session starts unproven (an impersonation: nobody proved the user's secret). */
   provenAt: Date | null;
-}
+};
+
+/** A session with its first refresh token (HBP and provider sign-in): the token's family is the session. */
+type WithFirstToken = NewSession & { refreshTokenHash: string };
 
 /** A user with the state of one of their sessions (null fields: no such session of theirs). */
 export interface UserWithSession {
@@ -51,65 +54,51 @@ type StateRow = UserWithExtrasRow & {
 
 export function createSessionQueries(db: Kysely<Database>, dialect: DialectName, sync?: SqliteSync) {
   // The user and the session a credential names, in one round trip: what every authenticated request checks.
-  const withSession = prepare<[string, string], StateRow>(dialect, 2, (userId: string, sessionId: string) =>
+  const withSession = prepare<{ userId: string; sessionId: string }, StateRow>(dialect, (p) =>
     db
       .selectFrom('users')
-      .leftJoin('sessions as s', (join) => join.onRef('s.user_id', '=', 'users.id').on('s.id', '=', sessionId))
+      .leftJoin('sessions as s', (join) => join.onRef('s.user_id', '=', 'users.id').on('s.id', '=', p.sessionId))
       .selectAll('users')
       .select(userExtras(dialect))
       .select(['s.id as session_id', 's.revoked_at as session_revoked_at', 's.expires_at as session_expires_at'])
-      .where('users.id', '=', userId),
+      .where('users.id', '=', p.userId),
   );
-  type InsertArgs = [string, string, string, Date, Date, string | null, string | null, Date | null];
-  const sessionRow = (...[id, userId, door, now, expires, ip, ua, provenAt]: InsertArgs) => ({
-    id,
-    user_id: userId,
-    door,
-    created_at: now,
-    expires_at: expires,
-    ip,
-    user_agent: ua,
-    proven_at: provenAt,
+  const sessionRow = (p: NewSession) => ({
+    id: p.id,
+    user_id: p.userId,
+    door: p.door,
+    created_at: p.now,
+    expires_at: p.expiresAt,
+    ip: p.ip,
+    user_agent: p.userAgent,
+    proven_at: p.provenAt,
   });
-  const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) =>
-    db.insertInto('sessions').values(sessionRow(...a)),
-  );
-  type WithTokenArgs = [...InsertArgs, string];
+  const insert = prepare<NewSession, never>(dialect, (p) => db.insertInto('sessions').values(sessionRow(p)));
   // The session's first refresh token: its family is the session, and it lives as long as the session.
-  const tokenRow = (...[id, userId, , now, expires, ip, ua, , hash]: WithTokenArgs) => ({
-    hash,
-    family_id: id,
-    user_id: userId,
-    expires_at: expires,
-    created_at: now,
-    user_agent: ua,
-    ip,
+  const tokenRow = (p: WithFirstToken) => ({
+    hash: p.refreshTokenHash,
+    family_id: p.id,
+    user_id: p.userId,
+    expires_at: p.expiresAt,
+    created_at: p.now,
+    user_agent: p.userAgent,
+    ip: p.ip,
   });
   // PostgreSQL: the session and its first token in one statement.
-  const insertWithToken = prepare<WithTokenArgs, never>(dialect, 9, (...a: WithTokenArgs) =>
+  const insertWithToken = prepare<WithFirstToken, never>(dialect, (p) =>
     db
-      .with('session', (w) => w.insertInto('sessions').values(sessionRow(...(a.slice(0, 8) as InsertArgs))))
+      .with('session', (w) => w.insertInto('sessions').values(sessionRow(p)))
       .insertInto('refresh_tokens')
-      .values(tokenRow(...a)),
+      .values(tokenRow(p)),
   );
   // SQLite: the same two rows in one synchronous transaction.
-  const firstToken = prepare<WithTokenArgs, never>(dialect, 9, (...a: WithTokenArgs) =>
-    db.insertInto('refresh_tokens').values(tokenRow(...a)),
+  const firstToken = prepare<WithFirstToken, never>(dialect, (p) =>
+    db.insertInto('refresh_tokens').values(tokenRow(p)),
   );
-  const insertWithTokenSqlite = sync?.transaction((...a: WithTokenArgs) => {
-    sync.statement(insert)(...(a.slice(0, 8) as InsertArgs));
-    sync.statement(firstToken)(...a);
+  const insertWithTokenSqlite = sync?.transaction((p: WithFirstToken) => {
+    sync.statement(insert)(p);
+    sync.statement(firstToken)(p);
   });
-  const argsOf = (s: NewSession): InsertArgs => [
-    s.id,
-    s.userId,
-    s.door,
-    s.now,
-    s.expiresAt,
-    s.ip,
-    s.userAgent,
-    s.provenAt,
-  ];
 
   return {
     /**
@@ -117,16 +106,14 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName,
      * refresh token is written with it, atomically: one statement on PostgreSQL, one transaction on SQLite.
      */
     async insert(s: NewSession & { refreshTokenHash?: string }): Promise<void> {
-      if (s.refreshTokenHash === undefined) {
-        await insert(db, ...argsOf(s));
-        return;
-      }
-      const args: WithTokenArgs = [...argsOf(s), s.refreshTokenHash];
-      await (insertWithTokenSqlite ? insertWithTokenSqlite(...args) : insertWithToken(db, ...args));
+      const { refreshTokenHash, ...session } = s;
+      if (refreshTokenHash === undefined) await insert(db, session);
+      else if (insertWithTokenSqlite) await insertWithTokenSqlite({ ...session, refreshTokenHash });
+      else await insertWithToken(db, { ...session, refreshTokenHash });
     },
 
     async findUserWithSession(userId: string, sessionId: string): Promise<UserWithSession | undefined> {
-      const [row] = await withSession(db, userId, sessionId);
+      const [row] = await withSession(db, { userId, sessionId });
       if (!row) return undefined;
       const session = row.session_id
         ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) }

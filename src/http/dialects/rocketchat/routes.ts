@@ -71,7 +71,7 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
 
   app.get('/api/v1/me', { schema: meSchema }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    // `success` added to the new object, not after a spread (which costs a new hidden class per request on Node 20).
+    // Built in place rather than spread: a hot path (docs/performance.md, "Object shapes").
     return Object.assign(me((await caller(request)).user, serverUrl), { success: true as const });
   });
 
