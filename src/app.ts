@@ -55,7 +55,9 @@ function logSecrets(log: FastifyBaseLogger, config: Config, secrets: Secrets): v
   // Without JWT_KEY the signing keys live in the database, so only COOKIE_SECRET must be shared.
   if (config.database.kind === 'postgres' && local.includes('COOKIE_SECRET')) {
     log.warn(
-      `COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's environment), or their cookies, MFA secrets and signing keys do not work across instances`,
+      `COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share ` +
+        `it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's ` +
+        'environment), or their cookies, MFA secrets and signing keys do not work across instances',
     );
   }
 }
@@ -162,7 +164,8 @@ export async function buildApp(
       .catch((err) => app.log.warn({ err }, "pruning the dialects' signing keys failed"));
   }, 10 * 60_000);
   housekeeping.unref();
-  // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).
+  // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is
+  // idempotent).
   const { syncMinutes } = config.federation;
   const directorySync =
     syncMinutes > 0

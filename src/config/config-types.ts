@@ -89,14 +89,20 @@ export interface CoreConfig {
         }
       | undefined;
     image: { maxPixels: number; timeoutSeconds: number; concurrency: number; queue: number };
-    /** How long an instance may serve what it read of a file: the cross-instance bound of a replace, delete or token rotation. */
+    /**
+     * How long an instance may serve what it read of a file: the cross-instance bound of a replace, delete or token
+     * rotation.
+     */
     metadataCacheMs: number;
     uploadTimeoutSeconds: number;
     orphanGraceSeconds: number;
     sweepIntervalMinutes: number;
   };
   console: { enabled: boolean };
-  /** Every variable's parsed value (defaults included) and whether the environment set it: the admin console shows them, secrets masked. */
+  /**
+   * Every variable's parsed value (defaults included) and whether the environment set it: the admin console shows them,
+   * secrets masked.
+   */
   settings: { values: RawConfig; explicit: string[] };
   lifecycle: {
     magicLink: boolean;

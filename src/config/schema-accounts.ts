@@ -72,7 +72,9 @@ export const ACCOUNT_FIELDS = {
     check: (v) => (/^rediss?:\/\//.test(v) ? undefined : 'must start with redis:// or rediss://'),
   }),
   LOGIN_MAX_FAILURES_PER_HOUR: int({
-    doc: 'Failed logins per account per hour before untrusted clients are turned away (devices that logged in before keep access).',
+    doc:
+      'Failed logins per account per hour before untrusted clients are turned away (devices that logged in before ' +
+      'keep access).',
     default: 100,
     min: 1,
     max: 100000,

@@ -15,7 +15,9 @@ export const SERVER_FIELDS = {
     check: checkUrl,
   }),
   TRUST_PROXY: str({
-    doc: 'Trust X-Forwarded-* from proxies: `false`, `true`, a hop count, or a comma-separated list of addresses/CIDRs.',
+    doc:
+      'Trust X-Forwarded-* from proxies: `false`, `true`, a hop count, or a comma-separated list of ' +
+      'addresses/CIDRs.',
     default: 'false',
   }),
   BODY_LIMIT: int({
@@ -25,11 +27,15 @@ export const SERVER_FIELDS = {
     max: 10485760,
   }),
   CORS_ORIGINS: optionalStr({
-    doc: "Origins (`https://app.example.com`, comma-separated) whose browser scripts may call the API with credentials. SERVER_URL's own origin is always allowed; `*` lets any other origin call without credentials.",
+    doc:
+      'Origins (`https://app.example.com`, comma-separated) whose browser scripts may call the API with ' +
+      "credentials. SERVER_URL's own origin is always allowed; `*` lets any other origin call without credentials.",
     check: checkOrigins,
   }),
   METRICS_TOKEN: optionalStr({
-    doc: 'When set, `GET /metrics` needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the public network).',
+    doc:
+      'When set, `GET /metrics` needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the ' +
+      'public network).',
     secret: true,
   }),
   AUDIT_RETENTION_DAYS: int({
@@ -43,13 +49,17 @@ export const SERVER_FIELDS = {
     default: 'info',
   }),
   SHUTDOWN_TIMEOUT: int({
-    doc: 'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the process exits 0. A second signal exits at once.',
+    doc:
+      'Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, then the rest are cut and the ' +
+      'process exits 0. A second signal exits at once.',
     default: 10,
     min: 1,
     max: 3600,
   }),
   LOG_REQUESTS: bool({
-    doc: 'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn off when a proxy keeps access logs already.',
+    doc:
+      'One `info` line per request (method, URL with credentials redacted, status, time, client address). Turn ' +
+      'off when a proxy keeps access logs already.',
     default: true,
   }),
 
@@ -66,13 +76,17 @@ export const SERVER_FIELDS = {
     secret: true,
   }),
   DATABASE_STATEMENT_TIMEOUT_MS: int({
-    doc: 'Longest a database statement may run, in ms (PostgreSQL `statement_timeout`; the client gives up 1 s later if the server does not answer at all). Beyond it the request answers 503.',
+    doc:
+      'Longest a database statement may run, in ms (PostgreSQL `statement_timeout`; the client gives up 1 s later ' +
+      'if the server does not answer at all). Beyond it the request answers 503.',
     default: 5000,
     min: 100,
     max: 600000,
   }),
   DATABASE_ACQUIRE_TIMEOUT_MS: int({
-    doc: 'Longest wait for a database connection, in ms: connecting or waiting for a free pooled connection (PostgreSQL), or for the write lock (SQLite busy timeout). Beyond it the request answers 503.',
+    doc:
+      'Longest wait for a database connection, in ms: connecting or waiting for a free pooled connection ' +
+      '(PostgreSQL), or for the write lock (SQLite busy timeout). Beyond it the request answers 503.',
     default: 3000,
     min: 50,
     max: 600000,
@@ -84,11 +98,15 @@ export const SERVER_FIELDS = {
     default: 'HS512',
   }),
   JWT_KEY: optionalStr({
-    doc: 'HS*: a secret of at least 32 characters. RS256/ES256/EdDSA: a PKCS#8 PEM private key. Generated into DATA_DIR when unset.',
+    doc:
+      'HS*: a secret of at least 32 characters. RS256/ES256/EdDSA: a PKCS#8 PEM private key. Generated into ' +
+      'DATA_DIR when unset.',
     secret: true,
   }),
   JWT_PREVIOUS_KEYS: optionalStr({
-    doc: 'With JWT_KEY set: earlier keys (comma-separated, same format as JWT_KEY) that still verify tokens but never sign. Rotate by moving JWT_KEY here and setting a new one.',
+    doc:
+      'With JWT_KEY set: earlier keys (comma-separated, same format as JWT_KEY) that still verify tokens but ' +
+      'never sign. Rotate by moving JWT_KEY here and setting a new one.',
     secret: true,
   }),
   JWT_ISSUER: str({ doc: 'The `iss` claim of access tokens.', default: 'gatehouse' }),
@@ -107,7 +125,10 @@ export const SERVER_FIELDS = {
     max: 300,
   }),
   SESSION_CHECK_CACHE_MS: int({
-    doc: 'How long an instance trusts what it read of a user and a session: the bound within which a logout, disable, ban or password change on one instance holds on every other (at once on the instance that made it). 0 reads the database on every request.',
+    doc:
+      'How long an instance trusts what it read of a user and a session: the bound within which a logout, ' +
+      'disable, ban or password change on one instance holds on every other (at once on the instance that made ' +
+      'it). 0 reads the database on every request.',
     default: 1000,
     min: 0,
     max: 60000,

@@ -5,7 +5,9 @@ import { bool, int, optionalStr, str, type Field } from './fields.js';
 export const STORAGE_FIELDS = {
   // Storage
   STORAGE_RULES: optionalStr({
-    doc: 'YAML or JSON file of storage access rules (default: /user/{userId}/** private, /public/** readable by all, the rest admin only).',
+    doc:
+      'YAML or JSON file of storage access rules (default: /user/{userId}/** private, /public/** readable by all, ' +
+      'the rest admin only).',
   }),
   STORAGE_MAX_FILE_SIZE: int({ doc: 'Largest upload, bytes.', default: 52428800, min: 1, max: 1099511627776 }),
   STORAGE_QUOTA: int({
@@ -39,7 +41,10 @@ export const STORAGE_FIELDS = {
     max: 100000,
   }),
   STORAGE_METADATA_CACHE_MS: int({
-    doc: 'How long an instance trusts what it read of a file (its object, ETag and read token) when serving it: the bound within which a replace, delete or token rotation on one instance holds on every other (at once on the instance that made it). 0 reads the database on every download.',
+    doc:
+      'How long an instance trusts what it read of a file (its object, ETag and read token) when serving it: the ' +
+      'bound within which a replace, delete or token rotation on one instance holds on every other (at once on ' +
+      'the instance that made it). 0 reads the database on every download.',
     default: 1000,
     min: 0,
     max: 60000,
@@ -51,7 +56,9 @@ export const STORAGE_FIELDS = {
     max: 604800,
   }),
   STORAGE_ORPHAN_GRACE: int({
-    doc: 'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept (covers the metadata commit and clock skew between instances).',
+    doc:
+      'Seconds, beyond STORAGE_UPLOAD_TIMEOUT, after which a stored object that no file points to is swept ' +
+      '(covers the metadata commit and clock skew between instances).',
     default: 900,
     min: 0,
     max: 604800,
@@ -63,7 +70,10 @@ export const STORAGE_FIELDS = {
     max: 10080,
   }),
   STORAGE_PUBLIC_URL: optionalStr({
-    doc: 'A second origin serving this same server, on another site than SERVER_URL (e.g. https://files.example.net): share links (`?token=`) are redirected there, so shared files open where no Gatehouse cookie lives.',
+    doc:
+      'A second origin serving this same server, on another site than SERVER_URL (e.g. ' +
+      'https://files.example.net): share links (`?token=`) are redirected there, so shared files open where no ' +
+      'Gatehouse cookie lives.',
     check: checkUrl,
   }),
   ADMIN_SECRET: optionalStr({

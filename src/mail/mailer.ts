@@ -15,7 +15,10 @@ export interface Mailer {
   close(): void;
 }
 
-/** SMTP when SMTP_HOST is set; otherwise .eml files (and a plain .txt beside each) in DATA_DIR/outbox, so a newcomer can open the links. */
+/**
+ * SMTP when SMTP_HOST is set; otherwise .eml files (and a plain .txt beside each) in DATA_DIR/outbox, so a newcomer can
+ * open the links.
+ */
 export function createMailer(config: Config, log: Logger, background: Background): Mailer {
   const { smtp, sender, templatesDir } = config.mail;
   const outbox = path.join(config.dataDir, 'outbox');

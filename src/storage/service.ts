@@ -103,7 +103,10 @@ export function createStorageService(deps: {
     return { token, tokenHash: sha256(token), tokenSealed: deps.box.seal(token) };
   }
 
-  /** The file with its read token opened, for a caller who may read it; no token when none is sealed (or the key changed). */
+  /**
+   * The file with its read token opened, for a caller who may read it; no token when none is sealed (or the key
+   * changed).
+   */
   function revealed(file: FileRow): StoredFile {
     if (!file.tokenSealed) return file;
     try {
@@ -273,7 +276,10 @@ export function createStorageService(deps: {
       };
     },
 
-    /** Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall clock. */
+    /**
+     * Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall
+     * clock.
+     */
     sweep: (now = new Date()) => sweepStorage({ queries, backend, config, now }),
 
     /** A new read token; only the owner (or an admin) may. */

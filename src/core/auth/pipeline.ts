@@ -55,7 +55,10 @@ export function createLoginPipeline(deps: PipelineDeps) {
     await audit.record({ ...event, outcome, ip, userAgent, detail: reason ? { reason } : null });
   }
 
-  /** Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys counted. */
+  /**
+   * Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys
+   * counted.
+   */
   async function limitIp(a: LoginAttempt): Promise<string[]> {
     const ip = a.client.ip ?? 'unknown';
     const keys = [await enforceLimit(deps.limits, { name: 'login-ip', max: authPerIp, windowSeconds }, ip)];

@@ -4,7 +4,9 @@ import { errors } from '../errors.js';
 /** Directory links are identities of provider `ldap:<realm>`. */
 export const providerOf = (realm: string) => `ldap:${realm}`;
 
-/** The realm whose directory holds a user's password (their link to a directory entry), or null for a local password. */
+/**
+ * The realm whose directory holds a user's password (their link to a directory entry), or null for a local password.
+ */
 export async function passwordRealmOf(queries: Queries, userId: string): Promise<string | null> {
   const ldap = (await queries.userIdentities.ofUser(userId)).find((i) => i.provider.startsWith('ldap:'));
   return ldap ? ldap.provider.slice('ldap:'.length) : null;

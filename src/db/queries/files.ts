@@ -147,7 +147,9 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       return row?.object_key;
     },
 
-    /** Bytes and files per top-level folder (the key up to its first slash; '' for a key without one), largest first. */
+    /**
+     * Bytes and files per top-level folder (the key up to its first slash; '' for a key without one), largest first.
+     */
     async usageByFolder(): Promise<{ folder: string; bytes: number; files: number }[]> {
       const slash = dialect === 'postgres' ? sql<number>`strpos(key, '/')` : sql<number>`instr(key, '/')`;
       const folder = sql<string>`case when ${slash} > 0 then substr(key, 1, ${slash} - 1) else '' end`;

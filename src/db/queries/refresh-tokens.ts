@@ -24,7 +24,9 @@ export interface RefreshTokenState {
   expiresAt: Date;
 }
 
-/** What a claim saw and did: the token as it was before (with its user), and whether it is now rotated to the successor. */
+/**
+ * What a claim saw and did: the token as it was before (with its user), and whether it is now rotated to the successor.
+ */
 export interface Claim {
   before?: RefreshTokenState & { user: UserWithRoles };
   claimed: boolean;
@@ -50,15 +52,18 @@ with target as (
 ), extended as (
   update sessions set expires_at = $5 where id = (select family_id from claimed) and expires_at < $5
 )
-select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
-       target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at, exists(select 1 from claimed) as claimed
+select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles,
+       max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+       target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at,
+       exists(select 1 from claimed) as claimed
   from target join users on users.id = target.user_id
   left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
  group by users.id, target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at`;
 
 /** SQLite: the token with its user, read inside the claiming transaction (so, as it was before). */
 const BEFORE_SQLITE = `
-select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles,
+       max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
        t.family_id, t.user_id, t.rotated_at, t.revoked_at, t.expires_at
   from refresh_tokens t join users on users.id = t.user_id
   left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id

@@ -105,7 +105,9 @@ export function createDiskBackend(root: string): StorageBackend {
       );
     },
 
-    /** A temporary file is only written to while its upload runs: one not written since the cutoff is left by a crash. */
+    /**
+     * A temporary file is only written to while its upload runs: one not written since the cutoff is left by a crash.
+     */
     async removePartialUploads(cutoff) {
       let removed = 0;
       for (const entry of await namesIn(tmp)) {

@@ -134,7 +134,8 @@ export async function nativeStorage(app: App, s: Services) {
       schema: {
         tags: ['storage'],
         summary:
-          'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
+          'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending ' +
+          'in /)',
         querystring: ImageQuery,
         response: responses(
           {
