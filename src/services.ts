@@ -8,10 +8,8 @@ import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
 import { createImpersonation } from './core/impersonation/service.js';
-import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
-import { lockDownLoaders } from './storage/transform/image.js';
 import type { Secrets } from './config/secrets.js';
 import { createAuthService } from './core/auth/service.js';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
@@ -19,7 +17,7 @@ import { createPasswordHasher } from './core/passwords/hasher.js';
 import { createPasswordPolicy } from './core/passwords/policy.js';
 import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
 import { createLoginThrottle } from './core/throttle/login-failures.js';
-import { createMemoryStore, createRedisStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
+import { createMemoryStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { createKeyRing } from './core/tokens/key-ring.js';
 import { createDialectKeys } from './core/tokens/dialect-keys.js';
@@ -130,7 +128,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
     ? undefined
     : config.rateLimit.redisUrl
-      ? createRedisStore(config.rateLimit.redisUrl)
+      ? (await import('./core/throttle/redis-store.js')).createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
   const users = createUserService({ queries, hasher, policy, clock, random, changed: sessions.forget });
   const accounts = createAccounts({ queries, users, sessions, audit, clock });
@@ -209,7 +207,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
   const providers = createProviders({ ...federated, secret: providerSecret });
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
-  lockDownLoaders();
   const storage = createStorageService({
     queries,
     clock,
@@ -217,7 +214,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     background,
     config: config.storage,
     box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')),
-    backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root),
+    // The S3 client is loaded only when configured: most CLI calls and disk-backed servers never need it.
+    backend: config.storage.s3
+      ? (await import('./storage/backends/s3.js')).createS3Backend(config.storage.s3)
+      : createDiskBackend(config.storage.root),
     rules: createRules(loadRules(config.storage.rulesFile)),
   });
   // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).

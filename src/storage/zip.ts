@@ -1,7 +1,11 @@
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import archiver from 'archiver';
+import type archiver from 'archiver';
 import type { FileRow } from '../db/queries/files.js';
 import { ObjectGone, withCurrentRow } from './object-gone.js';
+
+// archiver is loaded at the first zip: a CLI call never pays for it.
+const require = createRequire(import.meta.url);
 
 export interface ZipSource {
   /** The folder's files in key order, read lazily (folderFiles): the folder is never held in memory. */
@@ -46,7 +50,7 @@ function openCurrent(source: ZipSource, file: FileRow): Promise<Readable | undef
  * a truncated download, never a wrong file).
  */
 export function zipFolder(folder: string, source: ZipSource): archiver.Archiver {
-  const zip = archiver('zip', { zlib: { level: 6 } });
+  const zip = (require('archiver') as typeof archiver)('zip', { zlib: { level: 6 } });
   zip.on('warning', source.warn);
   void (async () => {
     for await (const file of source.files) {
