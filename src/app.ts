@@ -7,8 +7,8 @@ import type { Config } from './config/load.js';
 import { resolveSecrets, type Secrets } from './config/secrets.js';
 import { openDatabase } from './db/client.js';
 import { migrateToLatest } from './db/migrate.js';
-import { registerNativeErrors, sendAppError, toAppError } from './http/plugins/errors.js';
-import { AppError } from './core/errors.js';
+import { nativeEnvelope, registerNativeErrors, sendError, toAppError } from './http/plugins/errors.js';
+import { errors } from './core/errors.js';
 import { registerCors } from './http/plugins/cors.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { lineBatcher, registerRequestLog } from './http/plugins/request-log.js';
@@ -56,7 +56,9 @@ function logSecrets(log: FastifyBaseLogger, config: Config, secrets: Secrets): v
   // Without JWT_KEY the signing keys live in the database, so only COOKIE_SECRET must be shared.
   if (config.database.kind === 'postgres' && local.includes('COOKIE_SECRET')) {
     log.warn(
-      `COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's environment), or their cookies, MFA secrets and signing keys do not work across instances`,
+      `COOKIE_SECRET comes from ${dir} of this instance: several instances on one PostgreSQL database must share ` +
+        `it (set COOKIE_SECRET${config.jwt.key === undefined ? '' : ' and JWT_KEY'} in every instance's ` +
+        'environment), or their cookies, MFA secrets and signing keys do not work across instances',
     );
   }
 }
@@ -107,8 +109,8 @@ export async function buildApp(
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
     // Errors the router raises before any route (a URL that is not valid UTF-8…) get the native envelope too.
-    frameworkErrors: (error, _request, reply) =>
-      sendAppError(reply, toAppError(error) ?? new AppError('internal-error', 500, 'Internal error')),
+    frameworkErrors: (error, request, reply) =>
+      sendError(reply, request, nativeEnvelope, toAppError(error) ?? errors.internal()),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.
@@ -169,7 +171,8 @@ export async function buildApp(
       .catch((err) => app.log.warn({ err }, "pruning the dialects' signing keys failed"));
   }, 10 * 60_000);
   housekeeping.unref();
-  // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is idempotent).
+  // DIRECTORY_SYNC_MINUTES: users gone from their directory lose their sessions (each instance runs it; it is
+  // idempotent).
   const { syncMinutes } = config.federation;
   const directorySync =
     syncMinutes > 0

@@ -67,7 +67,8 @@ export function buildCli(io: CliIo = processIo()): Command {
     .description('Stored files')
     .command('gc')
     .description(
-      'Remove partial uploads and objects no file points to (older than STORAGE_UPLOAD_TIMEOUT + STORAGE_ORPHAN_GRACE), and list files whose object is gone',
+      'Remove partial uploads and objects no file points to (older than STORAGE_UPLOAD_TIMEOUT + ' +
+        'STORAGE_ORPHAN_GRACE), and list files whose object is gone',
     )
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
     .action((opts: { format: string }) =>

@@ -9,7 +9,10 @@ export function describeSweep(r: SweepReport): string {
     r.partialUploads === null
       ? 'partial uploads left to the bucket lifecycle rule'
       : `${r.partialUploads} partial upload(s) removed`;
-  return `storage sweep: ${partial}, ${r.orphansRemoved} orphaned object(s) removed; ${r.files} file(s), ${r.objects} object(s), ${r.missing.length} file(s) missing their object`;
+  return (
+    `storage sweep: ${partial}, ${r.orphansRemoved} orphaned object(s) removed; ` +
+    `${r.files} file(s), ${r.objects} object(s), ${r.missing.length} file(s) missing their object`
+  );
 }
 
 /** A sweep at start, then every STORAGE_SWEEP_INTERVAL minutes (never two at once); none when it is 0. */

@@ -8,10 +8,8 @@ import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
 import { createImpersonation } from './core/impersonation/service.js';
-import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
-import { lockDownLoaders } from './storage/transform/image.js';
 import type { Secrets } from './config/secrets.js';
 import { createAuthService } from './core/auth/service.js';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
@@ -19,7 +17,7 @@ import { createPasswordHasher } from './core/passwords/hasher.js';
 import { createPasswordPolicy } from './core/passwords/policy.js';
 import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
 import { createLoginThrottle } from './core/throttle/login-failures.js';
-import { createMemoryStore, createRedisStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
+import { createMemoryStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { createKeyRing } from './core/tokens/key-ring.js';
 import { createDialectKeys } from './core/tokens/dialect-keys.js';
@@ -31,6 +29,7 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
+import { createCoreKinds } from './core/credentials/core-kinds.js';
 import { createCredentials } from './core/credentials/service.js';
 import { createSessionRegistry } from './core/sessions/registry.js';
 import { createAccounts } from './core/accounts/service.js';
@@ -129,7 +128,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const limits: RateLimitStore | undefined = !config.rateLimit.enabled
     ? undefined
     : config.rateLimit.redisUrl
-      ? createRedisStore(config.rateLimit.redisUrl)
+      ? (await import('./core/throttle/redis-store.js')).createRedisStore(config.rateLimit.redisUrl)
       : createMemoryStore(clock);
   const users = createUserService({ queries, hasher, policy, clock, random, changed: sessions.forget });
   const accounts = createAccounts({ queries, users, sessions, audit, clock });
@@ -173,14 +172,19 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
+  // The core's own credential kinds, registered before any dialect's (whose manifests declare their use).
+  const kinds = createCoreKinds({ accessTokens, refreshTokens, apiTokens });
+  for (const kind of Object.values(kinds)) credentials.register(kind);
   const impersonation = createImpersonation({
     users,
     sessions,
+    credentials,
     apiTokens,
     audit,
     enabled: config.humhub.impersonation && config.dialects.includes('humhub'),
     minutes: config.humhub.impersonationMinutes,
   });
+  credentials.register(impersonation.kind);
   const auth = createAuthService({
     queries,
     users,
@@ -203,7 +207,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
   const providers = createProviders({ ...federated, secret: providerSecret });
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
-  lockDownLoaders();
   const storage = createStorageService({
     queries,
     clock,
@@ -211,7 +214,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     background,
     config: config.storage,
     box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')),
-    backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root),
+    // The S3 client is loaded only when configured: most CLI calls and disk-backed servers never need it.
+    backend: config.storage.s3
+      ? (await import('./storage/backends/s3.js')).createS3Backend(config.storage.s3)
+      : createDiskBackend(config.storage.root),
     rules: createRules(loadRules(config.storage.rulesFile)),
   });
   // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).
@@ -238,6 +244,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     accessTokens,
     refreshTokens,
     credentials,
+    kinds,
     throttle,
     mfaThrottle,
     users,

@@ -49,7 +49,8 @@ export function cliConfig(io: CliIo): Config {
   io.stderr.write(`gatehouse: DATA_DIR ${config.dataDir} (${where})\n`);
   if (!path.isAbsolute(raw) && !existsSync(config.dataDir)) {
     io.stderr.write(
-      `gatehouse: warning: DATA_DIR "${raw}" does not exist in ${process.cwd()}; a new, empty one will be created. Run from the install folder or set DATA_DIR to an absolute path.\n`,
+      `gatehouse: warning: DATA_DIR "${raw}" does not exist in ${process.cwd()}; a new, empty one will be created. ` +
+        'Run from the install folder or set DATA_DIR to an absolute path.\n',
     );
   }
   return config;

@@ -32,7 +32,8 @@ export function registerDirectoryCommands(program: Command, cli: CliContext) {
           );
         for (const d of list)
           out(
-            `${d.realm}  ${d.url}${d.startTls ? ' (StartTLS)' : ''}  ${d.searchBase}  ${d.source}${d.isDefault ? '  default' : ''}`,
+            `${d.realm}  ${d.url}${d.startTls ? ' (StartTLS)' : ''}  ${d.searchBase}  ${d.source}` +
+              (d.isDefault ? '  default' : ''),
           );
       }),
     );
@@ -40,7 +41,8 @@ export function registerDirectoryCommands(program: Command, cli: CliContext) {
   directories
     .command('set <realm>')
     .description(
-      'Create or replace a directory from YAML or JSON settings (url, bind_dn, bind_password, search_base, …) read from --file or standard input',
+      'Create or replace a directory from YAML or JSON settings (url, bind_dn, bind_password, search_base, …) read ' +
+        'from --file or standard input',
     )
     .option(
       '--file <path>',
@@ -86,7 +88,8 @@ export function registerDirectoryCommands(program: Command, cli: CliContext) {
       withServices(async (s) => {
         const report = await s.directories.sync();
         out(
-          `checked ${report.checked}, sessions ended for ${report.ended.length}${report.unreachable.length ? `, unreachable: ${report.unreachable.join(', ')}` : ''}`,
+          `checked ${report.checked}, sessions ended for ${report.ended.length}` +
+            (report.unreachable.length ? `, unreachable: ${report.unreachable.join(', ')}` : ''),
         );
       }),
     );

@@ -28,7 +28,8 @@ export function tokensCommand(program: Command, cli: CliContext): void {
         if (opts.format === 'json') return printJson(rows);
         for (const t of rows)
           out(
-            `${t.id}  ${t.email}  ${t.name ?? '-'}  ${t.revoked ? 'revoked' : t.expires_at ? `until ${t.expires_at}` : 'no expiry'}`,
+            `${t.id}  ${t.email}  ${t.name ?? '-'}  ` +
+              (t.revoked ? 'revoked' : t.expires_at ? `until ${t.expires_at}` : 'no expiry'),
           );
       }),
     );
@@ -132,7 +133,8 @@ export function auditCommand(program: Command, cli: CliContext): void {
         if (opts.format === 'json') return printJson(page);
         for (const e of page.entries)
           out(
-            `${e.at}  ${e.action}  ${e.outcome}  actor=${e.actor ?? '-'}  subject=${e.subject ?? '-'}${e.door ? `  door=${e.door}` : ''}  ip=${e.ip ?? '-'}`,
+            `${e.at}  ${e.action}  ${e.outcome}  actor=${e.actor ?? '-'}  subject=${e.subject ?? '-'}` +
+              `${e.door ? `  door=${e.door}` : ''}  ip=${e.ip ?? '-'}`,
           );
         if (page.next_cursor) err(`more: --cursor ${page.next_cursor}`);
       }),
@@ -146,7 +148,8 @@ export function keysCommand(program: Command, cli: CliContext): void {
   keys
     .command('rotate')
     .description(
-      "Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until they expire",
+      "Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until they " +
+        'expire',
     )
     .addOption(
       new Option(
@@ -159,7 +162,8 @@ export function keysCommand(program: Command, cli: CliContext): void {
         const rotated = await s.rotateKeys(CLI, opts.only ?? 'all');
         if (rotated.kid)
           out(
-            `New signing key ${rotated.kid} (${rotated.algorithm}); still verifying: ${rotated.retired!.join(', ') || 'none'}`,
+            `New signing key ${rotated.kid} (${rotated.algorithm}); ` +
+              `still verifying: ${rotated.retired!.join(', ') || 'none'}`,
           );
         for (const d of rotated.dialects)
           out(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);

@@ -60,10 +60,14 @@ function providerFields<const N extends string>(name: N, label: string) {
 /** The federation settings: directories and sign-in providers. Spread into CONFIG_FIELDS. */
 export const FEDERATION_FIELDS = {
   DIRECTORIES_FILE: optionalStr({
-    doc: 'YAML file of LDAP directories (`directories: [{realm, url, …}]`), read at start; they cannot be edited through the admin API.',
+    doc:
+      'YAML file of LDAP directories (`directories: [{realm, url, …}]`), read at start; they cannot be edited ' +
+      'through the admin API.',
   }),
   DIRECTORY_SYNC_MINUTES: int({
-    doc: 'Every this many minutes, directory users who left the directory or no longer match `user_filter` lose their sessions (0: never).',
+    doc:
+      'Every this many minutes, directory users who left the directory or no longer match `user_filter` lose ' +
+      'their sessions (0: never).',
     default: 15,
     min: 0,
     max: 10080,
@@ -76,18 +80,24 @@ export const FEDERATION_FIELDS = {
     default: 'refuse',
   }),
   ALLOWED_REDIRECT_URLS: optionalStr({
-    doc: 'Comma-separated URL prefixes that a `redirect_url` of a provider sign-in may start with (REDIRECT_URL_SUCCESS always may).',
+    doc:
+      'Comma-separated URL prefixes that a `redirect_url` of a provider sign-in may start with ' +
+      '(REDIRECT_URL_SUCCESS always may).',
     check: checkUrlList,
   }),
   AUTH_PROVIDER_OIDC_ISSUER: optionalStr({
-    doc: 'Issuer URL of the generic OpenID Connect provider (`oidc`); discovery at `/.well-known/openid-configuration`.',
+    doc:
+      'Issuer URL of the generic OpenID Connect provider (`oidc`); discovery at ' +
+      '`/.well-known/openid-configuration`.',
     check: checkUrlList,
   }),
   ...providerFields('OIDC', LABELS.oidc),
   ...providerFields('GITHUB', LABELS.github),
   ...providerFields('GOOGLE', LABELS.google),
   AUTH_PROVIDER_MICROSOFT_TENANT: optionalStr({
-    doc: 'Microsoft Entra tenant id (a GUID) whose issuer is trusted; the multi-tenant `common` endpoint has no fixed issuer.',
+    doc:
+      'Microsoft Entra tenant id (a GUID) whose issuer is trusted; the multi-tenant `common` endpoint has no ' +
+      'fixed issuer.',
   }),
   ...providerFields('MICROSOFT', LABELS.microsoft),
   AUTH_PROVIDER_GITLAB_URL: optionalStr({ doc: 'GitLab instance (default https://gitlab.com).', check: checkUrlList }),

@@ -14,7 +14,8 @@ export function configReference(): string {
   const rows = (Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][]).map(([name, f]) => {
     const aliases = aliasesOf(name, f);
     const names = [`\`${name}\``, ...aliases.map((a) => `\`${a}\``)].join('<br>');
-    return `| ${names} | ${cell(f.kind)} | ${f.defaultLabel === undefined ? '—' : `\`${cell(f.defaultLabel)}\``} | ${cell(f.doc)} |`;
+    const fallback = f.defaultLabel === undefined ? '—' : `\`${cell(f.defaultLabel)}\``;
+    return `| ${names} | ${cell(f.kind)} | ${fallback} | ${cell(f.doc)} |`;
   });
   return ['| Variable | Type | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -10,7 +10,10 @@ import type { Database } from './types.js';
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
-  /** SQLite only: the driver's own handle, for the hot paths that run as one synchronous transaction (see sqlite-sync.ts). */
+  /**
+   * SQLite only: the driver's own handle, for the hot paths that run as one synchronous transaction (see
+   * sqlite-sync.ts).
+   */
   sqlite?: SqliteDatabase.Database;
   /** Connections of the pool, for metrics (SQLite: its single connection). */
   poolStats(): { total: number; idle: number; waiting: number };

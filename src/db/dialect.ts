@@ -101,9 +101,8 @@ export function isForeignKeyViolation(err: unknown): boolean {
 export function rolesOfUserSql(dialect: DialectName) {
   return dialect === 'postgres'
     ? sql<string | null>`(select string_agg(r.role, ',' order by r.role) from user_roles r where r.user_id = users.id)`
-    : sql<
-        string | null
-      >`(select group_concat(role, ',') from (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
+    : sql<string | null>`(select group_concat(role, ',') from
+        (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
 }
 
 /**

@@ -31,8 +31,17 @@ const isOutageState = (code: string, message: string) =>
  * "Connection terminated…" (cut, or connect timeout), "timeout exceeded when trying to connect"
  * (pool acquire timeout), "Query read timeout" (query_timeout), "…not queryable" (a broken client).
  */
-const DRIVER_MESSAGES =
-  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|timeout expired)/;
+const DRIVER_MESSAGES = new RegExp(
+  `^(${[
+    'Connection terminated',
+    'timeout exceeded when trying to connect',
+    'Query read timeout',
+    'Client has encountered a connection error',
+    'Client was closed and is not queryable',
+    'Cannot use a pool after calling end',
+    'timeout expired',
+  ].join('|')})`,
+);
 
 /** Whether an error means the database is unreachable, overloaded or too slow, as opposed to a bug or bad data. */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
@@ -41,7 +50,8 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
   if (NETWORK_CODES.has(code) || isOutageState(code, message)) return true;
-  // better-sqlite3: another connection held the lock beyond busy_timeout (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…).
+  // better-sqlite3: another connection held the lock beyond busy_timeout (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT,
+  // SQLITE_LOCKED…).
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
   if (DRIVER_MESSAGES.test(message)) return true;
   // Node's happy-eyeballs connect reports an AggregateError of one failure per address.
@@ -54,7 +64,10 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   return e.cause !== undefined && isDatabaseUnavailable(e.cause, depth + 1);
 }
 
-/** PostgreSQL refusing a text value it cannot store (a NUL character: 22021, or 22P05): the request's fault, not the server's. */
+/**
+ * PostgreSQL refusing a text value it cannot store (a NUL character: 22021, or 22P05): the request's fault, not the
+ * server's.
+ */
 export function isUnstorableText(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '22021' || code === '22P05';

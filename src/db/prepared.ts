@@ -2,7 +2,7 @@ import type { Compilable, Kysely } from 'kysely';
 import { encodeParameter, type DialectName } from './dialect.js';
 import type { Database } from './types.js';
 
-const SLOT = '\u0000gatehouse-slot-';
+const SLOT = '\u0000gatehouse-slot:';
 
 /**
  * Marks a statement the PostgreSQL pool runs as a named (server-side prepared) statement:
@@ -11,32 +11,38 @@ const SLOT = '\u0000gatehouse-slot-';
  */
 export const NAMED_STATEMENT = '/* named */ ';
 
-export interface Prepared<A extends unknown[], R> {
-  (executor: Kysely<Database>, ...args: A): Promise<R[]>;
+/** A statement's named parameters, e.g. `{ hash: string; now: Date }`. */
+export type Params = Record<string, unknown>;
+
+/** A compiled statement, run with one object of named parameters. */
+export interface Prepared<P extends Params, R> {
+  (executor: Kysely<Database>, params: P): Promise<R[]>;
   /** The compiled SQL, for a synchronous driver call (sqlite-sync.ts). */
   readonly sql: string;
-  /** The driver's parameters for `args`. */
-  parameters(...args: A): unknown[];
+  /** The driver's parameters for `params`, in the statement's order. */
+  parameters(params: P): unknown[];
 }
 
 /**
- * Builds and compiles a query once, with placeholder values, then runs the compiled SQL
- * with each call's arguments. Kysely otherwise rebuilds and recompiles the query on every
- * call, which on the hot paths (token lookup, rotation, user load) costs several times
- * what the database itself spends.
+ * Builds and compiles a query once, then runs the compiled SQL with each call's parameters.
+ * `build` receives a stand-in for each named parameter (`p.hash`); each call passes the real
+ * values by name: `byHash(db, { hash })`. Kysely otherwise rebuilds and recompiles the query on
+ * every call: see docs/performance.md for what that costs on the hot paths.
  */
-export function prepare<A extends unknown[], R>(
-  dialect: DialectName,
-  arity: A['length'],
-  build: (...slots: never[]) => Compilable<R>,
-): Prepared<A, R> {
-  const slots = Array.from({ length: arity }, (_, i) => `${SLOT}${i}`);
-  const built = build(...(slots as never[])).compile();
+export function prepare<P extends Params, R>(dialect: DialectName, build: (p: P) => Compilable<R>): Prepared<P, R> {
+  const slots = new Proxy({} as P, { get: (_target, name) => `${SLOT}${String(name)}` });
+  const built = build(slots).compile();
   const compiled = dialect === 'postgres' ? { ...built, sql: NAMED_STATEMENT + built.sql } : built;
-  const positions = compiled.parameters.map((p) => slots.indexOf(p as string));
-  const parameters = (...args: A) =>
-    compiled.parameters.map((p, i) => (positions[i]! >= 0 ? encodeParameter(dialect, args[positions[i]!]) : p));
-  const run = async (executor: Kysely<Database>, ...args: A) =>
-    (await executor.executeQuery<R>({ ...compiled, parameters: parameters(...args) })).rows;
+  // For each driver parameter: the name of the call's parameter it takes, or undefined for a constant.
+  const names = compiled.parameters.map((p) =>
+    typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : undefined,
+  );
+  const parameters = (params: P) =>
+    compiled.parameters.map((p, i) => {
+      const name = names[i];
+      return name === undefined ? p : encodeParameter(dialect, params[name]);
+    });
+  const run = async (executor: Kysely<Database>, params: P) =>
+    (await executor.executeQuery<R>({ ...compiled, parameters: parameters(params) })).rows;
   return Object.assign(run, { sql: compiled.sql, parameters });
 }

@@ -1,6 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Prepared } from './prepared.js';
+import type { Params, Prepared } from './prepared.js';
 import type { Database } from './types.js';
 
 /**
@@ -12,7 +12,7 @@ export interface SqliteSync {
   /** `fn` as one transaction (a savepoint when it runs inside one of ours). */
   transaction<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => Promise<T>;
   /** The statement of `p`, run synchronously with `p`'s parameter encoding. */
-  statement<A extends unknown[], R>(p: Prepared<A, R>): (...args: A) => R[];
+  statement<P extends Params, R>(p: Prepared<P, R>): (params: P) => R[];
   /** A statement of SQL text written for SQLite. */
   raw<R>(sql: string): (...params: unknown[]) => R[];
 }
@@ -53,9 +53,9 @@ export function createSqliteSync(
       };
     },
     statement:
-      <A extends unknown[], R>(p: Prepared<A, R>) =>
-      (...args: A) =>
-        rows<R>(statementOf(p.sql), p.parameters(...args)),
+      <P extends Params, R>(p: Prepared<P, R>) =>
+      (params: P) =>
+        rows<R>(statementOf(p.sql), p.parameters(params)),
     raw:
       <R>(sql: string) =>
       (...params: unknown[]) =>

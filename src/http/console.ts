@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { AppError } from '../core/errors.js';
+import { errors } from '../core/errors.js';
 import type { App } from './types.js';
 
 /** Where `npm run build:console` (Vite) writes the console; the same path from src/ and from dist/. */
@@ -35,7 +35,7 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
   if (!existsSync(`${root}index.html`)) {
     app.log.warn(`the admin console is not built (no ${root}index.html): run \`npm run build:console\``);
     app.get('/console/*', { schema: { hide: true } }, async () => {
-      throw new AppError('console-not-built', 503, 'The admin console is not built: run `npm run build:console`');
+      throw errors.consoleNotBuilt();
     });
     return;
   }

@@ -72,7 +72,10 @@ export function declareEnvelopeStatuses(app: FastifyInstance, schema: TSchema, r
   });
 }
 
-/** A `preValidation` hook for routes whose whole body is optional (HBP clients POST /auth/logout with none): no body is `{}`. */
+/**
+ * A `preValidation` hook for routes whose whole body is optional (HBP clients POST /auth/logout with none): no body is
+ * `{}`.
+ */
 export const emptyBodyIsObject = async (request: FastifyRequest) => {
   request.body ??= {};
 };

@@ -28,28 +28,49 @@ interface Template {
 const BUILT_IN: Record<MailKind, Template> = {
   activate: {
     subject: 'Activate your account',
-    text: 'Hello {{display_name}},\n\nopen this link to activate your account ({{expires_minutes}} minutes):\n{{{link}}}\n\nIf you did not register, ignore this email.',
-    html: '<p>Hello {{display_name}},</p><p><a href="{{link}}">Activate your account</a> (valid {{expires_minutes}} minutes).</p><p>If you did not register, ignore this email.</p>',
+    text:
+      'Hello {{display_name}},\n\nopen this link to activate your account ({{expires_minutes}} ' +
+      'minutes):\n{{{link}}}\n\nIf you did not register, ignore this email.',
+    html:
+      '<p>Hello {{display_name}},</p><p><a href="{{link}}">Activate your account</a> (valid {{expires_minutes}} ' +
+      'minutes).</p><p>If you did not register, ignore this email.</p>',
   },
   'magic-link': {
     subject: 'Your sign-in link',
-    text: 'Hello {{display_name}},\n\nopen this link to sign in ({{expires_minutes}} minutes, once):\n{{{link}}}\n\nIf you did not ask for it, ignore this email.',
-    html: '<p>Hello {{display_name}},</p><p><a href="{{link}}">Sign in</a> (valid {{expires_minutes}} minutes, once).</p><p>If you did not ask for it, ignore this email.</p>',
+    text:
+      'Hello {{display_name}},\n\nopen this link to sign in ({{expires_minutes}} minutes, ' +
+      'once):\n{{{link}}}\n\nIf you did not ask for it, ignore this email.',
+    html:
+      '<p>Hello {{display_name}},</p><p><a href="{{link}}">Sign in</a> (valid {{expires_minutes}} minutes, ' +
+      'once).</p><p>If you did not ask for it, ignore this email.</p>',
   },
   'reset-password': {
     subject: 'Reset your password',
-    text: 'Hello {{display_name}},\n\nopen this link to choose a new password ({{expires_minutes}} minutes, once):\n{{{link}}}\n\nTicket: {{ticket}}\n\nIf you did not ask for it, ignore this email; your password stays as it is.',
-    html: '<p>Hello {{display_name}},</p><p><a href="{{link}}">Choose a new password</a> (valid {{expires_minutes}} minutes, once).</p><p>If you did not ask for it, ignore this email; your password stays as it is.</p>',
+    text:
+      'Hello {{display_name}},\n\nopen this link to choose a new password ({{expires_minutes}} minutes, ' +
+      'once):\n{{{link}}}\n\nTicket: {{ticket}}\n\nIf you did not ask for it, ignore this email; your password ' +
+      'stays as it is.',
+    html:
+      '<p>Hello {{display_name}},</p><p><a href="{{link}}">Choose a new password</a> (valid {{expires_minutes}} ' +
+      'minutes, once).</p><p>If you did not ask for it, ignore this email; your password stays as it is.</p>',
   },
   'change-email': {
     subject: 'Confirm your new email address',
-    text: 'Hello {{display_name}},\n\nopen this link to make {{new_email}} the address of your account ({{expires_minutes}} minutes):\n{{{link}}}\n\nTicket: {{ticket}}',
-    html: '<p>Hello {{display_name}},</p><p><a href="{{link}}">Confirm {{new_email}}</a> as the address of your account (valid {{expires_minutes}} minutes).</p>',
+    text:
+      'Hello {{display_name}},\n\nopen this link to make {{new_email}} the address of your account ' +
+      '({{expires_minutes}} minutes):\n{{{link}}}\n\nTicket: {{ticket}}',
+    html:
+      '<p>Hello {{display_name}},</p><p><a href="{{link}}">Confirm {{new_email}}</a> as the address of your ' +
+      'account (valid {{expires_minutes}} minutes).</p>',
   },
   'email-changed': {
     subject: 'Your email address was changed',
-    text: 'Hello {{display_name}},\n\nthe address of your account was changed from {{email}} to {{new_email}}.\nIf you did not do this, contact us at once.',
-    html: '<p>Hello {{display_name}},</p><p>The address of your account was changed from {{email}} to {{new_email}}. If you did not do this, contact us at once.</p>',
+    text:
+      'Hello {{display_name}},\n\nthe address of your account was changed from {{email}} to {{new_email}}.\nIf ' +
+      'you did not do this, contact us at once.',
+    html:
+      '<p>Hello {{display_name}},</p><p>The address of your account was changed from {{email}} to {{new_email}}. ' +
+      'If you did not do this, contact us at once.</p>',
   },
   'email-change-undo': {
     subject: 'Your email address was changed',

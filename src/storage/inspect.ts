@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError } from '../core/errors.js';
+import { type AppError, errors } from '../core/errors.js';
 import { contentTypeOf, SNIFF_BYTES } from './content-type.js';
 
 export interface Inspection {
@@ -34,7 +34,7 @@ export function inspectUpload(opts: {
     head = undefined;
     contentType = await contentTypeOf(buffered, opts.declaredType);
     if (opts.allowType && !opts.allowType(contentType))
-      throw new AppError('unsupported-media-type', 415, `Files of type ${contentType} are not accepted here`);
+      throw errors.unsupportedMediaType(`Files of type ${contentType} are not accepted here`);
     if (buffered.length) stream.push(buffered);
   }
 

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.js';
+import { errors } from '../core/errors.js';
 import type { FileQueries, FileRow } from '../db/queries/files.js';
 import { prefixUpperBound } from './key-range.js';
 
@@ -18,7 +18,7 @@ export interface ListingPage {
   nextMarker?: string;
 }
 
-const badMarker = (why: string) => new AppError('invalid-marker', 400, `Invalid marker: ${why}`);
+const badMarker = (why: string) => errors.invalidMarker(`Invalid marker: ${why}`);
 const MAX_MARKER_BYTES = 1024;
 
 /** Refuses a marker that is not a key inside the folder: a page never starts outside it. */
@@ -42,7 +42,7 @@ export async function listingPage(
 ): Promise<ListingPage> {
   const limit = opts.limit ?? MAX_PAGE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
-    throw new AppError('invalid-limit', 400, `The limit is a whole number from 1 to ${MAX_PAGE}`);
+    throw errors.invalidLimit(`The limit is a whole number from 1 to ${MAX_PAGE}`);
   if (opts.marker !== undefined) checkMarker(folder, opts.marker);
   const prefix = `${folder}/`;
   // One row more than asked says whether the folder goes on, without a count.

@@ -1,9 +1,9 @@
-import { AppError } from '../core/errors.js';
+import { errors } from '../core/errors.js';
 
 const MAX_KEY_BYTES = 1024;
 const MAX_SEGMENT_BYTES = 255;
 
-const badPath = (why: string) => new AppError('invalid-path', 400, `Invalid storage path: ${why}`);
+const badPath = (why: string) => errors.invalidPath(`Invalid storage path: ${why}`);
 
 /**
  * Turns the raw (still percent-encoded) path after /storage/o/ into a storage key, or

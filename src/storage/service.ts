@@ -103,7 +103,10 @@ export function createStorageService(deps: {
     return { token, tokenHash: sha256(token), tokenSealed: deps.box.seal(token) };
   }
 
-  /** The file with its read token opened, for a caller who may read it; no token when none is sealed (or the key changed). */
+  /**
+   * The file with its read token opened, for a caller who may read it; no token when none is sealed (or the key
+   * changed).
+   */
   function revealed(file: FileRow): StoredFile {
     if (!file.tokenSealed) return file;
     try {
@@ -143,10 +146,9 @@ export function createStorageService(deps: {
       const grant = 'grant' in decision ? decision.grant : undefined;
 
       let limit = Math.min(config.maxFileSize, grant?.maxSize ?? Infinity);
-      let tooLarge = () => new AppError('payload-too-large', 413, `The file is larger than ${limit} bytes`);
+      let tooLarge: () => AppError = () => errors.payloadTooLarge(`The file is larger than ${limit} bytes`);
       const ownerId = existing ? existing.ownerId : (caller.userId ?? null);
-      const quotaExceeded = () =>
-        new AppError('quota-exceeded', 413, `The storage quota of ${config.quota} bytes would be exceeded`);
+      const quotaExceeded = () => errors.quotaExceeded(`The storage quota of ${config.quota} bytes would be exceeded`);
       let reservation: ReturnType<typeof reserveQuota> | undefined;
       if (ownerId && config.quota > 0 && !caller.admin) {
         // A quick first answer for an upload that cannot fit at all; the reservation below is what holds.
@@ -191,11 +193,7 @@ export function createStorageService(deps: {
      */
     async variant(file: FileRow, t: Transform, format: Format): Promise<{ body: Readable | Buffer; etag: string }> {
       if (!TRANSFORMABLE.has(file.contentType))
-        throw new AppError(
-          'not-an-image',
-          400,
-          `Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`,
-        );
+        throw errors.notAnImage(`Transforms apply to PNG, JPEG, WebP and AVIF images, not ${file.contentType}`);
       const id = variantId(t, format);
       const memoryKey = `${file.key}\u0000${file.etag}\u0000${id}`;
       const held = inMemory.get(memoryKey) ?? (await making.get(memoryKey));
@@ -230,10 +228,9 @@ export function createStorageService(deps: {
         .catch((err: Error) => {
           if (err instanceof AppError) throw err;
           if (/pixel limit/i.test(err.message))
-            throw new AppError('image-too-large', 400, `The image has more than ${config.image.maxPixels} pixels`);
-          if (/timeout/i.test(err.message))
-            throw new AppError('transform-timeout', 503, 'The image took too long to transform');
-          throw new AppError('invalid-image', 400, 'The image cannot be decoded');
+            throw errors.imageTooLarge(`The image has more than ${config.image.maxPixels} pixels`, { cause: err });
+          if (/timeout/i.test(err.message)) throw errors.transformTimeout(undefined, { cause: err });
+          throw errors.invalidImage(undefined, { cause: err });
         });
     },
 
@@ -279,7 +276,10 @@ export function createStorageService(deps: {
       };
     },
 
-    /** Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall clock. */
+    /**
+     * Removes what crashes left behind (see sweep.ts). Object times come from the filesystem or S3, hence the wall
+     * clock.
+     */
     sweep: (now = new Date()) => sweepStorage({ queries, backend, config, now }),
 
     /** A new read token; only the owner (or an admin) may. */

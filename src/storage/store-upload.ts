@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import type { Clock } from '../core/clock.js';
-import { AppError, errors } from '../core/errors.js';
+import { type AppError, errors } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { isForeignKeyViolation } from '../db/dialect.js';
 import type { Queries } from '../db/queries/index.js';
@@ -63,7 +63,7 @@ export async function storeUpload(
   // partial upload left by a crash from one still running.
   const timer = setTimeout(() => {
     const message = `The upload took longer than ${deps.config.uploadTimeoutSeconds} s`;
-    inspection.stream.destroy(new AppError('upload-timeout', 408, message));
+    inspection.stream.destroy(errors.uploadTimeout(message));
   }, deps.config.uploadTimeoutSeconds * 1000);
   try {
     await deps.backend.put(objectKey, inspection.stream);

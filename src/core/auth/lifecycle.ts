@@ -2,7 +2,7 @@ import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { Clock } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { canSignIn as canSignInAt, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
 import type { Audit } from '../audit/service.js';
 import { invalidTicket, type Tickets } from '../tickets/service.js';
@@ -180,8 +180,8 @@ export function createLifecycle(deps: LifecycleDeps) {
           user.locale,
           vars(user, { link, ticket, new_email: email, expires_minutes: lifecycle.ticketMinutes['email-change'] }),
         )
-        .catch(() => {
-          throw new AppError('mail-unavailable', 503, 'The confirmation email could not be sent; try again later');
+        .catch((err: unknown) => {
+          throw errors.mailUnavailable(undefined, { cause: err });
         });
     },
 

@@ -3,7 +3,7 @@ import type { Audit, AuditOutcome } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import { AppError, errors } from '../errors.js';
 import { sha256 } from '../hash.js';
-import { mfaErrors, type MfaService } from '../mfa/service.js';
+import type { MfaService } from '../mfa/service.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { canSignIn, type ClientInfo } from '../sessions/registry.js';
 import type { LoginThrottle, LoginAttempt as ThrottledAttempt } from '../throttle/login-failures.js';
@@ -17,12 +17,7 @@ import { appendedOf, digest, directoryBind, localHash, type PasswordVerifier } f
 export type { CodeCheck, LoginAttempt, LoginResult, SecondFactorForm, TrustedDevice } from './attempt.js';
 
 export const pipelineErrors = {
-  secondFactorRequired: () =>
-    new AppError(
-      'second-factor-required',
-      401,
-      'This account requires a second factor, which this login method cannot carry',
-    ),
+  secondFactorRequired: () => errors.secondFactorRequired(),
 };
 
 export interface PipelineDeps {
@@ -60,7 +55,10 @@ export function createLoginPipeline(deps: PipelineDeps) {
     await audit.record({ ...event, outcome, ip, userAgent, detail: reason ? { reason } : null });
   }
 
-  /** Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys counted. */
+  /**
+   * Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys
+   * counted.
+   */
   async function limitIp(a: LoginAttempt): Promise<string[]> {
     const ip = a.client.ip ?? 'unknown';
     const keys = [await enforceLimit(deps.limits, { name: 'login-ip', max: authPerIp, windowSeconds }, ip)];
@@ -106,78 +104,99 @@ export function createLoginPipeline(deps: PipelineDeps) {
     return a.digest !== undefined ? digestVerifier : local;
   }
 
-  /** After a local password proved right: its hash with today's parameters, and the digest verifier kept. */
-  async function upgrade(user: User, u: { password: string; needsRehash: boolean }) {
+  // The steps of a login, in order. Each either passes (returning what the next needs) or refuses.
+
+  /** 1. Limits and lookup: the IP windows, the account (by id or login name), then the account's window. */
+  async function limitAndFind(a: LoginAttempt): Promise<{ user: User | undefined; keys: string[] }> {
+    let keys: string[] = [];
+    let user: User | undefined;
+    try {
+      keys = await limitIp(a);
+      user = a.account !== undefined ? await users.get(a.account) : await users.findByLogin(a.identifier);
+      keys.push(...(await limitAccount(accountKeyOf(a, user))));
+    } catch (err) {
+      if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
+      throw err;
+    }
+    return { user, keys };
+  }
+
+  /** 2. Failed-login accounting: the account's (or a trusted device's) counter; a locked one refuses. */
+  async function beginAttempt(a: LoginAttempt, user: User | undefined): Promise<ThrottledAttempt> {
+    const trusted = user && a.device?.userId === user.id ? a.device : undefined;
+    try {
+      return await deps.throttle.begin(trusted ? `device:${sha256(trusted.id)}` : `account:${accountKeyOf(a, user)}`);
+    } catch (err) {
+      await report(a, 'rate_limited', user, 'account-throttled');
+      throw err;
+    }
+  }
+
+  /** 3. The secret, proven by the attempt's verifier (the same work for an unknown account); a refusal counts. */
+  async function verifySecret(a: LoginAttempt, user: User | undefined, attempt: ThrottledAttempt) {
+    const verdict = await (await verifierFor(a, user)).verify(a, user);
+    if (verdict.ok) return verdict;
+    attempt.fail();
+    await report(a, 'failure', verdict.auditAs, verdict.reason);
+    throw errors.invalidCredentials();
+  }
+
+  /** 4. Account state, once the secret is proven: an account that may not sign in fails like a wrong password. */
+  async function checkAccountState(a: LoginAttempt, user: User, attempt: ThrottledAttempt) {
+    if (canSignIn(user, clock.now()) && (a.realm === undefined || user.realm === a.realm)) return;
+    attempt.fail();
+    await report(a, 'failure', user, 'account-state');
+    throw errors.invalidCredentials();
+  }
+
+  /** 5. Rehash, after a local password proved right: its hash with today's parameters, and the digest kept. */
+  async function rehash(user: User, u: { password: string; needsRehash: boolean } | undefined) {
+    if (!u) return;
     if (u.needsRehash) await users.rehash(user.id, await hasher.hash(u.password));
     if (!user.passwordDigestHash) await users.storeDigest(user.id, await hasher.hash(passwordDigest(u.password)));
   }
 
-  async function refund(keys: string[]) {
-    if (!deps.limits) return;
-    for (const key of keys) await deps.limits.undo(key);
+  /**
+   * 6. The second factor, for an MFA account when the door asks: a code (sent, or appended to the password)
+   * is checked under its own failure counter; without one, the door's form of "a code is needed" is the answer.
+   */
+  async function secondFactor(a: LoginAttempt, user: User): Promise<LoginResult | undefined> {
+    if (!user.mfaEnabled || a.secondFactor === 'not-asked') return undefined;
+    const code = appendedOf(a, user)?.code ?? a.code;
+    if (code === undefined) {
+      await report(a, 'mfa_required', user);
+      if (a.secondFactor === 'none') throw pipelineErrors.secondFactorRequired();
+      const ticket = a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user) : undefined;
+      return { kind: 'second-factor-required', user, ticket };
+    }
+    const mfaAttempt = await deps.mfaThrottle.begin(`mfa:${user.id}`);
+    if (!(await deps.mfa.verify(user.id, code))) {
+      mfaAttempt.fail();
+      await report(a, 'failure', user, 'invalid-mfa-code');
+      throw errors.invalidMfaCode();
+    }
+    await mfaAttempt.succeed();
+    return undefined;
+  }
+
+  /** 7. Success: the login time, the windows given back when the door asks (Basic auth), the audit event. */
+  async function succeed(a: LoginAttempt, user: User, keys: string[]): Promise<LoginResult> {
+    if (a.account === undefined) await users.touchLogin(user.id);
+    if (a.refundSuccess && deps.limits) for (const key of keys) await deps.limits.undo(key);
+    await report(a, 'success', user);
+    return { kind: 'authenticated', user };
   }
 
   return {
+    /** The one login: the steps above, in order (see architecture.md, "The login pipeline and its verifiers"). */
     async authenticate(a: LoginAttempt): Promise<LoginResult> {
-      let keys: string[] = [];
-      let user: User | undefined;
-      try {
-        keys = await limitIp(a);
-        user = a.account !== undefined ? await users.get(a.account) : await users.findByLogin(a.identifier);
-        keys.push(...(await limitAccount(accountKeyOf(a, user))));
-      } catch (err) {
-        if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
-        throw err;
-      }
-
-      const trusted = user && a.device?.userId === user.id ? a.device : undefined;
-      let attempt: ThrottledAttempt;
-      try {
-        attempt = await deps.throttle.begin(
-          trusted ? `device:${sha256(trusted.id)}` : `account:${accountKeyOf(a, user)}`,
-        );
-      } catch (err) {
-        await report(a, 'rate_limited', user, 'account-throttled');
-        throw err;
-      }
-
-      const verdict = await (await verifierFor(a, user)).verify(a, user);
-      if (!verdict.ok) {
-        attempt.fail();
-        await report(a, 'failure', verdict.auditAs, verdict.reason);
-        throw errors.invalidCredentials();
-      }
-      user = verdict.user;
-      if (!canSignIn(user, clock.now()) || (a.realm !== undefined && user.realm !== a.realm)) {
-        attempt.fail();
-        await report(a, 'failure', user, 'account-state');
-        throw errors.invalidCredentials();
-      }
+      const found = await limitAndFind(a);
+      const attempt = await beginAttempt(a, found.user);
+      const { user, upgrade } = await verifySecret(a, found.user, attempt);
+      await checkAccountState(a, user, attempt);
       await attempt.succeed();
-      if (verdict.upgrade) await upgrade(user, verdict.upgrade);
-      const appended = appendedOf(a, user);
-
-      if (user.mfaEnabled && a.secondFactor !== 'not-asked') {
-        const code = appended?.code ?? a.code;
-        if (code === undefined) {
-          await report(a, 'mfa_required', user);
-          if (a.secondFactor === 'none') throw pipelineErrors.secondFactorRequired();
-          const ticket = a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user) : undefined;
-          return { kind: 'second-factor-required', user, ticket };
-        }
-        const mfaAttempt = await deps.mfaThrottle.begin(`mfa:${user.id}`);
-        if (!(await deps.mfa.verify(user.id, code))) {
-          mfaAttempt.fail();
-          await report(a, 'failure', user, 'invalid-mfa-code');
-          throw mfaErrors.invalidCode();
-        }
-        await mfaAttempt.succeed();
-      }
-
-      if (a.account === undefined) await users.touchLogin(user.id);
-      if (a.refundSuccess) await refund(keys);
-      await report(a, 'success', user);
-      return { kind: 'authenticated', user };
+      await rehash(user, upgrade);
+      return (await secondFactor(a, user)) ?? (await succeed(a, user, found.keys));
     },
 
     /**
@@ -208,7 +227,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
       try {
         result = await run();
       } catch (err) {
-        const guessed = err instanceof AppError && err.code === mfaErrors.invalidCode().code;
+        const guessed = errors.invalidMfaCode.is(err);
         if (guessed) attempt.fail();
         else await attempt.succeed();
         if (c.audit && err instanceof AppError) await report(a, 'failure', user, err.code);

@@ -1,6 +1,6 @@
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { ClientInfo, SessionRegistry } from '../sessions/registry.js';
 import type { User, UserService } from '../users/service.js';
@@ -19,14 +19,11 @@ export interface Proof {
 
 export const reauthErrors = {
   required: (minutes: number) =>
-    new AppError(
-      'reauthentication-required',
-      403,
+    errors.reauthenticationRequired(
       `This needs a proof of identity from the last ${minutes} minutes: POST /auth/reauthenticate with ` +
         '{password} (and {code} when MFA is on; {code} alone for an account without a password), or sign in again',
     ),
-  codeRequired: () =>
-    new AppError('second-factor-required', 401, 'This account has MFA: send a current code with the password'),
+  codeRequired: () => errors.secondFactorRequired('This account has MFA: send a current code with the password'),
   passwordRequired: () => errors.validation('This account has a password: send it (and a code when MFA is on)'),
   nothingToProve: () => errors.validation('This account has neither a password nor MFA: sign in again instead'),
 };

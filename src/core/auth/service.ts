@@ -1,7 +1,7 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
 import type { RefreshTokens } from '../sessions/refresh-tokens.js';
@@ -125,7 +125,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
       const next = await refreshTokens.rotate(token, client, admit).catch(async (err: unknown) => {
-        if ((err as { code?: string }).code === 'refresh-token-reused') {
+        if (errors.refreshTokenReused.is(err)) {
           await deps.audit.record({
             actor: null,
             action: 'refresh.reuse',
@@ -200,7 +200,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user?.passwordHash) throw errors.unauthenticated();
       users.checkPassword(input.newPassword); // a weak new password must not cost a guess
       const check = { door: 'hbp', identifier: user.email, password: input.oldPassword, client: input.client };
-      const wrong = (err: unknown) => err instanceof AppError && err.code === 'invalid-credentials';
+      const wrong = (err: unknown) => errors.invalidCredentials.is(err);
       const verify = { ...check, secondFactor: 'not-asked' as const, account: user.id, action: 'password.verify' };
       await deps.pipeline.authenticate(verify).catch((err: unknown) => {
         throw wrong(err) ? errors.invalidCredentials('The current password is incorrect') : err;

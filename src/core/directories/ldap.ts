@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, Filter, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import type { Directory } from './settings.js';
 
 /** One entry as Gatehouse needs it: the DN and the mapped attributes (first value of each). */
@@ -14,8 +14,8 @@ export interface DirectoryEntry {
   externalId: string;
 }
 
-export const directoryUnavailable = (realm: string) =>
-  new AppError('directory-unavailable', 503, `The directory of realm ${realm} cannot be reached; try again later`);
+export const directoryUnavailable = (realm: string, cause?: unknown) =>
+  errors.directoryUnavailable(`The directory of realm ${realm} cannot be reached; try again later`, { cause });
 
 /** Replaces `{name}` by the RFC 4515-escaped value, so a login cannot change the filter's structure. */
 export const fillFilter = (template: string, name: string, value: string) =>
@@ -50,7 +50,7 @@ export async function withConnection<T>(d: Directory, fn: (client: Client) => Pr
     return await fn(client);
   } catch (err) {
     if (err instanceof InvalidCredentialsError || err instanceof AppError) throw err;
-    throw Object.assign(directoryUnavailable(d.realm), { cause: err });
+    throw directoryUnavailable(d.realm, err);
   } finally {
     await client?.unbind().catch(() => undefined);
   }
@@ -62,7 +62,7 @@ async function serviceBind(client: Client, d: Directory) {
   try {
     await client.bind(d.bindDn, d.bindPassword ?? '');
   } catch (err) {
-    if (err instanceof ResultCodeError) throw Object.assign(directoryUnavailable(d.realm), { cause: err });
+    if (err instanceof ResultCodeError) throw directoryUnavailable(d.realm, err);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import type { Queries } from '../../db/queries/index.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Clock } from '../clock.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { isValidUsername, type User, type UserService } from '../users/service.js';
 import type { DirectoryEntry } from './ldap.js';
 import type { DirectoryStore } from './store.js';
@@ -19,7 +19,7 @@ const displayNameOf = (e: DirectoryEntry, email: string) => e.displayName ?? e.u
 /** Why a bound entry was not given its local user: the address belongs to another, unlinked account. */
 export type Conflict = { conflict: string };
 
-const isEmailInUse = (err: unknown) => err instanceof AppError && err.code === 'email-in-use';
+const isEmailInUse = (err: unknown) => errors.emailInUse.is(err);
 
 /**
  * The local user of a bound directory entry, kept in step with it at each login: created when
@@ -51,8 +51,7 @@ export function createLocalUsers(deps: {
     let user: User;
     try {
       user = await users.create({ ...input, username: wanted }).catch((err) => {
-        if (err instanceof AppError && err.code === 'username-in-use')
-          return users.create({ ...input, username: null });
+        if (errors.usernameInUse.is(err)) return users.create({ ...input, username: null });
         throw err;
       });
     } catch (err) {

@@ -2,7 +2,7 @@ import type { Queries } from '../../db/queries/index.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import type { User, UserService } from '../users/service.js';
 import { bindAs, findEntries, groupsOf, withConnection } from './ldap.js';
 import { createLocalUsers, emailOf } from './local-user.js';
@@ -119,8 +119,7 @@ export function createDirectoryService(deps: DirectoryServiceDeps) {
           createdAt: clock.now(),
         });
       } catch (err) {
-        if (isUniqueViolation(err))
-          throw new AppError('identity-linked', 409, 'This directory entry is linked to an account already');
+        if (isUniqueViolation(err)) throw errors.identityLinked(undefined, { cause: err });
         throw err;
       }
       await audit.record({

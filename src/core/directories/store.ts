@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Queries } from '../../db/queries/index.js';
 import type { Clock } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { UserService } from '../users/service.js';
 import { directoryProblems } from './validate.js';
@@ -33,8 +33,7 @@ export function loadDirectoriesFile(file: string): Directory[] {
   return dirs;
 }
 
-const fromFile = () =>
-  new AppError('directory-from-file', 409, 'This directory comes from DIRECTORIES_FILE; change it there');
+const fromFile = () => errors.directoryFromFile();
 
 /**
  * Where directories live: DIRECTORIES_FILE (read once, at start) and the database (admin API,
@@ -97,8 +96,7 @@ export function createDirectoryStore(deps: {
             ? null
             : box.seal(input.bind_password);
       const directory = toDirectory(realm, input, null, 'api');
-      if (directory.isDefault && fileDirectories.some((d) => d.isDefault))
-        throw new AppError('directory-default-in-file', 409, 'DIRECTORIES_FILE names the default directory already');
+      if (directory.isDefault && fileDirectories.some((d) => d.isDefault)) throw errors.directoryDefaultInFile();
       await ensureRealm(realm);
       const { default: isDefault, ...settings } = settingsOf(directory);
       await queries.directories.upsert(

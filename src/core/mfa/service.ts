@@ -1,8 +1,9 @@
-import QRCode from 'qrcode';
+import { createRequire } from 'node:module';
+import type QRCode from 'qrcode';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { sha256 } from '../hash.js';
 import type { SecretBox } from './secret-box.js';
 import { matchingStep, newSecret, otpauthUri } from './totp.js';
@@ -11,10 +12,10 @@ const RECOVERY_CODES = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i
 
 export const mfaErrors = {
-  invalidCode: () => new AppError('invalid-mfa-code', 401, 'The code is invalid or was already used'),
-  alreadyEnabled: () => new AppError('mfa-already-enabled', 409, 'Multi-factor authentication is already enabled'),
-  notEnabled: () => new AppError('mfa-not-enabled', 400, 'Multi-factor authentication is not enabled'),
-  notGenerated: () => new AppError('mfa-not-generated', 400, 'Call /auth/mfa/generate first'),
+  invalidCode: errors.invalidMfaCode,
+  alreadyEnabled: errors.mfaAlreadyEnabled,
+  notEnabled: errors.mfaNotEnabled,
+  notGenerated: errors.mfaNotGenerated,
 };
 
 /** Recovery codes are compared in one normal form: lower case, no separators. */
@@ -83,7 +84,11 @@ export function createMfaService(opts: {
       const secret = newSecret();
       if (!(await queries.mfa.setPending(user.id, box.seal(secret), clock.now()))) throw mfaErrors.alreadyEnabled();
       const uri = otpauthUri(secret, opts.issuer, user.email);
-      return { otpSecret: secret, imageUrl: await QRCode.toDataURL(uri), uri };
+      return {
+        otpSecret: secret,
+        imageUrl: await (createRequire(import.meta.url)('qrcode') as typeof QRCode).toDataURL(uri),
+        uri,
+      };
     },
 
     async enable(userId: string, code: string, client?: MfaClient): Promise<void> {

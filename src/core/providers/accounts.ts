@@ -3,7 +3,7 @@ import type { ProviderSettings } from '../../config/federation.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import type { User, UserService } from '../users/service.js';
 import type { Profile } from './presets.js';
 
@@ -21,13 +21,7 @@ export interface AccountDeps {
 
 const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1);
 
-const unproven = () =>
-  new AppError(
-    'account-exists-unproven',
-    409,
-    'An account with this email exists but its address was never proven: sign in to it and link the provider ' +
-      'from there, or prove the address first',
-  );
+const unproven = () => errors.accountExistsUnproven();
 
 /**
  * The local user an outside account signs in: the one it is linked to; the signed-in user who links it
@@ -84,13 +78,13 @@ export function createProviderAccounts(deps: AccountDeps) {
   return async function accountFor(p: ProviderSettings, profile: Profile, linkTo?: string): Promise<User> {
     const domainOk = profile.email && profile.emailVerified && p.allowedDomains?.includes(domainOf(profile.email));
     if (p.allowedDomains && !domainOk) {
-      throw new AppError('domain-not-allowed', 403, 'This provider account’s email domain may not sign in here');
+      throw errors.domainNotAllowed();
     }
     const linked = await queries.userIdentities.find(p.name, profile.subject);
     if (linkTo) {
       // A signed-in user links their own outside account: the session proves the account, the provider the other.
       if (linked && linked.userId !== linkTo) {
-        throw new AppError('provider-already-linked', 409, 'This provider account is linked to another user');
+        throw errors.providerAlreadyLinked();
       }
       if (!linked) await link(p.name, profile, linkTo);
       const user = await users.get(linkTo);
@@ -102,17 +96,11 @@ export function createProviderAccounts(deps: AccountDeps) {
       const user = await users.get(linked.userId);
       if (user) return user;
     }
-    if (!profile.email)
-      throw new AppError('provider-email-missing', 400, 'The provider did not share an email address');
+    if (!profile.email) throw errors.providerEmailMissing();
     const existing = await users.findByEmail(profile.email);
     if (existing) {
       // Linking on an address the provider did not verify would hand the account to whoever typed it.
-      if (!profile.emailVerified)
-        throw new AppError(
-          'provider-email-unverified',
-          409,
-          'An account with this email exists, and the provider did not verify the address, so it is not linked',
-        );
+      if (!profile.emailVerified) throw errors.providerEmailUnverified();
       // Nor may an account whose address nobody proved keep what its registrant set up (pre-account takeover).
       if (!existing.emailVerified) {
         if (deps.linkUnproven !== 'takeover') throw unproven();

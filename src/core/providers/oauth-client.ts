@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import type { ProviderSettings } from '../../config/federation.js';
-import { AppError } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { presetOf, profileFromClaims, type Preset, type Profile } from './presets.js';
 
 /** The secrets of one authorization request, kept by the browser (sealed) until the callback. */
@@ -11,10 +11,9 @@ export interface FlowSecrets {
   nonce: string | undefined;
 }
 
-const providerUnavailable = (name: string) =>
-  new AppError('provider-unavailable', 503, `The sign-in provider ${name} cannot be reached; try again later`);
-export const providerLoginFailed = (detail = 'The sign-in with the provider failed') =>
-  new AppError('provider-login-failed', 401, detail);
+const providerUnavailable = (name: string, cause?: unknown) =>
+  errors.providerUnavailable(`The sign-in provider ${name} cannot be reached; try again later`, { cause });
+export const providerLoginFailed = (detail?: string) => errors.providerLoginFailed(detail);
 
 /** Plain http is accepted only for a provider on this machine (development, tests). */
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -29,20 +28,17 @@ const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'RS384', 'PS3
 export function idTokenAlg(advertised: readonly string[] | undefined): string {
   if (!advertised?.length || advertised.includes('RS256')) return 'RS256';
   const alg = advertised.find((a) => ASYMMETRIC.includes(a));
-  if (!alg) throw new AppError('provider-unavailable', 503, 'The provider signs ID tokens with no algorithm we accept');
+  if (!alg) throw errors.providerUnavailable('The provider signs ID tokens with no algorithm we accept');
   return alg;
 }
 
 /** A network failure (fetch's TypeError) is an outage; anything else the provider answered is a failed sign-in. */
 function translate(name: string, err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof TypeError && !(err instanceof oidc.ClientError))
-    return Object.assign(providerUnavailable(name), { cause: err });
+  if (err instanceof TypeError && !(err instanceof oidc.ClientError)) return providerUnavailable(name, err);
   const e = err as { error?: string; code?: string };
-  return Object.assign(
-    providerLoginFailed(e.error === 'access_denied' ? 'The sign-in was cancelled at the provider' : undefined),
-    { cause: err },
-  );
+  const detail = e.error === 'access_denied' ? 'The sign-in was cancelled at the provider' : undefined;
+  return errors.providerLoginFailed(detail, { cause: err });
 }
 
 /**

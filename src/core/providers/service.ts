@@ -5,7 +5,7 @@ import type { Audit } from '../audit/service.js';
 import type { AuthService, SignInResult } from '../auth/service.js';
 import { canSignIn as canSignInAt } from '../sessions/registry.js';
 import type { Clock } from '../clock.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { ClientInfo } from '../sessions/refresh-tokens.js';
@@ -40,12 +40,7 @@ export interface ProviderDeps {
   sessions: SessionRegistry;
 }
 
-const badFlow = () =>
-  new AppError(
-    'invalid-state',
-    400,
-    'The sign-in was not started here, has expired, or was finished already; start again',
-  );
+const badFlow = () => errors.invalidState();
 
 /** Sign-in with OAuth 2.0 / OpenID Connect providers, and the links between users and their outside accounts. */
 export function createProviderService(deps: ProviderDeps) {
@@ -87,7 +82,7 @@ export function createProviderService(deps: ProviderDeps) {
     ): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
       const client = clientOf(name);
       if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects))
-        throw new AppError('redirect-not-allowed', 400, 'redirect_url is not among the allowed redirect URLs');
+        throw errors.redirectNotAllowed();
       const { url, secrets } = await client.authorizationUrl();
       const flow: Flow = {
         ...secrets,
@@ -173,12 +168,7 @@ export function createProviderService(deps: ProviderDeps) {
       if (!identities.some((i) => i.provider === name)) throw errors.notFound(`No ${name} account is linked`);
       const others = identities.filter((i) => i.provider !== name).length;
       const byMail = config.lifecycle.magicLink && user.emailVerified;
-      if (!user.passwordHash && others === 0 && !byMail)
-        throw new AppError(
-          'last-sign-in-method',
-          409,
-          'This is your only way to sign in: set a password or link another provider first',
-        );
+      if (!user.passwordHash && others === 0 && !byMail) throw errors.lastSignInMethod();
       await queries.userIdentities.remove(userId, name);
     },
   };

@@ -2,7 +2,7 @@ import type { Queries } from '../../db/queries/index.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { actorName, type Actor } from '../sessions/actor.js';
 
 /** Realms group users (privacyIDEA's realms; `default` always exists). */
@@ -16,7 +16,7 @@ export function createRealms(deps: { queries: Queries; audit: Audit; clock: Cloc
       try {
         await queries.users.createRealm(name, clock.now());
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('realm-exists', 409, `The realm ${name} exists already`);
+        if (isUniqueViolation(err)) throw errors.realmExists(`The realm ${name} exists already`, { cause: err });
         throw err;
       }
       await deps.audit.record({

@@ -118,19 +118,9 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
       const expiresAt = new Date(now.getTime() + lifetimeMs);
       const provenAt = o.proven === false ? null : now;
       const { ip, userAgent } = client;
-      const written = o.refreshTokenHash
-        ? queries.refreshTokens.insertWithSession({
-            hash: o.refreshTokenHash,
-            familyId: id,
-            userId,
-            door,
-            expiresAt,
-            now,
-            ip,
-            userAgent,
-          })
-        : queries.sessions.insert({ id, userId, door, now, expiresAt, ip, userAgent, provenAt });
-      await written.catch((err: unknown) => {
+      const { refreshTokenHash } = o;
+      const row = { id, userId, door, now, expiresAt, ip, userAgent, provenAt, refreshTokenHash };
+      await queries.sessions.insert(row).catch((err: unknown) => {
         // The account was deleted between its login and this insert: the login fails as any other would.
         throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
       });

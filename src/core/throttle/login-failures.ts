@@ -14,7 +14,9 @@ export interface LoginAttempt {
   fail(): void;
 }
 
-/** Per key on this instance: attempts with a record (admitted, or being counted), attempts waiting, decisions in turn. */
+/**
+ * Per key on this instance: attempts with a record (admitted, or being counted), attempts waiting, decisions in turn.
+ */
 interface KeyState {
   admitted: number;
   /** Recorded by a first, concurrent try and not yet admitted or removed. */

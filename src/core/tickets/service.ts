@@ -1,6 +1,6 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { Clock, Random } from '../clock.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import { sha256 } from '../hash.js';
 
 export type TicketPurpose =
@@ -11,8 +11,7 @@ export type TicketPurpose =
   | 'email-change-undo'
   | 'mfa';
 
-export const invalidTicket = () =>
-  new AppError('invalid-ticket', 401, 'The ticket is invalid, expired or already used');
+export const invalidTicket = () => errors.invalidTicket();
 
 /**
  * One-time tickets: 256 random bits, stored as SHA-256 hashes, bound to a purpose and

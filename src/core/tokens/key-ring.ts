@@ -7,7 +7,7 @@ import type { SigningKeyRow } from '../../db/queries/signing-keys.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import { actorName, type Actor } from '../sessions/actor.js';
-import { AppError } from '../errors.js';
+import { errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
 
@@ -38,12 +38,7 @@ export interface KeyRingOptions {
 }
 
 export const keyErrors = {
-  operatorManaged: () =>
-    new AppError(
-      'keys-managed-by-operator',
-      409,
-      'JWT_KEY is set, so the signing keys are managed in the configuration: set the new key as JWT_KEY and move the old one to JWT_PREVIOUS_KEYS, then restart every instance',
-    ),
+  operatorManaged: () => errors.keysManagedByOperator(),
 };
 
 /**

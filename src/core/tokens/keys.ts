@@ -23,7 +23,8 @@ export const isHmac = (algorithm: JwtAlgorithm) => algorithm === 'HS256' || algo
 
 /**
  * Builds one key from its material (an HMAC secret or a PEM private key); `name` says where it came
- * from in error messages. An HMAC secret is the material's bytes in `encoding` (JWT_KEY is text). Throws with a clear message when the key does not fit the algorithm.
+ * from in error messages. An HMAC secret is the material's bytes in `encoding` (JWT_KEY is text). Throws with a clear
+ * message when the key does not fit the algorithm.
  */
 export async function loadSigningKey(
   algorithm: JwtAlgorithm,
@@ -51,7 +52,8 @@ export async function loadSigningKey(
   const curve = privateKey.asymmetricKeyDetails?.namedCurve;
   if (privateKey.asymmetricKeyType !== expected.type || (expected.curve && curve !== expected.curve)) {
     throw new Error(
-      `${name}: ${algorithm} needs a ${expected.curve ?? expected.type} key, got ${privateKey.asymmetricKeyType}${curve ? ` ${curve}` : ''}`,
+      `${name}: ${algorithm} needs a ${expected.curve ?? expected.type} key, ` +
+        `got ${privateKey.asymmetricKeyType}${curve ? ` ${curve}` : ''}`,
     );
   }
   const publicKey = createPublicKey(privateKey);

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { columnTypes, type DialectName } from '../dialect.js';
 
-/** Long-lived tokens of the compatibility dialects (Rocket.Chat auth tokens, personal bearer tokens…), stored as hashes. */
+/**
+ * Long-lived tokens of the compatibility dialects (Rocket.Chat auth tokens, personal bearer tokens…), stored as hashes.
+ */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);
   await db.schema

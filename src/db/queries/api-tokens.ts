@@ -42,8 +42,8 @@ const toToken = (r: TokenColumns): ApiTokenRow => ({
 });
 
 export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName) {
-  const byHash = prepare<[string], TokenColumns>(dialect, 1, (hash: string) =>
-    db.selectFrom('api_tokens').select(COLUMNS).where('hash', '=', hash),
+  const byHash = prepare<{ hash: string }, TokenColumns>(dialect, (p) =>
+    db.selectFrom('api_tokens').select(COLUMNS).where('hash', '=', p.hash),
   );
   return {
     async insert(t: Omit<ApiTokenRow, 'revokedAt'> & { hash: string; now: Date }): Promise<void> {
@@ -56,7 +56,7 @@ export function createApiTokenQueries(db: Kysely<Database>, dialect: DialectName
     },
 
     async find(hash: string): Promise<ApiTokenRow | undefined> {
-      const [row] = await byHash(db, hash);
+      const [row] = await byHash(db, { hash });
       return row && toToken(row);
     },
 

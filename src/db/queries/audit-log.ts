@@ -32,42 +32,26 @@ export interface AuditFilter {
   limit: number;
 }
 
-type AuditValues = [
-  Date,
-  string | null,
-  string,
-  string | null,
-  string | null,
-  string,
-  string | null,
-  string | null,
-  string | null,
-];
+type AuditValues = Omit<NewAuditRow, 'detail'> & { detail: string | null };
 
 export function createAuditLogQueries(db: Kysely<Database>, dialect: DialectName) {
   // Every login writes one: prepared once (a named statement on PostgreSQL).
-  const insert = prepare<AuditValues, never>(
-    dialect,
-    9,
-    (...[at, actor, action, subject, door, outcome, ip, userAgent, detail]: AuditValues) =>
-      db
-        .insertInto('audit_log')
-        .values({ at, actor, action, subject, door, outcome, ip, user_agent: userAgent, detail }),
+  const insert = prepare<AuditValues, never>(dialect, (p) =>
+    db.insertInto('audit_log').values({
+      at: p.at,
+      actor: p.actor,
+      action: p.action,
+      subject: p.subject,
+      door: p.door,
+      outcome: p.outcome,
+      ip: p.ip,
+      user_agent: p.userAgent,
+      detail: p.detail,
+    }),
   );
   return {
     async insert(e: NewAuditRow): Promise<void> {
-      await insert(
-        db,
-        e.at,
-        e.actor,
-        e.action,
-        e.subject,
-        e.door,
-        e.outcome,
-        e.ip,
-        e.userAgent,
-        e.detail ? JSON.stringify(e.detail) : null,
-      );
+      await insert(db, { ...e, detail: e.detail ? JSON.stringify(e.detail) : null });
     },
 
     /** Newest first. */

@@ -16,7 +16,8 @@ export interface ExpiredRows {
 
 /**
  * The batch statements of one table: `delete … where key in (select key … where time < $1
- * order by time limit $2)` (`= any(array(select …))` on PostgreSQL). On PostgreSQL the inner select skips rows another instance's batch
+ * order by time limit $2)` (`= any(array(select …))` on PostgreSQL). On PostgreSQL the inner select skips rows another
+ * instance's batch
  * holds (`for update skip locked`), so instances running housekeeping at once never wait on
  * each other. Used by each table's query module, which names its table, key and time column.
  */

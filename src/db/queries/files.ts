@@ -32,8 +32,8 @@ function toFile(row: Selectable<FilesTable>): FileRow {
 }
 
 export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
-  const byKey = prepare<[string], Selectable<FilesTable>>(dialect, 1, (key: string) =>
-    db.selectFrom('files').selectAll().where('key', '=', key),
+  const byKey = prepare<{ key: string }, Selectable<FilesTable>>(dialect, (p) =>
+    db.selectFrom('files').selectAll().where('key', '=', p.key),
   );
 
   function rangeQuery(prefix: string, upper: string | undefined, after: string | null, limit: number) {
@@ -50,7 +50,7 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
 
   return {
     async get(key: string): Promise<FileRow | undefined> {
-      const [row] = await byKey(db, key);
+      const [row] = await byKey(db, { key });
       return row && toFile(row);
     },
 
@@ -147,7 +147,9 @@ export function createFileQueries(db: Kysely<Database>, dialect: DialectName) {
       return row?.object_key;
     },
 
-    /** Bytes and files per top-level folder (the key up to its first slash; '' for a key without one), largest first. */
+    /**
+     * Bytes and files per top-level folder (the key up to its first slash; '' for a key without one), largest first.
+     */
     async usageByFolder(): Promise<{ folder: string; bytes: number; files: number }[]> {
       const slash = dialect === 'postgres' ? sql<number>`strpos(key, '/')` : sql<number>`instr(key, '/')`;
       const folder = sql<string>`case when ${slash} > 0 then substr(key, 1, ${slash} - 1) else '' end`;

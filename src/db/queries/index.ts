@@ -31,7 +31,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     files: createFileQueries(db, dialect),
     apiTokens: createApiTokenQueries(db, dialect),
     auditLog: createAuditLogQueries(db, dialect),
-    sessions: createSessionQueries(db, dialect),
+    sessions: createSessionQueries(db, dialect, sync),
     directories: createDirectoryQueries(db),
     userIdentities: createUserIdentityQueries(db, dialect),
     signingKeys: createSigningKeyQueries(db),

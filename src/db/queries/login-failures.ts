@@ -6,18 +6,16 @@ import { expiredRows } from './expired-rows.js';
 
 export function createLoginFailureQueries(db: Kysely<Database>, dialect: DialectName) {
   // Every login runs these three: prepared once (named statements on PostgreSQL).
-  const add = prepare<[string, Date], { id: number | string }>(dialect, 2, (key: string, at: Date) =>
-    db.insertInto('login_failures').values({ key, at }).returning('id'),
+  const add = prepare<{ key: string; at: Date }, { id: number | string }>(dialect, (p) =>
+    db.insertInto('login_failures').values({ key: p.key, at: p.at }).returning('id'),
   );
-  const remove = prepare<[number], never>(dialect, 1, (id: number) =>
-    db.deleteFrom('login_failures').where('id', '=', id),
-  );
-  const since = prepare<[string, Date], { count: unknown; oldest: unknown }>(dialect, 2, (key: string, after: Date) =>
+  const remove = prepare<{ id: number }, never>(dialect, (p) => db.deleteFrom('login_failures').where('id', '=', p.id));
+  const since = prepare<{ key: string; after: Date }, { count: unknown; oldest: unknown }>(dialect, (p) =>
     db
       .selectFrom('login_failures')
       .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('at').as('oldest')])
-      .where('key', '=', key)
-      .where('at', '>', after),
+      .where('key', '=', p.key)
+      .where('at', '>', p.after),
   );
   return {
     /**
@@ -32,17 +30,17 @@ export function createLoginFailureQueries(db: Kysely<Database>, dialect: Dialect
     },
 
     async add(key: string, at: Date): Promise<number> {
-      const [row] = await add(db, key, at);
+      const [row] = await add(db, { key, at });
       return Number(row!.id);
     },
 
     async remove(id: number): Promise<void> {
-      await remove(db, id);
+      await remove(db, { id });
     },
 
     /** Number of failures since `since`, and the oldest of them (to tell when a slot frees up). */
     async since(key: string, after: Date): Promise<{ count: number; oldest: Date | null }> {
-      const [row] = await since(db, key, after);
+      const [row] = await since(db, { key, after });
       return { count: toCount(row?.count), oldest: toDateOrNull(row?.oldest) };
     },
 

@@ -6,21 +6,6 @@ import { toUserWithRoles, type UserWithExtrasRow, type UserWithRoles } from './u
 import type { Database } from '../types.js';
 import { expiredRows } from './expired-rows.js';
 
-export interface NewRefreshToken {
-  hash: string;
-  familyId: string;
-  userId: string;
-  expiresAt: Date;
-  now: Date;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-/** A session with its first refresh token (the token's family is the session). */
-export interface NewSessionWithToken extends NewRefreshToken {
-  door: string;
-}
-
 export interface Rotation {
   hash: string;
   successorHash: string;
@@ -39,7 +24,9 @@ export interface RefreshTokenState {
   expiresAt: Date;
 }
 
-/** What a claim saw and did: the token as it was before (with its user), and whether it is now rotated to the successor. */
+/**
+ * What a claim saw and did: the token as it was before (with its user), and whether it is now rotated to the successor.
+ */
 export interface Claim {
   before?: RefreshTokenState & { user: UserWithRoles };
   claimed: boolean;
@@ -65,112 +52,71 @@ with target as (
 ), extended as (
   update sessions set expires_at = $5 where id = (select family_id from claimed) and expires_at < $5
 )
-select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
-       target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at, exists(select 1 from claimed) as claimed
+select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles,
+       max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+       target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at,
+       exists(select 1 from claimed) as claimed
   from target join users on users.id = target.user_id
   left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
  group by users.id, target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at`;
 
 /** SQLite: the token with its user, read inside the claiming transaction (so, as it was before). */
 const BEFORE_SQLITE = `
-select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles, max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles,
+       max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
        t.family_id, t.user_id, t.rotated_at, t.revoked_at, t.expires_at
   from refresh_tokens t join users on users.id = t.user_id
   left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
  where t.hash = ? group by users.id`;
 
 export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName, sync?: SqliteSync) {
-  const insert = prepare<[string, string, string, Date, Date, string | null, string | null], never>(
-    dialect,
-    7,
-    (
-      hash: string,
-      familyId: string,
-      userId: string,
-      expiresAt: Date,
-      now: Date,
-      userAgent: string | null,
-      ip: string | null,
-    ) =>
-      db
-        .insertInto('refresh_tokens')
-        .values({
-          hash,
-          family_id: familyId,
-          user_id: userId,
-          expires_at: expiresAt,
-          created_at: now,
-          user_agent: userAgent,
-          ip,
-        })
-        .onConflict((oc) => oc.column('hash').doNothing()),
-  );
-  const claim = prepare<[string, string, Date, Date], { family_id: string; user_id: string }>(
-    dialect,
-    4,
-    (hash: string, successorHash: string, now: Date, graceStart: Date) =>
-      db
-        .updateTable('refresh_tokens')
-        .set((eb) => ({
-          rotated_at: eb.fn.coalesce('rotated_at', eb.val(now)),
-          replaced_by: eb.fn.coalesce('replaced_by', eb.val(successorHash)),
-        }))
-        .where('hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', graceStart)]))
-        .returning(['family_id', 'user_id']),
-  );
-  type OpenArgs = [string, string, string, string, Date, Date, string | null, string | null];
-  // A session opens at a sign-in: its holder proved a secret just now.
-  const sessionRow = (...[, id, userId, door, now, expiresAt, ip, userAgent]: OpenArgs) => ({
-    id,
-    user_id: userId,
-    door,
-    created_at: now,
-    expires_at: expiresAt,
-    ip,
-    user_agent: userAgent,
-    proven_at: now,
-  });
-  const tokenRow = (...[hash, familyId, userId, , now, expiresAt, ip, userAgent]: OpenArgs) => ({
-    hash,
-    family_id: familyId,
-    user_id: userId,
-    expires_at: expiresAt,
-    created_at: now,
-    user_agent: userAgent,
-    ip,
-  });
-  // PostgreSQL: the session and its first token in one statement; SQLite: in one synchronous transaction.
-  const open = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) =>
+  // SQLite's rotation, three statements in one synchronous transaction (PostgreSQL's is CLAIM_POSTGRES).
+  type Successor = Pick<Rotation, 'successorHash' | 'expiresAt' | 'now' | 'userAgent' | 'ip'> & {
+    familyId: string;
+    userId: string;
+  };
+  const insertSuccessor = prepare<Successor, never>(dialect, (p) =>
     db
-      .with('session', (w) => w.insertInto('sessions').values(sessionRow(...a)))
       .insertInto('refresh_tokens')
-      .values(tokenRow(...a)),
+      .values({
+        hash: p.successorHash,
+        family_id: p.familyId,
+        user_id: p.userId,
+        expires_at: p.expiresAt,
+        created_at: p.now,
+        user_agent: p.userAgent,
+        ip: p.ip,
+      })
+      .onConflict((oc) => oc.column('hash').doNothing()),
   );
-  const openSession = prepare<OpenArgs, never>(dialect, 8, (...a: OpenArgs) =>
-    db.insertInto('sessions').values(sessionRow(...a)),
+  type ClaimParams = Pick<Rotation, 'hash' | 'successorHash' | 'now' | 'graceStart'>;
+  const claim = prepare<ClaimParams, { family_id: string; user_id: string }>(dialect, (p) =>
+    db
+      .updateTable('refresh_tokens')
+      .set((eb) => ({
+        rotated_at: eb.fn.coalesce('rotated_at', eb.val(p.now)),
+        replaced_by: eb.fn.coalesce('replaced_by', eb.val(p.successorHash)),
+      }))
+      .where('hash', '=', p.hash)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', p.now)
+      .where((eb) => eb.or([eb('rotated_at', 'is', null), eb('rotated_at', '>', p.graceStart)]))
+      .returning(['family_id', 'user_id']),
   );
-  const openSqlite = sync?.transaction((...a: OpenArgs) => {
-    sync.statement(openSession)(...a);
-    sync.statement(insert)(a[0], a[1], a[2], a[5], a[4], a[7], a[6]);
-  });
-
-  // The session lives as long as its newest refresh token.
-  const extend = prepare<[string, Date], never>(dialect, 2, (sessionId: string, expiresAt: Date) =>
+  // The session lives as long as its newest refresh token (in the rotation's own statement or transaction).
+  const extend = prepare<{ sessionId: string; expiresAt: Date }, never>(dialect, (p) =>
     db
       .updateTable('sessions')
-      .set({ expires_at: expiresAt })
-      .where('id', '=', sessionId)
-      .where('expires_at', '<', expiresAt),
+      .set({ expires_at: p.expiresAt })
+      .where('id', '=', p.sessionId)
+      .where('expires_at', '<', p.expiresAt),
   );
   type StateRow = { family_id: string; user_id: string; rotated_at: unknown; revoked_at: unknown; expires_at: unknown };
-  const find = prepare<[string], StateRow>(dialect, 1, (hash: string) =>
+  const find = prepare<{ hash: string }, StateRow>(dialect, (p) =>
     db
       .selectFrom('refresh_tokens')
       .select(['family_id', 'user_id', 'rotated_at', 'revoked_at', 'expires_at'])
-      .where('hash', '=', hash),
+      .where('hash', '=', p.hash),
   );
   const toState = (row: StateRow): RefreshTokenState => ({
     familyId: row.family_id,
@@ -181,7 +127,7 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
   });
 
   type BeforeRow = StateRow & UserWithExtrasRow;
-  // The user added to the new object, not `{ ...toState(row), user }`: on Node 20's V8 a property after a spread costs about 1 µs.
+  // Built in place rather than spread: a hot path (docs/performance.md, "Object shapes").
   const toBefore = (row: BeforeRow): NonNullable<Claim['before']> => {
     const before = toState(row) as NonNullable<Claim['before']>;
     before.user = toUserWithRoles(row);
@@ -190,21 +136,15 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
   const claimSqlite = sync?.transaction((r: Rotation): Claim => {
     const [row] = sync.raw<BeforeRow>(BEFORE_SQLITE)(r.hash);
     if (!row) return { claimed: false };
-    const [won] = sync.statement(claim)(r.hash, r.successorHash, r.now, r.graceStart);
+    const [won] = sync.statement(claim)(r);
     if (won) {
-      sync.statement(insert)(r.successorHash, row.family_id, row.user_id, r.expiresAt, r.now, r.userAgent, r.ip);
-      sync.statement(extend)(row.family_id, r.expiresAt);
+      sync.statement(insertSuccessor)({ ...r, familyId: row.family_id, userId: row.user_id });
+      sync.statement(extend)({ sessionId: row.family_id, expiresAt: r.expiresAt });
     }
     return { before: toBefore(row), claimed: Boolean(won) };
   });
 
   return {
-    /** Opens a session (id `t.familyId`, living as long as the token) with its first refresh token. */
-    async insertWithSession(t: NewSessionWithToken): Promise<void> {
-      const args: OpenArgs = [t.hash, t.familyId, t.userId, t.door, t.now, t.expiresAt, t.ip, t.userAgent];
-      await (openSqlite ? openSqlite(...args) : open(db, ...args));
-    },
-
     /**
      * Rotates `r.hash` to `r.successorHash` when it may be (live, and not rotated before the
      * grace window) and says what the token was before, with its user: everything a refresh
@@ -235,7 +175,7 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
     },
 
     async find(hash: string): Promise<RefreshTokenState | undefined> {
-      const [row] = await find(db, hash);
+      const [row] = await find(db, { hash });
       return row && toState(row);
     },
 

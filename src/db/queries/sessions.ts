@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
+import type { SqliteSync } from '../sqlite-sync.js';
 import type { Database } from '../types.js';
 import { expiredRows } from './expired-rows.js';
 import { toUserWithRoles, userExtras, type UserWithExtrasRow, type UserWithRoles } from './users.js';
@@ -24,7 +25,7 @@ export interface SessionRow {
   provenAt: Date | null;
 }
 
-export interface NewSession {
+export type NewSession = {
   id: string;
   userId: string;
   door: string;
@@ -34,7 +35,10 @@ export interface NewSession {
   userAgent: string | null;
   /** Null: the session starts unproven (an impersonation: nobody proved the user's secret). */
   provenAt: Date | null;
-}
+};
+
+/** A session with its first refresh token (HBP and provider sign-in): the token's family is the session. */
+type WithFirstToken = NewSession & { refreshTokenHash: string };
 
 /** A user with the state of one of their sessions (null fields: no such session of theirs). */
 export interface UserWithSession {
@@ -48,40 +52,68 @@ type StateRow = UserWithExtrasRow & {
   session_expires_at: unknown;
 };
 
-export function createSessionQueries(db: Kysely<Database>, dialect: DialectName) {
+export function createSessionQueries(db: Kysely<Database>, dialect: DialectName, sync?: SqliteSync) {
   // The user and the session a credential names, in one round trip: what every authenticated request checks.
-  const withSession = prepare<[string, string], StateRow>(dialect, 2, (userId: string, sessionId: string) =>
+  const withSession = prepare<{ userId: string; sessionId: string }, StateRow>(dialect, (p) =>
     db
       .selectFrom('users')
-      .leftJoin('sessions as s', (join) => join.onRef('s.user_id', '=', 'users.id').on('s.id', '=', sessionId))
+      .leftJoin('sessions as s', (join) => join.onRef('s.user_id', '=', 'users.id').on('s.id', '=', p.sessionId))
       .selectAll('users')
       .select(userExtras(dialect))
       .select(['s.id as session_id', 's.revoked_at as session_revoked_at', 's.expires_at as session_expires_at'])
-      .where('users.id', '=', userId),
+      .where('users.id', '=', p.userId),
   );
-  type InsertArgs = [string, string, string, Date, Date, string | null, string | null, Date | null];
-  const insert = prepare<InsertArgs, never>(dialect, 8, (...a: InsertArgs) => {
-    const [id, userId, door, now, expires, ip, ua, provenAt] = a;
-    const row = {
-      id,
-      user_id: userId,
-      door,
-      created_at: now,
-      expires_at: expires,
-      ip,
-      user_agent: ua,
-      proven_at: provenAt,
-    };
-    return db.insertInto('sessions').values(row);
+  const sessionRow = (p: NewSession) => ({
+    id: p.id,
+    user_id: p.userId,
+    door: p.door,
+    created_at: p.now,
+    expires_at: p.expiresAt,
+    ip: p.ip,
+    user_agent: p.userAgent,
+    proven_at: p.provenAt,
+  });
+  const insert = prepare<NewSession, never>(dialect, (p) => db.insertInto('sessions').values(sessionRow(p)));
+  // The session's first refresh token: its family is the session, and it lives as long as the session.
+  const tokenRow = (p: WithFirstToken) => ({
+    hash: p.refreshTokenHash,
+    family_id: p.id,
+    user_id: p.userId,
+    expires_at: p.expiresAt,
+    created_at: p.now,
+    user_agent: p.userAgent,
+    ip: p.ip,
+  });
+  // PostgreSQL: the session and its first token in one statement.
+  const insertWithToken = prepare<WithFirstToken, never>(dialect, (p) =>
+    db
+      .with('session', (w) => w.insertInto('sessions').values(sessionRow(p)))
+      .insertInto('refresh_tokens')
+      .values(tokenRow(p)),
+  );
+  // SQLite: the same two rows in one synchronous transaction.
+  const firstToken = prepare<WithFirstToken, never>(dialect, (p) =>
+    db.insertInto('refresh_tokens').values(tokenRow(p)),
+  );
+  const insertWithTokenSqlite = sync?.transaction((p: WithFirstToken) => {
+    sync.statement(insert)(p);
+    sync.statement(firstToken)(p);
   });
 
   return {
-    async insert(s: NewSession): Promise<void> {
-      await insert(db, s.id, s.userId, s.door, s.now, s.expiresAt, s.ip, s.userAgent, s.provenAt);
+    /**
+     * The one writer of new sessions. With `refreshTokenHash` (HBP and provider sign-in) the session's first
+     * refresh token is written with it, atomically: one statement on PostgreSQL, one transaction on SQLite.
+     */
+    async insert(s: NewSession & { refreshTokenHash?: string }): Promise<void> {
+      const { refreshTokenHash, ...session } = s;
+      if (refreshTokenHash === undefined) await insert(db, session);
+      else if (insertWithTokenSqlite) await insertWithTokenSqlite({ ...session, refreshTokenHash });
+      else await insertWithToken(db, { ...session, refreshTokenHash });
     },
 
     async findUserWithSession(userId: string, sessionId: string): Promise<UserWithSession | undefined> {
-      const [row] = await withSession(db, userId, sessionId);
+      const [row] = await withSession(db, { userId, sessionId });
       if (!row) return undefined;
       const session = row.session_id
         ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) }

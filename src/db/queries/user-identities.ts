@@ -39,11 +39,11 @@ const toRow = (r: Raw): IdentityRow => ({
 
 export function createUserIdentityQueries(db: Kysely<Database>, dialect: DialectName) {
   // Every password login asks whether a directory holds the user's password: prepared once (named on PostgreSQL).
-  const ofUser = prepare<[string], Raw>(dialect, 1, (userId: string) =>
+  const ofUser = prepare<{ userId: string }, Raw>(dialect, (p) =>
     db
       .selectFrom('user_identities')
       .select(['provider', 'subject', 'user_id', 'email', 'login', 'created_at', 'last_used_at'])
-      .where('user_id', '=', userId)
+      .where('user_id', '=', p.userId)
       .orderBy('provider')
       .orderBy('created_at'),
   );
@@ -59,7 +59,7 @@ export function createUserIdentityQueries(db: Kysely<Database>, dialect: Dialect
     },
 
     async ofUser(userId: string): Promise<IdentityRow[]> {
-      return (await ofUser(db, userId)).map(toRow);
+      return (await ofUser(db, { userId })).map(toRow);
     },
 
     /** Every identity of one provider (`ldap:<realm>`), for the periodic directory check. */

@@ -7,7 +7,7 @@ import {
   settingsOf,
   type Directory,
 } from '../../core/directories/settings.js';
-import { AppError, errors } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
@@ -59,9 +59,7 @@ export function registerDirectoryRoutes(app: App, s: Services) {
     async (request, reply) => {
       const { realm, ...input } = request.body;
       if (await store.get(realm))
-        throw new AppError(
-          'directory-exists',
-          409,
+        throw errors.directoryExists(
           `Realm ${realm} has a directory already; PUT /admin/directories/${realm} replaces it`,
         );
       return reply.code(201).send(out((await store.put(realm, input)).directory));

@@ -42,7 +42,9 @@ export function registerKeyRoutes(app: App, s: Services): void {
       schema: {
         tags: ['admin'],
         summary:
-          'Add new signing keys (access tokens and the dialects\' JWTs); tokens signed before keep verifying until they expire. 409 when JWT_KEY is set and the access key is asked for (rotate it through JWT_PREVIOUS_KEYS; {"keys":"dialects"} still rotates the dialects\' keys)',
+          "Add new signing keys (access tokens and the dialects' JWTs); tokens signed before keep verifying until " +
+          'they expire. 409 when JWT_KEY is set and the access key is asked for (rotate it through ' +
+          'JWT_PREVIOUS_KEYS; {"keys":"dialects"} still rotates the dialects\' keys)',
         body: Body,
         response: responses({ 200: Rotated }, 400, 401, 403, 409),
       },

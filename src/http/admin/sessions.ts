@@ -146,7 +146,8 @@ export function adminSessionRoutes(app: App, s: Services) {
       schema: {
         tags,
         summary:
-          "An impersonation token for HumHub's API (voids the user's previous ones); 404 when HUMHUB_IMPERSONATION is off",
+          "An impersonation token for HumHub's API (voids the user's previous ones); 404 when HUMHUB_IMPERSONATION " +
+          'is off',
         params: Id,
         response: responses({ 201: Impersonation }, 400, 401, 403, 404),
       },

@@ -39,7 +39,8 @@ export function registerSignInSourceRoutes(app: App, s: Services): void {
       schema: {
         tags: ['admin'],
         summary:
-          "A user's linked OAuth / OpenID Connect providers and directory entries, and their realm's source (local or an LDAP directory)",
+          "A user's linked OAuth / OpenID Connect providers and directory entries, and their realm's source (local " +
+          'or an LDAP directory)',
         params: Id,
         response: responses({ 200: SignInSources }, 400, 401, 403, 404),
       },

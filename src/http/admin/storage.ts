@@ -20,7 +20,8 @@ export function registerStorageRoutes(app: App, s: Services): void {
       schema: {
         tags: ['admin'],
         summary:
-          'Storage used: bytes and files in total and per top-level folder (from file metadata; cached image variants not counted)',
+          'Storage used: bytes and files in total and per top-level folder (from file metadata; cached image ' +
+          'variants not counted)',
         response: responses({ 200: StorageUsage }, 401, 403),
       },
     },

@@ -1,9 +1,9 @@
 import type { TSchema } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Field } from '../../config/fields.js';
-import { AppError, errors } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
-import { toAppError } from '../plugins/errors.js';
+import { type Envelope, envelopeErrorHandler } from '../plugins/errors.js';
 import { declareEnvelopeStatuses } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -11,15 +11,7 @@ export type Fields = Record<string, Field<unknown>>;
 /** The parsed values of a set of fields. */
 export type RawOf<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
 
-/** What a dialect answers for an error: its own status, headers and body. */
-export interface Rendered {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string | number>;
-}
-
-/** Maps a known error (or, for `undefined`, an unexpected one) onto the dialect's wire shape. */
-export type Envelope = (err: AppError, request: FastifyRequest) => Rendered;
+export type { Envelope, Rendered } from '../plugins/errors.js';
 
 /**
  * A wire dialect: one folder holding its configuration fields, its routes, its error
@@ -53,23 +45,11 @@ export function useEnvelope(app: App, envelope: Envelope, errorSchema?: TSchema)
     declareEnvelopeStatuses(
       app,
       errorSchema,
-      (status) => envelope(new AppError('shared', status, ''), {} as FastifyRequest).status,
+      (status) => envelope(errors.ofStatus(status), {} as FastifyRequest).status,
     );
     app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   }
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    let known = toAppError(err);
-    if (!known) {
-      request.log.error({ err }, 'unhandled error');
-      known = new AppError('internal-error', 500, `Internal error (request ${request.id})`);
-    }
-    const out = envelope(known, request);
-    if (known.status === 413) reply.header('connection', 'close');
-    return reply
-      .code(out.status)
-      .headers({ ...known.headers, ...out.headers })
-      .send(out.body);
-  });
+  app.setErrorHandler(envelopeErrorHandler(envelope));
 }
 
 /**

@@ -14,12 +14,15 @@ export const HOME_SCRIPT = `'use strict';
   var api = document.body.getAttribute('data-api');
   var post = function (path, body, done) {
     fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      .then(function (res) { return res.status === 204 ? done(null) : res.json().then(function (e) { done(e.message || 'Failed'); }); })
+      .then(function (res) {
+        return res.status === 204 ? done(null) : res.json().then(function (e) { done(e.message || 'Failed'); });
+      })
       .catch(function () { done('The server did not answer'); });
   };
   var action = params.get('action');
   var ticket = params.get('ticket');
-  if (params.get('error')) say('error', 'The link did not work (' + params.get('error') + '). It may have expired or been used already.');
+  if (params.get('error')) say('error', 'The link did not work (' + params.get('error') + '). It may have expired or ' +
+      'been used already.');
   else if (params.get('mfa') === 'true') show('mfa');
   else if (params.get('refresh_token')) show('signed-in');
   else if (action === 'reset-password' && ticket) show('reset');
@@ -54,7 +57,8 @@ export const HOME_SCRIPT = `'use strict';
 })();
 `;
 
-export const HOME_STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
+export const HOME_STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;
+color:#222}
 h1{font-size:1.4rem}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box;margin:.3rem 0 .8rem}
 button{font:inherit;padding:.4rem 1rem}#error,.problem{color:#a00}footer{margin-top:3rem;font-size:.85rem;color:#666}
 `;

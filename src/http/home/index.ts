@@ -3,7 +3,8 @@ import type { Config } from '../../config/load.js';
 import { HOME_SCRIPT, HOME_STYLE } from './assets.js';
 
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors " +
+  "'none'; base-uri 'none'";
 
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -20,9 +21,12 @@ const page = (api: string) => `<!doctype html>
 </head>
 <body data-api="${escapeHtml(api)}">
 <h1>Gatehouse</h1>
-<p id="welcome" hidden>This is a Gatehouse authentication server. The API is documented at <a href="/docs">/docs</a>.</p>
-<p id="signed-in" hidden>Done: your account is active and you are signed in. You can close this page and return to the application.</p>
-<p id="mfa" hidden>This account uses two-factor authentication: finish signing in in the application with a code from your authenticator.</p>
+<p id="welcome" hidden>This is a Gatehouse authentication server.
+The API is documented at <a href="/docs">/docs</a>.</p>
+<p id="signed-in" hidden>Done: your account is active and you are signed in.
+You can close this page and return to the application.</p>
+<p id="mfa" hidden>This account uses two-factor authentication:
+finish signing in in the application with a code from your authenticator.</p>
 <p id="error" hidden></p>
 <p id="result" hidden></p>
 <form id="reset-form"><div id="reset" hidden>

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
@@ -25,7 +25,7 @@ export function registerHealthRoutes(app: App, s: Services, version: string) {
       await pingWithin(s.db.ping, HEALTH_DEADLINE_MS);
     } catch (err) {
       request.log.warn({ err }, 'health check failed');
-      throw new AppError('database-unavailable', 503, 'The database does not answer', { 'retry-after': '5' });
+      throw errors.databaseUnavailable('The database does not answer');
     }
     return reply.code(204).send();
   };

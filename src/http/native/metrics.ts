@@ -7,7 +7,10 @@ import { bearerToken } from '../plugins/auth-guard.js';
 import { responses } from '../schemas.js';
 import type { App } from '../types.js';
 
-/** Times every answered request by its route template (never the raw URL: bounded label values); the request counter is read from this histogram. */
+/**
+ * Times every answered request by its route template (never the raw URL: bounded label values); the request counter is
+ * read from this histogram.
+ */
 export function registerRequestMetrics(app: FastifyInstance, s: Services): void {
   const { httpDuration, rateLimitRefusals } = s.metrics;
   // A callback hook, not an async one: it runs after every answer and costs no promise this way.

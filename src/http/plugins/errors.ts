@@ -12,7 +12,7 @@ const FASTIFY_CODES: Record<string, (err: FastifyError) => AppError> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: () => errors.validation('The JSON body is empty'),
   FST_ERR_CTP_INVALID_JSON_BODY: () => errors.invalidJson(),
   FST_ERR_VALIDATION: (err) => errors.validation(validationMessage(err)),
-  FST_ERR_BAD_URL: () => new AppError('invalid-url', 400, 'The URL is not valid percent-encoded UTF-8'),
+  FST_ERR_BAD_URL: () => errors.invalidUrl(),
 };
 
 /**
@@ -43,14 +43,48 @@ export function toAppError(err: unknown): AppError | undefined {
   return undefined;
 }
 
+/** What an envelope answers for an error: its own status, headers and body. */
+export interface Rendered {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string | number>;
+}
+
+/** Maps a known error onto a dialect's wire shape: each dialect has exactly one. */
+export type Envelope = (err: AppError, request: FastifyRequest) => Rendered;
+
 export function errorBody(err: AppError): ErrorBody {
   return { statusCode: err.status, error: STATUS_CODES[err.status] ?? 'Error', message: err.message, code: err.code };
 }
 
-export function sendAppError(reply: FastifyReply, err: AppError) {
+/** The native (HBP) envelope: `{statusCode, error, message, code}` with the error's own status. */
+export const nativeEnvelope: Envelope = (err) => ({
+  status: err.status,
+  body: errorBody(err),
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+});
+
+/** Sends an error as `envelope` renders it: the one place an AppError becomes an answer. */
+export function sendError(reply: FastifyReply, request: FastifyRequest, envelope: Envelope, err: AppError) {
+  const out = envelope(err, request);
   // The rest of a refused body is not read: the connection cannot be reused.
   if (err.status === 413 || err.status === 408) reply.header('connection', 'close');
-  return reply.code(err.status).headers(err.headers).type('application/json; charset=utf-8').send(errorBody(err));
+  return reply
+    .code(out.status)
+    .headers({ ...err.headers, ...out.headers })
+    .send(out.body);
+}
+
+/** An error handler rendering through `envelope`; anything unexpected is logged and answers a 500. */
+export function envelopeErrorHandler(envelope: Envelope) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    let known = toAppError(err);
+    if (!known) {
+      request.log.error({ err }, 'unhandled error');
+      known = errors.internal(`Internal error (request ${request.id})`, { cause: err });
+    }
+    return sendError(reply, request, envelope, known);
+  };
 }
 
 /** The native envelope: one error handler and one not-found handler. */
@@ -61,14 +95,13 @@ export function registerNativeErrors(app: FastifyInstance) {
     const known = toAppError(err);
     if (known && Object.keys(known.headers).length) reply.headers(known.headers);
   });
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const known = toAppError(err);
-    if (known) return sendAppError(reply, known);
-    request.log.error({ err }, 'unhandled error');
-    const internal = new AppError('internal-error', 500, `Internal error (request ${request.id})`);
-    return sendAppError(reply, internal);
-  });
+  app.setErrorHandler(envelopeErrorHandler(nativeEnvelope));
   app.setNotFoundHandler((request, reply) =>
-    sendAppError(reply, errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(
+      reply,
+      request,
+      nativeEnvelope,
+      errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

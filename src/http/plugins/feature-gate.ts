@@ -1,4 +1,4 @@
-import { AppError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import type { App } from '../types.js';
 
 /**
@@ -18,9 +18,7 @@ export function registerDisabled(
       url,
       schema: { hide: true },
       handler: async (request) => {
-        throw new AppError(
-          'feature-disabled',
-          404,
+        throw errors.featureDisabled(
           `${method} ${request.url.split('?')[0]} is disabled: set ${variable}=${wanted} to enable it`,
         );
       },

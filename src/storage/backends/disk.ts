@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { AppError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import type { StorageBackend, StoredObject } from './backend.js';
 
 const PAGE = 1000;
@@ -36,11 +36,11 @@ export function createDiskBackend(root: string): StorageBackend {
   function fileOf(key: string): string {
     const file = path.resolve(base, ...key.split('/'));
     if (!file.startsWith(base + path.sep) || file === tmp || file.startsWith(tmp + path.sep))
-      throw new AppError('invalid-path', 400, 'Invalid storage path');
+      throw errors.invalidPath();
     return file;
   }
 
-  const conflict = () => new AppError('path-conflict', 409, 'A file and a folder cannot share a path');
+  const conflict = () => errors.pathConflict();
 
   return {
     describe: `disk ${base}`,
@@ -105,7 +105,9 @@ export function createDiskBackend(root: string): StorageBackend {
       );
     },
 
-    /** A temporary file is only written to while its upload runs: one not written since the cutoff is left by a crash. */
+    /**
+     * A temporary file is only written to while its upload runs: one not written since the cutoff is left by a crash.
+     */
     async removePartialUploads(cutoff) {
       let removed = 0;
       for (const entry of await namesIn(tmp)) {

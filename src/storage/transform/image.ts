@@ -1,22 +1,36 @@
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import sharp from 'sharp';
-import { AppError } from '../../core/errors.js';
+import type Sharp from 'sharp';
+import { errors } from '../../core/errors.js';
 import { cornerOverlays } from './corners.js';
 import type { Format, Transform } from './params.js';
 
 /** Image types transforms accept as input; everything else (GIF, TIFF, SVG, PDF…) is refused. */
 export const TRANSFORMABLE = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/avif']);
 
-let locked = false;
+const require = createRequire(import.meta.url);
+let loaded: typeof Sharp | undefined;
+
 /**
- * Process-wide libvips settings, set once at start: the loaders of risky formats are off
- * (only those of the transformable types stay on); no operation cache (variants are cached
- * on the backend, and the cache only held memory); one libvips thread per image, since the
- * transform limiter already runs one image per core.
+ * sharp, loaded at the first transform (a CLI call, or a server that never transforms, does not
+ * load libvips), with its process-wide settings applied before any use (`lockDownLoaders`).
  */
-export function lockDownLoaders(): void {
-  if (locked) return;
-  locked = true;
+function sharpOf(): typeof Sharp {
+  if (!loaded) {
+    const sharp = require('sharp') as typeof Sharp;
+    lockDownLoaders(sharp);
+    loaded = sharp;
+  }
+  return loaded;
+}
+
+/**
+ * Process-wide libvips settings: the loaders of risky formats are off (only those of the
+ * transformable types stay on); no operation cache (variants are cached on the backend, and
+ * the cache only held memory); one libvips thread per image, since the transform limiter
+ * already runs one image per core.
+ */
+function lockDownLoaders(sharp: typeof Sharp): void {
   sharp.block({ operation: ['VipsForeignLoad'] });
   sharp.unblock({
     operation: ['Png', 'Jpeg', 'Webp', 'Heif'].flatMap((f) => [
@@ -35,10 +49,10 @@ export interface ImageLimits {
 }
 
 const tooLarge = (what: string, maxPixels: number) =>
-  new AppError('image-too-large', 400, `The ${what} would have more than ${maxPixels} pixels`);
+  errors.imageTooLarge(`The ${what} would have more than ${maxPixels} pixels`);
 
 /** The size of the output, from the source's header: the same arithmetic as libvips' resize. */
-function outputSize(meta: sharp.Metadata, t: Transform): { width: number; height: number } {
+function outputSize(meta: Sharp.Metadata, t: Transform): { width: number; height: number } {
   const turned = (meta.orientation ?? 1) >= 5; // EXIF orientations 5–8 swap width and height
   const sw = (turned ? meta.height : meta.width) ?? 0;
   const sh = (turned ? meta.width : meta.height) ?? 0;
@@ -59,7 +73,7 @@ export async function transformImage(
   format: Format,
   limits: ImageLimits,
 ): Promise<Buffer> {
-  const sink = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' });
+  const sink = sharpOf()({ limitInputPixels: limits.maxPixels, failOn: 'error' });
   // A read error of the source fails the transform (pipe() alone would leave sharp waiting).
   source.once('error', (err) => sink.destroy(err));
   source.pipe(sink);

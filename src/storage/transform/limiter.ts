@@ -1,4 +1,4 @@
-import { AppError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 
 export interface Limiter {
   /** Runs `task` when a slot is free; refuses with 503 + Retry-After when the queue is full too. */
@@ -20,10 +20,7 @@ export function createLimiter(opts: { concurrency: number; queue: number }): Lim
     async run(task) {
       if (running < opts.concurrency) running++;
       else if (waiting.length < opts.queue) await new Promise<void>((resolve) => waiting.push(resolve));
-      else
-        throw new AppError('transforms-busy', 503, 'Too many image transforms at once, try again shortly', {
-          'retry-after': '1',
-        });
+      else throw errors.transformsBusy();
       try {
         return await task();
       } finally {

@@ -1,4 +1,4 @@
-import { AppError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 
 export type Format = 'webp' | 'png' | 'jpeg';
 
@@ -11,7 +11,7 @@ export interface Transform {
   blur?: number;
 }
 
-const bad = (message: string) => new AppError('invalid-transform', 400, message);
+const bad = (message: string) => errors.invalidTransform(message);
 const INT = /^\d{1,5}$/;
 const NUMBER = /^\d{1,4}(\.\d{1,3})?$/;
 

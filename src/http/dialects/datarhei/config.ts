@@ -3,7 +3,9 @@ import type { RawOf } from '../manifest.js';
 
 export const datarheiFields = {
   DATARHEI_IDP_TENANTS: optionalStr({
-    doc: 'External identity providers for datarhei logins: JSON `[{"issuer" or "domain", "audience", "clientid"?, "users": [subjects]}]` (`clientid` is the SPA client id restreamer-ui signs in with).',
+    doc:
+      'External identity providers for datarhei logins: JSON `[{"issuer" or "domain", "audience", "clientid"?, ' +
+      '"users": [subjects]}]` (`clientid` is the SPA client id restreamer-ui signs in with).',
     check: (v) => {
       try {
         const list: unknown = JSON.parse(v);
@@ -26,7 +28,9 @@ export const datarheiFields = {
     },
   }),
   DATARHEI_CORE_VERSION: str({
-    doc: 'The datarhei Core version `GET /api` reports: restreamer-ui refuses Cores outside its range (`^16.11.0` today).',
+    doc:
+      'The datarhei Core version `GET /api` reports: restreamer-ui refuses Cores outside its range (`^16.11.0` ' +
+      'today).',
     default: '16.16.0',
     pattern: /^\d{1,4}\.\d{1,4}\.\d{1,4}$/,
     hint: 'must be a version like 16.16.0',
@@ -47,7 +51,9 @@ export const datarheiFields = {
     max: 43200,
   }),
   DATARHEI_MFA: oneOf(['refuse', 'append'], {
-    doc: 'datarhei password login for users with MFA: `refuse` (they use the identity-provider login), or `append` (the current code appended to the password).',
+    doc:
+      'datarhei password login for users with MFA: `refuse` (they use the identity-provider login), or `append` ' +
+      '(the current code appended to the password).',
     default: 'refuse',
   }),
 };

@@ -45,12 +45,14 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     return subject;
   }
 
-  // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=… clientid=…").
+  // Core's `auths`: its own login, then each identity provider as restreamer-ui parses it ("auth0 domain=… audience=…
+  // clientid=…").
   const auths = [
     'localjwt',
     ...cfg.tenants.map((t) => `auth0 domain=${new URL(t.issuer).host} audience=${t.audience} clientid=${t.clientId}`),
   ];
-  // Without a valid access token Core answers only this, with the major version (its JWT error handler special-cases /api).
+  // Without a valid access token Core answers only this, with the major version (its JWT error handler special-cases
+  // /api).
   const minimal = { app: 'datarhei-core', auths, version: { number: `${cfg.coreVersion.split('.')[0]}.0.0` } };
 
   // Core's /api group runs its JWT middleware before routing: an unknown path there needs a valid access token first.

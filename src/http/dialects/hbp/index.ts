@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { nativeAuth } from '../../native/auth/index.js';
 import { nativeStorage } from '../../native/storage/index.js';
-import { errorBody } from '../../plugins/errors.js';
+import { nativeEnvelope } from '../../plugins/errors.js';
 import { useEnvelope, type DialectManifest } from '../manifest.js';
 import { hbpSettings } from './config.js';
 
@@ -10,11 +10,7 @@ export const hbp: DialectManifest<'hbp', Record<string, never>, Record<string, n
   ...hbpSettings,
   tokenKinds: ['access-jwt', 'refresh'],
   async register(app, core) {
-    useEnvelope(app, (err) => ({
-      status: err.status,
-      body: errorBody(err),
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-    }));
+    useEnvelope(app, nativeEnvelope);
     await app.register(async (scope) => nativeAuth(scope.withTypeProvider<TypeBoxTypeProvider>(), core), {
       prefix: '/auth',
     });

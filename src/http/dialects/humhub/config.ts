@@ -3,7 +3,9 @@ import type { RawOf } from '../manifest.js';
 
 export const humhubFields = {
   HUMHUB_JWT: oneOf(['all', 'selected', 'off'], {
-    doc: 'HumHub JWT login and bearer JWTs: for all users, for selected users (`gatehouse user allow-method <email> jwt`), or off.',
+    doc:
+      'HumHub JWT login and bearer JWTs: for all users, for selected users (`gatehouse user allow-method <email> ' +
+      'jwt`), or off.',
     default: 'all',
   }),
   HUMHUB_BASIC: oneOf(['all', 'selected', 'off'], {
@@ -18,7 +20,9 @@ export const humhubFields = {
   HUMHUB_IMPERSONATION: bool({ doc: 'HumHub impersonation tokens for admins.', default: true }),
   HUMHUB_JWT_EXPIRES: int({ doc: 'Lifetime of HumHub JWTs, seconds.', default: 86400, min: 60, max: 31536000 }),
   HUMHUB_MFA: oneOf(['refuse', 'append'], {
-    doc: 'HumHub JWT login and Basic for users with MFA: `refuse` (they use bearer tokens), or `append` (the current code appended to the password, as privacyIDEA does).',
+    doc:
+      'HumHub JWT login and Basic for users with MFA: `refuse` (they use bearer tokens), or `append` (the current ' +
+      'code appended to the password, as privacyIDEA does).',
     default: 'refuse',
   }),
   IMPERSONATION_MINUTES: int({ doc: 'Lifetime of impersonation tokens, minutes.', default: 30, min: 1, max: 1440 }),

@@ -15,7 +15,7 @@ import { createHumhubJwt } from './tokens.js';
 /** Login failures in the login route's own shape; anything else keeps its meaning. */
 function asLoginError(err: unknown): unknown {
   if (!(err instanceof AppError)) return err;
-  if (err.code === 'second-factor-required') return new LoginError(401, err.message);
+  if (errors.secondFactorRequired.is(err)) return new LoginError(401, err.message);
   if (err.status === 401) return new LoginError(400, 'Wrong username or password');
   if (err.status === 429) return new LoginError(429, err.message, err.headers);
   return err;
@@ -54,8 +54,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
   }
 
   const byApiToken = async (token: string) => {
-    const found = await s.apiTokens.verify(token, 'bearer');
-    return found && (await s.sessions.checkUser(found.userId).catch(() => undefined));
+    const resolved = await s.credentials.resolve(s.kinds.personal, token);
+    return resolved.ok ? resolved.user : undefined;
   };
 
   /** The methods, in HumHub's order: JWT bearer, predefined bearer, ?access-token=, Basic, Impersonate. */
@@ -84,8 +84,8 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
       }
     }
     if (scheme === 'impersonate') {
-      const user = await s.impersonation.verify(value);
-      if (user) return user;
+      const resolved = await s.credentials.resolve(s.impersonation.kind, value);
+      if (resolved.ok) return resolved.user;
     }
     throw errors.unauthenticated();
   }

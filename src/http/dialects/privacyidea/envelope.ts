@@ -1,4 +1,4 @@
-import { AppError } from '../../../core/errors.js';
+import { AppError, errors } from '../../../core/errors.js';
 import type { Envelope } from '../manifest.js';
 
 /** privacyIDEA's numbered authentication errors. */
@@ -31,7 +31,7 @@ export function privacyideaEnvelope(server: PiServer): Envelope {
   return (err) => {
     const wrap = (code: number, message: string) => piEnvelope(server, { status: false, error: { code, message } });
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
-    if (err.code === 'second-factor-required')
+    if (errors.secondFactorRequired.is(err))
       return {
         status: 401,
         body: wrap(

@@ -38,7 +38,10 @@ export function webUiSettings(role: 'admin' | 'user') {
   };
 }
 
-/** Token types a caller may enroll, as privacyIDEA's `GET /auth/rights` answers them: Gatehouse's one second factor is TOTP. */
+/**
+ * Token types a caller may enroll, as privacyIDEA's `GET /auth/rights` answers them: Gatehouse's one second factor is
+ * TOTP.
+ */
 export function enrollableTokenTypes(rights: string[]): Record<string, string> {
   return rights.includes('enroll') || rights.includes('enrollTOTP')
     ? { totp: 'TOTP: Time based One Time Passwords.' }

@@ -28,7 +28,9 @@ export const rocketchatEnvelope: Envelope = (err) => {
       status: 429,
       body: {
         success: false,
-        error: `Error, too many requests. Please slow down. You must wait ${wait} seconds before trying this endpoint again. [error-too-many-requests]`,
+        error:
+          'Error, too many requests. Please slow down. ' +
+          `You must wait ${wait} seconds before trying this endpoint again. [error-too-many-requests]`,
       },
     };
   }

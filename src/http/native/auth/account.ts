@@ -146,8 +146,8 @@ export function registerAccountRoutes(app: App, s: Services) {
   }
 
   // The answer, serialised, for each user object the session registry hands out: the registry
-  // keeps that object for its cache bound, so a who-am-I never repeats the work (Date#toISOString
-  // alone is about 0.8 µs) and is never staler than the session check itself.
+  // keeps that object for its cache bound, so a who-am-I never serialises the same user twice
+  // and is never staler than the session check itself.
   const answers = new WeakMap<User, string>();
   app.get(
     '/user',

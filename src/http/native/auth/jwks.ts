@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../../core/errors.js';
+import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { responses } from '../../schemas.js';
 import type { App } from '../../types.js';
@@ -20,10 +20,9 @@ export function registerJwksRoute(app: App, s: Services) {
     async (_request, reply) => {
       const keys = await s.keys.publicJwks();
       if (keys.length === 0) {
-        throw new AppError(
-          'jwks-unavailable',
-          404,
-          `No JWKS: JWT_ALGORITHM is ${s.keys.algorithm}, a shared secret that is never published. Use RS256, ES256 or EdDSA to get a JWKS.`,
+        throw errors.jwksUnavailable(
+          `No JWKS: JWT_ALGORITHM is ${s.keys.algorithm}, a shared secret that is never published. ` +
+            'Use RS256, ES256 or EdDSA to get a JWKS.',
         );
       }
       // Short: a rotation publishes a new key, and verifiers must fetch it soon.

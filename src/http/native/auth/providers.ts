@@ -35,7 +35,8 @@ const tags = ['providers'];
 /** HBP sign-in with OAuth 2.0 / OpenID Connect providers, and the signed-in user's linked providers. */
 export async function registerProviderRoutes(app: App, s: Services) {
   const { cookies } = s.config;
-  // The flow cookie must come back on the provider's top-level redirect; Apple's form post is cross-site, which only SameSite=None survives.
+  // The flow cookie must come back on the provider's top-level redirect; Apple's form post is cross-site, which only
+  // SameSite=None survives.
   const flowCookie = {
     path: FLOW_PATH,
     httpOnly: true,
@@ -99,7 +100,8 @@ export async function registerProviderRoutes(app: App, s: Services) {
   const callbackSchema = {
     tags,
     summary:
-      'Where the provider sends the browser back: then a redirect to REDIRECT_URL_SUCCESS with refresh_token, as the magic link does',
+      'Where the provider sends the browser back: then a redirect to REDIRECT_URL_SUCCESS with refresh_token, as the ' +
+      'magic link does',
     params: Provider,
     response: { 302: Redirect, ...responses({}, 400, 503) },
   };

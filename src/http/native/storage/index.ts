@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { AppError, errors } from '../../../core/errors.js';
+import { errors } from '../../../core/errors.js';
 import type { FileRow } from '../../../db/queries/files.js';
 import type { Services } from '../../../services.js';
 import { parseStoragePath } from '../../../storage/paths.js';
@@ -134,7 +134,8 @@ export async function nativeStorage(app: App, s: Services) {
       schema: {
         tags: ['storage'],
         summary:
-          'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending in /)',
+          'Download a file (Range, ETag; image transforms with w, h, q, f, r, b), or a zip of a folder (path ending ' +
+          'in /)',
         querystring: ImageQuery,
         response: responses(
           {
@@ -239,7 +240,7 @@ export async function nativeStorage(app: App, s: Services) {
     },
     async (request) => {
       const { key, dir } = pathOf(request);
-      if (dir) throw new AppError('invalid-path', 400, 'Tokens belong to files, not folders');
+      if (dir) throw errors.invalidPath('Tokens belong to files, not folders');
       return metadataOf(await storage.rotateToken(key, await callerOf(request)));
     },
   );
