@@ -40,10 +40,11 @@ async function pbkdf2Ok(digest: string, password: string, iterations: string, sa
   return same(await pbkdf2Async(password, salt, n, expected.length, digest), expected);
 }
 
-type Check = (password: string, fields: string[]) => Promise<boolean>;
+/** `fields`: what follows the scheme, split at `$`; `rest`: the same unsplit (a bcrypt hash has `$` in it). */
+type Check = (password: string, fields: string[], rest: string) => Promise<boolean>;
 
 const SCHEMES: Record<string, Check> = {
-  'bcrypt-sha256': async (pw, [hash = '']) => bcryptOk(hex('sha256', pw), hash),
+  'bcrypt-sha256': async (pw, _fields, rest) => bcryptOk(hex('sha256', pw), rest),
   // HumHub: hash('sha512', hash('whirlpool', $password . $salt)), both hex.
   sha512whirlpool: async (pw, [salt = '', expected = '']) =>
     same(hex('sha512', await whirlpool(pw + salt)), expected.toLowerCase()),
@@ -73,13 +74,14 @@ export const importedScheme = (stored: string) => stored.slice(IMPORT_PREFIX.len
 /** Whether Gatehouse can check a password against this imported hash. */
 export const canVerifyImported = (stored: string) => importedScheme(stored) in SCHEMES;
 
-/** Builds an imported hash from its scheme and fields (no field may contain `$`, except a last passlib hash). */
+/** Builds an imported hash from its scheme and fields (no field may contain `$`, except a last bcrypt or passlib hash). */
 export const importedHash = (scheme: string, ...fields: string[]) => `${IMPORT_PREFIX}${[scheme, ...fields].join('$')}`;
 
 /** Checks a password against an imported hash; an unknown scheme never matches. */
 export async function verifyImported(stored: string, password: string): Promise<boolean> {
-  const [scheme = '', ...fields] = stored.slice(IMPORT_PREFIX.length).split('$');
+  const body = stored.slice(IMPORT_PREFIX.length);
+  const [scheme = '', ...fields] = body.split('$');
   const check = SCHEMES[scheme];
   if (!check) return false;
-  return check(password, fields).catch(() => false);
+  return check(password, fields, body.slice(scheme.length + 1)).catch(() => false);
 }
