@@ -33,7 +33,7 @@ function hashOf(p: { algorithm: string; password: string; salt: string | null } 
   if (p.algorithm === 'bcrypt' || /^\$2[aby]\$/.test(p.password)) return p.password;
   if (['sha512whirlpool', 'sha512', 'sha1md5'].includes(p.algorithm))
     return importedHash(p.algorithm, p.salt ?? '', p.password);
-  return importedHash('unsupported', p.algorithm);
+  return importedHash('unsupported', p.algorithm, p.salt ?? '', p.password);
 }
 
 const bearerHash = (token: string) => createHash('sha256').update(token).digest('base64');
