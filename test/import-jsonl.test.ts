@@ -1,0 +1,88 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, DATABASES, type TestApp } from './helpers/app.js';
+import { bearer, PASSWORD, register } from './helpers/auth.js';
+import { cli } from './helpers/cli.js';
+import { enableTotp } from './helpers/doors.js';
+import { cliEnvOf, hbpLogin, humhubLogin, importWith, ok, rocketchatLogin, storedHash } from './helpers/import.js';
+
+const other = (db: (typeof DATABASES)[number]) => (db === 'sqlite' ? 'postgres' : 'sqlite');
+
+describe.each(DATABASES)('gatehouse export from %s, import jsonl into the other database', (db) => {
+  let from: TestApp;
+  let to: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    [from, to] = await Promise.all([buildTestApp(db), buildTestApp(other(db))]);
+    // Tokens live by the real clock the CLI runs on.
+    for (const t of [from, to]) t.clock.advance(Date.now() - t.clock.now().getTime());
+    dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-export-'));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([from?.close(), to?.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('carries users, hashes, roles, TOTP seeds, links and live sessions over, and a second run changes nothing', async () => {
+    const ada = await register(from, { email: 'ada@example.org' });
+    const nextCode = await enableTotp(from, ada.jwt_token);
+    const bob = await register(from, { email: 'bob@example.org' });
+    const rc = ok(await rocketchatLogin(from, 'bob@example.org', PASSWORD)).json().data;
+    const bobUser = await from.app.services.users.require('bob@example.org');
+    await from.app.services.realms.create('partners', { kind: 'cli', id: null });
+
+    const plain = await cli(['export'], cliEnvOf(from));
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(/"secret"/);
+    const file = path.join(dir, `users-${db}.jsonl`);
+    expect((await cli(['export', '--include-secrets', '--output', file], cliEnvOf(from))).code).toBe(0);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(
+      expect.arrayContaining([
+        { realm: 'partners' },
+        expect.objectContaining({ email: 'ada@example.org', mfa: expect.objectContaining({ secret: expect.any(String) }) }),
+      ]),
+    );
+
+    const first = await importWith(to, 'jsonl', file);
+    expect(first.counts).toMatchObject({ read: 2, created: 2, conflicts: 0 });
+    const copy = await to.app.services.users.require('ada@example.org');
+    const original = await from.app.services.users.require('ada@example.org');
+    expect(copy).toMatchObject({
+      id: original.id,
+      numericId: original.numericId,
+      displayName: original.displayName,
+      metadata: original.metadata,
+      username: original.username,
+      roles: original.roles,
+      mfaEnabled: true,
+      passwordHash: original.passwordHash,
+    });
+    expect(await to.app.services.realms.exists('partners')).toBe(true);
+
+    // Signed-in clients of the old server stay signed in; the TOTP seed still gives codes.
+    ok(await to.request({ url: `/auth/token/refresh?refresh_token=${bob.refresh_token}` }));
+    const me = ok(await to.request({ url: '/api/v1/me', headers: { 'x-user-id': rc.userId, 'x-auth-token': rc.authToken } }));
+    expect(me.json()._id).toBe(bobUser.id);
+    const code = nextCode();
+    to.clock.advance(from.clock.now().getTime() - to.clock.now().getTime());
+    ok(await hbpLogin(to, 'ada@example.org', PASSWORD, code));
+    ok(await humhubLogin(to, bobUser.username!, PASSWORD));
+    expect(await storedHash(to, 'bob@example.org')).toMatch(/^\$argon2id\$/);
+    ok(await to.request({ url: '/auth/user', headers: bearer(ok(await hbpLogin(to, 'bob@example.org', PASSWORD)).json().jwt_token) }));
+
+    const again = await importWith(to, 'jsonl', file);
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+  }, 120_000);
+
+  it('skips lines that are not users and says which', async () => {
+    const bad = path.join(dir, `bad-${db}.jsonl`);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(bad, 'not json\n{"id":"nope","email":"x@example.org","roles":[],"defaultRole":"user"}\n');
+    const summary = await importWith(to, 'jsonl', bad);
+    expect(summary.counts).toMatchObject({ read: 2, created: 0, skippedRows: 2 });
+    expect(summary.warnings).toEqual(['line 1: not JSON', 'line 2: id is not a UUID']);
+  });
+});
