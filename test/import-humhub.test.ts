@@ -15,8 +15,7 @@ const MARIADB = 'mysql://root@127.0.0.1:3306';
 const php = (code: string) => execFileSync('php', ['-r', code], { encoding: 'utf8' });
 const phpQuote = (s: string) => `'${s.replace(/[\\']/g, '\\$&')}'`;
 const HASHES = {
-  sha512whirlpool: (pw: string, salt: string) =>
-    php(`echo hash('sha512', hash('whirlpool', ${phpQuote(pw + salt)}));`),
+  sha512whirlpool: (pw: string, salt: string) => php(`echo hash('sha512', hash('whirlpool', ${phpQuote(pw + salt)}));`),
   sha512: (pw: string, salt: string) => php(`echo hash('sha512', ${phpQuote(pw + salt)});`),
   sha1md5: (pw: string, salt: string) => php(`echo sha1(md5(${phpQuote(pw + salt)}));`),
   bcrypt: (pw: string) => php(`echo password_hash(${phpQuote(pw)}, PASSWORD_DEFAULT);`),
@@ -57,21 +56,20 @@ async function humhubDatabase() {
           ? HASHES[p.algorithm as 'sha512'](p.password, salt)
           : 'x';
     // An older row first: the newest one counts.
-    await admin.query("insert into user_password (user_id, algorithm, password, salt) values (?, 'sha512', 'old', 's')", [
-      p.id,
-    ]);
-    await admin.query('insert into user_password (user_id, algorithm, password, salt, created_at) values (?, ?, ?, ?, now())', [
-      p.id,
-      p.algorithm,
-      hash,
-      salt,
-    ]);
+    await admin.query(
+      "insert into user_password (user_id, algorithm, password, salt) values (?, 'sha512', 'old', 's')",
+      [p.id],
+    );
+    await admin.query(
+      'insert into user_password (user_id, algorithm, password, salt, created_at) values (?, ?, ?, ?, now())',
+      [p.id, p.algorithm, hash, salt],
+    );
     await admin.query('insert into group_user (user_id, group_id) values (?, ?)', [p.id, p.admin ? 1 : 2]);
   }
-  await admin.query('insert into rest_user_bearer_tokens (user_id, token, expiration) values (?, ?, now() + interval 30 day)', [
-    12,
-    token,
-  ]);
+  await admin.query(
+    'insert into rest_user_bearer_tokens (user_id, token, expiration) values (?, ?, now() + interval 30 day)',
+    [12, token],
+  );
   await admin.end();
   return {
     url: `${MARIADB}/${name}`,

@@ -42,7 +42,10 @@ describe.each(DATABASES)('gatehouse export from %s, import jsonl into the other 
     expect(lines.map((l) => JSON.parse(l))).toEqual(
       expect.arrayContaining([
         { realm: 'partners' },
-        expect.objectContaining({ email: 'ada@example.org', mfa: expect.objectContaining({ secret: expect.any(String) }) }),
+        expect.objectContaining({
+          email: 'ada@example.org',
+          mfa: expect.objectContaining({ secret: expect.any(String) }),
+        }),
       ]),
     );
 
@@ -64,14 +67,21 @@ describe.each(DATABASES)('gatehouse export from %s, import jsonl into the other 
 
     // Signed-in clients of the old server stay signed in; the TOTP seed still gives codes.
     ok(await to.request({ url: `/auth/token/refresh?refresh_token=${bob.refresh_token}` }));
-    const me = ok(await to.request({ url: '/api/v1/me', headers: { 'x-user-id': rc.userId, 'x-auth-token': rc.authToken } }));
+    const me = ok(
+      await to.request({ url: '/api/v1/me', headers: { 'x-user-id': rc.userId, 'x-auth-token': rc.authToken } }),
+    );
     expect(me.json()._id).toBe(bobUser.id);
     const code = nextCode();
     to.clock.advance(from.clock.now().getTime() - to.clock.now().getTime());
     ok(await hbpLogin(to, 'ada@example.org', PASSWORD, code));
     ok(await humhubLogin(to, bobUser.username!, PASSWORD));
     expect(await storedHash(to, 'bob@example.org')).toMatch(/^\$argon2id\$/);
-    ok(await to.request({ url: '/auth/user', headers: bearer(ok(await hbpLogin(to, 'bob@example.org', PASSWORD)).json().jwt_token) }));
+    ok(
+      await to.request({
+        url: '/auth/user',
+        headers: bearer(ok(await hbpLogin(to, 'bob@example.org', PASSWORD)).json().jwt_token),
+      }),
+    );
 
     const again = await importWith(to, 'jsonl', file);
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });

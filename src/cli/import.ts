@@ -23,7 +23,13 @@ export function importCommands(program: Command, cli: CliContext): void {
     .action(
       (
         source: string,
-        opts: { from: string; onConflict: 'skip' | 'update' | 'fail'; dryRun?: boolean; batchSize: number; format: string },
+        opts: {
+          from: string;
+          onConflict: 'skip' | 'update' | 'fail';
+          dryRun?: boolean;
+          batchSize: number;
+          format: string;
+        },
       ) =>
         withServices(async (s) => {
           const { runImport } = await import('../import/run.js');
@@ -38,8 +44,11 @@ export function importCommands(program: Command, cli: CliContext): void {
             env: io.env,
             stdin: io.stdin,
             progress: tty
-              ? (p) => io.stderr.write(`\r${source}: ${p.counts.read} read, ${p.counts.created} created, `
-                  + `${p.counts.updated} updated, ${p.counts.conflicts} conflicts`)
+              ? (p) =>
+                  io.stderr.write(
+                    `\r${source}: ${p.counts.read} read, ${p.counts.created} created, ` +
+                      `${p.counts.updated} updated, ${p.counts.conflicts} conflicts`,
+                  )
               : undefined,
           });
           if (tty) io.stderr.write('\n');

@@ -65,6 +65,7 @@ export function describeSummary(s: ImportSummary): string {
     ...s.warnings.map((w) => `warning: ${w}`),
     ...s.keys.map((k) => `signing key: ${k}`),
   ];
-  if (s.seconds !== undefined) lines.push(`${s.seconds.toFixed(1)} s, ${Math.round(c.read / (s.seconds || 1))} users/s`);
+  if (s.seconds !== undefined)
+    lines.push(`${s.seconds.toFixed(1)} s, ${Math.round(c.read / (s.seconds || 1))} users/s`);
   return lines.join('\n');
 }

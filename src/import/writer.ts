@@ -75,7 +75,7 @@ export function createImportWriter(o: WriterOptions) {
     const created: number[] = [];
     const updated: number[] = [];
     const same: number[] = [];
-    rows.forEach((row, i) => {
+    for (const [i, row] of rows.entries()) {
       const record = records[i]!;
       const taken = holders.find(
         (h) =>
@@ -96,7 +96,7 @@ export function createImportWriter(o: WriterOptions) {
         note(summary.conflicts, { id: row.id, email: row.email, reason, holder: taken?.id ?? null });
         summary.counts.conflicts++;
         if (o.onConflict === 'fail') throw new ImportConflict(`${row.email}: ${reason}`);
-        return;
+        continue;
       }
       seen.id.add(row.id);
       seen.email.add(row.email);
@@ -105,16 +105,19 @@ export function createImportWriter(o: WriterOptions) {
       if (hash !== 'ok') note(summary.unverifiable, { id: row.id, email: row.email, scheme: hash });
       if (hash !== 'ok') summary.counts.unverifiable++;
       const existing = stored.get(row.id);
-      if (!existing) return void created.push(i);
+      if (!existing) {
+        created.push(i);
+        continue;
+      }
       // A password changed or upgraded since (argon2id) is newer than the one being imported.
       if (existing.password_hash?.startsWith('$argon2')) row.passwordHash = existing.password_hash;
       if (!row.passwordDigestHash) row.passwordDigestHash = existing.password_digest_hash;
       row.numericId = Number(existing.numeric_id);
-      if (fingerprintOfRow(row, record.roles) === fingerprintOfStored(existing)) return void same.push(i);
-      if (o.onConflict === 'skip') return void summary.counts.skipped++;
-      if (o.onConflict === 'fail') throw new ImportConflict(`${row.email}: already imported, and changed since`);
-      updated.push(i);
-    });
+      if (fingerprintOfRow(row, record.roles) === fingerprintOfStored(existing)) same.push(i);
+      else if (o.onConflict === 'update') updated.push(i);
+      else if (o.onConflict === 'skip') summary.counts.skipped++;
+      else throw new ImportConflict(`${row.email}: already imported, and changed since`);
+    }
     summary.counts.created += created.length;
     summary.counts.updated += updated.length;
     summary.counts.unchanged += same.length;

@@ -113,9 +113,12 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
     },
 
     async updateUser(row: ImportUserRow): Promise<void> {
-      const { id, created_at: _created, numeric_id: _numeric, ...set } = toInsert(row) as ReturnType<
-        typeof toInsert
-      > & { numeric_id?: never };
+      const {
+        id,
+        created_at: _created,
+        numeric_id: _numeric,
+        ...set
+      } = toInsert(row) as ReturnType<typeof toInsert> & { numeric_id?: never };
       await db.updateTable('users').set(set).where('id', '=', id).execute();
     },
 
@@ -129,7 +132,12 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
     },
 
     async addRoles(rows: { user_id: string; role: string }[]): Promise<void> {
-      if (rows.length) await db.insertInto('user_roles').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      if (rows.length)
+        await db
+          .insertInto('user_roles')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
 
     async replaceRoles(userId: string, roles: string[]): Promise<void> {
@@ -139,25 +147,48 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
 
     /** A TOTP seed (sealed) unless the user already has one. */
     async addMfa(rows: { user_id: string; secret: string; enabled_at: Date | null; created_at: Date }[]) {
-      if (rows.length) await db.insertInto('mfa').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      if (rows.length)
+        await db
+          .insertInto('mfa')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
 
     async addIdentities(rows: Insertable<Database['user_identities']>[]): Promise<void> {
       if (rows.length)
-        await db.insertInto('user_identities').values(rows).onConflict((oc) => oc.doNothing()).execute();
+        await db
+          .insertInto('user_identities')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
 
     async addSessions(rows: Insertable<Database['sessions']>[]): Promise<void> {
-      if (rows.length) await db.insertInto('sessions').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      if (rows.length)
+        await db
+          .insertInto('sessions')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
 
     async addRefreshTokens(rows: Insertable<Database['refresh_tokens']>[]): Promise<void> {
       if (rows.length)
-        await db.insertInto('refresh_tokens').values(rows).onConflict((oc) => oc.doNothing()).execute();
+        await db
+          .insertInto('refresh_tokens')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
 
     async addApiTokens(rows: Insertable<Database['api_tokens']>[]): Promise<void> {
-      if (rows.length) await db.insertInto('api_tokens').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      if (rows.length)
+        await db
+          .insertInto('api_tokens')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
 
     /** PostgreSQL: the numeric-id sequence past the highest id in use (SQLite's trigger already does it). */

@@ -78,7 +78,9 @@ export async function* hbpSource(from: string, _ctx: SourceContext): AsyncGenera
             passwordHash: a.password_hash,
             metadata: a.custom_register_data ?? {},
             createdAt: a.created_at.toISOString(),
-            ...(a.otp_secret && { mfa: { secret: a.otp_secret, enabledAt: a.mfa_enabled ? a.created_at.toISOString() : null } }),
+            ...(a.otp_secret && {
+              mfa: { secret: a.otp_secret, enabledAt: a.mfa_enabled ? a.created_at.toISOString() : null },
+            }),
             identities: (providers.get(a.account_id) ?? []).map((p) => ({
               provider: p.auth_provider,
               subject: p.auth_provider_unique_id,

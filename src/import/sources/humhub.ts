@@ -60,8 +60,9 @@ export async function* humhubSource(from: string, ctx: SourceContext): AsyncGene
           where p.user_id in (?) and p.id = (select max(q.id) from user_password q where q.user_id = p.user_id)`,
         [ids],
       );
-      const passwords = new Map((pw as { user_id: number; algorithm: string; password: string; salt: string }[])
-        .map((p) => [p.user_id, p]));
+      const passwords = new Map(
+        (pw as { user_id: number; algorithm: string; password: string; salt: string }[]).map((p) => [p.user_id, p]),
+      );
       const tokens = new Map<number, { token: string; expiration: Date }[]>();
       if (hasTokens) {
         const [t] = await db.query(

@@ -59,7 +59,8 @@ export function fromRocketChat(u: RocketChatUser, defaultRole: string): SourceIt
       if (!t.hashedToken) return [];
       const when = t.when ?? t.createdAt;
       const pat = t.type === 'personalAccessToken';
-      const expiresAt = pat || !(when instanceof Date) ? null : new Date(when.getTime() + LOGIN_EXPIRY_MS).toISOString();
+      const expiresAt =
+        pat || !(when instanceof Date) ? null : new Date(when.getTime() + LOGIN_EXPIRY_MS).toISOString();
       return [{ hash: t.hashedToken, kind: 'rocketchat', expiresAt, createdAt: iso(when), name: t.name ?? null }];
     }),
   };

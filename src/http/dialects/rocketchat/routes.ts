@@ -26,7 +26,11 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
   const rocketchatId = async (userId: string) => (await s.foreignIds.of(userId, 'rocketchat')) ?? userId;
   const success = async (user: User, authToken: string) => {
     const id = await rocketchatId(user.id);
-    return { status: 'success' as const, data: { userId: id, authToken, me: me(user, serverUrl, id) }, success: true as const };
+    return {
+      status: 'success' as const,
+      data: { userId: id, authToken, me: me(user, serverUrl, id) },
+      success: true as const,
+    };
   };
   /** Rocket.Chat's X-RateLimit-* headers, from the door's own per-IP login window. */
   const rateHeaders = (reply: FastifyReply) => (r: LimitInfo) =>
