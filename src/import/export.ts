@@ -57,6 +57,15 @@ export async function* exportUsers(queries: Queries, open?: (sealed: string) => 
             expiresAt: iso(t.expires_at),
             createdAt: iso(t.created_at)!,
           })),
+        securityKeys: page.keys
+          .filter((k) => k.user_id === u.id)
+          .map((k) => ({
+            credentialId: k.credential_id,
+            publicKey: k.public_key,
+            counter: Number(k.counter),
+            transports: k.transports,
+            nickname: k.nickname,
+          })),
       };
       yield JSON.stringify(record);
     }

@@ -36,6 +36,16 @@ export interface ImportRecord {
   refreshTokens?: { hash: string; expiresAt: string; createdAt?: string }[];
   /** Opaque tokens: `bearer` (HumHub's REST tokens) or `rocketchat` (resume tokens, each with its session). */
   apiTokens?: { hash: string; kind: string; expiresAt: string | null; createdAt?: string; name?: string | null }[];
+  /** WebAuthn credentials (hasura-auth's security keys): kept for passkeys, in `imported_security_keys`. */
+  securityKeys?: {
+    credentialId: string;
+    publicKey: string;
+    counter: number;
+    transports?: string | null;
+    nickname?: string | null;
+  }[];
+  /** Where the security keys came from (`hasura-auth`). */
+  source?: string;
 }
 
 /** What a source yields: users, and the problems it found in rows it could not map. */

@@ -170,6 +170,20 @@ export function createImportWriter(o: WriterOptions) {
         })),
       ),
     );
+    await q.imports.addSecurityKeys(
+      records.flatMap((r) =>
+        (r.securityKeys ?? []).map((k) => ({
+          credential_id: k.credentialId,
+          user_id: r.id,
+          public_key: k.publicKey,
+          counter: k.counter,
+          transports: k.transports ?? null,
+          nickname: k.nickname ?? null,
+          source: r.source ?? 'import',
+          created_at: now,
+        })),
+      ),
+    );
     const live = (expires: Date | null) => expires === null || expires > now;
     const refresh = records.flatMap((r) =>
       (r.refreshTokens ?? []).filter((t) => live(new Date(t.expiresAt))).map((t) => ({ r, t })),

@@ -13,8 +13,8 @@ export function createExportQueries(db: Kysely<Database>) {
         .limit(limit)
         .execute();
       const ids = users.map((u) => u.id);
-      if (!ids.length) return { users, roles: [], mfa: [], identities: [], refresh: [], apiTokens: [] };
-      const [roles, mfa, identities, refresh, apiTokens] = await Promise.all([
+      if (!ids.length) return { users, roles: [], mfa: [], identities: [], refresh: [], apiTokens: [], keys: [] };
+      const [roles, mfa, identities, refresh, apiTokens, keys] = await Promise.all([
         db.selectFrom('user_roles').selectAll().where('user_id', 'in', ids).execute(),
         db.selectFrom('mfa').selectAll().where('user_id', 'in', ids).execute(),
         db.selectFrom('user_identities').selectAll().where('user_id', 'in', ids).execute(),
@@ -32,8 +32,9 @@ export function createExportQueries(db: Kysely<Database>) {
           .where('revoked_at', 'is', null)
           .where('kind', 'in', ['bearer', 'rocketchat'])
           .execute(),
+        db.selectFrom('imported_security_keys').selectAll().where('user_id', 'in', ids).execute(),
       ]);
-      return { users, roles, mfa, identities, refresh, apiTokens };
+      return { users, roles, mfa, identities, refresh, apiTokens, keys };
     },
 
     realms: () => db.selectFrom('realms').select('name').orderBy('name').execute(),

@@ -182,6 +182,15 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
           .execute();
     },
 
+    async addSecurityKeys(rows: Insertable<Database['imported_security_keys']>[]): Promise<void> {
+      if (rows.length)
+        await db
+          .insertInto('imported_security_keys')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+    },
+
     async addApiTokens(rows: Insertable<Database['api_tokens']>[]): Promise<void> {
       if (rows.length)
         await db

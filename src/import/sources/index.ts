@@ -17,6 +17,7 @@ export type Source = (from: string, ctx: SourceContext) => AsyncIterable<SourceI
 export const SOURCES: Record<string, () => Promise<Source>> = {
   jsonl: async () => (await import('./jsonl.js')).jsonlSource,
   hbp: async () => (await import('./hbp.js')).hbpSource,
+  'hasura-auth': async () => (await import('./hasura-auth.js')).hasuraAuthSource,
   rocketchat: async () => (await import('./rocketchat.js')).rocketchatSource,
   humhub: async () => (await import('./humhub.js')).humhubSource,
 };
