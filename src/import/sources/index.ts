@@ -20,4 +20,6 @@ export const SOURCES: Record<string, () => Promise<Source>> = {
   'hasura-auth': async () => (await import('./hasura-auth.js')).hasuraAuthSource,
   rocketchat: async () => (await import('./rocketchat.js')).rocketchatSource,
   humhub: async () => (await import('./humhub.js')).humhubSource,
+  supabase: async () => (await import('./supabase.js')).supabaseSource,
+  keycloak: async () => (await import('./keycloak.js')).keycloakSource,
 };
