@@ -74,7 +74,10 @@ describe.each(DATABASES)('gatehouse import supabase on %s', (db) => {
       mfaEnabled: true,
       metadata: { full_name: 'Sam Supa', avatar_url: 'https://example.org/sam.png' },
     });
-    expect(await t.app.services.users.get(zoe.id)).toMatchObject({ emailVerified: false, bannedUntil: expect.any(Date) });
+    expect(await t.app.services.users.get(zoe.id)).toMatchObject({
+      emailVerified: false,
+      bannedUntil: expect.any(Date),
+    });
     expect(await t.app.services.queries.userIdentities.find('github', '4711')).toMatchObject({ userId: sam.id });
 
     t.clock.advance(Date.now() - t.clock.now().getTime());
