@@ -3,7 +3,17 @@ import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import { integer, type CliContext } from './context.js';
 
-const SOURCE_NAMES = ['jsonl', 'hbp', 'hasura-auth', 'rocketchat', 'humhub', 'supabase', 'keycloak'];
+const SOURCE_NAMES = [
+  'jsonl',
+  'hbp',
+  'hasura-auth',
+  'rocketchat',
+  'humhub',
+  'supabase',
+  'keycloak',
+  'privacyidea',
+  'datarhei',
+];
 
 /** `gatehouse import <source> --from …` and `gatehouse export`. */
 export function importCommands(program: Command, cli: CliContext): void {
@@ -11,7 +21,10 @@ export function importCommands(program: Command, cli: CliContext): void {
   program
     .command('import <source>')
     .description(`Import users, hashes, second factors and live sessions (${SOURCE_NAMES.join(', ')})`)
-    .requiredOption('--from <from>', 'a connection string (hbp, hasura-auth, humhub, supabase) or a file (- for stdin)')
+    .requiredOption(
+      '--from <from>',
+      'a connection string (hbp, hasura-auth, humhub, supabase, privacyidea) or a file (- for stdin)',
+    )
     .addOption(
       new Option('--on-conflict <mode>', 'a user imported before that changed since: update, skip or fail')
         .choices(['skip', 'update', 'fail'])

@@ -1,5 +1,6 @@
 import { createHash, pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { verify as argon2Verify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { whirlpool } from 'hash-wasm';
 
@@ -11,7 +12,7 @@ import { whirlpool } from 'hash-wasm';
  * - `bcrypt-sha256$<bcrypt>`: Rocket.Chat, bcrypt over the password's SHA-256 hex digest
  * - `sha512whirlpool$<salt>$<hex>`, `sha512$<salt>$<hex>`, `sha1md5$<salt>$<hex>`: HumHub's `user_password`
  * - `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` (and `-sha512`, `-sha1`): Keycloak's credentials
- * - `passlib-pbkdf2-sha512$<pepper b64url>$<passlib hash>`: privacyIDEA's admins, peppered with PI_PEPPER
+ * - `peppered$<pepper b64url>$<passlib hash>`: privacyIDEA's admins (pbkdf2-sha512 or argon2 over PI_PEPPER + password)
  * - `unsupported$<original>`: kept so that nothing is lost, never matches (the user resets)
  */
 export const IMPORT_PREFIX = '$gatehouse-import$';
@@ -56,11 +57,13 @@ const SCHEMES: Record<string, Check> = {
     pbkdf2Ok('sha256', pw, n, Buffer.from(salt, 'base64'), Buffer.from(h, 'base64')),
   'pbkdf2-sha512': (pw, [n = '', salt = '', h = '']) =>
     pbkdf2Ok('sha512', pw, n, Buffer.from(salt, 'base64'), Buffer.from(h, 'base64')),
-  // passlib's `$pbkdf2-sha512$<rounds>$<salt>$<checksum>` over PI_PEPPER + password.
-  'passlib-pbkdf2-sha512': async (pw, [pepper = '', ...passlib]) => {
-    const [, name, rounds = '', salt = '', checksum = ''] = passlib;
-    if (name !== 'pbkdf2-sha512') return false;
+  // privacyIDEA: passlib's `$pbkdf2-sha512$<rounds>$<salt>$<checksum>` (or argon2) over PI_PEPPER + password.
+  peppered: async (pw, [pepper = ''], rest) => {
+    const inner = rest.slice(pepper.length + 1);
     const peppered = Buffer.from(pepper, 'base64url').toString('utf8') + pw;
+    if (inner.startsWith('$argon2')) return argon2Verify(inner, peppered).catch(() => false);
+    const [, name, rounds = '', salt = '', checksum = ''] = inner.split('$');
+    if (name !== 'pbkdf2-sha512') return false;
     return pbkdf2Ok('sha512', peppered, rounds, ab64(salt), ab64(checksum));
   },
 };

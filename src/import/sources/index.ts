@@ -22,4 +22,6 @@ export const SOURCES: Record<string, () => Promise<Source>> = {
   humhub: async () => (await import('./humhub.js')).humhubSource,
   supabase: async () => (await import('./supabase.js')).supabaseSource,
   keycloak: async () => (await import('./keycloak.js')).keycloakSource,
+  privacyidea: async () => (await import('./privacyidea.js')).privacyideaSource,
+  datarhei: async () => (await import('./datarhei.js')).datarheiSource,
 };
