@@ -60,6 +60,13 @@ const toInsert = (u: ImportUserRow) => ({
   ban_reason: u.banReason,
 });
 
+/** Rows per statement: within SQLite's 32,766 and PostgreSQL's 65,535 parameters for the widest table. */
+const ROWS_PER_STATEMENT = 500;
+
+function* chunks<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+}
+
 /** The writes of `gatehouse import`: many rows per statement, each batch in the caller's transaction. */
 export function createImportQueries(db: Kysely<Database>, dialect: DialectName) {
   return {
@@ -102,14 +109,14 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
     async insertUsers(rows: ImportUserRow[]): Promise<void> {
       const withId = rows.filter((r) => r.numericId !== undefined);
       const without = rows.filter((r) => r.numericId === undefined);
-      if (withId.length) await db.insertInto('users').values(withId.map(toInsert)).execute();
+      for (const part of chunks(withId)) await db.insertInto('users').values(part.map(toInsert)).execute();
       if (!without.length) return;
       if (dialect === 'sqlite') {
         const counter = await sql<{ last: number }>`select last from numeric_id_sequence where id = 1`.execute(db);
         let next = Number(counter.rows[0]?.last ?? 0);
         for (const r of without) r.numericId = ++next;
       }
-      await db.insertInto('users').values(without.map(toInsert)).execute();
+      for (const part of chunks(without)) await db.insertInto('users').values(part.map(toInsert)).execute();
     },
 
     async updateUser(row: ImportUserRow): Promise<void> {
@@ -132,10 +139,10 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
     },
 
     async addRoles(rows: { user_id: string; role: string }[]): Promise<void> {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('user_roles')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
@@ -147,55 +154,55 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
 
     /** A TOTP seed (sealed) unless the user already has one. */
     async addMfa(rows: { user_id: string; secret: string; enabled_at: Date | null; created_at: Date }[]) {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('mfa')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
 
     async addIdentities(rows: Insertable<Database['user_identities']>[]): Promise<void> {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('user_identities')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
 
     async addSessions(rows: Insertable<Database['sessions']>[]): Promise<void> {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('sessions')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
 
     async addRefreshTokens(rows: Insertable<Database['refresh_tokens']>[]): Promise<void> {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('refresh_tokens')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
 
     async addSecurityKeys(rows: Insertable<Database['imported_security_keys']>[]): Promise<void> {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('imported_security_keys')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
 
     async addApiTokens(rows: Insertable<Database['api_tokens']>[]): Promise<void> {
-      if (rows.length)
+      for (const part of chunks(rows))
         await db
           .insertInto('api_tokens')
-          .values(rows)
+          .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();
     },
