@@ -87,6 +87,12 @@ describe.each(DATABASES)('gatehouse import hbp on %s', (db) => {
     const first = await importWith(t, 'hbp', source.url);
     expect(first.counts).toMatchObject({ read: 3, created: 2, skippedRows: 1, conflicts: 0, unverifiable: 0 });
     expect(first.counts.sessions).toBe(1);
+    const audited = await t.app.services.db.kysely
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'user.import')
+      .execute();
+    expect(audited).toEqual([expect.objectContaining({ actor: 'cli', outcome: 'success' })]);
 
     const user = await t.app.services.users.get(ada.id);
     expect(user).toMatchObject({ email: 'ada@example.org', displayName: 'Ada', defaultRole: 'user', mfaEnabled: true });

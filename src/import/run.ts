@@ -34,7 +34,7 @@ export async function runImport(s: Services, o: ImportOptions): Promise<ImportSu
     progress: o.progress,
   });
   writer.summary.source = o.source;
-  const ctx: SourceContext = { env: o.env, stdin: o.stdin, defaultRole: s.config.users.defaultRole, keys: [] };
+  const ctx: SourceContext = { env: o.env, stdin: o.stdin, defaultRole: s.config.users.defaultRole };
   const audit = (outcome: 'success' | 'failure', error?: string) =>
     o.dryRun
       ? Promise.resolve()
@@ -53,7 +53,6 @@ export async function runImport(s: Services, o: ImportOptions): Promise<ImportSu
     await audit('failure', (err as Error).message);
     throw err;
   }
-  writer.summary.keys = ctx.keys.map((k) => `${k.ring}: ${k.note}`);
   writer.summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await audit('success');
   return writer.summary;

@@ -22,7 +22,6 @@ export interface ImportSummary {
   /** Users imported with a hash Gatehouse cannot check: they sign in after a password reset. */
   unverifiable: { id: string; email: string; scheme: string }[];
   warnings: string[];
-  keys: string[];
   seconds?: number;
 }
 
@@ -45,7 +44,6 @@ export const emptySummary = (dryRun: boolean, onConflict: string): ImportSummary
   conflicts: [],
   unverifiable: [],
   warnings: [],
-  keys: [],
 });
 
 /** Keeps an example, up to EXAMPLES of a kind. */
@@ -63,7 +61,6 @@ export function describeSummary(s: ImportSummary): string {
     ...s.conflicts.map((x) => `conflict: ${x.email} (${x.id}): ${x.reason}`),
     ...s.unverifiable.map((x) => `unverifiable hash (${x.scheme}): ${x.email} (${x.id}) must reset the password`),
     ...s.warnings.map((w) => `warning: ${w}`),
-    ...s.keys.map((k) => `signing key: ${k}`),
   ];
   if (s.seconds !== undefined)
     lines.push(`${s.seconds.toFixed(1)} s, ${Math.round(c.read / (s.seconds || 1))} users/s`);

@@ -7,8 +7,6 @@ export interface SourceContext {
   stdin: NodeJS.ReadableStream;
   /** The role every imported user gets when the source names none. */
   defaultRole: string;
-  /** Signing keys the source found, to be imported by the runner when asked (`--keys`). */
-  keys: { ring: string; material: string; note: string }[];
 }
 
 export type Source = (from: string, ctx: SourceContext) => AsyncIterable<SourceItem>;
