@@ -76,11 +76,9 @@ export function importCommands(program: Command, cli: CliContext): void {
     .option('--include-secrets', 'write TOTP seeds in the clear (else they are left out)')
     .action((opts: { output?: string; includeSecrets?: boolean }) =>
       withServices(async (s) => {
-        const { exportUsers } = await import('../import/export.js');
-        const { createSecretBox } = await import('../core/mfa/secret-box.js');
-        const box = createSecretBox(s.secret('mfa-secret'));
+        const { exportLines } = await import('../import/export.js');
         const target = opts.output ? createWriteStream(opts.output, { mode: 0o600 }) : io.stdout;
-        for await (const line of exportUsers(s.queries, opts.includeSecrets ? box.open : undefined))
+        for await (const line of exportLines(s, opts.includeSecrets === true))
           if (!target.write(`${line}\n`)) await once(target, 'drain');
         if (opts.output) {
           const file = target as ReturnType<typeof createWriteStream>;

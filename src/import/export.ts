@@ -1,5 +1,7 @@
 import { toBool, toDate, toDateOrNull, toJson } from '../db/dialect.js';
 import type { Queries } from '../db/queries/index.js';
+import { createSecretBox } from '../core/mfa/secret-box.js';
+import type { Services } from '../services.js';
 import type { ImportRecord } from './record.js';
 
 const PAGE = 500;
@@ -71,4 +73,10 @@ export async function* exportUsers(queries: Queries, open?: (sealed: string) => 
     }
     after = Number(page.users[page.users.length - 1]!.numeric_id);
   }
+}
+
+/** `gatehouse export`: every line, TOTP seeds opened with this server's key only when `includeSecrets`. */
+export function exportLines(s: Services, includeSecrets: boolean): AsyncGenerator<string> {
+  const box = createSecretBox(s.secret('mfa-secret'));
+  return exportUsers(s.queries, includeSecrets ? box.open : undefined);
 }
