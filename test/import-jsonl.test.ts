@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/main.js';
 import { buildTestApp, DATABASES, type TestApp } from './helpers/app.js';
 import { bearer, PASSWORD, register } from './helpers/auth.js';
 import { cli } from './helpers/cli.js';
@@ -86,6 +88,22 @@ describe.each(DATABASES)('gatehouse export from %s, import jsonl into the other 
     const again = await importWith(to, 'jsonl', file);
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
   }, 120_000);
+
+  it('draws a progress line on a terminal, and keeps standard output for the summary', async () => {
+    const file = path.join(dir, `users-${db}.jsonl`);
+    let stderr = '';
+    let stdout = '';
+    const terminal = Object.assign(new Writable({ write: (c, _e, done) => ((stderr += c), done()) }), { isTTY: true });
+    const code = await run(['node', 'gatehouse', 'import', 'jsonl', '--from', file, '--dry-run', '--batch-size', '1'], {
+      env: cliEnvOf(to),
+      stdin: Readable.from([]),
+      stdout: new Writable({ write: (c, _e, done) => ((stdout += c), done()) }),
+      stderr: terminal,
+    });
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/\rjsonl: 1 read, .*\rjsonl: 2 read, /s);
+    expect(stdout).toMatch(/^Dry run \(nothing written\): jsonl: read 2, created 0, updated 0, unchanged 2/);
+  });
 
   it('skips lines that are not users and says which', async () => {
     const bad = path.join(dir, `bad-${db}.jsonl`);

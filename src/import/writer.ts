@@ -5,6 +5,7 @@ import { derivedUuid } from './ids.js';
 import { fingerprintOfRow, fingerprintOfStored } from './compare.js';
 import type { ImportRecord, SourceItem } from './record.js';
 import { checkHash } from './hashes.js';
+import { importedHash } from '../core/passwords/imported.js';
 import { emptySummary, note, type ImportSummary } from './summary.js';
 
 export type OnConflict = 'skip' | 'update' | 'fail';
@@ -102,6 +103,8 @@ export function createImportWriter(o: WriterOptions) {
       seen.email.add(row.email);
       if (row.username) seen.username.add(lower(row.username));
       const hash = checkHash(row.passwordHash);
+      // A hash of no known form is kept tagged, so a login against it costs what a wrong password costs.
+      if (hash === 'unknown') row.passwordHash = importedHash('unsupported', 'unknown', row.passwordHash!);
       if (hash !== 'ok') note(summary.unverifiable, { id: row.id, email: row.email, scheme: hash });
       if (hash !== 'ok') summary.counts.unverifiable++;
       const existing = stored.get(row.id);
