@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeAt, newSecret } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/postgres.js';
-import { hbpLogin, humhubLogin, importWith, ok, storedHash } from './helpers/import.js';
+import { cli } from './helpers/cli.js';
+import { cliEnvOf, hbpLogin, humhubLogin, importWith, ok, storedHash } from './helpers/import.js';
 
 const SCHEMA = path.join(import.meta.dirname, 'fixtures/import/hbp-schema.sql');
 
@@ -117,7 +118,19 @@ describe.each(DATABASES)('gatehouse import hbp on %s', (db) => {
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2, conflicts: 0 });
     // The upgraded hash is newer than the imported one: a re-run keeps it.
     expect(await storedHash(t, 'bob@example.org')).toMatch(/^\$argon2id\$/);
-    expect(await t.app.services.users.get(bob.id)).toBeTruthy();
+
+    // A change in the source: left alone with skip, written with update (the default), refused with fail.
+    const client = new pg.Client({ connectionString: source.url });
+    await client.connect();
+    await client.query("update public.users set display_name = 'Robert' where id = $1", [bob.id]);
+    await client.end();
+    expect((await importWith(t, 'hbp', source.url, '--on-conflict', 'skip')).counts).toMatchObject({ skipped: 1 });
+    expect((await t.app.services.users.get(bob.id))!.displayName).toBe('bob');
+    const failed = await cli(['import', 'hbp', '--from', source.url, '--on-conflict', 'fail'], cliEnvOf(t));
+    expect(failed.stderr).toMatch(/bob@example.org: already imported, and changed since/);
+    expect((await importWith(t, 'hbp', source.url)).counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect((await t.app.services.users.get(bob.id))!.displayName).toBe('Robert');
+    expect(await storedHash(t, 'bob@example.org')).toMatch(/^\$argon2id\$/);
   }, 120_000);
 
   it('reports without writing on --dry-run, and names an email another account holds', async () => {
@@ -142,12 +155,7 @@ describe.each(DATABASES)('gatehouse import hbp on %s', (db) => {
     expect(dry.counts).toMatchObject({ created: 0, conflicts: 1 });
     expect(dry.conflicts).toEqual([expect.objectContaining({ email: 'carol@example.org', reason: 'email-taken' })]);
     expect(await t.app.services.users.get(id)).toBeUndefined();
-    const failed = await import('./helpers/cli.js').then(({ cli }) =>
-      cli(['import', 'hbp', '--from', source.url, '--on-conflict', 'fail'], {
-        DATA_DIR: t.config.dataDir,
-        DATABASE_URL: t.config.database.kind === 'postgres' ? t.config.database.url : undefined,
-      }),
-    );
+    const failed = await cli(['import', 'hbp', '--from', source.url, '--on-conflict', 'fail'], cliEnvOf(t));
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/carol@example.org: email-taken/);
   }, 120_000);
