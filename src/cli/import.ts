@@ -31,7 +31,7 @@ export function importCommands(program: Command, cli: CliContext): void {
         .default('update'),
     )
     .option('--dry-run', 'report what would happen, write nothing')
-    .option('--batch-size <n>', 'users per transaction', integer, 500)
+    .option('--batch-size <n>', 'users per transaction (1 to 2000)', integer, 1000)
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
     .action(
       (

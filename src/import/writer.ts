@@ -128,6 +128,7 @@ export function createImportWriter(o: WriterOptions) {
     // Tokens and links of unchanged users too: one issued since the last run comes over, the others stay as they are.
     const written = [...created, ...updated, ...same];
     await o.queries.transaction(async (q) => {
+      await q.imports.relaxCommit();
       await q.imports.addRealms([...new Set(written.map((i) => rows[i]!.realm))], now);
       await q.imports.insertUsers(created.map((i) => rows[i]!));
       for (const i of updated) {

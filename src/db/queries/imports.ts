@@ -207,6 +207,14 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
           .execute();
     },
 
+    /**
+     * PostgreSQL: this transaction's commit does not wait for its WAL flush. A crash may lose the last batches
+     * acknowledged, never half of one; an import run again writes them (it is idempotent).
+     */
+    async relaxCommit(): Promise<void> {
+      if (dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(db);
+    },
+
     /** PostgreSQL: the numeric-id sequence past the highest id in use (SQLite's trigger already does it). */
     async advanceNumericIds(): Promise<void> {
       if (dialect !== 'postgres') return;
