@@ -10,6 +10,9 @@ import { emptySummary, note, type ImportSummary } from './summary.js';
 
 export type OnConflict = 'skip' | 'update' | 'fail';
 
+/** Token kinds an import writes: HumHub's REST bearer tokens and Rocket.Chat's resume tokens. */
+const IMPORTABLE_TOKENS = ['bearer', 'rocketchat'];
+
 export interface WriterOptions {
   queries: Queries;
   /** Seals a TOTP seed as the MFA service stores it. */
@@ -192,8 +195,11 @@ export function createImportWriter(o: WriterOptions) {
     const refresh = records.flatMap((r) =>
       (r.refreshTokens ?? []).filter((t) => live(new Date(t.expiresAt))).map((t) => ({ r, t })),
     );
+    // Only the kinds a source can bring: an impersonation token, say, is never imported.
     const resume = records.flatMap((r) =>
-      (r.apiTokens ?? []).filter((t) => live(date(t.expiresAt))).map((t) => ({ r, t })),
+      (r.apiTokens ?? [])
+        .filter((t) => IMPORTABLE_TOKENS.includes(t.kind) && live(date(t.expiresAt)))
+        .map((t) => ({ r, t })),
     );
     const sessionOf = (hash: string) => derivedUuid('session', hash);
     await q.imports.addSessions([
