@@ -3,10 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hash as bcrypt } from '@node-rs/bcrypt';
+import { RestClient } from '@rocket.chat/api-client';
 import { EJSON } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeAt, newSecret } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp } from './helpers/app.js';
+import { useServer } from './clients/harness/server.js';
 import { hbpLogin, importWith, ok, rocketchatLogin, storedHash } from './helpers/import.js';
 
 const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -120,4 +122,28 @@ describe.each(DATABASES)('gatehouse import rocketchat on %s', (db) => {
     const summary = await importWith(t, 'rocketchat', array, '--dry-run');
     expect(summary.counts).toMatchObject({ read: 3, unchanged: 2 });
   });
+});
+
+describe.each(DATABASES)("Rocket.Chat's own REST client after an import on %s", (db) => {
+  const server = useServer(db, {}, { realTime: true });
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-rc-client-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('stays signed in with the resume token and userId it held before the switch', async () => {
+    const live = server();
+    const file = path.join(dir, 'users.json');
+    await mongoexport(file);
+    await importWith(live.t, 'rocketchat', file);
+    // @rocket.chat/api-client as an app that signed in to Rocket.Chat kept it: credentials restored from storage.
+    const client = new RestClient({ baseUrl: live.url });
+    client.setCredentials({ 'X-User-Id': RITA._id, 'X-Auth-Token': RITA.token });
+    const me = (await (client as unknown as { get(e: string): Promise<unknown> }).get('/v1/me')) as {
+      _id: string;
+      username: string;
+    };
+    expect(me).toMatchObject({ _id: RITA._id, username: 'rita' });
+  }, 120_000);
 });
