@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -107,10 +108,33 @@ describe.each(DATABASES)('gatehouse export from %s, import jsonl into the other 
 
   it('skips lines that are not users and says which', async () => {
     const bad = path.join(dir, `bad-${db}.jsonl`);
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(bad, 'not json\n{"id":"nope","email":"x@example.org","roles":[],"defaultRole":"user"}\n');
     const summary = await importWith(to, 'jsonl', bad);
     expect(summary.counts).toMatchObject({ read: 2, created: 0, skippedRows: 2 });
     expect(summary.warnings).toEqual(['line 1: not JSON', 'line 2: id is not a UUID']);
+  });
+
+  it('refuses a numeric id or login name another account holds, so that no client id changes owner', async () => {
+    const holder = await to.app.services.users.require('ada@example.org');
+    const line = (o: object) =>
+      JSON.stringify({ id: randomUUID(), roles: ['user'], defaultRole: 'user', passwordHash: null, ...o });
+    const file = path.join(dir, `taken-${db}.jsonl`);
+    await writeFile(
+      file,
+      [
+        line({ email: 'nina@example.org', numericId: holder.numericId }),
+        line({ email: 'omar@example.org', username: holder.username!.toUpperCase() }),
+        line({ email: 'pia@example.org' }),
+        line({ email: 'PIA@example.org' }),
+      ].join('\n'),
+    );
+    const summary = await importWith(to, 'jsonl', file);
+    expect(summary.counts).toMatchObject({ read: 4, created: 1, conflicts: 3 });
+    expect(summary.conflicts.map((c) => [c.email, c.reason])).toEqual([
+      ['nina@example.org', 'numeric-id-taken'],
+      ['omar@example.org', 'username-taken'],
+      ['pia@example.org', 'duplicate-in-source'],
+    ]);
+    expect(await to.app.services.users.get(holder.id)).toMatchObject({ email: 'ada@example.org' });
   });
 });
