@@ -57,7 +57,8 @@ export function describeSummary(s: ImportSummary): string {
   const lines = [
     `${s.dryRun ? 'Dry run (nothing written): ' : ''}${s.source}: read ${c.read}, created ${c.created}, ` +
       `updated ${c.updated}, unchanged ${c.unchanged}, skipped ${c.skipped}, conflicts ${c.conflicts}`,
-    `sessions ${c.sessions}, tokens ${c.tokens}, unverifiable hashes ${c.unverifiable}, rows not mapped ${c.skippedRows}`,
+    `sessions ${c.sessions}, tokens ${c.tokens}, unverifiable hashes ${c.unverifiable}, ` +
+      `rows not mapped ${c.skippedRows}`,
     ...s.conflicts.map((x) => `conflict: ${x.email} (${x.id}): ${x.reason}`),
     ...s.unverifiable.map((x) => `unverifiable hash (${x.scheme}): ${x.email} (${x.id}) must reset the password`),
     ...s.warnings.map((w) => `warning: ${w}`),

@@ -77,7 +77,7 @@ export const importedScheme = (stored: string) => stored.slice(IMPORT_PREFIX.len
 /** Whether Gatehouse can check a password against this imported hash. */
 export const canVerifyImported = (stored: string) => importedScheme(stored) in SCHEMES;
 
-/** Builds an imported hash from its scheme and fields (no field may contain `$`, except a last bcrypt or passlib hash). */
+/** Builds an imported hash from its scheme and fields (none may hold `$`, but a last bcrypt or passlib hash). */
 export const importedHash = (scheme: string, ...fields: string[]) => `${IMPORT_PREFIX}${[scheme, ...fields].join('$')}`;
 
 /** Checks a password against an imported hash; an unknown scheme never matches. */

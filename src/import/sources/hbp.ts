@@ -44,7 +44,8 @@ export async function* hbpSource(from: string, _ctx: SourceContext): AsyncGenera
         ),
         groupedBy<{ account_id: string; auth_provider: string; auth_provider_unique_id: string }>(
           client,
-          'select account_id, auth_provider, auth_provider_unique_id from auth.account_providers where account_id = any($1)',
+          `select account_id, auth_provider, auth_provider_unique_id from auth.account_providers
+            where account_id = any($1)`,
           ids,
           'account_id',
         ),
