@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeAt, newSecret } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { useServer } from './clients/harness/server.js';
-import { hbpLogin, importWith, ok, rocketchatLogin, storedHash } from './helpers/import.js';
+import { cli } from './helpers/cli.js';
+import { cliEnvOf, hbpLogin, importWith, ok, rocketchatLogin, storedHash } from './helpers/import.js';
 
 const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
 /** Rocket.Chat's Accounts._hashLoginToken: SHA-256, base64. */
@@ -121,6 +122,13 @@ describe.each(DATABASES)('gatehouse import rocketchat on %s', (db) => {
     await writeFile(array, `[${lines.join(',\n')}]`);
     const summary = await importWith(t, 'rocketchat', array, '--dry-run');
     expect(summary.counts).toMatchObject({ read: 3, unchanged: 2 });
+    // The same array on standard input (`--from -`).
+    const piped = await cli(
+      ['import', 'rocketchat', '--from', '-', '--dry-run', '--format', 'json'],
+      cliEnvOf(t),
+      await readFile(array, 'utf8'),
+    );
+    expect(JSON.parse(piped.stdout).counts).toMatchObject({ read: 3, unchanged: 2 });
   });
 });
 

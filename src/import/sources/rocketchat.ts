@@ -72,11 +72,16 @@ export function fromRocketChat(u: RocketChatUser, defaultRole: string): SourceIt
  * or one array (`--jsonArray`, read whole), in Extended JSON (`{"$date": …}`).
  */
 export async function* rocketchatSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
+  const lines = linesOf(from, ctx.stdin);
   let first = true;
-  for await (const [n, line] of linesOf(from, ctx.stdin)) {
+  for await (const [n, line] of lines) {
     if (first && line.trimStart().startsWith('[')) {
-      const all = EJSON.parse(from === '-' ? line : await readFile(from, 'utf8'), { relaxed: true });
-      for (const doc of all as RocketChatUser[]) yield fromRocketChat(doc, ctx.defaultRole);
+      // An array: the whole input at once (the rest of standard input, or the file read again).
+      let text = line;
+      if (from === '-') for await (const [, more] of lines) text += `\n${more}`;
+      else text = await readFile(from, 'utf8');
+      for (const doc of EJSON.parse(text, { relaxed: true }) as RocketChatUser[])
+        yield fromRocketChat(doc, ctx.defaultRole);
       return;
     }
     first = false;
