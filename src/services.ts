@@ -26,6 +26,7 @@ import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
 import { createMfaService } from './core/mfa/service.js';
 import { createSecretBox } from './core/mfa/secret-box.js';
+import { createForeignIds } from './core/users/foreign-ids.js';
 import type { Db } from './db/client.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
@@ -248,6 +249,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     throttle,
     mfaThrottle,
     users,
+    foreignIds: createForeignIds(queries),
     tickets,
     mfa,
     auth,

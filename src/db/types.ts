@@ -185,7 +185,20 @@ export interface UserIdentitiesTable {
   missing_since: NullableTimestamp;
 }
 
+/** WebAuthn credentials an import brought over, for passkeys to take over (migration 0022). */
+export interface ImportedSecurityKeysTable {
+  credential_id: string;
+  user_id: string;
+  public_key: string;
+  counter: ColumnType<number, number, number>;
+  transports: string | null;
+  nickname: string | null;
+  source: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  imported_security_keys: ImportedSecurityKeysTable;
   signing_keys: SigningKeysTable;
   directories: DirectoriesTable;
   user_identities: UserIdentitiesTable;

@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import { isImported, verifyImported } from './imported.js';
 
 export interface Argon2Params {
   memoryCost: number;
@@ -37,6 +38,12 @@ export async function createPasswordHasher(params: Argon2Params): Promise<Passwo
         // bcrypt only reads 72 bytes: a longer password must not match a truncated one.
         if (Buffer.byteLength(password) > 72) return { ok: false, needsRehash: false };
         const ok = await bcryptVerify(password, storedHash).catch(() => false);
+        return { ok, needsRehash: ok };
+      }
+      if (isImported(storedHash)) {
+        // Another system's hash (imported.ts): right once, it is replaced by argon2id at this login.
+        const ok = await verifyImported(storedHash, password);
+        if (!ok) await verify(dummyHash, password).catch(() => false);
         return { ok, needsRehash: ok };
       }
       if (!storedHash.startsWith('$argon2')) return { ok: false, needsRehash: false };

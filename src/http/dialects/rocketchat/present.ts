@@ -1,10 +1,10 @@
 import type { User } from '../../../core/users/service.js';
 
-/** Rocket.Chat's user object (`me`). */
-export function me(user: User, serverUrl: string) {
+/** Rocket.Chat's user object (`me`); `id` is the user's Rocket.Chat `_id` when they were imported with one. */
+export function me(user: User, serverUrl: string, id = user.id) {
   const username = user.username ?? user.email;
   return {
-    _id: user.id,
+    _id: id,
     username,
     name: user.displayName ?? username,
     emails: [{ address: user.email, verified: user.emailVerified }],

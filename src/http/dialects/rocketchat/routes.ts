@@ -19,11 +19,16 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     createResumeTokens({ apiTokens: s.apiTokens, lifetimeMs: cfg.tokenDays * 24 * 3600 * 1000 }),
   );
   const serverUrl = s.config.server.url;
-  const success = (user: User, authToken: string) => ({
-    status: 'success' as const,
-    data: { userId: user.id, authToken, me: me(user, serverUrl) },
-    success: true as const,
-  });
+  /** The `_id` Rocket.Chat's clients know: the one an import kept, else the Gatehouse id. */
+  const rocketchatId = async (userId: string) => (await s.foreignIds.of(userId, 'rocketchat')) ?? userId;
+  const success = async (user: User, authToken: string) => {
+    const id = await rocketchatId(user.id);
+    return {
+      status: 'success' as const,
+      data: { userId: id, authToken, me: me(user, serverUrl, id) },
+      success: true as const,
+    };
+  };
   /** Rocket.Chat's X-RateLimit-* headers, from the door's own per-IP login window. */
   const rateHeaders = (reply: FastifyReply) => (r: LimitInfo) =>
     reply.headers({
@@ -33,14 +38,16 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
     });
 
   /** X-User-Id + X-Auth-Token: the user and the token's session, or 401. */
-  async function caller(request: FastifyRequest): Promise<{ user: User; sessionId: string }> {
+  async function caller(request: FastifyRequest): Promise<{ user: User; sessionId: string; id: string }> {
     const userId = request.headers['x-user-id'];
     const token = request.headers['x-auth-token'];
     if (typeof userId !== 'string' || typeof token !== 'string') throw errors.unauthenticated();
     const resolved = await s.credentials.resolve(resume, token);
-    if (resolved.reason === 'invalid' || resolved.claims.userId !== userId) throw errors.unauthenticated();
+    if (resolved.reason === 'invalid') throw errors.unauthenticated();
+    const id = resolved.claims.userId === userId ? userId : await rocketchatId(resolved.claims.userId);
+    if (id !== userId) throw errors.unauthenticated();
     if (!resolved.ok) throw errors.invalidToken();
-    return { user: resolved.user, sessionId: resolved.claims.sessionId };
+    return { user: resolved.user, sessionId: resolved.claims.sessionId, id };
   }
 
   app.post('/api/v1/login', { schema: loginSchema }, async (request, reply: FastifyReply) => {
@@ -73,7 +80,8 @@ export async function rocketchatRoutes(app: App, s: Services, cfg: RocketchatCon
   app.get('/api/v1/me', { schema: meSchema }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     // Built in place rather than spread: a hot path (docs/performance.md, "Object shapes").
-    return Object.assign(me((await caller(request)).user, serverUrl), { success: true as const });
+    const { user, id } = await caller(request);
+    return Object.assign(me(user, serverUrl, id), { success: true as const });
   });
 
   // Rocket.Chat's clients log out with POST (a JSON content type and no body) or GET.
