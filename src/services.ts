@@ -42,6 +42,7 @@ import { createDirectories, createProviders } from './core/federation.js';
 import { createMetrics } from './metrics/registry.js';
 import { observeServices } from './metrics/observe.js';
 import { createHousekeeping } from './core/housekeeping/service.js';
+import { createPasskeys } from './core/passkeys/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
 
 /** Which signing keys `keys rotate` replaces. */
@@ -169,6 +170,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     limits,
     audit,
     clock,
+    passkeys: config.passkeys.enabled ? { has: async (id) => (await queries.passkeys.countOf(id)) > 0 } : undefined,
   });
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
@@ -195,6 +197,19 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     tickets,
     mfa,
     mfaThrottle,
+  });
+  const passkeys = createPasskeys({
+    config: config.passkeys,
+    queries,
+    users,
+    pipeline,
+    sessions,
+    tickets,
+    mfaThrottle,
+    audit,
+    clock,
+    random,
+    secret: deriveKey(secrets.cookieSecret, 'passkey-stand-in'),
   });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
@@ -245,6 +260,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     mfa,
     auth,
     reauth,
+    passkeys,
     mailer,
     lifecycle,
     background,

@@ -4,6 +4,7 @@ import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from '
 import type { Field } from './fields.js';
 import { DIALECT_SETTINGS, type DialectSettings } from '../http/dialects/settings.js';
 import { federationConfig, type FederationConfig } from './federation.js';
+import { passkeysConfig, type PasskeysConfig } from './passkeys.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -122,6 +123,7 @@ export interface CoreConfig {
     };
   };
   federation: FederationConfig;
+  passkeys: PasskeysConfig;
 }
 
 /** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */
@@ -233,6 +235,7 @@ export function loadConfig(env: Env): Config {
 
   if (problems.length) throw new ConfigError(problems);
 
+  const cors = corsOrigins(raw.CORS_ORIGINS, url, raw.SERVER_URL === undefined ? raw.PORT : undefined);
   const dataDir = path.resolve(raw.DATA_DIR);
   const dbUrl = raw.DATABASE_URL;
   const timeouts: DatabaseTimeouts = {
@@ -257,7 +260,7 @@ export function loadConfig(env: Env): Config {
       shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT,
       logRequests: raw.LOG_REQUESTS,
     },
-    cors: corsOrigins(raw.CORS_ORIGINS, url, raw.SERVER_URL === undefined ? raw.PORT : undefined),
+    cors,
     metrics: { token: raw.METRICS_TOKEN },
     audit: { retentionDays: raw.AUDIT_RETENTION_DAYS },
     dialects: raw.DIALECTS,
@@ -371,5 +374,6 @@ export function loadConfig(env: Env): Config {
       },
     },
     federation,
+    passkeys: passkeysConfig(raw, url, cors.origins),
   };
 }

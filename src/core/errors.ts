@@ -49,4 +49,25 @@ export const errors = {
   /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */
   databaseUnavailable: () =>
     new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
+
+  // Passkeys (WebAuthn) and app passwords
+  /** The password was right, but the account's second factor is a passkey and this request cannot carry one. */
+  passkeyRequired: make(
+    'second-factor-required',
+    401,
+    "This account's second factor is a passkey, which this login cannot carry: sign in with the passkey, or " +
+      'create an app password for this door',
+  ),
+  /** A ceremony that failed: unknown or removed credential, bad signature, origin, RP id, challenge or counter. */
+  invalidPasskey: make('invalid-passkey', 401, 'The passkey could not be verified'),
+  /** The challenge was never issued, was already used, belongs to another ceremony or session, or expired. */
+  invalidChallenge: make('invalid-challenge', 400, 'The challenge is invalid, expired or already used'),
+  passkeyExists: make('passkey-exists', 409, 'This passkey is already registered'),
+  /** Removing the last way in needs the caller to say so. */
+  lastSignInMethod: make(
+    'last-sign-in-method',
+    409,
+    'This is your last way to sign in: send {"confirm": true} to remove it anyway',
+  ),
+  passkeysDisabled: make('passkeys-disabled', 404, 'Passkeys are turned off (WEBAUTHN_ENABLED=false)'),
 } as const;

@@ -11,10 +11,18 @@ import { enforceLimit, type RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
 import { passwordDigest, type User, type UserService } from '../users/service.js';
 import type { Directories } from '../directories/service.js';
-import type { CodeCheck, LoginAttempt, LoginResult } from './attempt.js';
-import { appendedOf, digest, directoryBind, localHash, type PasswordVerifier } from './verifiers.js';
+import type { CodeCheck, LoginAttempt, LoginResult, SecondFactorMethod } from './attempt.js';
+import { appendedOf, digest, directoryBind, localHash, passkeyAssertion, type PasswordVerifier } from './verifiers.js';
 
-export type { CodeCheck, LoginAttempt, LoginResult, SecondFactorForm, TrustedDevice } from './attempt.js';
+export type {
+  CodeCheck,
+  LoginAttempt,
+  LoginResult,
+  PasskeyProof,
+  SecondFactorForm,
+  SecondFactorMethod,
+  TrustedDevice,
+} from './attempt.js';
 
 export const pipelineErrors = {
   secondFactorRequired: () =>
@@ -38,6 +46,8 @@ export interface PipelineDeps {
   clock: Clock;
   /** LDAP directories behind realms: they check the password of their users instead of a local hash. */
   directories?: Pick<Directories, 'handles' | 'authenticate' | 'passwordRealm'>;
+  /** Whether a user has a passkey: after a password, it is asked for as a second factor. */
+  passkeys?: { has(userId: string): Promise<boolean> };
 }
 
 /** Counters and throttles key an account by its id, and an unknown login by its name's hash. */
@@ -101,6 +111,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
 
   /** The verifier of an attempt: a directory's bind, Rocket.Chat's digest, or the local hash. */
   async function verifierFor(a: LoginAttempt, user: User | undefined): Promise<PasswordVerifier> {
+    if (a.passkey) return passkeyAssertion;
     const realm = await directoryOf(a, user);
     if (realm !== undefined) return directoryBind(hasher, deps.directories!, realm);
     return a.digest !== undefined ? digestVerifier : local;
@@ -110,6 +121,21 @@ export function createLoginPipeline(deps: PipelineDeps) {
   async function upgrade(user: User, u: { password: string; needsRehash: boolean }) {
     if (u.needsRehash) await users.rehash(user.id, await hasher.hash(u.password));
     if (!user.passwordDigestHash) await users.storeDigest(user.id, await hasher.hash(passwordDigest(u.password)));
+  }
+
+  /** The account an attempt names: the signed-in user's, the passkey's owner, or the login name's. */
+  async function userOf(a: LoginAttempt): Promise<User | undefined> {
+    if (a.account !== undefined) return users.get(a.account);
+    if (a.passkey) return a.passkey.userId === undefined ? undefined : users.get(a.passkey.userId);
+    return users.findByLogin(a.identifier);
+  }
+
+  /** The second factors to ask after a password (none after a passkey: its user verification is one). */
+  async function secondFactorsOf(a: LoginAttempt, user: User): Promise<SecondFactorMethod[]> {
+    if (a.passkey || a.secondFactor === 'not-asked') return [];
+    const methods: SecondFactorMethod[] = user.mfaEnabled ? ['totp'] : [];
+    if (await deps.passkeys?.has(user.id)) methods.push('webauthn');
+    return methods;
   }
 
   async function refund(keys: string[]) {
@@ -123,7 +149,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
       let user: User | undefined;
       try {
         keys = await limitIp(a);
-        user = a.account !== undefined ? await users.get(a.account) : await users.findByLogin(a.identifier);
+        user = await userOf(a);
         keys.push(...(await limitAccount(accountKeyOf(a, user))));
       } catch (err) {
         if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
@@ -157,13 +183,18 @@ export function createLoginPipeline(deps: PipelineDeps) {
       if (verdict.upgrade) await upgrade(user, verdict.upgrade);
       const appended = appendedOf(a, user);
 
-      if (user.mfaEnabled && a.secondFactor !== 'not-asked') {
-        const code = appended?.code ?? a.code;
+      const methods = await secondFactorsOf(a, user);
+      if (methods.length) {
+        const code = user.mfaEnabled ? (appended?.code ?? a.code) : undefined;
         if (code === undefined) {
           await report(a, 'mfa_required', user);
+          if (a.secondFactor === 'ticket') {
+            return { kind: 'second-factor-required', user, ticket: await deps.tickets.issue('mfa', user), methods };
+          }
+          // A door that carries no passkey cannot finish this login: say why (the password was right).
+          if (!user.mfaEnabled) throw errors.passkeyRequired();
           if (a.secondFactor === 'none') throw pipelineErrors.secondFactorRequired();
-          const ticket = a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user) : undefined;
-          return { kind: 'second-factor-required', user, ticket };
+          return { kind: 'second-factor-required', user, methods };
         }
         const mfaAttempt = await deps.mfaThrottle.begin(`mfa:${user.id}`);
         if (!(await deps.mfa.verify(user.id, code))) {

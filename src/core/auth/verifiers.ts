@@ -17,17 +17,24 @@ export const appendedOf = (a: LoginAttempt, user: User | undefined) =>
  */
 export type Verdict =
   | { ok: true; user: User; upgrade?: { password: string; needsRehash: boolean } }
-  | { ok: false; auditAs: User | undefined; reason: 'invalid-credentials' | 'directory-conflict' };
+  | { ok: false; auditAs: User | undefined; reason: string };
 
 /** One way to prove a secret at login: the pipeline picks one per attempt, and applies the same rules around it. */
 export interface PasswordVerifier {
   verify(a: LoginAttempt, user: User | undefined): Promise<Verdict>;
 }
 
-const refused = (
-  auditAs: User | undefined,
-  reason: Extract<Verdict, { ok: false }>['reason'] = 'invalid-credentials',
-) => ({ ok: false, auditAs, reason }) as const;
+const refused = (auditAs: User | undefined, reason = 'invalid-credentials') => ({ ok: false, auditAs, reason }) as const;
+
+/** A passkey assertion: the credential must be this user's, and its signature, challenge, origin and counter hold. */
+export const passkeyAssertion: PasswordVerifier = {
+  async verify(a, user) {
+    const proof = a.passkey;
+    if (!proof || !user || proof.userId !== user.id) return refused(user, 'unknown-passkey');
+    const problem = await proof.check(user);
+    return problem === undefined ? { ok: true, user } : refused(user, problem);
+  },
+};
 
 /** The local hash (argon2id, or an imported one, upgraded after a success). */
 export const localHash = (hasher: PasswordHasher): PasswordVerifier => ({

@@ -115,7 +115,7 @@ export function registerCredentialRoutes(app: App, s: Services) {
         { identifier: email, password, device: deviceCookie(request) },
         clientInfo(request),
       );
-      if (result.kind === 'mfa') return { mfa: true as const, ticket: result.mfaTicket };
+      if (result.kind === 'mfa') return { mfa: true as const, ticket: result.mfaTicket, methods: result.methods };
       setDeviceCookie(reply, s.config.cookies, result.session.user.id, result.deviceId);
       return sessionBody(reply, s.config.cookies, result.session, cookie === true);
     },
