@@ -49,7 +49,9 @@ export interface PasskeysConfig {
   challengeSeconds: number;
 }
 
-type PasskeysRaw = { [K in keyof typeof PASSKEY_FIELDS]: (typeof PASSKEY_FIELDS)[K] extends Field<infer T> ? T : never };
+type PasskeysRaw = {
+  [K in keyof typeof PASSKEY_FIELDS]: (typeof PASSKEY_FIELDS)[K] extends Field<infer T> ? T : never;
+};
 
 /** The relying party: its id defaults to SERVER_URL's host, its origins to the CORS ones (which hold SERVER_URL's). */
 export function passkeysConfig(raw: PasskeysRaw, serverUrl: string, corsOrigins: string[]): PasskeysConfig {

@@ -24,7 +24,8 @@ export interface PasswordVerifier {
   verify(a: LoginAttempt, user: User | undefined): Promise<Verdict>;
 }
 
-const refused = (auditAs: User | undefined, reason = 'invalid-credentials') => ({ ok: false, auditAs, reason }) as const;
+const refused = (auditAs: User | undefined, reason = 'invalid-credentials') =>
+  ({ ok: false, auditAs, reason }) as const;
 
 /** A passkey assertion: the credential must be this user's, and its signature, challenge, origin and counter hold. */
 export const passkeyAssertion: PasswordVerifier = {

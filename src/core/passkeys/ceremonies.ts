@@ -21,6 +21,9 @@ const descriptor = (p: Pick<PasskeyRow, 'credentialId' | 'transports'>) => ({
   transports: p.transports as never,
 });
 
+/** The challenge's bytes: the library would otherwise encode the base64url text itself. */
+const bytesOf = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
+
 /** What a verified registration stores. */
 export interface NewCredential {
   credentialId: string;
@@ -53,7 +56,7 @@ export function createCeremonies(config: PasskeysConfig) {
         userName: user.email,
         userDisplayName: user.displayName ?? user.email,
         userID: new TextEncoder().encode(user.id),
-        challenge,
+        challenge: bytesOf(challenge),
         timeout,
         attestationType: 'none',
         excludeCredentials: existing.map(descriptor),
@@ -68,7 +71,7 @@ export function createCeremonies(config: PasskeysConfig) {
     ): Promise<RequestOptions> {
       return generateAuthenticationOptions({
         rpID: config.rpId,
-        challenge,
+        challenge: bytesOf(challenge),
         timeout,
         allowCredentials: allow.map(descriptor),
         userVerification: userVerification ? 'required' : 'preferred',

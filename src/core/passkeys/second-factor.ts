@@ -46,7 +46,11 @@ export function createSecondFactor(deps: SecondFactorDeps) {
     },
 
     /** Finishes a login with the ticket and a passkey assertion; answers the user to open a session for. */
-    async completeSecondFactor(ticket: string, response: AuthenticationResponseJSON, client: ClientInfo): Promise<User> {
+    async completeSecondFactor(
+      ticket: string,
+      response: AuthenticationResponseJSON,
+      client: ClientInfo,
+    ): Promise<User> {
       const { userId } = await tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
       const proof = await deps.assertion(response, 'second-factor', { userId, sessionId: sha256(ticket) });
       const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);

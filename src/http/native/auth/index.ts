@@ -8,6 +8,7 @@ import { registerLifecycleRoutes } from './lifecycle.js';
 import { registerMfaLoginRoute } from './mfa.js';
 import { registerDisabled } from '../../plugins/feature-gate.js';
 import { registerProviderRoutes } from './providers.js';
+import { registerPasskeySignIn } from './webauthn/sign-in.js';
 
 /** The HBP /auth API. Public routes here; the signed-in user's routes in their own guarded context. */
 export async function nativeAuth(app: App, s: Services) {
@@ -25,6 +26,7 @@ export async function nativeAuth(app: App, s: Services) {
       ['POST', '/mfa/disable'],
       ['POST', '/mfa/recovery-codes'],
     ]);
+  if (s.config.passkeys.enabled) registerPasskeySignIn(app, s);
   if (!lifecycle.selfDelete) registerDisabled(app, 'ALLOW_USER_SELF_DELETE', [['POST', '/delete']]);
   await app.register(async (authenticated: App) => registerAccountRoutes(authenticated, s));
   await registerProviderRoutes(app, s);

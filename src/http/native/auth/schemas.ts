@@ -44,7 +44,8 @@ export const Cookie = Type.Optional(
 export const MfaChallenge = Type.Object({
   mfa: Type.Literal(true),
   ticket: Type.String({
-    description: 'Send it with a code to POST /auth/mfa/totp, or with a passkey to POST /auth/webauthn/second-factor/verify',
+    description:
+      'Send it with a code to POST /auth/mfa/totp, or with a passkey to POST /auth/webauthn/second-factor/verify',
   }),
   methods: Type.Optional(
     Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), {
