@@ -43,6 +43,7 @@ import { createMetrics } from './metrics/registry.js';
 import { observeServices } from './metrics/observe.js';
 import { createHousekeeping } from './core/housekeeping/service.js';
 import { createPasskeys } from './core/passkeys/service.js';
+import { createAppPasswords } from './core/app-passwords/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
 
 /** Which signing keys `keys rotate` replaces. */
@@ -158,6 +159,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     secret: (purpose) => deriveKey(secrets.cookieSecret, purpose),
     endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }),
   });
+  const appPasswords = createAppPasswords({ queries, clock, random, audit, sessions });
   const pipeline = createLoginPipeline({
     directories,
     config,
@@ -171,6 +173,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     audit,
     clock,
     passkeys: config.passkeys.enabled ? { has: async (id) => (await queries.passkeys.countOf(id)) > 0 } : undefined,
+    appPasswords,
   });
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
@@ -261,6 +264,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     auth,
     reauth,
     passkeys,
+    appPasswords,
     mailer,
     lifecycle,
     background,

@@ -53,7 +53,7 @@ export const errors = {
   // Passkeys (WebAuthn) and app passwords
   /** The password was right, but the account's second factor is a passkey and this request cannot carry one. */
   passkeyRequired: make(
-    'second-factor-required',
+    'passkey-required',
     401,
     "This account's second factor is a passkey, which this login cannot carry: sign in with the passkey, or " +
       'create an app password for this door',

@@ -79,7 +79,7 @@ describe('a passkey as the second factor of a password login', () => {
       const refused = await pipelineFor(ada(), ['u1'])
         .authenticate(attempt({ secondFactor }))
         .catch((e) => e);
-      expect(refused).toMatchObject({ code: 'second-factor-required', status: 401 });
+      expect(refused).toMatchObject({ code: 'passkey-required', status: 401 });
       expect(refused.message).toMatch(/passkey/);
       expect(refused.message).toMatch(/app password/);
       const wrong = await pipelineFor(ada(), ['u1'])

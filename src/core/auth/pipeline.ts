@@ -11,8 +11,18 @@ import { enforceLimit, type RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
 import { passwordDigest, type User, type UserService } from '../users/service.js';
 import type { Directories } from '../directories/service.js';
-import type { CodeCheck, LoginAttempt, LoginResult, SecondFactorMethod } from './attempt.js';
-import { appendedOf, digest, directoryBind, localHash, passkeyAssertion, type PasswordVerifier } from './verifiers.js';
+import type { CodeCheck, LoginAttempt, LoginResult } from './attempt.js';
+import { attemptSteps } from './steps.js';
+import {
+  appendedOf,
+  appPassword,
+  digest,
+  directoryBind,
+  localHash,
+  passkeyAssertion,
+  type PasswordVerifier,
+} from './verifiers.js';
+import { appPasswordDoorOf, looksLikeAppPassword, type AppPasswords } from '../app-passwords/service.js';
 
 export type {
   CodeCheck,
@@ -48,6 +58,8 @@ export interface PipelineDeps {
   directories?: Pick<Directories, 'handles' | 'authenticate' | 'passwordRealm'>;
   /** Whether a user has a passkey: after a password, it is asked for as a second factor. */
   passkeys?: { has(userId: string): Promise<boolean> };
+  /** App passwords, accepted in place of the password on the doors that carry only a password. */
+  appPasswords?: Pick<AppPasswords, 'match'>;
 }
 
 /** Counters and throttles key an account by its id, and an unknown login by its name's hash. */
@@ -63,6 +75,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
   const { windowSeconds, authPerIp, authPerAccount } = config.rateLimit;
   const local = localHash(hasher);
   const digestVerifier = digest(hasher);
+  const { userOf, secondFactorsOf } = attemptSteps(deps);
 
   async function report(a: LoginAttempt, outcome: AuditOutcome, user: User | undefined, reason?: string) {
     const event = { actor: user?.id ?? null, action: a.action ?? 'login', subject: user?.id ?? null, door: a.door };
@@ -113,29 +126,21 @@ export function createLoginPipeline(deps: PipelineDeps) {
   async function verifierFor(a: LoginAttempt, user: User | undefined): Promise<PasswordVerifier> {
     if (a.passkey) return passkeyAssertion;
     const realm = await directoryOf(a, user);
-    if (realm !== undefined) return directoryBind(hasher, deps.directories!, realm);
-    return a.digest !== undefined ? digestVerifier : local;
+    const usual =
+      realm !== undefined
+        ? directoryBind(hasher, deps.directories!, realm)
+        : a.digest !== undefined
+          ? digestVerifier
+          : local;
+    const appDoor = deps.appPasswords && appPasswordDoorOf(a.door);
+    const shaped = a.digest !== undefined || looksLikeAppPassword(a.password);
+    return appDoor && shaped ? appPassword(usual, deps.appPasswords!) : usual;
   }
 
   /** After a local password proved right: its hash with today's parameters, and the digest verifier kept. */
   async function upgrade(user: User, u: { password: string; needsRehash: boolean }) {
     if (u.needsRehash) await users.rehash(user.id, await hasher.hash(u.password));
     if (!user.passwordDigestHash) await users.storeDigest(user.id, await hasher.hash(passwordDigest(u.password)));
-  }
-
-  /** The account an attempt names: the signed-in user's, the passkey's owner, or the login name's. */
-  async function userOf(a: LoginAttempt): Promise<User | undefined> {
-    if (a.account !== undefined) return users.get(a.account);
-    if (a.passkey) return a.passkey.userId === undefined ? undefined : users.get(a.passkey.userId);
-    return users.findByLogin(a.identifier);
-  }
-
-  /** The second factors to ask after a password (none after a passkey: its user verification is one). */
-  async function secondFactorsOf(a: LoginAttempt, user: User): Promise<SecondFactorMethod[]> {
-    if (a.passkey || a.secondFactor === 'not-asked') return [];
-    const methods: SecondFactorMethod[] = user.mfaEnabled ? ['totp'] : [];
-    if (await deps.passkeys?.has(user.id)) methods.push('webauthn');
-    return methods;
   }
 
   async function refund(keys: string[]) {
@@ -183,7 +188,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
       if (verdict.upgrade) await upgrade(user, verdict.upgrade);
       const appended = appendedOf(a, user);
 
-      const methods = await secondFactorsOf(a, user);
+      const methods = await secondFactorsOf(a, user, verdict.standsIn);
       if (methods.length) {
         const code = user.mfaEnabled ? (appended?.code ?? a.code) : undefined;
         if (code === undefined) {

@@ -20,6 +20,7 @@ import { createSigningKeyQueries } from './signing-keys.js';
 import { createStorageReservationQueries } from './storage-reservations.js';
 import { createWebauthnCredentialQueries } from './webauthn-credentials.js';
 import { createWebauthnChallengeQueries } from './webauthn-challenges.js';
+import { createAppPasswordQueries } from './app-passwords.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
@@ -40,6 +41,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     storageReservations: createStorageReservationQueries(db, dialect),
     passkeys: createWebauthnCredentialQueries(db),
     webauthnChallenges: createWebauthnChallengeQueries(db, dialect),
+    appPasswords: createAppPasswordQueries(db),
   };
 }
 

@@ -18,6 +18,8 @@ export const datarheiEnvelope: Envelope = (err) => {
       status: err.status,
       body: { code: err.status, message: err.status === 400 ? 'Bad Request' : 'Unauthorized', details: [err.message] },
     };
+  if (err.code === 'passkey-required')
+    return { status: 401, body: { code: 401, message: 'Unauthorized', details: [err.message] } };
   if (err.code === 'second-factor-required')
     return {
       status: 401,

@@ -29,6 +29,7 @@ export function privacyideaEnvelope(now: () => Date): Envelope {
     const wrap = (code: number, message: string) =>
       piEnvelope(now().getTime() / 1000, { status: false, error: { code, message } });
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
+    if (err.code === 'passkey-required') return { status: 401, body: wrap(4031, err.message) };
     if (err.code === 'second-factor-required')
       return {
         status: 401,

@@ -10,6 +10,7 @@ import { bodyNewEmail, mailLimits } from './mail-limits.js';
 import { bearerTokens, NewToken, TokenBody, TokenInfo } from './bearer-tokens.js';
 import { registerMfaRoutes } from './mfa.js';
 import { registerPasskeyAccount } from './webauthn/account.js';
+import { registerAppPasswordRoutes } from './app-passwords.js';
 import { freshProof, registerReauthRoute } from './reauthenticate.js';
 import { Email, Password, UserInfo } from './schemas.js';
 
@@ -43,6 +44,7 @@ export function registerAccountRoutes(app: App, s: Services) {
   registerReauthRoute(app, s);
   if (lifecycle.mfa) registerMfaRoutes(app, s);
   if (s.config.passkeys.enabled) registerPasskeyAccount(app, s);
+  registerAppPasswordRoutes(app, s);
 
   if (!lifecycle.verifyEmails) {
     app.post(
