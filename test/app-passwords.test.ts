@@ -52,7 +52,7 @@ describe.each(DATABASES)('app passwords on %s', (db) => {
   });
 
   describe.each(LEGACY)('$name', (door) => {
-    it('refuses the password of a passkey account with a reason naming the passkey, and takes its app password', async () => {
+    it("refuses a passkey account's password naming the passkey, and takes its app password", async () => {
       const t = get();
       const s = await withPasskey(t);
       const refused = await door.login(t, s.user.email, PASSWORD);

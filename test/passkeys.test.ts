@@ -73,7 +73,7 @@ describe.each(DATABASES)('passkeys on %s', (db) => {
     expect(list.json()[0]).toMatchObject({ last_used_at: expect.any(String) });
   });
 
-  it('answers an unknown email with a stand-in credential, stable and shaped like a real one (no enumeration)', async () => {
+  it('answers an unknown email with a stable stand-in credential shaped like a real one (no enumeration)', async () => {
     const t = get();
     const a = await loginOptions(t, 'nobody-here@example.com');
     const b = await loginOptions(t, 'nobody-here@example.com');

@@ -25,7 +25,9 @@ export const PASSKEY_FIELDS = {
     default: true,
   }),
   WEBAUTHN_RP_ID: optionalStr({
-    doc: "The relying party id: a registrable domain the passkeys are bound to (default SERVER_URL's host name). Changing it makes every registered passkey unusable.",
+    doc:
+      "The relying party id: a registrable domain the passkeys are bound to (default SERVER_URL's host name). " +
+      'Changing it makes every registered passkey unusable.',
     check: (v) => (HOST.test(v) ? undefined : `"${v}" is not a host name like example.com`),
   }),
   WEBAUTHN_RP_NAME: str({ doc: 'The name authenticators show next to a passkey.', default: 'Gatehouse' }),

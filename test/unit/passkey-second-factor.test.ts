@@ -74,7 +74,7 @@ describe('a passkey as the second factor of a password login', () => {
     });
   });
 
-  it('doors that carry only a password or a code: a refusal naming the passkey, after the right password only', async () => {
+  it('password-only or code doors: a refusal naming the passkey, after the right password only', async () => {
     for (const secondFactor of ['code', 'append', 'none'] as const) {
       const refused = await pipelineFor(ada(), ['u1'])
         .authenticate(attempt({ secondFactor }))

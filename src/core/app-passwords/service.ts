@@ -70,7 +70,7 @@ export function createAppPasswords(deps: {
 
     list: (userId: string) => queries.appPasswords.listOf(userId),
 
-    /** Revokes one; the user's live sessions on its door end with it (a session does not say which secret opened it). */
+    /** Revokes one; the user's live sessions on its door end with it (a session does not name its secret). */
     async revoke(userId: string, id: string, actor: Actor): Promise<void> {
       const row = await queries.appPasswords.revoke(userId, id, clock.now());
       if (!row) throw errors.notFound('No such live app password');

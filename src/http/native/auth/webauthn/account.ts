@@ -72,7 +72,7 @@ export function registerPasskeyAccount(app: App, s: Services) {
     {
       schema: {
         tags: ['passkeys'],
-        summary: `A fresh passkey assertion: for ${s.config.jwt.reauthMaxAgeMinutes} minutes this session counts as proven`,
+        summary: `A fresh passkey assertion: this session counts as proven for ${s.config.jwt.reauthMaxAgeMinutes} min`,
         security,
         body: Type.Object({ credential: AuthenticationCredential }),
         response: responses({ 204: NoContent }, 400, 401, 429),

@@ -7,7 +7,7 @@ const Extensions = Type.Optional(Type.Record(Type.String(), Type.Unknown()));
 const Attachment = Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]));
 const Transports = Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 }));
 
-/** A `PublicKeyCredential` from navigator.credentials.create(), as @simplewebauthn/browser's startRegistration answers it. */
+/** A `PublicKeyCredential` from navigator.credentials.create() in JSON form (as startRegistration gives it). */
 export const RegistrationCredential = Type.Object(
   {
     id: B64('The credential id', 1024),

@@ -17,7 +17,8 @@ export function registerPasskeySignIn(app: App, s: Services) {
       schema: {
         tags: ['passkeys'],
         summary:
-          'Options to sign in with a passkey: without email any passkey of this site may answer (autofill); with one, ' +
+          'Options to sign in with a passkey: without email any passkey of this site may answer (autofill); ' +
+          'with one, ' +
           'its passkeys are listed',
         body: Type.Object({ email: Type.Optional(Email) }),
         response: responses({ 200: RequestOptions }, 400, 429),
