@@ -128,6 +128,18 @@ export class SoftAuthenticator {
     };
   }
 
+  /** A credential as the DevTools Protocol's WebAuthn.addCredential takes it (to put it in a browser's authenticator). */
+  exported(cred: SoftCredential, rpId: string) {
+    return {
+      credentialId: Buffer.from(cred.id, 'base64url').toString('base64'),
+      isResidentCredential: true,
+      rpId,
+      privateKey: cred.key.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      userHandle: Buffer.from(cred.userHandle, 'base64url').toString('base64'),
+      signCount: cred.counter,
+    };
+  }
+
   private authData(rpId: string, flags: number, counter: number): Buffer {
     const count = Buffer.alloc(4);
     count.writeUInt32BE(counter);
