@@ -4,7 +4,7 @@ import { errors } from '../errors.js';
 import { sha256 } from '../hash.js';
 
 /** What a challenge was issued for: a ceremony of one kind, never accepted as another. */
-export type Ceremony = 'register' | 'login' | 'second-factor' | 'elevate';
+export type Ceremony = 'signup' | 'register' | 'login' | 'second-factor' | 'elevate';
 
 /** Who a challenge is bound to: a user, and their session (or the hash of their MFA ticket). */
 export interface Binding {
@@ -31,14 +31,14 @@ export function challengeOf(clientDataJSON: unknown): string | undefined {
  */
 export function createChallenges(o: { queries: Queries; clock: Clock; random: Random; seconds: number }) {
   return {
-    async issue(ceremony: Ceremony, binding: Binding): Promise<string> {
+    async issue(ceremony: Ceremony, binding: Binding, data: Record<string, unknown> | null = null): Promise<string> {
       const challenge = o.random.bytes(32).toString('base64url');
       const now = o.clock.now();
       await o.queries.webauthnChallenges.insert({
         hash: sha256(challenge),
         purpose: ceremony,
         ...binding,
-        data: null,
+        data,
         now,
         expiresAt: new Date(now.getTime() + o.seconds * 1000),
       });

@@ -13,11 +13,12 @@ import { createCeremonies, type AuthenticationResponseJSON, type RegistrationRes
 import { createChallenges, type Ceremony } from './challenges.js';
 import { createSecondFactor, type SecondFactorDeps } from './second-factor.js';
 import { createPasskeyManagement } from './manage.js';
+import { createPasskeySignup } from './signup.js';
 
 export interface PasskeysDeps extends Omit<SecondFactorDeps, 'assertion' | 'challenges' | 'ceremonies'> {
   config: PasskeysConfig;
   queries: Queries;
-  users: Pick<UserService, 'get' | 'findByLogin' | 'passwordRealm' | 'touchLogin'>;
+  users: Pick<UserService, 'get' | 'findByLogin' | 'passwordRealm' | 'touchLogin' | 'create'>;
   pipeline: LoginPipeline;
   sessions: Pick<SessionRegistry, 'prove'>;
   audit: Audit;
@@ -82,9 +83,11 @@ export function createPasskeys(deps: PasskeysDeps) {
 
   const secondFactor = createSecondFactor({ ...deps, challenges, ceremonies, assertion });
   const manage = createPasskeyManagement({ ...deps, present });
+  const signup = createPasskeySignup({ ...deps, challenges, ceremonies });
 
   return {
     ...manage,
+    ...signup,
     ...secondFactor,
     has: async (userId: string) => (await queries.passkeys.countOf(userId)) > 0,
 

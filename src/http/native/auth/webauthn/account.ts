@@ -124,13 +124,13 @@ export function registerPasskeyAccount(app: App, s: Services) {
         summary: 'Remove one of my passkeys; my last way in (no password, no other passkey) only with ?confirm=true',
         security,
         params: Id,
-        querystring: Type.Object({ confirm: Type.Optional(Type.Boolean()) }),
+        querystring: Type.Object({ confirm: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }),
         response: responses({ 204: NoContent }, 400, 401, 404, 409),
       },
     },
     async (request, reply) => {
       const { userId } = request.principal!;
-      await s.passkeys.remove(userId, request.params.id, actorOf(request), request.query.confirm === true);
+      await s.passkeys.remove(userId, request.params.id, actorOf(request), request.query.confirm === 'true');
       return reply.code(204).send();
     },
   );
