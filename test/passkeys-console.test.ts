@@ -1,7 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, DATABASES, type TestApp } from './helpers/app.js';
-import { PASSWORD, bearer, uniqueEmail } from './helpers/auth.js';
+import { PASSWORD, bearer, register, uniqueEmail } from './helpers/auth.js';
 import { CHROMIUM } from './helpers/browser.js';
 import { freePort } from './helpers/ports.js';
 import { SoftAuthenticator } from './helpers/soft-authenticator.js';
@@ -78,11 +78,11 @@ describe.each(DATABASES)('the console sign-in with a passkey in Chromium on %s',
   const exported = () => ({ ...device.exported(device.credentials[0]!, 'localhost'), signCount: (uses += 10) });
   const dashboard = (page: Page) => page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 
-  it('signs in with the "Sign in with a passkey" button', async () => {
+  it('signs in with the "Use a passkey" button', async () => {
     const page = await pageWithPasskey(browser, exported(), false);
     await page.goto(`${base}/console/`);
     if (SHOTS && db === 'sqlite') await page.screenshot({ path: `${SHOTS}/console-sign-in.png`, fullPage: true });
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
     await dashboard(page);
     await page.close();
   });
@@ -105,6 +105,47 @@ describe.each(DATABASES)('the console sign-in with a passkey in Chromium on %s',
     const page = await pageWithPasskey(browser, exported(), true);
     await page.goto(`${base}/console/`);
     await dashboard(page);
+    await page.close();
+  });
+
+  it("shows a user's passkeys and app passwords, and removes a passkey (their session stays)", async () => {
+    const login = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: adminEmail, password: PASSWORD },
+    });
+    expect(login.json().methods).toEqual(['webauthn']); // the admin's own password now needs the passkey
+    const user = await register(t);
+    const owner = new SoftAuthenticator(base);
+    const options = await t.request({
+      method: 'POST',
+      url: '/auth/webauthn/register/options',
+      headers: bearer(user.jwt_token),
+    });
+    await t.request({
+      method: 'POST',
+      url: '/auth/webauthn/register/verify',
+      headers: bearer(user.jwt_token),
+      payload: { credential: owner.create(options.json()), nickname: 'work laptop' },
+    });
+    await t.request({
+      method: 'POST',
+      url: '/auth/app-passwords',
+      headers: bearer(user.jwt_token),
+      payload: { door: 'rocketchat', name: 'chat app' },
+    });
+    const page = await pageWithPasskey(browser, exported(), false);
+    await page.goto(`${base}/console/`);
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await dashboard(page);
+    await page.goto(`${base}/console/#/users/${user.user.id}`);
+    await page.getByRole('heading', { name: 'App passwords' }).waitFor();
+    await page.getByRole('cell', { name: 'chat app', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Remove passkey work laptop' }).click();
+    await page.getByText('Passkey removed.').waitFor();
+    if (SHOTS && db === 'sqlite') await page.screenshot({ path: `${SHOTS}/console-user.png`, fullPage: true });
+    expect(await page.getByText('No passkey.').count()).toBe(1);
+    expect((await t.request({ url: '/auth/user', headers: bearer(user.jwt_token) })).statusCode).toBe(200);
     await page.close();
   });
 });

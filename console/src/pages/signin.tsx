@@ -81,7 +81,7 @@ export function SignInPage() {
               Sign in
             </button>
             <button type="button" class="secondary outline" disabled={action.busy} onClick={usePasskey}>
-              Sign in with a passkey
+              Use a passkey
             </button>
           </form>
         ) : (
