@@ -251,3 +251,16 @@ describe.each(DATABASES)('passkeys on %s', (db) => {
     expect((await t.request({ method: 'DELETE', url, headers: bearer(other.jwt_token) })).statusCode).toBe(404);
   });
 });
+
+describe.each(DATABASES)('passkeys turned off on %s', (db) => {
+  const get = useTestApp(db, { WEBAUTHN_ENABLED: 'false' });
+
+  it('serves no passkey route and no passkey part of the built-in page', async () => {
+    const t = get();
+    const res = await post(t, '/auth/webauthn/login/options', {});
+    expect(res.statusCode).toBe(404);
+    const page = await t.request({ url: '/' });
+    expect(page.body).toContain('data-passkeys="false"');
+    expect(page.body).not.toContain('id="account-area"');
+  });
+});
