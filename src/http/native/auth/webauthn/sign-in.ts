@@ -46,7 +46,7 @@ export function registerPasskeySignIn(app: App, s: Services) {
     },
   );
 
-  if (!s.config.lifecycle.mfa) return;
+  // Not behind MFA_ENABLED: a passkey after the password is WEBAUTHN_ENABLED's, as the login asks for it.
   app.post(
     '/webauthn/second-factor/options',
     {
