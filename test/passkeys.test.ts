@@ -264,3 +264,17 @@ describe.each(DATABASES)('passkeys turned off on %s', (db) => {
     expect(page.body).not.toContain('id="account-area"');
   });
 });
+
+describe.each(DATABASES)('passkey sign-ins share the login limits on %s', (db) => {
+  const get = useTestApp(db, { RATE_LIMIT_AUTH_PER_ACCOUNT: '3', RATE_LIMIT_AUTH_PER_IP: '10000' });
+
+  it('counts passkey and password sign-ins in the same per-account window', async () => {
+    const t = get();
+    const { session, device } = await withPasskey(t);
+    expect((await login(t, session.user.email, PASSWORD)).statusCode).toBe(200); // 1: the password step
+    for (let i = 0; i < 2; i++) expect((await loginVerify(t, device.get(await loginOptions(t)))).statusCode).toBe(200);
+    const limited = await loginVerify(t, device.get(await loginOptions(t)));
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toEqual(expect.any(String));
+  });
+});
