@@ -42,6 +42,8 @@ import { createDirectories, createProviders } from './core/federation.js';
 import { createMetrics } from './metrics/registry.js';
 import { observeServices } from './metrics/observe.js';
 import { createHousekeeping } from './core/housekeeping/service.js';
+import { createPasskeys } from './core/passkeys/service.js';
+import { createAppPasswords } from './core/app-passwords/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
 
 /** Which signing keys `keys rotate` replaces. */
@@ -157,6 +159,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     secret: (purpose) => deriveKey(secrets.cookieSecret, purpose),
     endSessions: (userId) => sessions.revokeAll(userId, { actor: { kind: 'system', id: null }, reason: 'directory' }),
   });
+  const appPasswords = createAppPasswords({ queries, clock, random, audit, sessions });
   const pipeline = createLoginPipeline({
     directories,
     config,
@@ -169,6 +172,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     limits,
     audit,
     clock,
+    passkeys: config.passkeys.enabled ? { has: async (id) => (await queries.passkeys.countOf(id)) > 0 } : undefined,
+    appPasswords,
   });
   const reauthDeps = { pipeline, sessions, users, mfa, audit, clock };
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
@@ -200,6 +205,19 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     tickets,
     mfa,
     mfaThrottle,
+  });
+  const passkeys = createPasskeys({
+    config: config.passkeys,
+    queries,
+    users,
+    pipeline,
+    sessions,
+    tickets,
+    mfaThrottle,
+    audit,
+    clock,
+    random,
+    secret: deriveKey(secrets.cookieSecret, 'passkey-stand-in'),
   });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
@@ -254,6 +272,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     mfa,
     auth,
     reauth,
+    passkeys,
+    appPasswords,
     mailer,
     lifecycle,
     background,

@@ -1,3 +1,4 @@
+import { startAuthentication } from '@simplewebauthn/browser';
 /**
  * The console's only way to the server: the public admin and native APIs. The access token
  * (or the admin secret) lives in this module's memory only; the refresh token stays in the
@@ -52,7 +53,13 @@ async function failure(res: Response): Promise<ApiError> {
   return new ApiError(res.status, body.code ?? 'http-error', body.message ?? `${res.status} ${res.statusText}`);
 }
 
-type SessionReply = { jwt_token: string | null; user?: { email: string }; mfa?: boolean; ticket?: string };
+type SessionReply = {
+  jwt_token: string | null;
+  user?: { email: string };
+  mfa?: boolean;
+  ticket?: string;
+  methods?: string[];
+};
 
 /** Rotates the refresh cookie into a new access token; false when there is no live session. */
 async function refresh(): Promise<boolean> {
@@ -101,14 +108,15 @@ async function requireAdmin(c: Credential): Promise<void> {
   throw await failure(res);
 }
 
-export type SignIn = { done: true } | { done: false; ticket: string };
+/** After the password: signed in, or a ticket for the second factor, with the methods the account has. */
+export type SignIn = { done: true } | { done: false; ticket: string; methods: string[] };
 
 /** Step one: email and password. The refresh token goes into the httpOnly cookie (cookie mode). */
 export async function signIn(email: string, password: string): Promise<SignIn> {
   const res = await send('POST', '/auth/login', { email, password, cookie: true }, null);
   if (!res.ok) throw await failure(res);
   const body = (await res.json()) as SessionReply;
-  if (body.mfa && body.ticket) return { done: false, ticket: body.ticket };
+  if (body.mfa && body.ticket) return { done: false, ticket: body.ticket, methods: body.methods ?? ['totp'] };
   await requireAdmin({ kind: 'token', token: body.jwt_token!, email: body.user?.email ?? email });
   return { done: true };
 }
@@ -120,6 +128,34 @@ export async function signInMfa(ticket: string, code: string, email: string): Pr
   const body = (await res.json()) as SessionReply;
   await requireAdmin({ kind: 'token', token: body.jwt_token!, email: body.user?.email ?? email });
 }
+
+/** A passkey assertion for these options: modal, or offered in the email field's autofill (`conditional`). */
+async function assertion(path: string, body: object, conditional = false) {
+  const res = await send('POST', path, body, null);
+  if (!res.ok) throw await failure(res);
+  const optionsJSON = await res.json();
+  return startAuthentication({ optionsJSON, useBrowserAutofill: conditional });
+}
+
+/** Sign in with a passkey alone (usernameless); `conditional` waits for the autofill instead of a dialog. */
+export async function signInWithPasskey(conditional = false): Promise<void> {
+  const credential = await assertion('/auth/webauthn/login/options', {}, conditional);
+  const res = await send('POST', '/auth/webauthn/login/verify', { credential, cookie: true }, null);
+  if (!res.ok) throw await failure(res);
+  const body = (await res.json()) as SessionReply;
+  await requireAdmin({ kind: 'token', token: body.jwt_token!, email: body.user?.email ?? '' });
+}
+
+/** Step two with the account's passkey instead of a code. */
+export async function signInPasskeySecondFactor(ticket: string, email: string): Promise<void> {
+  const credential = await assertion('/auth/webauthn/second-factor/options', { ticket });
+  const res = await send('POST', '/auth/webauthn/second-factor/verify', { ticket, credential, cookie: true }, null);
+  if (!res.ok) throw await failure(res);
+  const body = (await res.json()) as SessionReply;
+  await requireAdmin({ kind: 'token', token: body.jwt_token!, email: body.user?.email ?? email });
+}
+
+export { browserSupportsWebAuthnAutofill } from '@simplewebauthn/browser';
 
 /** ADMIN_SECRET typed in: kept in memory only, gone on reload. */
 export const signInWithSecret = (secret: string) => requireAdmin({ kind: 'secret', secret });

@@ -6,6 +6,7 @@ import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/
 import { CLI } from '../core/sessions/actor.js';
 import { integer, list, type CliContext } from './context.js';
 import { findUser } from './core.js';
+import { passkeysCommand } from './passkeys.js';
 
 const format = () =>
   new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
@@ -237,4 +238,5 @@ export function usersCommand(program: Command, cli: CliContext): void {
         }),
       );
   }
+  passkeysCommand(users, cli);
 }

@@ -1,5 +1,6 @@
 import type { DialectSettings } from '../http/dialects/settings.js';
 import type { FederationConfig } from './federation.js';
+import type { PasskeysConfig } from './passkeys.js';
 import type { Dialect, JwtAlgorithm, RawConfig } from './schema.js';
 
 export type Env = Record<string, string | undefined>;
@@ -125,6 +126,7 @@ export interface CoreConfig {
     };
   };
   federation: FederationConfig;
+  passkeys: PasskeysConfig;
 }
 
 /** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */

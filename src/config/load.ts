@@ -5,6 +5,7 @@ import { CONFIG_FIELDS, type RawConfig } from './schema.js';
 import type { Field } from './fields.js';
 import { DIALECT_SETTINGS, type DialectSettings } from '../http/dialects/settings.js';
 import { federationConfig } from './federation.js';
+import { passkeysConfig } from './passkeys.js';
 
 export type { Config, CoreConfig, DatabaseTimeouts, Env } from './config-types.js';
 
@@ -111,6 +112,7 @@ export function loadConfig(env: Env): Config {
 
   if (problems.length) throw new ConfigError(problems);
 
+  const cors = corsOrigins(raw.CORS_ORIGINS, url, raw.SERVER_URL === undefined ? raw.PORT : undefined);
   const dataDir = path.resolve(raw.DATA_DIR);
   const dbUrl = raw.DATABASE_URL;
   const timeouts: DatabaseTimeouts = {
@@ -135,7 +137,7 @@ export function loadConfig(env: Env): Config {
       shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT,
       logRequests: raw.LOG_REQUESTS,
     },
-    cors: corsOrigins(raw.CORS_ORIGINS, url, raw.SERVER_URL === undefined ? raw.PORT : undefined),
+    cors,
     metrics: { token: raw.METRICS_TOKEN },
     audit: { retentionDays: raw.AUDIT_RETENTION_DAYS },
     dialects: raw.DIALECTS,
@@ -249,5 +251,6 @@ export function loadConfig(env: Env): Config {
       },
     },
     federation,
+    passkeys: passkeysConfig(raw, url, cors.origins),
   };
 }

@@ -4,6 +4,7 @@ import type { Field } from './fields.js';
 import { ACCOUNT_FIELDS } from './schema-accounts.js';
 import { SERVER_FIELDS } from './schema-server.js';
 import { CONSOLE_FIELDS, STORAGE_FIELDS } from './schema-storage.js';
+import { PASSKEY_FIELDS } from './passkeys.js';
 
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './schema-server.js';
 export type Dialect = DialectId;
@@ -18,6 +19,8 @@ const CORE_FIELDS = {
   ...STORAGE_FIELDS,
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in
   ...FEDERATION_FIELDS,
+  // Passkeys (WebAuthn)
+  ...PASSKEY_FIELDS,
   ...CONSOLE_FIELDS,
 } satisfies Record<string, Field<unknown>>;
 

@@ -186,6 +186,21 @@ export const errors = {
   }),
   /** A stand-in of a given status, for asking an envelope which status it answers for it (no code of its own). */
   ofStatus: entry('shared', 0, (status: number) => new AppError('shared', status, '')),
+
+  // Passkeys (WebAuthn) and app passwords
+  /** The password was right, but the account's second factor is a passkey and this request cannot carry one. */
+  passkeyRequired: make(
+    'passkey-required',
+    401,
+    "This account's second factor is a passkey, which this login cannot carry: sign in with the passkey, or " +
+      'create an app password for this door',
+  ),
+  /** A ceremony that failed: unknown or removed credential, bad signature, origin, RP id, challenge or counter. */
+  invalidPasskey: make('invalid-passkey', 401, 'The passkey could not be verified'),
+  /** The challenge was never issued, was already used, belongs to another ceremony or session, or expired. */
+  invalidChallenge: make('invalid-challenge', 400, 'The challenge is invalid, expired or already used'),
+  passkeyExists: make('passkey-exists', 409, 'This passkey is already registered'),
+  passkeysDisabled: make('passkeys-disabled', 404, 'Passkeys are turned off (WEBAUTHN_ENABLED=false)'),
 } as const;
 
 /** Every code of the catalogue. */

@@ -197,8 +197,48 @@ export interface ImportedSecurityKeysTable {
   created_at: Timestamp;
 }
 
+export interface WebauthnCredentialsTable {
+  id: string;
+  credential_id: string;
+  user_id: string;
+  public_key: string;
+  counter: ColumnType<number, number | undefined, number>;
+  transports: string | null;
+  device_type: ColumnType<string, string | undefined, string>;
+  backed_up: ColumnType<boolean, boolean | undefined, boolean>;
+  nickname: string | null;
+  aaguid: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface WebauthnChallengesTable {
+  hash: string;
+  purpose: string;
+  user_id: string | null;
+  session_id: string | null;
+  user_verification: boolean;
+  data: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface AppPasswordsTable {
+  id: string;
+  hash: string;
+  user_id: string;
+  door: string;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
 export interface Database {
   imported_security_keys: ImportedSecurityKeysTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  app_passwords: AppPasswordsTable;
   signing_keys: SigningKeysTable;
   directories: DirectoriesTable;
   user_identities: UserIdentitiesTable;

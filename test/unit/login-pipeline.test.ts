@@ -180,6 +180,7 @@ describe('the login pipeline', () => {
         kind: 'second-factor-required',
         user: expect.objectContaining({ id: 'u1' }),
         ticket: undefined,
+        methods: ['totp'],
       });
       expect((await w.pipeline.authenticate(attempt({ secondFactor: 'code', code: '123456' }))).kind).toBe(
         'authenticated',

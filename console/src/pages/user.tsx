@@ -6,6 +6,7 @@ import { Page, Problem, Status, useAction, useLoad, when } from '../ui';
 import { UserAudit, UserSessions, UserTokens } from './user-lists';
 import { Impersonate, UserSignInSources } from './user-sources';
 import { Facts } from '../table';
+import { UserAppPasswords, UserPasskeys } from './user-passkeys';
 
 /** One user; `GET /admin/users/:id` when the server has it, else found in the list. */
 async function loadUser(id: string): Promise<AdminUser> {
@@ -32,7 +33,9 @@ export function UserPage({ id }: { id: string }) {
           <Actions u={u} reload={user.reload} />
           <Access u={u} reload={user.reload} />
           <UserSessions id={u.id} state={`${u.active}|${u.disabled}|${u.banned_until}`} />
+          <UserAppPasswords id={u.id} />
           <UserSignInSources id={u.id} realm={u.realm} />
+          <UserPasskeys id={u.id} />
           <UserTokens id={u.id} />
           <Impersonate id={u.id} />
           <UserAudit id={u.id} email={u.email} />

@@ -44,7 +44,20 @@ export interface LoginAttempt {
   account?: string;
   /** The audit action (`login` unless said). */
   action?: string;
+  /** Instead of a password, a passkey assertion (the verifier checks it; user verification stands for a 2nd factor). */
+  passkey?: PasskeyProof;
 }
+
+/** A WebAuthn assertion, read far enough to know whose credential it names. */
+export interface PasskeyProof {
+  /** The owner of the presented credential; undefined when no such credential is registered. */
+  userId: string | undefined;
+  /** Checks the assertion against that credential of `user`: undefined when it holds, else the refusal's reason. */
+  check(user: User): Promise<string | undefined>;
+}
+
+/** The second factors a user can be asked for after their password. */
+export type SecondFactorMethod = 'totp' | 'webauthn';
 
 /** A second-factor check outside a login: who, through which door, audited under which action. */
 export interface CodeCheck {
@@ -58,4 +71,4 @@ export interface CodeCheck {
 
 export type LoginResult =
   | { kind: 'authenticated'; user: User }
-  | { kind: 'second-factor-required'; user: User; ticket?: string };
+  | { kind: 'second-factor-required'; user: User; ticket?: string; methods: SecondFactorMethod[] };

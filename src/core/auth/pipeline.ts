@@ -7,14 +7,33 @@ import type { MfaService } from '../mfa/service.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { canSignIn, type ClientInfo } from '../sessions/registry.js';
 import type { LoginThrottle, LoginAttempt as ThrottledAttempt } from '../throttle/login-failures.js';
-import { enforceLimit, type RateLimitStore } from '../throttle/rate-limiter.js';
+import type { RateLimitStore } from '../throttle/rate-limiter.js';
 import type { Tickets } from '../tickets/service.js';
 import { passwordDigest, type User, type UserService } from '../users/service.js';
 import type { Directories } from '../directories/service.js';
 import type { CodeCheck, LoginAttempt, LoginResult } from './attempt.js';
-import { appendedOf, digest, directoryBind, localHash, type PasswordVerifier } from './verifiers.js';
+import { loginLimits } from './limits.js';
+import { attemptSteps } from './steps.js';
+import {
+  appendedOf,
+  appPassword,
+  digest,
+  directoryBind,
+  localHash,
+  passkeyAssertion,
+  type PasswordVerifier,
+} from './verifiers.js';
+import { appPasswordDoorOf, looksLikeAppPassword, type AppPasswords } from '../app-passwords/service.js';
 
-export type { CodeCheck, LoginAttempt, LoginResult, SecondFactorForm, TrustedDevice } from './attempt.js';
+export type {
+  CodeCheck,
+  LoginAttempt,
+  LoginResult,
+  PasskeyProof,
+  SecondFactorForm,
+  SecondFactorMethod,
+  TrustedDevice,
+} from './attempt.js';
 
 export const pipelineErrors = {
   secondFactorRequired: () => errors.secondFactorRequired(),
@@ -33,6 +52,10 @@ export interface PipelineDeps {
   clock: Clock;
   /** LDAP directories behind realms: they check the password of their users instead of a local hash. */
   directories?: Pick<Directories, 'handles' | 'authenticate' | 'passwordRealm'>;
+  /** Whether a user has a passkey: after a password, it is asked for as a second factor. */
+  passkeys?: { has(userId: string): Promise<boolean> };
+  /** App passwords, accepted in place of the password on the doors that carry only a password. */
+  appPasswords?: Pick<AppPasswords, 'match'>;
 }
 
 /** Counters and throttles key an account by its id, and an unknown login by its name's hash. */
@@ -45,43 +68,15 @@ const accountKeyOf = (a: LoginAttempt, user: User | undefined) => user?.id ?? sh
  */
 export function createLoginPipeline(deps: PipelineDeps) {
   const { config, users, hasher, clock, audit } = deps;
-  const { windowSeconds, authPerIp, authPerAccount } = config.rateLimit;
   const local = localHash(hasher);
   const digestVerifier = digest(hasher);
+  const { userOf, secondFactorsOf } = attemptSteps(deps);
+  const { limitIp, limitAccount } = loginLimits(deps.limits, config.rateLimit);
 
   async function report(a: LoginAttempt, outcome: AuditOutcome, user: User | undefined, reason?: string) {
     const event = { actor: user?.id ?? null, action: a.action ?? 'login', subject: user?.id ?? null, door: a.door };
     const { ip, userAgent } = a.client;
     await audit.record({ ...event, outcome, ip, userAgent, detail: reason ? { reason } : null });
-  }
-
-  /**
-   * Counts the attempt in the shared and the door's per-IP windows; an exhausted one refuses it. Returns the keys
-   * counted.
-   */
-  async function limitIp(a: LoginAttempt): Promise<string[]> {
-    const ip = a.client.ip ?? 'unknown';
-    const keys = [await enforceLimit(deps.limits, { name: 'login-ip', max: authPerIp, windowSeconds }, ip)];
-    if (a.doorLimit)
-      keys.push(
-        await enforceLimit(
-          deps.limits,
-          { name: `login-${a.door}-ip`, max: a.doorLimit.max, windowSeconds },
-          ip,
-          a.doorLimit.report,
-        ),
-      );
-    return keys.filter((k): k is string => k !== undefined);
-  }
-
-  /** The per-account window, keyed by the account when it exists, else by the login name. */
-  async function limitAccount(accountKey: string): Promise<string[]> {
-    const key = await enforceLimit(
-      deps.limits,
-      { name: 'login-account', max: authPerAccount, windowSeconds },
-      accountKey,
-    );
-    return key ? [key] : [];
   }
 
   /**
@@ -99,9 +94,17 @@ export function createLoginPipeline(deps: PipelineDeps) {
 
   /** The verifier of an attempt: a directory's bind, Rocket.Chat's digest, or the local hash. */
   async function verifierFor(a: LoginAttempt, user: User | undefined): Promise<PasswordVerifier> {
+    if (a.passkey) return passkeyAssertion;
     const realm = await directoryOf(a, user);
-    if (realm !== undefined) return directoryBind(hasher, deps.directories!, realm);
-    return a.digest !== undefined ? digestVerifier : local;
+    const usual =
+      realm !== undefined
+        ? directoryBind(hasher, deps.directories!, realm)
+        : a.digest !== undefined
+          ? digestVerifier
+          : local;
+    const appDoor = deps.appPasswords && appPasswordDoorOf(a.door);
+    const shaped = a.digest !== undefined || looksLikeAppPassword(a.password);
+    return appDoor && shaped ? appPassword(usual, deps.appPasswords!) : usual;
   }
 
   // The steps of a login, in order. Each either passes (returning what the next needs) or refuses.
@@ -112,7 +115,7 @@ export function createLoginPipeline(deps: PipelineDeps) {
     let user: User | undefined;
     try {
       keys = await limitIp(a);
-      user = a.account !== undefined ? await users.get(a.account) : await users.findByLogin(a.identifier);
+      user = await userOf(a);
       keys.push(...(await limitAccount(accountKeyOf(a, user))));
     } catch (err) {
       if (err instanceof AppError && err.status === 429) await report(a, 'rate_limited', user);
@@ -160,14 +163,19 @@ export function createLoginPipeline(deps: PipelineDeps) {
    * 6. The second factor, for an MFA account when the door asks: a code (sent, or appended to the password)
    * is checked under its own failure counter; without one, the door's form of "a code is needed" is the answer.
    */
-  async function secondFactor(a: LoginAttempt, user: User): Promise<LoginResult | undefined> {
-    if (!user.mfaEnabled || a.secondFactor === 'not-asked') return undefined;
-    const code = appendedOf(a, user)?.code ?? a.code;
+  async function secondFactor(a: LoginAttempt, user: User, standsIn?: boolean): Promise<LoginResult | undefined> {
+    const methods = await secondFactorsOf(a, user, standsIn);
+    if (!methods.length) return undefined;
+    const code = user.mfaEnabled ? (appendedOf(a, user)?.code ?? a.code) : undefined;
     if (code === undefined) {
       await report(a, 'mfa_required', user);
+      if (a.secondFactor === 'ticket') {
+        return { kind: 'second-factor-required', user, ticket: await deps.tickets.issue('mfa', user), methods };
+      }
+      // A door that carries no passkey cannot finish this login: say why (the password was right).
+      if (!user.mfaEnabled) throw errors.passkeyRequired();
       if (a.secondFactor === 'none') throw pipelineErrors.secondFactorRequired();
-      const ticket = a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user) : undefined;
-      return { kind: 'second-factor-required', user, ticket };
+      return { kind: 'second-factor-required', user, methods };
     }
     const mfaAttempt = await deps.mfaThrottle.begin(`mfa:${user.id}`);
     if (!(await deps.mfa.verify(user.id, code))) {
@@ -192,11 +200,11 @@ export function createLoginPipeline(deps: PipelineDeps) {
     async authenticate(a: LoginAttempt): Promise<LoginResult> {
       const found = await limitAndFind(a);
       const attempt = await beginAttempt(a, found.user);
-      const { user, upgrade } = await verifySecret(a, found.user, attempt);
+      const { user, upgrade, standsIn } = await verifySecret(a, found.user, attempt);
       await checkAccountState(a, user, attempt);
       await attempt.succeed();
       await rehash(user, upgrade);
-      return (await secondFactor(a, user)) ?? (await succeed(a, user, found.keys));
+      return (await secondFactor(a, user, standsIn)) ?? (await succeed(a, user, found.keys));
     },
 
     /**

@@ -10,7 +10,7 @@ import type { LoginThrottle } from '../throttle/login-failures.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
 import type { Tickets } from '../tickets/service.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
-import type { LoginPipeline, TrustedDevice } from './pipeline.js';
+import type { LoginPipeline, SecondFactorMethod, TrustedDevice } from './pipeline.js';
 
 export type { TrustedDevice } from './pipeline.js';
 
@@ -25,7 +25,9 @@ export interface Session {
 }
 
 /** A password login either opens a session, or, for MFA users, hands out a ticket for the second step. */
-export type SignInResult = { kind: 'session'; session: Session } | { kind: 'mfa'; mfaTicket: string };
+export type SignInResult =
+  | { kind: 'session'; session: Session }
+  | { kind: 'mfa'; mfaTicket: string; methods?: SecondFactorMethod[] };
 
 /** Wrong codes allowed per MFA ticket before it is void. */
 export const MFA_TICKET_ATTEMPTS = 5;
@@ -87,7 +89,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       });
       const { user } = result;
       const deviceId = input.device?.userId === user.id ? input.device.id : deps.random.bytes(18).toString('base64url');
-      if (result.kind === 'second-factor-required') return { kind: 'mfa', mfaTicket: result.ticket!, deviceId };
+      if (result.kind === 'second-factor-required')
+        return { kind: 'mfa', mfaTicket: result.ticket!, methods: result.methods, deviceId };
       return { kind: 'session', session: await startSession(user, client), deviceId };
     },
 

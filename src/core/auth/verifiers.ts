@@ -1,3 +1,4 @@
+import { appPasswordHash, appPasswordHashOfDigest } from '../app-passwords/service.js';
 import type { Directories } from '../directories/service.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { User } from '../users/service.js';
@@ -16,18 +17,26 @@ export const appendedOf = (a: LoginAttempt, user: User | undefined) =>
  * work as a wrong password. A local check may ask for the stored hash's upgrade (the password is kept for it).
  */
 export type Verdict =
-  | { ok: true; user: User; upgrade?: { password: string; needsRehash: boolean } }
-  | { ok: false; auditAs: User | undefined; reason: 'invalid-credentials' | 'directory-conflict' };
+  | { ok: true; user: User; upgrade?: { password: string; needsRehash: boolean }; standsIn?: boolean }
+  | { ok: false; auditAs: User | undefined; reason: string };
 
 /** One way to prove a secret at login: the pipeline picks one per attempt, and applies the same rules around it. */
 export interface PasswordVerifier {
   verify(a: LoginAttempt, user: User | undefined): Promise<Verdict>;
 }
 
-const refused = (
-  auditAs: User | undefined,
-  reason: Extract<Verdict, { ok: false }>['reason'] = 'invalid-credentials',
-) => ({ ok: false, auditAs, reason }) as const;
+const refused = (auditAs: User | undefined, reason = 'invalid-credentials') =>
+  ({ ok: false, auditAs, reason }) as const;
+
+/** A passkey assertion: the credential must be this user's, and its signature, challenge, origin and counter hold. */
+export const passkeyAssertion: PasswordVerifier = {
+  async verify(a, user) {
+    const proof = a.passkey;
+    if (!proof || !user || proof.userId !== user.id) return refused(user, 'unknown-passkey');
+    const problem = await proof.check(user);
+    return problem === undefined ? { ok: true, user } : refused(user, problem);
+  },
+};
 
 /** The local hash (argon2id, or an imported one, upgraded after a success). */
 export const localHash = (hasher: PasswordHasher): PasswordVerifier => ({
@@ -80,5 +89,22 @@ export const directoryBind = (
     }
     if (a.account !== undefined && found.user.id !== a.account) return refused(user);
     return { ok: true, user: found.user };
+  },
+});
+
+/**
+ * An app password in place of the password (or of Rocket.Chat's digest of it), on a door that carries only
+ * a password; anything else goes to the door's usual verifier. The lookup is made for unknown logins too.
+ * A match stands for the whole sign-in on that door: no second factor is asked after it.
+ */
+export const appPassword = (
+  fallback: PasswordVerifier,
+  store: { match(hash: string, door: string, userId: string | undefined): Promise<boolean> },
+): PasswordVerifier => ({
+  async verify(a, user) {
+    const hash = a.digest !== undefined ? appPasswordHashOfDigest(a.digest) : appPasswordHash(a.password);
+    if (hash !== undefined && (await store.match(hash, a.door, user?.id)) && user)
+      return { ok: true, user, standsIn: true };
+    return fallback.verify(a, user);
   },
 });

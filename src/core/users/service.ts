@@ -25,6 +25,8 @@ export type User = UserWithRoles;
 
 export interface NewUserInput {
   email: string;
+  /** A random id when absent (a passkey sign-up names it first: the passkey's user handle). */
+  id?: string;
   /** Generated from the email when absent. */
   username?: string | null;
   /** Absent for magic-link accounts, which have no password. */
@@ -122,7 +124,7 @@ export function createUserService({
         password === undefined
           ? [null, null]
           : await Promise.all([hasher.hash(password), hasher.hash(passwordDigest(password))]);
-      const id = random.uuid();
+      const id = input.id ?? random.uuid();
       const wanted = input.username ?? null;
       if (wanted !== null && !isValidUsername(wanted)) throw errors.validation(USERNAME_RULE);
       // A generated name that is taken gets a random suffix; a requested one that is taken is a conflict.

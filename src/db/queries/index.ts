@@ -20,6 +20,9 @@ import { createSigningKeyQueries } from './signing-keys.js';
 import { createStorageReservationQueries } from './storage-reservations.js';
 import { createImportQueries } from './imports.js';
 import { createExportQueries } from './exports.js';
+import { createWebauthnCredentialQueries } from './webauthn-credentials.js';
+import { createWebauthnChallengeQueries } from './webauthn-challenges.js';
+import { createAppPasswordQueries } from './app-passwords.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
@@ -40,6 +43,9 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     storageReservations: createStorageReservationQueries(db, dialect),
     imports: createImportQueries(db, dialect),
     exports: createExportQueries(db),
+    passkeys: createWebauthnCredentialQueries(db),
+    webauthnChallenges: createWebauthnChallengeQueries(db, dialect),
+    appPasswords: createAppPasswordQueries(db),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/load.js';
 import { HOME_SCRIPT, HOME_STYLE } from './assets.js';
+import { PASSKEY_HTML, PASSKEY_SCRIPT } from './passkeys.js';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors " +
@@ -9,7 +10,7 @@ const CSP =
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: every outcome is in the HTML, hidden; the script shows the one the link carries. */
-const page = (api: string) => `<!doctype html>
+const page = (api: string, passkeys: boolean) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -18,8 +19,9 @@ const page = (api: string) => `<!doctype html>
 <title>Gatehouse</title>
 <link rel="stylesheet" href="/_gatehouse/home.css">
 <script src="/_gatehouse/home.js" defer></script>
+<script src="/_gatehouse/passkeys.js" defer></script>
 </head>
-<body data-api="${escapeHtml(api)}">
+<body data-api="${escapeHtml(api)}" data-passkeys="${passkeys}">
 <h1>Gatehouse</h1>
 <p id="welcome" hidden>This is a Gatehouse authentication server.
 The API is documented at <a href="/docs">/docs</a>.</p>
@@ -46,7 +48,7 @@ finish signing in in the application with a code from your authenticator.</p>
 <button type="submit">Change it back</button>
 <p id="undo-result" class="problem" hidden></p>
 </div></form>
-<noscript><p>This page needs JavaScript to finish what the link started.</p></noscript>
+${passkeys ? PASSKEY_HTML : ''}<noscript><p>This page needs JavaScript to finish what the link started.</p></noscript>
 <footer><a href="/docs">API documentation</a></footer>
 </body>
 </html>
@@ -58,7 +60,7 @@ finish signing in in the application with a code from your authenticator.</p>
  * what happened and can set a new password. Not in the OpenAPI document: it is not API.
  */
 export function registerHomePage(app: FastifyInstance, config: Config): void {
-  const html = page(`${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`);
+  const html = page(`${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`, config.passkeys.enabled);
   const headers = {
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
@@ -72,6 +74,12 @@ export function registerHomePage(app: FastifyInstance, config: Config): void {
       .headers({ ...headers, 'cache-control': 'public, max-age=300' })
       .type('text/javascript; charset=utf-8')
       .send(HOME_SCRIPT),
+  );
+  app.get('/_gatehouse/passkeys.js', hide, async (_request, reply) =>
+    reply
+      .headers({ ...headers, 'cache-control': 'public, max-age=300' })
+      .type('text/javascript; charset=utf-8')
+      .send(PASSKEY_SCRIPT),
   );
   app.get('/_gatehouse/home.css', hide, async (_request, reply) =>
     reply

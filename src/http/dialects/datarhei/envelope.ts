@@ -33,6 +33,8 @@ export const datarheiEnvelope =
           details: [err.message],
         },
       };
+    if (err.code === 'passkey-required')
+      return { status: 401, body: { code: 401, message: err.message, details: [err.message] } };
     if (err.code === 'second-factor-required')
       return { status: 401, body: { code: 401, message: SECOND_FACTOR_HINTS[mfa], details: [err.message] } };
     if (err.status === 401)

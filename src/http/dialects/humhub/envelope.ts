@@ -22,7 +22,7 @@ export class LoginError extends AppError {
 /** HumHub's Yii error body; its login route answers {code, message} instead. */
 export const humhubEnvelope: Envelope = (err) => {
   if (err instanceof LoginError) return { status: err.status, body: { code: err.status, message: err.message } };
-  if (err.status === 401 && !errors.secondFactorRequired.is(err))
+  if (err.status === 401 && !errors.secondFactorRequired.is(err) && !errors.passkeyRequired.is(err))
     return {
       status: 401,
       body: { name: 'Unauthorized', message: 'Your request was made with invalid credentials.', code: 0, status: 401 },

@@ -15,7 +15,7 @@ import { createHumhubJwt } from './tokens.js';
 /** Login failures in the login route's own shape; anything else keeps its meaning. */
 function asLoginError(err: unknown): unknown {
   if (!(err instanceof AppError)) return err;
-  if (errors.secondFactorRequired.is(err)) return new LoginError(401, err.message);
+  if (errors.secondFactorRequired.is(err) || errors.passkeyRequired.is(err)) return new LoginError(401, err.message);
   if (err.status === 401) return new LoginError(400, 'Wrong username or password');
   if (err.status === 429) return new LoginError(429, err.message, err.headers);
   return err;

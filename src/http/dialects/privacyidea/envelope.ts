@@ -31,6 +31,7 @@ export function privacyideaEnvelope(server: PiServer): Envelope {
   return (err) => {
     const wrap = (code: number, message: string) => piEnvelope(server, { status: false, error: { code, message } });
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
+    if (errors.passkeyRequired.is(err)) return { status: 401, body: wrap(4031, err.message) };
     if (errors.secondFactorRequired.is(err))
       return {
         status: 401,

@@ -20,6 +20,8 @@ export const rocketchatEnvelope: Envelope = (err) => {
         details: { method: 'totp', availableMethods: ['totp'] },
       },
     };
+  if (err.code === 'passkey-required')
+    return { status: 401, body: { success: false, status: 'error', error: err.code, message: err.message } };
   if (err.status === 401)
     return { status: 401, body: { success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' } };
   if (err.status === 429) {

@@ -9,6 +9,8 @@ import type { App } from '../../types.js';
 import { bodyNewEmail, mailLimits } from './mail-limits.js';
 import { bearerTokens, NewToken, TokenBody, TokenInfo } from './bearer-tokens.js';
 import { registerMfaRoutes } from './mfa.js';
+import { registerPasskeyAccount } from './webauthn/account.js';
+import { registerAppPasswordRoutes } from './app-passwords.js';
 import { freshProof, registerReauthRoute } from './reauthenticate.js';
 import { Email, Password, UserInfo } from './schemas.js';
 
@@ -41,6 +43,8 @@ export function registerAccountRoutes(app: App, s: Services) {
   const fresh = freshProof(s);
   registerReauthRoute(app, s);
   if (lifecycle.mfa) registerMfaRoutes(app, s);
+  if (s.config.passkeys.enabled) registerPasskeyAccount(app, s);
+  registerAppPasswordRoutes(app, s);
 
   if (!lifecycle.verifyEmails) {
     app.post(

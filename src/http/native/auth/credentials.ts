@@ -115,7 +115,9 @@ export function registerCredentialRoutes(app: App, s: Services) {
         { identifier: email, password, device: deviceCookie(request) },
         clientInfo(request),
       );
-      if (result.kind === 'mfa') return { mfa: true as const, ticket: result.mfaTicket };
+      // HBP's answer stays `{mfa, ticket}` for TOTP alone; `methods` appears once a passkey is one of them.
+      const methods = result.kind === 'mfa' && result.methods?.includes('webauthn') ? result.methods : undefined;
+      if (result.kind === 'mfa') return { mfa: true as const, ticket: result.mfaTicket, methods };
       setDeviceCookie(reply, s.config.cookies, result.session.user.id, result.deviceId);
       return sessionBody(reply, s.config.cookies, result.session, cookie === true);
     },

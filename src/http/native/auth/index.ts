@@ -8,6 +8,8 @@ import { registerLifecycleRoutes } from './lifecycle.js';
 import { registerMfaLoginRoute } from './mfa.js';
 import { registerDisabled } from '../../plugins/feature-gate.js';
 import { registerProviderRoutes } from './providers.js';
+import { registerPasskeySignIn } from './webauthn/sign-in.js';
+import { registerPasskeySignUp } from './webauthn/sign-up.js';
 
 /** The HBP /auth API. Public routes here; the signed-in user's routes in their own guarded context. */
 export async function nativeAuth(app: App, s: Services) {
@@ -25,6 +27,10 @@ export async function nativeAuth(app: App, s: Services) {
       ['POST', '/mfa/disable'],
       ['POST', '/mfa/recovery-codes'],
     ]);
+  if (s.config.passkeys.enabled) {
+    registerPasskeySignIn(app, s);
+    registerPasskeySignUp(app, s);
+  }
   if (!lifecycle.selfDelete) registerDisabled(app, 'ALLOW_USER_SELF_DELETE', [['POST', '/delete']]);
   await app.register(async (authenticated: App) => registerAccountRoutes(authenticated, s));
   await registerProviderRoutes(app, s);

@@ -43,7 +43,15 @@ export const Cookie = Type.Optional(
 
 export const MfaChallenge = Type.Object({
   mfa: Type.Literal(true),
-  ticket: Type.String({ description: 'Send it with a code to POST /auth/mfa/totp' }),
+  ticket: Type.String({
+    description:
+      'Send it with a code to POST /auth/mfa/totp, or with a passkey to POST /auth/webauthn/second-factor/verify',
+  }),
+  methods: Type.Optional(
+    Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), {
+      description: 'The second factors this account has',
+    }),
+  ),
 });
 
 export const MagicLinkSent = Type.Object({ magicLink: Type.Literal(true) });
