@@ -4,6 +4,7 @@ import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from '
 import type { Field } from './fields.js';
 import { DIALECT_SETTINGS, type DialectSettings } from '../http/dialects/settings.js';
 import { federationConfig, type FederationConfig } from './federation.js';
+import { idpConfig, type IdpConfig } from './idp.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -122,6 +123,8 @@ export interface CoreConfig {
     };
   };
   federation: FederationConfig;
+  /** The OpenID Connect provider and forward-auth. */
+  idp: IdpConfig;
 }
 
 /** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */
@@ -371,5 +374,6 @@ export function loadConfig(env: Env): Config {
       },
     },
     federation,
+    idp: idpConfig(raw),
   };
 }

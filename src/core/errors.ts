@@ -49,4 +49,14 @@ export const errors = {
   /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */
   databaseUnavailable: () =>
     new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
+
+  // Identity provider (issue 28): OpenID Connect clients and forward-auth
+  oidcClientExists: make('oidc-client-exists', 409, 'A client with this id already exists'),
+  oidcClientReadOnly: make(
+    'oidc-client-read-only',
+    409,
+    'This client comes from OIDC_CLIENTS_FILE and cannot be changed here',
+  ),
+  oidcClientInvalid: make('oidc-client-invalid', 400, 'The client settings are invalid'),
+  oidcDisabled: make('oidc-disabled', 404, 'The OpenID Connect provider is not enabled (OIDC_ENABLED)'),
 } as const;

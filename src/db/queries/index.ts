@@ -18,6 +18,8 @@ import { createDirectoryQueries } from './directories.js';
 import { createUserIdentityQueries } from './user-identities.js';
 import { createSigningKeyQueries } from './signing-keys.js';
 import { createStorageReservationQueries } from './storage-reservations.js';
+import { createOidcClientQueries } from './oidc-clients.js';
+import { createOidcStoreQueries } from './oidc-store.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
@@ -36,6 +38,8 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     userIdentities: createUserIdentityQueries(db, dialect),
     signingKeys: createSigningKeyQueries(db),
     storageReservations: createStorageReservationQueries(db, dialect),
+    oidcClients: createOidcClientQueries(db),
+    oidcStore: createOidcStoreQueries(db, dialect),
   };
 }
 

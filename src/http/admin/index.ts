@@ -13,6 +13,7 @@ import { registerAuditRoutes } from './audit.js';
 import { registerKeyRoutes } from './keys.js';
 import { registerStorageRoutes } from './storage.js';
 import { registerSignInSourceRoutes } from './sign-in-sources.js';
+import { registerOidcClientRoutes } from './oidc-clients.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -37,4 +38,5 @@ export async function adminApi(app: App, s: Services) {
   registerKeyRoutes(app, s);
   registerStorageRoutes(app, s);
   registerSignInSourceRoutes(app, s);
+  registerOidcClientRoutes(app, s);
 }
