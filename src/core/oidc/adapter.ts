@@ -84,6 +84,8 @@ export function createAdapterClass(d: AdapterDeps) {
         model: this.model,
         payload: box.seal(JSON.stringify(payload)),
         grantId: this.model === 'Grant' ? id : (payload.grantId ?? null),
+        accountId: this.model === 'Grant' ? (payload.accountId ?? null) : null,
+        clientId: this.model === 'Grant' ? ((payload.clientId as string | undefined) ?? null) : null,
         uidHash: payload.uid ? sha256(payload.uid) : null,
         userCodeHash: payload.userCode ? sha256(payload.userCode) : null,
         expiresAt: new Date(clock.now().getTime() + expiresIn * 1000),

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
@@ -7,6 +8,7 @@ import type { SecretBox } from '../mfa/secret-box.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { KeyRing } from '../tokens/key-ring.js';
 import type { UserService } from '../users/service.js';
+import { createBackchannelLogout } from './backchannel.js';
 import { createOidcClients, loadClientsFile } from './clients.js';
 import { createOidcInteractions } from './interactions.js';
 import { createOidcProvider, type OidcViews } from './provider.js';
@@ -27,6 +29,7 @@ export interface OidcDeps {
   sessions: SessionRegistry;
   users: UserService;
   pipeline: LoginPipeline;
+  log: Logger;
 }
 
 /** The identity provider: clients, oidc-provider (when OIDC_ENABLED) and the sign-in interactions. */
@@ -54,6 +57,8 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
         }),
       })
     : undefined;
+  const backchannel = provider && createBackchannelLogout({ provider, queries: d.queries, clock, log: d.log });
+  if (backchannel) d.sessions.onAllEnded((userId) => backchannel.notify(userId));
   const interactions = createOidcInteractions({
     provider,
     pipeline: d.pipeline,
@@ -62,7 +67,7 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
     clients,
     grantSeconds: config.idp.refreshTokenSeconds,
   });
-  return { clients, provider, interactions };
+  return { clients, provider, interactions, backchannel };
 }
 
 export type Oidc = Awaited<ReturnType<typeof createOidc>>;

@@ -8,7 +8,7 @@ import { columnTypes, type DialectName } from '../dialect.js';
  * - `oidc_store`: what oidc-provider persists (codes, tokens, grants, interactions, its browser sessions).
  *   The key is the SHA-256 of `<model>:<id>`, so a stolen row names no token; the payload (which holds the
  *   id again) is sealed with a key derived from COOKIE_SECRET. `grant_id` ends every token of a grant at
- *   once; `uid_hash` and `user_code_hash` find a session by uid and a device code by its user code.
+ *   once; `account_id` and `client_id` (grants only) name whom a back-channel logout goes to; `uid_hash` and `user_code_hash` find a session by uid and a device code by its user code.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);
@@ -33,12 +33,15 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('model', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('grant_id', 'text')
+    .addColumn('account_id', 'text')
+    .addColumn('client_id', 'text')
     .addColumn('uid_hash', 'text')
     .addColumn('user_code_hash', 'text')
     .addColumn('expires_at', t.timestamp, (c) => c.notNull())
     .addColumn('consumed_at', t.timestamp)
     .execute();
   await db.schema.createIndex('oidc_store_grant').on('oidc_store').columns(['grant_id']).execute();
+  await db.schema.createIndex('oidc_store_account').on('oidc_store').columns(['account_id', 'model']).execute();
   await db.schema.createIndex('oidc_store_uid').on('oidc_store').columns(['uid_hash']).execute();
   await db.schema.createIndex('oidc_store_user_code').on('oidc_store').columns(['user_code_hash']).execute();
   await db.schema.createIndex('oidc_store_expires_at').on('oidc_store').columns(['expires_at']).execute();

@@ -10,6 +10,9 @@ export interface OidcStoreEntry {
   model: string;
   payload: string;
   grantId: string | null;
+  /** Grants only: the user and the client. */
+  accountId: string | null;
+  clientId: string | null;
   uidHash: string | null;
   userCodeHash: string | null;
   expiresAt: Date;
@@ -32,6 +35,8 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
         model: e.model,
         payload: e.payload,
         grant_id: e.grantId,
+        account_id: e.accountId,
+        client_id: e.clientId,
         uid_hash: e.uidHash,
         user_code_hash: e.userCodeHash,
         expires_at: e.expiresAt,
@@ -68,6 +73,18 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await db.deleteFrom('oidc_store').where('grant_id', '=', grantId).execute();
+    },
+
+    /** The live grants of a user: their ids (the sessions' ids) and clients. */
+    async grantsOf(accountId: string, now: Date): Promise<{ grantId: string; clientId: string }[]> {
+      const rows = await db
+        .selectFrom('oidc_store')
+        .select(['grant_id', 'client_id'])
+        .where('account_id', '=', accountId)
+        .where('model', '=', 'Grant')
+        .where('expires_at', '>', now)
+        .execute();
+      return rows.map((r) => ({ grantId: String(r.grant_id), clientId: String(r.client_id) }));
     },
 
     expired: expiredRows(db, dialect, 'oidc_store', 'key', 'expires_at'),

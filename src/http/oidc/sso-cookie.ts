@@ -28,3 +28,17 @@ export function ssoCookie(request: FastifyRequest): string | undefined {
   const unsigned = request.unsignCookie(raw);
   return unsigned.valid && unsigned.value ? unsigned.value : undefined;
 }
+
+/** The Set-Cookie header that removes the cookie, for answers Fastify does not write (oidc-provider's). */
+export function ssoClearHeader(config: Config): string {
+  const o = options(config);
+  return [
+    `${SSO_COOKIE}=`,
+    'Path=/',
+    'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(o.secure ? ['Secure'] : []),
+    ...(config.idp.forward.cookieDomain ? [`Domain=${config.idp.forward.cookieDomain}`] : []),
+  ].join('; ');
+}
