@@ -13,8 +13,10 @@ const options = (config: Config) => ({
   ...(config.idp.forward.cookieDomain ? { domain: config.idp.forward.cookieDomain } : {}),
 });
 
-export function setSsoCookie(reply: FastifyReply, config: Config, s: { userId: string; id: string; expiresAt: Date }) {
-  reply.setCookie(SSO_COOKIE, `${s.userId}.${s.id}`, { ...options(config), signed: true, expires: s.expiresAt });
+export function setSsoCookie(reply: FastifyReply, config: Config, s: { userId: string; id: string }) {
+  // As long as the session (the registry decides when it ends; the cookie only carries its name).
+  const maxAge = config.idp.refreshTokenSeconds;
+  reply.setCookie(SSO_COOKIE, `${s.userId}.${s.id}`, { ...options(config), signed: true, maxAge });
 }
 
 export function clearSsoCookie(reply: FastifyReply, config: Config) {
