@@ -12,7 +12,12 @@ import { loginPage, messagePage, PAGE_CSP, type LoginView } from './views.js';
 export function sendPage(reply: FastifyReply, status: number, html: string) {
   return reply
     .code(status)
-    .headers({ 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store', 'x-frame-options': 'DENY' })
+    .headers({
+      'content-security-policy': PAGE_CSP,
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'same-origin',
+    })
     .type('text/html; charset=utf-8')
     .send(html);
 }

@@ -2,7 +2,11 @@ import type { OidcViews } from '../../core/oidc/provider.js';
 
 export const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Pages of the sign-in and the provider: no script, the home page's style sheet, nothing framed. */
+/**
+ * Pages of the sign-in and the provider: no script, the home page's style sheet, nothing framed. Their referrer
+ * policy is `same-origin`, not `no-referrer`: under `no-referrer` Chromium sends `Origin: null` with the form's
+ * post, which the origin check (CSRF) must refuse.
+ */
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function layout(title: string, body: string): string {
@@ -11,7 +15,7 @@ export function layout(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} · Gatehouse</title>
 <link rel="stylesheet" href="/_gatehouse/home.css">
 </head>
