@@ -3,6 +3,7 @@ import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
 import { VERSION } from './version.js';
 import { createCliContext, processIo, type CliIo } from './cli/context.js';
 import { registerDirectoryCommands } from './cli/directories.js';
+import { oidcCommand } from './cli/oidc.js';
 import { usersCommand } from './cli/users.js';
 import { auditCommand, keysCommand, realmsCommand, tokensCommand } from './cli/others.js';
 import { ConfigError } from './config/load.js';
@@ -83,6 +84,7 @@ export function buildCli(io: CliIo = processIo()): Command {
     );
 
   registerDirectoryCommands(program, cli);
+  oidcCommand(program, cli);
   return program;
 }
 
