@@ -12,9 +12,7 @@ describe.each(DATABASES)("Apache's mod_auth_openidc signs in through Gatehouse o
   let apache: Awaited<ReturnType<typeof startApacheOidc>> | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    // The browser judges cookies by the real time: the app's clock starts there.
     const t = idp.app();
-    t.clock.advance(Date.now() - t.clock.now().getTime());
     const port = await freePort();
     const client = await createClient(t, {
       name: 'Intranet',

@@ -16,6 +16,8 @@ export function useIdp(db: DatabaseKind, env: (server: string) => Env = () => ({
     const port = await freePort();
     server = `http://127.0.0.1:${port}`;
     t = await buildTestApp(db, { SERVER_URL: server, ADMIN_SECRET, OIDC_ENABLED: 'true', ...env(server) });
+    // Browsers and relying parties judge cookies and tokens by the real time: the app's clock starts there.
+    t.clock.advance(Date.now() - t.clock.now().getTime());
     await t.app.listen({ port, host: '127.0.0.1' });
   });
   afterAll(async () => {

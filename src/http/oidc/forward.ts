@@ -8,6 +8,7 @@ import { sendAppError } from '../plugins/errors.js';
 import { NoContent, responses } from '../schemas.js';
 import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
 import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
+import { upstreamLinks } from './upstream.js';
 import { loginPage, messagePage } from './views.js';
 
 const Identity = Type.Object({ id: Type.String(), email: Type.String(), roles: Type.Array(Type.String()) });
@@ -70,13 +71,22 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
     const hide = { schema: { hide: true } };
     type Rd = { Querystring: { rd?: string } };
     const action = (rd: string | undefined) => `${signIn}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
-    form.get<Rd>(signIn, hide, async (request, reply) =>
-      sendPage(reply, 200, loginPage({ action: action(request.query.rd) })),
-    );
+    form.get<Rd>(signIn, hide, async (request, reply) => {
+      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+      // Already signed in (a provider sign-in just finished, or another tab): straight back.
+      const back = allowedReturn(rd, forward, s.config.server.url);
+      if (back && (await s.oidc.interactions.checkSso(ssoCookie(request))))
+        return reply.code(303).header('location', back).send();
+      const to = action(rd);
+      return sendPage(reply, 200, loginPage({ action: to, providers: upstreamLinks(s, to) }));
+    });
     form.post<Rd>(signIn, hide, async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
-      const done = await signInWithForm(request, reply, s, { action: action(rd) });
+      const done = await signInWithForm(request, reply, s, {
+        action: action(rd),
+        providers: upstreamLinks(s, action(rd)),
+      });
       if (!done) return reply;
       const back = allowedReturn(rd, forward, s.config.server.url);
       if (back) return reply.code(303).header('location', back).send();

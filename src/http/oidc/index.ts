@@ -4,6 +4,7 @@ import { forwardRoutes } from './forward.js';
 import { interactionRoutes } from './interactions.js';
 import { mountProvider } from './mount.js';
 import { ssoClearHeader, ssoCookie } from './sso-cookie.js';
+import { upstreamRoutes } from './upstream.js';
 
 /** The identity provider's doors: OpenID Connect (OIDC_ENABLED) and forward-auth (FORWARD_AUTH_ENABLED). */
 export async function registerIdentityProvider(app: FastifyInstance, s: Services) {
@@ -21,4 +22,5 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
     await app.register(async (scope) => interactionRoutes(scope, s));
   }
   if (s.config.idp.forward.enabled) await app.register(async (scope) => forwardRoutes(scope, s));
+  if (provider || s.config.idp.forward.enabled) await app.register(async (scope) => upstreamRoutes(scope, s));
 }

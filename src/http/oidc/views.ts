@@ -34,6 +34,8 @@ export interface LoginView {
   identifier?: string;
   askCode?: boolean;
   error?: string;
+  /** Upstream providers (AUTH_PROVIDER_*), each a link that starts its sign-in. */
+  providers?: { label: string; href: string }[];
 }
 
 /**
@@ -57,7 +59,9 @@ ${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</
 ${code}
 <button type="submit">Sign in</button>
 </form>
-<div id="other-ways"></div>`,
+<div id="other-ways">${(v.providers ?? [])
+      .map((p) => `<p><a class="provider" href="${escapeHtml(p.href)}">Sign in with ${escapeHtml(p.label)}</a></p>`)
+      .join('')}</div>`,
   );
 }
 
