@@ -88,3 +88,64 @@ describe.each(DATABASES)('logout at the identity provider on %s', (db) => {
     expect(page.status).toBe(400);
   });
 });
+
+describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) => {
+  const idp = useIdp(db);
+
+  it("gets no code from the provider's own browser session once disabled (no sign-in without the registry)", async () => {
+    const t = idp.app();
+    const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    const session = await register(t);
+    const u = { email: session.user.email, password: PASSWORD };
+    const browser = createBrowser();
+    await codeFlow(config, browser, u);
+    expect((await codeFlow(config, browser, u)).pages).toHaveLength(0);
+    const res = await t.request({ method: 'POST', url: `/admin/users/${session.user.id}/disable`, headers: admin });
+    expect(res.statusCode).toBe(204);
+    // Asked to sign in again, where the pipeline refuses the disabled account.
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://rp.test/callback',
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const page = await browser.get(url.href, 'http://rp.test/callback');
+    expect(page.url.startsWith('http://rp.test/callback')).toBe(false);
+    expect(page.html).toContain('id="password-login"');
+    const refused = await browser.post(page.forms[0]!, { identifier: u.email, password: u.password });
+    expect(refused.status).toBe(401);
+  });
+
+  it("logout-all ends the provider's browser session too: the next client asks for the password", async () => {
+    const t = idp.app();
+    const first = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    const session = await register(t);
+    const u = { email: session.user.email, password: PASSWORD };
+    const browser = createBrowser();
+    await codeFlow(first, browser, u);
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { authorization: `Bearer ${session.jwt_token}` },
+      payload: { all: true },
+    });
+    expect(res.statusCode).toBe(204);
+    const second = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    expect((await codeFlow(second, browser, u)).pages).toHaveLength(1);
+  });
+
+  it("refuses to introspect another client's token to an untrusted client", async () => {
+    const t = idp.app();
+    const owner = await createClient(t, { trusted: true });
+    const config = await relyingParty(idp.server(), owner);
+    const other = await relyingParty(idp.server(), await createClient(t, { trusted: false }));
+    const session = await register(t);
+    const flow = await codeFlow(config, createBrowser(), { email: session.user.email, password: PASSWORD });
+    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(other, tokens.access_token)).active).toBe(false);
+  });
+});

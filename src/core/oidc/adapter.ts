@@ -5,6 +5,7 @@ import { sha256 } from '../hash.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { SYSTEM } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
+import { SSO_DOOR } from './doors.js';
 
 type Payload = Record<string, unknown> & { grantId?: string; accountId?: string; uid?: string; userCode?: string };
 
@@ -51,6 +52,16 @@ export function createAdapterClass(d: AdapterDeps) {
     d.sessions.revoke(grantId, { actor: SYSTEM, reason: 'admin' }).then(() => undefined);
 
   async function alive(model: string, id: string, p: Payload): Promise<boolean> {
+    // The provider's browser session counts while its user may sign in and still has a single sign-on session
+    // in the registry: logout-all, disable, ban, delete and password reset end it too.
+    if (model === 'Session' && p.accountId) {
+      try {
+        await d.sessions.checkUser(p.accountId);
+      } catch {
+        return false;
+      }
+      return (await d.sessions.list(p.accountId)).some((s) => s.door === SSO_DOOR);
+    }
     const sessionId = model === 'Grant' ? id : OF_A_GRANT.has(model) ? p.grantId : undefined;
     if (!sessionId || !p.accountId) return true;
     try {

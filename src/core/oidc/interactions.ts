@@ -6,8 +6,9 @@ import { rolesFor } from './claims.js';
 import type { OidcClients } from './clients.js';
 import type { InteractionDetails, OidcProvider } from './types.js';
 
-export const OIDC_DOOR = 'oidc';
-export const SSO_DOOR = 'sso';
+import { OIDC_DOOR, SSO_DOOR } from './doors.js';
+
+export { OIDC_DOOR, SSO_DOOR };
 
 export interface LoginForm {
   identifier: string;

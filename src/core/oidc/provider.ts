@@ -90,7 +90,14 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
     pkce: { methods: ['S256'], required: (_ctx: Ctx, client: Client) => client.tokenEndpointAuthMethod === 'none' },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A client learns about its own tokens; a trusted (first-party) confidential client, such as an API
+        // checking the tokens sent to it, about any token.
+        allowedPolicy: async (_ctx: Ctx, client: Client, token: { clientId?: string }) =>
+          token.clientId === client.clientId ||
+          (client['urn:gatehouse:trusted'] === true && client.tokenEndpointAuthMethod !== 'none'),
+      },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
