@@ -8,7 +8,7 @@ import { sendAppError } from '../plugins/errors.js';
 import { NoContent, responses } from '../schemas.js';
 import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
 import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
-import { upstreamLinks } from './upstream.js';
+import { loginChoices } from './upstream.js';
 import { loginPage, messagePage } from './views.js';
 
 const Identity = Type.Object({ id: Type.String(), email: Type.String(), roles: Type.Array(Type.String()) });
@@ -78,14 +78,14 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       if (back && (await s.oidc.interactions.checkSso(ssoCookie(request))))
         return reply.code(303).header('location', back).send();
       const to = action(rd);
-      return sendPage(reply, 200, loginPage({ action: to, providers: upstreamLinks(s, to) }));
+      return sendPage(reply, 200, loginPage({ action: to, ...(await loginChoices(s, to)) }));
     });
     form.post<Rd>(signIn, hide, async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       const done = await signInWithForm(request, reply, s, {
         action: action(rd),
-        providers: upstreamLinks(s, action(rd)),
+        ...(await loginChoices(s, action(rd))),
       });
       if (!done) return reply;
       const back = allowedReturn(rd, forward, s.config.server.url);

@@ -5,7 +5,7 @@ import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
 import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
-import { upstreamLinks } from './upstream.js';
+import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
 
 type Uid = { Params: { uid: string } };
@@ -51,8 +51,8 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
       // prompt=login, max_age, id_token_hint…: only a password proves it again.
       const forced = details.prompt.reasons.some((r) => r !== 'no_session');
       if (user && !forced) return redirect(reply, await ix.finishLogin(request.raw, reply.raw, user, ['sso']));
-      const providers = upstreamLinks(s, base(details.uid));
-      return sendPage(reply, 200, loginPage({ action: `${base(details.uid)}/login`, purpose, providers }));
+      const choices = await loginChoices(s, base(details.uid));
+      return sendPage(reply, 200, loginPage({ action: `${base(details.uid)}/login`, purpose, ...choices }));
     }
     if (details.prompt.name === 'consent') {
       if (client?.trusted)

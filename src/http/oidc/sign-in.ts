@@ -46,11 +46,12 @@ export async function signInWithForm(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Services,
-  view: Omit<LoginView, 'identifier' | 'askCode' | 'error'>,
+  view: Omit<LoginView, 'identifier' | 'askCode' | 'error' | 'realm'>,
 ): Promise<{ user: User; amr: string[] } | undefined> {
   const form = formOf(request.body);
   const again = async (status: number, error: string | undefined, askCode = false) => {
-    await sendPage(reply, status, loginPage({ ...view, identifier: form.identifier, askCode, error }));
+    const page = loginPage({ ...view, identifier: form.identifier, askCode, error, realm: form.realm });
+    await sendPage(reply, status, page);
     return undefined;
   };
   let outcome: Awaited<ReturnType<Services['oidc']['interactions']['login']>>;

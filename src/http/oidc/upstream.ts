@@ -20,6 +20,12 @@ export function upstreamLinks(s: Services, next: string): { label: string; href:
   }));
 }
 
+/** What the sign-in page offers besides the password: the upstream providers and the realms to choose from. */
+export async function loginChoices(s: Services, next: string) {
+  const realms = (await s.realms.list()).map((r) => r.name).filter((name) => name !== 'default');
+  return { providers: upstreamLinks(s, next), realms };
+}
+
 /**
  * The end of a provider sign-in started from the sign-in page: the provider flow (`/auth/providers/…`, cookie
  * mode) left a refresh-token cookie for this path. Its session only carried the sign-in here: it ends, and the

@@ -36,6 +36,9 @@ export interface LoginView {
   error?: string;
   /** Upstream providers (AUTH_PROVIDER_*), each a link that starts its sign-in. */
   providers?: { label: string; href: string }[];
+  /** Realms besides `default` (LDAP directories behind realms): a choice, when there are any. */
+  realms?: string[];
+  realm?: string;
 }
 
 /**
@@ -56,13 +59,22 @@ ${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</
 <input id="identifier" name="identifier" autocomplete="username" required value="${escapeHtml(v.identifier ?? '')}"${v.askCode ? '' : ' autofocus'}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-${code}
+${realmChoice(v)}${code}
 <button type="submit">Sign in</button>
 </form>
 <div id="other-ways">${(v.providers ?? [])
       .map((p) => `<p><a class="provider" href="${escapeHtml(p.href)}">Sign in with ${escapeHtml(p.label)}</a></p>`)
       .join('')}</div>`,
   );
+}
+
+function realmChoice(v: LoginView): string {
+  if (!v.realms?.length) return '';
+  const option = (value: string, label: string) =>
+    `<option value="${escapeHtml(value)}"${value === (v.realm ?? '') ? ' selected' : ''}>${escapeHtml(label)}</option>`;
+  return `<label for="realm">Directory</label>
+<select id="realm" name="realm">${option('', 'Any')}${v.realms.map((r) => option(r, r)).join('')}</select>
+`;
 }
 
 export interface ConsentView {
