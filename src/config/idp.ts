@@ -38,6 +38,15 @@ export const IDP_FIELDS = {
     doc: 'Set it to give each client its own `sub` for a user (pairwise subject identifiers); unset, `sub` is the user id.',
     secret: true,
   }),
+  OIDC_REGISTRATION_TOKEN: optionalStr({
+    doc: 'Set it to switch dynamic client registration on (`POST /oidc/reg`): the initial access token a registering client must present (at least 32 characters).',
+    secret: true,
+    // A bearer token (RFC 6750 b64token): no spaces.
+    check: (v: string) =>
+      v.length < 32 || !/^[A-Za-z0-9._~+/-]+=*$/.test(v)
+        ? 'must be at least 32 characters of A-Z a-z 0-9 . _ ~ + / - (a bearer token)'
+        : undefined,
+  }),
   FORWARD_AUTH_ENABLED: bool({
     doc: 'Answer `GET /auth/forward` for nginx `auth_request`, Traefik `ForwardAuth` and Caddy `forward_auth`.',
     default: false,
@@ -67,6 +76,8 @@ export interface IdpConfig {
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
   pairwiseSalt: string | undefined;
+  /** Dynamic client registration's initial access token; undefined: registration is off. */
+  registrationToken: string | undefined;
   forward: {
     enabled: boolean;
     domains: string[];
@@ -83,6 +94,7 @@ export function idpConfig(raw: IdpRaw): IdpConfig {
     accessTokenSeconds: raw.OIDC_ACCESS_TOKEN_MINUTES * 60,
     refreshTokenSeconds: raw.OIDC_REFRESH_TOKEN_DAYS * 86_400,
     pairwiseSalt: raw.OIDC_PAIRWISE_SALT,
+    registrationToken: raw.OIDC_REGISTRATION_TOKEN,
     forward: {
       enabled: raw.FORWARD_AUTH_ENABLED,
       domains: list(raw.FORWARD_AUTH_DOMAINS).map((d) => d.toLowerCase().replace(/^\./, '')),

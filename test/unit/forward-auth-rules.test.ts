@@ -8,6 +8,7 @@ const forward = idpConfig({
   OIDC_ACCESS_TOKEN_MINUTES: 10,
   OIDC_REFRESH_TOKEN_DAYS: 30,
   OIDC_PAIRWISE_SALT: undefined,
+  OIDC_REGISTRATION_TOKEN: undefined,
   FORWARD_AUTH_ENABLED: true,
   FORWARD_AUTH_DOMAINS: 'apps.example, .corp.example',
   FORWARD_AUTH_COOKIE_DOMAIN: undefined,

@@ -9,6 +9,9 @@ import { SSO_DOOR } from './doors.js';
 
 type Payload = Record<string, unknown> & { grantId?: string; accountId?: string; uid?: string; userCode?: string };
 
+/** A hundred years: "no expiry" in a column that housekeeping reads. */
+const NEVER_SECONDS = 100 * 365 * 86_400;
+
 /** Models whose every object belongs to a grant, and so to the Gatehouse session the grant is. */
 const OF_A_GRANT = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode']);
 
@@ -38,6 +41,9 @@ export interface AdapterDeps {
   clock: Clock;
   sessions: SessionRegistry;
   findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
+  /** Dynamic registration: stores (or updates) a client from its registered metadata; `drop` deletes it. */
+  registerClient: (metadata: Record<string, unknown>) => Promise<void>;
+  dropClient: (clientId: string) => Promise<void>;
 }
 
 /**
@@ -90,6 +96,7 @@ export function createAdapterClass(d: AdapterDeps) {
     }
 
     async upsert(id: string, payload: Payload, expiresIn: number): Promise<void> {
+      if (this.model === 'Client') return d.registerClient(payload);
       await queries.oidcStore.upsert({
         key: this.key(id),
         model: this.model,
@@ -99,7 +106,8 @@ export function createAdapterClass(d: AdapterDeps) {
         clientId: this.model === 'Grant' ? ((payload.clientId as string | undefined) ?? null) : null,
         uidHash: payload.uid ? sha256(payload.uid) : null,
         userCodeHash: payload.userCode ? sha256(payload.userCode) : null,
-        expiresAt: new Date(clock.now().getTime() + expiresIn * 1000),
+        // Registration access tokens never expire: oidc-provider gives them no lifetime.
+        expiresAt: new Date(clock.now().getTime() + (Number.isFinite(expiresIn) ? expiresIn : NEVER_SECONDS) * 1000),
       });
     }
 
@@ -124,6 +132,7 @@ export function createAdapterClass(d: AdapterDeps) {
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.model === 'Client') return d.dropClient(id);
       await queries.oidcStore.destroy(this.key(id));
       if (this.model === 'Grant') await endSession(id);
     }

@@ -198,6 +198,43 @@ export function createOidcClients(o: {
       return { client: present(row, false), secret: secret.secret };
     },
 
+    /**
+     * Dynamic registration (OIDC_REGISTRATION_TOKEN): a client as oidc-provider registered it. Its secret, made
+     * by oidc-provider and answered to the client once, is kept as its hash; such a client is never trusted.
+     */
+    async register(m: Record<string, unknown>): Promise<void> {
+      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+      const clientId = String(m.client_id);
+      const previous = await queries.oidcClients.find(clientId);
+      const secret = typeof m.client_secret === 'string' ? m.client_secret : undefined;
+      const method = String(m.token_endpoint_auth_method ?? 'client_secret_basic');
+      const row = normalizeClient(
+        {
+          clientId,
+          name: typeof m.client_name === 'string' ? m.client_name : clientId,
+          public: method === 'none',
+          authMethod: method === 'client_secret_post' ? 'client_secret_post' : undefined,
+          redirectUris: strings(m.redirect_uris),
+          postLogoutRedirectUris: strings(m.post_logout_redirect_uris),
+          grantTypes: strings(m.grant_types),
+          backchannelLogoutUri: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_uri : null,
+        },
+        random,
+        clock.now(),
+        previous,
+      );
+      // oidc-provider hands the stored metadata back on update: then the secret is already the hash.
+      if (secret && secret !== previous?.secretHash) row.secretHash = sha256(secret);
+      if (previous) await queries.oidcClients.update(row);
+      else await queries.oidcClients.insert(row);
+      await record({ kind: 'system', id: null }, 'oidc-client.register', clientId);
+    },
+
+    async unregister(clientId: string): Promise<void> {
+      if (fileClients.has(clientId)) return;
+      await queries.oidcClients.delete(clientId);
+    },
+
     async remove(clientId: string, actor: Actor): Promise<void> {
       await writable(clientId);
       await queries.oidcClients.delete(clientId);

@@ -47,6 +47,7 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
         users: d.users,
         clients,
         views,
+        log: d.log,
         cookieKey: d.cookieKey,
         signingKey: await providerSigningKey({
           keys: d.keys,

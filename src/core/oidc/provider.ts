@@ -38,6 +38,8 @@ export interface OidcProviderDeps {
   signingKey: { algorithm: string; kid: string; key: KeyObject };
   cookieKey: Buffer;
   views: OidcViews;
+  /** Where oidc-provider's unexpected errors (its `server_error` answers) are logged. */
+  log: { error(o: object, msg: string): void };
 }
 
 /** The paths of the endpoints, under `/oidc` (discovery stays at the issuer's `/.well-known`). */
@@ -69,7 +71,12 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
   type Ctx = OidcCtx;
   type Client = OidcClientModel;
   const configuration = {
-    adapter: createAdapterClass({ ...d, findClient: (id) => d.clients.findRow(id) }),
+    adapter: createAdapterClass({
+      ...d,
+      findClient: (id) => d.clients.findRow(id),
+      registerClient: (metadata) => d.clients.register(metadata),
+      dropClient: (id) => d.clients.unregister(id),
+    }),
     jwks: { keys: [jwk] },
     cookies: { keys: [d.cookieKey.toString('base64url')] },
     clientDefaults: {
@@ -102,7 +109,9 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
       claimsParameter: { enabled: true },
-      registration: { enabled: false },
+      registration: idp.registrationToken
+        ? { enabled: true, initialAccessToken: idp.registrationToken, issueRegistrationAccessToken: true }
+        : { enabled: false },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -162,6 +171,7 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
 
   const provider = new Provider(config.server.url, configuration);
   provider.proxy = Boolean(config.server.trustProxy);
+  provider.on('server_error', (_ctx, err) => d.log.error({ err }, 'the OpenID Connect provider failed'));
   // The store keeps a client's secret as its SHA-256 only: compare the presented secret's hash.
   // This class belongs to this provider instance alone (oidc-provider makes one per Provider).
   provider.Client.prototype.compareClientSecret = async function compare(
