@@ -17,6 +17,7 @@ import { registerClosing } from './http/plugins/closing.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { registerHomePage } from './http/home/index.js';
+import { registerIdentityProvider } from './http/oidc/index.js';
 import { registerMetricsRoute, registerRequestMetrics } from './http/native/metrics.js';
 import { adminApi } from './http/admin/index.js';
 import { answerUnknownPaths, type DialectManifest } from './http/dialects/manifest.js';
@@ -135,6 +136,7 @@ export async function buildApp(
   registerHealthRoutes(app, services, VERSION);
   registerMetricsRoute(app, services);
   registerHomePage(app, config);
+  await registerIdentityProvider(app, services);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), {
     prefix: '/admin',
   });

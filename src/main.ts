@@ -4,6 +4,7 @@ import { VERSION } from './version.js';
 import { createCliContext, processIo, type CliIo } from './cli/context.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 import { importCommands } from './cli/import.js';
+import { oidcCommand } from './cli/oidc.js';
 import { usersCommand } from './cli/users.js';
 import { auditCommand, keysCommand, realmsCommand, tokensCommand } from './cli/others.js';
 import { ConfigError } from './config/load.js';
@@ -86,6 +87,7 @@ export function buildCli(io: CliIo = processIo()): Command {
 
   registerDirectoryCommands(program, cli);
   importCommands(program, cli);
+  oidcCommand(program, cli);
   return program;
 }
 

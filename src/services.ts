@@ -45,6 +45,8 @@ import { createHousekeeping } from './core/housekeeping/service.js';
 import { createPasskeys } from './core/passkeys/service.js';
 import { createAppPasswords } from './core/app-passwords/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
+import { createOidc } from './core/oidc/index.js';
+import { providerViews } from './http/oidc/views.js';
 
 /** Which signing keys `keys rotate` replaces. */
 export type KeySet = 'all' | 'access' | 'dialects';
@@ -225,6 +227,15 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
   const providers = createProviders({ ...federated, secret: providerSecret });
+  // The identity provider (issue 28): clients, oidc-provider when OIDC_ENABLED, its sign-in interactions.
+  const oidc = await createOidc(
+    {
+      ...{ config, queries, audit, clock, random, keys, keysBox, sessions, users, pipeline, log },
+      storeBox: createSecretBox(deriveKey(secrets.cookieSecret, 'oidc-store')),
+      cookieKey: deriveKey(secrets.cookieSecret, 'oidc-cookies'),
+    },
+    providerViews,
+  );
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
   const storage = createStorageService({
     queries,
@@ -289,6 +300,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     directories,
     providers,
     signInSources,
+    oidc,
     secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose),
     startedAt: clock.now(),
     limits,

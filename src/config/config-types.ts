@@ -1,5 +1,6 @@
 import type { DialectSettings } from '../http/dialects/settings.js';
 import type { FederationConfig } from './federation.js';
+import type { IdpConfig } from './idp.js';
 import type { PasskeysConfig } from './passkeys.js';
 import type { Dialect, JwtAlgorithm, RawConfig } from './schema.js';
 
@@ -127,6 +128,8 @@ export interface CoreConfig {
   };
   federation: FederationConfig;
   passkeys: PasskeysConfig;
+  /** The OpenID Connect provider and forward-auth. */
+  idp: IdpConfig;
 }
 
 /** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */

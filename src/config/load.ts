@@ -8,6 +8,7 @@ import { federationConfig } from './federation.js';
 import { passkeysConfig } from './passkeys.js';
 
 export type { Config, CoreConfig, DatabaseTimeouts, Env } from './config-types.js';
+import { idpConfig } from './idp.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -252,5 +253,6 @@ export function loadConfig(env: Env): Config {
     },
     federation,
     passkeys: passkeysConfig(raw, url, cors.origins),
+    idp: idpConfig(raw),
   };
 }

@@ -5,6 +5,7 @@ import { ACCOUNT_FIELDS } from './schema-accounts.js';
 import { SERVER_FIELDS } from './schema-server.js';
 import { CONSOLE_FIELDS, STORAGE_FIELDS } from './schema-storage.js';
 import { PASSKEY_FIELDS } from './passkeys.js';
+import { IDP_FIELDS } from './idp.js';
 
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './schema-server.js';
 export type Dialect = DialectId;
@@ -22,6 +23,8 @@ const CORE_FIELDS = {
   // Passkeys (WebAuthn)
   ...PASSKEY_FIELDS,
   ...CONSOLE_FIELDS,
+  // Identity provider: OpenID Connect provider and forward-auth (docs/identity-provider.md)
+  ...IDP_FIELDS,
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */

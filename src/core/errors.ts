@@ -201,6 +201,16 @@ export const errors = {
   invalidChallenge: make('invalid-challenge', 400, 'The challenge is invalid, expired or already used'),
   passkeyExists: make('passkey-exists', 409, 'This passkey is already registered'),
   passkeysDisabled: make('passkeys-disabled', 404, 'Passkeys are turned off (WEBAUTHN_ENABLED=false)'),
+
+  // Identity provider (issue 28): OpenID Connect clients and forward-auth
+  oidcClientExists: make('oidc-client-exists', 409, 'A client with this id already exists'),
+  oidcClientReadOnly: make(
+    'oidc-client-read-only',
+    409,
+    'This client comes from OIDC_CLIENTS_FILE and cannot be changed here',
+  ),
+  oidcClientInvalid: make('oidc-client-invalid', 400, 'The client settings are invalid'),
+  oidcDisabled: make('oidc-disabled', 404, 'The OpenID Connect provider is not enabled (OIDC_ENABLED)'),
 } as const;
 
 /** Every code of the catalogue. */

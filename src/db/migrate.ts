@@ -21,6 +21,7 @@ import * as filesKeyOrder from './migrations/0019-files-key-order.js';
 import * as housekeepingIndexes from './migrations/0020-housekeeping-indexes.js';
 import * as importedSecurityKeys from './migrations/0022-imported-security-keys.js';
 import * as passkeys from './migrations/0023-passkeys.js';
+import * as oidcProvider from './migrations/0024-oidc-provider.js';
 import * as adminFiltersSearch from './migrations/0027-admin-filters-search.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0020-housekeeping-indexes': housekeepingIndexes,
   '0022-imported-security-keys': importedSecurityKeys,
   '0023-passkeys': passkeys,
+  '0024-oidc-provider': oidcProvider,
   '0027-admin-filters-search': adminFiltersSearch,
 };
 

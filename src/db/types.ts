@@ -234,11 +234,41 @@ export interface AppPasswordsTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface OidcClientsTable {
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  auth_method: string;
+  redirect_uris: ColumnType<string[], string, string>;
+  post_logout_redirect_uris: ColumnType<string[], string, string>;
+  grant_types: ColumnType<string[], string, string>;
+  allowed_roles: ColumnType<string[], string, string>;
+  trusted: boolean;
+  backchannel_logout_uri: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OidcStoreTable {
+  key: string;
+  model: string;
+  payload: string;
+  grant_id: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  uid_hash: string | null;
+  user_code_hash: string | null;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+}
+
 export interface Database {
   imported_security_keys: ImportedSecurityKeysTable;
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
   app_passwords: AppPasswordsTable;
+  oidc_clients: OidcClientsTable;
+  oidc_store: OidcStoreTable;
   signing_keys: SigningKeysTable;
   directories: DirectoriesTable;
   user_identities: UserIdentitiesTable;

@@ -29,6 +29,7 @@ export function housekeptTables(queries: Queries, o: { auditRetentionDays: numbe
     { name: 'tickets', rows: queries.tickets.expired, cutoff: expiry },
     { name: 'storage_reservations', rows: queries.storageReservations.expired, cutoff: expiry },
     { name: 'webauthn_challenges', rows: queries.webauthnChallenges.expired, cutoff: expiry },
+    { name: 'oidc_store', rows: queries.oidcStore.expired, cutoff: expiry },
     {
       name: 'audit_log',
       rows: queries.auditLog.expired,

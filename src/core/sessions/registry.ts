@@ -56,6 +56,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   const { queries, clock, audit } = opts;
   const cache = opts.cacheMs > 0 ? new LRUCache<string, Entry>({ max: opts.cacheSize, ttl: opts.cacheMs }) : undefined;
   const NO_SESSION = '-';
+  /** Told after every session of a user ended (the identity provider's back-channel logout). */
+  const allEnded: ((userId: string, reason: string) => void)[] = [];
 
   async function load(userId: string, sessionId: string): Promise<Entry> {
     const key = `${userId} ${sessionId}`;
@@ -86,6 +88,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
 
   async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string) {
     forget(userId);
+    if (sessionId === null) for (const listener of allEnded) listener(userId, reason);
     await audit.record({
       actor: actorName(actor),
       action: sessionId ? 'session.revoke' : 'session.revoke-all',
@@ -100,6 +103,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   return {
     canSignIn,
     forget,
+    /** Calls `listener` after every session of a user ended (logout-all, disable, ban, password reset…). */
+    onAllEnded: (listener: (userId: string, reason: string) => void) => void allEnded.push(listener),
 
     /**
      * The one way a session opens, for a credential about to be issued. A sign-in proves a secret, so the

@@ -23,6 +23,8 @@ import { createExportQueries } from './exports.js';
 import { createWebauthnCredentialQueries } from './webauthn-credentials.js';
 import { createWebauthnChallengeQueries } from './webauthn-challenges.js';
 import { createAppPasswordQueries } from './app-passwords.js';
+import { createOidcClientQueries } from './oidc-clients.js';
+import { createOidcStoreQueries } from './oidc-store.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
@@ -46,6 +48,8 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     passkeys: createWebauthnCredentialQueries(db),
     webauthnChallenges: createWebauthnChallengeQueries(db, dialect),
     appPasswords: createAppPasswordQueries(db),
+    oidcClients: createOidcClientQueries(db),
+    oidcStore: createOidcStoreQueries(db, dialect),
   };
 }
 

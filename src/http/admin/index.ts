@@ -14,6 +14,7 @@ import { registerKeyRoutes } from './keys.js';
 import { registerStorageRoutes } from './storage.js';
 import { registerSignInSourceRoutes } from './sign-in-sources.js';
 import { registerPasskeyAdminRoutes } from './passkeys.js';
+import { registerOidcClientRoutes } from './oidc-clients.js';
 
 /**
  * The admin API: for the x-admin-secret header, or a live session of a user who has the admin
@@ -39,4 +40,5 @@ export async function adminApi(app: App, s: Services) {
   registerStorageRoutes(app, s);
   registerSignInSourceRoutes(app, s);
   registerPasskeyAdminRoutes(app, s);
+  registerOidcClientRoutes(app, s);
 }

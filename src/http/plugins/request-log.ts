@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { Logger } from 'pino';
 
 /** Query parameters whose values are credentials and must never reach a log line (names as the router decodes them). */
-const SECRET_NAME = /^(?:access[-_]token|refresh_token|token|ticket|code|password|jwt|connect)$/i;
+// id_token_hint and user_code: the identity provider's logout and device pages (issue 28).
+const SECRET_NAME =
+  /^(?:access[-_]token|refresh_token|token|ticket|code|password|jwt|connect|id_token_hint|user_code|client_secret)$/i;
 
 /** A parameter name as the query parser reads it; undefined when it cannot be decoded (then it is redacted too). */
 function decodedName(raw: string): string | undefined {

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load.js';
+import type { Queries } from '../../db/queries/index.js';
+import type { Audit } from '../audit/service.js';
+import type { LoginPipeline } from '../auth/pipeline.js';
+import type { Clock, Random } from '../clock.js';
+import type { SecretBox } from '../mfa/secret-box.js';
+import type { SessionRegistry } from '../sessions/registry.js';
+import type { KeyRing } from '../tokens/key-ring.js';
+import type { UserService } from '../users/service.js';
+import { createBackchannelLogout } from './backchannel.js';
+import { createOidcClients, loadClientsFile } from './clients.js';
+import { createOidcInteractions } from './interactions.js';
+import { createOidcProvider, type OidcViews } from './provider.js';
+import { providerSigningKey } from './signing-key.js';
+
+export interface OidcDeps {
+  config: Config;
+  queries: Queries;
+  audit: Audit;
+  clock: Clock;
+  random: Random;
+  keys: KeyRing;
+  /** Seals signing keys (the key ring's box). */
+  keysBox: SecretBox;
+  /** Seals what oidc-provider stores. */
+  storeBox: SecretBox;
+  cookieKey: Buffer;
+  sessions: SessionRegistry;
+  users: UserService;
+  pipeline: LoginPipeline;
+  log: Logger;
+}
+
+/** The identity provider: clients, oidc-provider (when OIDC_ENABLED) and the sign-in interactions. */
+export async function createOidc(d: OidcDeps, views: OidcViews) {
+  const { config, clock, random } = d;
+  const fromFile = config.idp.clientsFile ? loadClientsFile(config.idp.clientsFile, random, clock.now()) : [];
+  const clients = createOidcClients({ queries: d.queries, audit: d.audit, clock, random, fromFile });
+  const provider = config.idp.enabled
+    ? await createOidcProvider({
+        config,
+        queries: d.queries,
+        box: d.storeBox,
+        clock,
+        sessions: d.sessions,
+        users: d.users,
+        clients,
+        views,
+        log: d.log,
+        cookieKey: d.cookieKey,
+        signingKey: await providerSigningKey({
+          keys: d.keys,
+          queries: d.queries,
+          box: d.keysBox,
+          clock,
+          audit: d.audit,
+        }),
+      })
+    : undefined;
+  const backchannel = provider && createBackchannelLogout({ provider, queries: d.queries, clock, log: d.log });
+  if (backchannel) d.sessions.onAllEnded((userId) => backchannel.notify(userId));
+  const interactions = createOidcInteractions({
+    provider,
+    pipeline: d.pipeline,
+    sessions: d.sessions,
+    users: d.users,
+    clients,
+    grantSeconds: config.idp.refreshTokenSeconds,
+  });
+  return { clients, provider, interactions, backchannel };
+}
+
+export type Oidc = Awaited<ReturnType<typeof createOidc>>;

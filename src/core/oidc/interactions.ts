@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoginPipeline } from '../auth/pipeline.js';
+import type { ClientInfo, SessionRegistry } from '../sessions/registry.js';
+import type { User, UserService } from '../users/service.js';
+import { rolesFor } from './claims.js';
+import type { OidcClients } from './clients.js';
+import type { InteractionDetails, OidcProvider } from './types.js';
+
+import { OIDC_DOOR, SSO_DOOR } from './doors.js';
+
+export { OIDC_DOOR, SSO_DOOR };
+
+export interface LoginForm {
+  identifier: string;
+  password: string;
+  code?: string;
+  realm?: string;
+}
+
+export type LoginOutcome = { kind: 'signed-in'; user: User; amr: string[] } | { kind: 'code-required' };
+
+/**
+ * The provider's interactions: signing in through the one login pipeline, the browser's single sign-on
+ * session (a Gatehouse session, door `sso`), and consent, which opens the grant's own Gatehouse session.
+ */
+export function createOidcInteractions(d: {
+  provider: OidcProvider | undefined;
+  pipeline: LoginPipeline;
+  sessions: SessionRegistry;
+  users: UserService;
+  clients: OidcClients;
+  grantSeconds: number;
+}) {
+  const { pipeline, sessions } = d;
+
+  return {
+    /** Password (and second factor) through the one pipeline: same limits, throttles and audit as every door. */
+    async login(form: LoginForm, client: ClientInfo): Promise<LoginOutcome> {
+      const result = await pipeline.authenticate({
+        door: OIDC_DOOR,
+        identifier: form.identifier,
+        password: form.password,
+        code: form.code || undefined,
+        secondFactor: 'code',
+        realm: form.realm || undefined,
+        client,
+      });
+      if (result.kind === 'second-factor-required') return { kind: 'code-required' };
+      return { kind: 'signed-in', user: result.user, amr: result.user.mfaEnabled ? ['pwd', 'otp'] : ['pwd'] };
+    },
+
+    /** Opens the browser's single sign-on session; its id and user go into a signed cookie. */
+    openSso: (user: User, client: ClientInfo) => sessions.open(user.id, SSO_DOOR, client, d.grantSeconds * 1000),
+
+    /** The user of a single sign-on cookie's session, if it still lives and the account may act. */
+    async checkSso(value: string | undefined): Promise<User | undefined> {
+      const [userId, sessionId] = value?.split('.') ?? [];
+      if (!userId || !sessionId) return undefined;
+      try {
+        return await sessions.check(userId, sessionId);
+      } catch {
+        return undefined;
+      }
+    },
+
+    endSso: async (value: string | undefined) => {
+      const [userId, sessionId] = value?.split('.') ?? [];
+      if (userId && sessionId) await sessions.revoke(sessionId, { userId, actor: { kind: 'user', id: userId } });
+    },
+
+    details(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails> {
+      return provider().interactionDetails(req, res);
+    },
+
+    finishLogin(req: IncomingMessage, res: ServerResponse, user: User, amr: string[]) {
+      const login = { accountId: user.id, amr, remember: true };
+      return provider().interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
+    },
+
+    abort(req: IncomingMessage, res: ServerResponse, error: string, description: string) {
+      const result = { error, error_description: description };
+      return provider().interactionResult(req, res, result, { mergeWithLastSubmission: false });
+    },
+
+    /** The client's settings and whether it skips the consent screen. */
+    client: (clientId: string) => d.clients.findRow(clientId),
+
+    /**
+     * Grants what the interaction asks for: the grant is a Gatehouse session (door `oidc`), so ending
+     * the user's sessions ends it. Refused (access_denied) when the client admits none of the user's roles.
+     */
+    async consent(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, client: ClientInfo) {
+      const p = provider();
+      const accountId = details.session?.accountId;
+      const clientId = String(details.params.client_id ?? '');
+      const settings = await d.clients.findRow(clientId);
+      const user = accountId ? await d.users.get(accountId) : undefined;
+      if (!user || !settings) return this.abort(req, res, 'access_denied', 'The sign-in is no longer valid');
+      if (settings.allowedRoles.length && rolesFor(user, settings.allowedRoles).length === 0)
+        return this.abort(req, res, 'access_denied', 'This account may not use this application');
+      let grant = details.grantId ? await p.Grant.find(details.grantId) : undefined;
+      if (!grant) {
+        const session = await sessions.open(user.id, OIDC_DOOR, client, d.grantSeconds * 1000);
+        grant = new p.Grant({ jti: session.id, accountId: user.id, clientId });
+      }
+      const missing = details.prompt.details;
+      const scopes = missing.missingOIDCScope as string[] | undefined;
+      const claims = missing.missingOIDCClaims as string[] | undefined;
+      const resources = missing.missingResourceScopes as Record<string, string[]> | undefined;
+      if (scopes?.length) grant.addOIDCScope(scopes.join(' '));
+      if (claims?.length) grant.addOIDCClaims(claims);
+      for (const [indicator, s] of Object.entries(resources ?? {})) grant.addResourceScope(indicator, s.join(' '));
+      const grantId = await grant.save();
+      return p.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    },
+  };
+
+  function provider(): OidcProvider {
+    if (!d.provider) throw new Error('the OpenID Connect provider is not enabled');
+    return d.provider;
+  }
+}
+
+export type OidcInteractions = ReturnType<typeof createOidcInteractions>;

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The parts of oidc-provider 8 Gatehouse uses, typed here: the package ships no types. Kept loose where
+ * oidc-provider's own objects pass through untouched.
+ */
+export interface OidcClientModel {
+  clientId: string;
+  clientName?: string;
+  clientSecret?: string;
+  tokenEndpointAuthMethod: string;
+  sectorIdentifier?: string;
+  grantTypeAllowed(type: string): boolean;
+  backchannelLogout(sub: string, sid?: string): Promise<void>;
+  backchannelLogoutUri?: string;
+  [key: string]: unknown;
+}
+
+export interface OidcCtx {
+  host: string;
+  ip: string;
+  type: string;
+  body: unknown;
+  set(name: string, value: string): void;
+  get(name: string): string;
+  oidc: { client?: OidcClientModel; [key: string]: unknown };
+}
+
+export interface GrantModel {
+  jti?: string;
+  accountId?: string;
+  clientId?: string;
+  addOIDCScope(scope: string): void;
+  addOIDCClaims(claims: string[]): void;
+  addResourceScope(resource: string, scope: string): void;
+  save(): Promise<string>;
+}
+
+export interface InteractionDetails {
+  uid: string;
+  prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
+  params: Record<string, unknown> & { client_id?: string; scope?: string };
+  session?: { accountId?: string; uid?: string };
+  grantId?: string;
+  lastSubmission?: Record<string, unknown>;
+}
+
+export interface InteractionResult {
+  login?: { accountId: string; amr?: string[]; remember?: boolean; ts?: number };
+  consent?: { grantId: string };
+  error?: string;
+  error_description?: string;
+}
+
+export interface OidcProvider {
+  proxy: boolean;
+  issuer: string;
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+  interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResult, o?: object): Promise<string>;
+  Grant: {
+    new (o: { jti?: string; accountId: string; clientId: string }): GrantModel;
+    find(id: string): Promise<GrantModel | undefined>;
+  };
+  Client: {
+    prototype: { compareClientSecret: (actual: unknown) => Promise<boolean> };
+    find(id: string): Promise<OidcClientModel | undefined>;
+  };
+  on(event: string, listener: (...args: unknown[]) => void): void;
+}
+
+export type ProviderConstructor = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../dialect.js';
+import { toDateOrNull } from '../dialect.js';
+import type { Database } from '../types.js';
+import { expiredRows } from './expired-rows.js';
+
+/** One stored oidc-provider object: the key and lookups are hashes, the payload is sealed by the caller. */
+export interface OidcStoreEntry {
+  key: string;
+  model: string;
+  payload: string;
+  grantId: string | null;
+  /** Grants only: the user and the client. */
+  accountId: string | null;
+  clientId: string | null;
+  uidHash: string | null;
+  userCodeHash: string | null;
+  expiresAt: Date;
+}
+
+export interface OidcStoreFound {
+  payload: string;
+  consumedAt: Date | null;
+}
+
+export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectName) {
+  const live = (now: Date) =>
+    db.selectFrom('oidc_store').select(['payload', 'consumed_at']).where('expires_at', '>', now);
+  const found = (r: { payload: string; consumed_at: unknown } | undefined): OidcStoreFound | undefined =>
+    r && { payload: r.payload, consumedAt: toDateOrNull(r.consumed_at) };
+
+  return {
+    async upsert(e: OidcStoreEntry): Promise<void> {
+      const values = {
+        model: e.model,
+        payload: e.payload,
+        grant_id: e.grantId,
+        account_id: e.accountId,
+        client_id: e.clientId,
+        uid_hash: e.uidHash,
+        user_code_hash: e.userCodeHash,
+        expires_at: e.expiresAt,
+      };
+      await db
+        .insertInto('oidc_store')
+        .values({ key: e.key, consumed_at: null, ...values })
+        .onConflict((oc) => oc.column('key').doUpdateSet(values))
+        .execute();
+    },
+
+    find: async (key: string, now: Date) => found(await live(now).where('key', '=', key).executeTakeFirst()),
+
+    findByUid: async (model: string, uidHash: string, now: Date) =>
+      found(await live(now).where('model', '=', model).where('uid_hash', '=', uidHash).executeTakeFirst()),
+
+    findByUserCode: async (model: string, userCodeHash: string, now: Date) =>
+      found(await live(now).where('model', '=', model).where('user_code_hash', '=', userCodeHash).executeTakeFirst()),
+
+    /** Marks a code or token used; answers false when it already was (another request won). */
+    async consume(key: string, now: Date): Promise<boolean> {
+      const r = await db
+        .updateTable('oidc_store')
+        .set({ consumed_at: now })
+        .where('key', '=', key)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    async destroy(key: string): Promise<void> {
+      await db.deleteFrom('oidc_store').where('key', '=', key).execute();
+    },
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db.deleteFrom('oidc_store').where('grant_id', '=', grantId).execute();
+    },
+
+    /** The live grants of a user: their ids (the sessions' ids) and clients. */
+    async grantsOf(accountId: string, now: Date): Promise<{ grantId: string; clientId: string }[]> {
+      const rows = await db
+        .selectFrom('oidc_store')
+        .select(['grant_id', 'client_id'])
+        .where('account_id', '=', accountId)
+        .where('model', '=', 'Grant')
+        .where('expires_at', '>', now)
+        .execute();
+      return rows.map((r) => ({ grantId: String(r.grant_id), clientId: String(r.client_id) }));
+    },
+
+    expired: expiredRows(db, dialect, 'oidc_store', 'key', 'expires_at'),
+  };
+}

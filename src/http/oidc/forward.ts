@@ -1,0 +1,101 @@
+import formbody from '@fastify/formbody';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from '../../core/errors.js';
+import { allowedReturn, hostOf, mayPass } from '../../core/oidc/forward.js';
+import type { Services } from '../../services.js';
+import { NoContent, responses } from '../schemas.js';
+import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
+import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
+import { loginChoices } from './upstream.js';
+import { loginPage, messagePage } from './views.js';
+
+const Identity = Type.Object({ id: Type.String(), email: Type.String(), roles: Type.Array(Type.String()) });
+const header = (request: FastifyRequest, name: string) => {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** The URL the browser asked the proxy for: `X-Original-URL` (nginx), or `X-Forwarded-Proto/Host/Uri`. */
+function originalUrl(request: FastifyRequest): string | undefined {
+  const original = header(request, 'x-original-url');
+  if (original) return original;
+  const host = header(request, 'x-forwarded-host');
+  if (!host) return undefined;
+  const proto = header(request, 'x-forwarded-proto') ?? 'https';
+  return `${proto.split(',')[0]}://${host.split(',')[0]}${header(request, 'x-forwarded-uri') ?? '/'}`;
+}
+
+/**
+ * Forward-auth for nginx `auth_request`, Traefik `ForwardAuth` and Caddy `forward_auth`. The single sign-on
+ * cookie is the credential: it names a Gatehouse session, so every revocation ends it here too.
+ */
+export async function forwardRoutes(app: FastifyInstance, s: Services) {
+  const { forward } = s.config.idp;
+  const signIn = '/auth/forward/signin';
+  const prefix = forward.headerPrefix;
+
+  const schema = {
+    tags: ['forward-auth'],
+    summary: '200 with identity headers for a signed-in browser; 401 (or 302 to sign-in with ?redirect=true), 403',
+    querystring: Type.Object({ redirect: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }),
+    response: responses({ 200: Identity, 302: NoContent }, 401, 403),
+  };
+  app.get<{ Querystring: { redirect?: 'true' | 'false' } }>('/auth/forward', { schema }, async (request, reply) => {
+    const user = await s.oidc.interactions.checkSso(ssoCookie(request));
+    const target = originalUrl(request);
+    if (!user) {
+      const back = allowedReturn(target, forward, s.config.server.url);
+      if (request.query.redirect === 'true' && back)
+        return reply
+          .code(302)
+          .header('location', `${s.config.server.url}${signIn}?rd=${encodeURIComponent(back)}`)
+          .send();
+      throw errors.unauthenticated();
+    }
+    const host = hostOf(header(request, 'x-forwarded-host')) ?? (target ? hostOf(new URL(target).host) : undefined);
+    if (!mayPass(user, host, forward)) throw errors.forbidden('Your roles do not admit you here');
+    reply.headers({
+      [`${prefix}User`]: user.username ?? user.id,
+      [`${prefix}Email`]: user.email,
+      [`${prefix}Groups`]: user.roles.join(','),
+      [`${prefix}Name`]: encodeURIComponent(user.displayName ?? ''),
+      [`${prefix}Id`]: user.id,
+    });
+    return { id: user.id, email: user.email, roles: user.roles };
+  });
+
+  await app.register(async (form) => {
+    await form.register(formbody);
+    const hide = { schema: { hide: true } };
+    type Rd = { Querystring: { rd?: string } };
+    const action = (rd: string | undefined) => `${signIn}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
+    form.get<Rd>(signIn, hide, async (request, reply) => {
+      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+      // Already signed in (a provider sign-in just finished, or another tab): straight back.
+      const back = allowedReturn(rd, forward, s.config.server.url);
+      if (back && (await s.oidc.interactions.checkSso(ssoCookie(request))))
+        return reply.code(303).header('location', back).send();
+      const to = action(rd);
+      return sendPage(reply, 200, loginPage({ action: to, ...(await loginChoices(s, to)) }));
+    });
+    form.post<Rd>(signIn, hide, async (request, reply) => {
+      if (refuseForeignPost(request, reply, s)) return reply;
+      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+      const done = await signInWithForm(request, reply, s, {
+        action: action(rd),
+        ...(await loginChoices(s, action(rd))),
+      });
+      if (!done) return reply;
+      const back = allowedReturn(rd, forward, s.config.server.url);
+      if (back) return reply.code(303).header('location', back).send();
+      return sendPage(reply, 200, messagePage('Signed in', 'You are signed in.'));
+    });
+    form.post('/auth/forward/signout', hide, async (request, reply) => {
+      if (refuseForeignPost(request, reply, s)) return reply;
+      await s.oidc.interactions.endSso(ssoCookie(request));
+      clearSsoCookie(reply, s.config);
+      return sendPage(reply, 200, messagePage('Signed out', 'You are signed out.'));
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../services.js';
+import { forwardRoutes } from './forward.js';
+import { interactionRoutes } from './interactions.js';
+import { mountProvider } from './mount.js';
+import { ssoClearHeader, ssoCookie } from './sso-cookie.js';
+import { upstreamRoutes } from './upstream.js';
+
+/** The identity provider's doors: OpenID Connect (OIDC_ENABLED) and forward-auth (FORWARD_AUTH_ENABLED). */
+export async function registerIdentityProvider(app: FastifyInstance, s: Services) {
+  const { provider } = s.oidc;
+  if (provider) {
+    app.addHook('onClose', async () => s.oidc.backchannel?.drain());
+    const https = s.config.server.url.startsWith('https:');
+    const signedOut = (request: FastifyRequest) => {
+      const value = ssoCookie(request);
+      if (!value) return undefined;
+      void s.oidc.interactions.endSso(value).catch((err) => request.log.warn({ err }, 'ending the SSO session failed'));
+      return ssoClearHeader(s.config);
+    };
+    await app.register(async (scope) => mountProvider(scope, provider, { https, signedOut }));
+    await app.register(async (scope) => interactionRoutes(scope, s));
+  }
+  if (s.config.idp.forward.enabled) await app.register(async (scope) => forwardRoutes(scope, s));
+  if (provider || s.config.idp.forward.enabled) await app.register(async (scope) => upstreamRoutes(scope, s));
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OIDC_PREFIX } from '../../core/oidc/provider.js';
+import type { OidcProvider } from '../../core/oidc/types.js';
+
+/** Headers of every provider answer (its own pages set their CSP themselves: form_post needs a script). */
+const HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * oidc-provider's Node handler inside Fastify: discovery at the issuer's `/.well-known/openid-configuration`,
+ * every endpoint under `/oidc`. The body is left unread (oidc-provider parses it), and the reply is handed over.
+ */
+export function mountProvider(
+  app: FastifyInstance,
+  provider: OidcProvider,
+  o: { https: boolean; signedOut: (request: FastifyRequest) => string | undefined },
+) {
+  const handler = provider.callback();
+  const requests = new WeakMap<IncomingMessage, FastifyRequest>();
+  // RP-initiated logout, when the user signs out of everything: the single sign-on session ends too.
+  provider.on('end_session.success', (...args: unknown[]) => {
+    const ctx = args[0] as {
+      req: IncomingMessage;
+      oidc: { params: { logout?: string } };
+      append(n: string, v: string): void;
+    };
+    const request = requests.get(ctx.req);
+    if (!request || !ctx.oidc.params.logout) return;
+    const clear = o.signedOut(request);
+    if (clear) ctx.append('set-cookie', clear);
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  const hand = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    requests.set(request.raw, request);
+    for (const [name, value] of Object.entries(HEADERS)) reply.raw.setHeader(name, value);
+    if (o.https) reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
+    handler(request.raw, reply.raw);
+  };
+  const hide = { schema: { hide: true } };
+  app.all('/.well-known/openid-configuration', hide, hand);
+  app.all(`${OIDC_PREFIX}/*`, hide, hand);
+}

@@ -1,0 +1,140 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASES } from './helpers/app.js';
+import { PASSWORD, register } from './helpers/auth.js';
+import { admin, createBrowser, useIdp } from './helpers/idp.js';
+import { startNginx } from './helpers/nginx.js';
+import { freePort } from './helpers/ports.js';
+
+/** The app behind the proxy: answers the identity headers nginx passed on, as JSON. */
+function useUpstream() {
+  let server: Server | undefined;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-auth-request-')));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, headers: seen }));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+  return () => (server!.address() as { port: number }).port;
+}
+
+/** nginx `auth_request` in front of the upstream, signing in at Gatehouse on 401 (the documented config). */
+const nginxConfig = (port: number, gatehouse: string, upstream: number) => `
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      auth_request /_gatehouse;
+      auth_request_set $auth_user $upstream_http_x_auth_request_user;
+      auth_request_set $auth_email $upstream_http_x_auth_request_email;
+      auth_request_set $auth_groups $upstream_http_x_auth_request_groups;
+      proxy_set_header X-Auth-Request-User $auth_user;
+      proxy_set_header X-Auth-Request-Email $auth_email;
+      proxy_set_header X-Auth-Request-Groups $auth_groups;
+      proxy_pass http://127.0.0.1:${upstream};
+      error_page 401 = @signin;
+    }
+    location = /_gatehouse {
+      internal;
+      proxy_pass ${gatehouse}/auth/forward;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+    }
+    location @signin {
+      return 302 ${gatehouse}/auth/forward/signin?rd=$scheme://$http_host$request_uri;
+    }
+  }
+`;
+
+describe.each(DATABASES)('forward-auth on %s', (db) => {
+  const idp = useIdp(db, () => ({
+    FORWARD_AUTH_ENABLED: 'true',
+    FORWARD_AUTH_DOMAINS: 'apps.example',
+    FORWARD_AUTH_ROLES: 'admin.apps.example=admin',
+  }));
+  const upstream = useUpstream();
+  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  let proxy = '';
+  beforeAll(async () => {
+    const port = await freePort();
+    proxy = `http://127.0.0.1:${port}`;
+    nginx = await startNginx(port, nginxConfig(port, idp.server(), upstream()));
+  });
+  afterAll(async () => nginx?.stop());
+
+  it('nginx sends a stranger to sign in, then passes the identity headers to the upstream', async () => {
+    const t = idp.app();
+    const session = await register(t);
+    const browser = createBrowser();
+    const first = await browser.get(`${proxy}/reports?year=2026`);
+    expect(first.url).toBe(`${idp.server()}/auth/forward/signin?rd=${proxy}/reports?year=2026`);
+    expect(first.html).toContain('id="password-login"');
+    const back = await browser.post(first.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    expect(back.url).toBe(`${proxy}/reports?year=2026`);
+    const seen = JSON.parse(back.html) as { path: string; headers: Record<string, string> };
+    expect(seen.path).toBe('/reports?year=2026');
+    expect(seen.headers['x-auth-request-email']).toBe(session.user.email);
+    expect(seen.headers['x-auth-request-user']).toBeTruthy();
+    expect(seen.headers['x-auth-request-groups']).toContain('user');
+  });
+
+  it('stops passing a browser whose sessions ended (logout-all reaches forward-auth)', async () => {
+    const t = idp.app();
+    const session = await register(t);
+    const browser = createBrowser();
+    const first = await browser.get(`${proxy}/`);
+    await browser.post(first.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    expect((await browser.get(`${proxy}/`)).url).toBe(`${proxy}/`);
+    const res = await t.request({ method: 'POST', url: `/admin/users/${session.user.id}/disable`, headers: admin });
+    expect(res.statusCode).toBe(204);
+    expect((await browser.get(`${proxy}/`)).url).toContain('/auth/forward/signin');
+  });
+
+  it('answers 401, or with ?redirect=true a 302 to sign-in for allow-listed hosts only (no open redirect)', async () => {
+    const t = idp.app();
+    const ask = (headers: Record<string, string>, redirect = true) =>
+      t.request({ url: `/auth/forward${redirect ? '?redirect=true' : ''}`, headers });
+    expect((await ask({ 'x-original-url': 'https://wiki.apps.example/page' }, false)).statusCode).toBe(401);
+    const traefik = await ask({
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'wiki.apps.example',
+      'x-forwarded-uri': '/page?x=1',
+    });
+    expect(traefik.statusCode).toBe(302);
+    expect(traefik.headers.location).toBe(
+      `${idp.server()}/auth/forward/signin?rd=${encodeURIComponent('https://wiki.apps.example/page?x=1')}`,
+    );
+    for (const host of ['evil.test', 'apps.example.evil.test', 'evilapps.example'])
+      expect((await ask({ 'x-forwarded-host': host, 'x-forwarded-uri': '/' })).statusCode).toBe(401);
+    // The sign-in form itself sends nobody to a host off the list.
+    const session = await register(t);
+    const browser = createBrowser();
+    const form = await browser.get(
+      `${idp.server()}/auth/forward/signin?rd=${encodeURIComponent('https://evil.test/')}`,
+    );
+    const done = await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    expect(done.status).toBe(200);
+    expect(done.url.startsWith(idp.server())).toBe(true);
+  });
+
+  it('applies per-host role rules (403 without the role)', async () => {
+    const t = idp.app();
+    const session = await register(t);
+    const browser = createBrowser();
+    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
+    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const cookie = await browser.jar.getCookieString(idp.server());
+    const at = (host: string) => t.request({ url: '/auth/forward', headers: { cookie, 'x-forwarded-host': host } });
+    expect((await at('wiki.apps.example')).statusCode).toBe(200);
+    expect((await at('admin.apps.example')).statusCode).toBe(403);
+  });
+
+  it('refuses a forged or tampered single sign-on cookie', async () => {
+    const t = idp.app();
+    const session = await register(t);
+    const forged = `gatehouse_sso=${session.user.id}.00000000-0000-0000-0000-000000000000`;
+    expect((await t.request({ url: '/auth/forward', headers: { cookie: forged } })).statusCode).toBe(401);
+  });
+});

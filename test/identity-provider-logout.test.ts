@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASES } from './helpers/app.js';
+import { PASSWORD, register } from './helpers/auth.js';
+import { admin, codeFlow, createBrowser, createClient, oidc, relyingParty, useIdp } from './helpers/idp.js';
+
+/** A relying party's back-channel logout endpoint: each logout token it receives, as posted. */
+function useLogoutReceiver() {
+  let server: Server | undefined;
+  const waiting: ((token: string) => void)[] = [];
+  const received: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const token = new URLSearchParams(body).get('logout_token') ?? '';
+        received.push(token);
+        waiting.shift()?.(token);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+  return {
+    url: () => `http://127.0.0.1:${(server!.address() as { port: number }).port}/backchannel`,
+    /** The next logout token, or one already received and not yet taken. */
+    next: () =>
+      new Promise<string>((resolve) => (received.length ? resolve(received.shift()!) : waiting.push(resolve))),
+  };
+}
+
+describe.each(DATABASES)('logout at the identity provider on %s', (db) => {
+  const idp = useIdp(db);
+  const rp = useLogoutReceiver();
+
+  async function signedIn(settings: Parameters<typeof createClient>[1] = {}) {
+    const t = idp.app();
+    const client = await createClient(t, { trusted: true, ...settings });
+    const config = await relyingParty(idp.server(), client);
+    const session = await register(t);
+    const u = { id: session.user.id, email: session.user.email, password: PASSWORD };
+    const browser = createBrowser();
+    const flow = await codeFlow(config, browser, u);
+    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    return { t, client, config, u, browser, tokens };
+  }
+
+  it('sends a signed back-channel logout token when an admin disables the user, and ends the grant', async () => {
+    const { t, client, config, u, tokens } = await signedIn({ backchannel_logout_uri: rp.url() });
+    const res = await t.request({ method: 'POST', url: `/admin/users/${u.id}/disable`, headers: admin });
+    expect(res.statusCode).toBe(204);
+    const token = await rp.next();
+    const jwks = createRemoteJWKSet(new URL(`${idp.server()}/oidc/jwks`));
+    const { payload } = await jwtVerify(token, jwks, { issuer: idp.server(), audience: client.id });
+    expect(payload.sub).toBe(u.id);
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(payload.nonce).toBeUndefined();
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();
+  });
+
+  it('RP-initiated logout ends the grant and the single sign-on session, then returns to the registered URI', async () => {
+    const back = 'http://rp.test/signed-out';
+    const { config, u, browser, tokens } = await signedIn({ post_logout_redirect_uris: [back] });
+    const end = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: back });
+    const confirm = await browser.get(end.href, back);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html)?.[1] ?? '';
+    const done = await browser.post(confirm.forms[0]!, { xsrf, logout: 'yes' }, back);
+    expect(done.url).toBe(back);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();
+    // The browser is signed out of Gatehouse: the next sign-in asks for the password again.
+    const again = await codeFlow(config, browser, u);
+    expect(again.pages).toHaveLength(1);
+  });
+
+  it('refuses a post-logout redirect URI that is not registered', async () => {
+    const { config, browser, tokens } = await signedIn({ post_logout_redirect_uris: ['http://rp.test/signed-out'] });
+    const end = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://evil.test/',
+    });
+    const page = await browser.get(end.href);
+    expect(page.status).toBe(400);
+  });
+});
+
+describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) => {
+  const idp = useIdp(db);
+
+  it("gets no code from the provider's own browser session once disabled (no sign-in without the registry)", async () => {
+    const t = idp.app();
+    const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    const session = await register(t);
+    const u = { email: session.user.email, password: PASSWORD };
+    const browser = createBrowser();
+    await codeFlow(config, browser, u);
+    expect((await codeFlow(config, browser, u)).pages).toHaveLength(0);
+    const res = await t.request({ method: 'POST', url: `/admin/users/${session.user.id}/disable`, headers: admin });
+    expect(res.statusCode).toBe(204);
+    // Asked to sign in again, where the pipeline refuses the disabled account.
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://rp.test/callback',
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const page = await browser.get(url.href, 'http://rp.test/callback');
+    expect(page.url.startsWith('http://rp.test/callback')).toBe(false);
+    expect(page.html).toContain('id="password-login"');
+    const refused = await browser.post(page.forms[0]!, { identifier: u.email, password: u.password });
+    expect(refused.status).toBe(401);
+  });
+
+  it("logout-all ends the provider's browser session too: the next client asks for the password", async () => {
+    const t = idp.app();
+    const first = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    const session = await register(t);
+    const u = { email: session.user.email, password: PASSWORD };
+    const browser = createBrowser();
+    await codeFlow(first, browser, u);
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { authorization: `Bearer ${session.jwt_token}` },
+      payload: { all: true },
+    });
+    expect(res.statusCode).toBe(204);
+    const second = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    expect((await codeFlow(second, browser, u)).pages).toHaveLength(1);
+  });
+
+  it("refuses to introspect another client's token to an untrusted client", async () => {
+    const t = idp.app();
+    const owner = await createClient(t, { trusted: true });
+    const config = await relyingParty(idp.server(), owner);
+    const other = await relyingParty(idp.server(), await createClient(t, { trusted: false }));
+    const session = await register(t);
+    const flow = await codeFlow(config, createBrowser(), { email: session.user.email, password: PASSWORD });
+    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(other, tokens.access_token)).active).toBe(false);
+  });
+});
