@@ -1,4 +1,3 @@
-import { hkdfSync } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
 import { createLifecycle, EMAIL_CHANGE_UNDO_MINUTES } from './core/auth/lifecycle.js';
@@ -19,9 +18,8 @@ import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
 import { createLoginThrottle } from './core/throttle/login-failures.js';
 import { createMemoryStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
-import { createKeyRing } from './core/tokens/key-ring.js';
-import { createDialectKeys } from './core/tokens/dialect-keys.js';
-import { SYSTEM, type Actor } from './core/sessions/actor.js';
+import { createSigning, deriveKey } from './signing.js';
+import { SYSTEM } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
 import { createMfaService } from './core/mfa/service.js';
@@ -48,9 +46,6 @@ import { housekeptTables } from './core/housekeeping/tables.js';
 import { createOidc } from './core/oidc/index.js';
 import { providerViews } from './http/oidc/views.js';
 
-/** Which signing keys `keys rotate` replaces. */
-export type KeySet = 'all' | 'access' | 'dialects';
-
 /** Rows per housekeeping DELETE: a few milliseconds of locks each, whatever the table's size. */
 const HOUSEKEEPING_BATCH_SIZE = 2000;
 /** Per table and run; a larger backlog is finished by the next runs (every 10 minutes). */
@@ -65,10 +60,7 @@ export interface Runtime {
   log?: Logger;
 }
 
-/** Derives an independent key for one purpose from the server secret. */
-function deriveKey(secret: string, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'gatehouse', purpose, 32));
-}
+export type { KeySet } from './signing.js';
 
 /** Wires the core once: plain factories, dependencies passed by hand. */
 export async function createServices(config: Config, secrets: Secrets, db: Db, runtime: Runtime = {}) {
@@ -76,33 +68,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const random = runtime.random ?? systemRandom;
   const queries = createQueries(db);
   const audit = createAudit({ queries, clock });
-  const keysBox = createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys'));
-  const keys = await createKeyRing({
-    algorithm: config.jwt.algorithm,
-    configured: config.jwt.key === undefined ? undefined : { key: config.jwt.key, previous: config.jwt.previousKeys },
-    seed: secrets.jwtKey,
-    verifySeconds: config.jwt.expiresInMinutes * 60 + 60,
-    queries,
-    box: keysBox,
-    clock,
-    audit,
-  });
-  const dialectKeys = createDialectKeys({
-    queries,
-    box: keysBox,
-    clock,
-    audit,
-    seed: (purpose) => deriveKey(secrets.cookieSecret, purpose),
-  });
-  /**
-   * `keys rotate`: the access tokens' key (refused with 409, before anything changes, when JWT_KEY
-   * manages it), the dialects' keys, or both.
-   */
-  async function rotateKeys(actor: Actor, which: KeySet = 'all') {
-    const access = which === 'dialects' ? undefined : await keys.rotate(actor);
-    const dialects = which === 'access' ? [] : await dialectKeys.rotate(actor);
-    return { ...access, dialects };
-  }
+  const { keysBox, keys, dialectKeys, rotateKeys } = await createSigning({ config, secrets, queries, clock, audit });
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({

@@ -13,7 +13,14 @@ const list = (v: string, previous: string[] = []) => [
 ];
 
 const line = (c: OidcClient) =>
-  `${c.clientId}  ${c.name}  ${c.confidential ? c.authMethod : 'public'}  ${c.trusted ? 'trusted' : 'consent'}  ${c.grantTypes.join(',')}  ${c.redirectUris.join(' ')}${c.readOnly ? '  (file)' : ''}`;
+  [
+    c.clientId,
+    c.name,
+    c.confidential ? c.authMethod : 'public',
+    c.trusted ? 'trusted' : 'consent',
+    c.grantTypes.join(','),
+    c.redirectUris.join(' ') + (c.readOnly ? '  (file)' : ''),
+  ].join('  ');
 
 interface AddOptions {
   id?: string;

@@ -26,20 +26,28 @@ const checkRules = (v: string) => {
 /** The identity-provider settings (issue 28): the OpenID Connect provider and forward-auth. */
 export const IDP_FIELDS = {
   OIDC_ENABLED: bool({
-    doc: 'Be an OpenID Connect provider: discovery at `SERVER_URL/.well-known/openid-configuration`, endpoints under `/oidc`.',
+    doc:
+      'Be an OpenID Connect provider: discovery at `SERVER_URL/.well-known/openid-configuration`, ' +
+      'endpoints under `/oidc`.',
     default: false,
   }),
   OIDC_CLIENTS_FILE: optionalStr({
-    doc: 'YAML file of relying parties (`clients: [{client_id, client_secret_hash | public, redirect_uris, …}]`), read at start; they cannot be edited through the admin API.',
+    doc:
+      'YAML file of relying parties (`clients: [{client_id, client_secret_hash | public, redirect_uris, …}]`), ' +
+      'read at start; they cannot be edited through the admin API.',
   }),
   OIDC_ACCESS_TOKEN_MINUTES: int({ doc: "Lifetime of the provider's access tokens.", default: 10, min: 1, max: 1440 }),
   OIDC_REFRESH_TOKEN_DAYS: int({ doc: 'Lifetime of a grant and its refresh tokens.', default: 30, min: 1, max: 3650 }),
   OIDC_PAIRWISE_SALT: optionalStr({
-    doc: 'Set it to give each client its own `sub` for a user (pairwise subject identifiers); unset, `sub` is the user id.',
+    doc:
+      'Set it to give each client its own `sub` for a user (pairwise subject identifiers); ' +
+      'unset, `sub` is the user id.',
     secret: true,
   }),
   OIDC_REGISTRATION_TOKEN: optionalStr({
-    doc: 'Set it to switch dynamic client registration on (`POST /oidc/reg`): the initial access token a registering client must present (at least 32 characters).',
+    doc:
+      'Set it to switch dynamic client registration on (`POST /oidc/reg`): the initial access token a ' +
+      'registering client must present (at least 32 characters).',
     secret: true,
     // A bearer token (RFC 6750 b64token): no spaces.
     check: (v: string) =>
@@ -60,7 +68,9 @@ export const IDP_FIELDS = {
     check: checkDomains,
   }),
   FORWARD_AUTH_ROLES: optionalStr({
-    doc: 'Per-host role rules, `host=role|role;host2=role`: a user needs one of the roles to pass (other hosts: any user).',
+    doc:
+      'Per-host role rules, `host=role|role;host2=role`: a user needs one of the roles to pass ' +
+      '(other hosts: any user).',
     check: checkRules,
   }),
   FORWARD_AUTH_HEADER_PREFIX: optionalStr({

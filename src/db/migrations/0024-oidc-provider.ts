@@ -8,7 +8,8 @@ import { columnTypes, type DialectName } from '../dialect.js';
  * - `oidc_store`: what oidc-provider persists (codes, tokens, grants, interactions, its browser sessions).
  *   The key is the SHA-256 of `<model>:<id>`, so a stolen row names no token; the payload (which holds the
  *   id again) is sealed with a key derived from COOKIE_SECRET. `grant_id` ends every token of a grant at
- *   once; `account_id` and `client_id` (grants only) name whom a back-channel logout goes to; `uid_hash` and `user_code_hash` find a session by uid and a device code by its user code.
+ *   once; `account_id` and `client_id` (grants only) name whom a back-channel logout goes to; `uid_hash` and
+ *   `user_code_hash` find a session by uid and a device code by its user code.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);

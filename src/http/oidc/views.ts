@@ -56,7 +56,8 @@ export function loginPage(v: LoginView): string {
 ${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</p>` : ''}
 <form id="password-login" method="post" action="${escapeHtml(v.action)}">
 <label for="identifier">Email or username</label>
-<input id="identifier" name="identifier" autocomplete="username" required value="${escapeHtml(v.identifier ?? '')}"${v.askCode ? '' : ' autofocus'}>
+<input id="identifier" name="identifier" autocomplete="username" required
+ value="${escapeHtml(v.identifier ?? '')}"${v.askCode ? '' : ' autofocus'}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 ${realmChoice(v)}${code}
@@ -130,7 +131,8 @@ export const providerViews: OidcViews = {
   deviceConfirm: (form, client, userCode) =>
     layout(
       'Connect a device',
-      `<p>Connect <strong>${escapeHtml(client)}</strong>? Check that your device shows <code>${escapeHtml(userCode)}</code>.</p>
+      `<p>Connect <strong>${escapeHtml(client)}</strong>?
+ Check that your device shows <code>${escapeHtml(userCode)}</code>.</p>
 ${form}<button autofocus type="submit" form="op.deviceConfirmForm">Connect</button>
 <button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Cancel</button>`,
     ),
