@@ -17,6 +17,8 @@ import { registerClosing } from './http/plugins/closing.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { registerHomePage } from './http/home/index.js';
+import { registerSetupRoutes } from './http/setup/index.js';
+import { prettyLogStream } from './log-format.js';
 import { registerMetricsRoute, registerRequestMetrics } from './http/native/metrics.js';
 import { adminApi } from './http/admin/index.js';
 import { DIALECT_MODULES } from './http/dialects/registry.js';
@@ -84,7 +86,9 @@ export async function buildApp(
   opts: BuildOptions = {},
 ): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
-  const stream = opts.logStream ?? destination(1);
+  // LOG_FORMAT: readable lines on a terminal, JSON otherwise (or as configured).
+  const pretty = opts.logStream ? undefined : await prettyLogStream(config.operators.logFormat);
+  const stream = opts.logStream ?? pretty ?? destination(1);
   const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, stream);
   const db = openDatabase(config.database);
   let services: Services;
@@ -119,7 +123,7 @@ export async function buildApp(
   registerNativeErrors(app);
   declareSharedStatuses(app);
   if (config.server.logRequests)
-    registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? batchedStdout(app)));
+    registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? pretty ?? batchedStdout(app)));
   registerClosing(app);
   registerRequestMetrics(app, services);
   logSecrets(app.log, config, secrets);
@@ -132,6 +136,7 @@ export async function buildApp(
   registerHealthRoutes(app, services, VERSION);
   registerMetricsRoute(app, services);
   registerHomePage(app, config);
+  registerSetupRoutes(app, services);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), {
     prefix: '/admin',
   });

@@ -13,13 +13,15 @@ import { ConfigError } from './config/load.js';
  * commands are added, because each command copies these settings from its parent.
  */
 export function buildCli(io: CliIo = processIo()): Command {
-  const cli = createCliContext(io);
+  const program = new Command('gatehouse');
+  const cli = createCliContext(io, () => program.opts<{ init?: boolean }>());
   const { withServices, out } = cli;
-  const program = new Command('gatehouse')
+  program
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .version(VERSION)
-    .description('Gatehouse authentication server');
+    .description('Gatehouse authentication server')
+    .option('--init', 'create a new database where a relative DATA_DIR points away from the install folder');
 
   program
     .command('serve')

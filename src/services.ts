@@ -43,6 +43,7 @@ import { createMetrics } from './metrics/registry.js';
 import { observeServices } from './metrics/observe.js';
 import { createHousekeeping } from './core/housekeeping/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
+import { createFirstRun } from './core/first-run/service.js';
 
 /** Which signing keys `keys rotate` replaces. */
 export type KeySet = 'all' | 'access' | 'dialects';
@@ -222,6 +223,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     maxSecondsPerTable: HOUSEKEEPING_MAX_SECONDS_PER_TABLE,
     failed: (table, err) => log.warn({ err, table }, 'housekeeping failed on one table'),
   });
+  const firstRun = createFirstRun({ config, queries, users, audit, clock, random });
   const metrics = createMetrics(db);
   observeServices(metrics, { hasher, audit, storage, housekeeping });
 
@@ -258,6 +260,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     authMethods,
     pipeline,
     directories,
+    firstRun,
     providers,
     signInSources,
     secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose),

@@ -4,6 +4,8 @@ import { CONFIG_FIELDS, type Dialect, type JwtAlgorithm, type RawConfig } from '
 import type { Field } from './fields.js';
 import { DIALECT_SETTINGS, type DialectSettings } from '../http/dialects/settings.js';
 import { federationConfig, type FederationConfig } from './federation.js';
+import { operatorConfig, type OperatorConfig } from './operators.js';
+import { unknownVariables } from './unknown-vars.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -122,6 +124,8 @@ export interface CoreConfig {
     };
   };
   federation: FederationConfig;
+  /** First run, log format; `warnings` are the unknown variables that look like settings (STRICT_CONFIG refuses them). */
+  operators: OperatorConfig & { warnings: string[] };
 }
 
 /** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */
@@ -230,6 +234,9 @@ export function loadConfig(env: Env): Config {
     problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, problems);
   const federation = federationConfig(raw, problems);
+  const operators = operatorConfig(raw, problems);
+  const warnings = unknownVariables(env, knownVariables(), Object.keys(CONFIG_FIELDS));
+  if (raw.STRICT_CONFIG) problems.push(...warnings.map((w) => `${w} (STRICT_CONFIG=true refuses it)`));
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -371,5 +378,12 @@ export function loadConfig(env: Env): Config {
       },
     },
     federation,
+    operators: { ...operators, warnings },
   };
+}
+
+/** Every name Gatehouse reads from the environment, aliases included. */
+export function knownVariables(): Set<string> {
+  const fields = Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][];
+  return new Set(fields.flatMap(([name, field]) => [name, ...aliasesOf(name, field)]));
 }

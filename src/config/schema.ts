@@ -1,6 +1,7 @@
 import { DIALECT_IDS, DIALECT_SETTINGS, type DialectId } from '../http/dialects/settings.js';
 import { bool, choiceList, int, oneOf, optionalStr, roleList, str, type Field } from './fields.js';
 import { FEDERATION_FIELDS } from './federation.js';
+import { OPERATOR_FIELDS } from './operators.js';
 
 export type Dialect = DialectId;
 
@@ -367,6 +368,8 @@ const CORE_FIELDS = {
 
   // Federation: LDAP directories and OAuth / OpenID Connect sign-in
   ...FEDERATION_FIELDS,
+  // First run, logs and configuration checks
+  ...OPERATOR_FIELDS,
   // Admin console
   CONSOLE_ENABLED: bool({
     doc: 'Serve the admin console (a browser app over the admin API) at /console.',

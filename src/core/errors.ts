@@ -49,4 +49,23 @@ export const errors = {
   /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */
   databaseUnavailable: () =>
     new AppError('database-unavailable', 503, 'The database is unavailable, try again shortly', { 'retry-after': '5' }),
+
+  // Issue 29, first run and operators: the setup link, the bootstrap admin.
+  setupLinkInvalid: make(
+    'setup-link-invalid',
+    403,
+    'This setup link is invalid, expired or already used: restart Gatehouse to print a new one (only while no admin exists)',
+  ),
+  setupInProgress: make('setup-in-progress', 409, 'The first admin is being created by another request'),
+  setupNotLocal: make(
+    'setup-not-local',
+    403,
+    'The setup link works only from the server itself (loopback): open it there, or set SETUP_ALLOW_REMOTE=true',
+  ),
+  /** Start-up only (never an HTTP answer): the bootstrap admin's password file cannot be read. */
+  adminPasswordFileUnreadable: (detail?: string, opts?: { cause?: unknown }) =>
+    Object.assign(
+      new AppError('admin-password-file-unreadable', 500, detail ?? 'GATEHOUSE_ADMIN_PASSWORD_FILE cannot be read'),
+      { cause: opts?.cause },
+    ),
 } as const;

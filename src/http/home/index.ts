@@ -8,7 +8,7 @@ const CSP =
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: every outcome is in the HTML, hidden; the script shows the one the link carries. */
-const page = (api: string) => `<!doctype html>
+const page = (api: string, consoleOn: boolean) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -20,7 +20,7 @@ const page = (api: string) => `<!doctype html>
 </head>
 <body data-api="${escapeHtml(api)}">
 <h1>Gatehouse</h1>
-<p id="welcome" hidden>This is a Gatehouse authentication server. The API is documented at <a href="/docs">/docs</a>.</p>
+<p id="welcome" hidden>This is a Gatehouse authentication server.${consoleOn ? ' Operators manage it in the <a href="/console/">admin console</a>; the' : ' The'} API is documented at <a href="/docs">/docs</a>.</p>
 <p id="signed-in" hidden>Done: your account is active and you are signed in. You can close this page and return to the application.</p>
 <p id="mfa" hidden>This account uses two-factor authentication: finish signing in in the application with a code from your authenticator.</p>
 <p id="error" hidden></p>
@@ -43,7 +43,7 @@ const page = (api: string) => `<!doctype html>
 <p id="undo-result" class="problem" hidden></p>
 </div></form>
 <noscript><p>This page needs JavaScript to finish what the link started.</p></noscript>
-<footer><a href="/docs">API documentation</a></footer>
+<footer>${consoleOn ? '<a href="/console/">Admin console</a> · ' : ''}<a href="/docs">API documentation</a></footer>
 </body>
 </html>
 `;
@@ -54,7 +54,7 @@ const page = (api: string) => `<!doctype html>
  * what happened and can set a new password. Not in the OpenAPI document: it is not API.
  */
 export function registerHomePage(app: FastifyInstance, config: Config): void {
-  const html = page(`${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`);
+  const html = page(`${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`, config.console.enabled);
   const headers = {
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
