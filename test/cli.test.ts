@@ -312,7 +312,7 @@ describe('gatehouse CLI run from another folder', SLOW, () => {
       );
       expect(res.code).toBe(0);
       expect(res.stderr).toContain(`DATA_DIR ${path.join(elsewhere, 'data')}`);
-      expect(res.stderr).toContain('warning: DATA_DIR "./data" does not exist');
+      expect(res.stderr).toContain('warning: DATA_DIR "./data" is relative to the working folder');
       expect(res.stdout).toMatch(/^Applied: /);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { readEnv } from '../config/env.js';
 import { loadConfig, type Config, type Env } from '../config/load.js';
+import { checkWrittenPaths } from '../config/paths-check.js';
 import type { Services } from '../services.js';
 
 /** Where one CLI run reads its settings and input and writes its output: the process's own, or a caller's. */
@@ -85,6 +86,7 @@ export function cliConfig(io: CliIo, opts: { creates?: boolean; init?: boolean }
  */
 async function withServices<T>(io: CliIo, flags: CliFlags, fn: (s: Services) => Promise<T>): Promise<T> {
   const config = cliConfig(io, { init: flags.init });
+  checkWrittenPaths(config, 'database');
   const [{ openDatabase }, { migrateToLatest }, { resolveSecrets }, { createServices }] = await Promise.all([
     import('../db/client.js'),
     import('../db/migrate.js'),

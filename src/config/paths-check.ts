@@ -77,13 +77,23 @@ function checkFile(file: string): string | undefined {
 /**
  * Checks at start that every path Gatehouse writes can be written, creating missing folders, so that a
  * read-only folder is one clear message naming it instead of a 500 on the first upload or a lost mail.
- * Throws a ConfigError listing every problem.
+ * Throws a PathError listing every problem. `database` checks the SQLite file alone (what a CLI call writes).
  */
-export function checkWrittenPaths(config: Config): void {
+export function checkWrittenPaths(config: Config, only?: 'database'): void {
   const problems: string[] = [];
-  for (const p of writtenPaths(config)) {
+  const paths = writtenPaths(config).filter((p) => only === undefined || p.kind === 'file');
+  for (const p of paths) {
     const problem = p.kind === 'folder' ? checkFolder(p.path) : checkFile(p.path);
     if (problem) problems.push(`${p.path} (${p.what}): ${problem}`);
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new PathError(problems);
+}
+
+/** Like a configuration error (exit 1, every problem listed), headed by what it is about. */
+export class PathError extends ConfigError {
+  constructor(problems: string[]) {
+    super(problems);
+    this.name = 'PathError';
+    this.message = `Gatehouse cannot write where it keeps its data:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+  }
 }
