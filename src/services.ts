@@ -8,7 +8,6 @@ import { createBackground } from './core/background.js';
 import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
 import { createImpersonation } from './core/impersonation/service.js';
-import { createS3Backend } from './storage/backends/s3.js';
 import { createRules, loadRules } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
 import { lockDownLoaders } from './storage/transform/image.js';
@@ -212,7 +211,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     background,
     config: config.storage,
     box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')),
-    backend: config.storage.s3 ? createS3Backend(config.storage.s3) : createDiskBackend(config.storage.root),
+    // The S3 client is loaded only when configured: its SDK would add a second to every CLI call.
+    backend: config.storage.s3
+      ? (await import('./storage/backends/s3.js')).createS3Backend(config.storage.s3)
+      : createDiskBackend(config.storage.root),
     rules: createRules(loadRules(config.storage.rulesFile)),
   });
   // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).

@@ -1,5 +1,6 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { DatabaseTimeouts } from '../config/load.js';
 import { isDatabaseUnavailable } from './errors.js';
 import { NAMED_STATEMENT } from './prepared.js';
@@ -21,7 +22,9 @@ const KEEPALIVE_DELAY_MS = 10_000;
  * (query_timeout, for a path that stopped answering), plus TCP keep-alive.
  */
 export function createBoundedPool(url: string, t: DatabaseTimeouts): PostgresPool & { stats(): PoolStats } {
-  const pool = new pg.Pool({
+  // Loaded with the first pool: a SQLite server or CLI call never loads the PostgreSQL driver.
+  const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: t.acquireTimeoutMs,

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Background } from '../core/background.js';
 import type { Config } from '../config/load.js';
@@ -19,19 +21,26 @@ export interface Mailer {
 export function createMailer(config: Config, log: Logger, background: Background): Mailer {
   const { smtp, sender, templatesDir } = config.mail;
   const outbox = path.join(config.dataDir, 'outbox');
-  const transport: Transporter = smtp
-    ? nodemailer.createTransport({
-        host: smtp.host,
-        port: smtp.port,
-        secure: smtp.secure,
-        auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
-      })
-    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // Made at the first mail: nodemailer is loaded only then (a CLI call that sends nothing does not pay for it).
+  let made: Transporter | undefined;
+  const transport = () => {
+    if (made) return made;
+    const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
+    made = smtp
+      ? nodemailer.createTransport({
+          host: smtp.host,
+          port: smtp.port,
+          secure: smtp.secure,
+          auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
+        })
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    return made;
+  };
   let counter = 0;
 
   async function send(kind: MailKind, to: string, locale: string | null, vars: MailVars) {
     const mail = await renderMail(templatesDir, kind, locale, vars);
-    const info = await transport.sendMail({
+    const info = await transport().sendMail({
       from: sender,
       to,
       subject: mail.subject,
@@ -61,6 +70,6 @@ export function createMailer(config: Config, log: Logger, background: Background
       );
     },
     describe: smtp ? `SMTP ${smtp.host}:${smtp.port}` : `the outbox folder ${outbox} (no SMTP_HOST set)`,
-    close: () => transport.close(),
+    close: () => made?.close(),
   };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import archiver from 'archiver';
+import { createRequire } from 'node:module';
+import type archiver from 'archiver';
 import type { FileRow } from '../db/queries/files.js';
 import { ObjectGone, withCurrentRow } from './object-gone.js';
 
@@ -46,7 +47,8 @@ function openCurrent(source: ZipSource, file: FileRow): Promise<Readable | undef
  * a truncated download, never a wrong file).
  */
 export function zipFolder(folder: string, source: ZipSource): archiver.Archiver {
-  const zip = archiver('zip', { zlib: { level: 6 } });
+  // Loaded by the first zip, not by every start (a CLI call never zips).
+  const zip = (createRequire(import.meta.url)('archiver') as typeof archiver)('zip', { zlib: { level: 6 } });
   zip.on('warning', source.warn);
   void (async () => {
     for await (const file of source.files) {

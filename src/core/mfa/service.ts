@@ -1,4 +1,5 @@
-import QRCode from 'qrcode';
+import { createRequire } from 'node:module';
+import type * as QRCodeModule from 'qrcode';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
@@ -83,7 +84,11 @@ export function createMfaService(opts: {
       const secret = newSecret();
       if (!(await queries.mfa.setPending(user.id, box.seal(secret), clock.now()))) throw mfaErrors.alreadyEnabled();
       const uri = otpauthUri(secret, opts.issuer, user.email);
-      return { otpSecret: secret, imageUrl: await QRCode.toDataURL(uri), uri };
+      return {
+        otpSecret: secret,
+        imageUrl: await (createRequire(import.meta.url)('qrcode') as typeof QRCodeModule).toDataURL(uri),
+        uri,
+      };
     },
 
     async enable(userId: string, code: string, client?: MfaClient): Promise<void> {

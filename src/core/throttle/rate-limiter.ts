@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
@@ -49,6 +50,8 @@ const UNDO_SCRIPT = `if redis.call('PTTL', KEYS[1]) > 0 then redis.call('DECR', 
 
 /** Shared counters for several instances behind a load balancer. */
 export function createRedisStore(url: string, prefix = 'gatehouse:rl:'): RateLimitStore {
+  // Loaded here, not at import: a server or CLI call without Redis does not pay for it.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient };
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   redis.on('error', () => undefined); // reported through failing hits, not as process crashes
   return {
