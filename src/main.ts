@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
 import { VERSION } from './version.js';
 import { createCliContext, processIo, type CliIo } from './cli/context.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 import { usersCommand } from './cli/users.js';
+import { methodsCommand } from './cli/methods.js';
 import { auditCommand, keysCommand, realmsCommand, tokensCommand } from './cli/others.js';
 import { ConfigError } from './config/load.js';
 
@@ -52,17 +52,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   auditCommand(program, cli);
   keysCommand(program, cli);
 
-  program
-    .command('method <method> <mode>')
-    .description('Set who may use a HumHub method (jwt, basic): all, selected or off')
-    .action((method: string, mode: string) =>
-      withServices(async (s) => {
-        if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode))
-          throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
-        await s.authMethods.setMode(method as LimitedMethod, mode as MethodMode);
-        out(`${method}: ${mode}`);
-      }),
-    );
+  methodsCommand(program, cli);
 
   program
     .command('storage')

@@ -43,6 +43,7 @@ import { observeServices } from './metrics/observe.js';
 import { createHousekeeping } from './core/housekeeping/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
 import { createFirstRun } from './core/first-run/service.js';
+import { createAdminActions } from './core/accounts/admin-actions.js';
 
 /** Which signing keys `keys rotate` replaces. */
 export type KeySet = 'all' | 'access' | 'dialects';
@@ -225,6 +226,15 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     maxSecondsPerTable: HOUSEKEEPING_MAX_SECONDS_PER_TABLE,
     failed: (table, err) => log.warn({ err, table }, 'housekeeping failed on one table'),
   });
+  const adminActions = createAdminActions({
+    queries,
+    users,
+    accounts,
+    sessions,
+    audit,
+    clock,
+    resendActivation: (email) => lifecycle.resendActivation(email),
+  });
   const firstRun = createFirstRun({ config, queries, users, audit, clock, random });
   const metrics = createMetrics(db);
   observeServices(metrics, { hasher, audit, storage, housekeeping });
@@ -263,6 +273,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     pipeline,
     directories,
     firstRun,
+    adminActions,
     providers,
     signInSources,
     secret: (purpose: string) => deriveKey(secrets.cookieSecret, purpose),

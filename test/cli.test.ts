@@ -86,9 +86,13 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
   });
 
   it('disables, enables, sets roles, realms and passwords', async () => {
-    expect((await cli(['users', 'disable', 'admin@example.com'], env)).stdout).toBe('admin@example.com disabled\n');
+    expect((await cli(['users', 'disable', 'admin@example.com'], env)).stdout).toBe(
+      'admin@example.com disabled: every session ended, sign-ins refused\n',
+    );
     expect((await cli(['users', 'list'], env)).stdout).toContain('admin@example.com  disabled  admin [admin,user]');
-    expect((await cli(['user', 'enable', 'admin@example.com'], env)).stdout).toBe('admin@example.com enabled\n');
+    expect((await cli(['user', 'enable', 'admin@example.com'], env)).stdout).toBe(
+      'admin@example.com enabled: may sign in again\n',
+    );
     expect(
       (
         await cli(

@@ -62,6 +62,8 @@ export const errors = {
     403,
     'The setup link works only from the server itself (loopback): open it there, or set SETUP_ALLOW_REMOTE=true',
   ),
+  alreadyActive: make('already-active', 409, 'The account is active already: there is nothing to activate'),
+  userDisabled: make('user-disabled', 409, 'The account is disabled'),
   /** Start-up only (never an HTTP answer): the bootstrap admin's password file cannot be read. */
   adminPasswordFileUnreadable: (detail?: string, opts?: { cause?: unknown }) =>
     Object.assign(
