@@ -18,8 +18,14 @@ function promptHidden(io: CliIo, question: string): Promise<string> {
     };
     const onData = (chunk: Buffer | string) => {
       for (const ch of chunk.toString()) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') return (finish(), resolve(value));
-        if (ch === '\u0003') return (finish(), reject(new Error('Cancelled')));
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish();
+          return resolve(value);
+        }
+        if (ch === '\u0003') {
+          finish();
+          return reject(new Error('Cancelled'));
+        }
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }
