@@ -62,6 +62,9 @@ export const errors = {
     403,
     'The setup link works only from the server itself (loopback): open it there, or set SETUP_ALLOW_REMOTE=true',
   ),
+  /** Storage: an upload refused by the rules, and one that signing in would allow. */
+  uploadNotAllowed: make('upload-not-allowed', 403, 'You may not upload here'),
+  signInToUpload: make('sign-in-required', 401, 'Sign in to upload here'),
   alreadyActive: make('already-active', 409, 'The account is active already: there is nothing to activate'),
   userDisabled: make('user-disabled', 409, 'The account is disabled'),
   /** Start-up only (never an HTTP answer): the bootstrap admin's password file cannot be read. */

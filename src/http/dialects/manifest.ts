@@ -52,7 +52,7 @@ export function useEnvelope(app: App, envelope: Envelope, errorSchema?: TSchema)
     app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   }
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    let known = toAppError(err);
+    let known = toAppError(err, request);
     if (!known) {
       request.log.error({ err }, 'unhandled error');
       known = new AppError('internal-error', 500, `Internal error (request ${request.id})`);
