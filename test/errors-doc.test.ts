@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError, errors } from '../src/core/errors.js';
+import { type AppError, errors } from '../src/core/errors.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
