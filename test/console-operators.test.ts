@@ -115,4 +115,23 @@ describe.each(DATABASES)('the console fixes accounts by hand, in Chromium on %s'
     const again = await fetch(`${t.base}/auth/token/refresh?refresh_token=${encodeURIComponent(refresh)}`);
     expect(again.status).toBe(401);
   });
+
+  it('uploads a file into the folder on screen and deletes it', async () => {
+    await page.goto(`${t.base}/console/#/storage?path=public/docs`);
+    const form = page.getByRole('form', { name: 'Upload a file' });
+    await form.getByLabel('File', { exact: true }).setInputFiles({
+      name: 'hello.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('uploaded from the console'),
+    });
+    await form.getByRole('button', { name: 'Upload to public/docs/' }).click();
+    await page.getByRole('status').filter({ hasText: 'Uploaded public/docs/hello.txt.' }).waitFor();
+    await page.getByRole('button', { name: 'Delete hello.txt' }).waitFor();
+    expect(await (await fetch(`${t.base}/storage/o/public/docs/hello.txt`)).text()).toBe('uploaded from the console');
+    await screenshot(page, 'storage-upload', db === 'sqlite');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete hello.txt' }).click();
+    await page.getByRole('status').filter({ hasText: 'hello.txt deleted.' }).waitFor();
+    expect((await fetch(`${t.base}/storage/o/public/docs/hello.txt`)).status).toBe(404);
+  });
 });
