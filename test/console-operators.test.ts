@@ -134,4 +134,18 @@ describe.each(DATABASES)('the console fixes accounts by hand, in Chromium on %s'
     await page.getByRole('status').filter({ hasText: 'hello.txt deleted.' }).waitFor();
     expect((await fetch(`${t.base}/storage/o/public/docs/hello.txt`)).status).toBe(404);
   });
+
+  it('shows who acted and on whom by name and email, linked to their pages', async () => {
+    await page.goto(`${t.base}/console/#/audit?action=user.activate`);
+    const row = page.getByRole('row').filter({ hasText: 'user.activate' }).first();
+    const actor = row.getByRole('link', { name: /admin-.*@example\.com/ });
+    await actor.waitFor();
+    await row.getByRole('link', { name: /pending-.*@example\.com/ }).waitFor();
+    await screenshot(page, 'audit-people', db === 'sqlite');
+    await actor.click();
+    await page.getByRole('heading', { level: 1, name: /^admin-.*@example\.com$/ }).waitFor();
+    const api = (await call('GET', '/admin/audit?action=user.activate')).body.entries[0];
+    expect(api.actor_user.email).toMatch(/^admin-/);
+    expect(api.subject_user.email).toMatch(/^pending-/);
+  });
 });
