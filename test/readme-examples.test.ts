@@ -10,7 +10,7 @@ const README = path.resolve(import.meta.dirname, '../README.md');
 const ADMIN_SECRET = 'readme-examples-admin-secret-0123456789';
 
 /** The README's ```sh blocks that call curl, in order, each with the heading it sits under. */
-export function curlBlocks(markdown: string): { heading: string; text: string }[] {
+function curlBlocks(markdown: string): { heading: string; text: string }[] {
   const blocks: { heading: string; text: string }[] = [];
   let heading = '';
   for (const part of markdown.split(/^```/m).map((p, i) => ({ p, code: i % 2 === 1 }))) {

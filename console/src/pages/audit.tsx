@@ -25,8 +25,7 @@ function Who({ id, user }: { id: string | null; user?: AuditEntry['actor_user'] 
   const name = user.display_name && user.display_name !== user.email ? `${user.display_name} ` : '';
   return (
     <a href={href(['users', id])} title={id}>
-      {name}
-      {`<${user.email}>`}
+      {name ? `${name}<${user.email}>` : user.email}
     </a>
   );
 }
