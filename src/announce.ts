@@ -35,7 +35,9 @@ export async function announceStart(
   if (!link) return {};
   const until = link.expiresAt.toISOString();
   const from = config.operators.setup.allowRemote ? 'from anywhere (SETUP_ALLOW_REMOTE=true)' : 'from this machine';
-  const notice = `no admin and no ADMIN_SECRET yet: open ${link.url} ${from} before ${until} to create the first admin (the link works once; a restart prints a new one)`;
+  const notice =
+    `no admin and no ADMIN_SECRET yet: open ${link.url} ${from} before ${until} to create the first admin ` +
+    '(the link works once; a restart prints a new one)';
   log.warn(notice);
   terminal?.write(`\n  ${notice}\n\n`);
   return { setupUrl: link.url };

@@ -32,7 +32,7 @@ describe.each(DATABASES)('operator verbs through the CLI and the admin API on %s
   };
   const outboxCount = async () => (await readdir(path.join(getT().config.dataDir, 'outbox')).catch(() => [])).length;
 
-  it('refuses what the API refuses: --email notanemail (bug: it was accepted), a bad role, a bad username', async () => {
+  it('refuses what the API refuses: --email notanemail (bug: accepted), a bad role, a bad username', async () => {
     for (const args of [
       ['--email', 'notanemail'],
       ['--email', 'a@example.com', '--roles', 'no spaces'],
@@ -46,11 +46,12 @@ describe.each(DATABASES)('operator verbs through the CLI and the admin API on %s
     expect(api.statusCode).toBe(400);
   });
 
-  it('says that enabling an inactive user changes nothing, then activates it (bug: "enabled" and no change)', async () => {
+  it('says enabling an inactive user changes nothing, then activates it (bug: "enabled", no change)', async () => {
     const email = await pending();
     const enable = await run(['users', 'enable', email]);
     expect(enable.stdout).toBe(
-      `${email} was not disabled: nothing changed; ${email} is inactive (never activated) and cannot sign in until activated: gatehouse users activate ${email}\n`,
+      `${email} was not disabled: nothing changed; ${email} is inactive (never activated) and cannot sign in ` +
+        `until activated: gatehouse users activate ${email}\n`,
     );
     expect((await login(getT(), email)).statusCode).toBe(401);
     expect((await run(['users', 'activate', email])).stdout).toBe(`${email} activated\n`);

@@ -135,7 +135,7 @@ describe('gatehouse serve with folders it cannot write', SLOW, () => {
       child.on('close', (code) => resolve({ code, stderr }));
     });
 
-  it('refuses to start on a read-only storage folder and outbox, naming both (bug: a 500 at the first upload, lost mail)', async () => {
+  it('refuses a read-only storage folder and outbox, naming both (bug: a 500 at upload, lost mail)', async () => {
     const data = path.join(dir, 'read-only-parts');
     await mkdir(path.join(data, 'storage'), { recursive: true });
     await mkdir(path.join(data, 'outbox'), { recursive: true });

@@ -4,7 +4,8 @@ import { bearer, register } from './helpers/auth.js';
 
 const BOUNDARY = 'gatehouse-boundary';
 const multipart = (name = 'a.txt') =>
-  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--${BOUNDARY}--\r\n`;
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
+  `Content-Type: text/plain\r\n\r\nhello\r\n--${BOUNDARY}--\r\n`;
 
 describe.each(DATABASES)('errors that say what would work, on %s', (db) => {
   const getT = useTestApp(db, { RATE_LIMIT_ENABLED: 'false' });

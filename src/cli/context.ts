@@ -69,13 +69,17 @@ export function cliConfig(io: CliIo, opts: { creates?: boolean; init?: boolean }
     env.DATABASE_URL === undefined &&
     path.resolve(process.cwd()) !== INSTALL_DIR;
   if (!elsewhere || opts.init) return config;
-  const why = `DATA_DIR "${raw}" is relative to the working folder ${process.cwd()}, which is not the install folder ${INSTALL_DIR}, and holds no database`;
+  const why =
+    `DATA_DIR "${raw}" is relative to the working folder ${process.cwd()}, ` +
+    `which is not the install folder ${INSTALL_DIR}, and holds no database`;
   if (!opts.creates)
     throw new Error(
-      `${why}. Run from the install folder, set DATA_DIR to an absolute path, or add --init to create a new, empty database in ${config.dataDir}.`,
+      `${why}. Run from the install folder, set DATA_DIR to an absolute path, ` +
+        `or add --init to create a new, empty database in ${config.dataDir}.`,
     );
   io.stderr.write(
-    `gatehouse: warning: ${why}: a new, empty one is created there. Run from the install folder or set DATA_DIR to an absolute path to use an existing one.\n`,
+    `gatehouse: warning: ${why}: a new, empty one is created there. ` +
+      'Run from the install folder or set DATA_DIR to an absolute path to use an existing one.\n',
   );
   return config;
 }

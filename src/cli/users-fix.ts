@@ -12,7 +12,8 @@ import * as valid from './validate.js';
 export async function setDisabled(s: Services, target: User, disabled: boolean): Promise<string> {
   const inactive = target.active
     ? ''
-    : `; ${target.email} is inactive (never activated) and cannot sign in until activated: gatehouse users activate ${target.email}`;
+    : `; ${target.email} is inactive (never activated) and cannot sign in until activated: ` +
+      `gatehouse users activate ${target.email}`;
   if (target.disabled === disabled)
     return `${target.email} was ${disabled ? 'already disabled' : 'not disabled'}: nothing changed${inactive}`;
   await s.accounts.setDisabled(target.id, disabled, CLI);

@@ -124,7 +124,7 @@ export interface CoreConfig {
     };
   };
   federation: FederationConfig;
-  /** First run, log format; `warnings` are the unknown variables that look like settings (STRICT_CONFIG refuses them). */
+  /** First run, log format; `warnings`: unknown variables that look like settings (STRICT_CONFIG refuses them). */
   operators: OperatorConfig & { warnings: string[] };
 }
 

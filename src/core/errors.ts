@@ -54,7 +54,8 @@ export const errors = {
   setupLinkInvalid: make(
     'setup-link-invalid',
     403,
-    'This setup link is invalid, expired or already used: restart Gatehouse to print a new one (only while no admin exists)',
+    'This setup link is invalid, expired or already used: ' +
+      'restart Gatehouse to print a new one (only while no admin exists)',
   ),
   setupInProgress: make('setup-in-progress', 409, 'The first admin is being created by another request'),
   setupNotLocal: make(

@@ -64,7 +64,7 @@ export function createAdminActions(deps: AdminActionDeps) {
       await record(actor, 'user.activation.resend', userId);
     },
 
-    /** Removes the second factor (the lost-phone case): the user signs in with the password alone, then sets it up again. */
+    /** Removes the second factor (the lost-phone case): the user signs in with the password, then sets it up again. */
     async resetMfa(userId: string, actor: Actor): Promise<boolean> {
       const user = await accounts.target(userId);
       if (!user.mfaEnabled && !(await queries.mfa.get(userId))) return false;
@@ -74,7 +74,7 @@ export function createAdminActions(deps: AdminActionDeps) {
       return true;
     },
 
-    /** Changes the given fields. A new email is taken as proven and ends the user's sessions, as a change by the user does. */
+    /** Changes the given fields. A new email counts as proven and ends the user's sessions. */
     async edit(userId: string, edit: UserEdit, actor: Actor): Promise<User> {
       const user = await accounts.target(userId);
       const changed: string[] = [];

@@ -4,8 +4,9 @@ export function normalizeEmail(email: string): string {
 }
 
 /** The same rule as the API's `format: email` (ajv-formats): a local part, `@`, and a host name. */
-const EMAIL =
-  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+const LOCAL = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*";
+const HOST = '(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+const EMAIL = new RegExp(`^${LOCAL}@${HOST}$`, 'i');
 
 /** Whether the API would accept this as an email address. */
 export const isEmailAddress = (email: string) => email.length <= 254 && EMAIL.test(email);

@@ -5,6 +5,8 @@ import { HOME_SCRIPT, HOME_STYLE } from './assets.js';
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+const CONSOLE_LINE = ' Operators manage it in the <a href="/console/">admin console</a>; the';
+
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: every outcome is in the HTML, hidden; the script shows the one the link carries. */
@@ -20,7 +22,8 @@ const page = (api: string, consoleOn: boolean) => `<!doctype html>
 </head>
 <body data-api="${escapeHtml(api)}">
 <h1>Gatehouse</h1>
-<p id="welcome" hidden>This is a Gatehouse authentication server.${consoleOn ? ' Operators manage it in the <a href="/console/">admin console</a>; the' : ' The'} API is documented at <a href="/docs">/docs</a>.</p>
+<p id="welcome" hidden>This is a Gatehouse authentication server.${consoleOn ? CONSOLE_LINE : ' The'} API is \
+documented at <a href="/docs">/docs</a>.</p>
 <p id="signed-in" hidden>Done: your account is active and you are signed in. You can close this page and return to the application.</p>
 <p id="mfa" hidden>This account uses two-factor authentication: finish signing in in the application with a code from your authenticator.</p>
 <p id="error" hidden></p>
