@@ -82,7 +82,13 @@ describe.each(DATABASES)('the console fixes accounts by hand, in Chromium on %s'
     const { otp_secret } = (await call('POST', '/auth/mfa/generate', undefined, auth)).body;
     const code = codeAt(otp_secret, Date.now());
     expect((await call('POST', '/auth/mfa/enable', { code }, auth)).status).toBe(204);
+    expect((await call('POST', '/auth/login', { email, password: 'not the password' })).status).toBe(401);
     await openUser(id, email);
+    // Sign-in counts and last seen, from the audit log and the newest refresh token.
+    await page.getByText(/Sign-ins in the last 30 days: 1 \(failed: 1\)\. Last seen: \d/).waitFor();
+    const activity = (await call('GET', `/admin/users/${id}/activity`)).body;
+    expect(activity).toMatchObject({ sign_ins_30d: 1, failed_sign_ins_30d: 1 });
+    expect(Date.parse(activity.last_seen_at)).toBeGreaterThanOrEqual(Date.parse(activity.last_sign_in_at));
     await page.getByRole('button', { name: 'Reset MFA (lost phone)' }).click();
     await page.getByRole('status').filter({ hasText: 'Second factor removed' }).waitFor();
     expect((await user(id)).mfa_enabled).toBe(false);

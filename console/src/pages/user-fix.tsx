@@ -1,11 +1,20 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { AdminUser } from '../types';
-import { Problem, Status, useAction } from '../ui';
+import { Problem, Status, useAction, useLoad, when } from '../ui';
+
+type Activity = {
+  sign_ins_30d: number;
+  failed_sign_ins_30d: number;
+  last_sign_in_at: string | null;
+  last_seen_at: string | null;
+};
 
 /** What an operator fixes by hand: activate, mail the activation again, reset a lost second factor, edit. */
 export function FixActions({ u, reload }: { u: AdminUser; reload: () => void }) {
   const action = useAction();
+  const activity = useLoad(() => api<Activity>('GET', `/admin/users/${u.id}/activity`), [u.id, u.last_login_at]);
+  const a = activity.data;
   const then = (p: Promise<boolean>) => void p.then((ok) => ok && reload());
   const [email, setEmail] = useState(u.email);
   const [username, setUsername] = useState(u.username ?? '');
@@ -24,6 +33,12 @@ export function FixActions({ u, reload }: { u: AdminUser; reload: () => void }) 
   return (
     <section aria-labelledby="fix">
       <h2 id="fix">Account</h2>
+      {a ? (
+        <p class="activity">
+          Sign-ins in the last 30 days: <strong>{a.sign_ins_30d}</strong> (failed: {a.failed_sign_ins_30d}). Last seen:{' '}
+          {when(a.last_seen_at)}.
+        </p>
+      ) : null}
       <Problem error={action.error} what="This action" />
       <Status done={action.done} />
       <div class="row">

@@ -25,6 +25,41 @@ export function adminUserActionRoutes(app: App, s: Services) {
     async (request) => ({ changed: await s.adminActions.activate(request.params.id, actorOf(request)) }),
   );
 
+  const When = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+  app.get(
+    '/users/:id/activity',
+    {
+      schema: {
+        tags,
+        summary: 'Sign-ins and failures over 30 days, the last sign-in and when the user was last seen',
+        params: Id,
+        response: responses(
+          {
+            200: Type.Object({
+              sign_ins_30d: Type.Integer(),
+              failed_sign_ins_30d: Type.Integer(),
+              last_sign_in_at: When,
+              last_seen_at: When,
+            }),
+          },
+          400,
+          401,
+          403,
+          404,
+        ),
+      },
+    },
+    async (request) => {
+      const a = await s.adminActions.activity(request.params.id);
+      return {
+        sign_ins_30d: a.signIns30d,
+        failed_sign_ins_30d: a.failedSignIns30d,
+        last_sign_in_at: a.lastSignInAt?.toISOString() ?? null,
+        last_seen_at: a.lastSeenAt?.toISOString() ?? null,
+      };
+    },
+  );
+
   app.post(
     '/users/:id/activation-mail',
     {
