@@ -140,7 +140,7 @@ export function createStorageService(deps: {
       const existing = await queries.files.get(key);
       const op: Operation = existing ? 'update' : 'create';
       const decision = caller.admin ? { allowed: true } : rules.decide(op, key, caller);
-      if (!decision.allowed) throw uploadRefusal(rules, key, caller);
+      if (!decision.allowed) throw uploadRefusal(rules, key, caller, op, () => refusal(key, caller));
       const grant = 'grant' in decision ? decision.grant : undefined;
 
       let limit = Math.min(config.maxFileSize, grant?.maxSize ?? Infinity);

@@ -1,13 +1,22 @@
 import { errors, type AppError } from '../core/errors.js';
-import type { Caller, Rules } from './rules.js';
+import type { Caller, Operation, Rules } from './rules.js';
 
 const folderOf = (key: string) => `${key.split('/').slice(0, -1).join('/')}/`;
 
 /**
  * Why an upload is refused, saying what would work: where this caller may upload, or that signing in would
- * open a folder. The answer is the same whether or not a file exists at the key, so it reveals nothing.
+ * open a folder. The answer is the same whether or not a file exists at the key, so it reveals nothing. Where
+ * the caller may create but not replace (a write-only drop box), the refusal of a replacement stays `usual`
+ * (404, or 403 where they may read): naming the folder would be wrong, and it must not confirm the file.
  */
-export function uploadRefusal(rules: Rules, key: string, caller: Caller): AppError {
+export function uploadRefusal(
+  rules: Rules,
+  key: string,
+  caller: Caller,
+  op: Operation,
+  usual: () => AppError,
+): AppError {
+  if (op === 'update' && rules.decide('create', key, caller).allowed) return usual();
   const mine = rules.creatableFolders(caller);
   if (!caller.userId) {
     const signedIn = rules.creatableFolders({ userId: '<your id>', roles: ['user'] });
