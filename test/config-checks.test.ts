@@ -120,13 +120,17 @@ describe('the paths Gatehouse writes', () => {
 describe('gatehouse serve with folders it cannot write', SLOW, () => {
   beforeAll(buildCliOnce, 120_000);
 
-  /** `gatehouse serve` as the unprivileged user nobody, so that permissions bind (the suite runs as root). */
+  // Root ignores permissions: as root, the server runs as nobody (who does not own the folders); otherwise as
+  // this user, with the folders made read-only.
+  const root = process.getuid?.() === 0;
+  const readOnly = async (folder: string) => chmod(folder, root ? 0o755 : 0o555);
+
+  /** `gatehouse serve` as a user for whom the folders below are read-only. */
   const serveAsNobody = (env: Record<string, string>) =>
     new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, 'serve'], {
         env: { PATH: process.env.PATH, ...FAST, LOG_FORMAT: 'json', PORT: '0', ...env },
-        uid: 65534,
-        gid: 65534,
+        ...(root ? { uid: 65534, gid: 65534 } : {}),
         cwd: '/',
       });
       let stderr = '';
@@ -139,9 +143,9 @@ describe('gatehouse serve with folders it cannot write', SLOW, () => {
     const data = path.join(dir, 'read-only-parts');
     await mkdir(path.join(data, 'storage'), { recursive: true });
     await mkdir(path.join(data, 'outbox'), { recursive: true });
-    await chown(data, 65534, 65534);
-    await chmod(path.join(data, 'storage'), 0o755);
-    await chmod(path.join(data, 'outbox'), 0o755);
+    if (root) await chown(data, 65534, 65534);
+    await readOnly(path.join(data, 'storage'));
+    await readOnly(path.join(data, 'outbox'));
     const res = await serveAsNobody({ DATA_DIR: data });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('Gatehouse cannot write where it keeps its data:');
@@ -156,7 +160,7 @@ describe('gatehouse serve with folders it cannot write', SLOW, () => {
   it('names the database folder when it cannot be written (bug: a read-only database reported no path)', async () => {
     const data = path.join(dir, 'read-only-data');
     await mkdir(data, { recursive: true });
-    await chmod(data, 0o755);
+    await readOnly(data);
     const res = await serveAsNobody({ DATA_DIR: data });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(
