@@ -18,6 +18,8 @@ import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { registerHomePage } from './http/home/index.js';
 import { registerIdentityProvider } from './http/oidc/index.js';
+import { registerSetupRoutes } from './http/setup/index.js';
+import { prettyLogStream } from './log-format.js';
 import { registerMetricsRoute, registerRequestMetrics } from './http/native/metrics.js';
 import { adminApi } from './http/admin/index.js';
 import { answerUnknownPaths, type DialectManifest } from './http/dialects/manifest.js';
@@ -88,7 +90,9 @@ export async function buildApp(
   opts: BuildOptions = {},
 ): Promise<FastifyInstance & { services: Services }> {
   const secrets = await resolveSecrets(config);
-  const stream = opts.logStream ?? destination(1);
+  // LOG_FORMAT: readable lines on a terminal, JSON otherwise (or as configured).
+  const pretty = opts.logStream ? undefined : await prettyLogStream(config.operators.logFormat);
+  const stream = opts.logStream ?? pretty ?? destination(1);
   const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, stream);
   const db = openDatabase(config.database);
   let services: Services;
@@ -123,7 +127,7 @@ export async function buildApp(
   registerNativeErrors(app);
   declareSharedStatuses(app);
   if (config.server.logRequests)
-    registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? batchedStdout(app)));
+    registerRequestLog(app, pino({ level: config.server.logLevel }, opts.logStream ?? pretty ?? batchedStdout(app)));
   registerClosing(app);
   registerRequestMetrics(app, services);
   logSecrets(app.log, config, secrets);
@@ -137,6 +141,7 @@ export async function buildApp(
   registerMetricsRoute(app, services);
   registerHomePage(app, config);
   await registerIdentityProvider(app, services);
+  registerSetupRoutes(app, services);
   await app.register(async (scope) => adminApi(scope.withTypeProvider<TypeBoxTypeProvider>(), services), {
     prefix: '/admin',
   });

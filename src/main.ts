@@ -1,11 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { LimitedMethod, MethodMode } from './core/auth-methods/service.js';
 import { VERSION } from './version.js';
 import { createCliContext, processIo, type CliIo } from './cli/context.js';
 import { registerDirectoryCommands } from './cli/directories.js';
 import { importCommands } from './cli/import.js';
 import { oidcCommand } from './cli/oidc.js';
 import { usersCommand } from './cli/users.js';
+import { methodsCommand } from './cli/methods.js';
 import { auditCommand, keysCommand, realmsCommand, tokensCommand } from './cli/others.js';
 import { ConfigError } from './config/load.js';
 
@@ -15,13 +15,15 @@ import { ConfigError } from './config/load.js';
  * commands are added, because each command copies these settings from its parent.
  */
 export function buildCli(io: CliIo = processIo()): Command {
-  const cli = createCliContext(io);
+  const program = new Command('gatehouse');
+  const cli = createCliContext(io, () => program.opts<{ init?: boolean }>());
   const { withServices, out } = cli;
-  const program = new Command('gatehouse')
+  program
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .version(VERSION)
-    .description('Gatehouse authentication server');
+    .description('Gatehouse authentication server')
+    .option('--init', 'create a new database where a relative DATA_DIR points away from the install folder');
 
   program
     .command('serve')
@@ -52,17 +54,7 @@ export function buildCli(io: CliIo = processIo()): Command {
   auditCommand(program, cli);
   keysCommand(program, cli);
 
-  program
-    .command('method <method> <mode>')
-    .description('Set who may use a HumHub method (jwt, basic): all, selected or off')
-    .action((method: string, mode: string) =>
-      withServices(async (s) => {
-        if (!['jwt', 'basic'].includes(method) || !['all', 'selected', 'off'].includes(mode))
-          throw new Error('Usage: gatehouse method jwt|basic all|selected|off');
-        await s.authMethods.setMode(method as LimitedMethod, mode as MethodMode);
-        out(`${method}: ${mode}`);
-      }),
-    );
+  methodsCommand(program, cli);
 
   program
     .command('storage')

@@ -1,6 +1,9 @@
 import { constants } from 'node:os';
-import { buildApp, VERSION } from './app.js';
+import { buildApp } from './app.js';
+import { announceStart } from './announce.js';
 import type { Config } from './config/load.js';
+import { checkWrittenPaths } from './config/paths-check.js';
+import { wantsPretty } from './log-format.js';
 import type { SweepReport } from './storage/sweep.js';
 
 /** One line an operator can read; the keys of files that lost their object go in a warning of their own. */
@@ -49,6 +52,7 @@ function startStorageSweeps(app: Awaited<ReturnType<typeof buildApp>>, minutes: 
  * exits 0 all the same. A second signal exits at once.
  */
 export async function serve(config: Config) {
+  checkWrittenPaths(config);
   const app = await buildApp(config);
   const log = app.log;
   const timeoutMs = config.server.shutdownTimeoutSeconds * 1000;
@@ -89,7 +93,8 @@ export async function serve(config: Config) {
   process.on('SIGTERM', stop);
 
   await app.listen({ port: config.server.port, host: config.server.host });
-  const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
-  log.info(`Gatehouse ${VERSION} on ${where}; docs at ${config.server.url}/docs`);
+  // The setup link reaches a terminal even when the log is JSON piped elsewhere.
+  const terminal = process.stderr.isTTY && !wantsPretty(config.operators.logFormat) ? process.stderr : undefined;
+  await announceStart(app.services, config, log, terminal);
   stopSweeps = startStorageSweeps(app, config.storage.sweepIntervalMinutes);
 }

@@ -45,6 +45,8 @@ import { createAppPasswords } from './core/app-passwords/service.js';
 import { housekeptTables } from './core/housekeeping/tables.js';
 import { createOidc } from './core/oidc/index.js';
 import { providerViews } from './http/oidc/views.js';
+import { createFirstRun } from './core/first-run/service.js';
+import { createAdminActions } from './core/accounts/admin-actions.js';
 
 /** Rows per housekeeping DELETE: a few milliseconds of locks each, whatever the table's size. */
 const HOUSEKEEPING_BATCH_SIZE = 2000;
@@ -224,6 +226,16 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     maxSecondsPerTable: HOUSEKEEPING_MAX_SECONDS_PER_TABLE,
     failed: (table, err) => log.warn({ err, table }, 'housekeeping failed on one table'),
   });
+  const adminActions = createAdminActions({
+    queries,
+    users,
+    accounts,
+    sessions,
+    audit,
+    clock,
+    resendActivation: (email) => lifecycle.resendActivation(email),
+  });
+  const firstRun = createFirstRun({ config, queries, users, audit, clock, random });
   const metrics = createMetrics(db);
   observeServices(metrics, { hasher, audit, storage, housekeeping });
 
@@ -264,6 +276,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     authMethods,
     pipeline,
     directories,
+    firstRun,
+    adminActions,
     providers,
     signInSources,
     oidc,

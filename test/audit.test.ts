@@ -59,6 +59,9 @@ describe.each(DATABASES)('audit log on %s', (db) => {
       ip: '127.0.0.1',
       user_agent: 'audit-test/1.0',
       detail: null,
+      // Who the ids are, for people reading the log (added for the console).
+      actor_user: { email: user.email, display_name: user.display_name },
+      subject_user: { email: user.email, display_name: user.display_name },
     });
     expect(entries[2]!.detail).toEqual({ reason: 'invalid-mfa-code' });
     expect(JSON.stringify(entries)).not.toContain(code);

@@ -86,9 +86,13 @@ describe.each(DATABASES)('gatehouse CLI on %s', SLOW, (db) => {
   });
 
   it('disables, enables, sets roles, realms and passwords', async () => {
-    expect((await cli(['users', 'disable', 'admin@example.com'], env)).stdout).toBe('admin@example.com disabled\n');
+    expect((await cli(['users', 'disable', 'admin@example.com'], env)).stdout).toBe(
+      'admin@example.com disabled: every session ended, sign-ins refused\n',
+    );
     expect((await cli(['users', 'list'], env)).stdout).toContain('admin@example.com  disabled  admin [admin,user]');
-    expect((await cli(['user', 'enable', 'admin@example.com'], env)).stdout).toBe('admin@example.com enabled\n');
+    expect((await cli(['user', 'enable', 'admin@example.com'], env)).stdout).toBe(
+      'admin@example.com enabled: may sign in again\n',
+    );
     expect(
       (
         await cli(
@@ -312,7 +316,7 @@ describe('gatehouse CLI run from another folder', SLOW, () => {
       );
       expect(res.code).toBe(0);
       expect(res.stderr).toContain(`DATA_DIR ${path.join(elsewhere, 'data')}`);
-      expect(res.stderr).toContain('warning: DATA_DIR "./data" does not exist');
+      expect(res.stderr).toContain('warning: DATA_DIR "./data" is relative to the working folder');
       expect(res.stdout).toMatch(/^Applied: /);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });

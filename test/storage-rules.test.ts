@@ -116,7 +116,9 @@ describe.each(DATABASES)('custom storage rules on %s', (db) => {
     expect((await t.request({ url: '/storage/o/reports/q1.txt', headers: bearer(user.jwt_token) })).statusCode).toBe(
       404,
     );
-    expect((await put(t, 'reports/q2.txt', 'x', 'text/plain', user.jwt_token)).statusCode).toBe(404);
+    // Refused with the folders this user may upload to (it was a bare 404).
+    const refused = await put(t, 'reports/q2.txt', 'x', 'text/plain', user.jwt_token);
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'upload-not-allowed']);
     expect((await put(t, 'inbox/letter.txt', 'dear', 'text/plain', user.jwt_token)).statusCode).toBe(200);
     expect((await t.request({ url: '/storage/o/inbox/letter.txt', headers: bearer(user.jwt_token) })).statusCode).toBe(
       404,

@@ -176,3 +176,13 @@ export async function signOut(): Promise<void> {
   if (credential?.kind === 'token') await send('POST', '/auth/logout', {}, credential).catch(() => undefined);
   setCredential(null);
 }
+
+/** Uploads a file's bytes as the request body (`POST /storage/o/<path>`), with the credential of every call. */
+export async function uploadFile(path: string, file: File): Promise<unknown> {
+  const headers: Record<string, string> = { 'content-type': file.type || 'application/octet-stream' };
+  if (credential?.kind === 'token') headers.authorization = `Bearer ${credential.token}`;
+  if (credential?.kind === 'secret') headers['x-admin-secret'] = credential.secret;
+  const res = await fetch(path, { method: 'POST', headers, body: file, credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}

@@ -9,6 +9,7 @@ import { ConfigPage } from './pages/config';
 import { Dashboard } from './pages/dashboard';
 import { OutboxPage } from './pages/outbox';
 import { RealmsPage } from './pages/realms';
+import { SetupPage } from './pages/setup';
 import { SignInPage } from './pages/signin';
 import { StoragePage } from './pages/storage';
 import { UserPage } from './pages/user';
@@ -85,6 +86,7 @@ function App() {
     return () => void off();
   }, []);
   if (starting) return <main class="container" aria-busy="true" />;
+  if (location.pathname.replace(/\/$/, '').endsWith('/console/setup') && !currentCredential()) return <SetupPage />;
   return currentCredential() ? <Shell /> : <SignInPage />;
 }
 

@@ -42,6 +42,9 @@ export interface AuditEntry {
   ip: string | null;
   user_agent: string | null;
   detail: unknown;
+  /** Who the actor and subject ids are, when they are users (the admin API adds them). */
+  actor_user?: { email: string; display_name: string | null } | null;
+  subject_user?: { email: string; display_name: string | null } | null;
 }
 export interface FileMeta {
   key: string;

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
 import { readEnv } from '../config/env.js';
 import { loadConfig, type Config, type Env } from '../config/load.js';
+import { checkWrittenPaths } from '../config/paths-check.js';
 import type { Services } from '../services.js';
 
 /** Where one CLI run reads its settings and input and writes its output: the process's own, or a caller's. */
@@ -20,16 +22,26 @@ export const processIo = (): CliIo => ({
   stderr: process.stderr,
 });
 
+/** The folder Gatehouse is installed in (package.json's), the same from src/cli and dist/cli. */
+export const INSTALL_DIR = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+/** Options of the whole program that change how the configuration is read. */
+export interface CliFlags {
+  /** `--init`: create a new database even where a relative DATA_DIR points away from the install folder. */
+  init?: boolean;
+}
+
 /** What every command uses, bound to one run's io: its configuration, services, input and output. */
-export function createCliContext(io: CliIo) {
+export function createCliContext(io: CliIo, flags: () => CliFlags = () => ({})) {
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   return {
     io,
     out,
     err: (line: string) => void io.stderr.write(`${line}\n`),
     printJson: (value: unknown) => out(JSON.stringify(value, null, 2)),
-    config: () => cliConfig(io),
-    withServices: <T>(fn: (s: Services) => Promise<T>) => withServices(io, fn),
+    /** For commands that create the database when it is missing (serve, migrate). */
+    config: () => cliConfig(io, { creates: true }),
+    withServices: <T>(fn: (s: Services) => Promise<T>) => withServices(io, flags(), fn),
     readStdin: () => readStdin(io.stdin),
     confirm: (question: string, yes: boolean | undefined) => confirm(io, question, yes),
   };
@@ -37,22 +49,38 @@ export function createCliContext(io: CliIo) {
 export type CliContext = ReturnType<typeof createCliContext>;
 
 /**
- * Reads the configuration once, says on stderr which data folder it uses (stdout stays clean for
- * `--format json`), and warns when a relative DATA_DIR does not exist: run from another folder,
- * the CLI would otherwise silently start a new empty database there.
+ * Reads the configuration once and says on stderr which data folder it uses (stdout stays clean for
+ * `--format json`), with any variable that looks like a misspelt setting. A relative DATA_DIR depends on the
+ * working folder: run from another folder than the install folder, where no database exists yet, a command
+ * that only reads or changes users would silently start a new empty one. It is refused then (unless `--init`);
+ * serve and migrate, which create databases, only warn.
  */
-export function cliConfig(io: CliIo): Config {
+export function cliConfig(io: CliIo, opts: { creates?: boolean; init?: boolean } = {}): Config {
   const env = readEnv(io.env);
   const config = loadConfig(env);
   const raw = env.DATA_DIR || './data';
   const where = config.database.kind === 'sqlite' ? `SQLite at ${config.database.file}` : 'PostgreSQL';
   io.stderr.write(`gatehouse: DATA_DIR ${config.dataDir} (${where})\n`);
-  if (!path.isAbsolute(raw) && !existsSync(config.dataDir)) {
-    io.stderr.write(
-      `gatehouse: warning: DATA_DIR "${raw}" does not exist in ${process.cwd()}; a new, empty one will be created. ` +
-        'Run from the install folder or set DATA_DIR to an absolute path.\n',
+  for (const warning of config.operators.warnings) io.stderr.write(`gatehouse: warning: ${warning}\n`);
+  const elsewhere =
+    config.database.kind === 'sqlite' &&
+    !existsSync(config.database.file) &&
+    !path.isAbsolute(raw) &&
+    env.DATABASE_URL === undefined &&
+    path.resolve(process.cwd()) !== INSTALL_DIR;
+  if (!elsewhere || opts.init) return config;
+  const why =
+    `DATA_DIR "${raw}" is relative to the working folder ${process.cwd()}, ` +
+    `which is not the install folder ${INSTALL_DIR}, and holds no database`;
+  if (!opts.creates)
+    throw new Error(
+      `${why}. Run from the install folder, set DATA_DIR to an absolute path, ` +
+        `or add --init to create a new, empty database in ${config.dataDir}.`,
     );
-  }
+  io.stderr.write(
+    `gatehouse: warning: ${why}: a new, empty one is created there. ` +
+      'Run from the install folder or set DATA_DIR to an absolute path to use an existing one.\n',
+  );
   return config;
 }
 
@@ -60,8 +88,9 @@ export function cliConfig(io: CliIo): Config {
  * Runs `fn` with the core services on a migrated database, then closes it. The database and the core are
  * loaded here, not when the CLI starts: `gatehouse --version` and `--help` load neither.
  */
-async function withServices<T>(io: CliIo, fn: (s: Services) => Promise<T>): Promise<T> {
-  const config = cliConfig(io);
+async function withServices<T>(io: CliIo, flags: CliFlags, fn: (s: Services) => Promise<T>): Promise<T> {
+  const config = cliConfig(io, { init: flags.init });
+  checkWrittenPaths(config, 'database');
   const [{ openDatabase }, { migrateToLatest }, { resolveSecrets }, { createServices }] = await Promise.all([
     import('../db/client.js'),
     import('../db/migrate.js'),

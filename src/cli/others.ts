@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { auditPage, type AuditQuery } from '../http/admin/audit.js';
+import { withPeople } from '../http/admin/audit-people.js';
 import { bearerTokens } from '../http/native/auth/bearer-tokens.js';
 import type { Services } from '../services.js';
 import { CLI } from '../core/sessions/actor.js';
@@ -124,12 +125,16 @@ export function auditCommand(program: Command, cli: CliContext): void {
         if (!/^\d{1,4}$/.test(opts.limit ?? '') || (opts.cursor && !/^\d{1,18}$/.test(opts.cursor)))
           throw new Error('--limit and --cursor are whole numbers');
         const actor = opts.actor?.includes('@') ? (await findUser(s, opts.actor)).id : opts.actor;
-        const page = await auditPage(s, {
-          ...opts,
-          actor,
-          since: opts.since && new Date(opts.since).toISOString(),
-          until: opts.until && new Date(opts.until).toISOString(),
-        });
+        // The admin API's shape, people included (actor_user, subject_user).
+        const page = await withPeople(
+          s,
+          await auditPage(s, {
+            ...opts,
+            actor,
+            since: opts.since && new Date(opts.since).toISOString(),
+            until: opts.until && new Date(opts.until).toISOString(),
+          }),
+        );
         if (opts.format === 'json') return printJson(page);
         for (const e of page.entries)
           out(

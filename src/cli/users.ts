@@ -1,19 +1,21 @@
 import { Option, type Command } from 'commander';
-import type { LimitedMethod } from '../core/auth-methods/service.js';
 import { pageLimit } from '../core/cursor.js';
 import { USER_STATES, type UserListFilter } from '../core/users/service.js';
 import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-presenter.js';
 import { CLI } from '../core/sessions/actor.js';
-import { integer, list, type CliContext } from './context.js';
+import { integer, type CliContext } from './context.js';
 import { findUser } from './core.js';
 import { passkeysCommand } from './passkeys.js';
+import { setDisabled, usersFixCommands } from './users-fix.js';
+import { readPassword } from './password-prompt.js';
+import * as valid from './validate.js';
 
 const format = () =>
   new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse users …` (alias `user`). */
 export function usersCommand(program: Command, cli: CliContext): void {
-  const { withServices, readStdin, confirm, out, printJson } = cli;
+  const { withServices, confirm, out, printJson } = cli;
   const users = program
     .command('users')
     .alias('user')
@@ -45,12 +47,12 @@ export function usersCommand(program: Command, cli: CliContext): void {
 
   users
     .command('create')
-    .description('Create an active user; the password is read from standard input')
-    .requiredOption('--email <email>')
-    .option('--roles <roles>', 'comma-separated roles (default: DEFAULT_ALLOWED_USER_ROLES)', list)
-    .option('--default-role <role>')
-    .option('--display-name <name>')
-    .option('--username <name>', 'login name (default: generated from the email)')
+    .description('Create an active user; the password is asked twice on a terminal, else read from standard input')
+    .requiredOption('--email <email>', 'the address (the API checks it the same way)', valid.email)
+    .option('--roles <roles>', 'comma-separated roles (default: DEFAULT_ALLOWED_USER_ROLES)', valid.roles)
+    .option('--default-role <role>', 'one of the roles', valid.role)
+    .option('--display-name <name>', 'at most 200 characters', valid.displayName)
+    .option('--username <name>', 'login name (default: generated from the email)', valid.username)
     .addOption(format())
     .action(
       (opts: {
@@ -62,7 +64,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
         format: string;
       }) =>
         withServices(async (s) => {
-          const password = await readStdin();
+          const password = await readPassword(cli.io, { confirm: true });
           const roles = opts.roles ?? s.config.users.defaultAllowedRoles;
           const defaultRole =
             opts.defaultRole ?? (roles.includes(s.config.users.defaultRole) ? s.config.users.defaultRole : roles[0]!);
@@ -95,11 +97,11 @@ export function usersCommand(program: Command, cli: CliContext): void {
 
   users
     .command('set-password <user>')
-    .description("Set a user's password, read from standard input")
+    .description("Set a user's password: asked twice on a terminal, else read from standard input")
     .action((who: string) =>
       withServices(async (s) => {
         const target = await findUser(s, who);
-        await s.accounts.setPassword(target.id, await readStdin(), CLI);
+        await s.accounts.setPassword(target.id, await readPassword(cli.io, { confirm: true }), CLI);
         out(`${target.email}: password set`);
       }),
     );
@@ -109,6 +111,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
     .description("Set a user's login name (letters, digits, '.', '_', '-')")
     .action((who: string, name: string) =>
       withServices(async (s) => {
+        valid.username(name);
         const target = await findUser(s, who);
         await s.accounts.setUsername(target.id, name, CLI);
         out(`${target.email}: username ${name}`);
@@ -125,8 +128,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
       .action((who: string) =>
         withServices(async (s) => {
           const target = await findUser(s, who);
-          await s.accounts.setDisabled(target.id, disabled, CLI);
-          out(`${target.email} ${disabled ? 'disabled' : 'enabled'}`);
+          out(await setDisabled(s, target, disabled));
         }),
       );
   }
@@ -162,8 +164,8 @@ export function usersCommand(program: Command, cli: CliContext): void {
   users
     .command('set-roles <user>')
     .description("Replace a user's roles")
-    .requiredOption('--roles <roles>', 'comma-separated roles', list)
-    .option('--default-role <role>', 'default role (default: the first role)')
+    .requiredOption('--roles <roles>', 'comma-separated roles', valid.roles)
+    .option('--default-role <role>', 'default role (default: the first role)', valid.role)
     .action((who: string, opts: { roles: string[]; defaultRole?: string }) =>
       withServices(async (s) => {
         const target = await findUser(s, who);
@@ -220,23 +222,6 @@ export function usersCommand(program: Command, cli: CliContext): void {
       }),
     );
 
-  for (const [name, allow] of [
-    ['allow-method', true],
-    ['disallow-method', false],
-  ] as const) {
-    users
-      .command(`${name} <user> <method>`)
-      .description(`${allow ? 'Open' : 'Close'} an authentication method set to "selected" (jwt, basic) for one user`)
-      .action((who: string, method: string) =>
-        withServices(async (s) => {
-          if (!['jwt', 'basic'].includes(method)) throw new Error('The method is jwt or basic');
-          const target = await findUser(s, who);
-          await (allow
-            ? s.authMethods.allow(method as LimitedMethod, target.id)
-            : s.authMethods.disallow(method as LimitedMethod, target.id));
-          out(`${target.email}: ${method} ${allow ? 'allowed' : 'disallowed'}`);
-        }),
-      );
-  }
+  usersFixCommands(users, cli);
   passkeysCommand(users, cli);
 }

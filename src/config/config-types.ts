@@ -1,6 +1,7 @@
 import type { DialectSettings } from '../http/dialects/settings.js';
 import type { FederationConfig } from './federation.js';
 import type { IdpConfig } from './idp.js';
+import type { OperatorConfig } from './operators.js';
 import type { PasskeysConfig } from './passkeys.js';
 import type { Dialect, JwtAlgorithm, RawConfig } from './schema.js';
 
@@ -130,6 +131,8 @@ export interface CoreConfig {
   passkeys: PasskeysConfig;
   /** The OpenID Connect provider and forward-auth. */
   idp: IdpConfig;
+  /** First run, log format; `warnings`: unknown variables that look like settings (STRICT_CONFIG refuses them). */
+  operators: OperatorConfig & { warnings: string[] };
 }
 
 /** Bounds on every database call (see DATABASE_*_TIMEOUT_MS). */

@@ -9,6 +9,8 @@ import { passkeysConfig } from './passkeys.js';
 
 export type { Config, CoreConfig, DatabaseTimeouts, Env } from './config-types.js';
 import { idpConfig } from './idp.js';
+import { operatorConfig } from './operators.js';
+import { unknownVariables } from './unknown-vars.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -110,6 +112,9 @@ export function loadConfig(env: Env): Config {
     problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY, problems);
   const federation = federationConfig(raw, problems);
+  const operators = operatorConfig(raw, problems);
+  const warnings = unknownVariables(env, knownVariables(), Object.keys(CONFIG_FIELDS));
+  if (raw.STRICT_CONFIG) problems.push(...warnings.map((w) => `${w} (STRICT_CONFIG=true refuses it)`));
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -254,5 +259,12 @@ export function loadConfig(env: Env): Config {
     federation,
     passkeys: passkeysConfig(raw, url, cors.origins),
     idp: idpConfig(raw),
+    operators: { ...operators, warnings },
   };
+}
+
+/** Every name Gatehouse reads from the environment, aliases included. */
+export function knownVariables(): Set<string> {
+  const fields = Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][];
+  return new Set(fields.flatMap(([name, field]) => [name, ...aliasesOf(name, field)]));
 }

@@ -6,6 +6,7 @@ import { SERVER_FIELDS } from './schema-server.js';
 import { CONSOLE_FIELDS, STORAGE_FIELDS } from './schema-storage.js';
 import { PASSKEY_FIELDS } from './passkeys.js';
 import { IDP_FIELDS } from './idp.js';
+import { OPERATOR_FIELDS } from './operators.js';
 
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './schema-server.js';
 export type Dialect = DialectId;
@@ -25,6 +26,8 @@ const CORE_FIELDS = {
   ...CONSOLE_FIELDS,
   // Identity provider: OpenID Connect provider and forward-auth (docs/identity-provider.md)
   ...IDP_FIELDS,
+  // First run, logs and configuration checks
+  ...OPERATOR_FIELDS,
 } satisfies Record<string, Field<unknown>>;
 
 /** Every setting: the core's, then each dialect's own (from its manifest). */

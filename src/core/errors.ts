@@ -211,6 +211,31 @@ export const errors = {
   ),
   oidcClientInvalid: make('oidc-client-invalid', 400, 'The client settings are invalid'),
   oidcDisabled: make('oidc-disabled', 404, 'The OpenID Connect provider is not enabled (OIDC_ENABLED)'),
+
+  // Issue 29, first run and operators: the setup link, the bootstrap admin.
+  setupLinkInvalid: make(
+    'setup-link-invalid',
+    403,
+    'This setup link is invalid, expired or already used: ' +
+      'restart Gatehouse to print a new one (only while no admin exists)',
+  ),
+  setupInProgress: make('setup-in-progress', 409, 'The first admin is being created by another request'),
+  setupNotLocal: make(
+    'setup-not-local',
+    403,
+    'The setup link works only from the server itself (loopback): open it there, or set SETUP_ALLOW_REMOTE=true',
+  ),
+  /** Storage: an upload refused by the rules, and one that signing in would allow. */
+  uploadNotAllowed: make('upload-not-allowed', 403, 'You may not upload here'),
+  signInToUpload: make('sign-in-required', 401, 'Sign in to upload here'),
+  alreadyActive: make('already-active', 409, 'The account is active already: there is nothing to activate'),
+  userDisabled: make('user-disabled', 409, 'The account is disabled'),
+  /** Start-up only (never an HTTP answer): the bootstrap admin's password file cannot be read. */
+  adminPasswordFileUnreadable: make(
+    'admin-password-file-unreadable',
+    500,
+    'GATEHOUSE_ADMIN_PASSWORD_FILE cannot be read',
+  ),
 } as const;
 
 /** Every code of the catalogue. */

@@ -49,4 +49,8 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
     setHeaders: (res, file) =>
       res.setHeader('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
+  // The first-run setup link printed at start: the same page, which reads its token from the fragment.
+  app.get('/console/setup', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('cache-control', 'no-store').sendFile('index.html'),
+  );
 }

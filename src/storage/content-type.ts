@@ -1,5 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
-
 /** Types a browser would run or render as a document: never served inline from storage. */
 const ACTIVE = new Set([
   'text/html',
@@ -26,6 +24,8 @@ const TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
  * becomes application/octet-stream.
  */
 export async function contentTypeOf(head: Buffer, declared: string | undefined): Promise<string> {
+  // Imported at the first upload (then cached): file-type costs every start a third of a second otherwise.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(head);
   if (detected) return detected.mime;
   const type = declared?.split(';')[0]?.trim().toLowerCase();

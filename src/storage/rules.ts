@@ -106,6 +106,8 @@ export interface Decision {
 export function createRules(file: RulesFile) {
   const rules = file.rules.map((r) => ({ match: compile(r.path), allow: r.allow }));
   return {
+    /** Where `caller` may create files (for messages that say what would work). */
+    creatableFolders: (caller: Caller) => creatableFolders(file, caller),
     decide(op: Operation, key: string, caller: Caller): Decision {
       for (const rule of rules) {
         const params = rule.match(key);
@@ -126,3 +128,30 @@ export function createRules(file: RulesFile) {
 }
 
 export type Rules = ReturnType<typeof createRules>;
+
+/**
+ * The folders where `caller` may create files under these rules, as an operator or a user reads them
+ * (`user/<their id>/`, `public/`): a rule's path up to its first wildcard, with the caller's own id for a
+ * `{param}` that a grant ties to it. Rules with other parameters say `{param}`.
+ */
+export function creatableFolders(file: RulesFile, caller: Caller): string[] {
+  const out: string[] = [];
+  for (const rule of file.rules) {
+    const fits = rule.allow.find((g) => {
+      const when = g.when ?? {};
+      if (!g.operations.includes('create')) return false;
+      if (when.signedIn && !caller.userId) return false;
+      if (when.userIdEquals && !caller.userId) return false;
+      return !when.roleIn || when.roleIn.some((r) => caller.roles.includes(r));
+    });
+    if (!fits) continue;
+    const own = fits.when?.userIdEquals;
+    const segments: string[] = [];
+    for (const segment of rule.path.slice(1).split('/')) {
+      if (segment === '*' || segment === '**') break;
+      segments.push(own && segment === `{${own}}` ? caller.userId! : segment);
+    }
+    out.push(`${segments.join('/')}/`);
+  }
+  return [...new Set(out)];
+}

@@ -18,6 +18,7 @@ import { smallOrStream } from './small-or-stream.js';
 import type { Caller, Operation, Rules } from './rules.js';
 import { reserveQuota } from './quota-reservation.js';
 import { storeUpload, variantFolder, type UploadLimits } from './store-upload.js';
+import { uploadRefusal } from './upload-refusal.js';
 import { TRANSFORMABLE, transformImage } from './transform/image.js';
 import { createLimiter } from './transform/limiter.js';
 import { variantId, type Format, type Transform } from './transform/params.js';
@@ -142,7 +143,7 @@ export function createStorageService(deps: {
       const existing = await queries.files.get(key);
       const op: Operation = existing ? 'update' : 'create';
       const decision = caller.admin ? { allowed: true } : rules.decide(op, key, caller);
-      if (!decision.allowed) throw refusal(key, caller);
+      if (!decision.allowed) throw uploadRefusal(rules, key, caller, op, () => refusal(key, caller));
       const grant = 'grant' in decision ? decision.grant : undefined;
 
       let limit = Math.min(config.maxFileSize, grant?.maxSize ?? Infinity);
@@ -285,7 +286,9 @@ export function createStorageService(deps: {
     /** A new read token; only the owner (or an admin) may. */
     async rotateToken(key: string, caller: StorageCaller): Promise<StoredFile> {
       const file = await queries.files.get(key);
-      if (!file || !(caller.admin || (caller.userId && file.ownerId === caller.userId))) throw refusal(key, caller);
+      // A missing file is a 404 (bug: answered 403 in the caller's own folder); another's file, the usual refusal.
+      if (!file) throw errors.notFound('No such file');
+      if (!(caller.admin || (caller.userId && file.ownerId === caller.userId))) throw refusal(key, caller);
       const fresh = newToken();
       await queries.files.setToken(key, fresh, clock.now());
       metadata.forget(key);

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { go } from '../router';
+import { go, href } from '../router';
 import type { AuditEntry } from '../types';
 import { Table, type Column } from '../table';
 import { Page, Problem, useLoad, when } from '../ui';
@@ -10,13 +10,25 @@ const PAGE = 50;
 
 const AUDIT_COLUMNS: Column<AuditEntry>[] = [
   { head: 'When', cell: (e) => when(e.at) },
-  { head: 'Actor', cell: (e) => e.actor ?? '—', class: 'clip' },
+  { head: 'Actor', cell: (e) => <Who id={e.actor} user={e.actor_user} />, class: 'clip' },
   { head: 'Action', cell: (e) => e.action },
-  { head: 'Subject', cell: (e) => e.subject ?? '—', class: 'clip' },
+  { head: 'Subject', cell: (e) => <Who id={e.subject} user={e.subject_user} />, class: 'clip' },
   { head: 'Door', cell: (e) => e.door ?? '—' },
   { head: 'Outcome', cell: (e) => <span class={`badge ${e.outcome}`}>{e.outcome}</span> },
   { head: 'IP', cell: (e) => e.ip ?? '—' },
 ];
+
+/** A user as their name and email, linked to their page; anything else (cli, admin-secret…) as it is. */
+function Who({ id, user }: { id: string | null; user?: AuditEntry['actor_user'] }) {
+  if (!id) return <>—</>;
+  if (!user) return <span title={id}>{id}</span>;
+  const name = user.display_name && user.display_name !== user.email ? `${user.display_name} ` : '';
+  return (
+    <a href={href(['users', id])} title={id}>
+      {name ? `${name}<${user.email}>` : user.email}
+    </a>
+  );
+}
 
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   if (entries.length === 0) return <p>No event.</p>;

@@ -3,6 +3,7 @@ import { api, blobUrl } from '../api';
 import { go, href } from '../router';
 import type { FileMeta } from '../types';
 import { Table } from '../table';
+import { UploadForm } from './storage-upload';
 import { bytes, Page, Problem, SecretOnce, Status, useAction, useLoad, when } from '../ui';
 
 /** Folders the default storage rules know; the storage API lists a folder, never the root. */
@@ -73,6 +74,7 @@ export function StoragePage({ folder }: { folder: string }) {
         </ul>
       </nav>
       <Problem error={listing.error} />
+      <UploadForm folder={folder} uploaded={listing.reload} />
       <Problem error={action.error} />
       <Status done={action.done} />
       {token ? (

@@ -7,6 +7,7 @@ import { UserAudit, UserSessions, UserTokens } from './user-lists';
 import { Impersonate, UserSignInSources } from './user-sources';
 import { Facts } from '../table';
 import { UserAppPasswords, UserPasskeys } from './user-passkeys';
+import { FixActions } from './user-fix';
 
 /** One user; `GET /admin/users/:id` when the server has it, else found in the list. */
 async function loadUser(id: string): Promise<AdminUser> {
@@ -31,6 +32,7 @@ export function UserPage({ id }: { id: string }) {
         <>
           <Profile u={u} />
           <Actions u={u} reload={user.reload} />
+          <FixActions key={u.id} u={u} reload={user.reload} />
           <Access u={u} reload={user.reload} />
           <UserSessions id={u.id} state={`${u.active}|${u.disabled}|${u.banned_until}`} />
           <UserAppPasswords id={u.id} />

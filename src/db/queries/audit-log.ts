@@ -54,6 +54,19 @@ export function createAuditLogQueries(db: Kysely<Database>, dialect: DialectName
       await insert(db, { ...e, detail: e.detail ? JSON.stringify(e.detail) : null });
     },
 
+    /** How many `action` events about `subject` since a time, by outcome (the audit_log_subject index). */
+    async countByOutcome(subject: string, action: string, since: Date): Promise<Record<string, number>> {
+      const rows = await db
+        .selectFrom('audit_log')
+        .select(['outcome', db.fn.countAll<number | string>().as('n')])
+        .where('subject', '=', subject)
+        .where('at', '>=', since)
+        .where('action', '=', action)
+        .groupBy('outcome')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
+    },
+
     /** Newest first. */
     async list(f: AuditFilter): Promise<AuditRow[]> {
       let q = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(f.limit);

@@ -12,6 +12,16 @@ export function createUserRoleQueries(db: Kysely<Database>) {
           .values(roles.map((role) => ({ user_id: userId, role })))
           .execute();
     },
+    /** Whether any user holds `role` (the first-run check: is there an admin yet?). */
+    async anyWithRole(role: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('user_roles')
+        .select('user_id')
+        .where('role', '=', role)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
   };
 }
 

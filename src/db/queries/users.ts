@@ -227,6 +227,14 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
       await db.updateTable('users').set({ display_name: displayName, updated_at: now }).where('id', '=', id).execute();
     },
 
+    async setMetadata(id: string, metadata: Record<string, unknown>, now: Date): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({ metadata: JSON.stringify(metadata), updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    },
+
     /** Deletes the user; roles, tokens, tickets and MFA rows go with it (ON DELETE CASCADE). */
     async remove(id: string): Promise<void> {
       await db.deleteFrom('users').where('id', '=', id).execute();

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AuditRow } from '../../db/queries/audit-log.js';
 import type { Services } from '../../services.js';
 import { responses } from '../schemas.js';
+import { Person, withPeople } from './audit-people.js';
 import type { App } from '../types.js';
 
 const Text = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max }));
@@ -34,6 +35,8 @@ const AuditEntry = Type.Object({
   ip: Nullable(Type.String()),
   user_agent: Nullable(Type.String()),
   detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  actor_user: Type.Optional(Person),
+  subject_user: Type.Optional(Person),
 });
 const AuditPage = Type.Object({
   entries: Type.Array(AuditEntry),
@@ -84,6 +87,6 @@ export function registerAuditRoutes(app: App, s: Services): void {
         response: responses({ 200: AuditPage }, 400, 401, 403),
       },
     },
-    async (request) => auditPage(s, request.query),
+    async (request) => withPeople(s, await auditPage(s, request.query)),
   );
 }

@@ -7,6 +7,7 @@ import type { App } from '../types.js';
 import { adminDirectoryRoutes } from './directory.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
+import { adminUserActionRoutes } from './user-actions.js';
 import { registerDirectoryRoutes } from './directories.js';
 import { consoleSupport } from './console-support.js';
 import { registerAuditRoutes } from './audit.js';
@@ -31,6 +32,7 @@ export async function adminApi(app: App, s: Services) {
     if (!request.principal.user.roles.includes('admin')) throw errors.forbidden('The admin API needs the admin role');
   });
   adminUserRoutes(app, s);
+  adminUserActionRoutes(app, s);
   adminSessionRoutes(app, s);
   adminDirectoryRoutes(app, s);
   registerDirectoryRoutes(app, s);

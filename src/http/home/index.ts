@@ -7,10 +7,12 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors " +
   "'none'; base-uri 'none'";
 
+const CONSOLE_LINE = ' Operators manage it in the <a href="/console/">admin console</a>; the';
+
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: every outcome is in the HTML, hidden; the script shows the one the link carries. */
-const page = (api: string, passkeys: boolean) => `<!doctype html>
+const page = (api: string, passkeys: boolean, consoleOn: boolean) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -23,8 +25,8 @@ const page = (api: string, passkeys: boolean) => `<!doctype html>
 </head>
 <body data-api="${escapeHtml(api)}" data-passkeys="${passkeys}">
 <h1>Gatehouse</h1>
-<p id="welcome" hidden>This is a Gatehouse authentication server.
-The API is documented at <a href="/docs">/docs</a>.</p>
+<p id="welcome" hidden>This is a Gatehouse authentication server.${consoleOn ? CONSOLE_LINE : ' The'} API is \
+documented at <a href="/docs">/docs</a>.</p>
 <p id="signed-in" hidden>Done: your account is active and you are signed in.
 You can close this page and return to the application.</p>
 <p id="mfa" hidden>This account uses two-factor authentication:
@@ -49,7 +51,7 @@ finish signing in in the application with a code from your authenticator.</p>
 <p id="undo-result" class="problem" hidden></p>
 </div></form>
 ${passkeys ? PASSKEY_HTML : ''}<noscript><p>This page needs JavaScript to finish what the link started.</p></noscript>
-<footer><a href="/docs">API documentation</a></footer>
+<footer>${consoleOn ? '<a href="/console/">Admin console</a> · ' : ''}<a href="/docs">API documentation</a></footer>
 </body>
 </html>
 `;
@@ -60,7 +62,11 @@ ${passkeys ? PASSKEY_HTML : ''}<noscript><p>This page needs JavaScript to finish
  * what happened and can set a new password. Not in the OpenAPI document: it is not API.
  */
 export function registerHomePage(app: FastifyInstance, config: Config): void {
-  const html = page(`${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`, config.passkeys.enabled);
+  const html = page(
+    `${new URL(config.server.url).pathname.replace(/\/$/, '')}/auth`,
+    config.passkeys.enabled,
+    config.console.enabled,
+  );
   const headers = {
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',

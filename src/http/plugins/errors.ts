@@ -5,9 +5,9 @@ import { isDatabaseUnavailable, isUnstorableText } from '../../db/errors.js';
 import type { ErrorBody } from '../schemas.js';
 
 /** Fastify's own errors for bad input, mapped onto stable codes. Anything else is a 500. */
-const FASTIFY_CODES: Record<string, (err: FastifyError) => AppError> = {
+const FASTIFY_CODES: Record<string, (err: FastifyError, request?: FastifyRequest) => AppError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => errors.payloadTooLarge(),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => errors.unsupportedMediaType(),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_err, request) => errors.unsupportedMediaType(unsupportedTypeMessage(request)),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => errors.validation('Invalid Content-Length'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => errors.validation('The JSON body is empty'),
   FST_ERR_CTP_INVALID_JSON_BODY: () => errors.invalidJson(),
@@ -31,12 +31,26 @@ export function validationMessage(err: Pick<FastifyError, 'message' | 'validatio
   return [...new Set(messages)].join(', ');
 }
 
-/** Converts anything thrown into an AppError; unknown errors become a 500 that reveals nothing. */
-export function toAppError(err: unknown): AppError | undefined {
+/** Body types a route may accept, in the order a message lists them. */
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/** What a 415 says: the type sent and the ones this route's scope parses (bug: it named neither). */
+function unsupportedTypeMessage(request: FastifyRequest | undefined): string | undefined {
+  if (!request) return undefined;
+  const sent = request.headers['content-type']?.split(';')[0]?.trim() || 'none';
+  const accepted = BODY_TYPES.filter((t) => request.server.hasContentTypeParser(t));
+  return `Unsupported Content-Type ${sent}: send ${accepted.join(' or ') || 'no body'}`;
+}
+
+/**
+ * Converts anything thrown into an AppError; unknown errors become a 500 that reveals nothing. With the
+ * request, messages may say what would have worked (the accepted content types).
+ */
+export function toAppError(err: unknown, request?: FastifyRequest): AppError | undefined {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError;
   if (fe?.validation) return errors.validation(validationMessage(fe));
-  if (fe?.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe);
+  if (fe?.code && FASTIFY_CODES[fe.code]) return FASTIFY_CODES[fe.code]!(fe, request);
   if (err instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) return errors.invalidJson();
   if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
   if (isUnstorableText(err)) return errors.validation('The request contains a character that cannot be stored (NUL)');
@@ -78,7 +92,7 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, envelope
 /** An error handler rendering through `envelope`; anything unexpected is logged and answers a 500. */
 export function envelopeErrorHandler(envelope: Envelope) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    let known = toAppError(err);
+    let known = toAppError(err, request);
     if (!known) {
       request.log.error({ err }, 'unhandled error');
       known = errors.internal(`Internal error (request ${request.id})`, { cause: err });
