@@ -1,5 +1,6 @@
 import type { ClientInfo } from '../sessions/registry.js';
 import type { LimitInfo } from '../throttle/rate-limiter.js';
+import type { TicketShape } from '../tickets/service.js';
 import type { User } from '../users/service.js';
 
 /**
@@ -44,6 +45,8 @@ export interface LoginAttempt {
   account?: string;
   /** The audit action (`login` unless said). */
   action?: string;
+  /** The shape of the MFA ticket (`ticket` form) when the door's wire format fixes it. */
+  ticketShape?: TicketShape;
 }
 
 /** A second-factor check outside a login: who, through which door, audited under which action. */

@@ -162,7 +162,8 @@ export function createLoginPipeline(deps: PipelineDeps) {
         if (code === undefined) {
           await report(a, 'mfa_required', user);
           if (a.secondFactor === 'none') throw pipelineErrors.secondFactorRequired();
-          const ticket = a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user) : undefined;
+          const ticket =
+            a.secondFactor === 'ticket' ? await deps.tickets.issue('mfa', user, null, a.ticketShape) : undefined;
           return { kind: 'second-factor-required', user, ticket };
         }
         const mfaAttempt = await deps.mfaThrottle.begin(`mfa:${user.id}`);

@@ -8,7 +8,7 @@ import type { RefreshTokens } from '../sessions/refresh-tokens.js';
 import { canSignIn, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
 import type { LoginThrottle } from '../throttle/login-failures.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
-import type { Tickets } from '../tickets/service.js';
+import type { TicketShape, Tickets } from '../tickets/service.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { LoginPipeline, TrustedDevice } from './pipeline.js';
 
@@ -67,35 +67,40 @@ export function createAuthService(deps: AuthServiceDeps) {
     startSession,
 
     /** Creates the account; a session is returned only when the account is active at once. */
-    async register(input: NewUserInput, client: ClientInfo): Promise<{ user: User; session?: Session }> {
+    async register(input: NewUserInput, client: ClientInfo, door = 'hbp'): Promise<{ user: User; session?: Session }> {
       const user = await users.create(input);
-      return canSignIn(user, clock.now()) ? { user, session: await startSession(user, client) } : { user };
+      return canSignIn(user, clock.now()) ? { user, session: await startSession(user, client, door) } : { user };
     },
 
-    /** The native login: a session, or an MFA ticket for users with a second factor. */
+    /**
+     * A password login of a door whose sessions are access + refresh pairs (HBP's, hasura-auth's): a
+     * session, or an MFA ticket (in the door's `ticketShape`) for users with a second factor.
+     */
     async login(
-      input: { identifier: string; password: string; device?: TrustedDevice },
+      input: { identifier: string; password: string; device?: TrustedDevice; door?: string; ticketShape?: TicketShape },
       client: ClientInfo,
     ): Promise<SignInResult & { deviceId: string }> {
+      const door = input.door ?? 'hbp';
       const result = await deps.pipeline.authenticate({
-        door: 'hbp',
+        door,
         identifier: input.identifier,
         password: input.password,
         secondFactor: 'ticket',
+        ticketShape: input.ticketShape,
         client,
         device: input.device,
       });
       const { user } = result;
       const deviceId = input.device?.userId === user.id ? input.device.id : deps.random.bytes(18).toString('base64url');
       if (result.kind === 'second-factor-required') return { kind: 'mfa', mfaTicket: result.ticket!, deviceId };
-      return { kind: 'session', session: await startSession(user, client), deviceId };
+      return { kind: 'session', session: await startSession(user, client, door), deviceId };
     },
 
     /**
      * Second step of an MFA login: a TOTP or recovery code against the ticket. Every try
      * counts before the code is checked; after MFA_TICKET_ATTEMPTS the ticket is void.
      */
-    async completeMfa(ticket: string, code: string, client: ClientInfo): Promise<Session> {
+    async completeMfa(ticket: string, code: string, client: ClientInfo, door = 'hbp'): Promise<Session> {
       const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
       const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
       const audit = (outcome: 'success' | 'failure', reason?: string) =>
@@ -103,7 +108,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           actor: userId,
           action: 'login.mfa',
           subject: userId,
-          door: 'hbp',
+          door,
           outcome,
           ip: client.ip,
           userAgent: client.userAgent,
@@ -120,16 +125,21 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
       await queries.users.touchLogin(user.id, clock.now());
       await audit('success');
-      return startSession(user, client);
+      return startSession(user, client, door);
     },
 
-    async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
+    async refresh(
+      token: string,
+      client: ClientInfo,
+      admit?: (userId: string) => Promise<void>,
+      door = 'hbp',
+    ): Promise<Session> {
       const next = await refreshTokens.rotate(token, client, admit).catch(async (err: unknown) => {
         if ((err as { code?: string }).code === 'refresh-token-reused') {
           await deps.audit.record({
             actor: null,
             action: 'refresh.reuse',
-            door: 'hbp',
+            door,
             outcome: 'failure',
             ip: client.ip,
             userAgent: client.userAgent,
@@ -142,7 +152,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         actor: next.userId,
         action: 'refresh.rotate',
         subject: next.userId,
-        door: 'hbp',
+        door,
         outcome: 'success',
       });
       const { user } = next;

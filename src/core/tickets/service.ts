@@ -11,6 +11,12 @@ export type TicketPurpose =
   | 'email-change-undo'
   | 'mfa';
 
+/**
+ * How a ticket is written: `opaque` (256 random bits, base64url) or `uuid` (a random UUID, 122 bits) for wire
+ * formats that fix that shape (hasura-auth's clients refuse an MFA ticket that is not `mfaTotp:<uuid>`).
+ */
+export type TicketShape = 'opaque' | 'uuid';
+
 export const invalidTicket = () =>
   new AppError('invalid-ticket', 401, 'The ticket is invalid, expired or already used');
 
@@ -31,8 +37,9 @@ export function createTickets(opts: {
       purpose: TicketPurpose,
       user: { id: string; email: string },
       data: Record<string, unknown> | null = null,
+      shape: TicketShape = 'opaque',
     ): Promise<string> {
-      const token = opts.random.bytes(32).toString('base64url');
+      const token = shape === 'uuid' ? opts.random.uuid() : opts.random.bytes(32).toString('base64url');
       const now = clock.now();
       await queries.tickets.replace({
         hash: sha256(token),
