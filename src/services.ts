@@ -195,6 +195,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     tickets,
     mfa,
     mfaThrottle,
+    reauth,
   });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);

@@ -11,6 +11,7 @@ import type { NewUserInput, User, UserService } from '../users/service.js';
 import type { TicketShape, Tickets } from '../tickets/service.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { LoginPipeline, TrustedDevice } from './pipeline.js';
+import type { Reauthentication } from './reauthentication.js';
 
 export type { TrustedDevice } from './pipeline.js';
 
@@ -45,6 +46,8 @@ export interface AuthServiceDeps {
   audit: Audit;
   clock: Clock;
   random: Random;
+  /** The check that a session proved its secret recently (REAUTH_MAX_AGE). */
+  reauth: Pick<Reauthentication, 'requireFresh'>;
 }
 
 /** The native (HBP) sessions: access + rotating refresh token, on top of the one pipeline and registry. */
@@ -192,6 +195,33 @@ export function createAuthService(deps: AuthServiceDeps) {
       const actor = { kind: 'user' as const, id: userId, ...input.client };
       if (input.all) await sessions.revokeAll(userId, { actor, reason: 'logout-all' });
       else await sessions.revoke(bySession?.familyId ?? input.caller!.sessionId, { userId, actor });
+    },
+
+    /**
+     * Sets a new password without the old one, for a session that proved the user's identity within
+     * REAUTH_MAX_AGE (checked here): the doors whose clients send no old password (hasura-auth). Every
+     * other session of the user, in every dialect, ends.
+     */
+    async setPasswordWhenProven(input: { caller: AccessClaims; newPassword: string; client: ClientInfo }) {
+      const { caller, client } = input;
+      await deps.reauth.requireFresh(caller);
+      await users.requireLocalPassword(caller.userId);
+      await users.setPassword(caller.userId, input.newPassword);
+      await sessions.revokeAll(caller.userId, {
+        actor: { kind: 'user', id: caller.userId, ...client },
+        reason: 'password-changed',
+        except: caller.sessionId,
+      });
+      const { ip, userAgent } = client;
+      const subject = caller.userId;
+      await deps.audit.record({
+        actor: subject,
+        action: 'password.change',
+        subject,
+        outcome: 'success',
+        ip,
+        userAgent,
+      });
     },
 
     /**

@@ -24,6 +24,9 @@ export const hasuraErrors = {
   invalidPat: own('invalid-pat', 401, 'Invalid or expired personal access token'),
   mfaTypeNotFound: own('mfa-type-not-found', 400, 'MFA type not found'),
   routeNotFound: own('route-not-found', 404, 'No such route'),
+  mfaRequired: own('invalid-request', 400, 'This account has MFA: sign in with the password and a code'),
+  invalidTicket: own('invalid-ticket', 401, 'Invalid ticket'),
+  redirectNotAllowed: own('redirectTo-not-allowed', 400, 'The value of "options.redirectTo" is not allowed.'),
 };
 
 type Wire = [status: number, error: string, message: string | undefined];

@@ -1,8 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { type HasuraAuthConfig, hasuraAuthSettings } from './config.js';
+import { registerAccountRoutes } from './account.js';
 import { HasuraError, hasuraEnvelope } from './envelope.js';
 import { registerMetaRoutes } from './meta.js';
+import { registerMfaRoutes } from './mfa.js';
+import { registerPasswordlessRoutes } from './passwordless.js';
 import { registerSessionRoutes } from './sessions.js';
 
 /** nhost's hasura-auth (the API of `@nhost/hasura-auth-js` and `@nhost/nhost-js`), at HASURA_AUTH_MOUNT. */
@@ -16,7 +19,10 @@ export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSetting
         const api = scope.withTypeProvider<TypeBoxTypeProvider>();
         acceptEmptyJson(api);
         useEnvelope(api, hasuraEnvelope, HasuraError);
-        registerSessionRoutes(api, core);
+        registerSessionRoutes(api, core, config);
+        registerAccountRoutes(api, core, config);
+        registerMfaRoutes(api, core);
+        registerPasswordlessRoutes(api, core, config);
         registerMetaRoutes(api, core, config);
       },
       { prefix: config.mount },

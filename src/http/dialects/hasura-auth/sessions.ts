@@ -6,7 +6,9 @@ import { authLimits } from '../../native/auth/limits.js';
 import { optionalUser, requireUser, resolvePrincipal } from '../../plugins/auth-guard.js';
 import { emptyBodyIsObject } from '../../schemas.js';
 import type { App } from '../../types.js';
+import type { HasuraAuthConfig } from './config.js';
 import { hasuraErrors } from './envelope.js';
+import { allowedRedirect, hasuraLinks } from './links.js';
 import { MFA_TICKET_PREFIX, hasuraSession, hasuraUser } from './present.js';
 import { replies, sendOk } from './reply.js';
 import { Email, Ok, Password, Session, SessionPayload, SignInReply, SignUpOptions, User, tags } from './schemas.js';
@@ -14,7 +16,7 @@ import { Email, Ok, Password, Session, SessionPayload, SignInReply, SignUpOption
 export const DOOR = 'hasura-auth';
 
 /** Sign-up, sign-in (with its TOTP step), refresh, sign-out and who-am-I, on the one session registry. */
-export function registerSessionRoutes(app: App, s: Services) {
+export function registerSessionRoutes(app: App, s: Services, config: HasuraAuthConfig) {
   const limits = authLimits(s);
 
   app.post(
@@ -30,6 +32,7 @@ export function registerSessionRoutes(app: App, s: Services) {
     },
     async (request) => {
       const { email, password, options = {} } = request.body;
+      const links = hasuraLinks(s.config, config.mount, allowedRedirect(s.config, options.redirectTo));
       const userData = { display_name: options.displayName, locale: options.locale };
       const profile = resolveRegistration(s.config.users, {
         allowedRoles: options.allowedRoles,
@@ -45,7 +48,7 @@ export function registerSessionRoutes(app: App, s: Services) {
       };
       const { user, session } = await s.auth.register(input, clientInfo(request), DOOR);
       if (!session) {
-        await s.lifecycle.afterRegister(user);
+        await s.lifecycle.afterRegister(user, links);
         return { session: null };
       }
       return { session: hasuraSession(session) };
