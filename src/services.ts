@@ -196,6 +196,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     mfa,
     mfaThrottle,
     reauth,
+    apiTokens,
   });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);

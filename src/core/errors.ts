@@ -43,6 +43,8 @@ export const errors = {
       'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     }),
   unavailable: make('service-unavailable', 503, 'The service is unavailable'),
+  // hasura-auth: a personal access token presented as a sign-in (`POST /signin/pat`).
+  invalidPersonalToken: make('invalid-personal-token', 401, 'Invalid or expired personal access token'),
   /** A request that arrives while the server stops: another instance (or this one, restarted) can take it. */
   serverClosing: () =>
     new AppError('server-closing', 503, 'The server is shutting down, try again', { 'retry-after': '1' }),

@@ -179,4 +179,27 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
     await nhost.auth.verifyChangeUserMfa({ code: authenticator(body.totpSecret, live), activeMfaType: '' });
     expect((await nhost.auth.getUser()).body.activeMfaType).toBeNull();
   });
+
+  it("creates a PAT and signs in with it; the token is HumHub's bearer token too, and its session mints no other", async () => {
+    const live = server();
+    const email = freshEmail('ha-pat');
+    const auth = hasuraClient(live);
+    await auth.signUp({ email, password: PASSWORD });
+    const expiresAt = new Date(live.t.clock.now().getTime() + 86_400_000);
+    const created = await auth.createPAT(expiresAt, { name: 'ci' });
+    expect(created.error).toBeNull();
+    const pat = created.data!.personalAccessToken;
+
+    const robot = hasuraClient(live);
+    const signedIn = await robot.signInPAT(pat!);
+    expect(signedIn.error).toBeNull();
+    expect(robot.getUser()?.email).toBe(email);
+    const humhub = await fetch(`${live.url}/api/v1/auth/current`, { headers: { authorization: `Bearer ${pat}` } });
+    expect(humhub.status).toBe(200);
+    // Token escalation: a session opened by a token proved no secret, so it cannot mint a longer-lived token.
+    const again = await robot.createPAT(new Date(expiresAt.getTime() + 86_400_000));
+    expect(again.error).toMatchObject({ status: 403 });
+    const wrong = await hasuraClient(live).signInPAT('not-a-token');
+    expect(wrong.error).toMatchObject({ status: 401, error: 'invalid-pat' });
+  });
 });

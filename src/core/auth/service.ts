@@ -12,6 +12,7 @@ import type { TicketShape, Tickets } from '../tickets/service.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { LoginPipeline, TrustedDevice } from './pipeline.js';
 import type { Reauthentication } from './reauthentication.js';
+import type { ApiTokens } from '../api-tokens/service.js';
 
 export type { TrustedDevice } from './pipeline.js';
 
@@ -48,14 +49,15 @@ export interface AuthServiceDeps {
   random: Random;
   /** The check that a session proved its secret recently (REAUTH_MAX_AGE). */
   reauth: Pick<Reauthentication, 'requireFresh'>;
+  apiTokens: Pick<ApiTokens, 'verify'>;
 }
 
 /** The native (HBP) sessions: access + rotating refresh token, on top of the one pipeline and registry. */
 export function createAuthService(deps: AuthServiceDeps) {
   const { queries, users, sessions, refreshTokens, accessTokens, clock } = deps;
 
-  async function startSession(user: User, client: ClientInfo, door = 'hbp'): Promise<Session> {
-    const refresh = await refreshTokens.open(user.id, door, client);
+  async function startSession(user: User, client: ClientInfo, door = 'hbp', proven = true): Promise<Session> {
+    const refresh = await refreshTokens.open(user.id, door, client, { proven });
     return {
       accessToken: await accessTokens.sign(user, refresh.familyId),
       accessExpiresIn: accessTokens.lifetimeSeconds,
@@ -195,6 +197,23 @@ export function createAuthService(deps: AuthServiceDeps) {
       const actor = { kind: 'user' as const, id: userId, ...input.client };
       if (input.all) await sessions.revokeAll(userId, { actor, reason: 'logout-all' });
       else await sessions.revoke(bySession?.familyId ?? input.caller!.sessionId, { userId, actor });
+    },
+
+    /**
+     * A session from a personal bearer token (hasura-auth's `POST /signin/pat`). It starts unproven: a
+     * token must not mint lasting credentials (another token, a password) that outlive it.
+     */
+    async signInWithPersonalToken(token: string, client: ClientInfo, door: string): Promise<Session> {
+      const found = await deps.apiTokens.verify(token, 'bearer');
+      const user = found && (await users.get(found.userId));
+      const ok = user !== undefined && user !== null && canSignIn(user, clock.now());
+      const subject = found?.userId ?? null;
+      const { ip, userAgent } = client;
+      const event = { actor: subject, action: 'login.token', subject, door, ip, userAgent };
+      await deps.audit.record({ ...event, outcome: ok ? 'success' : 'failure', detail: null });
+      if (!ok) throw errors.invalidPersonalToken();
+      await queries.users.touchLogin(user.id, clock.now());
+      return startSession(user, client, door, false);
     },
 
     /**

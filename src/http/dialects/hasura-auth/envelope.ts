@@ -52,6 +52,7 @@ const BY_CODE: Record<string, Wire> = {
   'mfa-not-generated': [400, 'no-totp-secret', 'User does not have a TOTP secret'],
   'mfa-already-enabled': [400, 'totp-already-active', 'TOTP MFA is already active'],
   'mfa-not-enabled': [400, 'disabled-mfa-totp', 'User does not have TOTP MFA enabled'],
+  'invalid-personal-token': [401, 'invalid-pat', 'Invalid or expired personal access token'],
   'email-in-use': [409, 'email-already-in-use', 'Email already in use'],
   'feature-disabled': [409, 'disabled-endpoint', 'This endpoint is disabled'],
 };

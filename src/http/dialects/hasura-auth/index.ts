@@ -6,6 +6,7 @@ import { HasuraError, hasuraEnvelope } from './envelope.js';
 import { registerMetaRoutes } from './meta.js';
 import { registerMfaRoutes } from './mfa.js';
 import { registerPasswordlessRoutes } from './passwordless.js';
+import { registerPatRoutes } from './pat.js';
 import { registerSessionRoutes } from './sessions.js';
 
 /** nhost's hasura-auth (the API of `@nhost/hasura-auth-js` and `@nhost/nhost-js`), at HASURA_AUTH_MOUNT. */
@@ -23,6 +24,7 @@ export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSetting
         registerAccountRoutes(api, core, config);
         registerMfaRoutes(api, core);
         registerPasswordlessRoutes(api, core, config);
+        registerPatRoutes(api, core);
         registerMetaRoutes(api, core, config);
       },
       { prefix: config.mount },
