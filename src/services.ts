@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
 import { createLifecycle, EMAIL_CHANGE_UNDO_MINUTES } from './core/auth/lifecycle.js';
+import { createAnonymousUsers } from './core/users/anonymous.js';
 import { createReauthentication } from './core/auth/reauthentication.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
@@ -201,6 +202,16 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
+  const userDefaults = { roles: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole };
+  const anonymousUsers = createAnonymousUsers({
+    users,
+    queries,
+    auth,
+    sessions,
+    clock,
+    random,
+    defaults: userDefaults,
+  });
   const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
   const providers = createProviders({ ...federated, secret: providerSecret });
@@ -249,6 +260,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     reauth,
     mailer,
     lifecycle,
+    anonymousUsers,
     background,
     storage,
     apiTokens,

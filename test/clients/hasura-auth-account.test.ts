@@ -60,7 +60,12 @@ const linkOf = (mail: { links: string[] }) => mail.links.find((l) => l.includes(
 
 describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   const smtp = useSmtp();
-  const server = useServer(db, () => ({ ...smtp().env, HASURA_AUTH_MOUNT: MOUNT, MAGIC_LINK_ENABLED: 'true' }));
+  const server = useServer(db, () => ({
+    ...smtp().env,
+    HASURA_AUTH_MOUNT: MOUNT,
+    MAGIC_LINK_ENABLED: 'true',
+    HASURA_AUTH_ANONYMOUS_USERS: 'true',
+  }));
 
   it('changes the password of a freshly signed-in session; the old password and the other sessions end', async () => {
     const live = server();
@@ -201,5 +206,45 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
     expect(again.error).toMatchObject({ status: 403 });
     const wrong = await hasuraClient(live).signInPAT('not-a-token');
     expect(wrong.error).toMatchObject({ status: 401, error: 'invalid-pat' });
+  });
+
+  it('signs in anonymously, is refused what needs an identity, then deanonymizes and signs in with a password', async () => {
+    const live = server();
+    const auth = hasuraClient(live);
+    const anon = await auth.signIn(); // no parameters: hasura-auth-js's anonymous sign-in
+    expect(anon.error).toBeNull();
+    expect(anon.session?.user).toMatchObject({ isAnonymous: true, email: null, defaultRole: 'anonymous' });
+    expect(auth.getHasuraClaim('default-role')).toBe('anonymous');
+    const pat = await auth.createPAT(new Date(live.t.clock.now().getTime() + 86_400_000));
+    expect(pat.error).toMatchObject({ status: 403, error: 'forbidden-anonymous' });
+
+    const email = freshEmail('ha-anon');
+    // signUp of a signed-in anonymous user is hasura-auth-js's way to deanonymize it.
+    const done = await auth.signUp({ email, password: PASSWORD });
+    expect(done.error).toBeNull();
+    // As hasura-auth, the anonymous session ends; the account signs in with its new credentials.
+    expect(auth.isAuthenticated()).toBe(false);
+    const signedIn = await auth.signIn({ email, password: PASSWORD });
+    expect(signedIn.session?.user).toMatchObject({ isAnonymous: false, email, defaultRole: 'user' });
+    // The same account, now with a password: it opens on the other doors too.
+    const humhub = await fetch(`${live.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: email, password: PASSWORD }),
+    });
+    expect(humhub.status).toBe(200);
+    const twice = await fetch(`${live.url}${MOUNT}/user/deanonymize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.getAccessToken()}` },
+      body: JSON.stringify({ signInMethod: 'email-password', email: freshEmail('ha-anon2'), password: PASSWORD }),
+    });
+    expect(await twice.json()).toMatchObject({ status: 400, error: 'user-not-anonymous' });
+    // The anonymous user's old refresh token is dead.
+    const stale = await fetch(`${live.url}${MOUNT}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: anon.session!.refreshToken }),
+    });
+    expect(stale.status).toBe(401);
   });
 });

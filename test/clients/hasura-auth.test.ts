@@ -228,6 +228,9 @@ describe.each(DATABASES)('hasura-auth wire errors on %s', (db) => {
       error: 'disabled-endpoint',
       message: 'This endpoint is disabled',
     });
+    // Anonymous users are off unless HASURA_AUTH_ANONYMOUS_USERS: hasura-auth's answer for a disabled feature.
+    const anonymous = await post(live, '/v1/auth/signin/anonymous', {});
+    expect(await anonymous.json()).toMatchObject({ status: 409, error: 'disabled-endpoint' });
     const me = await fetch(`${live.url}/v1/auth/user`);
     expect(me.status).toBe(401);
     expect(await me.json()).toMatchObject({ status: 401, error: 'unauthenticated-user' });

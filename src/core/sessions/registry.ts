@@ -26,7 +26,8 @@ export type RevocationReason =
   | 'email-change-undone'
   | 'admin'
   | 'directory'
-  | 'account-takeover';
+  | 'account-takeover'
+  | 'deanonymized';
 
 export interface SessionRegistryOptions {
   queries: Queries;

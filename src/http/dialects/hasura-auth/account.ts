@@ -9,6 +9,7 @@ import { mailLimits } from '../../native/auth/mail-limits.js';
 import { optionalUser, requireUser } from '../../plugins/auth-guard.js';
 import type { App } from '../../types.js';
 import type { HasuraAuthConfig } from './config.js';
+import { refuseAnonymous } from './anonymous.js';
 import { hasuraErrors, hasuraWire } from './envelope.js';
 import { allowedRedirect, hasuraLinks, splitMagicTicket, VERIFY_TYPES, type VerifyType } from './links.js';
 import { replies, sendOk } from './reply.js';
@@ -34,6 +35,7 @@ export function registerAccountRoutes(app: App, s: Services, config: HasuraAuthC
         response: replies({ 200: Ok }, 400, 401, 403, 409),
       },
       onRequest: optionalUser(s),
+      preHandler: refuseAnonymous,
     },
     async (request, reply) => {
       const { newPassword, ticket } = request.body;
@@ -92,7 +94,7 @@ export function registerAccountRoutes(app: App, s: Services, config: HasuraAuthC
         response: replies({ 200: Ok }, 400, 401, 403, 409, 429),
       },
       onRequest: requireUser(s),
-      preHandler: [async (request) => s.reauth.requireFresh(request.principal!), mailByNewEmail],
+      preHandler: [refuseAnonymous, async (request) => s.reauth.requireFresh(request.principal!), mailByNewEmail],
     },
     async (request, reply) => {
       const { userId, sessionId } = request.principal!;

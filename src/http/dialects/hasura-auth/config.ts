@@ -1,4 +1,4 @@
-import { str } from '../../../config/fields.js';
+import { bool, str } from '../../../config/fields.js';
 import type { RawOf } from '../manifest.js';
 
 export const hasuraAuthFields = {
@@ -14,10 +14,18 @@ export const hasuraAuthFields = {
     pattern: /^v?\d{1,4}\.\d{1,4}\.\d{1,4}$/,
     hint: 'must be a version like 0.38.1',
   }),
+  HASURA_AUTH_ANONYMOUS_USERS: bool({
+    doc: '`POST /signin/anonymous`: accounts with no credential (role `anonymous`) that `/user/deanonymize` later gives an email and a password. Off: 409 disabled-endpoint, as hasura-auth.',
+    default: false,
+  }),
 };
 
 export function readHasuraAuthConfig(raw: RawOf<typeof hasuraAuthFields>) {
-  return { mount: raw.HASURA_AUTH_MOUNT === '/' ? '' : raw.HASURA_AUTH_MOUNT, version: raw.HASURA_AUTH_VERSION };
+  return {
+    mount: raw.HASURA_AUTH_MOUNT === '/' ? '' : raw.HASURA_AUTH_MOUNT,
+    version: raw.HASURA_AUTH_VERSION,
+    anonymousUsers: raw.HASURA_AUTH_ANONYMOUS_USERS,
+  };
 }
 
 export type HasuraAuthConfig = ReturnType<typeof readHasuraAuthConfig>;

@@ -53,6 +53,8 @@ const BY_CODE: Record<string, Wire> = {
   'mfa-already-enabled': [400, 'totp-already-active', 'TOTP MFA is already active'],
   'mfa-not-enabled': [400, 'disabled-mfa-totp', 'User does not have TOTP MFA enabled'],
   'invalid-personal-token': [401, 'invalid-pat', 'Invalid or expired personal access token'],
+  'user-not-anonymous': [400, 'user-not-anonymous', 'Logged in user is not anonymous'],
+  'anonymous-forbidden': [403, 'forbidden-anonymous', 'Forbidden, user is anonymous.'],
   'email-in-use': [409, 'email-already-in-use', 'Email already in use'],
   'feature-disabled': [409, 'disabled-endpoint', 'This endpoint is disabled'],
 };

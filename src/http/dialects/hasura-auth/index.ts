@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { type HasuraAuthConfig, hasuraAuthSettings } from './config.js';
 import { registerAccountRoutes } from './account.js';
+import { registerAnonymousRoutes } from './anonymous.js';
 import { HasuraError, hasuraEnvelope } from './envelope.js';
 import { registerMetaRoutes } from './meta.js';
 import { registerMfaRoutes } from './mfa.js';
@@ -25,6 +26,7 @@ export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSetting
         registerMfaRoutes(api, core);
         registerPasswordlessRoutes(api, core, config);
         registerPatRoutes(api, core);
+        registerAnonymousRoutes(api, core, config);
         registerMetaRoutes(api, core, config);
       },
       { prefix: config.mount },

@@ -3,6 +3,7 @@ import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
 import { requireUser } from '../../plugins/auth-guard.js';
 import type { App } from '../../types.js';
+import { refuseAnonymous } from './anonymous.js';
 import { hasuraErrors } from './envelope.js';
 import { replies, sendOk } from './reply.js';
 import { Ok, tags } from './schemas.js';
@@ -29,7 +30,7 @@ export function registerMfaRoutes(app: App, s: Services) {
         ),
       },
       onRequest: [enabled, requireUser(s)],
-      preHandler: async (request) => s.reauth.requireFresh(request.principal!),
+      preHandler: [refuseAnonymous, async (request) => s.reauth.requireFresh(request.principal!)],
     },
     async (request) => {
       const { imageUrl, otpSecret } = await s.mfa.generate(request.principal!.user);
@@ -51,6 +52,7 @@ export function registerMfaRoutes(app: App, s: Services) {
         response: replies({ 200: Ok }, 400, 401, 403, 409, 429),
       },
       onRequest: [enabled, requireUser(s)],
+      preHandler: refuseAnonymous,
     },
     async (request, reply) => {
       const { code, activeMfaType = '' } = request.body;

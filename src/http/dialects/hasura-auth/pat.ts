@@ -4,6 +4,7 @@ import { actorOf, clientInfo } from '../../client.js';
 import { authLimits } from '../../native/auth/limits.js';
 import { requireUser } from '../../plugins/auth-guard.js';
 import type { App } from '../../types.js';
+import { refuseAnonymous } from './anonymous.js';
 import { hasuraErrors } from './envelope.js';
 import { hasuraSession } from './present.js';
 import { replies } from './reply.js';
@@ -33,7 +34,7 @@ export function registerPatRoutes(app: App, s: Services) {
         ),
       },
       onRequest: requireUser(s),
-      preHandler: async (request) => s.reauth.requireFresh(request.principal!),
+      preHandler: [refuseAnonymous, async (request) => s.reauth.requireFresh(request.principal!)],
     },
     async (request) => {
       const { expiresAt, metadata } = request.body;

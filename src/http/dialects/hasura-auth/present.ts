@@ -12,8 +12,9 @@ export function hasuraUser(user: User) {
     displayName: user.displayName ?? user.email,
     avatarUrl: user.avatarUrl ?? '',
     locale: user.locale ?? 'en',
-    email: user.email,
-    isAnonymous: false,
+    // An anonymous user's placeholder address is nobody's: hasura-auth shows none.
+    email: user.anonymous ? null : user.email,
+    isAnonymous: user.anonymous,
     defaultRole: user.defaultRole,
     metadata: user.metadata,
     emailVerified: user.emailVerified,

@@ -27,7 +27,7 @@ export const User = Type.Object(
     displayName: Type.String(),
     avatarUrl: Type.String(),
     locale: Type.String(),
-    email: Type.String(),
+    email: nullable(Type.String()),
     isAnonymous: Type.Boolean(),
     defaultRole: Type.String(),
     metadata: Type.Record(Type.String(), Type.Unknown()),
