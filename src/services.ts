@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
 import { createLifecycle, EMAIL_CHANGE_UNDO_MINUTES } from './core/auth/lifecycle.js';
 import { createAnonymousUsers } from './core/users/anonymous.js';
+import { createEmailCodes } from './core/auth/email-codes.js';
 import { createReauthentication } from './core/auth/reauthentication.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
@@ -202,6 +203,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
+  const emailCodes = createEmailCodes({ config, users, tickets, pipeline, auth, mailer, clock });
   const userDefaults = { roles: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole };
   const anonymousUsers = createAnonymousUsers({
     users,
@@ -261,6 +263,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     mailer,
     lifecycle,
     anonymousUsers,
+    emailCodes,
     background,
     storage,
     apiTokens,

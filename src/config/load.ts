@@ -119,6 +119,7 @@ export interface CoreConfig {
       'password-reset': number;
       'email-change': number;
       mfa: number;
+      'email-code': number;
     };
   };
   federation: FederationConfig;
@@ -368,6 +369,7 @@ export function loadConfig(env: Env): Config {
         'password-reset': raw.TICKET_EXPIRES_PASSWORD_RESET,
         'email-change': raw.TICKET_EXPIRES_EMAIL_CHANGE,
         mfa: raw.TICKET_EXPIRES_MFA,
+        'email-code': raw.TICKET_EXPIRES_EMAIL_CODE,
       },
     },
     federation,

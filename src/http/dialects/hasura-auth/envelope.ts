@@ -25,6 +25,7 @@ export const hasuraErrors = {
   mfaTypeNotFound: own('mfa-type-not-found', 400, 'MFA type not found'),
   routeNotFound: own('route-not-found', 404, 'No such route'),
   mfaRequired: own('invalid-request', 400, 'This account has MFA: sign in with the password and a code'),
+  invalidOtp: own('invalid-otp', 400, 'Invalid or expired OTP'),
   invalidTicket: own('invalid-ticket', 401, 'Invalid ticket'),
   redirectNotAllowed: own('redirectTo-not-allowed', 400, 'The value of "options.redirectTo" is not allowed.'),
 };
