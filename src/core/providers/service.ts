@@ -26,6 +26,8 @@ interface Flow extends FlowSecrets {
   expiresAt: number;
   /** Set when a signed-in user links the provider from their session: the callback links it to them. */
   linkTo?: { userId: string; sessionId: string };
+  /** The query parameter the final redirect carries the refresh token in (HBP's `refresh_token` when absent). */
+  tokenParam?: string;
 }
 
 export interface ProviderDeps {
@@ -83,7 +85,13 @@ export function createProviderService(deps: ProviderDeps) {
     /** `linkTo`: the caller's session, when a signed-in user links the provider to their account. */
     async start(
       name: string,
-      opts: { redirectUrl?: string; cookieMode: boolean; linkTo?: { userId: string; sessionId: string } },
+      opts: {
+        redirectUrl?: string;
+        cookieMode: boolean;
+        linkTo?: { userId: string; sessionId: string };
+        /** For a door whose clients read the token under another name (hasura-auth's `refreshToken`). */
+        tokenParam?: string;
+      },
     ): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
       const client = clientOf(name);
       if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects))
@@ -97,6 +105,7 @@ export function createProviderService(deps: ProviderDeps) {
         expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000,
       };
       if (opts.linkTo) flow.linkTo = opts.linkTo;
+      if (opts.tokenParam) flow.tokenParam = opts.tokenParam;
       return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
     },
 

@@ -8,6 +8,7 @@ import { registerMetaRoutes } from './meta.js';
 import { registerMfaRoutes } from './mfa.js';
 import { registerPasswordlessRoutes } from './passwordless.js';
 import { registerPatRoutes } from './pat.js';
+import { registerProviderRoutes } from './providers.js';
 import { registerSessionRoutes } from './sessions.js';
 
 /** nhost's hasura-auth (the API of `@nhost/hasura-auth-js` and `@nhost/nhost-js`), at HASURA_AUTH_MOUNT. */
@@ -27,6 +28,7 @@ export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSetting
         registerPasswordlessRoutes(api, core, config);
         registerPatRoutes(api, core);
         registerAnonymousRoutes(api, core, config);
+        registerProviderRoutes(api, core);
         registerMetaRoutes(api, core, config);
       },
       { prefix: config.mount },

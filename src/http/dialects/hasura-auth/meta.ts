@@ -9,8 +9,8 @@ import { Ok, tags } from './schemas.js';
 /**
  * Routes hasura-auth has and Gatehouse does not offer (yet): they answer what hasura-auth answers for a
  * switched-off feature, `409 disabled-endpoint`, and are listed in the OpenAPI document, not silently missing.
- * WebAuthn comes with the core's passkeys; Gatehouse sends no SMS; provider, ID-token and email-code sign-in are
- * not on this door yet (docs/dialects.md).
+ * WebAuthn comes with the core's passkeys; Gatehouse sends no SMS; ID-token sign-in is not on this door yet
+ * (docs/dialects.md).
  */
 const NOT_AVAILABLE: [method: 'GET' | 'POST', url: string, why: string][] = [
   ['POST', '/signin/webauthn', 'passkeys'],
@@ -24,8 +24,7 @@ const NOT_AVAILABLE: [method: 'GET' | 'POST', url: string, why: string][] = [
   ['POST', '/signin/passwordless/sms', 'SMS'],
   ['POST', '/signin/passwordless/sms/otp', 'SMS'],
   ['POST', '/signup/passwordless/sms', 'SMS'],
-  ['GET', '/signin/provider/:provider', "provider sign-in (use HBP's /auth/providers/:provider)"],
-  ['GET', '/signin/provider/:provider/callback', "provider sign-in (use HBP's /auth/providers/:provider)"],
+  ['GET', '/signin/provider/:provider/callback', 'callback of its own (providers return to /auth/providers)'],
   ['POST', '/signin/idtoken', 'ID-token sign-in'],
   ['POST', '/signup/idtoken', 'ID-token sign-in'],
   ['POST', '/link/idtoken', 'ID-token linking'],
