@@ -245,3 +245,27 @@ describe.each(DATABASES)('hasura-auth wire errors on %s', (db) => {
     void ADMIN_SECRET;
   });
 });
+
+describe.each(DATABASES)('hasura-auth at the root of its host (HASURA_AUTH_MOUNT=/) on %s', (db) => {
+  const server = useServer(db, { HASURA_AUTH_MOUNT: '/' });
+
+  it("serves hasura-auth-js at the root beside every other dialect; /healthz and 404s stay the server's", async () => {
+    const live = server();
+    const store = new Map<string, string>();
+    const auth = new HasuraAuthClient({
+      url: live.url,
+      autoRefreshToken: false,
+      autoSignIn: false,
+      clientStorageType: 'custom',
+      clientStorage: {
+        getItem: (k: string) => store.get(k) ?? null,
+        setItem: (k: string, v: string) => void store.set(k, v),
+        removeItem: (k: string) => void store.delete(k),
+      },
+    });
+    const email = freshEmail('root');
+    expect((await auth.signUp({ email, password: PASSWORD })).error).toBeNull();
+    expect((await auth.refreshSession()).error).toBeNull();
+    expect((await fetch(`${live.url}/healthz`)).status).toBe(204);
+  });
+});

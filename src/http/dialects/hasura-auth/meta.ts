@@ -48,23 +48,27 @@ export function registerMetaRoutes(app: App, s: Services, config: HasuraAuthConf
     },
   );
 
-  app.get(
-    '/healthz',
-    { schema: { tags, summary: 'The JSON string "OK" while the server runs', response: replies({ 200: Ok }) } },
-    async (_request, reply) => sendOk(reply),
-  );
+  // At the root of a host (HASURA_AUTH_MOUNT=/) the server's own /healthz, /version and 404 answer instead.
+  const atRoot = config.mount === '';
+  if (!atRoot)
+    app.get(
+      '/healthz',
+      { schema: { tags, summary: 'The JSON string "OK" while the server runs', response: replies({ 200: Ok }) } },
+      async (_request, reply) => sendOk(reply),
+    );
 
-  app.get(
-    '/version',
-    {
-      schema: {
-        tags,
-        summary: 'The hasura-auth version this door answers as (HASURA_AUTH_VERSION)',
-        response: replies({ 200: Type.Object({ version: Type.String() }) }),
+  if (!atRoot)
+    app.get(
+      '/version',
+      {
+        schema: {
+          tags,
+          summary: 'The hasura-auth version this door answers as (HASURA_AUTH_VERSION)',
+          response: replies({ 200: Type.Object({ version: Type.String() }) }),
+        },
       },
-    },
-    async () => ({ version: config.version }),
-  );
+      async () => ({ version: config.version }),
+    );
 
   for (const [method, url, why] of NOT_AVAILABLE) {
     app.route({
@@ -81,7 +85,8 @@ export function registerMetaRoutes(app: App, s: Services, config: HasuraAuthConf
     });
   }
 
-  app.setNotFoundHandler(async (request) => {
-    throw hasuraErrors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);
-  });
+  if (!atRoot)
+    app.setNotFoundHandler(async (request) => {
+      throw hasuraErrors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);
+    });
 }
