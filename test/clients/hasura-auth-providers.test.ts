@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { HasuraAuthClient } from '@nhost/hasura-auth-js';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from '../helpers/app.js';
@@ -23,6 +24,37 @@ function hasuraClient(live: LiveServer) {
       removeItem: (k: string) => void store.delete(k),
     },
   });
+}
+
+/** What a native app does with the provider's SDK: an authorization-code sign-in of its own, for an ID token. */
+async function idTokenFrom(issuer: string, account: string, nonce: string): Promise<string> {
+  const verifier = randomBytes(32).toString('base64url');
+  const auth = new URL(`${issuer}/auth`);
+  for (const [k, v] of Object.entries({
+    client_id: SIGN_IN_CLIENT.id,
+    response_type: 'code',
+    redirect_uri: CALLBACK,
+    scope: 'openid email profile',
+    state: randomBytes(16).toString('base64url'),
+    nonce,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }))
+    auth.searchParams.set(k, v);
+  const back = new URL(await throughProvider(auth.toString(), account, CALLBACK));
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code')!,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+      client_id: SIGN_IN_CLIENT.id,
+      client_secret: SIGN_IN_CLIENT.secret,
+    }).toString(),
+  });
+  return ((await res.json()) as { id_token: string }).id_token;
 }
 
 describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
@@ -67,5 +99,28 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ status: 400, error: 'redirectTo-not-allowed' });
+  });
+
+  it("signs in with an ID token (signInIdToken), and refuses a token whose nonce is not the app's", async () => {
+    const live = server();
+    const nonce = randomBytes(16).toString('base64url');
+    const idToken = await idTokenFrom(provider.issuer(), 'ida', nonce);
+    const auth = hasuraClient(live);
+    const signedIn = await auth.signInIdToken({ provider: 'oidc' as never, idToken, nonce });
+    expect(signedIn.error).toBeNull();
+    expect(auth.getUser()).toMatchObject({ email: 'ida@example.net' });
+
+    const replayed = await fetch(`${live.url}/v1/auth/signin/idtoken`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'oidc', idToken, nonce: 'another app nonce' }),
+    });
+    expect(replayed.status).toBe(401);
+    const forged = await fetch(`${live.url}/v1/auth/signin/idtoken`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'oidc', idToken: `${idToken.slice(0, -4)}AAAA` }),
+    });
+    expect(forged.status).toBe(401);
   });
 });

@@ -9,8 +9,8 @@ import { AppError, errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { ClientInfo } from '../sessions/refresh-tokens.js';
-import type { Tickets } from '../tickets/service.js';
-import type { UserService } from '../users/service.js';
+import type { TicketShape, Tickets } from '../tickets/service.js';
+import type { User, UserService } from '../users/service.js';
 import { isAllowedRedirect } from '../redirect-allow-list.js';
 import { createProviderAccounts } from './accounts.js';
 import { createOAuthClient, type FlowSecrets } from './oauth-client.js';
@@ -77,6 +77,40 @@ export function createProviderService(deps: ProviderDeps) {
     return client;
   }
 
+  /** After the provider proved the person: the account's state, its second factor, the audit, the session. */
+  async function conclude(
+    name: string,
+    user: User,
+    client: ClientInfo,
+    door: string,
+    shape: TicketShape = 'opaque',
+  ): Promise<SignInResult> {
+    const event = {
+      actor: user.id,
+      action: 'login',
+      subject: user.id,
+      door: door === 'hbp' ? 'hbp-oauth' : door,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { provider: name },
+    };
+    if (!canSignInAt(user, deps.clock.now())) {
+      await deps.audit.record({
+        ...event,
+        outcome: 'failure',
+        detail: { provider: name, reason: 'account cannot sign in' },
+      });
+      throw errors.invalidCredentials('The account cannot sign in');
+    }
+    if (user.mfaEnabled) {
+      await deps.audit.record({ ...event, outcome: 'mfa_required' });
+      return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user, null, shape) };
+    }
+    await queries.users.touchLogin(user.id, clock.now());
+    await deps.audit.record({ ...event, outcome: 'success' });
+    return { kind: 'session', session: await deps.auth.startSession(user, client, door) };
+  }
+
   return {
     enabled: () => [...clients.keys()],
     formPost: (name: string) => clients.get(name as ProviderName)?.formPost ?? false,
@@ -120,6 +154,22 @@ export function createProviderService(deps: ProviderDeps) {
       }
     },
 
+    /**
+     * A sign-in (or, with `linkTo`, a link) with an ID token the app got from the provider itself: checked by
+     * the provider's keys, then the same accounts, MFA and audit as a redirect sign-in.
+     */
+    async signInWithIdToken(
+      name: string,
+      token: { idToken: string; nonce?: string },
+      client: ClientInfo,
+      door: { name: string; ticketShape?: TicketShape },
+    ): Promise<SignInResult> {
+      const provider = clientOf(name);
+      const profile = await provider.idTokenProfile(token.idToken, token.nonce);
+      const user = await accountFor(settings.find((p) => p.name === name)!, profile, undefined);
+      return conclude(name, user, client, door.name, door.ticketShape);
+    },
+
     /** Finishes the sign-in: code exchange, account, then a session or (for MFA users) a ticket. */
     async finish(
       name: string,
@@ -139,30 +189,7 @@ export function createProviderService(deps: ProviderDeps) {
         const linked = { actor: user.id, action: 'provider.link', subject: user.id, door: 'hbp-oauth', detail };
         await deps.audit.record({ ...linked, ip, userAgent, outcome: 'success' });
       }
-      const event = {
-        actor: user.id,
-        action: 'login',
-        subject: user.id,
-        door: 'hbp-oauth',
-        ip: client.ip,
-        userAgent: client.userAgent,
-        detail: { provider: name },
-      };
-      if (!canSignInAt(user, deps.clock.now())) {
-        await deps.audit.record({
-          ...event,
-          outcome: 'failure',
-          detail: { provider: name, reason: 'account cannot sign in' },
-        });
-        throw errors.invalidCredentials('The account cannot sign in');
-      }
-      if (user.mfaEnabled) {
-        await deps.audit.record({ ...event, outcome: 'mfa_required' });
-        return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user) };
-      }
-      await queries.users.touchLogin(user.id, clock.now());
-      await deps.audit.record({ ...event, outcome: 'success' });
-      return { kind: 'session', session: await deps.auth.startSession(user, client) };
+      return conclude(name, user, client, 'hbp');
     },
 
     async linked(userId: string) {

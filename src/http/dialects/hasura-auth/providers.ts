@@ -4,7 +4,11 @@ import { FLOW_COOKIE, flowCookieOf } from '../../native/auth/providers.js';
 import type { App } from '../../types.js';
 import { allowedRedirect } from './links.js';
 import { replies } from './reply.js';
-import { tags } from './schemas.js';
+import { SignInReply, SignUpOptions, tags } from './schemas.js';
+import { DOOR } from './sessions.js';
+import { MFA_TICKET_PREFIX, hasuraSession } from './present.js';
+import { clientInfo } from '../../client.js';
+import { authLimits } from '../../native/auth/limits.js';
 
 /**
  * `GET /signin/provider/:provider?redirectTo=`: a sign-in with one of the providers Gatehouse has (federation.md).
@@ -12,6 +16,7 @@ import { tags } from './schemas.js';
  * at `redirectTo?refreshToken=…`, the parameter hasura-auth's clients read.
  */
 export function registerProviderRoutes(app: App, s: Services) {
+  const limits = authLimits(s);
   app.get(
     '/signin/provider/:provider',
     {
@@ -31,4 +36,32 @@ export function registerProviderRoutes(app: App, s: Services) {
       return reply.redirect(started.url, 302);
     },
   );
+
+  // nhost-js 4 has a sign-up of its own for it: an ID token of an unknown person makes the account either way.
+  for (const url of ['/signin/idtoken', '/signup/idtoken']) {
+    app.post(
+      url,
+      {
+        schema: {
+          tags,
+          summary: 'Sign in with an ID token the app got from the provider (its keys, our client id, the nonce)',
+          body: Type.Object({
+            provider: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
+            idToken: Type.String({ minLength: 1, maxLength: 16384 }),
+            nonce: Type.Optional(Type.String({ maxLength: 512 })),
+            options: Type.Optional(SignUpOptions),
+          }),
+          response: replies({ 200: SignInReply }, 400, 401, 404, 429, 503),
+        },
+        preHandler: limits.credentials,
+      },
+      async (request) => {
+        const { provider, idToken, nonce } = request.body;
+        const door = { name: DOOR, ticketShape: 'uuid' as const };
+        const result = await s.providers.signInWithIdToken(provider, { idToken, nonce }, clientInfo(request), door);
+        if (result.kind === 'mfa') return { session: null, mfa: { ticket: `${MFA_TICKET_PREFIX}${result.mfaTicket}` } };
+        return { session: hasuraSession(result.session), mfa: null };
+      },
+    );
+  }
 }
