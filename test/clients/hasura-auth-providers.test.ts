@@ -123,4 +123,21 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
     });
     expect(forged.status).toBe(401);
   });
+
+  it("links an ID token's provider account to the signed-in user, whose next ID-token sign-in is that account", async () => {
+    const live = server();
+    const auth = hasuraClient(live);
+    const email = `linker-${randomBytes(4).toString('hex')}@example.com`;
+    expect((await auth.signUp({ email, password: 'hasura provider passphrase 5' })).error).toBeNull();
+    const linked = await auth.linkIdToken({
+      provider: 'oidc' as never,
+      idToken: await idTokenFrom(provider.issuer(), 'lina', 'nonce-one'),
+      nonce: 'nonce-one',
+    });
+    expect(linked.error).toBeNull();
+    const later = hasuraClient(live);
+    const idToken = await idTokenFrom(provider.issuer(), 'lina', 'nonce-two');
+    expect((await later.signInIdToken({ provider: 'oidc' as never, idToken, nonce: 'nonce-two' })).error).toBeNull();
+    expect(later.getUser()?.id).toBe(auth.getUser()?.id);
+  });
 });

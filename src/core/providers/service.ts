@@ -170,6 +170,23 @@ export function createProviderService(deps: ProviderDeps) {
       return conclude(name, user, client, door.name, door.ticketShape);
     },
 
+    /** Links the provider account of an ID token to the signed-in caller (whose session needs a fresh proof). */
+    async linkWithIdToken(
+      name: string,
+      token: { idToken: string; nonce?: string },
+      caller: { userId: string; sessionId: string },
+      client: ClientInfo,
+      door: string,
+    ): Promise<void> {
+      const provider = clientOf(name);
+      const profile = await provider.idTokenProfile(token.idToken, token.nonce);
+      await deps.sessions.check(caller.userId, caller.sessionId);
+      const user = await accountFor(settings.find((p) => p.name === name)!, profile, caller.userId);
+      const detail = { provider: name, subject: profile.subject };
+      const event = { actor: user.id, action: 'provider.link', subject: user.id, door, detail };
+      await deps.audit.record({ ...event, outcome: 'success', ip: client.ip, userAgent: client.userAgent });
+    },
+
     /** Finishes the sign-in: code exchange, account, then a session or (for MFA users) a ticket. */
     async finish(
       name: string,

@@ -9,8 +9,7 @@ import { Ok, tags } from './schemas.js';
 /**
  * Routes hasura-auth has and Gatehouse does not offer (yet): they answer what hasura-auth answers for a
  * switched-off feature, `409 disabled-endpoint`, and are listed in the OpenAPI document, not silently missing.
- * WebAuthn comes with the core's passkeys; Gatehouse sends no SMS; linking by ID token is not on this door yet
- * (docs/dialects.md).
+ * WebAuthn comes with the core's passkeys; Gatehouse sends no SMS (docs/dialects.md).
  */
 const NOT_AVAILABLE: [method: 'GET' | 'POST', url: string, why: string][] = [
   ['POST', '/signin/webauthn', 'passkeys'],
@@ -25,7 +24,6 @@ const NOT_AVAILABLE: [method: 'GET' | 'POST', url: string, why: string][] = [
   ['POST', '/signin/passwordless/sms/otp', 'SMS'],
   ['POST', '/signup/passwordless/sms', 'SMS'],
   ['GET', '/signin/provider/:provider/callback', 'callback of its own (providers return to /auth/providers)'],
-  ['POST', '/link/idtoken', 'ID-token linking'],
   ['POST', '/signup/otp/email', 'sign-up by email code (sign up, then /signin/otp/email)'],
 ];
 

@@ -3,8 +3,10 @@ import type { Services } from '../../../services.js';
 import { FLOW_COOKIE, flowCookieOf } from '../../native/auth/providers.js';
 import type { App } from '../../types.js';
 import { allowedRedirect } from './links.js';
-import { replies } from './reply.js';
-import { SignInReply, SignUpOptions, tags } from './schemas.js';
+import { replies, sendOk } from './reply.js';
+import { refuseAnonymous } from './anonymous.js';
+import { requireUser } from '../../plugins/auth-guard.js';
+import { Ok, SignInReply, SignUpOptions, tags } from './schemas.js';
 import { DOOR } from './sessions.js';
 import { MFA_TICKET_PREFIX, hasuraSession } from './present.js';
 import { clientInfo } from '../../client.js';
@@ -64,4 +66,29 @@ export function registerProviderRoutes(app: App, s: Services) {
       },
     );
   }
+
+  app.post(
+    '/link/idtoken',
+    {
+      schema: {
+        tags,
+        summary: 'Link the provider account of an ID token to the signed-in user (a fresh proof of identity)',
+        security: [{ bearer: [] }],
+        body: Type.Object({
+          provider: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
+          idToken: Type.String({ minLength: 1, maxLength: 16384 }),
+          nonce: Type.Optional(Type.String({ maxLength: 512 })),
+        }),
+        response: replies({ 200: Ok }, 400, 401, 403, 404, 409, 429, 503),
+      },
+      onRequest: requireUser(s),
+      preHandler: [refuseAnonymous, async (request) => s.reauth.requireFresh(request.principal!), limits.credentials],
+    },
+    async (request, reply) => {
+      const { provider, idToken, nonce } = request.body;
+      const caller = request.principal!;
+      await s.providers.linkWithIdToken(provider, { idToken, nonce }, caller, clientInfo(request), DOOR);
+      return sendOk(reply);
+    },
+  );
 }
