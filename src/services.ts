@@ -1,14 +1,13 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
 import { createLifecycle, EMAIL_CHANGE_UNDO_MINUTES } from './core/auth/lifecycle.js';
+import { createAnonymousUsers } from './core/users/anonymous.js';
+import { createEmailCodes } from './core/auth/email-codes.js';
 import { createReauthentication } from './core/auth/reauthentication.js';
 import { createMailer } from './mail/mailer.js';
 import { createBackground } from './core/background.js';
-import { createDiskBackend } from './storage/backends/disk.js';
 import { createApiTokens } from './core/api-tokens/service.js';
 import { createImpersonation } from './core/impersonation/service.js';
-import { createRules, loadRules } from './storage/rules.js';
-import { createStorageService } from './storage/service.js';
 import type { Secrets } from './config/secrets.js';
 import { createAuthService } from './core/auth/service.js';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.js';
@@ -19,6 +18,7 @@ import { createLoginThrottle } from './core/throttle/login-failures.js';
 import { createMemoryStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
 import { createSigning, deriveKey } from './signing.js';
+import { createStorage } from './storage-wiring.js';
 import { SYSTEM } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
 import { createTickets } from './core/tickets/service.js';
@@ -175,6 +175,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     tickets,
     mfa,
     mfaThrottle,
+    reauth,
+    apiTokens,
   });
   const passkeys = createPasskeys({
     config: config.passkeys,
@@ -192,6 +194,17 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);
   const lifecycle = createLifecycle({ config, queries, users, auth, tickets, sessions, audit, mailer, clock });
+  const emailCodes = createEmailCodes({ config, users, tickets, pipeline, auth, mailer, clock });
+  const userDefaults = { roles: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole };
+  const anonymousUsers = createAnonymousUsers({
+    users,
+    queries,
+    auth,
+    sessions,
+    clock,
+    random,
+    defaults: userDefaults,
+  });
   const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
   const providers = createProviders({ ...federated, secret: providerSecret });
@@ -205,19 +218,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     providerViews,
   );
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
-  const storage = createStorageService({
-    queries,
-    clock,
-    random,
-    background,
-    config: config.storage,
-    box: createSecretBox(deriveKey(secrets.cookieSecret, 'storage-token')),
-    // The S3 client is loaded only when configured: most CLI calls and disk-backed servers never need it.
-    backend: config.storage.s3
-      ? (await import('./storage/backends/s3.js')).createS3Backend(config.storage.s3)
-      : createDiskBackend(config.storage.root),
-    rules: createRules(loadRules(config.storage.rulesFile)),
-  });
+  const storage = await createStorage({ config, secrets, queries, clock, random, background });
   // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).
   const housekeeping = createHousekeeping({
     tables: housekeptTables(queries, { auditRetentionDays: config.audit.retentionDays }),
@@ -265,6 +266,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     appPasswords,
     mailer,
     lifecycle,
+    anonymousUsers,
+    emailCodes,
     background,
     storage,
     apiTokens,

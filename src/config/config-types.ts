@@ -125,6 +125,7 @@ export interface CoreConfig {
       'password-reset': number;
       'email-change': number;
       mfa: number;
+      'email-code': number;
     };
   };
   federation: FederationConfig;

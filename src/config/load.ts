@@ -254,6 +254,7 @@ export function loadConfig(env: Env): Config {
         'password-reset': raw.TICKET_EXPIRES_PASSWORD_RESET,
         'email-change': raw.TICKET_EXPIRES_EMAIL_CHANGE,
         mfa: raw.TICKET_EXPIRES_MFA,
+        'email-code': raw.TICKET_EXPIRES_EMAIL_CODE,
       },
     },
     federation,

@@ -129,6 +129,12 @@ export const ACCOUNT_FIELDS = {
     max: 10080,
   }),
   TICKET_EXPIRES_MFA: int({ doc: 'MFA login ticket lifetime, minutes.', default: 5, min: 1, max: 60 }),
+  TICKET_EXPIRES_EMAIL_CODE: int({
+    doc: 'Lifetime of an emailed one-time sign-in code (hasura-auth `/signin/otp/email`), minutes.',
+    default: 10,
+    min: 1,
+    max: 60,
+  }),
   RATE_LIMIT_EMAIL_PER_ADDRESS: int({
     doc: 'Emails with links sent to one address per hour.',
     default: 5,

@@ -178,6 +178,11 @@ export const errors = {
   internal: make('internal-error', 500, 'Internal error'),
   consoleNotBuilt: make('console-not-built', 503, 'The admin console is not built: run `npm run build:console`'),
   unavailable: make('service-unavailable', 503, 'The service is unavailable'),
+  // hasura-auth: a personal access token presented as a sign-in (`POST /signin/pat`).
+  invalidPersonalToken: make('invalid-personal-token', 401, 'Invalid or expired personal access token'),
+  // Anonymous users (hasura-auth's anonymous sign-in): what only they, or only other users, may do.
+  userNotAnonymous: make('user-not-anonymous', 400, 'The signed-in user is not anonymous'),
+  anonymousForbidden: make('anonymous-forbidden', 403, 'An anonymous user cannot do this: give it an email first'),
   /** A request that arrives while the server stops: another instance (or this one, restarted) can take it. */
   serverClosing: make('server-closing', 503, 'The server is shutting down, try again', { 'retry-after': '1' }),
   /** The database is unreachable, overloaded or too slow: the same answer in every dialect. */

@@ -19,6 +19,7 @@ import * as issuerAndReservations from './migrations/0017-issuer-and-reservation
 import * as adminLists from './migrations/0018-admin-lists.js';
 import * as filesKeyOrder from './migrations/0019-files-key-order.js';
 import * as housekeepingIndexes from './migrations/0020-housekeeping-indexes.js';
+import * as anonymousUsers from './migrations/0021-anonymous-users.js';
 import * as importedSecurityKeys from './migrations/0022-imported-security-keys.js';
 import * as passkeys from './migrations/0023-passkeys.js';
 import * as oidcProvider from './migrations/0024-oidc-provider.js';
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0018-admin-lists': adminLists,
   '0019-files-key-order': filesKeyOrder,
   '0020-housekeeping-indexes': housekeepingIndexes,
+  '0021-anonymous-users': anonymousUsers,
   '0022-imported-security-keys': importedSecurityKeys,
   '0023-passkeys': passkeys,
   '0024-oidc-provider': oidcProvider,

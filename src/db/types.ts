@@ -29,6 +29,7 @@ export interface UsersTable {
   banned_until: NullableTimestamp;
   ban_reason: string | null;
   password_digest_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  anonymous: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface UserRolesTable {

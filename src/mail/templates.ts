@@ -8,7 +8,8 @@ export type MailKind =
   | 'reset-password'
   | 'change-email'
   | 'email-changed'
-  | 'email-change-undo';
+  | 'email-change-undo'
+  | 'email-code';
 
 export interface MailVars {
   link?: string;
@@ -34,6 +35,15 @@ const BUILT_IN: Record<MailKind, Template> = {
     html:
       '<p>Hello {{display_name}},</p><p><a href="{{link}}">Activate your account</a> (valid {{expires_minutes}} ' +
       'minutes).</p><p>If you did not register, ignore this email.</p>',
+  },
+  'email-code': {
+    subject: 'Your sign-in code',
+    text:
+      'Hello {{display_name}},\n\nyour sign-in code is {{ticket}} ({{expires_minutes}} minutes, once).\n\n' +
+      'If you did not ask for it, ignore this email.',
+    html:
+      '<p>Hello {{display_name}},</p><p>Your sign-in code is <strong>{{ticket}}</strong> ' +
+      '(valid {{expires_minutes}} minutes, once).</p><p>If you did not ask for it, ignore this email.</p>',
   },
   'magic-link': {
     subject: 'Your sign-in link',

@@ -1,5 +1,6 @@
 import type { ClientInfo } from '../sessions/registry.js';
 import type { LimitInfo } from '../throttle/rate-limiter.js';
+import type { TicketShape } from '../tickets/service.js';
 import type { User } from '../users/service.js';
 
 /**
@@ -46,6 +47,8 @@ export interface LoginAttempt {
   action?: string;
   /** Instead of a password, a passkey assertion (the verifier checks it; user verification stands for a 2nd factor). */
   passkey?: PasskeyProof;
+  /** The shape of the MFA ticket (`ticket` form) when the door's wire format fixes it. */
+  ticketShape?: TicketShape;
 }
 
 /** A WebAuthn assertion, read far enough to know whose credential it names. */

@@ -13,6 +13,14 @@ import type { AuthService, SignInResult } from './service.js';
 
 export type MagicAction = 'log-in' | 'register';
 
+/** The mailed links that carry a ticket. */
+export type LinkKind = 'activate' | 'magic-link' | 'reset-password' | 'change-email';
+/**
+ * Builds the URL a mail links to, for a ticket of a kind. The native routes' by default; a dialect whose
+ * clients expect their own link (hasura-auth's `/verify?ticket=…&type=…&redirectTo=…`) passes its own.
+ */
+export type MailLinks = (kind: LinkKind, ticket: string, action?: MagicAction) => string;
+
 /** How long the old address may undo an email change: a week, long enough to notice it. */
 export const EMAIL_CHANGE_UNDO_MINUTES = 7 * 24 * 60;
 
@@ -45,27 +53,33 @@ export function createLifecycle(deps: LifecycleDeps) {
     ...extra,
   });
 
-  async function sendActivation(user: User): Promise<void> {
+  const nativeLinks: MailLinks = (kind, ticket, action) => {
+    if (kind === 'activate') return withParams(`${api}/activate`, { ticket });
+    if (kind === 'magic-link') return withParams(`${api}/magic-link`, { token: ticket, action: action ?? 'log-in' });
+    return withParams(lifecycle.redirectSuccess, { action: kind, ticket });
+  };
+
+  async function sendActivation(user: User, links = nativeLinks): Promise<void> {
     const ticket = await tickets.issue('activation', user);
     mailer.queue(
       'activate',
       user.email,
       user.locale,
       vars(user, {
-        link: withParams(`${api}/activate`, { ticket }),
+        link: links('activate', ticket),
         expires_minutes: lifecycle.ticketMinutes.activation,
       }),
     );
   }
 
-  async function sendMagicLink(user: User, action: MagicAction): Promise<void> {
+  async function sendMagicLink(user: User, action: MagicAction, links = nativeLinks): Promise<void> {
     const token = await tickets.issue('magic-link', user, { action });
     mailer.queue(
       'magic-link',
       user.email,
       user.locale,
       vars(user, {
-        link: withParams(`${api}/magic-link`, { token, action }),
+        link: links('magic-link', token, action),
         expires_minutes: lifecycle.ticketMinutes['magic-link'],
       }),
     );
@@ -91,8 +105,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     sendActivation,
 
     /** Registration that waits for activation mails the link at once. */
-    async afterRegister(user: User): Promise<void> {
-      if (!user.active) await sendActivation(user);
+    async afterRegister(user: User, links = nativeLinks): Promise<void> {
+      if (!user.active) await sendActivation(user, links);
     },
 
     async activate(ticket: string, client: ClientInfo): Promise<SignInResult> {
@@ -103,20 +117,36 @@ export function createLifecycle(deps: LifecycleDeps) {
       return signIn(user, client);
     },
 
-    async resendActivation(email: string): Promise<void> {
+    /** The activation link again for an address not yet proven, active account or not (hasura-auth's verification). */
+    async sendVerification(email: string, links = nativeLinks): Promise<void> {
       const user = await users.findByEmail(email);
-      if (user && !user.active && !user.disabled) await sendActivation(user);
+      if (user && !user.emailVerified && !user.disabled) await sendActivation(user, links);
+    },
+
+    async resendActivation(email: string, links = nativeLinks): Promise<void> {
+      const user = await users.findByEmail(email);
+      if (user && !user.active && !user.disabled) await sendActivation(user, links);
     },
 
     /** Registration without a password: the account is activated by its first magic link. */
-    async registerWithMagicLink(input: Omit<NewUserInput, 'password' | 'active'>): Promise<void> {
+    async registerWithMagicLink(input: Omit<NewUserInput, 'password' | 'active'>, links = nativeLinks): Promise<void> {
       const user = await users.create({ ...input, active: false });
-      await sendMagicLink(user, 'register');
+      await sendMagicLink(user, 'register', links);
     },
 
-    async requestMagicLink(email: string): Promise<void> {
+    /** A magic link; an address with no account gets one, activated by its first link (hasura-auth's passwordless). */
+    async magicLinkOrRegister(input: Omit<NewUserInput, 'password' | 'active'>, links = nativeLinks): Promise<void> {
+      const user = await users.findByEmail(input.email);
+      if (user) {
+        if (canSignIn(user)) await sendMagicLink(user, 'log-in', links);
+        return;
+      }
+      await sendMagicLink(await users.create({ ...input, active: false }), 'register', links);
+    },
+
+    async requestMagicLink(email: string, links = nativeLinks): Promise<void> {
       const user = await users.findByEmail(email);
-      if (user && canSignIn(user)) await sendMagicLink(user, 'log-in');
+      if (user && canSignIn(user)) await sendMagicLink(user, 'log-in', links);
     },
 
     async useMagicLink(token: string, action: MagicAction, client: ClientInfo): Promise<SignInResult> {
@@ -128,12 +158,12 @@ export function createLifecycle(deps: LifecycleDeps) {
       return signIn(user, client);
     },
 
-    async requestPasswordReset(email: string): Promise<void> {
+    async requestPasswordReset(email: string, links = nativeLinks): Promise<void> {
       const user = await users.findByEmail(email);
       // A directory user's password is reset at the directory: no mail, and the same 204.
       if (!user || !canSignIn(user) || (await users.passwordRealm(user.id))) return;
       const ticket = await tickets.issue('password-reset', user);
-      const link = withParams(lifecycle.redirectSuccess, { action: 'reset-password', ticket });
+      const link = links('reset-password', ticket);
       mailer.queue(
         'reset-password',
         user.email,
@@ -165,13 +195,13 @@ export function createLifecycle(deps: LifecycleDeps) {
       await notifyEmailChange(user, normalizeEmail(newEmail));
     },
 
-    async requestEmailChange(userId: string, newEmail: string): Promise<void> {
+    async requestEmailChange(userId: string, newEmail: string, links = nativeLinks): Promise<void> {
       const user = await users.get(userId);
       if (!user) throw errors.unauthenticated();
       const email = normalizeEmail(newEmail);
       if (await users.findByEmail(email)) throw errors.emailInUse();
       const ticket = await tickets.issue('email-change', user, { new_email: email });
-      const link = withParams(lifecycle.redirectSuccess, { action: 'change-email', ticket });
+      const link = links('change-email', ticket);
       // The caller waits for this one: telling them it was sent must be true.
       await mailer
         .send(

@@ -170,7 +170,8 @@ export function createLoginPipeline(deps: PipelineDeps) {
     if (code === undefined) {
       await report(a, 'mfa_required', user);
       if (a.secondFactor === 'ticket') {
-        return { kind: 'second-factor-required', user, ticket: await deps.tickets.issue('mfa', user), methods };
+        const ticket = await deps.tickets.issue('mfa', user, null, a.ticketShape);
+        return { kind: 'second-factor-required', user, ticket, methods };
       }
       // A door that carries no passkey cannot finish this login: say why (the password was right).
       if (!user.mfaEnabled) throw errors.passkeyRequired();

@@ -8,9 +8,11 @@ import type { RefreshTokens } from '../sessions/refresh-tokens.js';
 import { canSignIn, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
 import type { LoginThrottle } from '../throttle/login-failures.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
-import type { Tickets } from '../tickets/service.js';
+import type { TicketShape, Tickets } from '../tickets/service.js';
 import { mfaErrors, type MfaService } from '../mfa/service.js';
 import type { LoginPipeline, SecondFactorMethod, TrustedDevice } from './pipeline.js';
+import type { Reauthentication } from './reauthentication.js';
+import type { ApiTokens } from '../api-tokens/service.js';
 
 export type { TrustedDevice } from './pipeline.js';
 
@@ -47,14 +49,17 @@ export interface AuthServiceDeps {
   audit: Audit;
   clock: Clock;
   random: Random;
+  /** The check that a session proved its secret recently (REAUTH_MAX_AGE). */
+  reauth: Pick<Reauthentication, 'requireFresh'>;
+  apiTokens: Pick<ApiTokens, 'verify'>;
 }
 
 /** The native (HBP) sessions: access + rotating refresh token, on top of the one pipeline and registry. */
 export function createAuthService(deps: AuthServiceDeps) {
   const { queries, users, sessions, refreshTokens, accessTokens, clock } = deps;
 
-  async function startSession(user: User, client: ClientInfo, door = 'hbp'): Promise<Session> {
-    const refresh = await refreshTokens.open(user.id, door, client);
+  async function startSession(user: User, client: ClientInfo, door = 'hbp', proven = true): Promise<Session> {
+    const refresh = await refreshTokens.open(user.id, door, client, { proven });
     return {
       accessToken: await accessTokens.sign(user, refresh.familyId),
       accessExpiresIn: accessTokens.lifetimeSeconds,
@@ -69,21 +74,26 @@ export function createAuthService(deps: AuthServiceDeps) {
     startSession,
 
     /** Creates the account; a session is returned only when the account is active at once. */
-    async register(input: NewUserInput, client: ClientInfo): Promise<{ user: User; session?: Session }> {
+    async register(input: NewUserInput, client: ClientInfo, door = 'hbp'): Promise<{ user: User; session?: Session }> {
       const user = await users.create(input);
-      return canSignIn(user, clock.now()) ? { user, session: await startSession(user, client) } : { user };
+      return canSignIn(user, clock.now()) ? { user, session: await startSession(user, client, door) } : { user };
     },
 
-    /** The native login: a session, or an MFA ticket for users with a second factor. */
+    /**
+     * A password login of a door whose sessions are access + refresh pairs (HBP's, hasura-auth's): a
+     * session, or an MFA ticket (in the door's `ticketShape`) for users with a second factor.
+     */
     async login(
-      input: { identifier: string; password: string; device?: TrustedDevice },
+      input: { identifier: string; password: string; device?: TrustedDevice; door?: string; ticketShape?: TicketShape },
       client: ClientInfo,
     ): Promise<SignInResult & { deviceId: string }> {
+      const door = input.door ?? 'hbp';
       const result = await deps.pipeline.authenticate({
-        door: 'hbp',
+        door,
         identifier: input.identifier,
         password: input.password,
         secondFactor: 'ticket',
+        ticketShape: input.ticketShape,
         client,
         device: input.device,
       });
@@ -91,14 +101,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       const deviceId = input.device?.userId === user.id ? input.device.id : deps.random.bytes(18).toString('base64url');
       if (result.kind === 'second-factor-required')
         return { kind: 'mfa', mfaTicket: result.ticket!, methods: result.methods, deviceId };
-      return { kind: 'session', session: await startSession(user, client), deviceId };
+      return { kind: 'session', session: await startSession(user, client, door), deviceId };
     },
 
     /**
      * Second step of an MFA login: a TOTP or recovery code against the ticket. Every try
      * counts before the code is checked; after MFA_TICKET_ATTEMPTS the ticket is void.
      */
-    async completeMfa(ticket: string, code: string, client: ClientInfo): Promise<Session> {
+    async completeMfa(ticket: string, code: string, client: ClientInfo, door = 'hbp'): Promise<Session> {
       const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
       const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
       const audit = (outcome: 'success' | 'failure', reason?: string) =>
@@ -106,7 +116,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           actor: userId,
           action: 'login.mfa',
           subject: userId,
-          door: 'hbp',
+          door,
           outcome,
           ip: client.ip,
           userAgent: client.userAgent,
@@ -123,16 +133,21 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
       await queries.users.touchLogin(user.id, clock.now());
       await audit('success');
-      return startSession(user, client);
+      return startSession(user, client, door);
     },
 
-    async refresh(token: string, client: ClientInfo, admit?: (userId: string) => Promise<void>): Promise<Session> {
+    async refresh(
+      token: string,
+      client: ClientInfo,
+      admit?: (userId: string) => Promise<void>,
+      door = 'hbp',
+    ): Promise<Session> {
       const next = await refreshTokens.rotate(token, client, admit).catch(async (err: unknown) => {
         if (errors.refreshTokenReused.is(err)) {
           await deps.audit.record({
             actor: null,
             action: 'refresh.reuse',
-            door: 'hbp',
+            door,
             outcome: 'failure',
             ip: client.ip,
             userAgent: client.userAgent,
@@ -145,7 +160,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         actor: next.userId,
         action: 'refresh.rotate',
         subject: next.userId,
-        door: 'hbp',
+        door,
         outcome: 'success',
       });
       const { user } = next;
@@ -185,6 +200,50 @@ export function createAuthService(deps: AuthServiceDeps) {
       const actor = { kind: 'user' as const, id: userId, ...input.client };
       if (input.all) await sessions.revokeAll(userId, { actor, reason: 'logout-all' });
       else await sessions.revoke(bySession?.familyId ?? input.caller!.sessionId, { userId, actor });
+    },
+
+    /**
+     * A session from a personal bearer token (hasura-auth's `POST /signin/pat`). It starts unproven: a
+     * token must not mint lasting credentials (another token, a password) that outlive it.
+     */
+    async signInWithPersonalToken(token: string, client: ClientInfo, door: string): Promise<Session> {
+      const found = await deps.apiTokens.verify(token, 'bearer');
+      const user = found && (await users.get(found.userId));
+      const ok = user !== undefined && user !== null && canSignIn(user, clock.now());
+      const subject = found?.userId ?? null;
+      const { ip, userAgent } = client;
+      const event = { actor: subject, action: 'login.token', subject, door, ip, userAgent };
+      await deps.audit.record({ ...event, outcome: ok ? 'success' : 'failure', detail: null });
+      if (!ok) throw errors.invalidPersonalToken();
+      await queries.users.touchLogin(user.id, clock.now());
+      return startSession(user, client, door, false);
+    },
+
+    /**
+     * Sets a new password without the old one, for a session that proved the user's identity within
+     * REAUTH_MAX_AGE (checked here): the doors whose clients send no old password (hasura-auth). Every
+     * other session of the user, in every dialect, ends.
+     */
+    async setPasswordWhenProven(input: { caller: AccessClaims; newPassword: string; client: ClientInfo }) {
+      const { caller, client } = input;
+      await deps.reauth.requireFresh(caller);
+      await users.requireLocalPassword(caller.userId);
+      await users.setPassword(caller.userId, input.newPassword);
+      await sessions.revokeAll(caller.userId, {
+        actor: { kind: 'user', id: caller.userId, ...client },
+        reason: 'password-changed',
+        except: caller.sessionId,
+      });
+      const { ip, userAgent } = client;
+      const subject = caller.userId;
+      await deps.audit.record({
+        actor: subject,
+        action: 'password.change',
+        subject,
+        outcome: 'success',
+        ip,
+        userAgent,
+      });
     },
 
     /**

@@ -1,4 +1,6 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import { createHash } from 'node:crypto';
 import type { ProviderSettings } from '../../config/federation.js';
 import { AppError, errors } from '../errors.js';
 import { presetOf, profileFromClaims, type Preset, type Profile } from './presets.js';
@@ -50,6 +52,7 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
   const preset: Preset = presetOf(settings);
   const auth = settings.clientSecret ? oidc.ClientSecretPost(settings.clientSecret) : oidc.None();
   let configuration: Promise<oidc.Configuration> | undefined;
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   function configure(): Promise<oidc.Configuration> {
     configuration ??= (async () => {
@@ -107,6 +110,35 @@ export function createOAuthClient(settings: ProviderSettings, redirectUri: strin
         ...(preset.kind === 'oidc' && preset.formPost ? { response_mode: 'form_post' } : {}),
       };
       return { url: oidc.buildAuthorizationUrl(c, params).toString(), secrets };
+    },
+
+    /**
+     * The profile in an ID token an app got from the provider itself (hasura-auth's `/signin/idtoken`): signed by
+     * the provider's keys with the pinned algorithm, its issuer, for our client id, unexpired, and carrying the
+     * app's nonce (or its SHA-256, as Apple's) when one is given.
+     */
+    async idTokenProfile(idToken: string, nonce: string | undefined): Promise<Profile> {
+      if (preset.kind !== 'oidc') throw providerLoginFailed(`${settings.name} issues no ID tokens`);
+      const c = await configure();
+      const meta = c.serverMetadata();
+      if (!meta.jwks_uri) throw providerLoginFailed('The provider publishes no keys');
+      jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { timeoutDuration: 10_000 });
+      const alg = c.clientMetadata().id_token_signed_response_alg;
+      const { payload } = await jwtVerify(idToken, jwks, {
+        issuer: meta.issuer,
+        audience: settings.clientId,
+        ...(typeof alg === 'string' ? { algorithms: [alg] } : {}),
+        requiredClaims: ['sub', 'exp', 'iat'],
+      }).catch(() => {
+        throw providerLoginFailed('The ID token is not valid for this provider');
+      });
+      if (
+        nonce !== undefined &&
+        payload.nonce !== nonce &&
+        payload.nonce !== createHash('sha256').update(nonce).digest('hex')
+      )
+        throw providerLoginFailed('The ID token carries another nonce');
+      return profileFromClaims(payload as Record<string, unknown>);
     },
 
     /** Exchanges the code from the callback URL (or form post) for the person's profile. */

@@ -9,8 +9,8 @@ import { errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { ClientInfo } from '../sessions/refresh-tokens.js';
-import type { Tickets } from '../tickets/service.js';
-import type { UserService } from '../users/service.js';
+import type { TicketShape, Tickets } from '../tickets/service.js';
+import type { User, UserService } from '../users/service.js';
 import { isAllowedRedirect } from '../redirect-allow-list.js';
 import { createProviderAccounts } from './accounts.js';
 import { createOAuthClient, type FlowSecrets } from './oauth-client.js';
@@ -26,6 +26,8 @@ interface Flow extends FlowSecrets {
   expiresAt: number;
   /** Set when a signed-in user links the provider from their session: the callback links it to them. */
   linkTo?: { userId: string; sessionId: string };
+  /** The query parameter the final redirect carries the refresh token in (HBP's `refresh_token` when absent). */
+  tokenParam?: string;
 }
 
 export interface ProviderDeps {
@@ -70,6 +72,40 @@ export function createProviderService(deps: ProviderDeps) {
     return client;
   }
 
+  /** After the provider proved the person: the account's state, its second factor, the audit, the session. */
+  async function conclude(
+    name: string,
+    user: User,
+    client: ClientInfo,
+    door: string,
+    shape: TicketShape = 'opaque',
+  ): Promise<SignInResult> {
+    const event = {
+      actor: user.id,
+      action: 'login',
+      subject: user.id,
+      door: door === 'hbp' ? 'hbp-oauth' : door,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { provider: name },
+    };
+    if (!canSignInAt(user, deps.clock.now())) {
+      await deps.audit.record({
+        ...event,
+        outcome: 'failure',
+        detail: { provider: name, reason: 'account cannot sign in' },
+      });
+      throw errors.invalidCredentials('The account cannot sign in');
+    }
+    if (user.mfaEnabled) {
+      await deps.audit.record({ ...event, outcome: 'mfa_required' });
+      return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user, null, shape) };
+    }
+    await queries.users.touchLogin(user.id, clock.now());
+    await deps.audit.record({ ...event, outcome: 'success' });
+    return { kind: 'session', session: await deps.auth.startSession(user, client, door) };
+  }
+
   return {
     enabled: () => [...clients.keys()],
     formPost: (name: string) => clients.get(name as ProviderName)?.formPost ?? false,
@@ -78,7 +114,13 @@ export function createProviderService(deps: ProviderDeps) {
     /** `linkTo`: the caller's session, when a signed-in user links the provider to their account. */
     async start(
       name: string,
-      opts: { redirectUrl?: string; cookieMode: boolean; linkTo?: { userId: string; sessionId: string } },
+      opts: {
+        redirectUrl?: string;
+        cookieMode: boolean;
+        linkTo?: { userId: string; sessionId: string };
+        /** For a door whose clients read the token under another name (hasura-auth's `refreshToken`). */
+        tokenParam?: string;
+      },
     ): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
       const client = clientOf(name);
       if (opts.redirectUrl !== undefined && !isAllowedRedirect(opts.redirectUrl, allowedRedirects))
@@ -92,6 +134,7 @@ export function createProviderService(deps: ProviderDeps) {
         expiresAt: clock.now().getTime() + FLOW_MINUTES * 60_000,
       };
       if (opts.linkTo) flow.linkTo = opts.linkTo;
+      if (opts.tokenParam) flow.tokenParam = opts.tokenParam;
       return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
     },
 
@@ -104,6 +147,39 @@ export function createProviderService(deps: ProviderDeps) {
       } catch {
         return undefined;
       }
+    },
+
+    /**
+     * A sign-in (or, with `linkTo`, a link) with an ID token the app got from the provider itself: checked by
+     * the provider's keys, then the same accounts, MFA and audit as a redirect sign-in.
+     */
+    async signInWithIdToken(
+      name: string,
+      token: { idToken: string; nonce?: string },
+      client: ClientInfo,
+      door: { name: string; ticketShape?: TicketShape },
+    ): Promise<SignInResult> {
+      const provider = clientOf(name);
+      const profile = await provider.idTokenProfile(token.idToken, token.nonce);
+      const user = await accountFor(settings.find((p) => p.name === name)!, profile, undefined);
+      return conclude(name, user, client, door.name, door.ticketShape);
+    },
+
+    /** Links the provider account of an ID token to the signed-in caller (whose session needs a fresh proof). */
+    async linkWithIdToken(
+      name: string,
+      token: { idToken: string; nonce?: string },
+      caller: { userId: string; sessionId: string },
+      client: ClientInfo,
+      door: string,
+    ): Promise<void> {
+      const provider = clientOf(name);
+      const profile = await provider.idTokenProfile(token.idToken, token.nonce);
+      await deps.sessions.check(caller.userId, caller.sessionId);
+      const user = await accountFor(settings.find((p) => p.name === name)!, profile, caller.userId);
+      const detail = { provider: name, subject: profile.subject };
+      const event = { actor: user.id, action: 'provider.link', subject: user.id, door, detail };
+      await deps.audit.record({ ...event, outcome: 'success', ip: client.ip, userAgent: client.userAgent });
     },
 
     /** Finishes the sign-in: code exchange, account, then a session or (for MFA users) a ticket. */
@@ -125,30 +201,7 @@ export function createProviderService(deps: ProviderDeps) {
         const linked = { actor: user.id, action: 'provider.link', subject: user.id, door: 'hbp-oauth', detail };
         await deps.audit.record({ ...linked, ip, userAgent, outcome: 'success' });
       }
-      const event = {
-        actor: user.id,
-        action: 'login',
-        subject: user.id,
-        door: 'hbp-oauth',
-        ip: client.ip,
-        userAgent: client.userAgent,
-        detail: { provider: name },
-      };
-      if (!canSignInAt(user, deps.clock.now())) {
-        await deps.audit.record({
-          ...event,
-          outcome: 'failure',
-          detail: { provider: name, reason: 'account cannot sign in' },
-        });
-        throw errors.invalidCredentials('The account cannot sign in');
-      }
-      if (user.mfaEnabled) {
-        await deps.audit.record({ ...event, outcome: 'mfa_required' });
-        return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user) };
-      }
-      await queries.users.touchLogin(user.id, clock.now());
-      await deps.audit.record({ ...event, outcome: 'success' });
-      return { kind: 'session', session: await deps.auth.startSession(user, client) };
+      return conclude(name, user, client, 'hbp');
     },
 
     async linked(userId: string) {

@@ -53,9 +53,18 @@ export function createRefreshTokens(opts: RefreshTokenOptions) {
      * Opens a session of the registry (sessions/registry.ts) through `door`, with its first
      * token, in one statement: the token's family is the session, which lives as long as it.
      */
-    async open(userId: string, door: string, client: ClientInfo): Promise<IssuedRefreshToken> {
+    /** `proven: false` for a session opened without a secret (a personal token's): it starts unproven. */
+    async open(
+      userId: string,
+      door: string,
+      client: ClientInfo,
+      o: { proven?: boolean } = {},
+    ): Promise<IssuedRefreshToken> {
       const token = opts.random.bytes(32).toString('base64url');
-      const session = await opts.sessions.open(userId, door, client, lifetimeMs, { refreshTokenHash: sha256(token) });
+      const session = await opts.sessions.open(userId, door, client, lifetimeMs, {
+        refreshTokenHash: sha256(token),
+        proven: o.proven,
+      });
       return { token, familyId: session.id, userId, expiresAt: session.expiresAt };
     },
 

@@ -27,7 +27,8 @@ export type RevocationReason =
   | 'admin'
   | 'directory'
   | 'account-takeover'
-  | 'app-password-revoked';
+  | 'app-password-revoked'
+  | 'deanonymized';
 
 export interface SessionRegistryOptions {
   queries: Queries;
@@ -130,6 +131,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
         // The account was deleted between its login and this insert: the login fails as any other would.
         throw isForeignKeyViolation(err) ? errors.invalidCredentials() : err;
       });
+      // The statement that writes a session with its first refresh token stamps it proven (the common case).
+      if (o.refreshTokenHash && provenAt === null) await queries.sessions.prove(id, userId, null);
       return { id, expiresAt };
     },
 

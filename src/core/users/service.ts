@@ -38,6 +38,8 @@ export interface NewUserInput {
   roles: string[];
   defaultRole: string;
   active: boolean;
+  /** An anonymous user (see anonymous.ts). */
+  anonymous?: boolean;
 }
 
 export interface UserServiceDeps {
@@ -101,6 +103,7 @@ export function createUserService({
         active: input.active,
         ...hashes,
         metadata: input.metadata ?? {},
+        anonymous: input.anonymous ?? false,
         now: clock.now(),
       });
       await q.userRoles.replace(id, [...new Set(input.roles)]);

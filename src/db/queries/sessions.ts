@@ -144,8 +144,8 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName,
       return (await q.execute()).map(toSession);
     },
 
-    /** Stamps a live session of `userId` as proven at `at`. Returns whether it was. */
-    async prove(id: string, userId: string, at: Date): Promise<boolean> {
+    /** Stamps a live session of `userId` as proven at `at` (null: unproven). Returns whether it was. */
+    async prove(id: string, userId: string, at: Date | null): Promise<boolean> {
       const q = db
         .updateTable('sessions')
         .set({ proven_at: at })

@@ -78,6 +78,28 @@ export function createTicketQueries(db: Kysely<Database>, dialect: DialectName) 
       return row && toTicket(row);
     },
 
+    /** Consumes a live ticket that has had fewer than `maxAttempts` misses (`miss`): a code's ticket. */
+    async consumeWithin(hash: string, purpose: string, now: Date, maxAttempts: number) {
+      const row = await live(hash, purpose, now)
+        .set({ consumed_at: now })
+        .where('attempts', '<', maxAttempts)
+        .returning(['user_id', 'email', 'data'])
+        .executeTakeFirst();
+      return row && toTicket(row);
+    },
+
+    /** A wrong code: one attempt more on the user's live tickets of the purpose (a code is found by its user). */
+    async miss(userId: string, purpose: string, now: Date): Promise<void> {
+      await db
+        .updateTable('tickets')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('user_id', '=', userId)
+        .where('purpose', '=', purpose)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .execute();
+    },
+
     /**
      * Voids every unused ticket of the user but those of the `keep` purposes (a password or email
      * change): a link mailed before the change must not work after it. Tickets the change itself

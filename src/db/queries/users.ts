@@ -36,6 +36,8 @@ export interface UserRow {
   banReason: string | null;
   /** argon2id of the password's SHA-256 hex digest (Rocket.Chat's digest logins). */
   passwordDigestHash: string | null;
+  /** No credential of its own yet (hasura-auth's anonymous sign-in), until given an email and password. */
+  anonymous: boolean;
 }
 
 export type NewUser = Pick<
@@ -51,6 +53,7 @@ export type NewUser = Pick<
   | 'active'
   | 'metadata'
 > & {
+  anonymous?: boolean;
   passwordHash: string | null;
   now: Date;
 };
@@ -77,6 +80,7 @@ function toUser(row: Selectable<UsersTable>): UserRow {
     bannedUntil: toDateOrNull(row.banned_until),
     banReason: row.ban_reason,
     passwordDigestHash: row.password_digest_hash,
+    anonymous: toBool(row.anonymous),
   };
 }
 
@@ -171,6 +175,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
           email_verified: false,
           password_hash: u.passwordHash,
           password_digest_hash: u.passwordDigestHash,
+          anonymous: u.anonymous ?? false,
           metadata: JSON.stringify(u.metadata),
           created_at: u.now,
           updated_at: u.now,
@@ -215,6 +220,16 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     },
 
     /** Throws a unique violation when the address is taken. */
+    /** Gives an anonymous user an address (and, separately, a password): it is an ordinary account from then on. */
+    async deanonymize(id: string, email: string, now: Date): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({ email, email_verified: false, anonymous: false, updated_at: now })
+        .where('id', '=', id)
+        .where('anonymous', '=', true)
+        .execute();
+    },
+
     async setEmail(id: string, email: string, verified: boolean, now: Date): Promise<void> {
       await db
         .updateTable('users')

@@ -1,4 +1,5 @@
 import { datarheiSettings } from './datarhei/config.js';
+import { hasuraAuthSettings } from './hasura-auth/config.js';
 import { hbpSettings } from './hbp/config.js';
 import { humhubSettings } from './humhub/config.js';
 import { privacyideaSettings } from './privacyidea/config.js';
@@ -14,6 +15,7 @@ export const DIALECT_SETTINGS = [
   rocketchatSettings,
   privacyideaSettings,
   datarheiSettings,
+  hasuraAuthSettings,
 ] as const;
 
 export type DialectId = (typeof DIALECT_SETTINGS)[number]['id'];

@@ -7,7 +7,8 @@ import { sessionBody } from './session-reply.js';
 
 /**
  * Ends a link flow (activation, magic link) with a 302 to REDIRECT_URL_SUCCESS carrying the
- * refresh token (query or fragment, keeping the URL's own query), to REDIRECT_URL_ERROR on failure.
+ * refresh token (query or fragment, keeping the URL's own query; `tokenParam` names it, `refresh_token` for HBP),
+ * to REDIRECT_URL_ERROR on failure.
  */
 export async function redirectAfterLink(
   reply: FastifyReply,
@@ -15,6 +16,7 @@ export async function redirectAfterLink(
   cookieMode: boolean,
   flow: () => Promise<SignInResult>,
   successUrl?: string,
+  tokenParam = 'refresh_token',
 ) {
   const { redirectError, redirectTokenIn } = config.lifecycle;
   // A provider sign-in may name its own target, checked against the allow-list when it started.
@@ -33,5 +35,5 @@ export async function redirectAfterLink(
     sessionBody(reply, config.cookies, result.session, true);
     return reply.redirect(redirectSuccess, 302);
   }
-  return reply.redirect(add(redirectSuccess, { refresh_token: result.session.refreshToken }), 302);
+  return reply.redirect(add(redirectSuccess, { [tokenParam]: result.session.refreshToken }), 302);
 }

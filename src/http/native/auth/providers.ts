@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROVIDERS } from '../../../config/federation.js';
+import type { Config } from '../../../config/load.js';
 import type { Services } from '../../../services.js';
 import { requireUser, resolvePrincipal } from '../../plugins/auth-guard.js';
 import { NoContent, responses } from '../../schemas.js';
@@ -9,8 +10,17 @@ import type { App } from '../../types.js';
 import { redirectAfterLink } from './link-redirect.js';
 import { clientInfo } from './session-reply.js';
 
-const FLOW_COOKIE = 'gatehouse_oauth';
-const FLOW_PATH = '/auth/providers';
+/** The sealed flow of a provider sign-in, kept by the browser for the callback (which HBP's routes serve). */
+export const FLOW_COOKIE = 'gatehouse_oauth';
+export const FLOW_PATH = '/auth/providers';
+// The flow cookie must come back on the provider's top-level redirect; Apple's form post is cross-site, which only
+// SameSite=None survives.
+export const flowCookieOf = (cookies: Config['cookies']) => ({
+  path: FLOW_PATH,
+  httpOnly: true,
+  secure: cookies.secure,
+  sameSite: cookies.secure ? ('none' as const) : ('lax' as const),
+});
 const Provider = Type.Object({
   provider: Type.String({ pattern: '^[a-z0-9-]{1,32}$', description: PROVIDERS.join(', ') }),
 });
@@ -35,14 +45,7 @@ const tags = ['providers'];
 /** HBP sign-in with OAuth 2.0 / OpenID Connect providers, and the signed-in user's linked providers. */
 export async function registerProviderRoutes(app: App, s: Services) {
   const { cookies } = s.config;
-  // The flow cookie must come back on the provider's top-level redirect; Apple's form post is cross-site, which only
-  // SameSite=None survives.
-  const flowCookie = {
-    path: FLOW_PATH,
-    httpOnly: true,
-    secure: cookies.secure,
-    sameSite: cookies.secure ? ('none' as const) : ('lax' as const),
-  };
+  const flowCookie = flowCookieOf(cookies);
 
   app.get(
     '/providers/:provider',
@@ -94,6 +97,7 @@ export async function registerProviderRoutes(app: App, s: Services) {
       flow?.cookieMode ?? false,
       () => s.providers.finish(provider, flow, url, clientInfo(request)),
       flow?.redirectUrl,
+      flow?.tokenParam,
     );
   }
 
