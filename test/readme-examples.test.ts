@@ -106,6 +106,7 @@ describe('the README examples, run against a fresh server', () => {
       'Rocket.Chat',
       'privacyIDEA',
       'datarhei Core',
+      'hasura-auth (nhost)',
     ]);
   });
 
