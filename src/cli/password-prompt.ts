@@ -5,8 +5,9 @@ type TerminalIn = CliIo['stdin'] & { setRawMode?: (raw: boolean) => unknown; isT
 /** Asks on stderr and reads one line from a terminal without echoing it (raw mode: nothing is shown). */
 function promptHidden(io: CliIo, question: string): Promise<string> {
   const stdin = io.stdin as TerminalIn;
-  io.stderr.write(question);
+  // Echo off before the question shows: an answer typed (or sent) the moment it appears is never echoed.
   stdin.setRawMode?.(true);
+  io.stderr.write(question);
   stdin.resume();
   return new Promise((resolve, reject) => {
     let value = '';
