@@ -12,8 +12,15 @@ export const HasuraError = Type.Object(
   { description: "hasura-auth's error body" },
 );
 
+/** A hasura-auth refusal the core has no code for: its code is `hasura:<hasura-auth's error code>`. */
+export class HasuraAuthError extends AppError {
+  constructor(error: string, status: number, message: string) {
+    super(`hasura:${error}`, status, message);
+  }
+}
+
 const own = (error: string, status: number, message: string) => (detail?: string) =>
-  new AppError(`hasura:${error}`, status, detail ?? message);
+  new HasuraAuthError(error, status, detail ?? message);
 
 /** hasura-auth's own refusals, for which the core has no code (messages as go/controller/errors.go words them). */
 export const hasuraErrors = {
