@@ -232,7 +232,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     users,
     accounts,
     sessions,
-    audit,
     clock,
     resendActivation: (email) => lifecycle.resendActivation(email),
   });

@@ -1,8 +1,7 @@
 import type { Queries } from '../../db/queries/index.js';
-import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { isEmailAddress, normalizeEmail } from '../users/email.js';
 import type { User, UserService } from '../users/service.js';
@@ -13,7 +12,6 @@ export interface AdminActionDeps {
   users: UserService;
   accounts: ReturnType<typeof createAccounts>;
   sessions: SessionRegistry;
-  audit: Audit;
   clock: Clock;
   /** Mails a new activation link to an inactive user (the lifecycle's own). */
   resendActivation: (email: string) => Promise<void>;
@@ -32,17 +30,8 @@ export interface UserEdit {
  * activation link again, reset a lost second factor, edit a profile. Each leaves an audit entry.
  */
 export function createAdminActions(deps: AdminActionDeps) {
-  const { queries, users, accounts, sessions, audit, clock } = deps;
-  const record = (actor: Actor, action: string, subject: string, detail?: Record<string, unknown>) =>
-    audit.record({
-      actor: actorName(actor),
-      action,
-      subject,
-      outcome: 'success',
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      detail,
-    });
+  const { queries, users, accounts, sessions, clock } = deps;
+  const { record } = accounts;
 
   return {
     /** Marks a pending account active (its address as proven by the admin); false when it was active already. */

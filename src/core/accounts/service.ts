@@ -28,6 +28,7 @@ export function createAccounts(deps: AccountDeps) {
     return user;
   }
 
+  /** An admin's successful change, in the audit log with who did it and from where. */
   const record = (actor: Actor, action: string, subject: string, detail?: Record<string, unknown>) =>
     audit.record({
       actor: actorName(actor),
@@ -41,6 +42,7 @@ export function createAccounts(deps: AccountDeps) {
 
   return {
     target,
+    record,
 
     async remove(userId: string, actor: Actor): Promise<void> {
       await target(userId);
