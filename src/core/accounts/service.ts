@@ -3,7 +3,7 @@ import { violatesUniqueOf } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { isValidUsername, USERNAME_RULE, type User, type UserService } from '../users/service.js';
 
@@ -28,17 +28,7 @@ export function createAccounts(deps: AccountDeps) {
     return user;
   }
 
-  /** An admin's successful change, in the audit log with who did it and from where. */
-  const record = (actor: Actor, action: string, subject: string, detail?: Record<string, unknown>) =>
-    audit.record({
-      actor: actorName(actor),
-      action,
-      subject,
-      outcome: 'success',
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      detail,
-    });
+  const record = audit.recordBy;
 
   return {
     target,

@@ -4,7 +4,7 @@ import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
 import { sha256 } from '../hash.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 
 /** The doors that carry only a password, and so accept an app password in its place. */
@@ -47,16 +47,7 @@ export function createAppPasswords(deps: {
     }
   }
 
-  const record = (actor: Actor, action: string, userId: string, detail: Record<string, unknown>) =>
-    audit.record({
-      actor: actorName(actor),
-      action,
-      subject: userId,
-      outcome: 'success',
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      detail,
-    });
+  const record = audit.recordBy;
 
   return {
     /** A new app password for one door; the secret is in this answer only. */

@@ -1,6 +1,7 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { AuditFilter, AuditRow } from '../../db/queries/audit-log.js';
 import type { Clock } from '../clock.js';
+import { actorName, type Actor } from '../sessions/actor.js';
 
 /** How an audited action ended. Logins add `mfa_required` and `rate_limited`. */
 export type AuditOutcome = 'success' | 'failure' | 'mfa_required' | 'rate_limited';
@@ -29,6 +30,21 @@ export function createAudit(deps: { queries: Queries; clock: Clock }) {
   const notify = (e: AuditEvent) => {
     for (const listener of listeners) listener(e);
   };
+  async function record(e: AuditEvent): Promise<void> {
+    notify(e);
+    await queries.auditLog.insert({
+      at: clock.now(),
+      actor: e.actor,
+      action: e.action,
+      subject: e.subject ?? null,
+      door: e.door ?? null,
+      outcome: e.outcome,
+      ip: e.ip ?? null,
+      userAgent: e.userAgent ?? null,
+      detail: e.detail ?? null,
+    });
+  }
+
   return {
     /** Observers (metrics) see every event, stored or not. */
     subscribe(listener: (e: AuditEvent) => void): void {
@@ -38,18 +54,18 @@ export function createAudit(deps: { queries: Queries; clock: Clock }) {
     /** An event too frequent to keep a row for (a routine refresh): observers only. */
     note: notify,
 
-    async record(e: AuditEvent): Promise<void> {
-      notify(e);
-      await queries.auditLog.insert({
-        at: clock.now(),
-        actor: e.actor,
-        action: e.action,
-        subject: e.subject ?? null,
-        door: e.door ?? null,
-        outcome: e.outcome,
-        ip: e.ip ?? null,
-        userAgent: e.userAgent ?? null,
-        detail: e.detail ?? null,
+    record,
+
+    /** A successful action of `actor` (a user, the admin secret, the CLI, the system) on `subject`. */
+    recordBy(actor: Actor, action: string, subject: string, detail?: Record<string, unknown>): Promise<void> {
+      return record({
+        actor: actorName(actor),
+        action,
+        subject,
+        outcome: 'success',
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        detail,
       });
     },
 

@@ -6,7 +6,7 @@ import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
 import { sha256 } from '../hash.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 
 export type OidcClient = Omit<OidcClientRow, 'secretHash'> & { confidential: boolean; readOnly: boolean };
 
@@ -126,15 +126,7 @@ export function createOidcClients(o: {
     const secret = random.bytes(32).toString('base64url');
     return { secret, hash: sha256(secret) };
   };
-  const record = (actor: Actor, action: string, subject: string) =>
-    o.audit.record({
-      actor: actorName(actor),
-      action,
-      subject,
-      outcome: 'success',
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-    });
+  const record = (actor: Actor, action: string, subject: string) => o.audit.recordBy(actor, action, subject);
   async function writable(clientId: string): Promise<OidcClientRow> {
     if (fileClients.has(clientId)) throw errors.oidcClientReadOnly();
     const row = await queries.oidcClients.find(clientId);

@@ -2,7 +2,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { PasskeyRow } from '../../db/queries/webauthn-credentials.js';
 import type { Audit } from '../audit/service.js';
 import { errors } from '../errors.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 import type { UserService } from '../users/service.js';
 
 /** Listing, renaming and removing passkeys, by their owner or an admin; every change is audited. */
@@ -24,15 +24,7 @@ export function createPasskeyManagement<P>(deps: {
   }
 
   const record = (actor: Actor, action: string, userId: string, id: string) =>
-    audit.record({
-      actor: actorName(actor),
-      action,
-      subject: userId,
-      outcome: 'success',
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      detail: { passkey: id },
-    });
+    audit.recordBy(actor, action, userId, { passkey: id });
 
   return {
     async list(userId: string): Promise<P[]> {
