@@ -37,6 +37,36 @@ describe.each(DATABASES)('what the real clients see after signing in, on %s', (d
     }
   });
 
+  it('privacyIDEA: realm names compare ignoring case, as realm_is_defined and User lowercase them', async () => {
+    const t = get();
+    const cli = { kind: 'cli', id: null } as const;
+    await t.app.services.realms.create('Staff', cli);
+    const { user } = await register(t);
+    await t.app.services.accounts.setRealm(user.id, 'Staff', cli);
+    for (const payload of [
+      { username: user.email, password: PASSWORD, realm: 'staff' },
+      { username: user.email, password: PASSWORD, realm: 'STAFF' },
+      { username: `${user.email}@sTaFf`, password: PASSWORD },
+    ]) {
+      const res = await t.request({ method: 'POST', url: '/auth', payload });
+      // privacyIDEA's User lowercases the realm it answers.
+      expect([payload, res.statusCode, res.json().result.value?.realm]).toEqual([payload, 200, 'staff']);
+    }
+    // The unknown-realm message names the realm as it was sent.
+    const unknown = await t.request({ method: 'POST', url: '/auth', payload: { username: 'x', realm: 'Nowhere' } });
+    expect(unknown.json().result.error.message).toBe('Authentication failure. Unknown realm: Nowhere.');
+    // PRIVACYIDEA_ADMIN_REALMS (default `admin`) is compared the same way: a user of realm `Admin` is an admin.
+    await t.app.services.realms.create('Admin', cli);
+    const other = await register(t);
+    await t.app.services.accounts.setRealm(other.user.id, 'Admin', cli);
+    const admin = await t.request({
+      method: 'POST',
+      url: '/auth',
+      payload: { username: other.user.email, password: PASSWORD, realm: 'admin' },
+    });
+    expect(admin.json().result.value).toMatchObject({ role: 'admin', realm: 'admin' });
+  });
+
   it('privacyIDEA: reports the configured version (PRIVACYIDEA_VERSION) in successes and errors alike', async () => {
     const t = get();
     const { user } = await register(t);
@@ -115,19 +145,39 @@ describe.each(DATABASES)('what the real clients see after signing in, on %s', (d
       }
     });
 
-    it('Rocket.Chat: /api/v1/… answers {success: false, error}', async () => {
+    it('Rocket.Chat: /api/v1/… answers Hono’s plain-text 404 (its router has no notFound of its own), before auth', async () => {
       const t = get();
-      const res = await t.request({ url: '/api/v1/settings.public' });
-      expect([res.statusCode, res.json()]).toEqual([404, { success: false, error: expect.any(String) }]);
+      for (const [method, url] of [
+        ['GET', '/api/v1/settings.public'],
+        ['POST', '/api/v1/channels.create'],
+        ['GET', '/api/v1/login'], // a known path with a verb Rocket.Chat does not route
+      ] as const) {
+        const res = await t.request({ method, url, headers: { 'x-user-id': 'nobody', 'x-auth-token': 'bogus' } });
+        expect([method, url, res.statusCode, res.headers['content-type'], res.body]).toEqual([
+          method,
+          url,
+          404,
+          'text/plain; charset=UTF-8',
+          '404 Not Found',
+        ]);
+      }
     });
 
-    it('HumHub: /api/v1/auth/… answers Yii’s error body; the longer prefix wins over Rocket.Chat’s', async () => {
+    it('HumHub: /api/v1/auth/… answers Yii’s "Page not found." before auth; the longer prefix wins over Rocket.Chat’s', async () => {
       const t = get();
-      const res = await t.request({ method: 'POST', url: '/api/v1/auth/nothing-here' });
-      expect([res.statusCode, res.json()]).toEqual([
-        404,
-        { name: 'Not Found', message: expect.any(String), code: 0, status: 404 },
-      ]);
+      for (const [method, url] of [
+        ['POST', '/api/v1/auth/nothing-here'],
+        ['GET', '/api/v1/auth/login'], // HumHub's URL rule for login is POST only: GET matches no rule
+        ['DELETE', '/api/v1/auth/current'],
+      ] as const) {
+        const res = await t.request({ method, url, headers: { authorization: 'Bearer not-a-token' } });
+        expect([method, url, res.statusCode, res.json()]).toEqual([
+          method,
+          url,
+          404,
+          { name: 'Not Found', message: 'Page not found.', code: 0, status: 404 },
+        ]);
+      }
     });
 
     it('leaves known routes and the native 404 alone', async () => {
@@ -185,6 +235,32 @@ describe.each(DATABASES)('what the real clients see after signing in, on %s', (d
       expect(imageUrl.pathname).toBe(`/uploads/profile_image/${s.user.id}.jpg`);
       const hh = await t.request({ url: imageUrl.pathname });
       expect([hh.statusCode, hh.headers.location]).toEqual([302, picture]);
+    });
+
+    it('HumHub: banner_url is HumHub’s default banner path, and it serves a JPEG there', async () => {
+      const t = get();
+      const s = await register(t);
+      const login = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: s.user.email, password: PASSWORD },
+      });
+      const current = await t.request({
+        url: '/api/v1/auth/current',
+        headers: { authorization: `Bearer ${login.json().auth_token}` },
+      });
+      const bannerUrl = new URL(current.json().profile.banner_url as string);
+      expect(bannerUrl.href).toBe('http://localhost:3000/static/img/default_banner.jpg');
+      const res = await t.request({ url: bannerUrl.pathname });
+      expect([res.statusCode, res.headers['content-type']]).toEqual([200, 'image/jpeg']);
+      const jpeg = res.rawPayload;
+      expect([jpeg[0], jpeg[1], jpeg[jpeg.length - 2], jpeg[jpeg.length - 1]]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+      expect(res.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
+      const again = await t.request({
+        url: bannerUrl.pathname,
+        headers: { 'if-none-match': String(res.headers.etag) },
+      });
+      expect(again.statusCode).toBe(304);
     });
 
     it('HumHub: image_url draws initials without a picture, and a guid nobody has is no 404', async () => {

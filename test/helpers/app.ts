@@ -35,9 +35,12 @@ export function declaredStatuses(
   // A static route wins over a parametric one, as in Fastify's router.
   const exact = doc.paths?.[pathname];
   if (exact?.[method.toLowerCase()]) return Object.keys(exact[method.toLowerCase()]!.responses ?? {});
+  // A documented path asked with a method it does not document is no operation: the server's (or a dialect's)
+  // answer to an unknown route, which no entry declares.
   for (const [route, ops] of Object.entries(doc.paths ?? {})) {
     const pattern = new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-    if (pattern.test(pathname)) return Object.keys(ops[method.toLowerCase()]?.responses ?? {});
+    const op = ops[method.toLowerCase()];
+    if (op && pattern.test(pathname)) return Object.keys(op.responses ?? {});
   }
   return undefined;
 }

@@ -72,7 +72,7 @@ declare module 'fastify' {
 }
 
 /** Whether a request reached a dialect's catch-all: a dialect that checks credentials before routing hooks on it. */
-export const isUnknownPath = (request: FastifyRequest) => request.routeOptions.config.unknownPath === true;
+export const isUnknownPath = (request: FastifyRequest) => request.routeOptions?.config?.unknownPath === true;
 
 /**
  * Registers, inside a dialect's scope, one catch-all per prefix, so that an unknown path there is refused

@@ -1,5 +1,5 @@
 import { AppError, errors } from '../../../core/errors.js';
-import type { Envelope } from '../manifest.js';
+import { type Envelope, isUnknownPath } from '../manifest.js';
 
 const STATUS_NAMES: Record<number, string> = {
   400: 'Bad Request',
@@ -20,7 +20,11 @@ export class LoginError extends AppError {
 }
 
 /** HumHub's Yii error body; its login route answers {code, message} instead. */
-export const humhubEnvelope: Envelope = (err) => {
+export const humhubEnvelope: Envelope = (err, request) => {
+  // A path no URL rule of HumHub's REST module matches (an unknown one, or a known one with another verb) is not
+  // routed at all: Yii answers its NotFoundHttpException "Page not found." in JSON, before any authentication.
+  if (isUnknownPath(request))
+    return { status: 404, body: { name: 'Not Found', message: 'Page not found.', code: 0, status: 404 } };
   if (err instanceof LoginError) return { status: err.status, body: { code: err.status, message: err.message } };
   if (err.status === 401 && !errors.secondFactorRequired.is(err) && !errors.passkeyRequired.is(err))
     return {

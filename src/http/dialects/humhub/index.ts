@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import { acceptMultipartFields } from '../forms.js';
 import { acceptEmptyJson, useEnvelope, type DialectManifest } from '../manifest.js';
 import { type HumhubConfig, humhubSettings } from './config.js';
+import { humhubBannerRoute } from './banner.js';
 import { humhubEnvelope } from './envelope.js';
 import { humhubImageRoutes } from './images.js';
 import { humhubRoutes } from './routes.js';
@@ -19,5 +20,6 @@ export const humhub: DialectManifest<'humhub', typeof humhubSettings.configField
     useEnvelope(app, humhubEnvelope, YiiError);
     await humhubRoutes(app, core, config);
     humhubImageRoutes(app, core);
+    humhubBannerRoute(app);
   },
 };

@@ -1,4 +1,5 @@
 import type { User } from '../../../core/users/service.js';
+import { DEFAULT_BANNER_PATH } from './banner.js';
 import { profileImagePath } from './images.js';
 
 /** HumHub's account status: 1 enabled, 0 disabled, 2 waiting for approval (not yet active). */
@@ -40,7 +41,8 @@ export function presentCurrent(user: User, serverUrl: string) {
       about: '',
       // Where HumHub serves a profile image; Gatehouse answers there with the user's picture or their initials.
       image_url: `${serverUrl}${profileImagePath(user.id)}`,
-      banner_url: `${serverUrl}/static/img/default_banner.jpg`,
+      // What HumHub answers for a user without a banner (Gatehouse has none); served by humhubBannerRoute.
+      banner_url: `${serverUrl}${DEFAULT_BANNER_PATH}`,
     },
   };
 }

@@ -17,25 +17,37 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
   const policy = loadPolicy(cfg.rightsPolicyFile);
   const server = { now: () => s.clock.now(), version: cfg.version };
   const envelope = <R extends Record<string, unknown>>(result: R) => piEnvelope(server, result);
+  const adminRealms = new Set(cfg.adminRealms.map((r) => r.toLowerCase()));
   const jwt = s.credentials.register(
     createPiJwt({
       keys: await s.dialectKeys.open('privacyidea', 'HS256', cfg.jwtSeconds),
       lifetimeSeconds: cfg.jwtSeconds,
       clock: s.clock,
-      roleOf: (user) => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user'),
+      // privacyIDEA lowercases realm names, its superuser realms included: the comparison ignores case.
+      roleOf: (user) => (user.roles.includes('admin') || adminRealms.has(user.realm.toLowerCase()) ? 'admin' : 'user'),
       rightsOf: (role) => rightsOf(policy, [role]),
     }),
   );
+
+  /**
+   * The realm a name means, as privacyIDEA compares realm names (it stores them lowercased, and `realm_is_defined`
+   * lowercases the name asked for): the stored name that equals it, else the one that equals it ignoring case.
+   */
+  async function realmNamed(name: string): Promise<string | undefined> {
+    const names = (await s.realms.list()).map((r) => r.name);
+    return names.find((n) => n === name) ?? names.find((n) => n.toLowerCase() === name.toLowerCase());
+  }
 
   /** `user@realm` names a realm only when that realm exists; otherwise the whole string is the login name. */
   async function loginAndRealm(username: string, realmField: unknown): Promise<{ login: string; realm: string }> {
     const at = username.lastIndexOf('@');
     const suffix = at > 0 ? username.slice(at + 1) : '';
-    const split = suffix !== '' && (await s.realms.exists(suffix));
-    const login = split ? username.slice(0, at) : username;
+    const named = suffix !== '' ? await realmNamed(suffix) : undefined;
+    const login = named !== undefined ? username.slice(0, at) : username;
     // As privacyIDEA: the name is split even when a realm field is sent, and the field then wins.
-    if (typeof realmField === 'string' && realmField !== '') return { login, realm: realmField };
-    if (split) return { login, realm: suffix };
+    if (typeof realmField === 'string' && realmField !== '')
+      return { login, realm: (await realmNamed(realmField)) ?? realmField };
+    if (named !== undefined) return { login, realm: named };
     // No realm named: privacyIDEA's default realm, which is the default directory's when there is one.
     return { login, realm: (await s.directories.defaultRealm()) ?? DEFAULT_REALM };
   }
@@ -44,7 +56,7 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     // The schema refuses a value of the wrong type (an object, a boolean): a bad request, not a login attempt.
     const body = request.body ?? {};
     // As privacyIDEA, which checks the realm field first: realm names are not secret there, and its UIs show this.
-    if (typeof body.realm === 'string' && body.realm !== '' && !(await s.realms.exists(body.realm)))
+    if (typeof body.realm === 'string' && body.realm !== '' && (await realmNamed(body.realm)) === undefined)
       throw new PiError(4031, `Authentication failure. Unknown realm: ${body.realm}.`);
     if (typeof body.username !== 'string' || body.username === '')
       throw new PiError(4032, 'Authentication failure. Missing Username');
@@ -62,7 +74,10 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
         4031,
         'Authentication failure. This account needs a one-time password: append the current code to the password.',
       );
-    const { credential } = await s.credentials.issue(jwt, result.user, clientInfo(request), { realm });
+    // privacyIDEA's User lowercases its realm, so its answers and tokens name the realm in lower case.
+    const { credential } = await s.credentials.issue(jwt, result.user, clientInfo(request), {
+      realm: realm.toLowerCase(),
+    });
     const { token, role, username, rights } = credential;
     reply.header('cache-control', 'no-store');
     return envelope({
@@ -72,7 +87,7 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
         token,
         role,
         username,
-        realm,
+        realm: realm.toLowerCase(),
         rights,
         menus: role === 'admin' ? ['tokens', 'users', 'machines', 'config', 'audit', 'components'] : ['tokens'],
         auth: true,

@@ -1,5 +1,5 @@
 import { AppError } from '../../../core/errors.js';
-import type { Envelope } from '../manifest.js';
+import { type Envelope, isUnknownPath } from '../manifest.js';
 
 /** Rocket.Chat's two-factor answers: `totp-required` (no code sent) and `totp-invalid`. */
 export class TotpError extends AppError {
@@ -8,7 +8,11 @@ export class TotpError extends AppError {
   }
 }
 
-export const rocketchatEnvelope: Envelope = (err) => {
+export const rocketchatEnvelope: Envelope = (err, request) => {
+  // Rocket.Chat's REST API is a Hono app (@rocket.chat/http-router) with no notFound handler of its own: a path
+  // or verb it does not route gets Hono's default answer, plain text, before any authentication.
+  if (isUnknownPath(request))
+    return { status: 404, body: '404 Not Found', headers: { 'content-type': 'text/plain; charset=UTF-8' } };
   if (err instanceof TotpError)
     return {
       status: 401,
