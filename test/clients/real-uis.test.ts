@@ -111,6 +111,10 @@ describe.each(DATABASES)('restreamer-ui (RESTREAMER_UI_DIR) in Chromium on %s', 
     const refresh = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/login/refresh');
     await page.reload();
     await refresh;
+    if (process.env.UI_SCREENSHOTS) {
+      await page.waitForLoadState('networkidle');
+      await page.screenshot({ path: path.join(process.env.UI_SCREENSHOTS, `RESTREAMER_UI_DIR-${db}.png`) });
+    }
   });
 
   it('shows "Login failed: Unauthorized" for a wrong password and the second-factor hint for an MFA account', async () => {
@@ -187,6 +191,9 @@ const PI_APP_CONFIG = {
   otpPinSetRandomUser: '',
 };
 
+/** Whether a build of the new web UI has one folder per locale (privacyIDEA after 3.13). */
+const localized = (dir: string) => existsSync(path.join(dir, 'en', 'index.html'));
+
 const piSuites = [
   {
     name: 'classic web UI (PRIVACYIDEA_STATIC_DIR)',
@@ -195,21 +202,19 @@ const piSuites = [
     what: 'the privacyidea/static folder of a privacyIDEA checkout',
     index: (dir: string) => path.join(dir, 'templates', 'index.html'),
     appConfig: undefined,
-    start: '/',
+    start: (_dir: string) => '/',
   },
   {
     name: 'new web UI (PRIVACYIDEA_WEBUI_DIR)',
     dir: PRIVACYIDEA_WEBUI_DIR,
     variable: 'PRIVACYIDEA_WEBUI_DIR',
     what: 'static_new/dist/privacyidea-webui/browser, built from a privacyIDEA checkout',
-    // privacyIDEA builds the new UI once per locale (browser/<locale>/index.html) and serves it under /app/v2/<locale>/;
-    // older builds have one browser/index.html whose template fills window.appConfig.
-    index: (dir: string) =>
-      existsSync(path.join(dir, 'en', 'index.html'))
-        ? path.join(dir, 'en', 'index.html')
-        : path.join(dir, 'index.html'),
+    // privacyIDEA after 3.13 builds the new UI once per locale (browser/<locale>/index.html) and serves it under
+    // /app/v2/<locale>/; 3.13 builds one browser/index.html (base href /static/dist/privacyidea-webui/browser/), which
+    // privacyIDEA renders at / (PI_TEMPLATE_FOLDER = the build, PI_STATIC_FOLDER = static_new/).
+    index: (dir: string) => (localized(dir) ? path.join(dir, 'en', 'index.html') : path.join(dir, 'index.html')),
     appConfig: PI_APP_CONFIG,
-    start: '/app/v2/en/',
+    start: (dir: string) => (localized(dir) ? '/app/v2/en/' : '/'),
   },
 ];
 
@@ -221,34 +226,37 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
       return;
     }
     const server = useServer(db, { PRIVACYIDEA_VERSION: PI_VERSION }, { realTime: true });
-    const open = useUi(
-      async (live) =>
-        serveUi({
-          dir,
-          target: live().url,
-          mounts: ['/static/'],
-          // What is not a file of the build and not a page navigation is an API call, for Gatehouse.
-          proxies: (method, _pathname, accept) =>
-            (method !== 'GET' && method !== 'HEAD') || !accept.includes('text/html'),
-          index: () => renderJinja(suite.index(dir), PI_TEMPLATE_VALUES, suite.appConfig),
-          // The UI's settings, which privacyIDEA's web UI blueprint answers from the same values as its templates.
-          answers: {
-            '/config': {
-              jsonrpc: '2.0',
-              id: 1,
-              result: { status: true, value: { ...PI_TEMPLATE_VALUES, ...PI_APP_CONFIG } },
-            },
+    const open = useUi(async (live) => {
+      // privacyIDEA's web UI blueprint answers GET /config with send_result, which carries the server's version (the
+      // new UI of 3.13 shows that one): the version Gatehouse reports for privacyIDEA, never one written here.
+      const { version, versionnumber } = await fetch(`${live().url}/register`).then((r) => r.json());
+      return serveUi({
+        dir,
+        target: live().url,
+        mounts: ['/static/'],
+        // What is not a file of the build and not a page navigation is an API call, for Gatehouse.
+        proxies: (method, _pathname, accept) =>
+          (method !== 'GET' && method !== 'HEAD') || !accept.includes('text/html'),
+        index: () => renderJinja(suite.index(dir), PI_TEMPLATE_VALUES, suite.appConfig),
+        // The UI's settings, which privacyIDEA's web UI blueprint answers from the same values as its templates.
+        answers: {
+          '/config': {
+            jsonrpc: '2.0',
+            id: 1,
+            version,
+            versionnumber,
+            result: { status: true, value: { ...PI_TEMPLATE_VALUES, ...PI_APP_CONFIG } },
           },
-        }),
-      server,
-    );
+        },
+      });
+    }, server);
 
     it('signs in, uses the token on its next call, and shows the configured version', async () => {
       const live = server();
       const username = `pi.user-${Date.now().toString(36)}`;
       await createUser(live, { email: freshEmail('pi-ui'), password: PASSWORD, username });
       const { page, ui, errors } = await open();
-      await page.goto(`${ui.url}${suite.start}`);
+      await page.goto(`${ui.url}${suite.start(dir)}`);
       const withToken = page.waitForRequest(
         (r) => PI_API.test(new URL(r.url()).pathname) && !!r.headers()['pi-authorization'],
       );
@@ -257,7 +265,7 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
       await expect.poll(async () => page.content()).toContain(PI_VERSION);
       expect(errors).toEqual([]);
       if (process.env.UI_SCREENSHOTS)
-        await page.screenshot({ path: path.join(process.env.UI_SCREENSHOTS, `${suite.variable}.png`) });
+        await page.screenshot({ path: path.join(process.env.UI_SCREENSHOTS, `${suite.variable}-${db}.png`) });
     });
 
     it('shows privacyIDEA’s "Wrong credentials" for a wrong password, without a script error', async () => {
@@ -265,7 +273,7 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
       const username = `pi.wrong-${Date.now().toString(36)}`;
       await createUser(live, { email: freshEmail('pi-ui-wrong'), password: PASSWORD, username });
       const { page, ui, errors } = await open();
-      await page.goto(`${ui.url}${suite.start}`);
+      await page.goto(`${ui.url}${suite.start(dir)}`);
       await submitLogin(page, username, 'not the password');
       await page
         .getByText(/Wrong credentials/)
