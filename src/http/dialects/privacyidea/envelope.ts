@@ -1,5 +1,5 @@
 import { AppError, errors } from '../../../core/errors.js';
-import type { Envelope } from '../manifest.js';
+import { type Envelope, isUnknownPath } from '../manifest.js';
 
 /** privacyIDEA's numbered authentication errors. */
 export class PiError extends AppError {
@@ -28,8 +28,18 @@ export const piEnvelope = <R extends Record<string, unknown>>(server: PiServer, 
 });
 
 export function privacyideaEnvelope(server: PiServer): Envelope {
-  return (err) => {
+  return (err, request) => {
     const wrap = (code: number, message: string) => piEnvelope(server, { status: false, error: { code, message } });
+    // The web UIs show this message in their error banner: say what is missing rather than "no route".
+    if (isUnknownPath(request))
+      return {
+        status: 404,
+        body: wrap(
+          404,
+          `Not available here: this server provides privacyIDEA's authentication (/auth) only, not ` +
+            `${request.method} ${request.url.split('?')[0]}`,
+        ),
+      };
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
     if (errors.passkeyRequired.is(err)) return { status: 401, body: wrap(4031, err.message) };
     if (errors.secondFactorRequired.is(err))
