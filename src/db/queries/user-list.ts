@@ -1,5 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../dialect.js';
+import { SEARCH_SEPARATOR, SEARCH_TEXT } from '../search-text.js';
 import type { Database } from '../types.js';
 import { toUserWithRoles, userExtras, type UserWithRoles } from './users.js';
 
@@ -80,23 +81,25 @@ const hasFilter = (o: UserListOptions) => o.realm !== undefined || o.role !== un
 /** Trigram indexes need three characters; a shorter term is matched by walking users in order. */
 const indexable = (term: string) => [...term].length >= 3;
 
-function likeAnywhere(dialect: DialectName, column: 'email' | 'username', term: string) {
+/** `SEARCH_TEXT` holds the term anywhere; `_` and `%` are matched literally. */
+function holds(dialect: DialectName, term: string) {
   const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  // PostgreSQL's default escape is the backslash; naming it keeps the pattern a plain constant for pg_trgm.
-  return dialect === 'postgres'
-    ? sql<boolean>`lower(users.${sql.raw(column)}) like ${pattern}`
-    : sql<boolean>`lower(users.${sql.raw(column)}) like ${pattern} escape '\\'`;
+  // PostgreSQL's default escape is the backslash, left unnamed there; SQLite has none by default.
+  const escaping = dialect === 'postgres' ? sql`` : sql` escape '\\'`;
+  return sql<boolean>`(${sql.raw(SEARCH_TEXT[dialect])}) like ${pattern}${escaping}`;
 }
 
 /**
  * The rows of one page, ordered by numeric_id (unique and indexed on both databases): a keyset
- * walk, never an offset. Search uses the trigram index of each database (see migration 0018).
+ * walk, never an offset. Search uses the trigram index of each database (migrations 0018, 0031) or walks
+ * the list's order in an index that holds the searched columns (0031).
  */
 export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: UserListOptions) {
   let page = filtered(db.selectFrom('users').selectAll('users').orderBy('users.numeric_id').limit(o.limit), dialect, o);
   if (o.after !== undefined) page = page.where('users.numeric_id', '>', o.after);
   const term = o.search?.toLowerCase();
   if (!term) return page;
+  if (term.includes(SEARCH_SEPARATOR)) return page.where(sql<boolean>`1 = 0`);
   if (dialect === 'sqlite' && indexable(term)) {
     const phrase = `"${term.replace(/"/g, '""')}"`;
     const after = o.after ?? Number.MIN_SAFE_INTEGER;
@@ -109,7 +112,17 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
         order by rowid ${limit})`,
     );
   }
-  return page.where((eb) => eb.or([likeAnywhere(dialect, 'email', term), likeAnywhere(dialect, 'username', term)]));
+  if (hasFilter(o)) return page.where(holds(dialect, term));
+  // Walks the list order in users_search_walk, which holds the searched columns: the users' rows are not read
+  // until the page's ids are known. PostgreSQL may instead collect a rare term's matches from users_search_trgm.
+  const walk = dialect === 'sqlite' ? sql` indexed by users_search_walk` : sql``;
+  const after = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
+  return page.where(
+    'users.numeric_id',
+    'in',
+    sql<number>`(select numeric_id from users${walk} where ${holds(dialect, term)}${after}
+      order by numeric_id limit ${o.limit})`,
+  );
 }
 
 export function createUserListQueries(db: Kysely<Database>, dialect: DialectName) {
