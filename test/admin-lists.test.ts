@@ -70,6 +70,40 @@ describe.each(DATABASES)('admin lists on %s', (db) => {
     expect(second.next_cursor).toBeNull();
   });
 
+  // Migration 0031 searches one text per user, the email and the username joined: a term must not match across
+  // the join (the end of one user's email and the start of their username), whatever the path of the search.
+  it('matches within the email or the username, never across the two', async () => {
+    const t = get();
+    await createUser(t, 'across@join.test', 'named_across');
+    const emails = async (q: string) => (await list(t, q)).users.map((u) => u.email);
+    expect(await emails('search=across@join.test')).toEqual(['across@join.test']);
+    expect(await emails('search=named_across')).toEqual(['across@join.test']);
+    for (const term of ['testnamed', 'test named', 'test%0Anamed', 't%0An', '%0A', 'test%0A', '%0Anamed'])
+      expect(await emails(`search=${term}`), term).toEqual([]);
+  });
+
+  it('pages a one- or two-character search in creation order, each match once, with or without a filter', async () => {
+    const t = get();
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const email = i % 2 ? `plain${i}@short.test` : `qx${i}@short.test`;
+      await createUser(t, email, i === 3 ? 'has_qx' : undefined);
+      made.push(email);
+    }
+    const wanted = made.filter((e, i) => e.startsWith('qx') || i === 3);
+    for (const query of ['search=QX', 'search=qx&state=active']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Listed = await list(t, `${query}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.users.length).toBeLessThanOrEqual(2);
+        seen.push(...page.users.map((u) => u.email));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen, query).toEqual(wanted);
+    }
+  });
+
   it('bounds the page size: 50 by default, 200 at most, at least 1', async () => {
     const t = get();
     for (let i = 0; i < 3; i++) await createUser(t, `bound${i}@lists.test`);
@@ -183,9 +217,10 @@ describe('admin lists at 20,000 users on postgres', () => {
       late: await plan(t, { limit: 51, after: 19_900 }),
     };
     for (const [name, text] of Object.entries(plans)) expect(text, name).not.toMatch(/Seq Scan on users/);
-    expect(plans.email).toMatch(/users_email_trgm/);
-    expect(plans.username).toMatch(/users_username_trgm/);
-    expect(plans.late).toMatch(/users_numeric_id/);
+    // One trigram index over the email and the username together (migration 0031).
+    expect(plans.email).toMatch(/users_search_trgm/);
+    expect(plans.username).toMatch(/users_search_trgm/);
+    expect(plans.late).toMatch(/users_numeric_id|users_search_walk/);
     const found = await list(t, 'search=BULK12345@');
     expect(found.users.map((u) => u.email)).toEqual(['bulk12345@example.net']);
   });

@@ -95,31 +95,20 @@ export function isForeignKeyViolation(err: unknown): boolean {
 }
 
 /**
- * A correlated subquery listing the roles of `users.id`, sorted and comma-separated
- * (role names cannot contain commas): lets one query load a user with their roles.
+ * The roles of the row `users` (sorted, comma-separated: role names cannot contain commas) and whether its MFA is
+ * on, as two correlated subqueries: the one way every query that returns a user with its roles reads them (a
+ * single user, a page of users, a rotation's statement), as SQL text for statements written by hand.
  */
-export function rolesOfUserSql(dialect: DialectName) {
-  return dialect === 'postgres'
-    ? sql<string | null>`(select string_agg(r.role, ',' order by r.role) from user_roles r where r.user_id = users.id)`
-    : sql<string | null>`(select group_concat(role, ',') from
-        (select r.role from user_roles r where r.user_id = users.id order by r.role))`;
-}
-
-/**
- * The roles of a user, comma-separated, in a query that left-joins `user_roles r` and groups
- * by `users.id`: one join instead of a correlated subquery per row. SQLite's group_concat has
- * no order, so splitRoles sorts.
- */
-export function rolesAggregateSql(dialect: DialectName) {
-  return dialect === 'postgres'
-    ? sql<string | null>`string_agg(r.role, ',' order by r.role)`
-    : sql<string | null>`group_concat(r.role, ',')`;
-}
-
-/** The same as SQL text, for statements written by hand. */
-export const ROLES_AGGREGATE_TEXT = {
-  postgres: `string_agg(r.role, ',' order by r.role)`,
-  sqlite: `group_concat(r.role, ',')`,
+export const USER_EXTRAS_TEXT = {
+  postgres: {
+    roles: `(select string_agg(r.role, ',' order by r.role) from user_roles r where r.user_id = users.id)`,
+    mfa: `exists(select 1 from mfa m where m.user_id = users.id and m.enabled_at is not null)`,
+  },
+  sqlite: {
+    roles: `(select group_concat(role, ',') from (select r.role from user_roles r where r.user_id = users.id
+      order by r.role))`,
+    mfa: `exists(select 1 from mfa m where m.user_id = users.id and m.enabled_at is not null)`,
+  },
 } as const;
 
 export function splitRoles(value: string | null | undefined): string[] {

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { ROLES_AGGREGATE_TEXT, toBool, toDate, toDateOrNull, type DialectName } from '../dialect.js';
+import { USER_EXTRAS_TEXT, toBool, toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { NAMED_STATEMENT, prepare } from '../prepared.js';
 import type { SqliteSync } from '../sqlite-sync.js';
 import { toUserWithRoles, type UserWithExtrasRow, type UserWithRoles } from './users.js';
@@ -52,22 +52,17 @@ with target as (
 ), extended as (
   update sessions set expires_at = $5 where id = (select family_id from claimed) and expires_at < $5
 )
-select users.*, ${ROLES_AGGREGATE_TEXT.postgres} as roles,
-       max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+select users.*, ${USER_EXTRAS_TEXT.postgres.roles} as roles, ${USER_EXTRAS_TEXT.postgres.mfa} as mfa_enabled,
        target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at,
        exists(select 1 from claimed) as claimed
-  from target join users on users.id = target.user_id
-  left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
- group by users.id, target.family_id, target.user_id, target.rotated_at, target.revoked_at, target.expires_at`;
+  from target join users on users.id = target.user_id`;
 
 /** SQLite: the token with its user, read inside the claiming transaction (so, as it was before). */
 const BEFORE_SQLITE = `
-select users.*, ${ROLES_AGGREGATE_TEXT.sqlite} as roles,
-       max(case when m.enabled_at is null then 0 else 1 end) as mfa_enabled,
+select users.*, ${USER_EXTRAS_TEXT.sqlite.roles} as roles, ${USER_EXTRAS_TEXT.sqlite.mfa} as mfa_enabled,
        t.family_id, t.user_id, t.rotated_at, t.revoked_at, t.expires_at
   from refresh_tokens t join users on users.id = t.user_id
-  left join user_roles r on r.user_id = users.id left join mfa m on m.user_id = users.id
- where t.hash = ? group by users.id`;
+ where t.hash = ?`;
 
 export function createRefreshTokenQueries(db: Kysely<Database>, dialect: DialectName, sync?: SqliteSync) {
   // SQLite's rotation, three statements in one synchronous transaction (PostgreSQL's is CLAIM_POSTGRES).

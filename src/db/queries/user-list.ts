@@ -1,5 +1,6 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../dialect.js';
+import { SEARCH_SEPARATOR, SEARCH_TEXT } from '../search-text.js';
 import type { Database } from '../types.js';
 import { toUserWithRoles, userExtras, type UserWithRoles } from './users.js';
 
@@ -14,6 +15,11 @@ export interface UserListOptions {
   realm?: string;
   /** Only users holding this role. */
   role?: string;
+  /**
+   * SQLite: the role has few holders (`RARE_ROLE` or fewer; `list` counts them first), so the page collects them
+   * from `user_roles_role` instead of walking the list and checking every user.
+   */
+  fewHolders?: boolean;
   /** Only users in this state (as the console shows it), at `now`. */
   state?: { is: UserState; now: Date };
 }
@@ -43,22 +49,31 @@ function filtered<Q extends SelectQueryBuilder<Database, 'users', object>>(
   if (o.role !== undefined) {
     const role = o.role;
     // PostgreSQL chooses by its statistics between the role's holders (user_roles_role) and a walk in list order.
-    // SQLite keeps none (no ANALYZE): it would collect every holder and sort them, a million for a common role,
-    // so it walks the list in order, checking each user's roles by the primary key, and stops when the page is full.
+    // SQLite keeps none (no ANALYZE): `list` counts the holders up to RARE_ROLE; few are collected by the index
+    // (numeric ids in order), many would be a million to collect and sort, so the list is walked in order,
+    // each user's roles checked by the primary key, until the page is full.
+    const holders = (eb: ExpressionBuilder<Database, 'users'>) =>
+      eb.selectFrom('user_roles').select('user_roles.user_id').where('user_roles.role', '=', role);
     page = (
       dialect === 'postgres'
-        ? page.where('users.id', 'in', (eb) =>
-            eb.selectFrom('user_roles').select('user_roles.user_id').where('user_roles.role', '=', role),
-          )
-        : page.where((eb) =>
-            eb.exists(
+        ? page.where('users.id', 'in', holders)
+        : o.fewHolders
+          ? page.where('users.numeric_id', 'in', (eb) =>
               eb
                 .selectFrom('user_roles')
-                .select(sql<number>`1`.as('one'))
-                .whereRef('user_roles.user_id', '=', 'users.id')
+                .innerJoin('users as holder', 'holder.id', 'user_roles.user_id')
+                .select('holder.numeric_id')
                 .where('user_roles.role', '=', role),
-            ),
-          )
+            )
+          : page.where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('user_roles')
+                  .select(sql<number>`1`.as('one'))
+                  .whereRef('user_roles.user_id', '=', 'users.id')
+                  .where('user_roles.role', '=', role),
+              ),
+            )
     ) as Q;
   }
   if (o.state) {
@@ -80,23 +95,25 @@ const hasFilter = (o: UserListOptions) => o.realm !== undefined || o.role !== un
 /** Trigram indexes need three characters; a shorter term is matched by walking users in order. */
 const indexable = (term: string) => [...term].length >= 3;
 
-function likeAnywhere(dialect: DialectName, column: 'email' | 'username', term: string) {
+/** `SEARCH_TEXT` holds the term anywhere; `_` and `%` are matched literally. */
+function holds(dialect: DialectName, term: string) {
   const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  // PostgreSQL's default escape is the backslash; naming it keeps the pattern a plain constant for pg_trgm.
-  return dialect === 'postgres'
-    ? sql<boolean>`lower(users.${sql.raw(column)}) like ${pattern}`
-    : sql<boolean>`lower(users.${sql.raw(column)}) like ${pattern} escape '\\'`;
+  // PostgreSQL's default escape is the backslash, left unnamed there; SQLite has none by default.
+  const escaping = dialect === 'postgres' ? sql`` : sql` escape '\\'`;
+  return sql<boolean>`(${sql.raw(SEARCH_TEXT[dialect])}) like ${pattern}${escaping}`;
 }
 
 /**
  * The rows of one page, ordered by numeric_id (unique and indexed on both databases): a keyset
- * walk, never an offset. Search uses the trigram index of each database (see migration 0018).
+ * walk, never an offset. Search uses the trigram index of each database (migrations 0018, 0031) or walks
+ * the list's order in an index that holds the searched columns (0031).
  */
 export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: UserListOptions) {
   let page = filtered(db.selectFrom('users').selectAll('users').orderBy('users.numeric_id').limit(o.limit), dialect, o);
   if (o.after !== undefined) page = page.where('users.numeric_id', '>', o.after);
   const term = o.search?.toLowerCase();
   if (!term) return page;
+  if (term.includes(SEARCH_SEPARATOR)) return page.where(sql<boolean>`1 = 0`);
   if (dialect === 'sqlite' && indexable(term)) {
     const phrase = `"${term.replace(/"/g, '""')}"`;
     const after = o.after ?? Number.MIN_SAFE_INTEGER;
@@ -109,15 +126,44 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
         order by rowid ${limit})`,
     );
   }
-  return page.where((eb) => eb.or([likeAnywhere(dialect, 'email', term), likeAnywhere(dialect, 'username', term)]));
+  if (hasFilter(o)) return page.where(holds(dialect, term));
+  // Walks the list order in users_search_walk, which holds the searched columns: the users' rows are not read
+  // until the page's ids are known. PostgreSQL may instead collect a rare term's matches from users_search_trgm.
+  const walk = dialect === 'sqlite' ? sql` indexed by users_search_walk` : sql``;
+  const after = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
+  return page.where(
+    'users.numeric_id',
+    'in',
+    sql<number>`(select numeric_id from users${walk} where ${holds(dialect, term)}${after}
+      order by numeric_id limit ${o.limit})`,
+  );
 }
 
+/** On SQLite, a role held by at most this many users is read from its holders (see `filtered`). */
+export const RARE_ROLE = 2000;
+
 export function createUserListQueries(db: Kysely<Database>, dialect: DialectName) {
+  /** How many users hold the role, counted up to RARE_ROLE + 1 (a bounded read of user_roles_role). */
+  const holdersOf = async (role: string) => {
+    const bounded = db
+      .selectFrom('user_roles')
+      .select('user_id')
+      .where('role', '=', role)
+      .limit(RARE_ROLE + 1)
+      .as('holders');
+    const row = await db
+      .selectFrom(bounded)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  };
   return {
     /** One page of users; roles and MFA state are read for that page's rows only. */
     async list(o: UserListOptions): Promise<UserWithRoles[]> {
+      const options =
+        dialect === 'sqlite' && o.role !== undefined ? { ...o, fewHolders: (await holdersOf(o.role)) <= RARE_ROLE } : o;
       const rows = await db
-        .selectFrom(userPageQuery(db, dialect, o).as('users'))
+        .selectFrom(userPageQuery(db, dialect, options).as('users'))
         .selectAll('users')
         .select(userExtras(dialect))
         .orderBy('users.numeric_id')

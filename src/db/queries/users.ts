@@ -1,14 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import {
-  rolesAggregateSql,
-  rolesOfUserSql,
-  splitRoles,
-  toBool,
-  toDate,
-  toDateOrNull,
-  toJson,
-  type DialectName,
-} from '../dialect.js';
+import { splitRoles, toBool, toDate, toDateOrNull, toJson, USER_EXTRAS_TEXT, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { Database, UsersTable } from '../types.js';
 
@@ -89,12 +80,10 @@ export interface UserWithRoles extends UserRow {
   mfaEnabled: boolean;
 }
 
-/** Columns that, added to `users.*`, give everything a UserWithRoles needs in the same query. */
+/** Columns that, added to `users.*`, give everything a UserWithRoles needs in the same query (USER_EXTRAS_TEXT). */
 export function userExtras(dialect: DialectName) {
-  return [
-    rolesOfUserSql(dialect).as('roles'),
-    sql<unknown>`exists(select 1 from mfa m where m.user_id = users.id and m.enabled_at is not null)`.as('mfa_enabled'),
-  ] as const;
+  const text = USER_EXTRAS_TEXT[dialect];
+  return [sql.raw<string | null>(text.roles).as('roles'), sql.raw<unknown>(text.mfa).as('mfa_enabled')] as const;
 }
 
 export type UserWithExtrasRow = Selectable<UsersTable> & { roles: string | null; mfa_enabled: unknown };
@@ -108,19 +97,7 @@ export function toUserWithRoles(row: UserWithExtrasRow): UserWithRoles {
 }
 
 export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
-  const extras = userExtras(dialect);
-  // Roles and MFA state by joins grouped on the one user, not by correlated subqueries.
-  const withExtras = () =>
-    db
-      .selectFrom('users')
-      .leftJoin('user_roles as r', 'r.user_id', 'users.id')
-      .leftJoin('mfa as m', 'm.user_id', 'users.id')
-      .selectAll('users')
-      .select([
-        rolesAggregateSql(dialect).as('roles'),
-        sql<number>`max(case when m.enabled_at is null then 0 else 1 end)`.as('mfa_enabled'),
-      ])
-      .groupBy('users.id');
+  const withExtras = () => db.selectFrom('users').selectAll('users').select(userExtras(dialect));
   const byColumn = (column: 'id' | 'email') =>
     prepare<{ value: string }, UserWithExtrasRow>(dialect, (p) =>
       withExtras().where(column === 'id' ? 'users.id' : 'users.email', '=', p.value),
@@ -129,7 +106,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     withExtras().where((eb) => eb(eb.fn('lower', ['users.username']), '=', p.lowered)),
   );
   const byNumericId = prepare<{ numericId: number }, UserWithExtrasRow>(dialect, (p) =>
-    db.selectFrom('users').selectAll('users').select(extras).where('numeric_id', '=', p.numericId),
+    withExtras().where('users.numeric_id', '=', p.numericId),
   );
   const touchLogin = prepare<{ id: string; now: Date }, never>(dialect, (p) =>
     db.updateTable('users').set({ last_login_at: p.now }).where('id', '=', p.id),
