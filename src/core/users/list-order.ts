@@ -22,7 +22,7 @@ const isInstant = (v: unknown): v is string =>
   typeof v === 'string' && v.length <= 40 && !Number.isNaN(new Date(v).getTime());
 
 /** The value of a cursor's key for its sort, or undefined when it is not one (a forged or another sort's cursor). */
-function valueOf(by: UserSort, v: unknown): string | number | Date | null | undefined {
+function keyValue(by: UserSort, v: unknown): string | number | Date | null | undefined {
   if (by === 'email') return typeof v === 'string' && v.length <= 254 ? v : undefined;
   if (by === 'sign_ins') return Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
   if (by === 'last_seen' && v === null) return null;
@@ -43,7 +43,7 @@ export function userListStart(
   const dir = sort.desc ? 'desc' : 'asc';
   if (!Array.isArray(key) || key.length !== 4 || key[0] !== sort.by || key[1] !== dir)
     throw errors.validation('Invalid cursor: it was made for another order; start again without it');
-  const value = valueOf(sort.by, key[2]);
+  const value = keyValue(sort.by, key[2]);
   if (value === undefined || !Number.isSafeInteger(key[3])) throw errors.validation('Invalid cursor');
   return { order: { ...sort, after: { value, numericId: key[3] as number } } };
 }
