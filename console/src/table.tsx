@@ -6,6 +6,20 @@ export interface Column<T> {
   hideHead?: boolean;
   cell: (row: T) => ComponentChildren;
   class?: string;
+  /** A header that sorts the list: where it leads, and whether the list is sorted by it now. */
+  sort?: { href: string; now?: 'ascending' | 'descending' };
+}
+
+function Head<T>({ c }: { c: Column<T> }) {
+  if (c.hideHead) return <span class="visually-hidden">{c.head}</span>;
+  if (!c.sort) return <>{c.head}</>;
+  const arrow = c.sort.now === 'ascending' ? ' ▲' : c.sort.now === 'descending' ? ' ▼' : '';
+  return (
+    <a href={c.sort.href} class="sort">
+      {c.head}
+      <span aria-hidden="true">{arrow}</span>
+    </a>
+  );
 }
 
 export interface TableProps<T> {
@@ -29,8 +43,8 @@ export function Table<T>({ rows, columns, rowKey, caption, hideCaption, striped,
         <thead>
           <tr>
             {columns.map((c) => (
-              <th scope="col" key={c.head}>
-                {c.hideHead ? <span class="visually-hidden">{c.head}</span> : c.head}
+              <th scope="col" key={c.head} aria-sort={c.sort?.now}>
+                <Head c={c} />
               </th>
             ))}
           </tr>

@@ -14,6 +14,8 @@ export interface AdminUser {
   mfa_enabled: boolean;
   created_at: string;
   last_login_at: string | null;
+  last_seen_at?: string | null;
+  sign_in_count?: number;
 }
 export interface TokenInfo {
   id: string;

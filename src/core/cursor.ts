@@ -4,13 +4,13 @@ import { errors } from './errors.js';
  * Opaque page cursors: base64url of the JSON array of the last row's sort key. Clients pass back
  * `next_cursor` as it came; anything else that does not decode to the expected key is a 400.
  */
-export function encodeCursor(key: readonly (string | number)[]): string {
+export function encodeCursor(key: readonly (string | number | null)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]{1,400}$/;
 
-function decode(cursor: string): unknown {
+export function decode(cursor: string): unknown {
   if (!BASE64URL.test(cursor)) throw errors.validation('Invalid cursor');
   try {
     return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -51,7 +51,7 @@ export interface Page<T> {
 }
 
 /** Cuts `rows` (read with limit + 1) to a page, the cursor made from the last row kept. */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => readonly (string | number)[]): Page<T> {
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => readonly (string | number | null)[]): Page<T> {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? encodeCursor(keyOf(items[items.length - 1]!)) : null };
 }

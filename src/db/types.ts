@@ -30,6 +30,9 @@ export interface UsersTable {
   ban_reason: string | null;
   password_digest_hash: ColumnType<string | null, string | null | undefined, string | null>;
   anonymous: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The last sign-in, refresh or authenticated request of any door (migration 0029). */
+  last_seen_at: NullableTimestamp;
+  sign_in_count: ColumnType<number, number | undefined, number>;
 }
 
 export interface UserRolesTable {
@@ -143,6 +146,15 @@ export interface SessionsTable {
   user_agent: string | null;
   /** When the holder last proved a secret (sign-in or re-authentication); null: never. */
   proven_at: NullableTimestamp;
+}
+
+export interface SetupLinksTable {
+  /** SHA-256 of the setup link's token. */
+  hash: string;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  /** Set while the link is being used to create the first admin. */
+  claimed_until: NullableTimestamp;
 }
 
 export interface AuditLogTable {
@@ -274,6 +286,7 @@ export interface Database {
   directories: DirectoriesTable;
   user_identities: UserIdentitiesTable;
   sessions: SessionsTable;
+  setup_links: SetupLinksTable;
   audit_log: AuditLogTable;
   auth_method_modes: AuthMethodModesTable;
   auth_method_users: AuthMethodUsersTable;

@@ -17,7 +17,12 @@ interface UserFilters {
   realm: string;
   role: string;
   state: string;
+  sort: string;
+  order: string;
 }
+
+/** The orders the server sorts by, and the direction a first click asks (the newest or busiest first). */
+const SORTS: Record<string, 'asc' | 'desc'> = { email: 'asc', created: 'desc', last_seen: 'desc', sign_ins: 'desc' };
 
 /**
  * One page of users from the server: its indexed search (a part of the email or username) and its
@@ -33,6 +38,8 @@ async function findUsers(f: UserFilters, cursor: string): Promise<UserPage> {
   const params = new URLSearchParams({ limit: '50' });
   if (f.q) params.set('search', f.q);
   for (const key of ['realm', 'role', 'state'] as const) if (f[key]) params.set(key, f[key]);
+  if (f.sort in SORTS) params.set('sort', f.sort);
+  if (f.sort in SORTS && f.order) params.set('order', f.order);
   if (cursor) params.set('cursor', cursor);
   return api<UserPage>('GET', `/admin/users?${params}`);
 }
@@ -42,11 +49,19 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
   const realm = query.get('realm') ?? '';
   const role = query.get('role') ?? '';
   const state = query.get('state') ?? '';
+  const sort = query.get('sort') ?? '';
+  const order = query.get('order') ?? '';
   const cursor = query.get('after') ?? '';
   const [text, setText] = useState(search);
   const [roleText, setRoleText] = useState(role);
-  const filters = { q: search, realm, role, state };
-  const users = useLoad(() => findUsers(filters, cursor), [search, realm, role, state, cursor]);
+  const filters = { q: search, realm, role, state, sort, order };
+  const users = useLoad(() => findUsers(filters, cursor), [search, realm, role, state, sort, order, cursor]);
+  // A header sorts by its column (a new order starts at the first page); a second click turns the direction.
+  const sortBy = (key: string) => {
+    const now = sort === key ? (order === 'desc' ? 'descending' : 'ascending') : undefined;
+    const next = now ? (now === 'ascending' ? 'desc' : 'asc') : SORTS[key]!;
+    return { href: href(['users'], { ...filters, sort: key, order: next }), now } as const;
+  };
   const realms = useLoad(() => api<{ name: string }[]>('GET', '/admin/realms'), []);
   const shown = users.data?.users ?? [];
   // Suggestions for the role field: the roles of the users shown (any role may be typed).
@@ -116,6 +131,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
         columns={[
           {
             head: 'Email',
+            sort: sortBy('email'),
             cell: (u) => (
               <>
                 <a href={href(['users', u.id])}>{u.email}</a>
@@ -127,7 +143,9 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
           { head: 'Realm', cell: (u) => u.realm },
           { head: 'State', cell: (u) => <span class={`badge ${stateOf(u)}`}>{stateOf(u)}</span> },
           { head: 'MFA', cell: (u) => (u.mfa_enabled ? 'on' : 'off') },
-          { head: 'Last sign-in', cell: (u) => when(u.last_login_at) },
+          { head: 'Created', sort: sortBy('created'), cell: (u) => when(u.created_at) },
+          { head: 'Last seen', sort: sortBy('last_seen'), cell: (u) => when(u.last_seen_at ?? u.last_login_at) },
+          { head: 'Sign-ins', sort: sortBy('sign_ins'), cell: (u) => u.sign_in_count ?? '' },
         ]}
       />
       <nav aria-label="Pages" class="pager">

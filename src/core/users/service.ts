@@ -5,11 +5,12 @@ import type { UserWithRoles } from '../../db/queries/users.js';
 import { isUniqueViolation, violatesUniqueOf } from '../../db/dialect.js';
 import type { Clock, Random } from '../clock.js';
 import { passwordManagedByDirectory, passwordRealmOf } from '../directories/password-realm.js';
-import { decodeNumberCursor, toPage, type Page } from '../cursor.js';
+import { toPage, type Page } from '../cursor.js';
 import { errors } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { normalizeEmail } from './email.js';
+import { sortedCursorKey, userListStart, type UserSort } from './list-order.js';
 
 export { USER_STATES };
 
@@ -22,6 +23,12 @@ export interface UserListFilter {
 }
 
 export type User = UserWithRoles;
+
+/** Another order for the admin list than creation order. */
+export interface UserListSort {
+  by: UserSort;
+  desc: boolean;
+}
 
 export interface NewUserInput {
   email: string;
@@ -157,15 +164,15 @@ export function createUserService({
         ? queries.users.findWithRoles('email', normalizeEmail(login))
         : queries.users.findWithRoles('username', login),
     /**
-     * One page of users in creation order (numeric id), optionally only those whose email or username
+     * One page of users in creation order (numeric id) or `sort`'s, optionally only those whose email or username
      * holds `search`, of a realm, holding a role, in a state: every filter applies to the whole list.
      */
-    async list(opts: UserListFilter & { limit: number; cursor?: string }): Promise<Page<User>> {
-      const after = opts.cursor === undefined ? undefined : decodeNumberCursor(opts.cursor);
-      const { search, realm, role } = opts;
+    async list(opts: UserListFilter & { limit: number; cursor?: string; sort?: UserListSort }): Promise<Page<User>> {
+      const { after, order } = userListStart(opts.sort, opts.cursor);
+      const { search, realm, role, sort } = opts;
       const state = opts.state && { is: opts.state, now: clock.now() };
-      const rows = await queries.userList.list({ limit: opts.limit + 1, after, search, realm, role, state });
-      return toPage(rows, opts.limit, (u) => [u.numericId]);
+      const rows = await queries.userList.list({ limit: opts.limit + 1, after, order, search, realm, role, state });
+      return toPage(rows, opts.limit, (u) => (sort ? sortedCursorKey(sort.by, sort.desc, u) : [u.numericId]));
     },
 
     async require(email: string): Promise<User> {

@@ -12,6 +12,7 @@ import { createApiTokenQueries } from './api-tokens.js';
 import { createUserRoleQueries } from './user-roles.js';
 import { createUserQueries } from './users.js';
 import { createUserListQueries } from './user-list.js';
+import { createUserActivityQueries } from './user-activity.js';
 import { createAuditLogQueries } from './audit-log.js';
 import { createSessionQueries } from './sessions.js';
 import { createDirectoryQueries } from './directories.js';
@@ -30,6 +31,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
   return {
     users: createUserQueries(db, dialect),
     userList: createUserListQueries(db, dialect),
+    userActivity: createUserActivityQueries(db, dialect),
     userRoles: createUserRoleQueries(db),
     refreshTokens: createRefreshTokenQueries(db, dialect, sync),
     loginFailures: createLoginFailureQueries(db, dialect),

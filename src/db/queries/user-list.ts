@@ -2,13 +2,16 @@ import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } fro
 import type { DialectName } from '../dialect.js';
 import { SEARCH_SEPARATOR, SEARCH_TEXT } from '../search-text.js';
 import type { Database } from '../types.js';
+import { afterSql, orderSql, type UserOrder } from './user-order.js';
 import { toUserWithRoles, userExtras, type UserWithRoles } from './users.js';
 
 export interface UserListOptions {
   /** Rows to read (the caller asks one more than a page to learn whether another follows). */
   limit: number;
-  /** Users after this numeric id (the previous page's last). */
+  /** Users after this numeric id (the previous page's last), in creation order. */
   after?: number;
+  /** Another order, and where its page starts (instead of `after`). */
+  order?: UserOrder;
   /** A substring of the email or the username, without regard to case. */
   search?: string;
   /** Only users of this realm. */
@@ -109,20 +112,24 @@ function holds(dialect: DialectName, term: string) {
  * the list's order in an index that holds the searched columns (0031).
  */
 export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: UserListOptions) {
-  let page = filtered(db.selectFrom('users').selectAll('users').orderBy('users.numeric_id').limit(o.limit), dialect, o);
-  if (o.after !== undefined) page = page.where('users.numeric_id', '>', o.after);
+  const base = db.selectFrom('users').selectAll('users').limit(o.limit);
+  let page = filtered(o.order ? base.orderBy(orderSql(o.order)) : base.orderBy('users.numeric_id'), dialect, o);
+  const after = o.order ? afterSql(o.order) : undefined;
+  if (after) page = page.where(after);
+  else if (o.after !== undefined) page = page.where('users.numeric_id', '>', o.after);
   const term = o.search?.toLowerCase();
   if (!term) return page;
   if (term.includes(SEARCH_SEPARATOR)) return page.where(sql<boolean>`1 = 0`);
   if (dialect === 'sqlite' && indexable(term)) {
     const phrase = `"${term.replace(/"/g, '""')}"`;
-    const after = o.after ?? Number.MIN_SAFE_INTEGER;
+    // In another order than the rowid's, the matches are all read and the outer query orders them.
+    const from = o.order ? Number.MIN_SAFE_INTEGER : (o.after ?? Number.MIN_SAFE_INTEGER);
     // With a filter beside it, a match may not make the page: the outer limit alone bounds the page.
-    const limit = hasFilter(o) ? sql`` : sql`limit ${o.limit}`;
+    const limit = hasFilter(o) || o.order ? sql`` : sql`limit ${o.limit}`;
     return page.where(
       'users.numeric_id',
       'in',
-      sql<number>`(select rowid from users_search where users_search match ${phrase} and rowid > ${after}
+      sql<number>`(select rowid from users_search where users_search match ${phrase} and rowid > ${from}
         order by rowid ${limit})`,
     );
   }
@@ -166,7 +173,7 @@ export function createUserListQueries(db: Kysely<Database>, dialect: DialectName
         .selectFrom(userPageQuery(db, dialect, options).as('users'))
         .selectAll('users')
         .select(userExtras(dialect))
-        .orderBy('users.numeric_id')
+        .orderBy(o.order ? orderSql(o.order) : sql`users.numeric_id`)
         .execute();
       return rows.map(toUserWithRoles);
     },

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { splitRoles, toBool, toDate, toDateOrNull, toJson, USER_EXTRAS_TEXT, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
+import { signInStamp } from './user-activity.js';
 import type { Database, UsersTable } from '../types.js';
 
 export interface UserRow {
@@ -29,6 +30,9 @@ export interface UserRow {
   passwordDigestHash: string | null;
   /** No credential of its own yet (hasura-auth's anonymous sign-in), until given an email and password. */
   anonymous: boolean;
+  /** The last sign-in, refresh or authenticated request of any door; successful sign-ins (migration 0029). */
+  lastSeenAt: Date | null;
+  signInCount: number;
 }
 
 export type NewUser = Pick<
@@ -72,6 +76,8 @@ function toUser(row: Selectable<UsersTable>): UserRow {
     banReason: row.ban_reason,
     passwordDigestHash: row.password_digest_hash,
     anonymous: toBool(row.anonymous),
+    lastSeenAt: toDateOrNull(row.last_seen_at),
+    signInCount: Number(row.sign_in_count),
   };
 }
 
@@ -109,7 +115,7 @@ export function createUserQueries(db: Kysely<Database>, dialect: DialectName) {
     withExtras().where('users.numeric_id', '=', p.numericId),
   );
   const touchLogin = prepare<{ id: string; now: Date }, never>(dialect, (p) =>
-    db.updateTable('users').set({ last_login_at: p.now }).where('id', '=', p.id),
+    db.updateTable('users').set(signInStamp(p.now)).where('id', '=', p.id),
   );
   const byEmail = byColumn('email');
   const byId = byColumn('id');

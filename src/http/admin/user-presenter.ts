@@ -22,6 +22,8 @@ export const AdminUser = Type.Object({
   mfa_enabled: Type.Boolean(),
   created_at: DateTime,
   last_login_at: Nullable(DateTime),
+  last_seen_at: Nullable(DateTime),
+  sign_in_count: Type.Integer({ description: 'successful sign-ins' }),
 });
 
 export const adminUser = (u: User) => ({
@@ -40,6 +42,8 @@ export const adminUser = (u: User) => ({
   mfa_enabled: u.mfaEnabled,
   created_at: u.createdAt.toISOString(),
   last_login_at: u.lastLoginAt?.toISOString() ?? null,
+  last_seen_at: u.lastSeenAt?.toISOString() ?? null,
+  sign_in_count: u.signInCount,
 });
 
 /** Page sizes of the admin lists (users, sessions, tokens): the default and the most one page holds. */

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { pageLimit } from '../../core/cursor.js';
 import { errors } from '../../core/errors.js';
+import { USER_SORTS } from '../../core/users/list-order.js';
 import { USER_STATES } from '../../core/users/service.js';
 import type { Services } from '../../services.js';
 import { actorOf } from '../client.js';
@@ -23,7 +24,8 @@ export function adminUserRoutes(app: App, s: Services) {
     {
       schema: {
         tags,
-        summary: 'List users in creation order, a page at a time, or search them (a part of the email or username)',
+        summary:
+          'List users in creation order or sorted, a page at a time, or search them (a part of the email or username)',
         querystring: Type.Object({
           search: Type.Optional(Type.String({ maxLength: 254 })),
           limit: Type.Optional(
@@ -32,6 +34,15 @@ export function adminUserRoutes(app: App, s: Services) {
           cursor: Type.Optional(Type.String({ maxLength: 400, description: 'next_cursor of the previous page' })),
           realm: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only users of this realm' })),
           role: Type.Optional({ ...Role, description: 'only users holding this role' }),
+          sort: Type.Optional(
+            Type.Union(
+              USER_SORTS.map((v) => Type.Literal(v)),
+              { description: 'another order than creation: email, created, last_seen (never seen first), sign_ins' },
+            ),
+          ),
+          order: Type.Optional(
+            Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'with sort; default asc' }),
+          ),
           state: Type.Optional(
             Type.Union(
               USER_STATES.map((v) => Type.Literal(v)),
@@ -46,9 +57,13 @@ export function adminUserRoutes(app: App, s: Services) {
       },
     },
     async (request) => {
-      const { search, cursor, realm, role, state } = request.query;
+      const { search, cursor, realm, role, state, sort: by, order } = request.query;
       const limit = pageLimit(request.query.limit, DEFAULT_PAGE, MAX_PAGE);
-      return adminUserPage(await s.users.list({ search: search || undefined, realm, role, state, limit, cursor }));
+      const sort = by ? { by, desc: order === 'desc' } : undefined;
+      if (!by && order) throw errors.validation('order needs sort (email, created, last_seen or sign_ins)');
+      return adminUserPage(
+        await s.users.list({ search: search || undefined, realm, role, state, limit, cursor, sort }),
+      );
     },
   );
 
