@@ -89,7 +89,7 @@ export function registerSessionRoutes(app: App, s: Services, config: HasuraAuthC
     async (request) => {
       const { ticket, otp } = request.body;
       const bare = ticket.startsWith(MFA_TICKET_PREFIX) ? ticket.slice(MFA_TICKET_PREFIX.length) : ticket;
-      const session = await s.auth.completeMfa(bare, otp, clientInfo(request), DOOR);
+      const session = await s.auth.completeSecondStep(bare, { method: 'totp', code: otp }, clientInfo(request), DOOR);
       return { session: hasuraSession(session) };
     },
   );
