@@ -55,10 +55,17 @@ export interface AuthServiceDeps extends SecondStepDeps {
 export function createAuthService(deps: AuthServiceDeps) {
   const { queries, users, sessions, refreshTokens, accessTokens, clock } = deps;
 
-  async function startSession(user: User, client: ClientInfo, door = 'hbp', proven = true): Promise<Session> {
+  /** Opens a session; `claims` adds Hasura claims to its first access token only (a refresh drops them). */
+  async function startSession(
+    user: User,
+    client: ClientInfo,
+    door = 'hbp',
+    proven = true,
+    claims?: Record<string, string>,
+  ): Promise<Session> {
     const refresh = await refreshTokens.open(user.id, door, client, { proven });
     return {
-      accessToken: await accessTokens.sign(user, refresh.familyId),
+      accessToken: await accessTokens.sign(user, refresh.familyId, claims),
       accessExpiresIn: accessTokens.lifetimeSeconds,
       refreshToken: refresh.token,
       refreshExpiresAt: refresh.expiresAt,
