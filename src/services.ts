@@ -161,6 +161,18 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     minutes: config.humhub.impersonationMinutes,
   });
   credentials.register(impersonation.kind);
+  const passkeys = createPasskeys({
+    config: config.passkeys,
+    queries,
+    users,
+    pipeline,
+    sessions,
+    tickets,
+    audit,
+    clock,
+    random,
+    secret: deriveKey(secrets.cookieSecret, 'passkey-stand-in'),
+  });
   const auth = createAuthService({
     queries,
     users,
@@ -177,19 +189,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     mfaThrottle,
     reauth,
     apiTokens,
-  });
-  const passkeys = createPasskeys({
-    config: config.passkeys,
-    queries,
-    users,
-    pipeline,
-    sessions,
-    tickets,
-    mfaThrottle,
-    audit,
-    clock,
-    random,
-    secret: deriveKey(secrets.cookieSecret, 'passkey-stand-in'),
+    passkeyProof: config.passkeys.enabled ? passkeys.secondStepProof : undefined,
   });
   const background = createBackground((err) => log.error({ err }, 'background work failed'));
   const mailer = createMailer(config, log, background);

@@ -1,28 +1,12 @@
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, DATABASES, type TestApp } from './helpers/app.js';
 import { PASSWORD, register } from './helpers/auth.js';
 import { CHROMIUM } from './helpers/browser.js';
 import { freePort } from './helpers/ports.js';
+import { virtualAuthenticator, type VirtualAuthenticator } from './helpers/virtual-authenticator.js';
 
 const SHOTS = process.env.PASSKEY_SHOTS;
-
-/** A platform authenticator with user verification that answers without a touch, on this page only. */
-async function virtualAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
 
 /**
  * The built-in page with Chromium's virtual authenticator (the DevTools Protocol's WebAuthn domain): a
@@ -34,8 +18,7 @@ describe.each(DATABASES)('passkeys on the built-in page in Chromium on %s', (db)
   let base: string;
   let browser: Browser;
   let page: Page;
-  let cdp: CDPSession;
-  let authenticatorId: string;
+  let device: VirtualAuthenticator;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -49,7 +32,7 @@ describe.each(DATABASES)('passkeys on the built-in page in Chromium on %s', (db)
     await page.addInitScript(() => {
       PublicKeyCredential.isConditionalMediationAvailable = async () => false;
     });
-    ({ cdp, authenticatorId } = await virtualAuthenticator(page));
+    device = await virtualAuthenticator(page);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -59,8 +42,7 @@ describe.each(DATABASES)('passkeys on the built-in page in Chromium on %s', (db)
   const shot = async (name: string) => {
     if (SHOTS && db === 'sqlite') await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
   };
-  const credentials = async () =>
-    (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as { signCount: number }[];
+  const credentials = () => device.credentials();
 
   let email: string;
 
@@ -110,13 +92,8 @@ describe.each(DATABASES)('passkeys on the built-in page in Chromium on %s', (db)
 
   it('signs in by autofill where the browser offers conditional mediation, without a click', async () => {
     const other = await browser.newPage();
-    const device = await virtualAuthenticator(other);
     // The same passkey, synced to this browser's authenticator.
-    for (const credential of await credentials())
-      await device.cdp.send('WebAuthn.addCredential', {
-        authenticatorId: device.authenticatorId,
-        credential: credential as never,
-      });
+    await virtualAuthenticator(other, await credentials());
     await other.goto(base);
     await other.waitForSelector('#account:not([hidden])');
     expect(await other.textContent('#account-who')).toContain(email);

@@ -5,6 +5,7 @@ import { PASSWORD, bearer, register, uniqueEmail } from './helpers/auth.js';
 import { CHROMIUM } from './helpers/browser.js';
 import { freePort } from './helpers/ports.js';
 import { SoftAuthenticator } from './helpers/soft-authenticator.js';
+import { virtualAuthenticator } from './helpers/virtual-authenticator.js';
 
 const ADMIN_SECRET = 'an-admin-secret-long-enough-for-the-check-0123';
 const SHOTS = process.env.PASSKEY_SHOTS;
@@ -16,19 +17,7 @@ async function pageWithPasskey(browser: Browser, credential: object, conditional
     await page.addInitScript(() => {
       PublicKeyCredential.isConditionalMediationAvailable = async () => false;
     });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: credential as never });
+  await virtualAuthenticator(page, [credential]);
   return page;
 }
 

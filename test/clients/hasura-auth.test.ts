@@ -207,7 +207,7 @@ describe.each(DATABASES)('@nhost/nhost-js 4.7.0 on %s', (db) => {
 describe.each(DATABASES)('hasura-auth wire errors on %s', (db) => {
   const server = useServer(db);
 
-  it('answers a bad body with 400 invalid-request, an unknown route with its 404, WebAuthn with disabled-endpoint', async () => {
+  it('answers a bad body with 400 invalid-request, an unknown route with its 404, SMS with disabled-endpoint', async () => {
     const live = server();
     const bad = await post(live, '/v1/auth/signin/email-password', { email: 'not an email' });
     expect(bad.status).toBe(400);
@@ -221,9 +221,10 @@ describe.each(DATABASES)('hasura-auth wire errors on %s', (db) => {
     const unknown = await fetch(`${live.url}/v1/auth/no/such/route`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ status: 404, error: 'route-not-found' });
-    const webauthn = await post(live, '/v1/auth/signin/webauthn', {});
-    expect(webauthn.status).toBe(409);
-    expect(await webauthn.json()).toEqual({
+    // Gatehouse sends no SMS: hasura-auth's answer for a switched-off feature (its WebAuthn routes answer now).
+    const sms = await post(live, '/v1/auth/signin/passwordless/sms', {});
+    expect(sms.status).toBe(409);
+    expect(await sms.json()).toEqual({
       status: 409,
       error: 'disabled-endpoint',
       message: 'This endpoint is disabled',

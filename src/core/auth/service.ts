@@ -6,13 +6,13 @@ import type { PasswordHasher } from '../passwords/hasher.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
 import type { RefreshTokens } from '../sessions/refresh-tokens.js';
 import { canSignIn, type ClientInfo, type SessionRegistry } from '../sessions/registry.js';
-import type { LoginThrottle } from '../throttle/login-failures.js';
 import type { NewUserInput, User, UserService } from '../users/service.js';
 import type { TicketShape, Tickets } from '../tickets/service.js';
-import { mfaErrors, type MfaService } from '../mfa/service.js';
+import type { MfaService } from '../mfa/service.js';
 import type { LoginPipeline, SecondFactorMethod, TrustedDevice } from './pipeline.js';
 import type { Reauthentication } from './reauthentication.js';
 import type { ApiTokens } from '../api-tokens/service.js';
+import { createSecondStep, type SecondStepDeps } from './second-step.js';
 
 export type { TrustedDevice } from './pipeline.js';
 
@@ -31,14 +31,11 @@ export type SignInResult =
   | { kind: 'session'; session: Session }
   | { kind: 'mfa'; mfaTicket: string; methods?: SecondFactorMethod[] };
 
-/** Wrong codes allowed per MFA ticket before it is void. */
-export const MFA_TICKET_ATTEMPTS = 5;
+export { MFA_TICKET_ATTEMPTS, type SecondStepProof } from './second-step.js';
 
-export interface AuthServiceDeps {
+export interface AuthServiceDeps extends SecondStepDeps {
   tickets: Tickets;
   mfa: MfaService;
-  /** Counts wrong second factors per user: each ticket allows 5, this bounds them across tickets. */
-  mfaThrottle: LoginThrottle;
   queries: Queries;
   users: UserService;
   hasher: PasswordHasher;
@@ -58,10 +55,17 @@ export interface AuthServiceDeps {
 export function createAuthService(deps: AuthServiceDeps) {
   const { queries, users, sessions, refreshTokens, accessTokens, clock } = deps;
 
-  async function startSession(user: User, client: ClientInfo, door = 'hbp', proven = true): Promise<Session> {
+  /** Opens a session; `claims` adds Hasura claims to its first access token only (a refresh drops them). */
+  async function startSession(
+    user: User,
+    client: ClientInfo,
+    door = 'hbp',
+    proven = true,
+    claims?: Record<string, string>,
+  ): Promise<Session> {
     const refresh = await refreshTokens.open(user.id, door, client, { proven });
     return {
-      accessToken: await accessTokens.sign(user, refresh.familyId),
+      accessToken: await accessTokens.sign(user, refresh.familyId, claims),
       accessExpiresIn: accessTokens.lifetimeSeconds,
       refreshToken: refresh.token,
       refreshExpiresAt: refresh.expiresAt,
@@ -104,37 +108,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       return { kind: 'session', session: await startSession(user, client, door), deviceId };
     },
 
-    /**
-     * Second step of an MFA login: a TOTP or recovery code against the ticket. Every try
-     * counts before the code is checked; after MFA_TICKET_ATTEMPTS the ticket is void.
-     */
-    async completeMfa(ticket: string, code: string, client: ClientInfo, door = 'hbp'): Promise<Session> {
-      const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
-      const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
-      const audit = (outcome: 'success' | 'failure', reason?: string) =>
-        deps.audit.record({
-          actor: userId,
-          action: 'login.mfa',
-          subject: userId,
-          door,
-          outcome,
-          ip: client.ip,
-          userAgent: client.userAgent,
-          detail: reason ? { reason } : null,
-        });
-      if (!(await deps.mfa.verify(userId, code))) {
-        attempt.fail();
-        await audit('failure', 'invalid-mfa-code');
-        throw mfaErrors.invalidCode();
-      }
-      await attempt.succeed();
-      await deps.tickets.consume('mfa', ticket);
-      const user = await users.get(userId);
-      if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
-      await queries.users.touchLogin(user.id, clock.now());
-      await audit('success');
-      return startSession(user, client, door);
-    },
+    /** The second step of a password login, with a TOTP code or a passkey assertion (second-step.ts). */
+    completeSecondStep: createSecondStep(deps, startSession),
 
     async refresh(
       token: string,

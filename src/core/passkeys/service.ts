@@ -156,10 +156,15 @@ export function createPasskeys(deps: PasskeysDeps) {
     },
 
     /** An elevation: the assertion is checked like a login of this account, then the session counts as proven. */
-    async elevate(caller: SessionCaller, response: AuthenticationResponseJSON, client: ClientInfo): Promise<void> {
+    async elevate(
+      caller: SessionCaller,
+      response: AuthenticationResponseJSON,
+      client: ClientInfo,
+      door = 'hbp',
+    ): Promise<void> {
       const passkey = await assertion(response, 'elevate', caller);
       const identifier = typeof response.id === 'string' ? response.id : '';
-      const attempt = { door: 'hbp', identifier, password: '', client, passkey, account: caller.userId };
+      const attempt = { door, identifier, password: '', client, passkey, account: caller.userId };
       await throughPipeline({ ...attempt, secondFactor: 'none', action: 'reauthenticate' });
       await deps.sessions.prove(caller.userId, caller.sessionId);
     },

@@ -77,7 +77,12 @@ export function createAccessTokens(opts: AccessTokenOptions) {
   return {
     lifetimeSeconds: lifetime,
 
-    async sign(user: { id: string; defaultRole: string; roles: string[] }, sessionId: string): Promise<string> {
+    /** `extra`: more Hasura claims (hasura-auth's `x-hasura-auth-elevated` after an elevation). */
+    async sign(
+      user: { id: string; defaultRole: string; roles: string[] },
+      sessionId: string,
+      extra: Record<string, string> = {},
+    ): Promise<string> {
       const iat = Math.floor(clock.now().getTime() / 1000);
       const key = await keys.current();
       return new SignJWT({
@@ -86,6 +91,7 @@ export function createAccessTokens(opts: AccessTokenOptions) {
           'x-hasura-user-id': user.id,
           'x-hasura-default-role': user.defaultRole,
           'x-hasura-allowed-roles': user.roles,
+          ...extra,
         },
       })
         .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: ACCESS_TOKEN_TYPE })

@@ -64,6 +64,8 @@ const BY_CODE: Record<string, Wire> = {
   'user-not-anonymous': [400, 'user-not-anonymous', 'Logged in user is not anonymous'],
   'anonymous-forbidden': [403, 'forbidden-anonymous', 'Forbidden, user is anonymous.'],
   'email-in-use': [409, 'email-already-in-use', 'Email already in use'],
+  // hasura-auth answers every WebAuthn response that does not verify (signature, challenge) with invalid-request.
+  'invalid-passkey': [400, 'invalid-request', undefined],
   'feature-disabled': [409, 'disabled-endpoint', 'This endpoint is disabled'],
 };
 

@@ -10,6 +10,7 @@ import { registerPasswordlessRoutes } from './passwordless.js';
 import { registerPatRoutes } from './pat.js';
 import { registerProviderRoutes } from './providers.js';
 import { registerSessionRoutes } from './sessions.js';
+import { registerWebauthnRoutes } from './webauthn.js';
 
 /** nhost's hasura-auth (the API of `@nhost/hasura-auth-js` and `@nhost/nhost-js`), at HASURA_AUTH_MOUNT. */
 export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSettings.configFields, HasuraAuthConfig> = {
@@ -29,6 +30,7 @@ export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSetting
         registerPatRoutes(api, core);
         registerAnonymousRoutes(api, core, config);
         registerProviderRoutes(api, core);
+        registerWebauthnRoutes(api, core, config);
         registerMetaRoutes(api, core, config);
       },
       { prefix: config.mount },

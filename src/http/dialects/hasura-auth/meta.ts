@@ -9,17 +9,9 @@ import { Ok, tags } from './schemas.js';
 /**
  * Routes hasura-auth has and Gatehouse does not offer (yet): they answer what hasura-auth answers for a
  * switched-off feature, `409 disabled-endpoint`, and are listed in the OpenAPI document, not silently missing.
- * WebAuthn comes with the core's passkeys; Gatehouse sends no SMS (docs/dialects.md).
+ * Gatehouse sends no SMS (docs/dialects.md).
  */
 const NOT_AVAILABLE: [method: 'GET' | 'POST', url: string, why: string][] = [
-  ['POST', '/signin/webauthn', 'passkeys'],
-  ['POST', '/signin/webauthn/verify', 'passkeys'],
-  ['POST', '/signup/webauthn', 'passkeys'],
-  ['POST', '/signup/webauthn/verify', 'passkeys'],
-  ['POST', '/user/webauthn/add', 'passkeys'],
-  ['POST', '/user/webauthn/verify', 'passkeys'],
-  ['POST', '/elevate/webauthn', 'passkeys'],
-  ['POST', '/elevate/webauthn/verify', 'passkeys'],
   ['POST', '/signin/passwordless/sms', 'SMS'],
   ['POST', '/signin/passwordless/sms/otp', 'SMS'],
   ['POST', '/signup/passwordless/sms', 'SMS'],

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { resolveRegistration } from '../../../core/users/registration.js';
 import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
 import { authLimits } from '../../native/auth/limits.js';
@@ -11,6 +10,7 @@ import { hasuraErrors } from './envelope.js';
 import { allowedRedirect, hasuraLinks } from './links.js';
 import { MFA_TICKET_PREFIX, hasuraSession, hasuraUser } from './present.js';
 import { replies, sendOk } from './reply.js';
+import { signUpInput } from './sign-up-input.js';
 import { Email, Ok, Password, Session, SessionPayload, SignInReply, SignUpOptions, User, tags } from './schemas.js';
 
 export const DOOR = 'hasura-auth';
@@ -33,19 +33,7 @@ export function registerSessionRoutes(app: App, s: Services, config: HasuraAuthC
     async (request) => {
       const { email, password, options = {} } = request.body;
       const links = hasuraLinks(s.config, config.mount, allowedRedirect(s.config, options.redirectTo));
-      const userData = { display_name: options.displayName, locale: options.locale };
-      const profile = resolveRegistration(s.config.users, {
-        allowedRoles: options.allowedRoles,
-        defaultRole: options.defaultRole,
-        userData: Object.fromEntries(Object.entries(userData).filter(([, v]) => v !== undefined)),
-      });
-      const input = {
-        email,
-        password,
-        ...profile,
-        metadata: options.metadata ?? {},
-        active: s.config.users.autoActivate,
-      };
+      const input = { ...signUpInput(s, email, options), password };
       const { user, session } = await s.auth.register(input, clientInfo(request), DOOR);
       if (!session) {
         await s.lifecycle.afterRegister(user, links);
@@ -89,7 +77,7 @@ export function registerSessionRoutes(app: App, s: Services, config: HasuraAuthC
     async (request) => {
       const { ticket, otp } = request.body;
       const bare = ticket.startsWith(MFA_TICKET_PREFIX) ? ticket.slice(MFA_TICKET_PREFIX.length) : ticket;
-      const session = await s.auth.completeMfa(bare, otp, clientInfo(request), DOOR);
+      const session = await s.auth.completeSecondStep(bare, { method: 'totp', code: otp }, clientInfo(request), DOOR);
       return { session: hasuraSession(session) };
     },
   );

@@ -21,7 +21,11 @@ export function registerMfaLoginRoute(app: App, s: Services) {
       },
     },
     async (request, reply) => {
-      const session = await s.auth.completeMfa(request.body.ticket, request.body.code, clientInfo(request));
+      const session = await s.auth.completeSecondStep(
+        request.body.ticket,
+        { method: 'totp', code: request.body.code },
+        clientInfo(request),
+      );
       setDeviceCookie(reply, s.config.cookies, session.user.id, s.random.bytes(18).toString('base64url'));
       return sessionBody(reply, s.config.cookies, session, request.body.cookie === true);
     },

@@ -73,8 +73,8 @@ export function registerPasskeySignIn(app: App, s: Services) {
     async (request, reply) => {
       const client = clientInfo(request);
       const { ticket, credential, cookie } = request.body;
-      const user = await s.passkeys.completeSecondFactor(ticket, credential as never, client);
-      const session = await s.auth.startSession(user, client);
+      const proof = { method: 'webauthn' as const, credential: credential as never };
+      const session = await s.auth.completeSecondStep(ticket, proof, client);
       return sessionBody(reply, s.config.cookies, session, cookie === true);
     },
   );

@@ -1,0 +1,55 @@
+import type { CDPSession, Page } from 'playwright-core';
+
+/** A credential as the DevTools Protocol's WebAuthn domain shows and takes it. */
+export interface VirtualCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  privateKey: string;
+  userHandle?: string;
+  signCount: number;
+}
+
+export interface VirtualAuthenticator {
+  cdp: CDPSession;
+  authenticatorId: string;
+  /** The credentials it holds now (their counters move with every assertion). */
+  credentials(): Promise<VirtualCredential[]>;
+  /** Puts a credential in it (a passkey synced from another device, or made by a software authenticator). */
+  add(credential: object): Promise<void>;
+  /** Forgets every credential it holds. */
+  clear(): Promise<void>;
+}
+
+/**
+ * Chromium's virtual authenticator on one page (the DevTools Protocol's WebAuthn domain): a platform authenticator
+ * with resident keys and user verification that answers without a touch, holding `credentials` from the start.
+ */
+export async function virtualAuthenticator(page: Page, credentials: object[] = []): Promise<VirtualAuthenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  const add = async (credential: object) => {
+    await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: credential as never });
+  };
+  for (const credential of credentials) await add(credential);
+  return {
+    cdp,
+    authenticatorId,
+    credentials: async () =>
+      (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as VirtualCredential[],
+    add,
+    clear: async () => {
+      await cdp.send('WebAuthn.clearCredentials', { authenticatorId });
+    },
+  };
+}
