@@ -133,15 +133,16 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
         order by rowid ${limit})`,
     );
   }
-  if (hasFilter(o)) return page.where(holds(dialect, term));
+  // With a filter or another order beside it, a walk in numeric_id order would not yield this page's rows.
+  if (hasFilter(o) || o.order) return page.where(holds(dialect, term));
   // Walks the list order in users_search_walk, which holds the searched columns: the users' rows are not read
   // until the page's ids are known. PostgreSQL may instead collect a rare term's matches from users_search_trgm.
   const walk = dialect === 'sqlite' ? sql` indexed by users_search_walk` : sql``;
-  const after = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
+  const from = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
   return page.where(
     'users.numeric_id',
     'in',
-    sql<number>`(select numeric_id from users${walk} where ${holds(dialect, term)}${after}
+    sql<number>`(select numeric_id from users${walk} where ${holds(dialect, term)}${from}
       order by numeric_id limit ${o.limit})`,
   );
 }
