@@ -77,7 +77,10 @@ export function createAccessTokens(opts: AccessTokenOptions) {
   return {
     lifetimeSeconds: lifetime,
 
-    async sign(user: { id: string; defaultRole: string; roles: string[] }, sessionId: string): Promise<string> {
+    async sign(
+      user: { id: string; defaultRole: string; roles: string[]; anonymous?: boolean },
+      sessionId: string,
+    ): Promise<string> {
       const iat = Math.floor(clock.now().getTime() / 1000);
       const key = await keys.current();
       return new SignJWT({
@@ -86,6 +89,8 @@ export function createAccessTokens(opts: AccessTokenOptions) {
           'x-hasura-user-id': user.id,
           'x-hasura-default-role': user.defaultRole,
           'x-hasura-allowed-roles': user.roles,
+          // A string, as Hasura's session variables are (hasura-auth's claim, which permissions may test).
+          'x-hasura-user-is-anonymous': String(user.anonymous === true),
         },
       })
         .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
