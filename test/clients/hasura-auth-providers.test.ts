@@ -124,3 +124,35 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
     expect(later.getUser()?.id).toBe(auth.getUser()?.id);
   });
 });
+
+describe.each(DATABASES)('hasura-auth provider sign-in with HASURA_AUTH_REDIRECT_TOKEN_IN=fragment on %s', (db) => {
+  const provider = useProvider({ redirectUris: () => [CALLBACK] });
+  const { server, hasura } = useHasuraAuth(db, {
+    env: () => ({
+      HASURA_AUTH_REDIRECT_TOKEN_IN: 'fragment',
+      AUTH_PROVIDER_OIDC_ISSUER: provider.issuer(),
+      AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
+      AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
+    }),
+    options: { realTime: true },
+  });
+
+  it('lands on redirectTo with refreshToken in the fragment (kept out of logs), which the client signs in with', async () => {
+    const live = server();
+    const start = await fetch(`${live.url}/v1/auth/signin/provider/oidc?redirectTo=${encodeURIComponent(APP)}`, {
+      redirect: 'manual',
+    });
+    const flowCookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+    const callback = await throughProvider(start.headers.get('location')!, 'fran', CALLBACK);
+    const back = await fetch(callback.replace(SERVER_URL, live.url), {
+      redirect: 'manual',
+      headers: { cookie: flowCookie },
+    });
+    const landing = new URL(back.headers.get('location')!);
+    expect(`${landing.origin}${landing.pathname}${landing.search}`).toBe(APP);
+    const refreshToken = new URLSearchParams(landing.hash.slice(1)).get('refreshToken')!;
+    const auth = hasura();
+    expect((await auth.refreshSession(refreshToken)).error).toBeNull();
+    expect(auth.getUser()).toMatchObject({ email: 'fran@example.net' });
+  });
+});
