@@ -8,8 +8,8 @@ import { SoftAuthenticator } from './helpers/soft-authenticator.js';
 
 const SECRET = 's'.repeat(40);
 const asAdmin = { 'x-admin-secret': SECRET };
-/** The doors that carry only a password (HBP carries a passkey itself). */
-const LEGACY = DOORS.filter((d) => d.name !== 'hbp');
+/** The doors that carry only a password (HBP and hasura-auth, whose sessions are HBP's, carry a passkey). */
+const LEGACY = DOORS.filter((d) => d.name !== 'hbp' && d.name !== 'hasura-auth');
 const appDoorOf = (door: Door) => (door.name === 'humhub-basic' ? 'humhub' : door.name);
 
 /** An account with a password and a passkey: its password alone no longer signs in anywhere. */

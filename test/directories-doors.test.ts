@@ -5,7 +5,7 @@ import { person, seedLdif, serviceSettings, useSlapd } from './helpers/slapd.js'
 
 // Directory users sign in through every door, by the one pipeline: username or email, same answers as local users.
 const ADMIN_SECRET = 'an admin secret of at least 32 characters';
-const UIDS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+const UIDS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
 
 describe.each(DATABASES)('directory users through every door on %s', (db) => {
   const slapd = useSlapd(seedLdif(UIDS.map((uid) => person(uid))));

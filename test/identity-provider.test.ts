@@ -62,6 +62,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
       'x-hasura-user-id': u.id,
       'x-hasura-default-role': 'editor',
       'x-hasura-allowed-roles': ['editor'],
+      'x-hasura-user-is-anonymous': 'false',
     });
   });
 

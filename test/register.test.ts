@@ -29,6 +29,7 @@ describe.each(DATABASES)('POST /auth/register on %s', (db) => {
       'x-hasura-user-id': body.user.id,
       'x-hasura-default-role': 'user',
       'x-hasura-allowed-roles': ['me', 'user'],
+      'x-hasura-user-is-anonymous': 'false',
     });
   });
 

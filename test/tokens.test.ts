@@ -42,6 +42,7 @@ describe.each(DATABASES)('access tokens (HS512) on %s', (db) => {
       'x-hasura-user-id': body.user.id,
       'x-hasura-default-role': 'user',
       'x-hasura-allowed-roles': ['user'],
+      'x-hasura-user-is-anonymous': 'false',
     });
   });
 

@@ -1,52 +1,14 @@
-import { HasuraAuthClient } from '@nhost/hasura-auth-js';
-import { createClient } from '@nhost/nhost-js';
-import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from '../helpers/app.js';
+import { authenticator, useHasuraAuth } from '../helpers/hasura-auth-clients.js';
 import { useSmtp } from '../helpers/smtp.js';
-import { freshEmail, SERVER_URL, useServer, type LiveServer } from './harness/server.js';
+import { freshEmail, SERVER_URL, type LiveServer } from './harness/server.js';
 
 // The account flows of the hasura-auth door through @nhost/hasura-auth-js 2.12.0 and @nhost/nhost-js 4.7.0,
 // unchanged, with mail through a real SMTP server. Mounted at /v1 (nhost-js 4 needs an auth URL ending in /v1).
 const PASSWORD = 'hasura account passphrase 3';
 const MOUNT = '/v1';
 const APP = `${SERVER_URL}/app`;
-
-function hasuraClient(live: LiveServer) {
-  const store = new Map<string, string>();
-  return new HasuraAuthClient({
-    url: `${live.url}${MOUNT}`,
-    autoRefreshToken: false,
-    autoSignIn: false,
-    clientStorageType: 'custom',
-    clientStorage: {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-      removeItem: (k: string) => void store.delete(k),
-    },
-  });
-}
-
-function nhostClient(live: LiveServer) {
-  let session: unknown = null;
-  return createClient({
-    authUrl: `${live.url}${MOUNT}`,
-    storage: {
-      get: () => session as never,
-      set: (value: unknown) => {
-        session = value;
-      },
-      remove: () => {
-        session = null;
-      },
-    },
-  });
-}
-
-const authenticator = (secret: string, live: LiveServer) =>
-  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({
-    timestamp: live.t.clock.now().getTime(),
-  });
 
 /** Follows a mailed link as a browser would, up to the redirect it answers with. */
 async function follow(live: LiveServer, link: string): Promise<URL> {
@@ -60,24 +22,26 @@ const linkOf = (mail: { links: string[] }) => mail.links.find((l) => l.includes(
 
 describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   const smtp = useSmtp();
-  const server = useServer(db, () => ({
-    ...smtp().env,
-    HASURA_AUTH_MOUNT: MOUNT,
-    MAGIC_LINK_ENABLED: 'true',
-    HASURA_AUTH_ANONYMOUS_USERS: 'true',
-  }));
+  const {
+    server,
+    hasura,
+    nhost: nhostClient,
+  } = useHasuraAuth(db, {
+    mount: MOUNT,
+    env: () => ({ ...smtp().env, MAGIC_LINK_ENABLED: 'true', HASURA_AUTH_ANONYMOUS_USERS: 'true' }),
+  });
 
   it('changes the password of a freshly signed-in session; the old password and the other sessions end', async () => {
     const live = server();
     const email = freshEmail('ha-pw');
-    const auth = hasuraClient(live);
+    const auth = hasura();
     await auth.signUp({ email, password: PASSWORD });
-    const other = hasuraClient(live);
+    const other = hasura();
     await other.signIn({ email, password: PASSWORD });
     expect((await auth.changePassword({ newPassword: `${PASSWORD} new` })).error).toBeNull();
-    const old = await hasuraClient(live).signIn({ email, password: PASSWORD });
+    const old = await hasura().signIn({ email, password: PASSWORD });
     expect(old.error).toMatchObject({ error: 'invalid-email-password' });
-    expect((await hasuraClient(live).signIn({ email, password: `${PASSWORD} new` })).error).toBeNull();
+    expect((await hasura().signIn({ email, password: `${PASSWORD} new` })).error).toBeNull();
     const stale = await fetch(`${live.url}${MOUNT}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -89,15 +53,15 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   it('resets a forgotten password through the mailed /verify link and the ticket it hands to the app', async () => {
     const live = server();
     const email = freshEmail('ha-reset');
-    await hasuraClient(live).signUp({ email, password: PASSWORD });
-    const auth = hasuraClient(live);
+    await hasura().signUp({ email, password: PASSWORD });
+    const auth = hasura();
     expect((await auth.resetPassword({ email, options: { redirectTo: APP } })).error).toBeNull();
     const location = await follow(live, linkOf(await smtp().waitFor(email)));
     expect(`${location.origin}${location.pathname}`).toBe(APP);
     expect(location.searchParams.get('type')).toBe('passwordReset');
     const ticket = location.searchParams.get('ticket')!;
     expect((await auth.changePassword({ newPassword: `${PASSWORD} reset`, ticket })).error).toBeNull();
-    expect((await hasuraClient(live).signIn({ email, password: `${PASSWORD} reset` })).error).toBeNull();
+    expect((await hasura().signIn({ email, password: `${PASSWORD} reset` })).error).toBeNull();
     // A ticket is single use.
     const again = await auth.changePassword({ newPassword: `${PASSWORD} twice`, ticket });
     expect(again.error).toMatchObject({ status: 401, error: 'invalid-ticket' });
@@ -121,27 +85,26 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   it('verifies the address through the mailed link, which signs the client in with its refreshToken', async () => {
     const live = server();
     const email = freshEmail('ha-verify');
-    const nhost = nhostClient(live);
+    const nhost = nhostClient();
     await nhost.auth.signUpEmailPassword({ email, password: PASSWORD });
     expect((await nhost.auth.getUser()).body.emailVerified).toBe(false);
     await nhost.auth.sendVerificationEmail({ email, options: { redirectTo: APP } });
     const location = await follow(live, linkOf(await smtp().waitFor(email)));
     expect(location.searchParams.get('type')).toBe('emailVerify');
     const refreshToken = location.searchParams.get('refreshToken')!;
-    const auth = hasuraClient(live);
+    const auth = hasura();
     const signedIn = await auth.refreshSession(refreshToken);
     expect(signedIn.error).toBeNull();
     expect(auth.getUser()).toMatchObject({ email, emailVerified: true });
   });
 
   it('changes the address at once (VERIFY_EMAILS=false) and signs in with the new one', async () => {
-    const live = server();
     const email = freshEmail('ha-email');
     const newEmail = freshEmail('ha-email-new');
-    const auth = hasuraClient(live);
+    const auth = hasura();
     await auth.signUp({ email, password: PASSWORD });
     expect((await auth.changeEmail({ newEmail })).error).toBeNull();
-    expect((await hasuraClient(live).signIn({ email: newEmail, password: PASSWORD })).error).toBeNull();
+    expect((await hasura().signIn({ email: newEmail, password: PASSWORD })).error).toBeNull();
     // The old address is told, with a link that undoes the change.
     expect((await smtp().waitFor(email)).text).toContain(newEmail);
   });
@@ -149,7 +112,7 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   it('signs in with a magic link (nhost-js), and an unknown address gets an account from its first link', async () => {
     const live = server();
     const email = freshEmail('ha-magic');
-    const nhost = nhostClient(live);
+    const nhost = nhostClient();
     const sent = await nhost.auth.signInPasswordlessEmail({ email, options: { redirectTo: APP } });
     expect(sent.body).toBe('OK');
     const link = linkOf(await smtp().waitFor(email));
@@ -166,14 +129,14 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   it('turns TOTP on with nhost-js, signs in with its code, and turns it off again', async () => {
     const live = server();
     const email = freshEmail('ha-totp');
-    const nhost = nhostClient(live);
+    const nhost = nhostClient();
     await nhost.auth.signUpEmailPassword({ email, password: PASSWORD });
     const { body } = await nhost.auth.changeUserMfa();
     expect(body.imageUrl).toMatch(/^data:image\/png;base64,/);
     await nhost.auth.verifyChangeUserMfa({ code: authenticator(body.totpSecret, live), activeMfaType: 'totp' });
     live.t.clock.advance(31_000);
 
-    const auth = hasuraClient(live);
+    const auth = hasura();
     const first = await auth.signIn({ email, password: PASSWORD });
     expect(first.mfa?.ticket).toMatch(/^mfaTotp:/);
     const wrong = await auth.signIn({ otp: '000000', ticket: first.mfa!.ticket });
@@ -188,14 +151,14 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   it("creates a PAT and signs in with it; the token is HumHub's bearer token too, and its session mints no other", async () => {
     const live = server();
     const email = freshEmail('ha-pat');
-    const auth = hasuraClient(live);
+    const auth = hasura();
     await auth.signUp({ email, password: PASSWORD });
     const expiresAt = new Date(live.t.clock.now().getTime() + 86_400_000);
     const created = await auth.createPAT(expiresAt, { name: 'ci' });
     expect(created.error).toBeNull();
     const pat = created.data!.personalAccessToken;
 
-    const robot = hasuraClient(live);
+    const robot = hasura();
     const signedIn = await robot.signInPAT(pat!);
     expect(signedIn.error).toBeNull();
     expect(robot.getUser()?.email).toBe(email);
@@ -204,17 +167,18 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
     // Token escalation: a session opened by a token proved no secret, so it cannot mint a longer-lived token.
     const again = await robot.createPAT(new Date(expiresAt.getTime() + 86_400_000));
     expect(again.error).toMatchObject({ status: 403 });
-    const wrong = await hasuraClient(live).signInPAT('not-a-token');
+    const wrong = await hasura().signInPAT('not-a-token');
     expect(wrong.error).toMatchObject({ status: 401, error: 'invalid-pat' });
   });
 
   it('signs in anonymously, is refused what needs an identity, then deanonymizes and signs in with a password', async () => {
     const live = server();
-    const auth = hasuraClient(live);
+    const auth = hasura();
     const anon = await auth.signIn(); // no parameters: hasura-auth-js's anonymous sign-in
     expect(anon.error).toBeNull();
     expect(anon.session?.user).toMatchObject({ isAnonymous: true, email: null, defaultRole: 'anonymous' });
     expect(auth.getHasuraClaim('default-role')).toBe('anonymous');
+    expect(auth.getHasuraClaim('user-is-anonymous')).toBe('true');
     const pat = await auth.createPAT(new Date(live.t.clock.now().getTime() + 86_400_000));
     expect(pat.error).toMatchObject({ status: 403, error: 'forbidden-anonymous' });
 
@@ -251,8 +215,8 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
   it('signs in with an emailed one-time code: a wrong code is invalid-otp, the code works once, 5 misses void it', async () => {
     const live = server();
     const email = freshEmail('ha-otp');
-    await hasuraClient(live).signUp({ email, password: PASSWORD });
-    const auth = hasuraClient(live);
+    await hasura().signUp({ email, password: PASSWORD });
+    const auth = hasura();
     const codeOf = async () => /code is (\d{6})/.exec((await smtp().waitFor(email, /code/)).text)![1]!;
 
     expect((await auth.signInEmailOTP(email)).error).toBeNull();
@@ -269,12 +233,12 @@ describe.each(DATABASES)('hasura-auth account flows on %s', (db) => {
     const right = await auth.verifyEmailOTP(email, code);
     expect(right.error).toBeNull();
     expect(right.session?.user).toMatchObject({ email, emailVerified: true });
-    expect((await hasuraClient(live).verifyEmailOTP(email, code)).session).toBeNull();
+    expect((await hasura().verifyEmailOTP(email, code)).session).toBeNull();
 
     // Brute force of a 6-digit code: after 5 misses even the right code is refused.
-    await hasuraClient(live).signInEmailOTP(email);
+    await hasura().signInEmailOTP(email);
     const next = await codeOf();
-    for (let i = 0; i < 5; i++) await hasuraClient(live).verifyEmailOTP(email, next === '111111' ? '222222' : '111111');
-    expect((await hasuraClient(live).verifyEmailOTP(email, next)).session).toBeNull();
+    for (let i = 0; i < 5; i++) await hasura().verifyEmailOTP(email, next === '111111' ? '222222' : '111111');
+    expect((await hasura().verifyEmailOTP(email, next)).session).toBeNull();
   });
 });

@@ -1,30 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { HasuraAuthClient } from '@nhost/hasura-auth-js';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from '../helpers/app.js';
+import { useHasuraAuth } from '../helpers/hasura-auth-clients.js';
 import { SIGN_IN_CLIENT, throughProvider, useProvider } from '../helpers/oidc-provider.js';
-import { SERVER_URL, useServer, type LiveServer } from './harness/server.js';
+import { SERVER_URL } from './harness/server.js';
 
 // Provider sign-in on the hasura-auth door: GET /v1/auth/signin/provider/oidc through a real OpenID provider
 // (oidc-provider), back through the registered callback to redirectTo?refreshToken=…, which
 // @nhost/hasura-auth-js 2.12.0 turns into a session, as its autoSignIn does with the URL of the page.
 const APP = `${SERVER_URL}/app`;
 const CALLBACK = `${SERVER_URL}/auth/providers/oidc/callback`;
-
-function hasuraClient(live: LiveServer) {
-  const store = new Map<string, string>();
-  return new HasuraAuthClient({
-    url: `${live.url}/v1/auth`,
-    autoRefreshToken: false,
-    autoSignIn: false,
-    clientStorageType: 'custom',
-    clientStorage: {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-      removeItem: (k: string) => void store.delete(k),
-    },
-  });
-}
 
 /** What a native app does with the provider's SDK: an authorization-code sign-in of its own, for an ID token. */
 async function idTokenFrom(issuer: string, account: string, nonce: string): Promise<string> {
@@ -59,15 +44,14 @@ async function idTokenFrom(issuer: string, account: string, nonce: string): Prom
 
 describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
   const provider = useProvider({ redirectUris: () => [CALLBACK] });
-  const server = useServer(
-    db,
-    () => ({
+  const { server, hasura } = useHasuraAuth(db, {
+    env: () => ({
       AUTH_PROVIDER_OIDC_ISSUER: provider.issuer(),
       AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
       AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
     }),
-    { realTime: true },
-  );
+    options: { realTime: true },
+  });
 
   it('signs in through the provider and lands on redirectTo with refreshToken, which the client signs in with', async () => {
     const live = server();
@@ -87,7 +71,7 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
     const refreshToken = landing.searchParams.get('refreshToken')!;
     expect(refreshToken).toBeTruthy();
 
-    const auth = hasuraClient(live);
+    const auth = hasura();
     expect((await auth.refreshSession(refreshToken)).error).toBeNull();
     expect(auth.getUser()).toMatchObject({ email: 'hana@example.net', emailVerified: true });
   });
@@ -105,7 +89,7 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
     const live = server();
     const nonce = randomBytes(16).toString('base64url');
     const idToken = await idTokenFrom(provider.issuer(), 'ida', nonce);
-    const auth = hasuraClient(live);
+    const auth = hasura();
     const signedIn = await auth.signInIdToken({ provider: 'oidc' as never, idToken, nonce });
     expect(signedIn.error).toBeNull();
     expect(auth.getUser()).toMatchObject({ email: 'ida@example.net' });
@@ -125,8 +109,7 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
   });
 
   it("links an ID token's provider account to the signed-in user, whose next ID-token sign-in is that account", async () => {
-    const live = server();
-    const auth = hasuraClient(live);
+    const auth = hasura();
     const email = `linker-${randomBytes(4).toString('hex')}@example.com`;
     expect((await auth.signUp({ email, password: 'hasura provider passphrase 5' })).error).toBeNull();
     const linked = await auth.linkIdToken({
@@ -135,9 +118,41 @@ describe.each(DATABASES)('hasura-auth provider sign-in on %s', (db) => {
       nonce: 'nonce-one',
     });
     expect(linked.error).toBeNull();
-    const later = hasuraClient(live);
+    const later = hasura();
     const idToken = await idTokenFrom(provider.issuer(), 'lina', 'nonce-two');
     expect((await later.signInIdToken({ provider: 'oidc' as never, idToken, nonce: 'nonce-two' })).error).toBeNull();
     expect(later.getUser()?.id).toBe(auth.getUser()?.id);
+  });
+});
+
+describe.each(DATABASES)('hasura-auth provider sign-in with HASURA_AUTH_REDIRECT_TOKEN_IN=fragment on %s', (db) => {
+  const provider = useProvider({ redirectUris: () => [CALLBACK] });
+  const { server, hasura } = useHasuraAuth(db, {
+    env: () => ({
+      HASURA_AUTH_REDIRECT_TOKEN_IN: 'fragment',
+      AUTH_PROVIDER_OIDC_ISSUER: provider.issuer(),
+      AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
+      AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
+    }),
+    options: { realTime: true },
+  });
+
+  it('lands on redirectTo with refreshToken in the fragment (kept out of logs), which the client signs in with', async () => {
+    const live = server();
+    const start = await fetch(`${live.url}/v1/auth/signin/provider/oidc?redirectTo=${encodeURIComponent(APP)}`, {
+      redirect: 'manual',
+    });
+    const flowCookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+    const callback = await throughProvider(start.headers.get('location')!, 'fran', CALLBACK);
+    const back = await fetch(callback.replace(SERVER_URL, live.url), {
+      redirect: 'manual',
+      headers: { cookie: flowCookie },
+    });
+    const landing = new URL(back.headers.get('location')!);
+    expect(`${landing.origin}${landing.pathname}${landing.search}`).toBe(APP);
+    const refreshToken = new URLSearchParams(landing.hash.slice(1)).get('refreshToken')!;
+    const auth = hasura();
+    expect((await auth.refreshSession(refreshToken)).error).toBeNull();
+    expect(auth.getUser()).toMatchObject({ email: 'fran@example.net' });
   });
 });

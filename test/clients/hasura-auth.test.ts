@@ -1,72 +1,19 @@
-import { HasuraAuthClient } from '@nhost/hasura-auth-js';
-import { createClient } from '@nhost/nhost-js';
-import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from '../helpers/app.js';
-import { ADMIN_SECRET, freshEmail, useServer, type LiveServer } from './harness/server.js';
+import { authenticator, postJson as post, useHasuraAuth } from '../helpers/hasura-auth-clients.js';
+import { freshEmail } from './harness/server.js';
 
 // @nhost/hasura-auth-js 2.12.0 and @nhost/nhost-js 4.7.0, unchanged, against the hasura-auth door (/v1/auth).
 const PASSWORD = 'hasura client passphrase 9';
-
-const authUrl = (live: LiveServer) => `${live.url}/v1/auth`;
-/**
- * nhost-js 4 tells its own refresh call by a URL ending in `/v1/token` (its middleware refreshes before any
- * other call): it is given an auth URL ending in `/v1`, as nhost's own hosts have (HASURA_AUTH_MOUNT=/v1).
- */
+/** nhost-js 4 is given an auth URL ending in `/v1` (see nhostClient in test/helpers/hasura-auth-clients.ts). */
 const NHOST_JS_MOUNT = '/v1';
 
-/** hasura-auth-js as an app in Node builds it: no auto refresh, its storage in memory. */
-function hasuraClient(live: LiveServer) {
-  const store = new Map<string, string>();
-  return new HasuraAuthClient({
-    url: authUrl(live),
-    autoRefreshToken: false,
-    autoSignIn: false,
-    clientStorageType: 'custom',
-    clientStorage: {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-      removeItem: (k: string) => void store.delete(k),
-    },
-  });
-}
-
-/** nhost-js 4 with its session in memory. */
-function nhostClient(live: LiveServer) {
-  let session: unknown = null;
-  return createClient({
-    authUrl: `${live.url}${NHOST_JS_MOUNT}`,
-    storage: {
-      get: () => session as never,
-      set: (value: unknown) => {
-        session = value;
-      },
-      remove: () => {
-        session = null;
-      },
-    },
-  });
-}
-
-/** An authenticator app: the current code for a base32 secret, on the server's clock. */
-const authenticator = (secret: string, live: LiveServer) =>
-  new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({
-    timestamp: live.t.clock.now().getTime(),
-  });
-
-const post = (live: LiveServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${live.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-
 describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
-  const server = useServer(db);
+  const { server, hasura } = useHasuraAuth(db);
 
   it('signs up, reads its Hasura claims, refreshes, signs out, and the refresh token is dead on the server', async () => {
     const live = server();
-    const auth = hasuraClient(live);
+    const auth = hasura();
     const email = freshEmail('hauth');
     const up = await auth.signUp({ email, password: PASSWORD, options: { displayName: 'Hana Auth' } });
     expect(up.error).toBeNull();
@@ -79,6 +26,8 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
     expect(auth.isAuthenticated()).toBe(true);
     expect(auth.getHasuraClaim('x-hasura-user-id')).toBe(up.session!.user.id);
     expect(auth.getHasuraClaim('allowed-roles')).toEqual(['user']);
+    // hasura-auth's claim, a string as Hasura's session variables are.
+    expect(auth.getHasuraClaim('user-is-anonymous')).toBe('false');
     const first = auth.getSession()!.refreshToken!;
 
     const refreshed = await auth.refreshSession();
@@ -98,10 +47,9 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
   });
 
   it("signs in with a wrong then the right password, and answers hasura-auth's invalid-email-password", async () => {
-    const live = server();
     const email = freshEmail('hauth-in');
-    await hasuraClient(live).signUp({ email, password: PASSWORD });
-    const auth = hasuraClient(live);
+    await hasura().signUp({ email, password: PASSWORD });
+    const auth = hasura();
     const wrong = await auth.signIn({ email, password: 'not the password' });
     expect(wrong.error).toMatchObject({ status: 401, error: 'invalid-email-password' });
     const right = await auth.signIn({ email, password: PASSWORD });
@@ -113,7 +61,7 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
   it("signs in with TOTP: the mfa ticket in hasura-auth's shape, then /signin/mfa/totp", async () => {
     const live = server();
     const email = freshEmail('hauth-mfa');
-    const auth = hasuraClient(live);
+    const auth = hasura();
     await auth.signUp({ email, password: PASSWORD });
     // MFA turned on through the native API (its /user/mfa here is the next step of this door).
     const token = auth.getAccessToken()!;
@@ -130,7 +78,7 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
     expect(on.status).toBe(204);
     live.t.clock.advance(31_000); // the enabling code is spent: the next one is another step's
 
-    const fresh = hasuraClient(live);
+    const fresh = hasura();
     const first = await fresh.signIn({ email, password: PASSWORD });
     expect(first.error).toBeNull();
     expect(first.session).toBeNull();
@@ -144,8 +92,8 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
   it('signs out everywhere: the other sessions, a HumHub JWT of the same user too, end', async () => {
     const live = server();
     const email = freshEmail('hauth-all');
-    await hasuraClient(live).signUp({ email, password: PASSWORD });
-    const other = hasuraClient(live);
+    await hasura().signUp({ email, password: PASSWORD });
+    const other = hasura();
     await other.signIn({ email, password: PASSWORD });
     const humhub = await post(live, '/api/v1/auth/login', { username: email, password: PASSWORD });
     const { auth_token } = (await humhub.json()) as { auth_token: string };
@@ -153,7 +101,7 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
       fetch(`${live.url}/api/v1/auth/current`, { headers: { authorization: `Bearer ${auth_token}` } });
     expect((await current()).status).toBe(200);
 
-    const auth = hasuraClient(live);
+    const auth = hasura();
     await auth.signIn({ email, password: PASSWORD });
     expect((await auth.signOut({ all: true })).error).toBeNull();
     expect((await current()).status).toBe(401);
@@ -163,11 +111,11 @@ describe.each(DATABASES)('@nhost/hasura-auth-js 2.12.0 on %s', (db) => {
 });
 
 describe.each(DATABASES)('@nhost/nhost-js 4.7.0 on %s', (db) => {
-  const server = useServer(db, { HASURA_AUTH_MOUNT: NHOST_JS_MOUNT });
+  const { server, nhost: nhostClient } = useHasuraAuth(db, { mount: NHOST_JS_MOUNT });
 
   it('signs up and in, reads /user, verifies its token, refreshes and signs out', async () => {
     const live = server();
-    const nhost = nhostClient(live);
+    const nhost = nhostClient();
     const email = freshEmail('nhost4');
     const up = await nhost.auth.signUpEmailPassword({ email, password: PASSWORD });
     expect(up.body.session?.user?.email).toBe(email);
@@ -192,10 +140,10 @@ describe.each(DATABASES)('@nhost/nhost-js 4.7.0 on %s', (db) => {
   it("refreshes on this door a session opened by HBP's /auth/login, and HBP refreshes it back", async () => {
     const live = server();
     const email = freshEmail('cross');
-    await nhostClient(live).auth.signUpEmailPassword({ email, password: PASSWORD });
+    await nhostClient().auth.signUpEmailPassword({ email, password: PASSWORD });
     const hbp = await post(live, '/auth/login', { email, password: PASSWORD });
     const { refresh_token } = (await hbp.json()) as { refresh_token: string };
-    const nhost = nhostClient(live);
+    const nhost = nhostClient();
     const session = await nhost.auth.refreshToken({ refreshToken: refresh_token });
     expect(session.body.user?.email).toBe(email);
     // And back: the rotated token is one of the same session, refreshed on HBP's door.
@@ -205,7 +153,7 @@ describe.each(DATABASES)('@nhost/nhost-js 4.7.0 on %s', (db) => {
 });
 
 describe.each(DATABASES)('hasura-auth wire errors on %s', (db) => {
-  const server = useServer(db);
+  const { server } = useHasuraAuth(db);
 
   it('answers a bad body with 400 invalid-request, an unknown route with its 404, SMS with disabled-endpoint', async () => {
     const live = server();
@@ -243,27 +191,15 @@ describe.each(DATABASES)('hasura-auth wire errors on %s', (db) => {
     expect(await (await fetch(`${live.url}/v1/auth/healthz`)).json()).toBe('OK');
     expect(await (await fetch(`${live.url}/v1/auth/version`)).json()).toEqual({ version: expect.any(String) });
     expect(await (await fetch(`${live.url}/v1/auth/.well-known/jwks.json`)).json()).toEqual({ keys: [] });
-    void ADMIN_SECRET;
   });
 });
 
 describe.each(DATABASES)('hasura-auth at the root of its host (HASURA_AUTH_MOUNT=/) on %s', (db) => {
-  const server = useServer(db, { HASURA_AUTH_MOUNT: '/' });
+  const { server, hasura } = useHasuraAuth(db, { mount: '/' });
 
   it("serves hasura-auth-js at the root beside every other dialect; /healthz and 404s stay the server's", async () => {
     const live = server();
-    const store = new Map<string, string>();
-    const auth = new HasuraAuthClient({
-      url: live.url,
-      autoRefreshToken: false,
-      autoSignIn: false,
-      clientStorageType: 'custom',
-      clientStorage: {
-        getItem: (k: string) => store.get(k) ?? null,
-        setItem: (k: string, v: string) => void store.set(k, v),
-        removeItem: (k: string) => void store.delete(k),
-      },
-    });
+    const auth = hasura();
     const email = freshEmail('root');
     expect((await auth.signUp({ email, password: PASSWORD })).error).toBeNull();
     expect((await auth.refreshSession()).error).toBeNull();

@@ -23,6 +23,8 @@ export interface Door {
   byUsername: boolean;
   /** HTTP Basic has no session: a logout cannot end it (the password is sent again each time). */
   sessionless?: boolean;
+  /** For doors that answer a login of an MFA account with 200 and a ticket: whether this answer is one. */
+  asksSecondFactor?(res: LightMyRequestResponse): boolean;
 }
 
 const basic = (id: string, pw: string) => `Basic ${Buffer.from(`${id}:${pw}`).toString('base64')}`;
@@ -36,6 +38,7 @@ export const DOORS: Door[] = [
     name: 'hbp',
     carriesCode: true,
     byUsername: false,
+    asksSecondFactor: (res) => res.json().mfa === true,
     async login(t, identifier, password, o = {}) {
       const res = await json(t, '/auth/login', { email: identifier, password }, o.ip);
       if (res.statusCode !== 200 || !o.code || !res.json().mfa) return res;
@@ -104,6 +107,22 @@ export const DOORS: Door[] = [
     credential(res) {
       const { refresh_token } = res.json();
       return async (t) => (await t.request({ url: '/api/login/refresh', headers: bearer(refresh_token) })).statusCode;
+    },
+  },
+  {
+    // Its sessions are HBP's (the same access JWT and refresh token), opened at its own sign-in.
+    name: 'hasura-auth',
+    carriesCode: true,
+    byUsername: false, // its sign-in names an email
+    asksSecondFactor: (res) => res.json().mfa != null,
+    async login(t, identifier, password, o = {}) {
+      const res = await json(t, '/v1/auth/signin/email-password', { email: identifier, password }, o.ip);
+      if (res.statusCode !== 200 || !o.code || !res.json().mfa) return res;
+      return json(t, '/v1/auth/signin/mfa/totp', { ticket: res.json().mfa.ticket, otp: o.code }, o.ip);
+    },
+    credential(res) {
+      const { accessToken } = res.json().session;
+      return async (t) => (await t.request({ url: '/v1/auth/user', headers: bearer(accessToken) })).statusCode;
     },
   },
 ];

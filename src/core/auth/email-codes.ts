@@ -7,10 +7,15 @@ import { mfaErrors } from '../mfa/service.js';
 import { canSignIn, type ClientInfo } from '../sessions/registry.js';
 import type { Tickets } from '../tickets/service.js';
 import { normalizeEmail } from '../users/email.js';
-import type { UserService } from '../users/service.js';
+import type { NewUserInput, User, UserService } from '../users/service.js';
 import type { LoginPipeline } from './pipeline.js';
 import { pipelineErrors } from './pipeline.js';
 import type { AuthService, Session } from './service.js';
+
+/** `log-in`: a code for an account that may sign in; `register`: one that also proves a waiting account's address. */
+type CodeAction = 'log-in' | 'register';
+/** The profile of the account an unknown address gets (roles and defaults resolved by the caller). */
+export type CodeSignUp = Omit<NewUserInput, 'email' | 'password' | 'active'>;
 
 /** Wrong codes a mailed code survives; the user's MFA failure counter and the login windows bound them too. */
 export const EMAIL_CODE_ATTEMPTS = 5;
@@ -32,15 +37,35 @@ export interface EmailCodeDeps {
  */
 export function createEmailCodes(deps: EmailCodeDeps) {
   const { users, tickets, clock } = deps;
+
+  async function mailCode(user: User, action: CodeAction): Promise<void> {
+    const code = await tickets.issueCode('email-code', user, { action });
+    const minutes = deps.config.lifecycle.ticketMinutes['email-code'];
+    const vars = { email: user.email, display_name: user.displayName ?? user.email, ticket: code };
+    deps.mailer.queue('email-code', user.email, user.locale, { ...vars, expires_minutes: minutes });
+  }
+
   return {
-    /** Mails a code to an account that may sign in; nothing for other addresses (the caller answers the same). */
-    async send(email: string): Promise<void> {
+    /**
+     * Mails a code to an account that may sign in, or to one still waiting for its address to be proven (the
+     * code proves it, as an activation link does). An address with no account gets one when `signUp` is given
+     * (hasura-auth's sign-up by email code), waiting for its first code; otherwise, and for accounts that may
+     * not sign in, nothing is sent (the caller answers the same).
+     */
+    async send(email: string, signUp?: CodeSignUp): Promise<void> {
       const user = await users.findByEmail(email);
-      if (!user || !canSignIn(user, clock.now()) || user.anonymous) return;
-      const code = await tickets.issueCode('email-code', user);
-      const minutes = deps.config.lifecycle.ticketMinutes['email-code'];
-      const vars = { email: user.email, display_name: user.displayName ?? user.email, ticket: code };
-      deps.mailer.queue('email-code', user.email, user.locale, { ...vars, expires_minutes: minutes });
+      if (!user) {
+        if (!signUp) return;
+        const created = await users.create({ ...signUp, email, active: false }).catch((err: unknown) => {
+          if (errors.emailInUse.is(err)) return undefined; // a concurrent request made it: that one mails
+          throw err;
+        });
+        if (created) await mailCode(created, 'register');
+        return;
+      }
+      const banned = user.bannedUntil !== null && user.bannedUntil > clock.now();
+      if (user.disabled || banned || user.anonymous) return;
+      await mailCode(user, user.active ? 'log-in' : 'register');
     },
 
     /** A session for the code's user. An account with MFA needs its second factor: a mailed code is one factor. */
@@ -49,17 +74,22 @@ export function createEmailCodes(deps: EmailCodeDeps) {
       // An unknown address is counted under its hash, as the login pipeline counts unknown names.
       const key = user?.id ?? sha256(normalizeEmail(email));
       const check = { userId: key, door, action: 'login.email-code', client, audit: true };
+      let action: unknown;
       await deps.pipeline.checkCode(check, async () => {
         if (!user) throw mfaErrors.invalidCode();
-        await tickets.useCode('email-code', user.id, code, EMAIL_CODE_ATTEMPTS).catch(() => {
+        const ticket = await tickets.useCode('email-code', user.id, code, EMAIL_CODE_ATTEMPTS).catch(() => {
           throw mfaErrors.invalidCode();
         });
+        action = ticket.data.action;
       });
-      if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
-      if (user.mfaEnabled) throw pipelineErrors.secondFactorRequired();
-      await users.activate(user.id); // the code proves the address
-      await users.touchLogin(user.id);
-      return deps.auth.startSession((await users.get(user.id)) ?? user, client, door);
+      // Only a code mailed while the account waited for its address activates it.
+      if (user && !user.active && action === 'register' && !user.disabled) await users.activate(user.id);
+      const current = user && (await users.get(user.id));
+      if (!current || !canSignIn(current, clock.now())) throw errors.invalidCredentials();
+      if (current.mfaEnabled) throw pipelineErrors.secondFactorRequired();
+      await users.activate(current.id); // the code proves the address
+      await users.touchLogin(current.id);
+      return deps.auth.startSession((await users.get(current.id)) ?? current, client, door);
     },
   };
 }

@@ -144,6 +144,11 @@ export function createLifecycle(deps: LifecycleDeps) {
       await sendMagicLink(await users.create({ ...input, active: false }), 'register', links);
     },
 
+    /** The first link of an account without a password (a deanonymized one): using it proves the address. */
+    async sendFirstMagicLink(user: User, links = nativeLinks): Promise<void> {
+      await sendMagicLink(user, 'register', links);
+    },
+
     async requestMagicLink(email: string, links = nativeLinks): Promise<void> {
       const user = await users.findByEmail(email);
       if (user && canSignIn(user)) await sendMagicLink(user, 'log-in', links);

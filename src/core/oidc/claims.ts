@@ -32,6 +32,7 @@ export function userClaims(user: User, allowedRoles: string[], ns: string): Reco
       'x-hasura-user-id': user.id,
       'x-hasura-default-role': defaultRole,
       'x-hasura-allowed-roles': roles.length ? roles : [defaultRole],
+      'x-hasura-user-is-anonymous': String(user.anonymous === true),
     },
   };
 }

@@ -28,6 +28,8 @@ interface Flow extends FlowSecrets {
   linkTo?: { userId: string; sessionId: string };
   /** The query parameter the final redirect carries the refresh token in (HBP's `refresh_token` when absent). */
   tokenParam?: string;
+  /** Where the final redirect carries it, for a door with a setting of its own (REDIRECT_TOKEN_IN when absent). */
+  tokenIn?: 'query' | 'fragment';
 }
 
 export interface ProviderDeps {
@@ -120,6 +122,7 @@ export function createProviderService(deps: ProviderDeps) {
         linkTo?: { userId: string; sessionId: string };
         /** For a door whose clients read the token under another name (hasura-auth's `refreshToken`). */
         tokenParam?: string;
+        tokenIn?: 'query' | 'fragment';
       },
     ): Promise<{ url: string; flow: string; maxAgeSeconds: number }> {
       const client = clientOf(name);
@@ -135,6 +138,7 @@ export function createProviderService(deps: ProviderDeps) {
       };
       if (opts.linkTo) flow.linkTo = opts.linkTo;
       if (opts.tokenParam) flow.tokenParam = opts.tokenParam;
+      if (opts.tokenIn) flow.tokenIn = opts.tokenIn;
       return { url, flow: box.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_MINUTES * 60 };
     },
 

@@ -63,12 +63,16 @@ export function createTickets(opts: {
      * A short code (6 digits) for a user, mailed rather than linked (hasura-auth's email one-time codes). It is
      * stored hashed with its user and purpose, replaces the user's previous one, and expires like any ticket.
      */
-    async issueCode(purpose: TicketPurpose, user: { id: string; email: string }): Promise<string> {
+    async issueCode(
+      purpose: TicketPurpose,
+      user: { id: string; email: string },
+      data: Record<string, unknown> | null = null,
+    ): Promise<string> {
       const code = String(opts.random.bytes(4).readUInt32BE(0) % 1_000_000).padStart(6, '0');
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + opts.minutes[purpose] * 60_000);
       const hash = sha256(`${purpose}:${user.id}:${code}`);
-      await queries.tickets.replace({ hash, purpose, userId: user.id, email: user.email, data: null, now, expiresAt });
+      await queries.tickets.replace({ hash, purpose, userId: user.id, email: user.email, data, now, expiresAt });
       return code;
     },
 

@@ -79,7 +79,7 @@ export function createAccessTokens(opts: AccessTokenOptions) {
 
     /** `extra`: more Hasura claims (hasura-auth's `x-hasura-auth-elevated` after an elevation). */
     async sign(
-      user: { id: string; defaultRole: string; roles: string[] },
+      user: { id: string; defaultRole: string; roles: string[]; anonymous?: boolean },
       sessionId: string,
       extra: Record<string, string> = {},
     ): Promise<string> {
@@ -91,6 +91,8 @@ export function createAccessTokens(opts: AccessTokenOptions) {
           'x-hasura-user-id': user.id,
           'x-hasura-default-role': user.defaultRole,
           'x-hasura-allowed-roles': user.roles,
+          // A string, as Hasura's session variables are (hasura-auth's claim, which permissions may test).
+          'x-hasura-user-is-anonymous': String(user.anonymous === true),
           ...extra,
         },
       })

@@ -5,7 +5,17 @@ import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
 import type { ClientInfo, SessionRegistry } from '../sessions/registry.js';
 import { normalizeEmail } from './email.js';
-import type { UserService } from './service.js';
+import type { User, UserService } from './service.js';
+
+/** What an anonymous user is given to become an ordinary account. */
+export interface Deanonymization {
+  email: string;
+  /** Absent: a passwordless account, signed in by mailed links and codes. */
+  password?: string;
+  roles?: string[];
+  defaultRole?: string;
+  displayName?: string;
+}
 
 /** The role of anonymous users, as Hasura permissions know it. */
 export const ANONYMOUS_ROLE = 'anonymous';
@@ -50,23 +60,28 @@ export function createAnonymousUsers(deps: AnonymousUsersDeps) {
     },
 
     /**
-     * The anonymous user becomes an ordinary account with this address (unverified) and password. Its
-     * anonymous sessions end, as hasura-auth ends them: the next sign-in is with the new credentials.
+     * The anonymous user becomes an ordinary account with this address (unverified) and, given one, a password;
+     * without one (hasura-auth's passwordless deanonymize) its first magic link proves the address. Its roles are
+     * the profile's (checked by the caller against ALLOWED_USER_ROLES) or an ordinary account's. Its anonymous
+     * sessions end, as hasura-auth ends them: the next sign-in is with the new credentials.
      */
-    async deanonymize(userId: string, email: string, password: string): Promise<void> {
+    async deanonymize(userId: string, input: Deanonymization): Promise<User> {
       const user = await users.get(userId);
       if (!user) throw errors.unauthenticated();
       if (!user.anonymous) throw errors.userNotAnonymous();
-      users.checkPassword(password); // a weak password must not cost the address
+      if (input.password !== undefined) users.checkPassword(input.password); // a weak one must not cost the address
+      const email = normalizeEmail(input.email);
       try {
-        await queries.users.deanonymize(userId, normalizeEmail(email), clock.now());
+        await queries.users.deanonymize(userId, email, clock.now());
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.emailInUse();
         throw err;
       }
-      await users.setPassword(userId, password);
-      await users.setRoles(userId, deps.defaults.roles, deps.defaults.defaultRole);
+      if (input.password !== undefined) await users.setPassword(userId, input.password);
+      await users.setRoles(userId, input.roles ?? deps.defaults.roles, input.defaultRole ?? deps.defaults.defaultRole);
+      await users.setDisplayName(userId, input.displayName ?? email);
       await deps.sessions.revokeAll(userId, { actor: { kind: 'user', id: userId }, reason: 'deanonymized' });
+      return (await users.get(userId)) ?? user;
     },
   };
 }

@@ -52,6 +52,8 @@ export async function startServer(
   const undeclared: string[] = [];
   // Same check as useTestApp's inject wrapper, but for requests that arrive over the socket.
   t.app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // A browser's CORS preflight is answered by the CORS plugin for every route: it is no operation of the document.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) return;
     res.on('finish', () => {
       const method = req.method ?? 'GET';
       const declared = declaredStatuses(doc, method, req.url ?? '/');

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { SignInResult } from '../../../core/auth/service.js';
 import { AppError } from '../../../core/errors.js';
-import { withParams } from '../../../core/urls.js';
+import { withFragment, withParams } from '../../../core/urls.js';
 import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
 import { mailLimits } from '../../native/auth/mail-limits.js';
@@ -111,7 +111,7 @@ export function registerAccountRoutes(app: App, s: Services, config: HasuraAuthC
     {
       schema: {
         tags,
-        summary: 'Where mailed links lead: uses the ticket, then redirects to redirectTo (with refreshToken)',
+        summary: 'Uses a mailed ticket, then redirects to redirectTo with refreshToken (HASURA_AUTH_REDIRECT_TOKEN_IN)',
         querystring: Type.Object({
           ticket: Type.String({ minLength: 1, maxLength: 256 }),
           type: Type.Optional(Type.Union(VERIFY_TYPES.map((t) => Type.Literal(t)))),
@@ -145,7 +145,8 @@ export function registerAccountRoutes(app: App, s: Services, config: HasuraAuthC
       };
       try {
         const params = await flows[type]();
-        return reply.redirect(withParams(target, { ...params, type }), 302);
+        const carry = config.redirectTokenIn === 'fragment' ? withFragment : withParams;
+        return reply.redirect(carry(target, { ...params, type }), 302);
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
         const [, error, errorDescription] = hasuraWire(err);

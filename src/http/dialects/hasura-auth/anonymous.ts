@@ -3,12 +3,15 @@ import type { FastifyRequest } from 'fastify';
 import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
+import { resolveRegistration } from '../../../core/users/registration.js';
 import { authLimits } from '../../native/auth/limits.js';
+import { bodyEmail, mailLimits } from '../../native/auth/mail-limits.js';
 import { requireUser } from '../../plugins/auth-guard.js';
 import { emptyBodyIsObject } from '../../schemas.js';
 import type { App } from '../../types.js';
 import type { HasuraAuthConfig } from './config.js';
 import { hasuraErrors } from './envelope.js';
+import { allowedRedirect, hasuraLinks } from './links.js';
 import { hasuraSession } from './present.js';
 import { replies, sendOk } from './reply.js';
 import { Email, Ok, Password, SessionPayload, SignUpOptions, tags } from './schemas.js';
@@ -54,7 +57,9 @@ export function registerAnonymousRoutes(app: App, s: Services, config: HasuraAut
     {
       schema: {
         tags,
-        summary: 'Give the signed-in anonymous user an email and a password (signInMethod email-password)',
+        summary:
+          'Give the signed-in anonymous user an email and a password (email-password), or an email whose mailed ' +
+          'magic link signs it in (passwordless); its anonymous sessions end',
         security: [{ bearer: [] }],
         body: Type.Object({
           signInMethod: Type.Union([Type.Literal('email-password'), Type.Literal('passwordless')]),
@@ -63,15 +68,27 @@ export function registerAnonymousRoutes(app: App, s: Services, config: HasuraAut
           connection: Type.Optional(Type.String({ maxLength: 32 })),
           options: Type.Optional(SignUpOptions),
         }),
-        response: replies({ 200: Ok }, 400, 401, 409),
+        response: replies({ 200: Ok }, 400, 401, 409, 429),
       },
       onRequest: [enabled, requireUser(s)],
+      preHandler: mailLimits(s, bodyEmail),
     },
     async (request, reply) => {
-      const { signInMethod, email, password } = request.body;
-      // Passwordless deanonymisation (a magic link to the new address) is not offered: documented.
-      if (signInMethod !== 'email-password' || password === undefined) throw hasuraErrors.invalidRequest();
-      await s.anonymousUsers.deanonymize(request.principal!.userId, email, password);
+      const { signInMethod, email, connection, options = {} } = request.body;
+      const passwordless = signInMethod === 'passwordless';
+      const password = passwordless ? undefined : request.body.password;
+      // hasura-auth's passwordless deanonymize by SMS: Gatehouse sends no SMS.
+      if (passwordless && connection !== undefined && connection !== 'email') throw hasuraErrors.invalidRequest();
+      if (!passwordless && password === undefined) throw hasuraErrors.invalidRequest();
+      if (passwordless && !s.config.lifecycle.magicLink) throw hasuraErrors.disabledEndpoint();
+      const links = hasuraLinks(s.config, config.mount, allowedRedirect(s.config, options.redirectTo));
+      const { roles, defaultRole } = resolveRegistration(s.config.users, {
+        allowedRoles: options.allowedRoles,
+        defaultRole: options.defaultRole,
+      });
+      const input = { email, password, roles, defaultRole, displayName: options.displayName };
+      const user = await s.anonymousUsers.deanonymize(request.principal!.userId, input);
+      if (passwordless) await s.lifecycle.sendFirstMagicLink(user, links);
       return sendOk(reply);
     },
   );

@@ -1,4 +1,4 @@
-import { bool, str } from '../../../config/fields.js';
+import { bool, oneOf, str } from '../../../config/fields.js';
 import type { RawOf } from '../manifest.js';
 
 export const hasuraAuthFields = {
@@ -22,6 +22,13 @@ export const hasuraAuthFields = {
       'gives an email and a password. Off: 409 disabled-endpoint, as hasura-auth.',
     default: false,
   }),
+  HASURA_AUTH_REDIRECT_TOKEN_IN: oneOf(['query', 'fragment'], {
+    doc:
+      'Where the redirects of `GET {mount}/verify` and of provider sign-in carry `refreshToken` (or a reset ' +
+      "link's `ticket`) and `type`: the query, as hasura-auth always does, or the fragment, kept out of server " +
+      "logs and Referer headers (hasura-auth-js's sign-in from the page's URL reads either).",
+    default: 'query',
+  }),
 };
 
 export function readHasuraAuthConfig(raw: RawOf<typeof hasuraAuthFields>) {
@@ -29,6 +36,7 @@ export function readHasuraAuthConfig(raw: RawOf<typeof hasuraAuthFields>) {
     mount: raw.HASURA_AUTH_MOUNT === '/' ? '' : raw.HASURA_AUTH_MOUNT,
     version: raw.HASURA_AUTH_VERSION,
     anonymousUsers: raw.HASURA_AUTH_ANONYMOUS_USERS,
+    redirectTokenIn: raw.HASURA_AUTH_REDIRECT_TOKEN_IN,
   };
 }
 

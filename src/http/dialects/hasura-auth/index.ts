@@ -29,7 +29,7 @@ export const hasuraAuth: DialectManifest<'hasura-auth', typeof hasuraAuthSetting
         registerPasswordlessRoutes(api, core, config);
         registerPatRoutes(api, core);
         registerAnonymousRoutes(api, core, config);
-        registerProviderRoutes(api, core);
+        registerProviderRoutes(api, core, config);
         registerWebauthnRoutes(api, core, config);
         registerMetaRoutes(api, core, config);
       },

@@ -16,7 +16,6 @@ const NOT_AVAILABLE: [method: 'GET' | 'POST', url: string, why: string][] = [
   ['POST', '/signin/passwordless/sms/otp', 'SMS'],
   ['POST', '/signup/passwordless/sms', 'SMS'],
   ['GET', '/signin/provider/:provider/callback', 'callback of its own (providers return to /auth/providers)'],
-  ['POST', '/signup/otp/email', 'sign-up by email code (sign up, then /signin/otp/email)'],
 ];
 
 /** JWKS, health and version; the routes not available; hasura-auth's envelope for unknown routes. */

@@ -1,10 +1,9 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import { type Static, Type } from '@sinclair/typebox';
 import { resolveRegistration } from '../../../core/users/registration.js';
 import type { Services } from '../../../services.js';
 import { clientInfo } from '../../client.js';
 import { authLimits } from '../../native/auth/limits.js';
-import { mailLimits } from '../../native/auth/mail-limits.js';
+import { bodyEmail, mailLimits } from '../../native/auth/mail-limits.js';
 import type { App } from '../../types.js';
 import type { HasuraAuthConfig } from './config.js';
 import { hasuraErrors } from './envelope.js';
@@ -14,7 +13,21 @@ import { replies, sendOk } from './reply.js';
 import { Email, Ok, SessionPayload, SignUpOptions, tags } from './schemas.js';
 import { DOOR } from './sessions.js';
 
-const bodyEmail = (r: FastifyRequest) => (r.body as { email?: unknown } | undefined)?.email;
+/**
+ * The account an unknown address gets (hasura-auth's SignUpOptions): roles within ALLOWED_USER_ROLES (a refusal
+ * is answered before anything is sent, whatever the address), the profile fields, the metadata.
+ */
+function signUpProfile(s: Services, options: Static<typeof SignUpOptions>) {
+  const userData = Object.entries({ display_name: options.displayName, locale: options.locale }).filter(
+    ([, v]) => v !== undefined,
+  );
+  const profile = resolveRegistration(s.config.users, {
+    allowedRoles: options.allowedRoles,
+    defaultRole: options.defaultRole,
+    userData: Object.fromEntries(userData),
+  });
+  return { ...profile, metadata: options.metadata ?? {} };
+}
 
 /** `POST /signin/passwordless/email`: a magic link (MAGIC_LINK_ENABLED), to `/verify?type=signinPasswordless`. */
 export function registerPasswordlessRoutes(app: App, s: Services, config: HasuraAuthConfig) {
@@ -38,39 +51,37 @@ export function registerPasswordlessRoutes(app: App, s: Services, config: Hasura
         if (!s.config.lifecycle.magicLink) throw hasuraErrors.disabledEndpoint();
         const { email, options = {} } = request.body;
         const links = hasuraLinks(s.config, config.mount, allowedRedirect(s.config, options.redirectTo));
-        const userData = Object.entries({ display_name: options.displayName, locale: options.locale }).filter(
-          ([, v]) => v !== undefined,
-        );
-        const profile = resolveRegistration(s.config.users, {
-          allowedRoles: options.allowedRoles,
-          defaultRole: options.defaultRole,
-          userData: Object.fromEntries(userData),
-        });
+        const input = { email, ...signUpProfile(s, options) };
         // After the answer: its timing must not tell whether the address has an account.
-        const input = { email, ...profile, metadata: options.metadata ?? {} };
         s.background.run(() => s.lifecycle.magicLinkOrRegister(input, links));
         return sendOk(reply);
       },
     );
   }
 
-  app.post(
-    '/signin/otp/email',
-    {
-      schema: {
-        tags,
-        summary: 'Mail a one-time sign-in code to an account (the same answer for any address)',
-        body: Type.Object({ email: Email, options: Type.Optional(SignUpOptions) }),
-        response: replies({ 200: Ok }, 400, 429),
+  // nhost-js 4's sign-up by email code answers the same: neither tells whether the address is known.
+  for (const url of ['/signin/otp/email', '/signup/otp/email']) {
+    app.post(
+      url,
+      {
+        schema: {
+          tags,
+          summary: 'Mail a one-time sign-in code; an unknown address gets an account proven by its code (same answer)',
+          body: Type.Object({ email: Email, options: Type.Optional(SignUpOptions) }),
+          response: replies({ 200: Ok }, 400, 429),
+        },
+        preHandler: [limits.credentials, mailLimit],
       },
-      preHandler: [limits.credentials, mailLimit],
-    },
-    async (request, reply) => {
-      // After the answer: its timing must not tell whether the address has an account.
-      s.background.run(() => s.emailCodes.send(request.body.email));
-      return sendOk(reply);
-    },
-  );
+      async (request, reply) => {
+        const { email, options = {} } = request.body;
+        allowedRedirect(s.config, options.redirectTo); // refused as hasura-auth refuses it, though no link is mailed
+        const profile = signUpProfile(s, options);
+        // After the answer: its timing must not tell whether the address has an account.
+        s.background.run(() => s.emailCodes.send(email, profile));
+        return sendOk(reply);
+      },
+    );
+  }
 
   app.post(
     '/signin/otp/email/verify',

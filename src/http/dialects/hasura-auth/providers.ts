@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services.js';
 import { FLOW_COOKIE, flowCookieOf } from '../../native/auth/providers.js';
 import type { App } from '../../types.js';
+import type { HasuraAuthConfig } from './config.js';
 import { allowedRedirect } from './links.js';
 import { replies, sendOk } from './reply.js';
 import { refuseAnonymous } from './anonymous.js';
@@ -15,16 +16,17 @@ import { authLimits } from '../../native/auth/limits.js';
 /**
  * `GET /signin/provider/:provider?redirectTo=`: a sign-in with one of the providers Gatehouse has (federation.md).
  * The provider returns to the callback it is registered with (`/auth/providers/:provider/callback`), which ends
- * at `redirectTo?refreshToken=…`, the parameter hasura-auth's clients read.
+ * at `redirectTo?refreshToken=…` (or `#refreshToken=…`: HASURA_AUTH_REDIRECT_TOKEN_IN), which its clients read.
  */
-export function registerProviderRoutes(app: App, s: Services) {
+export function registerProviderRoutes(app: App, s: Services, config: HasuraAuthConfig) {
   const limits = authLimits(s);
   app.get(
     '/signin/provider/:provider',
     {
       schema: {
         tags,
-        summary: 'Start a sign-in with a provider; it ends at redirectTo with refreshToken (REDIRECT_TOKEN_IN)',
+        summary:
+          'Start a sign-in with a provider; it ends at redirectTo with refreshToken (HASURA_AUTH_REDIRECT_TOKEN_IN)',
         params: Type.Object({ provider: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }) }),
         querystring: Type.Object({ redirectTo: Type.Optional(Type.String({ maxLength: 2048 })) }),
         response: replies({ 302: Type.Null({ description: "To the provider's authorization page" }) }, 400, 404),
@@ -32,7 +34,7 @@ export function registerProviderRoutes(app: App, s: Services) {
     },
     async (request, reply) => {
       const redirectUrl = allowedRedirect(s.config, request.query.redirectTo);
-      const opts = { redirectUrl, cookieMode: false, tokenParam: 'refreshToken' };
+      const opts = { redirectUrl, cookieMode: false, tokenParam: 'refreshToken', tokenIn: config.redirectTokenIn };
       const started = await s.providers.start(request.params.provider, opts);
       reply.setCookie(FLOW_COOKIE, started.flow, { ...flowCookieOf(s.config.cookies), maxAge: started.maxAgeSeconds });
       return reply.redirect(started.url, 302);

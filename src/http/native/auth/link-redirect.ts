@@ -7,7 +7,8 @@ import { sessionBody } from './session-reply.js';
 
 /**
  * Ends a link flow (activation, magic link) with a 302 to REDIRECT_URL_SUCCESS carrying the
- * refresh token (query or fragment, keeping the URL's own query; `tokenParam` names it, `refresh_token` for HBP),
+ * refresh token (in the query or fragment, `tokenIn`; keeping the URL's own query; `tokenParam` names it,
+ * `refresh_token` for HBP),
  * to REDIRECT_URL_ERROR on failure.
  */
 export async function redirectAfterLink(
@@ -17,11 +18,12 @@ export async function redirectAfterLink(
   flow: () => Promise<SignInResult>,
   successUrl?: string,
   tokenParam = 'refresh_token',
+  tokenIn = config.lifecycle.redirectTokenIn,
 ) {
-  const { redirectError, redirectTokenIn } = config.lifecycle;
+  const { redirectError } = config.lifecycle;
   // A provider sign-in may name its own target, checked against the allow-list when it started.
   const redirectSuccess = successUrl ?? config.lifecycle.redirectSuccess;
-  const add = redirectTokenIn === 'fragment' ? withFragment : withParams;
+  const add = tokenIn === 'fragment' ? withFragment : withParams;
   let result: SignInResult;
   try {
     result = await flow();

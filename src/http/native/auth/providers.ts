@@ -98,6 +98,7 @@ export async function registerProviderRoutes(app: App, s: Services) {
       () => s.providers.finish(provider, flow, url, clientInfo(request)),
       flow?.redirectUrl,
       flow?.tokenParam,
+      flow?.tokenIn,
     );
   }
 
