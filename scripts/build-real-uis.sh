@@ -13,18 +13,19 @@
 set -euo pipefail
 
 usage() {
-  sed -n '5,6p' "$0" | sed 's/^# *//' >&2
+  grep '^#   scripts/' "$0" | sed 's/^# *//' >&2
   exit 2
 }
 [ $# -eq 3 ] || usage
-what=$1 source=$2 work=$3
+what=$1 source=$2
+work=$(mkdir -p "$3" && cd "$3" && pwd)
 
-# The git directory of a checkout or a bare repository.
+# The git directory of a checkout, a worktree or a bare repository.
 git_dir() {
-  if [ -d "$1/.git" ]; then echo "$1/.git"; elif [ -f "$1/HEAD" ] && [ -d "$1/objects" ]; then echo "$1"; else
+  git -C "$1" rev-parse --absolute-git-dir 2>/dev/null || {
     echo "not a git checkout or git directory: $1" >&2
-    exit 2
-  fi
+    return 2
+  }
 }
 
 # Native add-ons that build from source find Node's headers here (no header download).
@@ -36,13 +37,14 @@ case $what in
 restreamer-ui)
   ref=${RESTREAMER_UI_REF:-v1.14.0}
   out="$work/restreamer-ui"
+  gd=$(git_dir "$source")
   rm -rf "$out" && mkdir -p "$out"
-  git --git-dir="$(git_dir "$source")" archive "$ref" | tar -x -C "$out"
+  git --git-dir="$gd" archive "$ref" | tar -x -C "$out"
   cd "$out"
   # yarn.lock (yarn 1) names the registry every tarball was resolved from; fetch the same tarballs (same
   # integrity hashes) from the registry npm is configured with.
   sed -i -E "s#resolved \"https://[^/\"]+/#resolved \"${registry}#" yarn.lock
-  # The yarn the lockfile was written with, from the registry, kept inside the work folder.
+  # A yarn 1 (the lockfile's format), from the registry, kept inside the work folder.
   npm install --no-save --no-audit --no-fund --prefix "$work/.yarn" yarn@1.22.22 >/dev/null
   yarn="$work/.yarn/node_modules/.bin/yarn"
   "$yarn" install --frozen-lockfile --network-timeout 600000 --registry "$registry"
@@ -53,8 +55,9 @@ restreamer-ui)
 privacyidea)
   ref=${PRIVACYIDEA_REF:-v3.13.3}
   out="$work/privacyidea"
+  gd=$(git_dir "$source")
   rm -rf "$out" && mkdir -p "$out"
-  git --git-dir="$(git_dir "$source")" archive "$ref" privacyidea/static privacyidea/static_new | tar -x -C "$out"
+  git --git-dir="$gd" archive "$ref" privacyidea/static privacyidea/static_new | tar -x -C "$out"
   cd "$out/privacyidea/static_new"
   # The new (Angular) web UI, as privacyIDEA's release workflow builds it.
   npm ci --no-audit --no-fund

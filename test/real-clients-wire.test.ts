@@ -67,6 +67,62 @@ describe.each(DATABASES)('what the real clients see after signing in, on %s', (d
     expect(admin.json().result.value).toMatchObject({ role: 'admin', realm: 'admin' });
   });
 
+  it('privacyIDEA: a user’s GET /user/ is their own record (the new UI showed "- @ default"); no list for admins', async () => {
+    const t = get();
+    const s = await register(t, { user_data: { username: 'cai.wen', display_name: 'Cai Wen' } });
+    const auth = await t.request({
+      method: 'POST',
+      url: '/auth',
+      payload: { username: 'cai.wen', password: PASSWORD },
+    });
+    expect(auth.json().result.value.rights).toContain('userlist');
+    const token = auth.json().result.value.token as string;
+    // As privacyIDEA, which puts the signed-in user into a user's request: asking for someone else changes nothing.
+    for (const url of ['/user/', '/user/?realm=default', '/user/?user=somebody.else']) {
+      const res = await t.request({ url, headers: { 'pi-authorization': token } });
+      expect([url, res.statusCode, res.json().result]).toEqual([
+        url,
+        200,
+        {
+          status: true,
+          value: [
+            {
+              username: 'cai.wen',
+              userid: s.user.id,
+              givenname: 'Cai',
+              surname: 'Wen',
+              email: s.user.email,
+              phone: '',
+              mobile: '',
+              description: '',
+              editable: false,
+              resolver: 'gatehouse',
+            },
+          ],
+        },
+      ]);
+    }
+    const anonymous = await t.request({ url: '/user/' });
+    expect([anonymous.statusCode, anonymous.json().result.error.code]).toEqual([401, 4033]);
+    // An administrator by realm (PRIVACYIDEA_ADMIN_REALMS, default `admin`; another test may have made `Admin`).
+    const cli = { kind: 'cli', id: null } as const;
+    let adminRealm = (await t.app.services.realms.list()).find((r) => r.name.toLowerCase() === 'admin')?.name;
+    if (!adminRealm) await t.app.services.realms.create((adminRealm = 'admin'), cli);
+    const admin = await register(t);
+    await t.app.services.accounts.setRealm(admin.user.id, adminRealm, cli);
+    const adminAuth = await t.request({
+      method: 'POST',
+      url: '/auth',
+      payload: { username: admin.user.email, password: PASSWORD, realm: adminRealm },
+    });
+    expect(adminAuth.json().result.value.role).toBe('admin');
+    const list = await t.request({
+      url: '/user/',
+      headers: { 'pi-authorization': adminAuth.json().result.value.token },
+    });
+    expect([list.statusCode, list.json().result.error.code]).toEqual([404, 404]);
+  });
+
   it('privacyIDEA: reports the configured version (PRIVACYIDEA_VERSION) in successes and errors alike', async () => {
     const t = get();
     const { user } = await register(t);

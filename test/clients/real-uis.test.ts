@@ -251,10 +251,11 @@ describe.each(piSuites)('privacyIDEA $name in Chromium', (suite) => {
       });
     }, server);
 
+    // As an administrator: the new UI of 3.13 shows the version in the administrator's navigation only.
     it('signs in, uses the token on its next call, and shows the configured version', async () => {
       const live = server();
-      const username = `pi.user-${Date.now().toString(36)}`;
-      await createUser(live, { email: freshEmail('pi-ui'), password: PASSWORD, username });
+      const username = `pi.admin-${Date.now().toString(36)}`;
+      await createUser(live, { email: freshEmail('pi-ui'), password: PASSWORD, username, roles: ['user', 'admin'] });
       const { page, ui, errors } = await open();
       await page.goto(`${ui.url}${suite.start(dir)}`);
       const withToken = page.waitForRequest(

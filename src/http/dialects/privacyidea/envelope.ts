@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { AppError, errors } from '../../../core/errors.js';
 import { type Envelope, isUnknownPath } from '../manifest.js';
 
@@ -27,19 +28,16 @@ export const piEnvelope = <R extends Record<string, unknown>>(server: PiServer, 
   result,
 });
 
+/** What a call of privacyIDEA's API that Gatehouse does not serve is told (the web UIs show it in a banner). */
+export const notServed = (request: FastifyRequest) =>
+  `Not available here: this server provides privacyIDEA's authentication (/auth) only, not ` +
+  `${request.method} ${request.url.split('?')[0]}`;
+
 export function privacyideaEnvelope(server: PiServer): Envelope {
   return (err, request) => {
     const wrap = (code: number, message: string) => piEnvelope(server, { status: false, error: { code, message } });
     // The web UIs show this message in their error banner: say what is missing rather than "no route".
-    if (isUnknownPath(request))
-      return {
-        status: 404,
-        body: wrap(
-          404,
-          `Not available here: this server provides privacyIDEA's authentication (/auth) only, not ` +
-            `${request.method} ${request.url.split('?')[0]}`,
-        ),
-      };
+    if (isUnknownPath(request)) return { status: 404, body: wrap(404, notServed(request)) };
     if (err instanceof PiError) return { status: 401, body: wrap(err.piCode, err.message) };
     if (errors.passkeyRequired.is(err)) return { status: 401, body: wrap(4031, err.message) };
     if (errors.secondFactorRequired.is(err))

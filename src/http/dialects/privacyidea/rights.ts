@@ -31,7 +31,8 @@ export const DEFAULT_POLICY: Policy = {
       'configread',
       'configwrite',
     ],
-    user: ['enroll', 'enable', 'disable', 'resync', 'reset', 'setpin', 'delete', 'tokenlist', 'auditlog'],
+    // userlist: a privacyIDEA user may read their own record (GET /user/), which the web UIs show.
+    user: ['enroll', 'enable', 'disable', 'resync', 'reset', 'setpin', 'delete', 'tokenlist', 'auditlog', 'userlist'],
   },
 };
 

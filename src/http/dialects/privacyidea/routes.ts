@@ -1,14 +1,15 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../../core/errors.js';
 import type { Services } from '../../../services.js';
 import { bareToken } from '../../authorization.js';
 import { clientInfo } from '../../client.js';
 import type { App } from '../../types.js';
 import type { PrivacyideaConfig } from './config.js';
-import { PiError, piEnvelope } from './envelope.js';
+import { notServed, PiError, piEnvelope } from './envelope.js';
 import { loadPolicy, rightsOf } from './rights.js';
-import { authSchema, registerStatusSchema, rightsSchema } from './schemas.js';
+import { authSchema, registerStatusSchema, rightsSchema, userListSchema } from './schemas.js';
 import { createPiJwt } from './tokens.js';
-import { enrollableTokenTypes, webUiSettings } from './webui.js';
+import { enrollableTokenTypes, presentUser, webUiSettings } from './webui.js';
 
 const DEFAULT_REALM = 'default';
 
@@ -96,14 +97,28 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
     });
   });
 
-  app.get('/auth/rights', { schema: rightsSchema }, async (request) => {
+  /** The caller of a privacyIDEA route, by the raw JWT in PI-Authorization (or Authorization). */
+  async function caller(request: FastifyRequest) {
     const raw = bareToken(request.headers['pi-authorization'] ?? request.headers.authorization);
     if (!raw) throw new PiError(4033, 'Authentication failure. Missing Authorization header.');
     const resolved = await s.credentials.resolve(jwt, raw);
     if (!resolved.ok) throw new PiError(4304, 'Authentication failure. Your session has ended');
-    const { claims } = resolved;
+    return resolved;
+  }
+
+  app.get('/auth/rights', { schema: rightsSchema }, async (request) => {
+    const { claims } = await caller(request);
     // privacyIDEA answers the token types the caller may enroll here, which its web UI offers (not the rights list).
     return envelope({ status: true as const, value: enrollableTokenTypes(rightsOf(policy, [claims.role])) });
+  });
+
+  // A privacyIDEA user's GET /user/ lists only their own record (privacyIDEA puts the signed-in user into the
+  // request whatever it asks); the web UIs show its username beside the realm. Administrators' user lists are not
+  // served here.
+  app.get('/user/', { schema: userListSchema }, async (request) => {
+    const { claims, user } = await caller(request);
+    if (claims.role !== 'user') throw errors.routeNotFound(notServed(request));
+    return envelope({ status: true as const, value: [presentUser(user)] });
   });
 
   // privacyIDEA's anonymous GET /register, which its classic web UI calls on its login page: no self-registration here.

@@ -76,3 +76,28 @@ export const registerStatusSchema = {
     200: Envelope(Type.Object({ status: Type.Literal(true), value: Type.Boolean() }), 'Always false'),
   },
 };
+
+/** One user as privacyIDEA's `get_user_list` lists them. */
+const PiUser = Type.Object({
+  username: Type.String(),
+  userid: Type.String(),
+  givenname: Type.String(),
+  surname: Type.String(),
+  email: Type.String(),
+  phone: Type.String(),
+  mobile: Type.String(),
+  description: Type.String(),
+  editable: Type.Boolean(),
+  resolver: Type.String(),
+});
+
+export const userListSchema = {
+  tags,
+  summary: "The caller's own user record (a privacyIDEA user's GET /user/; administrators are not served a list here)",
+  querystring: Type.Object({ user: Type.Optional(Type.String()), realm: Type.Optional(Type.String()) }),
+  response: {
+    200: Envelope(Type.Object({ status: Type.Literal(true), value: Type.Array(PiUser) }), "The caller's record"),
+    401: PrivacyideaError,
+    404: PrivacyideaError,
+  },
+};

@@ -1,3 +1,5 @@
+import type { User } from '../../../core/users/service.js';
+
 /**
  * What privacyIDEA's web UI reads from the `/auth` answer besides the token (its postpolicy
  * `get_webui_settings`), with privacyIDEA's values when no webui policy is set. The UI breaks on
@@ -46,4 +48,21 @@ export function enrollableTokenTypes(rights: string[]): Record<string, string> {
   return rights.includes('enroll') || rights.includes('enrollTOTP')
     ? { totp: 'TOTP: Time based One Time Passwords.' }
     : {};
+}
+
+/** A user as privacyIDEA's user list shows one: Gatehouse's users are not editable through privacyIDEA's API. */
+export function presentUser(user: User) {
+  const [givenname = '', ...rest] = (user.displayName ?? '').split(' ');
+  return {
+    username: user.username ?? user.email,
+    userid: user.id,
+    givenname,
+    surname: rest.join(' '),
+    email: user.email,
+    phone: '',
+    mobile: '',
+    description: '',
+    editable: false,
+    resolver: 'gatehouse',
+  };
 }
