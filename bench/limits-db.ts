@@ -31,7 +31,10 @@ export async function sqliteRotations(dir: string, seconds: number): Promise<num
   const q = (s: string) => s.replace(/\$\d/g, '?').replace(', true,', ', 1,');
   const now = () => new Date().toISOString();
   const userId = randomUUID();
-  db.prepare(q(USER)).run(userId, `${userId}@raw.example`, now(), now());
+  // SQLite numbers users from its one-row counter (migration 0015), as the server's insert does.
+  const numbered = q(USER).replace('(id, email,', '(id, numeric_id, email,');
+  const user = numbered.replace('values (?,', 'values (?, (select last + 1 from numeric_id_sequence where id = 1),');
+  db.prepare(user).run(userId, `${userId}@raw.example`, now(), now());
   const read = db.prepare(q(READ));
   const claim = db.prepare(
     'update refresh_tokens set rotated_at = ?, replaced_by = ? where hash = ? and revoked_at is null and rotated_at is null',

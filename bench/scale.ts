@@ -115,6 +115,14 @@ const OPERATIONS: [name: string, op: (s: Side) => Promise<() => Promise<unknown>
     'admin search (substring)',
     async (s) => () => call(s.app, { url: '/admin/users?search=u42&limit=50', headers: admin }),
   ],
+  [
+    'admin search (rare term)',
+    async (s) => () => call(s.app, { url: '/admin/users?search=u99999@&limit=50', headers: admin }),
+  ],
+  [
+    'admin search (two characters no one has)',
+    async (s) => () => call(s.app, { url: '/admin/users?search=zq&limit=50', headers: admin }),
+  ],
   ['admin list, first page', async (s) => () => call(s.app, { url: '/admin/users?limit=50', headers: admin })],
   [
     'audit by actor',

@@ -4,7 +4,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { decodeTimeIdCursor, toPage } from '../cursor.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 
 /** What a token is bound to besides its user: a session, and for impersonation an issuing admin. */
 type Bound = 'sessionId' | 'issuerId';
@@ -39,16 +39,7 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
       const bound = { sessionId: o.sessionId ?? null, issuerId: o.issuerId ?? null };
       const name = o.name ?? null;
       await queries.apiTokens.insert({ hash: hashToken(token), id, userId, kind, name, expiresAt, now, ...bound });
-      if (o.actor)
-        await audit.record({
-          actor: actorName(o.actor),
-          action: 'token.create',
-          subject: userId,
-          outcome: 'success',
-          ip: o.actor.ip,
-          userAgent: o.actor.userAgent,
-          detail: { token: id, kind },
-        });
+      if (o.actor) await audit.recordBy(o.actor, 'token.create', userId, { token: id, kind });
       return { id, token, expiresAt };
     },
 
@@ -73,16 +64,7 @@ export function createApiTokens(opts: { queries: Queries; clock: Clock; random: 
     /** Revokes by id (only `userId`'s when given). Returns whether a live token was revoked. */
     async revokeById(id: string, actor: Actor, userId?: string): Promise<boolean> {
       const done = await queries.apiTokens.revokeById(id, clock.now(), userId);
-      if (done)
-        await audit.record({
-          actor: actorName(actor),
-          action: 'token.revoke',
-          subject: userId ?? null,
-          outcome: 'success',
-          ip: actor.ip,
-          userAgent: actor.userAgent,
-          detail: { token: id },
-        });
+      if (done) await audit.recordBy(actor, 'token.revoke', userId ?? null, { token: id });
       return done;
     },
   };

@@ -57,7 +57,7 @@ export function createAudit(deps: { queries: Queries; clock: Clock }) {
     record,
 
     /** A successful action of `actor` (a user, the admin secret, the CLI, the system) on `subject`. */
-    recordBy(actor: Actor, action: string, subject: string, detail?: Record<string, unknown>): Promise<void> {
+    recordBy(actor: Actor, action: string, subject: string | null, detail?: Record<string, unknown>): Promise<void> {
       return record({
         actor: actorName(actor),
         action,

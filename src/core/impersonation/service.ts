@@ -1,7 +1,7 @@
 import type { ApiTokens } from '../api-tokens/service.js';
 import type { Audit } from '../audit/service.js';
 import { errors } from '../errors.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { User, UserService } from '../users/service.js';
 import type { CredentialKind, Credentials, SessionClaims } from '../credentials/service.js';
@@ -88,15 +88,8 @@ export function createImpersonation(deps: ImpersonationDeps) {
       // Nobody proved the target's secret: the session is never fresh enough for a sensitive operation.
       const { session, credential } = await credentials.issue(kind, target, client, { issuerId, actor });
       const { token, expiresAt } = credential;
-      await audit.record({
-        actor: actorName(actor),
-        action: 'user.impersonate',
-        subject: target.id,
-        outcome: 'success',
-        ip: actor.ip,
-        userAgent: actor.userAgent,
-        detail: { session: session.id, expires_at: expiresAt.toISOString() },
-      });
+      const detail = { session: session.id, expires_at: expiresAt.toISOString() };
+      await audit.recordBy(actor, 'user.impersonate', target.id, detail);
       return { token, expiresAt, user: target };
     },
   };

@@ -19,7 +19,7 @@ export async function providerSigningKey(o: {
   queries: Queries;
   box: SecretBox;
   clock: Clock;
-  audit: Pick<Audit, 'record'>;
+  audit: Pick<Audit, 'record' | 'recordBy'>;
 }): Promise<{ algorithm: string; kid: string; key: KeyObject }> {
   let ring = o.keys;
   if (isHmac(o.keys.algorithm)) {

@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/dialect.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 
 /** Realms group users (privacyIDEA's realms; `default` always exists). */
 export function createRealms(deps: { queries: Queries; audit: Audit; clock: Clock }) {
@@ -19,14 +19,7 @@ export function createRealms(deps: { queries: Queries; audit: Audit; clock: Cloc
         if (isUniqueViolation(err)) throw errors.realmExists(`The realm ${name} exists already`, { cause: err });
         throw err;
       }
-      await deps.audit.record({
-        actor: actorName(actor),
-        action: 'realm.create',
-        subject: name,
-        outcome: 'success',
-        ip: actor.ip,
-        userAgent: actor.userAgent,
-      });
+      await deps.audit.recordBy(actor, 'realm.create', name);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Clock, Random } from '../clock.js';
 import { decodeTimeIdCursor, toPage, type Page } from '../cursor.js';
 import { errors } from '../errors.js';
 import type { User } from '../users/service.js';
-import { actorName, type Actor } from './actor.js';
+import type { Actor } from './actor.js';
 
 export interface ClientInfo {
   ip: string | null;
@@ -90,14 +90,9 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string) {
     forget(userId);
     if (sessionId === null) for (const listener of allEnded) listener(userId, reason);
-    await audit.record({
-      actor: actorName(actor),
-      action: sessionId ? 'session.revoke' : 'session.revoke-all',
-      subject: userId,
-      outcome: 'success',
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      detail: { reason, ...(sessionId ? { session: sessionId } : {}) },
+    await audit.recordBy(actor, sessionId ? 'session.revoke' : 'session.revoke-all', userId, {
+      reason,
+      ...(sessionId ? { session: sessionId } : {}),
     });
   }
 

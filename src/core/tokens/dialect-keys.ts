@@ -2,7 +2,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../mfa/secret-box.js';
-import { actorName, type Actor } from '../sessions/actor.js';
+import type { Actor } from '../sessions/actor.js';
 import { createKeyRing, rotateRing, type KeyRing } from './key-ring.js';
 
 /** The HMAC algorithms the compatibility dialects sign their JWTs with. */
@@ -21,7 +21,7 @@ export function createDialectKeys(o: {
   queries: Queries;
   box: SecretBox;
   clock: Clock;
-  audit: Pick<Audit, 'record'>;
+  audit: Pick<Audit, 'record' | 'recordBy'>;
   seed: (purpose: string) => Buffer;
 }) {
   const opened = new Map<string, KeyRing>();
@@ -62,15 +62,7 @@ export function createDialectKeys(o: {
           clock: o.clock,
         });
         await opened.get(ring)?.reload();
-        await o.audit.record({
-          actor: actorName(actor),
-          action: 'keys.rotate',
-          subject: kid,
-          outcome: 'success',
-          ip: actor.ip ?? null,
-          userAgent: actor.userAgent ?? null,
-          detail: { ring, algorithm, retired },
-        });
+        await o.audit.recordBy(actor, 'keys.rotate', kid, { ring, algorithm, retired });
         rotated.push({ ring: ring.slice(0, ring.indexOf(SEPARATOR)), kid, retired });
       }
       return rotated;

@@ -34,7 +34,7 @@ export interface KeyRingOptions {
   queries: Queries;
   box: SecretBox;
   clock: Clock;
-  audit: Pick<Audit, 'record'>;
+  audit: Pick<Audit, 'record' | 'recordBy'>;
 }
 
 export const keyErrors = {
@@ -144,24 +144,22 @@ export async function createKeyRing(o: KeyRingOptions) {
 
     /** Adds a new key that signs from now on; the previous ones verify until their tokens expire. */
     async rotate(actor: KeyActor): Promise<{ kid: string; algorithm: JwtAlgorithm; retired: string[] }> {
-      const event = {
-        actor: actorName(actor),
-        action: 'keys.rotate',
-        ip: actor.ip ?? null,
-        userAgent: actor.userAgent ?? null,
-      };
       if (o.configured) {
-        await o.audit.record({ ...event, outcome: 'failure', detail: { reason: 'keys-managed-by-operator' } });
+        const { ip, userAgent } = actor;
+        const detail = { reason: 'keys-managed-by-operator' };
+        await o.audit.record({
+          actor: actorName(actor),
+          action: 'keys.rotate',
+          outcome: 'failure',
+          ip,
+          userAgent,
+          detail,
+        });
         throw keyErrors.operatorManaged();
       }
       const rotated = await rotateRing({ ring, algorithm, encoding: o.encoding, queries, box, clock });
       await reload();
-      await o.audit.record({
-        ...event,
-        subject: rotated.kid,
-        outcome: 'success',
-        detail: { algorithm, retired: rotated.retired },
-      });
+      await o.audit.recordBy(actor, 'keys.rotate', rotated.kid, { algorithm, retired: rotated.retired });
       return { kid: rotated.kid, algorithm, retired: rotated.retired };
     },
 

@@ -109,7 +109,7 @@ function holds(dialect: DialectName, term: string) {
 /**
  * The rows of one page, ordered by numeric_id (unique and indexed on both databases): a keyset
  * walk, never an offset. Search uses the trigram index of each database (migrations 0018, 0031) or walks
- * the list's order in an index that holds the searched columns (0031).
+ * users in list order (on SQLite in an index that holds the searched columns, 0031).
  */
 export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: UserListOptions) {
   const base = db.selectFrom('users').selectAll('users').limit(o.limit);
@@ -135,8 +135,8 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
   }
   // With a filter or another order beside it, a walk in numeric_id order would not yield this page's rows.
   if (hasFilter(o) || o.order) return page.where(holds(dialect, term));
-  // Walks the list order in users_search_walk, which holds the searched columns: the users' rows are not read
-  // until the page's ids are known. PostgreSQL may instead collect a rare term's matches from users_search_trgm.
+  // The page's ids first, then their rows. SQLite walks the list order in users_search_walk, which holds the
+  // searched columns; PostgreSQL walks users_numeric_id or collects a rare term's matches from users_search_trgm.
   const walk = dialect === 'sqlite' ? sql` indexed by users_search_walk` : sql``;
   const from = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
   return page.where(
