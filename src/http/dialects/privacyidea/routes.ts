@@ -24,6 +24,14 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
       clock: s.clock,
       roleOf: (user) => (user.roles.includes('admin') || cfg.adminRealms.includes(user.realm) ? 'admin' : 'user'),
       rightsOf: (role) => rightsOf(policy, [role]),
+      imported: {
+        tokens: s.importedTokens,
+        // An admin of privacyIDEA's own table, or a user of the token's realm.
+        userOf: async (username, realm, role) => {
+          const user = await s.users.findByLogin(username);
+          return user && (role === 'admin' || !realm || user.realm === realm) ? user : undefined;
+        },
+      },
     }),
   );
 
