@@ -70,7 +70,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const random = runtime.random ?? systemRandom;
   const queries = createQueries(db);
   const audit = createAudit({ queries, clock });
-  const { keysBox, keys, dialectKeys, rotateKeys } = await createSigning({ config, secrets, queries, clock, audit });
+  const signing = await createSigning({ config, secrets, queries, clock, audit });
+  const { keysBox, keys, dialectKeys, rotateKeys, importedKeys, importedTokens } = signing;
   const hasher = await createPasswordHasher(config.passwords.argon2);
   const policy = createPasswordPolicy(config.passwords);
   const accessTokens = createAccessTokens({
@@ -149,7 +150,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const reauth = createReauthentication({ ...reauthDeps, maxAgeMinutes: config.jwt.reauthMaxAgeMinutes });
   const apiTokens = createApiTokens({ queries, clock, random, audit });
   // The core's own credential kinds, registered before any dialect's (whose manifests declare their use).
-  const kinds = createCoreKinds({ accessTokens, refreshTokens, apiTokens });
+  const imported = { tokens: importedTokens, claimsNamespace: config.jwt.claimsNamespace };
+  const kinds = createCoreKinds({ accessTokens, refreshTokens, apiTokens, imported });
   for (const kind of Object.values(kinds)) credentials.register(kind);
   const impersonation = createImpersonation({
     users,
@@ -249,6 +251,8 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     keys,
     dialectKeys,
     rotateKeys,
+    importedKeys,
+    importedTokens,
     accessTokens,
     refreshTokens,
     credentials,

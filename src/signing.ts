@@ -5,7 +5,9 @@ import type { Audit } from './core/audit/service.js';
 import type { Clock } from './core/clock.js';
 import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Actor } from './core/sessions/actor.js';
+import { createImportedTokens } from './core/credentials/imported.js';
 import { createDialectKeys } from './core/tokens/dialect-keys.js';
+import { createImportedKeys } from './core/tokens/imported-keys.js';
 import { createKeyRing } from './core/tokens/key-ring.js';
 import type { Queries } from './db/queries/index.js';
 
@@ -25,7 +27,10 @@ interface SigningDeps {
   audit: Audit;
 }
 
-/** The signing keys: the access tokens' ring, the dialects' keys, and their rotation. */
+/**
+ * The signing keys: the access tokens' ring, the dialects' keys, and their rotation; and the verify-only keys
+ * imported from the systems Gatehouse replaces, with the reader of the tokens those signed.
+ */
 export async function createSigning({ config, secrets, queries, clock, audit }: SigningDeps) {
   const keysBox = createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys'));
   const keys = await createKeyRing({
@@ -54,5 +59,7 @@ export async function createSigning({ config, secrets, queries, clock, audit }: 
     const dialects = which === 'access' ? [] : await dialectKeys.rotate(actor);
     return { ...access, dialects };
   }
-  return { keysBox, keys, dialectKeys, rotateKeys };
+  const importedKeys = createImportedKeys({ queries, box: keysBox, clock });
+  const importedTokens = createImportedTokens({ keys: importedKeys });
+  return { keysBox, keys, dialectKeys, rotateKeys, importedKeys, importedTokens };
 }

@@ -32,6 +32,8 @@ export function importCommands(program: Command, cli: CliContext): void {
     )
     .option('--dry-run', 'report what would happen, write nothing')
     .option('--batch-size <n>', 'users per transaction (1 to 2000)', integer, 1000)
+    .option('--signing-keys', "bring the old system's signing key: the tokens it issued work until they expire")
+    .option('--token-lifetime <seconds>', 'the longest life of a token the old system issued', integer)
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
     .action(
       (
@@ -42,6 +44,8 @@ export function importCommands(program: Command, cli: CliContext): void {
           dryRun?: boolean;
           batchSize: number;
           format: string;
+          signingKeys?: boolean;
+          tokenLifetime?: number;
         },
       ) =>
         withServices(async (s) => {
@@ -56,6 +60,8 @@ export function importCommands(program: Command, cli: CliContext): void {
             batchSize: Math.max(1, Math.min(opts.batchSize, 2000)),
             env: io.env,
             stdin: io.stdin,
+            signingKeys: opts.signingKeys === true,
+            tokenLifetime: opts.tokenLifetime,
             progress: tty
               ? (p) =>
                   io.stderr.write(

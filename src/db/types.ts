@@ -178,6 +178,9 @@ export interface SigningKeysTable {
   retired_at: NullableTimestamp;
 }
 
+/** Old systems' signing keys, verify-only (migration 0030): a door's key, sealed, until its last token expires. */
+export type ImportedSigningKeysTable = Omit<SigningKeysTable, 'retired_at'> & { door: string; verify_until: Timestamp };
+
 export interface DirectoriesTable {
   realm: string;
   settings: ColumnType<Record<string, unknown>, string, string>;
@@ -283,6 +286,7 @@ export interface Database {
   oidc_clients: OidcClientsTable;
   oidc_store: OidcStoreTable;
   signing_keys: SigningKeysTable;
+  imported_signing_keys: ImportedSigningKeysTable;
   directories: DirectoriesTable;
   user_identities: UserIdentitiesTable;
   sessions: SessionsTable;

@@ -48,5 +48,21 @@ export interface ImportRecord {
   source?: string;
 }
 
-/** What a source yields: users, and the problems it found in rows it could not map. */
-export type SourceItem = { user: ImportRecord; warnings?: string[] } | { skip: string } | { realm: string };
+/**
+ * An old system's signing key (only with `--signing-keys`): its tokens keep working at `door` until they expire,
+ * `lifetimeSeconds` (the longest life of a token it signed) after the import.
+ */
+export interface SigningKeyRecord {
+  door: 'hbp' | 'humhub' | 'privacyidea' | 'datarhei';
+  algorithm: 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512';
+  material: string;
+  lifetimeSeconds: number;
+}
+
+/** What a source yields: users, and the problems it found in rows it could not map; keys come first. */
+export type SourceItem =
+  | { user: ImportRecord; warnings?: string[] }
+  | { skip: string }
+  | { realm: string }
+  | { signingKey: SigningKeyRecord }
+  | { warning: string };

@@ -14,6 +14,9 @@ export interface ImportOptions {
   batchSize: number;
   env: Env;
   stdin: NodeJS.ReadableStream;
+  /** Bring the old system's signing key (`--signing-keys`), its tokens living at most `tokenLifetime` seconds. */
+  signingKeys?: boolean;
+  tokenLifetime?: number;
   progress?: (s: ImportSummary) => void;
 }
 
@@ -32,9 +35,18 @@ export async function runImport(s: Services, o: ImportOptions): Promise<ImportSu
     dryRun: o.dryRun,
     batchSize: o.batchSize,
     progress: o.progress,
+    addKey: async (k, verifyUntil) => {
+      await s.importedKeys.add({ door: k.door, algorithm: k.algorithm, material: k.material, verifyUntil });
+    },
   });
   writer.summary.source = o.source;
-  const ctx: SourceContext = { env: o.env, stdin: o.stdin, defaultRole: s.config.users.defaultRole };
+  const ctx: SourceContext = {
+    env: o.env,
+    stdin: o.stdin,
+    defaultRole: s.config.users.defaultRole,
+    signingKeys: o.signingKeys,
+    tokenLifetime: o.tokenLifetime,
+  };
   const audit = (outcome: 'success' | 'failure', error?: string) =>
     o.dryRun
       ? Promise.resolve()

@@ -16,6 +16,8 @@ export interface ImportSummary {
     unverifiable: number;
     skippedRows: number;
     sessions: number;
+    /** Signing keys of the old system brought over (verify-only). */
+    keys: number;
     tokens: number;
   };
   conflicts: { id: string; email: string; reason: string; holder: string | null }[];
@@ -39,6 +41,7 @@ export const emptySummary = (dryRun: boolean, onConflict: string): ImportSummary
     unverifiable: 0,
     skippedRows: 0,
     sessions: 0,
+    keys: 0,
     tokens: 0,
   },
   conflicts: [],
@@ -57,7 +60,7 @@ export function describeSummary(s: ImportSummary): string {
   const lines = [
     `${s.dryRun ? 'Dry run (nothing written): ' : ''}${s.source}: read ${c.read}, created ${c.created}, ` +
       `updated ${c.updated}, unchanged ${c.unchanged}, skipped ${c.skipped}, conflicts ${c.conflicts}`,
-    `sessions ${c.sessions}, tokens ${c.tokens}, unverifiable hashes ${c.unverifiable}, ` +
+    `sessions ${c.sessions}, tokens ${c.tokens}, signing keys ${c.keys}, unverifiable hashes ${c.unverifiable}, ` +
       `rows not mapped ${c.skippedRows}`,
     ...s.conflicts.map((x) => `conflict: ${x.email} (${x.id}): ${x.reason}`),
     ...s.unverifiable.map((x) => `unverifiable hash (${x.scheme}): ${x.email} (${x.id}) must reset the password`),

@@ -1,9 +1,9 @@
 import type { Queries, TableQueries } from '../db/queries/index.js';
-import type { ImportUserRow } from '../db/queries/imports.js';
-import { normalizeEmail } from '../core/users/email.js';
 import { derivedUuid } from './ids.js';
+import { date, toRow } from './rows.js';
+import { importedSessionId } from '../core/tokens/imported-keys.js';
 import { fingerprintOfRow, fingerprintOfStored } from './compare.js';
-import type { ImportRecord, SourceItem } from './record.js';
+import type { ImportRecord, SigningKeyRecord, SourceItem } from './record.js';
 import { checkHash } from './hashes.js';
 import { importedHash } from '../core/passwords/imported.js';
 import { emptySummary, note, type ImportSummary } from './summary.js';
@@ -21,39 +21,14 @@ export interface WriterOptions {
   onConflict: OnConflict;
   dryRun: boolean;
   batchSize: number;
+  /** Stores an old system's signing key (verify-only) until `verifyUntil`. */
+  addKey?: (key: SigningKeyRecord, verifyUntil: Date) => Promise<void>;
   /** Called after every batch with what is done so far. */
   progress?: (s: ImportSummary) => void;
 }
 
 /** An import stopped by `--on-conflict fail`: the batches before it are written, this one is not. */
 export class ImportConflict extends Error {}
-
-const date = (v: string | null | undefined, fallback: Date | null = null) => (v ? new Date(v) : fallback);
-
-function toRow(r: ImportRecord, now: Date): ImportUserRow {
-  return {
-    id: r.id,
-    numericId: r.numericId,
-    email: normalizeEmail(r.email),
-    username: r.username ?? null,
-    displayName: r.displayName ?? null,
-    avatarUrl: r.avatarUrl ?? null,
-    locale: r.locale ?? null,
-    defaultRole: r.defaultRole,
-    active: r.active,
-    disabled: r.disabled,
-    emailVerified: r.emailVerified,
-    passwordHash: r.passwordHash,
-    passwordDigestHash: r.passwordDigestHash ?? null,
-    metadata: JSON.stringify(r.metadata ?? {}),
-    createdAt: date(r.createdAt, now)!,
-    updatedAt: now,
-    lastLoginAt: date(r.lastLoginAt),
-    realm: r.realm ?? 'default',
-    bannedUntil: date(r.bannedUntil),
-    banReason: r.banReason ?? null,
-  };
-}
 
 /**
  * Writes users in batches, each in one transaction: a batch is read against what the database holds (the
@@ -63,6 +38,8 @@ function toRow(r: ImportRecord, now: Date): ImportUserRow {
  */
 export function createImportWriter(o: WriterOptions) {
   const summary = emptySummary(o.dryRun, o.onConflict);
+  /** The doors whose old signing key came over, with the end of its tokens: each user gets a session there. */
+  const keyDoors = new Map<string, Date>();
 
   async function batch(records: ImportRecord[]) {
     const now = o.now();
@@ -253,6 +230,12 @@ export function createImportWriter(o: WriterOptions) {
         issuer_id: null,
       })),
     );
+    // The session the old system's tokens belong to at each door whose key came over (ended ones stay ended).
+    const imported = records.flatMap((r) =>
+      [...keyDoors].map(([door, until]) => ({ id: importedSessionId(door, r.id), user_id: r.id, door, until })),
+    );
+    await q.imports.addImportedSessions(imported, now);
+    summary.counts.sessions += imported.length;
     summary.counts.sessions += refresh.length + resume.filter(({ t }) => t.kind === 'rocketchat').length;
     summary.counts.tokens += refresh.length + resume.length;
   }
@@ -270,6 +253,17 @@ export function createImportWriter(o: WriterOptions) {
         o.progress?.(summary);
       };
       for await (const item of items) {
+        if ('warning' in item) {
+          note(summary.warnings, item.warning);
+          continue;
+        }
+        if ('signingKey' in item) {
+          const until = new Date(o.now().getTime() + item.signingKey.lifetimeSeconds * 1000);
+          if (!o.dryRun) await o.addKey?.(item.signingKey, until);
+          keyDoors.set(item.signingKey.door, until);
+          summary.counts.keys++;
+          continue;
+        }
         if ('realm' in item) {
           if (!o.dryRun) await o.queries.imports.addRealms([item.realm], o.now());
           continue;

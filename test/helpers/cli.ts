@@ -68,9 +68,13 @@ export function cliProcess(
   env: Record<string, string | undefined>,
   stdin = '',
   cwd = ROOT,
+  /** Called every 50 ms with the child's pid while it runs (to read its /proc entries). */
+  watch?: (pid: number) => void,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd });
+    const watcher = watch && child.pid ? setInterval(() => watch(child.pid!), 50) : undefined;
+    child.on('close', () => clearInterval(watcher));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

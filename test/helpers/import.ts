@@ -18,8 +18,18 @@ export function cliEnvOf(t: TestApp): Record<string, string | undefined> {
 }
 
 /** Runs `gatehouse import <source> --from <from> --format json …` and answers its summary (it must succeed). */
-export async function importWith(t: TestApp, source: string, from: string, ...more: string[]): Promise<ImportSummary> {
-  const res = await cli(['import', source, '--from', from, '--format', 'json', ...more], cliEnvOf(t));
+export const importWith = (t: TestApp, source: string, from: string, ...more: string[]): Promise<ImportSummary> =>
+  importWithEnv(t, {}, source, from, ...more);
+
+/** importWith, with more environment variables for the CLI (a source's keys, PI_PEPPER…). */
+export async function importWithEnv(
+  t: TestApp,
+  env: Record<string, string>,
+  source: string,
+  from: string,
+  ...more: string[]
+): Promise<ImportSummary> {
+  const res = await cli(['import', source, '--from', from, '--format', 'json', ...more], { ...cliEnvOf(t), ...env });
   expect(res.stderr).not.toMatch(/gatehouse: (?!DATA_DIR)/);
   expect(res.code).toBe(0);
   return JSON.parse(res.stdout) as ImportSummary;

@@ -1,7 +1,11 @@
 import type { ApiTokens } from '../api-tokens/service.js';
 import type { RefreshTokens } from '../sessions/refresh-tokens.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
+import type { ImportedTokens } from './imported.js';
 import type { ReadableKind, SessionClaims, UserClaims } from './service.js';
+
+/** What HBP signed its access tokens with (JWT_ALGORITHM): an HMAC secret or an RSA key. */
+const HBP_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512'];
 
 /** A personal bearer token's claims: its user, and the token's id. */
 export type PersonalClaims = UserClaims & { tokenId: string };
@@ -15,9 +19,48 @@ export function createCoreKinds(deps: {
   accessTokens: Pick<AccessTokens, 'verify'>;
   refreshTokens: Pick<RefreshTokens, 'identify'>;
   apiTokens: Pick<ApiTokens, 'verify'>;
+  /** Tokens HBP signed before the switch, once its JWT_KEY is imported; and the namespace of their claims. */
+  imported?: { tokens: Pick<ImportedTokens, 'read'>; claimsNamespace: string };
 }) {
-  /** HBP's access JWT (`Authorization: Bearer`), naming its session; a bad one throws invalid-token. */
-  const accessJwt: ReadableKind<AccessClaims> = { id: 'access-jwt', read: (token) => deps.accessTokens.verify(token) };
+  /** An access token HBP itself signed: `{[namespace]: {x-hasura-user-id, …-default-role, …-allowed-roles}, exp}`. */
+  async function hbpToken(token: string): Promise<AccessClaims | undefined> {
+    if (!deps.imported) return undefined;
+    const ns = deps.imported.claimsNamespace;
+    const hasura = (p: Record<string, unknown>) => (p[ns] ?? {}) as Record<string, unknown>;
+    const found = await deps.imported.tokens.read('hbp', token, HBP_ALGORITHMS, async (p) => {
+      const id = hasura(p)['x-hasura-user-id'];
+      return typeof id === 'string' ? id : undefined;
+    });
+    if (!found) return undefined;
+    const claims = hasura(found.payload);
+    const allowed = claims['x-hasura-allowed-roles'];
+    const role = claims['x-hasura-default-role'];
+    return {
+      userId: found.userId,
+      sessionId: found.sessionId,
+      defaultRole: typeof role === 'string' ? role : '',
+      allowedRoles: Array.isArray(allowed) ? allowed.filter((r): r is string => typeof r === 'string') : [],
+      tokenId: typeof found.payload.jti === 'string' ? found.payload.jti : '',
+      expiresAt: found.payload.exp ?? 0,
+    };
+  }
+
+  /**
+   * HBP's access JWT (`Authorization: Bearer`), naming its session; a bad one throws invalid-token. One that
+   * HBP signed before the switch (its key imported) belongs to the user's imported session at door `hbp`.
+   */
+  const accessJwt: ReadableKind<AccessClaims> = {
+    id: 'access-jwt',
+    async read(token) {
+      try {
+        return await deps.accessTokens.verify(token);
+      } catch (err) {
+        const old = await hbpToken(token);
+        if (old) return old;
+        throw err;
+      }
+    },
+  };
 
   /**
    * HBP's opaque refresh token; its family is the session. Issued with the session (`refreshTokens.open`,

@@ -180,6 +180,26 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
           .execute();
     },
 
+    /**
+     * The sessions an old system's tokens belong to (one per user and door whose signing key came over): added,
+     * or their end moved to the new run's; a session ended since (logout-all, disable…) stays ended.
+     */
+    async addImportedSessions(rows: { id: string; user_id: string; door: string; until: Date }[], now: Date) {
+      for (const part of chunks(rows))
+        await db
+          .insertInto('sessions')
+          .values(
+            part.map((r) => ({ id: r.id, user_id: r.user_id, door: r.door, created_at: now, expires_at: r.until })),
+          )
+          .onConflict((oc) =>
+            oc
+              .column('id')
+              .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
+              .where('sessions.revoked_at', 'is', null),
+          )
+          .execute();
+    },
+
     async addRefreshTokens(rows: Insertable<Database['refresh_tokens']>[]): Promise<void> {
       for (const part of chunks(rows))
         await db

@@ -18,6 +18,7 @@ import { createSessionQueries } from './sessions.js';
 import { createDirectoryQueries } from './directories.js';
 import { createUserIdentityQueries } from './user-identities.js';
 import { createSigningKeyQueries } from './signing-keys.js';
+import { createImportedSigningKeyQueries } from './imported-signing-keys.js';
 import { createStorageReservationQueries } from './storage-reservations.js';
 import { createImportQueries } from './imports.js';
 import { createExportQueries } from './exports.js';
@@ -44,6 +45,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     directories: createDirectoryQueries(db),
     userIdentities: createUserIdentityQueries(db, dialect),
     signingKeys: createSigningKeyQueries(db),
+    importedSigningKeys: createImportedSigningKeyQueries(db),
     storageReservations: createStorageReservationQueries(db, dialect),
     imports: createImportQueries(db, dialect),
     exports: createExportQueries(db),

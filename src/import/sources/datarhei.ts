@@ -3,6 +3,10 @@ import { hash } from '@node-rs/argon2';
 import { userIdFrom } from '../ids.js';
 import type { SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
+import { signingKeyItems } from './keys.js';
+
+/** Core's refresh tokens live 24 hours (its access tokens 10 minutes). */
+const CORE_REFRESH_SECONDS = 86_400;
 
 interface CoreConfig {
   api?: { auth?: { enable?: boolean; username?: string; password?: string; jwt?: { secret?: string } } };
@@ -10,7 +14,8 @@ interface CoreConfig {
 
 /**
  * datarhei Core's `config.json`: its one API user. Core keeps that password in the clear, so it is hashed here
- * (argon2id; the one hash an import computes). The JWT secret is reported, not imported (see docs/migrating.md).
+ * (argon2id; the one hash an import computes). With `--signing-keys`, its JWT secret comes over verify-only, so the
+ * access and refresh tokens Core issued keep working until they expire.
  */
 export async function* datarheiSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
   const text =
@@ -21,7 +26,8 @@ export async function* datarheiSource(from: string, ctx: SourceContext): AsyncGe
     return;
   }
   const warnings = [`${auth.username}: imported as ${auth.username}@datarhei.invalid (Core has no email)`];
-  if (auth.jwt?.secret) warnings.push('api.auth.jwt.secret is not imported: Core clients sign in again');
+  const key = { door: 'datarhei', algorithm: 'HS256', material: auth.jwt?.secret } as const;
+  yield* signingKeyItems(ctx, key, CORE_REFRESH_SECONDS, 'api.auth.jwt.secret');
   yield {
     warnings,
     user: {

@@ -1,7 +1,10 @@
 import { sha256 } from '../../core/hash.js';
 import type { SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
+import { signingKeyItems } from './keys.js';
 import { connectPg, groupedBy, keysetPages } from './pg-pages.js';
+
+const HBP_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512'] as const;
 
 type Account = {
   id: string;
@@ -30,7 +33,13 @@ select u.id, u.display_name, u.avatar_url, u.created_at, a.id as account_id, a.a
  * provider links and live refresh tokens (HBP keeps them in the clear: only their hash comes over).
  * Anonymous accounts have no email and are left out.
  */
-export async function* hbpSource(from: string, _ctx: SourceContext): AsyncGenerator<SourceItem> {
+export async function* hbpSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
+  // HBP's own settings, renamed (JWT_KEY is Gatehouse's): its key, JWT_ALGORITHM and JWT_EXPIRES_IN (minutes).
+  const algorithm = (ctx.env.HBP_JWT_ALGORITHM ?? 'HS256') as (typeof HBP_ALGORITHMS)[number];
+  if (!HBP_ALGORITHMS.includes(algorithm)) throw new Error(`HBP_JWT_ALGORITHM: one of ${HBP_ALGORITHMS.join(', ')}`);
+  const minutes = Number(ctx.env.HBP_JWT_EXPIRES_IN ?? 15);
+  const key = { door: 'hbp', algorithm, material: ctx.env.HBP_JWT_KEY } as const;
+  yield* signingKeyItems(ctx, key, (Number.isFinite(minutes) && minutes > 0 ? minutes : 15) * 60, 'HBP_JWT_KEY');
   const client = await connectPg(from);
   try {
     for await (const page of keysetPages<Account>(client, ACCOUNTS, 'id', '00000000-0000-0000-0000-000000000000')) {

@@ -4,6 +4,24 @@ import { importedHash } from '../../core/passwords/imported.js';
 import { userIdFrom } from '../ids.js';
 import type { SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
+import { signingKeyItems } from './keys.js';
+
+/** HumHub's jwtExpire 0 means its JWTs never expire: after the switch they count this long (`--token-lifetime`). */
+const NO_EXPIRY_SECONDS = 86_400;
+
+/** The REST module's JWT key and lifetime (its `setting` rows), when the module is installed. */
+async function restJwtSettings(db: mysql.Connection, ctx: SourceContext): Promise<SourceItem[]> {
+  const [tables] = await db.query("show tables like 'setting'");
+  if (!(tables as unknown[]).length) return [];
+  const [rows] = await db.query(
+    "select name, value from setting where module_id = 'rest' and name in ('jwtKey', 'jwtExpire')",
+  );
+  const settings = new Map((rows as { name: string; value: string }[]).map((r) => [r.name, r.value]));
+  const expire = Number(settings.get('jwtExpire') ?? 0);
+  const lifetime = Number.isSafeInteger(expire) && expire > 0 ? expire : NO_EXPIRY_SECONDS;
+  const key = { door: 'humhub', algorithm: 'HS512', material: settings.get('jwtKey') } as const;
+  return signingKeyItems(ctx, key, lifetime, "the REST module's jwtKey");
+}
 
 type Row = {
   id: number;
@@ -48,6 +66,7 @@ export async function* humhubSource(from: string, ctx: SourceContext): AsyncGene
   try {
     const [tables] = await db.query("show tables like 'rest_user_bearer_tokens'");
     const hasTokens = (tables as unknown[]).length > 0;
+    yield* await restJwtSettings(db, ctx);
     let after = 0;
     for (;;) {
       const [rows] = await db.query(USERS, [after, 1000]);

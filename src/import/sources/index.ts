@@ -7,6 +7,10 @@ export interface SourceContext {
   stdin: NodeJS.ReadableStream;
   /** The role every imported user gets when the source names none. */
   defaultRole: string;
+  /** `--signing-keys`: the source yields its system's signing key, so that its tokens keep working. */
+  signingKeys?: boolean;
+  /** `--token-lifetime`: the longest life of a token the old system issued, seconds (else the source's own). */
+  tokenLifetime?: number;
 }
 
 export type Source = (from: string, ctx: SourceContext) => AsyncIterable<SourceItem>;

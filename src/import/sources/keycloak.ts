@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { Secret } from 'otpauth';
 import { importedHash } from '../../core/passwords/imported.js';
 import { userIdFrom } from '../ids.js';
 import type { ImportRecord, SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
+import { streamedValues } from './json-stream.js';
 
 interface Credential {
   type?: string;
@@ -103,9 +104,17 @@ export function fromKeycloak(u: KeycloakUser, realm: string, defaultRole: string
   return { user: record, warnings };
 }
 
-/** A Keycloak realm export (`kc.sh export --realm …`, or the admin console's): its users, read whole. */
+/**
+ * A Keycloak realm export (`kc.sh export --realm …`, or the admin console's), streamed: each user is read and
+ * written as the parser reaches it, so a realm of millions of users needs the memory of one. The realm's name
+ * comes first in Keycloak's exports (it names the default roles left out).
+ */
 export async function* keycloakSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
-  const text = from === '-' ? (await import('node:stream/consumers')).text(ctx.stdin) : readFile(from, 'utf8');
-  const realm = JSON.parse(await text) as { realm?: string; users?: KeycloakUser[] };
-  for (const u of realm.users ?? []) yield fromKeycloak(u, realm.realm ?? '', ctx.defaultRole);
+  const input = from === '-' ? ctx.stdin : createReadStream(from);
+  let realm = '';
+  for await (const { key, value } of streamedValues(input as AsyncIterable<Uint8Array>, ['$.realm', '$.users.*'])) {
+    if (key === 'realm') realm = typeof value === 'string' ? value : '';
+    else if (value && typeof value === 'object') yield fromKeycloak(value as KeycloakUser, realm, ctx.defaultRole);
+    else yield { skip: `users[${String(key)}]: not an object` };
+  }
 }

@@ -3,7 +3,11 @@ import { importedHash } from '../../core/passwords/imported.js';
 import { userIdFrom } from '../ids.js';
 import type { SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
+import { signingKeyItems } from './keys.js';
 import { connectPg } from './pg-pages.js';
+
+/** How long a JWT privacyIDEA issued lives when the operator says nothing (`--token-lifetime`). */
+const PI_JWT_SECONDS = 3600;
 
 type Admin = { username: string; password: string | null; email: string | null };
 
@@ -38,6 +42,9 @@ async function readTables(from: string) {
 export async function* privacyideaSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
   const pepper = ctx.env.PI_PEPPER;
   const { admins, realms } = await readTables(from);
+  // Its JWTs are HS256 over pi.cfg's SECRET_KEY, given as PI_SECRET_KEY.
+  const key = { door: 'privacyidea', algorithm: 'HS256', material: ctx.env.PI_SECRET_KEY } as const;
+  yield* signingKeyItems(ctx, key, PI_JWT_SECONDS, "PI_SECRET_KEY (pi.cfg's SECRET_KEY)");
   for (const realm of realms) yield { realm };
   for (const a of admins) {
     const warnings: string[] = [];

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { EJSON } from 'bson';
+import { type Document, EJSON } from 'bson';
 import { importedHash } from '../../core/passwords/imported.js';
 import { userIdFrom } from '../ids.js';
 import type { ImportRecord, SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
-import { linesOf } from './lines.js';
+import { streamedValues } from './json-stream.js';
+import { linesIn, peeked } from './lines.js';
 
 /** Rocket.Chat's default login expiry (Accounts_LoginExpiration): 90 days after the token's `when`. */
 const LOGIN_EXPIRY_MS = 90 * 86_400_000;
@@ -68,23 +68,26 @@ export function fromRocketChat(u: RocketChatUser, defaultRole: string): SourceIt
 }
 
 /**
- * A `mongoexport` of Rocket.Chat's `users` collection: JSON lines (mongoexport's default, read a line at a time)
- * or one array (`--jsonArray`, read whole), in Extended JSON (`{"$date": …}`).
+ * A `mongoexport` of Rocket.Chat's `users` collection: JSON lines (mongoexport's default) or one array
+ * (`--jsonArray`, often a single line), in Extended JSON (`{"$date": …}`). Both are streamed: a line, or an
+ * element of the array, at a time.
  */
 export async function* rocketchatSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
-  const lines = linesOf(from, ctx.stdin);
-  let first = true;
-  for await (const [n, line] of lines) {
-    if (first && line.trimStart().startsWith('[')) {
-      // An array: the whole input at once (the rest of standard input, or the file read again).
-      let text = line;
-      if (from === '-') for await (const [, more] of lines) text += `\n${more}`;
-      else text = await readFile(from, 'utf8');
-      for (const doc of EJSON.parse(text, { relaxed: true }) as RocketChatUser[])
-        yield fromRocketChat(doc, ctx.defaultRole);
-      return;
+  const { first, input } = await peeked(from, ctx.stdin);
+  if (first === '[') {
+    for await (const { key, value } of streamedValues(input, ['$.*'])) {
+      try {
+        yield fromRocketChat(
+          EJSON.deserialize(value as Document, { relaxed: true }) as RocketChatUser,
+          ctx.defaultRole,
+        );
+      } catch {
+        yield { skip: `element ${String(key)}: not Extended JSON` };
+      }
     }
-    first = false;
+    return;
+  }
+  for await (const [n, line] of linesIn(input)) {
     try {
       yield fromRocketChat(EJSON.parse(line, { relaxed: true }) as RocketChatUser, ctx.defaultRole);
     } catch {

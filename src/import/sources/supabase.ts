@@ -1,6 +1,9 @@
 import type { SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
 import { connectPg, groupedBy, hasColumn, keysetPages } from './pg-pages.js';
+import { decryptSupabase, isEncrypted, supabaseKeysFrom } from './supabase-crypto.js';
+
+const BASE32 = /^[A-Z2-7]+=*$/;
 
 type Row = {
   id: string;
@@ -19,9 +22,11 @@ type Row = {
 /**
  * Supabase Auth (GoTrue): `auth.users` (ids, email and its confirmation, user metadata, bcrypt hashes, bans),
  * `auth.identities` (provider links; the `email` identity is the account itself) and verified TOTP
- * `auth.mfa_factors`. Sessions and refresh tokens stay behind: Supabase's clients sign in again.
+ * `auth.mfa_factors`, their secrets decrypted with the operator's GOTRUE_SECURITY_DB_ENCRYPTION_* keys when
+ * GoTrue encrypted them at rest. Sessions and refresh tokens stay behind: Supabase's clients sign in again.
  */
 export async function* supabaseSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
+  const keys = supabaseKeysFrom(ctx.env);
   const client = await connectPg(from);
   try {
     const anon = await hasColumn(client, 'auth', 'users', 'is_anonymous');
@@ -40,9 +45,9 @@ export async function* supabaseSource(from: string, ctx: SourceContext): AsyncGe
         ids,
         'user_id',
       );
-      const factors = await groupedBy<{ user_id: string; secret: string | null; created_at: Date }>(
+      const factors = await groupedBy<{ id: string; user_id: string; secret: string | null; created_at: Date }>(
         client,
-        `select user_id, secret, created_at from auth.mfa_factors
+        `select id::text as id, user_id, secret, created_at from auth.mfa_factors
           where user_id = any($1) and factor_type::text = 'totp' and status::text = 'verified' order by created_at`,
         ids,
         'user_id',
@@ -54,11 +59,22 @@ export async function* supabaseSource(from: string, ctx: SourceContext): AsyncGe
         }
         const app = u.raw_app_meta_data ?? {};
         const roles = Array.isArray(app.roles) ? (app.roles as unknown[]).filter((r) => typeof r === 'string') : [];
-        const totp = factors.get(u.id)?.find((f) => f.secret && /^[A-Z2-7]+=*$/.test(f.secret));
-        const warnings =
-          factors.get(u.id)?.length && !totp
-            ? [`user ${u.id}: a TOTP factor whose secret is encrypted or unreadable, not imported`]
-            : [];
+        const warnings: string[] = [];
+        const totp = factors.get(u.id)?.flatMap((f) => {
+          if (!f.secret) return [];
+          let secret = f.secret;
+          if (isEncrypted(secret)) {
+            const opened = decryptSupabase(secret, f.id, keys);
+            if (!opened.ok) {
+              warnings.push(`user ${u.id}: the TOTP factor ${f.id} is encrypted (${opened.reason}), not imported`);
+              return [];
+            }
+            secret = opened.value;
+          }
+          if (BASE32.test(secret)) return [{ secret, created_at: f.created_at }];
+          warnings.push(`user ${u.id}: the TOTP factor ${f.id} has an unreadable secret, not imported`);
+          return [];
+        })[0];
         const meta = u.raw_user_meta_data ?? {};
         const name =
           typeof meta.full_name === 'string' ? meta.full_name : typeof meta.name === 'string' ? meta.name : null;
@@ -79,7 +95,7 @@ export async function* supabaseSource(from: string, ctx: SourceContext): AsyncGe
             createdAt: u.created_at?.toISOString(),
             lastLoginAt: u.last_sign_in_at?.toISOString() ?? null,
             bannedUntil: u.banned_until && u.banned_until > new Date() ? u.banned_until.toISOString() : null,
-            ...(totp && { mfa: { secret: totp.secret!.replace(/=+$/, ''), enabledAt: totp.created_at.toISOString() } }),
+            ...(totp && { mfa: { secret: totp.secret.replace(/=+$/, ''), enabledAt: totp.created_at.toISOString() } }),
             identities: (identities.get(u.id) ?? [])
               .filter((i) => i.provider !== 'email' && i.provider !== 'phone')
               .map((i) => ({ provider: i.provider, subject: i.subject, email: i.email })),

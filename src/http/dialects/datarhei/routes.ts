@@ -28,7 +28,10 @@ export async function datarheiRoutes(app: App, s: Services, cfg: DatarheiConfig)
     lifetimes,
   });
 
-  const kinds = createDatarheiKinds(jwt, lifetimes.refresh);
+  const kinds = createDatarheiKinds(jwt, lifetimes.refresh, {
+    tokens: s.importedTokens,
+    userIdOf: async (name) => (await s.users.findByLogin(name))?.id,
+  });
   s.credentials.register(kinds.access);
   const pair = s.credentials.register(kinds.pair);
 

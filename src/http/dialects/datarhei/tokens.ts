@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify } from 'jose';
 import type { Clock, Random } from '../../../core/clock.js';
+import type { ImportedTokens } from '../../../core/credentials/imported.js';
 import type { CredentialKind } from '../../../core/credentials/service.js';
 import type { KeyRing } from '../../../core/tokens/key-ring.js';
 
@@ -59,18 +60,35 @@ export interface DatarheiPair {
   refresh_token: string;
 }
 
+/** Reads the tokens Core itself signed before the switch (its `api.auth.jwt.secret` imported). */
+export interface DatarheiImported {
+  tokens: Pick<ImportedTokens, 'read'>;
+  /** The user Core's `sub` (the API user's name) is now. */
+  userIdOf: (username: string) => Promise<string | undefined>;
+}
+
 /**
  * The kinds a password login issues: an access/refresh pair for a session living as long as the refresh
- * token. An identity provider's subject has no session: its pair is signed directly (`pairOf`).
+ * token. An identity provider's subject has no session: its pair is signed directly (`pairOf`). A pair Core
+ * signed before the switch ({iss, sub: the user name, usefor, iat, exp, exi, jti}, HS256) belongs to the user's
+ * imported session.
  */
-export function createDatarheiKinds(jwt: DatarheiJwt, refreshSeconds: number) {
+export function createDatarheiKinds(jwt: DatarheiJwt, refreshSeconds: number, imported?: DatarheiImported) {
   const pairOf = async (subject: Subject): Promise<DatarheiPair> => ({
     access_token: await jwt.sign(subject, 'access'),
     refresh_token: await jwt.sign(subject, 'refresh'),
   });
+  const old = (token: string, use: Use) =>
+    imported?.tokens.read('datarhei', token, ['HS256'], async (p) =>
+      p.usefor === use && typeof p.sub === 'string' && p.sub ? imported.userIdOf(p.sub) : undefined,
+    );
   const local = (use: Use) => async (token: string) => {
     const subject = await jwt.verify(token, use);
-    return subject?.sessionId === undefined ? undefined : { userId: subject.id, sessionId: subject.sessionId };
+    if (!subject) {
+      const found = await old(token, use);
+      return found && { userId: found.userId, sessionId: found.sessionId };
+    }
+    return subject.sessionId === undefined ? undefined : { userId: subject.id, sessionId: subject.sessionId };
   };
   const pair: CredentialKind<DatarheiPair> = {
     id: 'datarhei-refresh',

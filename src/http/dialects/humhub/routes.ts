@@ -29,6 +29,7 @@ export async function humhubRoutes(app: App, s: Services, cfg: HumhubConfig) {
       issuer: s.config.server.url,
       lifetimeSeconds: cfg.jwtExpiresSeconds,
       clock: s.clock,
+      imported: { tokens: s.importedTokens, userIdOf: async (n) => (await s.users.getByNumericId(n))?.id },
     }),
   );
   const secondFactor = cfg.mfa === 'append' ? 'append' : 'none';

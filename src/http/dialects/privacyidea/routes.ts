@@ -27,6 +27,14 @@ export async function privacyideaRoutes(app: App, s: Services, cfg: PrivacyideaC
       // privacyIDEA lowercases realm names, its superuser realms included: the comparison ignores case.
       roleOf: (user) => (user.roles.includes('admin') || adminRealms.has(user.realm.toLowerCase()) ? 'admin' : 'user'),
       rightsOf: (role) => rightsOf(policy, [role]),
+      imported: {
+        tokens: s.importedTokens,
+        // An admin of privacyIDEA's own table, or a user of the token's realm.
+        userOf: async (username, realm, role) => {
+          const user = await s.users.findByLogin(username);
+          return user && (role === 'admin' || !realm || user.realm === realm) ? user : undefined;
+        },
+      },
     }),
   );
 
