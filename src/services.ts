@@ -17,7 +17,7 @@ import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
 import { createLoginThrottle } from './core/throttle/login-failures.js';
 import { createMemoryStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
-import { createSigning, deriveKey } from './signing.js';
+import { createSigning, deriveKey, withProviderKey } from './signing.js';
 import { createStorage } from './storage-wiring.js';
 import { SYSTEM } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
@@ -248,7 +248,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     hasher,
     keys,
     dialectKeys,
-    rotateKeys,
+    rotateKeys: withProviderKey(rotateKeys, oidc),
     accessTokens,
     refreshTokens,
     credentials,

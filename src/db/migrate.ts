@@ -24,6 +24,7 @@ import * as importedSecurityKeys from './migrations/0022-imported-security-keys.
 import * as passkeys from './migrations/0023-passkeys.js';
 import * as oidcProvider from './migrations/0024-oidc-provider.js';
 import * as adminFiltersSearch from './migrations/0027-admin-filters-search.js';
+import * as oidcGrantSid from './migrations/0028-oidc-grant-sid.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0023-passkeys': passkeys,
   '0024-oidc-provider': oidcProvider,
   '0027-admin-filters-search': adminFiltersSearch,
+  '0028-oidc-grant-sid': oidcGrantSid,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -5,6 +5,7 @@ import type { User, UserService } from '../users/service.js';
 import { rolesFor } from './claims.js';
 import type { OidcClients } from './clients.js';
 import type { InteractionDetails, OidcProvider } from './types.js';
+import type { BrowserContext } from './browser.js';
 
 import { OIDC_DOOR, SSO_DOOR } from './doors.js';
 
@@ -24,7 +25,8 @@ export type LoginOutcome = { kind: 'signed-in'; user: User; amr: string[] } | { 
  * session (a Gatehouse session, door `sso`), and consent, which opens the grant's own Gatehouse session.
  */
 export function createOidcInteractions(d: {
-  provider: OidcProvider | undefined;
+  provider: (() => Promise<OidcProvider>) | undefined;
+  browser: BrowserContext;
   pipeline: LoginPipeline;
   sessions: SessionRegistry;
   users: UserService;
@@ -68,18 +70,23 @@ export function createOidcInteractions(d: {
       if (userId && sessionId) await sessions.revoke(sessionId, { userId, actor: { kind: 'user', id: userId } });
     },
 
-    details(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails> {
-      return provider().interactionDetails(req, res);
+    /** The interaction of this request (its cookie), for the browser whose single sign-on cookie is `sso`. */
+    async details(req: IncomingMessage, res: ServerResponse, sso: string | undefined): Promise<InteractionDetails> {
+      const p = await provider();
+      return d.browser.run(sso, () => p.interactionDetails(req, res));
     },
 
-    finishLogin(req: IncomingMessage, res: ServerResponse, user: User, amr: string[]) {
+    /** Signs the interaction in as `user`; `sso` is the browser's single sign-on cookie (new or kept). */
+    async finishLogin(req: IncomingMessage, res: ServerResponse, user: User, amr: string[], sso: string | undefined) {
+      const p = await provider();
       const login = { accountId: user.id, amr, remember: true };
-      return provider().interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
+      return d.browser.run(sso, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
     },
 
-    abort(req: IncomingMessage, res: ServerResponse, error: string, description: string) {
+    async abort(req: IncomingMessage, res: ServerResponse, error: string, description: string, sso?: string) {
+      const p = await provider();
       const result = { error, error_description: description };
-      return provider().interactionResult(req, res, result, { mergeWithLastSubmission: false });
+      return d.browser.run(sso, () => p.interactionResult(req, res, result, { mergeWithLastSubmission: false }));
     },
 
     /** The client's settings and whether it skips the consent screen. */
@@ -89,15 +96,21 @@ export function createOidcInteractions(d: {
      * Grants what the interaction asks for: the grant is a Gatehouse session (door `oidc`), so ending
      * the user's sessions ends it. Refused (access_denied) when the client admits none of the user's roles.
      */
-    async consent(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, client: ClientInfo) {
-      const p = provider();
+    async consent(
+      req: IncomingMessage,
+      res: ServerResponse,
+      details: InteractionDetails,
+      client: ClientInfo,
+      sso: string | undefined,
+    ) {
+      const p = await provider();
       const accountId = details.session?.accountId;
       const clientId = String(details.params.client_id ?? '');
       const settings = await d.clients.findRow(clientId);
       const user = accountId ? await d.users.get(accountId) : undefined;
-      if (!user || !settings) return this.abort(req, res, 'access_denied', 'The sign-in is no longer valid');
+      if (!user || !settings) return this.abort(req, res, 'access_denied', 'The sign-in is no longer valid', sso);
       if (settings.allowedRoles.length && rolesFor(user, settings.allowedRoles).length === 0)
-        return this.abort(req, res, 'access_denied', 'This account may not use this application');
+        return this.abort(req, res, 'access_denied', 'This account may not use this application', sso);
       let grant = details.grantId ? await p.Grant.find(details.grantId) : undefined;
       if (!grant) {
         const session = await sessions.open(user.id, OIDC_DOOR, client, d.grantSeconds * 1000);
@@ -111,13 +124,14 @@ export function createOidcInteractions(d: {
       if (claims?.length) grant.addOIDCClaims(claims);
       for (const [indicator, s] of Object.entries(resources ?? {})) grant.addResourceScope(indicator, s.join(' '));
       const grantId = await grant.save();
-      return p.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      const result = { consent: { grantId } };
+      return d.browser.run(sso, () => p.interactionResult(req, res, result, { mergeWithLastSubmission: true }));
     },
   };
 
-  function provider(): OidcProvider {
+  function provider(): Promise<OidcProvider> {
     if (!d.provider) throw new Error('the OpenID Connect provider is not enabled');
-    return d.provider;
+    return d.provider();
   }
 }
 

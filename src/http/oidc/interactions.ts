@@ -28,7 +28,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   async function withDetails(request: FastifyRequest<Uid>, reply: FastifyReply) {
     try {
-      const details = await ix.details(request.raw, reply.raw);
+      const details = await ix.details(request.raw, reply.raw, ssoCookie(request));
       if (details.uid === request.params.uid) return details;
     } catch (err) {
       if (!isProviderError(err)) throw err;
@@ -50,13 +50,17 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
       const user = await ix.checkSso(ssoCookie(request));
       // prompt=login, max_age, id_token_hint…: only a password proves it again.
       const forced = details.prompt.reasons.some((r) => r !== 'no_session');
-      if (user && !forced) return redirect(reply, await ix.finishLogin(request.raw, reply.raw, user, ['sso']));
+      if (user && !forced)
+        return redirect(reply, await ix.finishLogin(request.raw, reply.raw, user, ['sso'], ssoCookie(request)));
       const choices = await loginChoices(s, base(details.uid));
       return sendPage(reply, 200, loginPage({ action: `${base(details.uid)}/login`, purpose, ...choices }));
     }
     if (details.prompt.name === 'consent') {
       if (client?.trusted)
-        return redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request)));
+        return redirect(
+          reply,
+          await ix.consent(request.raw, reply.raw, details, clientInfo(request), ssoCookie(request)),
+        );
       const scopes = [...new Set([...((details.prompt.details.missingOIDCScope as string[] | undefined) ?? [])])];
       return sendPage(
         reply,
@@ -83,7 +87,9 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
       purpose: client?.name,
     });
     if (!done) return reply;
-    return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr));
+    // The request's own cookie finds the interaction's provider session (if any); the new one is stamped on it
+    // when the browser comes back to the authorization endpoint with it.
+    return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request)));
   });
 
   app.post<Uid>(`${OIDC_PREFIX}/interaction/:uid/confirm`, hide, async (request, reply) => {
@@ -91,13 +97,14 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     const details = await withDetails(request, reply);
     if (!details) return reply;
     if (details.prompt.name !== 'consent') return redirect(reply, base(details.uid));
-    return redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request)));
+    return redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request), ssoCookie(request)));
   });
 
   app.post<Uid>(`${OIDC_PREFIX}/interaction/:uid/abort`, hide, async (request, reply) => {
     if (refuseForeignPost(request, reply, s)) return reply;
     const details = await withDetails(request, reply);
     if (!details) return reply;
-    return redirect(reply, await ix.abort(request.raw, reply.raw, 'access_denied', 'The user refused'));
+    const sso = ssoCookie(request);
+    return redirect(reply, await ix.abort(request.raw, reply.raw, 'access_denied', 'The user refused', sso));
   });
 }
