@@ -211,7 +211,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   // The identity provider (issue 28): clients, oidc-provider when OIDC_ENABLED, its sign-in interactions.
   const oidc = await createOidc(
     {
-      ...{ config, queries, audit, clock, random, keys, keysBox, sessions, users, pipeline, log },
+      ...{ config, queries, audit, clock, random, keys, keysBox, sessions, users, pipeline, auth, log },
       storeBox: createSecretBox(deriveKey(secrets.cookieSecret, 'oidc-store')),
       cookieKey: deriveKey(secrets.cookieSecret, 'oidc-cookies'),
     },

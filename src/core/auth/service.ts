@@ -109,6 +109,11 @@ export function createAuthService(deps: AuthServiceDeps) {
      * counts before the code is checked; after MFA_TICKET_ATTEMPTS the ticket is void.
      */
     async completeMfa(ticket: string, code: string, client: ClientInfo, door = 'hbp'): Promise<Session> {
+      return startSession(await this.proveMfa(ticket, code, client, door), client, door);
+    },
+
+    /** `completeMfa` without a session: the user the ticket and code prove (the identity provider's page). */
+    async proveMfa(ticket: string, code: string, client: ClientInfo, door: string): Promise<User> {
       const { userId } = await deps.tickets.attempt('mfa', ticket, MFA_TICKET_ATTEMPTS);
       const attempt = await deps.mfaThrottle.begin(`mfa:${userId}`);
       const audit = (outcome: 'success' | 'failure', reason?: string) =>
@@ -133,7 +138,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
       await queries.users.touchLogin(user.id, clock.now());
       await audit('success');
-      return startSession(user, client, door);
+      return user;
     },
 
     async refresh(

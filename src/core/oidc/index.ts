@@ -3,6 +3,7 @@ import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { LoginPipeline } from '../auth/pipeline.js';
+import type { AuthService } from '../auth/service.js';
 import type { Clock, Random } from '../clock.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { SessionRegistry } from '../sessions/registry.js';
@@ -32,6 +33,7 @@ export interface OidcDeps {
   sessions: SessionRegistry;
   users: UserService;
   pipeline: LoginPipeline;
+  auth: Pick<AuthService, 'proveMfa'>;
   log: Logger;
 }
 
@@ -71,6 +73,7 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
     provider,
     browser,
     pipeline: d.pipeline,
+    proveMfa: (ticket, code, client, door) => d.auth.proveMfa(ticket, code, client, door),
     sessions: d.sessions,
     users: d.users,
     clients,

@@ -18,7 +18,9 @@ export interface LoginForm {
   realm?: string;
 }
 
-export type LoginOutcome = { kind: 'signed-in'; user: User; amr: string[] } | { kind: 'code-required' };
+export type LoginOutcome =
+  | { kind: 'signed-in'; user: User; amr: string[] }
+  | { kind: 'second-factor'; ticket: string; methods: string[] };
 
 /**
  * The provider's interactions: signing in through the one login pipeline, the browser's single sign-on
@@ -28,6 +30,8 @@ export function createOidcInteractions(d: {
   provider: (() => Promise<OidcProvider>) | undefined;
   browser: BrowserContext;
   pipeline: LoginPipeline;
+  /** The second step of an MFA login (the ticket of the first and a code): the user it proves. */
+  proveMfa: (ticket: string, code: string, client: ClientInfo, door: string) => Promise<User>;
   sessions: SessionRegistry;
   users: UserService;
   clients: OidcClients;
@@ -36,19 +40,28 @@ export function createOidcInteractions(d: {
   const { pipeline, sessions } = d;
 
   return {
-    /** Password (and second factor) through the one pipeline: same limits, throttles and audit as every door. */
+    /**
+     * Password through the one pipeline: same limits, throttles and audit as every door. An account with a
+     * second factor gets an MFA ticket for the second step (`secondStep`), as the HBP door does.
+     */
     async login(form: LoginForm, client: ClientInfo): Promise<LoginOutcome> {
       const result = await pipeline.authenticate({
         door: OIDC_DOOR,
         identifier: form.identifier,
         password: form.password,
-        code: form.code || undefined,
-        secondFactor: 'code',
+        secondFactor: 'ticket',
         realm: form.realm || undefined,
         client,
       });
-      if (result.kind === 'second-factor-required') return { kind: 'code-required' };
-      return { kind: 'signed-in', user: result.user, amr: result.user.mfaEnabled ? ['pwd', 'otp'] : ['pwd'] };
+      if (result.kind === 'second-factor-required')
+        return { kind: 'second-factor', ticket: result.ticket ?? '', methods: result.methods ?? [] };
+      return { kind: 'signed-in', user: result.user, amr: ['pwd'] };
+    },
+
+    /** The second step: the first step's ticket and a TOTP (or recovery) code. */
+    async secondStep(ticket: string, code: string, client: ClientInfo): Promise<LoginOutcome> {
+      const user = await d.proveMfa(ticket, code, client, OIDC_DOOR);
+      return { kind: 'signed-in', user, amr: ['pwd', 'otp'] };
     },
 
     /** Opens the browser's single sign-on session; its id and user go into a signed cookie. */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
-import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
+import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
@@ -84,11 +84,27 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     const client = await ix.client(String(details.params.client_id ?? ''));
     const done = await signInWithForm(request, reply, s, {
       action: `${base(details.uid)}/login`,
+      mfaAction: `${base(details.uid)}/mfa`,
       purpose: client?.name,
     });
     if (!done) return reply;
     // The request's own cookie finds the interaction's provider session (if any); the new one is stamped on it
     // when the browser comes back to the authorization endpoint with it.
+    return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request)));
+  });
+
+  // The second step of an MFA account (the ticket of the password step and a code), then as after a password.
+  app.post<Uid>(`${OIDC_PREFIX}/interaction/:uid/mfa`, hide, async (request, reply) => {
+    if (refuseForeignPost(request, reply, s)) return reply;
+    const details = await withDetails(request, reply);
+    if (!details) return reply;
+    if (details.prompt.name !== 'login') return redirect(reply, base(details.uid));
+    const client = await ix.client(String(details.params.client_id ?? ''));
+    const done = await secondStepWithForm(request, reply, s, {
+      action: `${base(details.uid)}/mfa`,
+      purpose: client?.name,
+    });
+    if (!done) return reply;
     return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request)));
   });
 
