@@ -178,6 +178,7 @@ export function OidcClientsPage() {
       </div>
       {editing && list.data?.clients.find((c) => c.client_id === editing) ? (
         <ClientForm
+          key={`edit-${editing}`}
           title={`Edit ${editing}`}
           initial={draftOf(list.data.clients.find((c) => c.client_id === editing)!)}
           editing
@@ -192,6 +193,7 @@ export function OidcClientsPage() {
         />
       ) : (
         <ClientForm
+          key="new"
           title="New client"
           initial={EMPTY}
           busy={action.busy}
