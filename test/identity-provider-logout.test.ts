@@ -13,6 +13,7 @@ import {
   signIn,
   useIdp,
   useLogoutReceiver,
+  exchange,
 } from './helpers/idp.js';
 
 describe.each(DATABASES)('logout at the identity provider on %s', (db) => {
@@ -111,10 +112,7 @@ describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) 
     const other = await relyingParty(idp.server(), await createClient(t, { trusted: false }));
     const session = await register(t);
     const flow = await codeFlow(config, createBrowser(), { email: session.user.email, password: PASSWORD });
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const tokens = await exchange(config, flow);
     expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
     expect((await oidc.tokenIntrospection(other, tokens.access_token)).active).toBe(false);
   });
