@@ -17,7 +17,7 @@ import { createRefreshTokens } from './core/sessions/refresh-tokens.js';
 import { createLoginThrottle } from './core/throttle/login-failures.js';
 import { createMemoryStore, type RateLimitStore } from './core/throttle/rate-limiter.js';
 import { createAccessTokens } from './core/tokens/access-tokens.js';
-import { createSigning, deriveKey } from './signing.js';
+import { createSigning, deriveKey, withProviderKey } from './signing.js';
 import { createStorage } from './storage-wiring.js';
 import { SYSTEM } from './core/sessions/actor.js';
 import { createUserService } from './core/users/service.js';
@@ -213,7 +213,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   // The identity provider (issue 28): clients, oidc-provider when OIDC_ENABLED, its sign-in interactions.
   const oidc = await createOidc(
     {
-      ...{ config, queries, audit, clock, random, keys, keysBox, sessions, users, pipeline, log },
+      ...{ config, queries, audit, clock, random, keys, keysBox, sessions, users, pipeline, auth, log },
       storeBox: createSecretBox(deriveKey(secrets.cookieSecret, 'oidc-store')),
       cookieKey: deriveKey(secrets.cookieSecret, 'oidc-cookies'),
     },
@@ -250,7 +250,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     hasher,
     keys,
     dialectKeys,
-    rotateKeys,
+    rotateKeys: withProviderKey(rotateKeys, oidc),
     importedKeys,
     importedTokens,
     accessTokens,

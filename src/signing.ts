@@ -63,3 +63,21 @@ export async function createSigning({ config, secrets, queries, clock, audit }: 
   const importedTokens = createImportedTokens({ keys: importedKeys });
   return { keysBox, keys, dialectKeys, rotateKeys, importedKeys, importedTokens };
 }
+
+/**
+ * `keys rotate` with the identity provider's own ID-token ring beside the access key (it has one when access
+ * tokens are signed with HMAC; an asymmetric access ring signs ID tokens itself, and rotates as `access`).
+ */
+export function withProviderKey(
+  rotate: (actor: Actor, which?: KeySet) => ReturnType<Awaited<ReturnType<typeof createSigning>>['rotateKeys']>,
+  oidc: { rotateKey(actor: Actor): Promise<{ kid: string; retired: string[] } | undefined> },
+) {
+  return async (actor: Actor, which: KeySet = 'all') => {
+    const rotated = await rotate(actor, which);
+    const idp = which === 'dialects' ? undefined : await oidc.rotateKey(actor);
+    const extra: { oidc?: { kid: string; retired: string[] } } = idp
+      ? { oidc: { kid: idp.kid, retired: idp.retired } }
+      : {};
+    return { ...rotated, ...extra };
+  };
+}

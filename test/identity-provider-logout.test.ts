@@ -1,55 +1,26 @@
-import { createServer, type Server } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, register } from './helpers/auth.js';
-import { admin, codeFlow, createBrowser, createClient, oidc, relyingParty, useIdp } from './helpers/idp.js';
-
-/** A relying party's back-channel logout endpoint: each logout token it receives, as posted. */
-function useLogoutReceiver() {
-  let server: Server | undefined;
-  const waiting: ((token: string) => void)[] = [];
-  const received: string[] = [];
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const token = new URLSearchParams(body).get('logout_token') ?? '';
-        received.push(token);
-        waiting.shift()?.(token);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
-  return {
-    url: () => `http://127.0.0.1:${(server!.address() as { port: number }).port}/backchannel`,
-    /** The next logout token, or one already received and not yet taken. */
-    next: () =>
-      new Promise<string>((resolve) => (received.length ? resolve(received.shift()!) : waiting.push(resolve))),
-  };
-}
+import {
+  admin,
+  type ClientSettings,
+  codeFlow,
+  createBrowser,
+  createClient,
+  oidc,
+  relyingParty,
+  signIn,
+  useIdp,
+  useLogoutReceiver,
+  exchange,
+} from './helpers/idp.js';
 
 describe.each(DATABASES)('logout at the identity provider on %s', (db) => {
   const idp = useIdp(db);
   const rp = useLogoutReceiver();
 
-  async function signedIn(settings: Parameters<typeof createClient>[1] = {}) {
-    const t = idp.app();
-    const client = await createClient(t, { trusted: true, ...settings });
-    const config = await relyingParty(idp.server(), client);
-    const session = await register(t);
-    const u = { id: session.user.id, email: session.user.email, password: PASSWORD };
-    const browser = createBrowser();
-    const flow = await codeFlow(config, browser, u);
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
-    return { t, client, config, u, browser, tokens };
-  }
+  const signedIn = (client: ClientSettings = {}) => signIn(idp, { client });
 
   it('sends a signed back-channel logout token when an admin disables the user, and ends the grant', async () => {
     const { t, client, config, u, tokens } = await signedIn({ backchannel_logout_uri: rp.url() });
@@ -141,10 +112,7 @@ describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) 
     const other = await relyingParty(idp.server(), await createClient(t, { trusted: false }));
     const session = await register(t);
     const flow = await codeFlow(config, createBrowser(), { email: session.user.email, password: PASSWORD });
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const tokens = await exchange(config, flow);
     expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
     expect((await oidc.tokenIntrospection(other, tokens.access_token)).active).toBe(false);
   });

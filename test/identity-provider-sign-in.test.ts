@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, register } from './helpers/auth.js';
-import { admin, codeFlow, createBrowser, createClient, oidc, relyingParty, useIdp } from './helpers/idp.js';
+import { admin, codeFlow, createBrowser, createClient, oidc, relyingParty, useIdp, exchange } from './helpers/idp.js';
 
 describe.each(DATABASES)('pairwise subject identifiers and max_age on %s', (db) => {
   const idp = useIdp(db, () => ({ OIDC_PAIRWISE_SALT: 'a salt of the installation, kept secret' }));
@@ -13,10 +13,7 @@ describe.each(DATABASES)('pairwise subject identifiers and max_age on %s', (db) 
       await createClient(t, { trusted: true, redirect_uris: [redirect] }),
     );
     const flow = await codeFlow(config, browser, u, { redirect });
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const tokens = await exchange(config, flow);
     const sub = tokens.claims()!.sub;
     expect((await oidc.fetchUserInfo(config, tokens.access_token, sub)).sub).toBe(sub);
     return sub;

@@ -1,27 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { PASSWORD, bearer, claimsOf, register } from './helpers/auth.js';
-import { admin, codeFlow, createBrowser, createClient, oidc, relyingParty, useIdp } from './helpers/idp.js';
+import { bearer, claimsOf } from './helpers/auth.js';
+import {
+  admin,
+  codeFlow,
+  createBrowser,
+  createClient,
+  oidc,
+  relyingParty,
+  useIdp,
+  exchange,
+  newUser,
+} from './helpers/idp.js';
 
 const HASURA = 'https://hasura.io/jwt/claims';
 
 describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) => {
   const idp = useIdp(db);
 
-  async function user(roles?: string[]) {
-    const t = idp.app();
-    const session = await register(t);
-    if (roles) {
-      const res = await t.request({
-        method: 'PUT',
-        url: `/admin/users/${session.user.id}/roles`,
-        headers: admin,
-        payload: { roles, default_role: roles[0] },
-      });
-      expect(res.statusCode, res.body).toBe(204);
-    }
-    return { id: session.user.id, email: session.user.email, password: PASSWORD, jwt: session.jwt_token };
-  }
+  const user = (roles?: string[]) => newUser(idp.app(), roles);
 
   it('signs a user in with code + PKCE through the built-in page, with iss in the response (RFC 9207)', async () => {
     const t = idp.app();
@@ -32,10 +29,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     expect(flow.callback.searchParams.get('iss')).toBe(idp.server());
     // A trusted (first-party) client shows no consent screen: the only page was the sign-in form.
     expect(flow.pages).toHaveLength(1);
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const tokens = await exchange(config, flow);
     const claims = tokens.claims()!;
     expect(claims.sub).toBe(u.id);
     expect(claims.iss).toBe(idp.server());
@@ -51,10 +45,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const config = await relyingParty(idp.server(), client);
     const u = await user(['user', 'editor', 'ops']);
     const flow = await codeFlow(config, createBrowser(), u, { scope: 'openid roles hasura' });
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const tokens = await exchange(config, flow);
     const info = await oidc.fetchUserInfo(config, tokens.access_token, u.id);
     expect(info.roles).toEqual(['editor']);
     expect(info.groups).toEqual(['editor']);
@@ -117,10 +108,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const config = await relyingParty(idp.server(), client);
     const u = await user();
     const flow = await codeFlow(config, createBrowser(), u);
-    const first = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const first = await exchange(config, flow);
     expect(first.refresh_token).toBeTruthy();
     const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
     expect(second.refresh_token).not.toBe(first.refresh_token);
@@ -141,10 +129,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const config = await relyingParty(idp.server(), client);
     const u = await user();
     const flow = await codeFlow(config, createBrowser(), u);
-    const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-      pkceCodeVerifier: flow.verifier,
-      expectedState: flow.state,
-    });
+    const tokens = await exchange(config, flow);
     const active = await oidc.tokenIntrospection(config, tokens.access_token);
     expect(active).toMatchObject({ active: true, sub: u.id, client_id: client.id });
     await oidc.tokenRevocation(config, tokens.access_token);
@@ -183,10 +168,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     for (const end of ['logout-all', 'disable'] as const) {
       const u = await user();
       const flow = await codeFlow(config, createBrowser(), u);
-      const tokens = await oidc.authorizationCodeGrant(config, flow.callback, {
-        pkceCodeVerifier: flow.verifier,
-        expectedState: flow.state,
-      });
+      const tokens = await exchange(config, flow);
       if (end === 'logout-all') {
         const res = await t.request({
           method: 'POST',

@@ -7,6 +7,7 @@ import { href, useRoute } from './router';
 import { AuditPage } from './pages/audit';
 import { ConfigPage } from './pages/config';
 import { Dashboard } from './pages/dashboard';
+import { OidcClientsPage } from './pages/oidc-clients';
 import { OutboxPage } from './pages/outbox';
 import { RealmsPage } from './pages/realms';
 import { SetupPage } from './pages/setup';
@@ -19,6 +20,7 @@ const SECTIONS = [
   ['', 'Dashboard'],
   ['users', 'Users'],
   ['realms', 'Realms & dialects'],
+  ['oidc', 'OIDC clients'],
   ['storage', 'Storage'],
   ['audit', 'Audit log'],
   ['outbox', 'Outbox'],
@@ -33,6 +35,7 @@ function Shell() {
   if (section === 'users' && id) page = <UserPage id={id} />;
   else if (section === 'users') page = <UsersPage query={route.query} />;
   else if (section === 'realms') page = <RealmsPage />;
+  else if (section === 'oidc') page = <OidcClientsPage />;
   else if (section === 'storage') page = <StoragePage folder={route.query.get('path') ?? ''} />;
   else if (section === 'audit') page = <AuditPage query={route.query} />;
   else if (section === 'outbox') page = <OutboxPage name={id} />;

@@ -172,6 +172,8 @@ export function keysCommand(program: Command, cli: CliContext): void {
           );
         for (const d of rotated.dialects)
           out(`New ${d.ring} key ${d.kid}; still verifying: ${d.retired.join(', ') || 'none'}`);
+        if (rotated.oidc)
+          out(`New ID-token key ${rotated.oidc.kid}; still verifying: ${rotated.oidc.retired.join(', ') || 'none'}`);
       }),
     );
 }

@@ -24,6 +24,7 @@ import * as importedSecurityKeys from './migrations/0022-imported-security-keys.
 import * as passkeys from './migrations/0023-passkeys.js';
 import * as oidcProvider from './migrations/0024-oidc-provider.js';
 import * as adminFiltersSearch from './migrations/0027-admin-filters-search.js';
+import * as oidcGrantSid from './migrations/0028-oidc-grant-sid.js';
 import * as operators from './migrations/0029-operators.js';
 import * as importedSigningKeys from './migrations/0030-imported-signing-keys.js';
 import * as adminSearchText from './migrations/0031-admin-search-text.js';
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0023-passkeys': passkeys,
   '0024-oidc-provider': oidcProvider,
   '0027-admin-filters-search': adminFiltersSearch,
+  '0028-oidc-grant-sid': oidcGrantSid,
   '0029-operators': operators,
   '0030-imported-signing-keys': importedSigningKeys,
   '0031-admin-search-text': adminSearchText,

@@ -276,6 +276,8 @@ export interface OidcStoreTable {
   user_code_hash: string | null;
   expires_at: Timestamp;
   consumed_at: NullableTimestamp;
+  /** Grants only: the provider session's `sid` (migration 0028). */
+  sid: string | null;
 }
 
 export interface Database {

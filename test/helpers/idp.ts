@@ -1,7 +1,9 @@
 import * as oidc from 'openid-client';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
 import type { Env } from '../../src/config/load.js';
 import { buildTestApp, type DatabaseKind, type TestApp } from './app.js';
+import { PASSWORD, register } from './auth.js';
 import { createBrowser, type Browser } from './oidc-browser.js';
 import { freePort } from './ports.js';
 
@@ -57,14 +59,22 @@ export async function relyingParty(server: string, client: { id: string; secret?
   return oidc.discovery(new URL(server), client.id, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 }
 
+/** A user who signs in on the provider's page; `code` answers the second step (a TOTP code) when asked. */
+export interface IdpUser {
+  id?: string;
+  email: string;
+  password: string;
+  code?: () => string;
+}
+
 /**
- * Starts a code flow with PKCE in `browser`, signs in on Gatehouse's page (and consents when asked), and
- * answers the callback URL the browser is sent back to.
+ * Starts a code flow with PKCE in `browser`, signs in on Gatehouse's page (and its second step, and consents
+ * when asked), and answers the callback URL the browser is sent back to.
  */
 export async function codeFlow(
   config: oidc.Configuration,
   browser: Browser,
-  user: { email: string; password: string },
+  user: IdpUser,
   o: { scope?: string; redirect?: string; extra?: Record<string, string>; consent?: 'allow' | 'deny' } = {},
 ) {
   const redirect = o.redirect ?? 'http://rp.test/callback';
@@ -82,7 +92,9 @@ export async function codeFlow(
   const pages: string[] = [];
   for (let step = 0; step < 4 && !page.url.startsWith(redirect); step++) {
     pages.push(page.html);
-    if (page.html.includes('id="password-login"'))
+    if (page.html.includes('id="second-factor"') && user.code)
+      page = await browser.post(page.forms[0]!, { ...hiddenFields(page.html), code: user.code() }, redirect);
+    else if (page.html.includes('id="password-login"'))
       page = await browser.post(page.forms[0]!, { identifier: user.email, password: user.password }, redirect);
     else if (page.html.includes('id="allow"'))
       page = await browser.post(page.forms[o.consent === 'deny' ? 1 : 0]!, {}, redirect);
@@ -91,4 +103,86 @@ export async function codeFlow(
   return { callback: new URL(page.url), verifier, state, pages, redirect };
 }
 
-export { createBrowser, oidc };
+/** The hidden inputs of a page's forms (name → value). */
+export function hiddenFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!;
+  return fields;
+}
+
+/** Exchanges the code of a finished flow (PKCE and state checked by openid-client). */
+export const exchange = (config: oidc.Configuration, flow: Awaited<ReturnType<typeof codeFlow>>) =>
+  oidc.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+
+/** A new user through the HBP API, with these roles (the first the default) when given. */
+export async function newUser(t: TestApp, roles?: string[]) {
+  const session = await register(t);
+  if (roles) {
+    const res = await t.request({
+      method: 'PUT',
+      url: `/admin/users/${session.user.id}/roles`,
+      headers: admin,
+      payload: { roles, default_role: roles[0] },
+    });
+    if (res.statusCode !== 204) throw new Error(`roles: ${res.statusCode} ${res.body}`);
+  }
+  return { id: session.user.id, email: session.user.email, password: PASSWORD, jwt: session.jwt_token };
+}
+
+/**
+ * The identity-provider suites' one sign-in: a new client (trusted unless said otherwise), openid-client's
+ * view of it, a user (new unless given) signed in through the code flow in a browser (new unless given), and
+ * the tokens of the code.
+ */
+export async function signIn(
+  idp: Idp,
+  o: {
+    client?: ClientSettings;
+    user?: IdpUser;
+    browser?: Browser;
+    scope?: string;
+    extra?: Record<string, string>;
+  } = {},
+) {
+  const t = idp.app();
+  const client = await createClient(t, { trusted: true, ...o.client });
+  const config = await relyingParty(idp.server(), client);
+  const u = o.user ?? (await newUser(t));
+  const browser = o.browser ?? createBrowser();
+  const flow = await codeFlow(config, browser, u, { scope: o.scope, extra: o.extra });
+  const tokens = await exchange(config, flow);
+  return { t, client, config, u, browser, flow, tokens };
+}
+
+export type Idp = ReturnType<typeof useIdp>;
+
+/** A relying party's back-channel logout endpoint: each logout token it receives, as posted. */
+export function useLogoutReceiver() {
+  let server: Server | undefined;
+  const waiting: ((token: string) => void)[] = [];
+  const received: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const token = new URLSearchParams(body).get('logout_token') ?? '';
+        // To the test waiting for it, else kept for the next one (each token is delivered once).
+        const waiter = waiting.shift();
+        if (waiter) waiter(token);
+        else received.push(token);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+  return {
+    url: () => `http://127.0.0.1:${(server!.address() as { port: number }).port}/backchannel`,
+    /** The next logout token, or one already received and not yet taken. */
+    next: () =>
+      new Promise<string>((resolve) => (received.length ? resolve(received.shift()!) : waiting.push(resolve))),
+  };
+}
+
+export { type Browser, createBrowser, oidc };

@@ -110,6 +110,8 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** The second step of a password login, with a TOTP code or a passkey assertion (second-step.ts). */
     completeSecondStep: createSecondStep(deps, startSession),
+    /** The same step without a session: the user the ticket and proof name (the identity provider's page). */
+    proveSecondStep: createSecondStep(deps, async (user) => user),
 
     async refresh(
       token: string,

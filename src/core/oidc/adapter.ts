@@ -5,12 +5,18 @@ import { sha256 } from '../hash.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { SYSTEM } from '../sessions/actor.js';
 import type { SessionRegistry } from '../sessions/registry.js';
-import { SSO_DOOR } from './doors.js';
+import type { BrowserContext } from './browser.js';
 
 type Payload = Record<string, unknown> & { grantId?: string; accountId?: string; uid?: string; userCode?: string };
 
 /** A hundred years: "no expiry" in a column that housekeeping reads. */
 const NEVER_SECONDS = 100 * 365 * 86_400;
+
+/** The payload field of a provider session naming its browser's single sign-on session. */
+const SSO = 'urn:gatehouse:sso';
+
+/** Codes, issued once per sign-in: they name the provider session (`sid`) their grant belongs to. */
+const NAMES_SID = new Set(['AuthorizationCode', 'DeviceCode']);
 
 /** Models whose every object belongs to a grant, and so to the Gatehouse session the grant is. */
 const OF_A_GRANT = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode']);
@@ -28,7 +34,7 @@ export function clientMetadata(c: OidcClientRow): Record<string, unknown> {
     grant_types: codeFlow ? c.grantTypes : c.grantTypes.filter((g) => g !== 'refresh_token'),
     response_types: codeFlow ? ['code'] : [],
     ...(c.backchannelLogoutUri
-      ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: false }
+      ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true }
       : {}),
     'urn:gatehouse:trusted': c.trusted,
     'urn:gatehouse:allowed_roles': c.allowedRoles,
@@ -40,6 +46,7 @@ export interface AdapterDeps {
   box: SecretBox;
   clock: Clock;
   sessions: SessionRegistry;
+  browser: BrowserContext;
   findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
   /** Dynamic registration: stores (or updates) a client from its registered metadata; `drop` deletes it. */
   registerClient: (metadata: Record<string, unknown>) => Promise<void>;
@@ -58,15 +65,19 @@ export function createAdapterClass(d: AdapterDeps) {
     d.sessions.revoke(grantId, { actor: SYSTEM, reason: 'admin' }).then(() => undefined);
 
   async function alive(model: string, id: string, p: Payload): Promise<boolean> {
-    // The provider's browser session counts while its user may sign in and still has a single sign-on session
-    // in the registry: logout-all, disable, ban, delete and password reset end it too.
+    // The provider's browser session is the browser's own single sign-on session: in a browser's request it
+    // counts while that browser's cookie names a live session of the same user; elsewhere (a relying party's
+    // token request) while the session of the browser that saved it (`SSO`, stamped) lives. Signing out of it,
+    // logout-all, disabling… end it, for that browser only.
     if (model === 'Session' && p.accountId) {
+      const bound = d.browser.inBrowser() ? d.browser.sso() : { userId: p.accountId, sessionId: p[SSO] };
+      if (bound?.userId !== p.accountId || typeof bound.sessionId !== 'string') return false;
       try {
-        await d.sessions.checkUser(p.accountId);
+        await d.sessions.check(bound.userId, bound.sessionId);
+        return true;
       } catch {
         return false;
       }
-      return (await d.sessions.list(p.accountId)).some((s) => s.door === SSO_DOOR);
     }
     const sessionId = model === 'Grant' ? id : OF_A_GRANT.has(model) ? p.grantId : undefined;
     if (!sessionId || !p.accountId) return true;
@@ -76,6 +87,13 @@ export function createAdapterClass(d: AdapterDeps) {
     } catch {
       return false;
     }
+  }
+
+  /** A provider session with a user is bound to the single sign-on session of the browser that saves it. */
+  function stamped(p: Payload): Payload {
+    const sso = d.browser.sso();
+    const { [SSO]: _old, ...rest } = p;
+    return p.accountId && sso?.userId === p.accountId ? { ...rest, [SSO]: sso.sessionId } : rest;
   }
 
   return class GatehouseAdapter {
@@ -95,8 +113,9 @@ export function createAdapterClass(d: AdapterDeps) {
       return (await alive(this.model, id ?? String(p.jti ?? ''), p)) ? p : undefined;
     }
 
-    async upsert(id: string, payload: Payload, expiresIn: number): Promise<void> {
-      if (this.model === 'Client') return d.registerClient(payload);
+    async upsert(id: string, given: Payload, expiresIn: number): Promise<void> {
+      if (this.model === 'Client') return d.registerClient(given);
+      const payload = this.model === 'Session' ? stamped(given) : given;
       await queries.oidcStore.upsert({
         key: this.key(id),
         model: this.model,
@@ -109,6 +128,8 @@ export function createAdapterClass(d: AdapterDeps) {
         // Registration access tokens never expire: oidc-provider gives them no lifetime.
         expiresAt: new Date(clock.now().getTime() + (Number.isFinite(expiresIn) ? expiresIn : NEVER_SECONDS) * 1000),
       });
+      if (NAMES_SID.has(this.model) && typeof payload.sid === 'string' && payload.grantId)
+        await queries.oidcStore.setGrantSid(sha256(`Grant:${payload.grantId}`), payload.sid);
     }
 
     async find(id: string): Promise<Payload | undefined> {

@@ -5,6 +5,7 @@ import type { User, UserService } from '../users/service.js';
 import { rolesFor } from './claims.js';
 import type { OidcClients } from './clients.js';
 import type { InteractionDetails, OidcProvider } from './types.js';
+import type { BrowserContext } from './browser.js';
 
 import { OIDC_DOOR, SSO_DOOR } from './doors.js';
 
@@ -17,15 +18,20 @@ export interface LoginForm {
   realm?: string;
 }
 
-export type LoginOutcome = { kind: 'signed-in'; user: User; amr: string[] } | { kind: 'code-required' };
+export type LoginOutcome =
+  | { kind: 'signed-in'; user: User; amr: string[] }
+  | { kind: 'second-factor'; ticket: string; methods: string[] };
 
 /**
  * The provider's interactions: signing in through the one login pipeline, the browser's single sign-on
  * session (a Gatehouse session, door `sso`), and consent, which opens the grant's own Gatehouse session.
  */
 export function createOidcInteractions(d: {
-  provider: OidcProvider | undefined;
+  provider: (() => Promise<OidcProvider>) | undefined;
+  browser: BrowserContext;
   pipeline: LoginPipeline;
+  /** The second step of an MFA login (the ticket of the first and a code): the user it proves. */
+  proveMfa: (ticket: string, code: string, client: ClientInfo, door: string) => Promise<User>;
   sessions: SessionRegistry;
   users: UserService;
   clients: OidcClients;
@@ -34,19 +40,28 @@ export function createOidcInteractions(d: {
   const { pipeline, sessions } = d;
 
   return {
-    /** Password (and second factor) through the one pipeline: same limits, throttles and audit as every door. */
+    /**
+     * Password through the one pipeline: same limits, throttles and audit as every door. An account with a
+     * second factor gets an MFA ticket for the second step (`secondStep`), as the HBP door does.
+     */
     async login(form: LoginForm, client: ClientInfo): Promise<LoginOutcome> {
       const result = await pipeline.authenticate({
         door: OIDC_DOOR,
         identifier: form.identifier,
         password: form.password,
-        code: form.code || undefined,
-        secondFactor: 'code',
+        secondFactor: 'ticket',
         realm: form.realm || undefined,
         client,
       });
-      if (result.kind === 'second-factor-required') return { kind: 'code-required' };
-      return { kind: 'signed-in', user: result.user, amr: result.user.mfaEnabled ? ['pwd', 'otp'] : ['pwd'] };
+      if (result.kind === 'second-factor-required')
+        return { kind: 'second-factor', ticket: result.ticket ?? '', methods: result.methods ?? [] };
+      return { kind: 'signed-in', user: result.user, amr: ['pwd'] };
+    },
+
+    /** The second step: the first step's ticket and a TOTP (or recovery) code. */
+    async secondStep(ticket: string, code: string, client: ClientInfo): Promise<LoginOutcome> {
+      const user = await d.proveMfa(ticket, code, client, OIDC_DOOR);
+      return { kind: 'signed-in', user, amr: ['pwd', 'otp'] };
     },
 
     /** Opens the browser's single sign-on session; its id and user go into a signed cookie. */
@@ -68,18 +83,23 @@ export function createOidcInteractions(d: {
       if (userId && sessionId) await sessions.revoke(sessionId, { userId, actor: { kind: 'user', id: userId } });
     },
 
-    details(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails> {
-      return provider().interactionDetails(req, res);
+    /** The interaction of this request (its cookie), for the browser whose single sign-on cookie is `sso`. */
+    async details(req: IncomingMessage, res: ServerResponse, sso: string | undefined): Promise<InteractionDetails> {
+      const p = await provider();
+      return d.browser.run(sso, () => p.interactionDetails(req, res));
     },
 
-    finishLogin(req: IncomingMessage, res: ServerResponse, user: User, amr: string[]) {
+    /** Signs the interaction in as `user`; `sso` is the browser's single sign-on cookie (new or kept). */
+    async finishLogin(req: IncomingMessage, res: ServerResponse, user: User, amr: string[], sso: string | undefined) {
+      const p = await provider();
       const login = { accountId: user.id, amr, remember: true };
-      return provider().interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
+      return d.browser.run(sso, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
     },
 
-    abort(req: IncomingMessage, res: ServerResponse, error: string, description: string) {
+    async abort(req: IncomingMessage, res: ServerResponse, error: string, description: string, sso?: string) {
+      const p = await provider();
       const result = { error, error_description: description };
-      return provider().interactionResult(req, res, result, { mergeWithLastSubmission: false });
+      return d.browser.run(sso, () => p.interactionResult(req, res, result, { mergeWithLastSubmission: false }));
     },
 
     /** The client's settings and whether it skips the consent screen. */
@@ -89,15 +109,21 @@ export function createOidcInteractions(d: {
      * Grants what the interaction asks for: the grant is a Gatehouse session (door `oidc`), so ending
      * the user's sessions ends it. Refused (access_denied) when the client admits none of the user's roles.
      */
-    async consent(req: IncomingMessage, res: ServerResponse, details: InteractionDetails, client: ClientInfo) {
-      const p = provider();
+    async consent(
+      req: IncomingMessage,
+      res: ServerResponse,
+      details: InteractionDetails,
+      client: ClientInfo,
+      sso: string | undefined,
+    ) {
+      const p = await provider();
       const accountId = details.session?.accountId;
       const clientId = String(details.params.client_id ?? '');
       const settings = await d.clients.findRow(clientId);
       const user = accountId ? await d.users.get(accountId) : undefined;
-      if (!user || !settings) return this.abort(req, res, 'access_denied', 'The sign-in is no longer valid');
+      if (!user || !settings) return this.abort(req, res, 'access_denied', 'The sign-in is no longer valid', sso);
       if (settings.allowedRoles.length && rolesFor(user, settings.allowedRoles).length === 0)
-        return this.abort(req, res, 'access_denied', 'This account may not use this application');
+        return this.abort(req, res, 'access_denied', 'This account may not use this application', sso);
       let grant = details.grantId ? await p.Grant.find(details.grantId) : undefined;
       if (!grant) {
         const session = await sessions.open(user.id, OIDC_DOOR, client, d.grantSeconds * 1000);
@@ -111,13 +137,14 @@ export function createOidcInteractions(d: {
       if (claims?.length) grant.addOIDCClaims(claims);
       for (const [indicator, s] of Object.entries(resources ?? {})) grant.addResourceScope(indicator, s.join(' '));
       const grantId = await grant.save();
-      return p.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      const result = { consent: { grantId } };
+      return d.browser.run(sso, () => p.interactionResult(req, res, result, { mergeWithLastSubmission: true }));
     },
   };
 
-  function provider(): OidcProvider {
+  function provider(): Promise<OidcProvider> {
     if (!d.provider) throw new Error('the OpenID Connect provider is not enabled');
-    return d.provider;
+    return d.provider();
   }
 }
 

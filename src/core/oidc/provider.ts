@@ -1,5 +1,4 @@
-import type { KeyObject } from 'node:crypto';
-import { exportJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 // @ts-expect-error -- oidc-provider 8 ships no types; what Gatehouse uses is typed in ./types.ts
 import ProviderModule from 'oidc-provider';
 import type { Config } from '../../config/load.js';
@@ -10,6 +9,7 @@ import type { SecretBox } from '../mfa/secret-box.js';
 import { canSignIn, type SessionRegistry } from '../sessions/registry.js';
 import type { User, UserService } from '../users/service.js';
 import { createAdapterClass } from './adapter.js';
+import type { BrowserContext } from './browser.js';
 import { userClaims, OIDC_CLAIMS } from './claims.js';
 import type { OidcClients } from './clients.js';
 import type { OidcClientModel, OidcCtx, OidcProvider, ProviderConstructor } from './types.js';
@@ -34,8 +34,9 @@ export interface OidcProviderDeps {
   sessions: SessionRegistry;
   users: UserService;
   clients: OidcClients;
-  /** The signing key of the ID tokens: the access tokens' key when asymmetric, else the provider's own. */
-  signingKey: { algorithm: string; kid: string; key: KeyObject };
+  /** The private JWKs of the ID tokens' ring (`providerJwks`): the signing key first, then those that verify. */
+  jwks: JWK[];
+  browser: BrowserContext;
   cookieKey: Buffer;
   views: OidcViews;
   /** Where oidc-provider's unexpected errors (its `server_error` answers) are logged. */
@@ -57,12 +58,7 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
   const { config, views } = d;
   const idp = config.idp;
   const ns = config.jwt.claimsNamespace;
-  const jwk: JWK = {
-    ...(await exportJWK(d.signingKey.key)),
-    kid: d.signingKey.kid,
-    alg: d.signingKey.algorithm,
-    use: 'sig',
-  };
+  const algorithm = String(d.jwks[0]?.alg);
   const findUser = async (id: string): Promise<User | undefined> => {
     const user = await d.users.get(id);
     return user && canSignIn(user, d.clock.now()) ? user : undefined;
@@ -77,13 +73,13 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
       registerClient: (metadata) => d.clients.register(metadata),
       dropClient: (id) => d.clients.unregister(id),
     }),
-    jwks: { keys: [jwk] },
+    jwks: { keys: d.jwks },
     cookies: { keys: [d.cookieKey.toString('base64url')] },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: d.signingKey.algorithm,
+      id_token_signed_response_alg: algorithm,
       ...(idp.pairwiseSalt ? { subject_type: 'pairwise' } : {}),
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -164,7 +160,11 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
       const client = clientId ? await d.clients.findRow(clientId) : undefined;
       return {
         accountId: sub,
-        claims: async () => ({ sub, ...userClaims(user, client?.allowedRoles ?? [], ns) }),
+        claims: async (use: string, scope: string | undefined) => ({
+          sub,
+          ...userClaims(user, client?.allowedRoles ?? [], ns),
+          ...(use === 'id_token' && scope?.split(' ').includes('hasura') ? { [HASURA_IN_ID_TOKEN]: true } : {}),
+        }),
       };
     },
   };
@@ -180,5 +180,22 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
   ) {
     return typeof actual === 'string' && safeEqual(this.clientSecret ?? '', sha256(actual));
   };
+  hasuraClaimsInIdToken(provider, ns);
   return provider;
+}
+
+/** Marks the claims of an ID token whose grant has the `hasura` scope (a symbol: never a claim itself). */
+const HASURA_IN_ID_TOKEN = Symbol('hasura claims in the ID token');
+
+/**
+ * oidc-provider puts the claims of scopes in userinfo only (OpenID Connect Core 5.4); a Hasura app sends the
+ * ID token itself to Hasura, so with the `hasura` scope the namespace's claims go into the ID token too.
+ */
+function hasuraClaimsInIdToken(provider: OidcProvider, ns: string) {
+  const { prototype } = provider.IdToken;
+  const payload = prototype.payload;
+  prototype.payload = async function withHasura(this: { available: Record<string | symbol, unknown> }) {
+    const out = await payload.call(this);
+    return this.available[HASURA_IN_ID_TOKEN] && this.available[ns] ? { ...out, [ns]: this.available[ns] } : out;
+  };
 }

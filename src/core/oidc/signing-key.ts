@@ -1,43 +1,48 @@
-import type { KeyObject } from 'node:crypto';
+import { exportJWK, type JWK } from 'jose';
 import { generateJwtKey } from '../../config/secrets.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { createKeyRing, type KeyRing } from '../tokens/key-ring.js';
-import { isHmac } from '../tokens/keys.js';
+import { isHmac, type SigningKey } from '../tokens/keys.js';
 
 /** The provider's own ring when the access tokens are signed with HMAC (a secret no relying party may see). */
 const PROVIDER_RING = 'oidc-provider-RS256';
 
 /**
- * The key that signs ID tokens: the access tokens' current key when it is asymmetric (one JWKS for both),
- * else an RS256 key of the provider's own, generated once and kept sealed in the signing-keys table.
+ * The keys that sign ID tokens: the access tokens' ring when it is asymmetric (one JWKS for both), else an
+ * RS256 ring of the provider's own (`own`), its first key generated once and kept sealed in the signing-keys
+ * table, rotated with the access tokens' key (`keys rotate`).
  */
-export async function providerSigningKey(o: {
+export async function providerKeyRing(o: {
   keys: KeyRing;
   queries: Queries;
   box: SecretBox;
   clock: Clock;
   audit: Pick<Audit, 'record' | 'recordBy'>;
-}): Promise<{ algorithm: string; kid: string; key: KeyObject }> {
-  let ring = o.keys;
-  if (isHmac(o.keys.algorithm)) {
-    const stored = await o.queries.signingKeys.live(PROVIDER_RING, o.clock.now());
-    const first = stored.find((r) => r.retiredAt === null);
-    ring = await createKeyRing({
-      algorithm: 'RS256',
-      ring: PROVIDER_RING,
-      configured: undefined,
-      // Another instance may have made the key already: then its material is the seed, and nothing is generated.
-      seed: first ? o.box.open(first.material) : generateJwtKey('RS256'),
-      verifySeconds: 86_400,
-      queries: o.queries,
-      box: o.box,
-      clock: o.clock,
-      audit: o.audit,
-    });
-  }
-  const current = await ring.current();
-  return { algorithm: current.algorithm, kid: current.kid, key: current.signKey };
+}): Promise<{ ring: KeyRing; own: boolean }> {
+  if (!isHmac(o.keys.algorithm)) return { ring: o.keys, own: false };
+  const stored = await o.queries.signingKeys.live(PROVIDER_RING, o.clock.now());
+  const first = stored.find((r) => r.retiredAt === null);
+  const ring = await createKeyRing({
+    algorithm: 'RS256',
+    ring: PROVIDER_RING,
+    configured: undefined,
+    // Another instance may have made the key already: then its material is the seed, and nothing is generated.
+    seed: first ? o.box.open(first.material) : generateJwtKey('RS256'),
+    verifySeconds: 86_400,
+    queries: o.queries,
+    box: o.box,
+    clock: o.clock,
+    audit: o.audit,
+  });
+  return { ring, own: true };
+}
+
+/** The private JWKs oidc-provider signs with and publishes: the signing key first, then those that verify. */
+export async function providerJwks(keys: SigningKey[]): Promise<JWK[]> {
+  return Promise.all(
+    keys.map(async (k) => ({ ...(await exportJWK(k.signKey)), kid: k.kid, alg: k.algorithm, use: 'sig' })),
+  );
 }

@@ -62,6 +62,7 @@ export interface OidcProvider {
     new (o: { jti?: string; accountId: string; clientId: string }): GrantModel;
     find(id: string): Promise<GrantModel | undefined>;
   };
+  IdToken: { prototype: { payload(this: unknown): Promise<Record<string, unknown>> } };
   Client: {
     prototype: { compareClientSecret: (actual: unknown) => Promise<boolean> };
     find(id: string): Promise<OidcClientModel | undefined>;

@@ -59,6 +59,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   const NO_SESSION = '-';
   /** Told after every session of a user ended (the identity provider's back-channel logout). */
   const allEnded: ((userId: string, reason: string) => void)[] = [];
+  /** Told after one session ended (the identity provider's back-channel logout of that session's grant). */
+  const oneEnded: ((userId: string, sessionId: string) => void)[] = [];
 
   async function load(userId: string, sessionId: string): Promise<Entry> {
     const key = `${userId} ${sessionId}`;
@@ -90,6 +92,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string) {
     forget(userId);
     if (sessionId === null) for (const listener of allEnded) listener(userId, reason);
+    else for (const listener of oneEnded) listener(userId, sessionId);
     await audit.recordBy(actor, sessionId ? 'session.revoke' : 'session.revoke-all', userId, {
       reason,
       ...(sessionId ? { session: sessionId } : {}),
@@ -101,6 +104,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     forget,
     /** Calls `listener` after every session of a user ended (logout-all, disable, ban, password reset…). */
     onAllEnded: (listener: (userId: string, reason: string) => void) => void allEnded.push(listener),
+    /** Calls `listener` after one session ended (whatever ended it: the user, an admin, a reuse). */
+    onEnded: (listener: (userId: string, sessionId: string) => void) => void oneEnded.push(listener),
 
     /**
      * The one way a session opens, for a credential about to be issued. A sign-in proves a secret, so the

@@ -136,6 +136,12 @@ export async function createKeyRing(o: KeyRingOptions) {
     /** Re-reads the keys table now (after a rotation made through another ring object). */
     reload: () => (o.configured ? Promise.resolve() : reload()),
 
+    /** Every live key, the one that signs first (re-read from the table as `current` does). */
+    async live(): Promise<SigningKey[]> {
+      if (stale()) await reload();
+      return keys;
+    },
+
     /** Public JWKs of every live key (none for HMAC algorithms). */
     async publicJwks(): Promise<JWK[]> {
       if (stale()) await reload();

@@ -18,6 +18,14 @@ export interface OidcStoreEntry {
   expiresAt: Date;
 }
 
+/** A grant as back-channel logout needs it. */
+export interface OidcGrantRef {
+  grantId: string;
+  clientId: string;
+  accountId: string;
+  sid: string | null;
+}
+
 export interface OidcStoreFound {
   payload: string;
   consumedAt: Date | null;
@@ -28,6 +36,24 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     db.selectFrom('oidc_store').select(['payload', 'consumed_at']).where('expires_at', '>', now);
   const found = (r: { payload: string; consumed_at: unknown } | undefined): OidcStoreFound | undefined =>
     r && { payload: r.payload, consumedAt: toDateOrNull(r.consumed_at) };
+
+  const grants = (now: Date) =>
+    db
+      .selectFrom('oidc_store')
+      .select(['grant_id', 'client_id', 'account_id', 'sid'])
+      .where('model', '=', 'Grant')
+      .where('expires_at', '>', now);
+  const grantRef = (r: {
+    grant_id: string | null;
+    client_id: string | null;
+    account_id: string | null;
+    sid: string | null;
+  }) => ({
+    grantId: String(r.grant_id),
+    clientId: String(r.client_id),
+    accountId: String(r.account_id),
+    sid: r.sid,
+  });
 
   return {
     async upsert(e: OidcStoreEntry): Promise<void> {
@@ -43,7 +69,7 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
       };
       await db
         .insertInto('oidc_store')
-        .values({ key: e.key, consumed_at: null, ...values })
+        .values({ key: e.key, consumed_at: null, sid: null, ...values })
         .onConflict((oc) => oc.column('key').doUpdateSet(values))
         .execute();
     },
@@ -75,16 +101,21 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
       await db.deleteFrom('oidc_store').where('grant_id', '=', grantId).execute();
     },
 
-    /** The live grants of a user: their ids (the sessions' ids) and clients. */
-    async grantsOf(accountId: string, now: Date): Promise<{ grantId: string; clientId: string }[]> {
-      const rows = await db
-        .selectFrom('oidc_store')
-        .select(['grant_id', 'client_id'])
-        .where('account_id', '=', accountId)
-        .where('model', '=', 'Grant')
-        .where('expires_at', '>', now)
-        .execute();
-      return rows.map((r) => ({ grantId: String(r.grant_id), clientId: String(r.client_id) }));
+    /** Names the provider session (`sid`) a grant's code was issued under; the first one stays. */
+    async setGrantSid(grantKey: string, sid: string): Promise<void> {
+      await db.updateTable('oidc_store').set({ sid }).where('key', '=', grantKey).where('sid', 'is', null).execute();
+    },
+
+    /** The live grants of a user: their ids (the sessions' ids), clients and provider sessions. */
+    async grantsOf(accountId: string, now: Date): Promise<OidcGrantRef[]> {
+      const rows = await grants(now).where('account_id', '=', accountId).execute();
+      return rows.map(grantRef);
+    },
+
+    /** One live grant by its id (its Gatehouse session's id). */
+    async grant(grantId: string, now: Date): Promise<OidcGrantRef | undefined> {
+      const row = await grants(now).where('grant_id', '=', grantId).executeTakeFirst();
+      return row && grantRef(row);
     },
 
     expired: expiredRows(db, dialect, 'oidc_store', 'key', 'expires_at'),

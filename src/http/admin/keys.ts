@@ -25,6 +25,16 @@ const Rotated = Type.Object({
       description: "The dialects' JWT keys rotated (one ring per dialect that any instance has served)",
     },
   ),
+  oidc: Type.Optional(
+    Type.Object(
+      { kid: Type.String(), retired: Retired },
+      {
+        description:
+          "The identity provider's own ID-token key (OIDC_ENABLED with an HMAC JWT_ALGORITHM); with an asymmetric " +
+          'algorithm the access key signs ID tokens',
+      },
+    ),
+  ),
 });
 const Body = Type.Object({
   keys: Type.Optional(

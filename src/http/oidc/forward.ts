@@ -1,11 +1,11 @@
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { allowedReturn, hostOf, mayPass } from '../../core/oidc/forward.js';
 import type { Services } from '../../services.js';
 import { NoContent, responses } from '../schemas.js';
-import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
+import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
 import { loginChoices } from './upstream.js';
 import { loginPage, messagePage } from './views.js';
@@ -69,7 +69,13 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
     await form.register(formbody);
     const hide = { schema: { hide: true } };
     type Rd = { Querystring: { rd?: string } };
-    const action = (rd: string | undefined) => `${signIn}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
+    const action = (rd: string | undefined, step = '') =>
+      `${signIn}${step}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
+    const signedIn = (reply: FastifyReply, rd: string | undefined) => {
+      const back = allowedReturn(rd, forward, s.config.server.url);
+      if (back) return reply.code(303).header('location', back).send();
+      return sendPage(reply, 200, messagePage('Signed in', 'You are signed in.'));
+    };
     form.get<Rd>(signIn, hide, async (request, reply) => {
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       // Already signed in (a provider sign-in just finished, or another tab): straight back.
@@ -84,12 +90,16 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       const done = await signInWithForm(request, reply, s, {
         action: action(rd),
+        mfaAction: action(rd, '/mfa'),
         ...(await loginChoices(s, action(rd))),
       });
-      if (!done) return reply;
-      const back = allowedReturn(rd, forward, s.config.server.url);
-      if (back) return reply.code(303).header('location', back).send();
-      return sendPage(reply, 200, messagePage('Signed in', 'You are signed in.'));
+      return done ? signedIn(reply, rd) : reply;
+    });
+    form.post<Rd>(`${signIn}/mfa`, hide, async (request, reply) => {
+      if (refuseForeignPost(request, reply, s)) return reply;
+      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+      const done = await secondStepWithForm(request, reply, s, { action: action(rd, '/mfa') });
+      return done ? signedIn(reply, rd) : reply;
     });
     form.post('/auth/forward/signout', hide, async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;

@@ -8,8 +8,8 @@ import { upstreamRoutes } from './upstream.js';
 
 /** The identity provider's doors: OpenID Connect (OIDC_ENABLED) and forward-auth (FORWARD_AUTH_ENABLED). */
 export async function registerIdentityProvider(app: FastifyInstance, s: Services) {
-  const { provider } = s.oidc;
-  if (provider) {
+  const { live } = s.oidc;
+  if (live) {
     app.addHook('onClose', async () => s.oidc.backchannel?.drain());
     const https = s.config.server.url.startsWith('https:');
     const signedOut = (request: FastifyRequest) => {
@@ -18,9 +18,10 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
       void s.oidc.interactions.endSso(value).catch((err) => request.log.warn({ err }, 'ending the SSO session failed'));
       return ssoClearHeader(s.config);
     };
-    await app.register(async (scope) => mountProvider(scope, provider, { https, signedOut }));
+    const { browser } = s.oidc;
+    await app.register(async (scope) => mountProvider(scope, live, { https, browser, sso: ssoCookie, signedOut }));
     await app.register(async (scope) => interactionRoutes(scope, s));
   }
   if (s.config.idp.forward.enabled) await app.register(async (scope) => forwardRoutes(scope, s));
-  if (provider || s.config.idp.forward.enabled) await app.register(async (scope) => upstreamRoutes(scope, s));
+  if (live || s.config.idp.forward.enabled) await app.register(async (scope) => upstreamRoutes(scope, s));
 }

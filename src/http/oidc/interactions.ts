@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
-import { refuseForeignPost, sendPage, signInWithForm } from './sign-in.js';
+import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
@@ -28,7 +28,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   async function withDetails(request: FastifyRequest<Uid>, reply: FastifyReply) {
     try {
-      const details = await ix.details(request.raw, reply.raw);
+      const details = await ix.details(request.raw, reply.raw, ssoCookie(request));
       if (details.uid === request.params.uid) return details;
     } catch (err) {
       if (!isProviderError(err)) throw err;
@@ -50,13 +50,17 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
       const user = await ix.checkSso(ssoCookie(request));
       // prompt=login, max_age, id_token_hint…: only a password proves it again.
       const forced = details.prompt.reasons.some((r) => r !== 'no_session');
-      if (user && !forced) return redirect(reply, await ix.finishLogin(request.raw, reply.raw, user, ['sso']));
+      if (user && !forced)
+        return redirect(reply, await ix.finishLogin(request.raw, reply.raw, user, ['sso'], ssoCookie(request)));
       const choices = await loginChoices(s, base(details.uid));
       return sendPage(reply, 200, loginPage({ action: `${base(details.uid)}/login`, purpose, ...choices }));
     }
     if (details.prompt.name === 'consent') {
       if (client?.trusted)
-        return redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request)));
+        return redirect(
+          reply,
+          await ix.consent(request.raw, reply.raw, details, clientInfo(request), ssoCookie(request)),
+        );
       const scopes = [...new Set([...((details.prompt.details.missingOIDCScope as string[] | undefined) ?? [])])];
       return sendPage(
         reply,
@@ -80,10 +84,28 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     const client = await ix.client(String(details.params.client_id ?? ''));
     const done = await signInWithForm(request, reply, s, {
       action: `${base(details.uid)}/login`,
+      mfaAction: `${base(details.uid)}/mfa`,
       purpose: client?.name,
     });
     if (!done) return reply;
-    return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr));
+    // The request's own cookie finds the interaction's provider session (if any); the new one is stamped on it
+    // when the browser comes back to the authorization endpoint with it.
+    return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request)));
+  });
+
+  // The second step of an MFA account (the ticket of the password step and a code), then as after a password.
+  app.post<Uid>(`${OIDC_PREFIX}/interaction/:uid/mfa`, hide, async (request, reply) => {
+    if (refuseForeignPost(request, reply, s)) return reply;
+    const details = await withDetails(request, reply);
+    if (!details) return reply;
+    if (details.prompt.name !== 'login') return redirect(reply, base(details.uid));
+    const client = await ix.client(String(details.params.client_id ?? ''));
+    const done = await secondStepWithForm(request, reply, s, {
+      action: `${base(details.uid)}/mfa`,
+      purpose: client?.name,
+    });
+    if (!done) return reply;
+    return redirect(reply, await ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request)));
   });
 
   app.post<Uid>(`${OIDC_PREFIX}/interaction/:uid/confirm`, hide, async (request, reply) => {
@@ -91,13 +113,14 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     const details = await withDetails(request, reply);
     if (!details) return reply;
     if (details.prompt.name !== 'consent') return redirect(reply, base(details.uid));
-    return redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request)));
+    return redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request), ssoCookie(request)));
   });
 
   app.post<Uid>(`${OIDC_PREFIX}/interaction/:uid/abort`, hide, async (request, reply) => {
     if (refuseForeignPost(request, reply, s)) return reply;
     const details = await withDetails(request, reply);
     if (!details) return reply;
-    return redirect(reply, await ix.abort(request.raw, reply.raw, 'access_denied', 'The user refused'));
+    const sso = ssoCookie(request);
+    return redirect(reply, await ix.abort(request.raw, reply.raw, 'access_denied', 'The user refused', sso));
   });
 }

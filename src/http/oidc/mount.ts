@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
+import type { BrowserContext } from '../../core/oidc/browser.js';
+import type { LiveProvider } from '../../core/oidc/live-provider.js';
 import type { OidcProvider } from '../../core/oidc/types.js';
 
 /** Headers of every provider answer (its own pages set their CSP themselves: form_post needs a script). */
@@ -11,36 +13,54 @@ const HEADERS: Record<string, string> = {
 };
 
 /**
+ * The endpoints a browser visits (authorization and its resume, sign-out, the device page): there the provider's
+ * session is judged by this browser's single sign-on cookie. A relying party's calls (token, userinfo…) have none.
+ */
+const BROWSER_PATHS = new RegExp(`^${OIDC_PREFIX}/(auth([/?]|$)|session/end|device(?!/auth)([/?]|$))`);
+
+/**
  * oidc-provider's Node handler inside Fastify: discovery at the issuer's `/.well-known/openid-configuration`,
  * every endpoint under `/oidc`. The body is left unread (oidc-provider parses it), and the reply is handed over.
  */
 export function mountProvider(
   app: FastifyInstance,
-  provider: OidcProvider,
-  o: { https: boolean; signedOut: (request: FastifyRequest) => string | undefined },
+  live: LiveProvider,
+  o: {
+    https: boolean;
+    browser: BrowserContext;
+    sso: (request: FastifyRequest) => string | undefined;
+    signedOut: (request: FastifyRequest) => string | undefined;
+  },
 ) {
-  const handler = provider.callback();
+  const handlers = new WeakMap<OidcProvider, ReturnType<OidcProvider['callback']>>();
   const requests = new WeakMap<IncomingMessage, FastifyRequest>();
   // RP-initiated logout, when the user signs out of everything: the single sign-on session ends too.
-  provider.on('end_session.success', (...args: unknown[]) => {
-    const ctx = args[0] as {
-      req: IncomingMessage;
-      oidc: { params: { logout?: string } };
-      append(n: string, v: string): void;
-    };
-    const request = requests.get(ctx.req);
-    if (!request || !ctx.oidc.params.logout) return;
-    const clear = o.signedOut(request);
-    if (clear) ctx.append('set-cookie', clear);
-  });
+  live.each((provider) => handlers.set(provider, provider.callback()));
+  live.each((provider) =>
+    provider.on('end_session.success', (...args: unknown[]) => {
+      const ctx = args[0] as {
+        req: IncomingMessage;
+        oidc: { params: { logout?: string } };
+        append(n: string, v: string): void;
+      };
+      const request = requests.get(ctx.req);
+      if (!request || !ctx.oidc.params.logout) return;
+      const clear = o.signedOut(request);
+      if (clear) ctx.append('set-cookie', clear);
+    }),
+  );
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  const hand = (request: FastifyRequest, reply: FastifyReply) => {
+  // The provider of the ring's live keys; its storage judges the browser session by this browser's cookie.
+  const hand = async (request: FastifyRequest, reply: FastifyReply) => {
+    const provider = await live.current();
+    const handler = handlers.get(provider) ?? provider.callback();
     reply.hijack();
     requests.set(request.raw, request);
     for (const [name, value] of Object.entries(HEADERS)) reply.raw.setHeader(name, value);
     if (o.https) reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
-    handler(request.raw, reply.raw);
+    if (BROWSER_PATHS.test(request.url)) o.browser.run(o.sso(request), () => handler(request.raw, reply.raw));
+    else handler(request.raw, reply.raw);
   };
   const hide = { schema: { hide: true } };
   app.all('/.well-known/openid-configuration', hide, hand);

@@ -6,7 +6,7 @@ import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
 import { cookieWriteAllowed } from '../plugins/cookie-origin.js';
 import { setSsoCookie } from './sso-cookie.js';
-import { loginPage, messagePage, PAGE_CSP, type LoginView } from './views.js';
+import { loginPage, messagePage, PAGE_CSP, secondFactorPage, type LoginView, type SecondFactorView } from './views.js';
 
 /** Sends one HTML page with the pages' headers. */
 export function sendPage(reply: FastifyReply, status: number, html: string) {
@@ -29,40 +29,84 @@ export function refuseForeignPost(request: FastifyRequest, reply: FastifyReply, 
   return true;
 }
 
-type Body = Partial<Record<keyof LoginForm, unknown>>;
+type Body = Partial<Record<keyof LoginForm | 'ticket', unknown>>;
+const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1024) : '');
 
 const formOf = (body: unknown): LoginForm => {
   const b = (body ?? {}) as Body;
-  const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1024) : '');
-  return { identifier: str(b.identifier), password: str(b.password), code: str(b.code), realm: str(b.realm) };
+  return { identifier: str(b.identifier), password: str(b.password), realm: str(b.realm) };
 };
+
+type Outcome = Awaited<ReturnType<Services['oidc']['interactions']['login']>>;
+type Signed = { user: User; amr: string[] };
+
+/** The second step's page: the first step's ticket (hidden) and the code. */
+async function secondStep(reply: FastifyReply, status: number, view: SecondFactorView): Promise<undefined> {
+  await sendPage(reply, status, secondFactorPage(view));
+  return undefined;
+}
 
 /**
  * The password form's post, for the provider's interactions and for forward-auth's sign-in: the one
- * pipeline, then the single sign-on session and its cookie. Answers the user, or undefined when the
- * page was already answered (wrong password, second factor needed, rate limited).
+ * pipeline, then (an account with a second factor) the second step's page posting to `mfaAction`, or the
+ * single sign-on session and its cookie. Answers the user, or undefined when the page was already answered
+ * (wrong password, second step, rate limited).
  */
 export async function signInWithForm(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Services,
-  view: Omit<LoginView, 'identifier' | 'askCode' | 'error' | 'realm'>,
-): Promise<{ user: User; amr: string[] } | undefined> {
+  view: Omit<LoginView, 'identifier' | 'error' | 'realm'> & { mfaAction: string },
+): Promise<Signed | undefined> {
   const form = formOf(request.body);
-  const again = async (status: number, error: string | undefined, askCode = false) => {
-    const page = loginPage({ ...view, identifier: form.identifier, askCode, error, realm: form.realm });
-    await sendPage(reply, status, page);
+  const again = async (status: number, error: string | undefined) => {
+    await sendPage(reply, status, loginPage({ ...view, identifier: form.identifier, error, realm: form.realm }));
     return undefined;
   };
-  let outcome: Awaited<ReturnType<Services['oidc']['interactions']['login']>>;
+  let outcome: Outcome;
   try {
     outcome = await s.oidc.interactions.login(form, clientInfo(request));
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     if (err.status === 429) reply.headers(err.headers);
-    return again(err.status, err.message, err.code === 'invalid-mfa-code');
+    return again(err.status, err.message);
   }
-  if (outcome.kind === 'code-required') return again(401, undefined, true);
+  if (outcome.kind === 'second-factor')
+    return secondStep(reply, 401, { action: view.mfaAction, purpose: view.purpose, ...outcome });
+  return opened(request, reply, s, outcome);
+}
+
+/** The second step's post (ticket and code): then the single sign-on session, as after a password. */
+export async function secondStepWithForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: Services,
+  view: { action: string; purpose?: string },
+): Promise<Signed | undefined> {
+  const b = (request.body ?? {}) as Body;
+  const ticket = str(b.ticket);
+  let outcome: Outcome;
+  try {
+    outcome = await s.oidc.interactions.secondStep(ticket, str(b.code), clientInfo(request));
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    if (err.status === 429) reply.headers(err.headers);
+    // A wrong code may be tried again on the same ticket (until its tries run out: then it is void).
+    const retry = err.code === 'invalid-mfa-code';
+    if (!retry) return again();
+    return secondStep(reply, err.status, { ...view, ticket, methods: ['totp'], error: err.message });
+  }
+  return opened(request, reply, s, outcome);
+
+  async function again() {
+    const text = 'This sign-in has expired. Go back to the application and start again.';
+    await sendPage(reply, 400, messagePage('Sign-in expired', text));
+    return undefined;
+  }
+}
+
+async function opened(request: FastifyRequest, reply: FastifyReply, s: Services, outcome: Outcome) {
+  if (outcome.kind !== 'signed-in') return undefined;
   const session = await s.oidc.interactions.openSso(outcome.user, clientInfo(request));
   setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
   return { user: outcome.user, amr: outcome.amr };

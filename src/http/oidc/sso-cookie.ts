@@ -13,10 +13,13 @@ const options = (config: Config) => ({
   ...(config.idp.forward.cookieDomain ? { domain: config.idp.forward.cookieDomain } : {}),
 });
 
-export function setSsoCookie(reply: FastifyReply, config: Config, s: { userId: string; id: string }) {
+/** Sets the cookie; answers its value (what `ssoCookie` reads from the browser's next request). */
+export function setSsoCookie(reply: FastifyReply, config: Config, s: { userId: string; id: string }): string {
   // As long as the session (the registry decides when it ends; the cookie only carries its name).
   const maxAge = config.idp.refreshTokenSeconds;
-  reply.setCookie(SSO_COOKIE, `${s.userId}.${s.id}`, { ...options(config), signed: true, maxAge });
+  const value = `${s.userId}.${s.id}`;
+  reply.setCookie(SSO_COOKIE, value, { ...options(config), signed: true, maxAge });
+  return value;
 }
 
 export function clearSsoCookie(reply: FastifyReply, config: Config) {

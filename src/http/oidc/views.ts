@@ -32,7 +32,6 @@ export interface LoginView {
   /** What the sign-in is for (an application's name), shown above the form. */
   purpose?: string;
   identifier?: string;
-  askCode?: boolean;
   error?: string;
   /** Upstream providers (AUTH_PROVIDER_*), each a link that starts its sign-in. */
   providers?: { label: string; href: string }[];
@@ -46,10 +45,6 @@ export interface LoginView {
  * the password form without touching it (each posts to its own action).
  */
 export function loginPage(v: LoginView): string {
-  const code = v.askCode
-    ? `<label for="code">Code from your authenticator</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>`
-    : '';
   return layout(
     'Sign in',
     `${v.purpose ? `<p>to continue to <strong>${escapeHtml(v.purpose)}</strong></p>` : ''}
@@ -57,15 +52,42 @@ ${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</
 <form id="password-login" method="post" action="${escapeHtml(v.action)}">
 <label for="identifier">Email or username</label>
 <input id="identifier" name="identifier" autocomplete="username" required
- value="${escapeHtml(v.identifier ?? '')}"${v.askCode ? '' : ' autofocus'}>
+ value="${escapeHtml(v.identifier ?? '')}" autofocus>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-${realmChoice(v)}${code}
-<button type="submit">Sign in</button>
+${realmChoice(v)}<button type="submit">Sign in</button>
 </form>
 <div id="other-ways">${(v.providers ?? [])
       .map((p) => `<p><a class="provider" href="${escapeHtml(p.href)}">Sign in with ${escapeHtml(p.label)}</a></p>`)
       .join('')}</div>`,
+  );
+}
+
+export interface SecondFactorView {
+  action: string;
+  purpose?: string;
+  /** The first step's MFA ticket. */
+  ticket: string;
+  /** The account's second factors: `totp`, `webauthn`. */
+  methods: string[];
+  error?: string;
+}
+
+/** The second step of an MFA sign-in: the code from the authenticator app (or a recovery code). */
+export function secondFactorPage(v: SecondFactorView): string {
+  const form = v.methods.includes('totp')
+    ? `<form id="second-factor" method="post" action="${escapeHtml(v.action)}">
+<input type="hidden" name="ticket" value="${escapeHtml(v.ticket)}">
+<label for="code">Code from your authenticator app (or a recovery code)</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>
+<button type="submit">Continue</button>
+</form>`
+    : `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
+ ask for yet. Add an authenticator app to the account to sign in here.</p>`;
+  return layout(
+    'Second step',
+    `${v.purpose ? `<p>to continue to <strong>${escapeHtml(v.purpose)}</strong></p>` : ''}
+${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</p>` : ''}${form}`,
   );
 }
 
