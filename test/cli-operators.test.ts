@@ -134,7 +134,7 @@ describe.each(DATABASES)('operator verbs through the CLI and the admin API on %s
     const entries = await t.app.services.audit.list({ action: 'user.edit', subject: user.id, limit: 10 });
     expect(entries.map((e) => e.detail)).toEqual([
       { fields: ['username'] },
-      { fields: ['email', 'display_name', 'metadata'] },
+      { fields: ['email', 'display_name', 'metadata'], metadata_keys: ['team'] },
     ]);
   });
 

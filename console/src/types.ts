@@ -16,6 +16,8 @@ export interface AdminUser {
   last_login_at: string | null;
   last_seen_at?: string | null;
   sign_in_count?: number;
+  /** On one user's page only. */
+  metadata?: Record<string, unknown>;
 }
 export interface TokenInfo {
   id: string;

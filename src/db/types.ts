@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { SetupLinksTable } from './types-setup.js';
 
 /**
  * Column types as the application sees them. Timestamps are Date and booleans are
@@ -146,15 +147,6 @@ export interface SessionsTable {
   user_agent: string | null;
   /** When the holder last proved a secret (sign-in or re-authentication); null: never. */
   proven_at: NullableTimestamp;
-}
-
-export interface SetupLinksTable {
-  /** SHA-256 of the setup link's token. */
-  hash: string;
-  expires_at: Timestamp;
-  created_at: Timestamp;
-  /** Set while the link is being used to create the first admin. */
-  claimed_until: NullableTimestamp;
 }
 
 export interface AuditLogTable {

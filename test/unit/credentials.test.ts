@@ -32,6 +32,7 @@ function world() {
         if (!user) throw errors.invalidToken();
         return user;
       },
+      async seen() {},
     },
   });
   return { credentials, users, live, opened, state };

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { AdminUser } from '../types';
 import { Problem, Status, useAction, useLoad, when } from '../ui';
+import { Metadata } from './user-metadata';
 
 type Activity = {
   sign_ins_30d: number;
@@ -101,6 +102,7 @@ export function FixActions({ u, reload }: { u: AdminUser; reload: () => void }) 
           </button>
         </form>
       </details>
+      <Metadata u={u} reload={reload} />
     </section>
   );
 }

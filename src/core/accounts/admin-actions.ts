@@ -25,6 +25,18 @@ export interface UserEdit {
   metadata?: Record<string, unknown>;
 }
 
+/** The most a user's metadata may hold, as JSON text. */
+export const METADATA_MAX_BYTES = 16_384;
+
+/** The top-level keys added, removed or changed between two metadata objects, sorted; refuses one too large. */
+function metadataChanges(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const size = Buffer.byteLength(JSON.stringify(after));
+  if (size > METADATA_MAX_BYTES)
+    throw errors.validation(`The metadata is ${size} bytes as JSON; it may hold at most ${METADATA_MAX_BYTES}`);
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+}
+
 /**
  * What an operator fixes by hand (the CLI, the admin API, the console): activate a pending account, mail its
  * activation link again, reset a lost second factor, edit a profile. Each leaves an audit entry.
@@ -46,21 +58,17 @@ export function createAdminActions(deps: AdminActionDeps) {
 
     /**
      * Sign-ins and failed sign-ins over the last 30 days (the audit log), the last sign-in, and when the user
-     * was last seen: the newer of the last sign-in and the newest refresh-token rotation.
+     * was last seen: a sign-in, a refresh or an authenticated request of any door (at most a minute old).
      */
     async activity(userId: string) {
       const user = await accounts.target(userId);
       const since = new Date(clock.now().getTime() - 30 * 86_400_000);
-      const [counts, refreshed] = await Promise.all([
-        queries.auditLog.countByOutcome(userId, 'login', since),
-        queries.refreshTokens.newestOf(userId),
-      ]);
-      const seen = [user.lastLoginAt, refreshed].filter((d): d is Date => d !== null);
+      const counts = await queries.auditLog.countByOutcome(userId, 'login', since);
       return {
         signIns30d: counts.success ?? 0,
         failedSignIns30d: counts.failure ?? 0,
         lastSignInAt: user.lastLoginAt,
-        lastSeenAt: seen.length ? new Date(Math.max(...seen.map((d) => d.getTime()))) : null,
+        lastSeenAt: user.lastSeenAt,
       };
     },
 
@@ -101,12 +109,15 @@ export function createAdminActions(deps: AdminActionDeps) {
         await users.setDisplayName(userId, edit.displayName);
         changed.push('display_name');
       }
-      if (edit.metadata !== undefined) {
-        await queries.users.setMetadata(userId, edit.metadata, clock.now());
+      const keys = edit.metadata === undefined ? [] : metadataChanges(user.metadata, edit.metadata);
+      if (keys.length) {
+        await queries.users.setMetadata(userId, edit.metadata!, clock.now());
         changed.push('metadata');
       }
       sessions.forget(userId);
-      if (changed.length) await record(actor, 'user.edit', userId, { fields: changed });
+      // The names of the metadata's changed keys, not their values: metadata may hold what a log should not.
+      const detail = keys.length ? { fields: changed, metadata_keys: keys } : { fields: changed };
+      if (changed.length) await record(actor, 'user.edit', userId, detail);
       return accounts.target(userId);
     },
   };

@@ -148,6 +148,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         });
         throw errors.invalidRefreshToken();
       }
+      await sessions.seen(user.id, next.familyId);
       return {
         accessToken: await accessTokens.sign(user, next.familyId),
         accessExpiresIn: accessTokens.lifetimeSeconds,

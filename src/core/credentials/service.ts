@@ -50,7 +50,7 @@ export type Resolution<Claims> =
  * one to a principal. Kinds are registered once: the core's own (`core-kinds.ts`) by the composition root,
  * a dialect's by the dialect when its routes register.
  */
-export function createCredentials(deps: { sessions: Pick<SessionRegistry, 'open' | 'check' | 'checkUser'> }) {
+export function createCredentials(deps: { sessions: Pick<SessionRegistry, 'open' | 'check' | 'checkUser' | 'seen'> }) {
   const kinds = new Map<string, { id: string }>();
   /** invalid-token from the registry means "ended"; anything else (the database is down…) goes to the caller. */
   const ended = (err: unknown) => {
@@ -84,7 +84,10 @@ export function createCredentials(deps: { sessions: Pick<SessionRegistry, 'open'
         ? deps.sessions.checkUser(claims.userId)
         : deps.sessions.check(claims.userId, claims.sessionId)
       ).catch(ended);
-      return user ? { ok: true, user, claims } : { ok: false, reason: 'ended', claims };
+      if (!user) return { ok: false, reason: 'ended', claims };
+      // Every door's authenticated request is its user seen; an impersonation is not (nobody was there).
+      if (!(kind as { unproven?: boolean }).unproven) await deps.sessions.seen(user.id, claims.sessionId);
+      return { ok: true, user, claims };
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
-import { safeEqual, sha256 } from '../hash.js';
+import { sha256 } from '../hash.js';
 import type { User, UserService } from '../users/service.js';
 
 export interface FirstRunDeps {
@@ -22,14 +22,18 @@ export interface NewAdmin {
   displayName?: string;
 }
 
+/** How long one use of a setup link may hold the links (creating an admin takes a password hash). */
+const CLAIM_MS = 60_000;
+
 /**
- * The way into a server that has no admin yet and no ADMIN_SECRET: a single-use setup link printed at start
- * (its token kept here, hashed, only in this process's memory: a restart prints a new one and voids the old),
- * or the admin named by GATEHOUSE_ADMIN_EMAIL with its password in GATEHOUSE_ADMIN_PASSWORD_FILE.
+ * The way into a server that has no admin yet and no ADMIN_SECRET: a single-use setup link printed at start, or
+ * the admin named by GATEHOUSE_ADMIN_EMAIL with its password in GATEHOUSE_ADMIN_PASSWORD_FILE. A link's token is
+ * kept only as its hash, in the database: a link printed by one instance works on every instance of that
+ * database, until it expires, until its instance prints a newer one, or until any admin exists.
  */
 export function createFirstRun({ config, queries, users, audit, clock, random }: FirstRunDeps) {
-  let pending: { hash: string; expiresAt: Date } | undefined;
-  let completing = false;
+  /** The hash of the link this process printed last (a newer one voids it). */
+  let printed: string | undefined;
 
   const needsAdmin = async () =>
     config.storage.adminSecret === undefined && !(await queries.userRoles.anyWithRole('admin'));
@@ -46,50 +50,66 @@ export function createFirstRun({ config, queries, users, audit, clock, random }:
     });
   }
 
+  /**
+   * Holds every live link while `create` runs, so that two uses at once (the same link twice, or two instances'
+   * links) make one admin: the other is told a setup is in progress. The links are given back if it fails.
+   */
+  async function withClaim<T>(hash: string, create: () => Promise<T>): Promise<T> {
+    const now = clock.now();
+    const link = await queries.setupLinks.find(hash);
+    if (!link || link.expiresAt <= now) throw errors.setupLinkInvalid();
+    const until = new Date(now.getTime() + CLAIM_MS);
+    if ((await queries.setupLinks.claimAll(now, until)) === 0) throw errors.setupInProgress();
+    try {
+      return await create();
+    } catch (err) {
+      await queries.setupLinks.release(until);
+      throw err;
+    }
+  }
+
   return {
     needsAdmin,
 
-    /** A new setup link when no admin exists (voiding any earlier one); undefined when one does. */
+    /** A new setup link when no admin exists (voiding the one this process printed before); undefined when one does. */
     async openSetupLink(): Promise<{ url: string; expiresAt: Date } | undefined> {
       if (!(await needsAdmin())) return undefined;
       const token = random.bytes(32).toString('base64url');
-      const expiresAt = new Date(clock.now().getTime() + config.operators.setup.minutes * 60_000);
-      pending = { hash: sha256(token), expiresAt };
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + config.operators.setup.minutes * 60_000);
+      await queries.setupLinks.clear(now);
+      if (printed) await queries.setupLinks.remove(printed);
+      printed = sha256(token);
+      await queries.setupLinks.insert(printed, expiresAt, now);
       return { url: `${config.server.url}/console/setup#token=${token}`, expiresAt };
     },
 
-    /** Whether a setup link is waiting to be used (what the setup page asks first). */
-    setupOpen: () => pending !== undefined && pending.expiresAt > clock.now(),
+    /** Whether a setup link is waiting to be used, on any instance (what the setup page asks first). */
+    setupOpen: (): Promise<boolean> => queries.setupLinks.anyLive(clock.now()),
 
     /**
-     * Creates the first admin with the setup link's token. The token is spent only when the admin exists: a
-     * refused password leaves it usable. Refused once any admin exists, whoever made it.
+     * Creates the first admin with a setup link's token. The links are spent only when the admin exists: a
+     * refused password leaves the link usable. Refused once any admin exists, whoever made it.
      */
     async completeSetup(token: string, input: NewAdmin, client: { ip?: string; userAgent?: string }): Promise<User> {
-      const valid = pending !== undefined && safeEqual(sha256(token), pending.hash);
-      if (!valid || pending!.expiresAt <= clock.now()) throw errors.setupLinkInvalid();
-      if (completing) throw errors.setupInProgress();
-      completing = true;
-      try {
+      const admin = await withClaim(sha256(token), async () => {
         if (!(await needsAdmin())) {
-          pending = undefined;
+          await queries.setupLinks.clear();
           throw errors.setupLinkInvalid();
         }
-        const admin = await createAdmin(input);
-        pending = undefined;
-        await audit.record({
-          actor: admin.id,
-          action: 'setup.admin',
-          subject: admin.id,
-          outcome: 'success',
-          ip: client.ip ?? null,
-          userAgent: client.userAgent ?? null,
-          detail: { via: 'setup-link' },
-        });
-        return admin;
-      } finally {
-        completing = false;
-      }
+        return createAdmin(input);
+      });
+      await queries.setupLinks.clear();
+      await audit.record({
+        actor: admin.id,
+        action: 'setup.admin',
+        subject: admin.id,
+        outcome: 'success',
+        ip: client.ip ?? null,
+        userAgent: client.userAgent ?? null,
+        detail: { via: 'setup-link' },
+      });
+      return admin;
     },
 
     /** GATEHOUSE_ADMIN_EMAIL + GATEHOUSE_ADMIN_PASSWORD_FILE: creates that admin when none exists yet. */

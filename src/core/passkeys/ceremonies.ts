@@ -1,12 +1,8 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { PasskeysConfig } from '../../config/passkeys.js';
 import type { PasskeyRow } from '../../db/queries/webauthn-credentials.js';
@@ -14,6 +10,9 @@ import type { PasskeyRow } from '../../db/queries/webauthn-credentials.js';
 export type { AuthenticationResponseJSON, RegistrationResponseJSON };
 export type CreationOptions = PublicKeyCredentialCreationOptionsJSON;
 export type RequestOptions = PublicKeyCredentialRequestOptionsJSON;
+
+/** The library, loaded at the first ceremony: a CLI call or a server without passkeys never pays its start (0.4 s). */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** A credential as an allow- or exclude-list names it. */
 const descriptor = (p: Pick<PasskeyRow, 'credentialId' | 'transports'>) => ({
@@ -45,12 +44,12 @@ export function createCeremonies(config: PasskeysConfig) {
   const expected = { expectedOrigin: config.origins, expectedRPID: config.rpId };
 
   return {
-    creationOptions(
+    async creationOptions(
       challenge: string,
       user: { id: string; email: string; displayName: string | null },
       existing: PasskeyRow[],
     ): Promise<CreationOptions> {
-      return generateRegistrationOptions({
+      return (await webauthn()).generateRegistrationOptions({
         rpName: config.rpName,
         rpID: config.rpId,
         userName: user.email,
@@ -64,12 +63,12 @@ export function createCeremonies(config: PasskeysConfig) {
       });
     },
 
-    requestOptions(
+    async requestOptions(
       challenge: string,
       allow: Pick<PasskeyRow, 'credentialId' | 'transports'>[],
       userVerification: boolean,
     ): Promise<RequestOptions> {
-      return generateAuthenticationOptions({
+      return (await webauthn()).generateAuthenticationOptions({
         rpID: config.rpId,
         challenge: bytesOf(challenge),
         timeout,
@@ -81,7 +80,7 @@ export function createCeremonies(config: PasskeysConfig) {
     /** A new credential, or undefined when the response does not hold (origin, RP id, challenge, format). */
     async register(response: RegistrationResponseJSON, challenge: string): Promise<NewCredential | undefined> {
       try {
-        const v = await verifyRegistrationResponse({
+        const v = await (await webauthn()).verifyRegistrationResponse({
           response,
           expectedChallenge: challenge,
           ...expected,
@@ -114,7 +113,7 @@ export function createCeremonies(config: PasskeysConfig) {
       requireUserVerification: boolean,
     ): Promise<{ ok: true; counter: number; backedUp: boolean } | { ok: false; reason: string }> {
       try {
-        const v = await verifyAuthenticationResponse({
+        const v = await (await webauthn()).verifyAuthenticationResponse({
           response,
           expectedChallenge: challenge,
           ...expected,

@@ -45,6 +45,9 @@ export function canSignIn(user: Pick<User, 'active' | 'disabled' | 'bannedUntil'
   return user.active && !user.disabled && !(user.bannedUntil && user.bannedUntil > now);
 }
 
+/** How often an instance writes "last seen" for one session at most. */
+export const SEEN_EVERY_MS = 60_000;
+
 type Entry = { user: User; live: boolean } | { user: undefined; live: false };
 
 /**
@@ -61,6 +64,8 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   const allEnded: ((userId: string, reason: string) => void)[] = [];
   /** Told after one session ended (the identity provider's back-channel logout of that session's grant). */
   const oneEnded: ((userId: string, sessionId: string) => void)[] = [];
+  /** When this instance last wrote "last seen" for a session (or a session-less user): at most once a minute. */
+  const stamped = new LRUCache<string, number>({ max: Math.max(opts.cacheSize, 10_000) });
 
   async function load(userId: string, sessionId: string): Promise<Entry> {
     const key = `${userId} ${sessionId}`;
@@ -148,6 +153,20 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
       const { user } = await load(userId, NO_SESSION);
       if (!user || !canSignIn(user, clock.now())) throw errors.invalidToken();
       return user;
+    },
+
+    /**
+     * The user was seen just now through a credential of session `sessionId` (null: a session-less one). Writes
+     * `users.last_seen_at` at most once a minute per session and instance, so a busy session costs one write a
+     * minute. Best effort: a failed write does not fail the request that was let through.
+     */
+    async seen(userId: string, sessionId: string | null): Promise<void> {
+      const now = clock.now().getTime();
+      const key = sessionId ?? `user ${userId}`;
+      const last = stamped.get(key);
+      if (last !== undefined && now - last < SEEN_EVERY_MS && now >= last) return;
+      stamped.set(key, now);
+      await queries.userActivity.touchSeen(userId, new Date(now)).catch(() => stamped.delete(key));
     },
 
     /** When the holder of a live session of `userId` last proved a secret (null: never, or no such live session). */

@@ -27,6 +27,7 @@ import { createWebauthnChallengeQueries } from './webauthn-challenges.js';
 import { createAppPasswordQueries } from './app-passwords.js';
 import { createOidcClientQueries } from './oidc-clients.js';
 import { createOidcStoreQueries } from './oidc-store.js';
+import { createSetupLinkQueries } from './setup-links.js';
 
 function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | undefined) {
   return {
@@ -54,6 +55,7 @@ function bind(db: Kysely<Database>, dialect: DialectName, sync: SqliteSync | und
     appPasswords: createAppPasswordQueries(db),
     oidcClients: createOidcClientQueries(db),
     oidcStore: createOidcStoreQueries(db, dialect),
+    setupLinks: createSetupLinkQueries(db),
   };
 }
 

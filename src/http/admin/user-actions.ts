@@ -4,7 +4,7 @@ import { actorOf } from '../client.js';
 import { Email } from '../native/auth/schemas.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
-import { AdminUser, adminUser } from './user-presenter.js';
+import { AdminUserDetail, adminUserDetail } from './user-presenter.js';
 import { Id } from './users.js';
 
 const tags = ['admin'];
@@ -94,7 +94,9 @@ export function adminUserActionRoutes(app: App, s: Services) {
     {
       schema: {
         tags,
-        summary: "Edit a user's email (taken as proven; their sessions end), username, display name or metadata",
+        summary:
+          "Edit a user's email (taken as proven; their sessions end), username, display name or metadata (a JSON " +
+          'object of at most 16 KiB that replaces the old one; the audit entry names the keys that changed)',
         params: Id,
         body: Type.Object(
           {
@@ -105,7 +107,7 @@ export function adminUserActionRoutes(app: App, s: Services) {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 200: AdminUser }, 400, 401, 403, 404, 409),
+        response: responses({ 200: AdminUserDetail }, 400, 401, 403, 404, 409),
       },
     },
     async (request) => {
@@ -115,7 +117,7 @@ export function adminUserActionRoutes(app: App, s: Services) {
         { email, username, displayName: display_name, metadata: metadata as Record<string, unknown> | undefined },
         actorOf(request),
       );
-      return adminUser(user);
+      return adminUserDetail(user);
     },
   );
 }

@@ -46,6 +46,14 @@ export const adminUser = (u: User) => ({
   sign_in_count: u.signInCount,
 });
 
+/** One user with their metadata (`GET /admin/users/:id`, `PATCH /admin/users/:id`); lists leave it out. */
+export const AdminUserDetail = Type.Object({
+  ...AdminUser.properties,
+  metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'the JSON object the user carries' }),
+});
+
+export const adminUserDetail = (u: User) => ({ ...adminUser(u), metadata: u.metadata });
+
 /** Page sizes of the admin lists (users, sessions, tokens): the default and the most one page holds. */
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;

@@ -8,7 +8,16 @@ import { actorOf } from '../client.js';
 import { Email, Password, Role } from '../native/auth/schemas.js';
 import { NoContent, responses } from '../schemas.js';
 import type { App } from '../types.js';
-import { AdminUser, adminUser, AdminUserPage, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from './user-presenter.js';
+import {
+  AdminUser,
+  adminUser,
+  AdminUserDetail,
+  adminUserDetail,
+  AdminUserPage,
+  adminUserPage,
+  DEFAULT_PAGE,
+  MAX_PAGE,
+} from './user-presenter.js';
 
 export const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const Username = Type.String({
@@ -69,8 +78,15 @@ export function adminUserRoutes(app: App, s: Services) {
 
   app.get(
     '/users/:id',
-    { schema: { tags, summary: 'One user', params: Id, response: responses({ 200: AdminUser }, 400, 401, 403, 404) } },
-    async (request) => adminUser(await s.accounts.target(request.params.id)),
+    {
+      schema: {
+        tags,
+        summary: 'One user, with their metadata',
+        params: Id,
+        response: responses({ 200: AdminUserDetail }, 400, 401, 403, 404),
+      },
+    },
+    async (request) => adminUserDetail(await s.accounts.target(request.params.id)),
   );
 
   app.post(

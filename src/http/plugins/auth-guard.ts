@@ -21,7 +21,7 @@ declare module 'fastify' {
 export interface GuardDeps {
   credentials: Pick<Credentials, 'resolve'>;
   kinds: Pick<CoreKinds, 'accessJwt'>;
-  sessions: Pick<SessionRegistry, 'check'>;
+  sessions: Pick<SessionRegistry, 'check' | 'seen'>;
   /** Origins whose pages may write with a cookie: SERVER_URL's and CORS_ORIGINS. */
   config: { cors: { origins: readonly string[] } };
 }
@@ -62,6 +62,7 @@ export async function cookiePrincipal(deps: GuardDeps, request: FastifyRequest):
   const vars = readPermissionCookie(request);
   if (!vars || !cookieWriteAllowed(request, deps.config.cors.origins)) return undefined;
   const user = await deps.sessions.check(vars['user-id'], vars['session-id']);
+  await deps.sessions.seen(user.id, vars['session-id']);
   return {
     userId: user.id,
     defaultRole: user.defaultRole,

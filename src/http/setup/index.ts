@@ -44,7 +44,7 @@ export function registerSetupRoutes(app: App, s: Services) {
     },
     async (request) => {
       local(request);
-      return { open: s.firstRun.setupOpen(), needs_admin: await s.firstRun.needsAdmin() };
+      return { open: await s.firstRun.setupOpen(), needs_admin: await s.firstRun.needsAdmin() };
     },
   );
   app.post(

@@ -6,7 +6,8 @@ import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/br
 
 // Issue 29: the console's user list sorted by the server (its column headers), across pages of 50 with the
 // server's cursors. The bug guarded: sorting only the page already fetched (the busiest user on page 2 never
-// came first).
+// came first). And a user's JSON metadata viewed and edited on their page: JSON that is not an object is
+// refused before it is sent, the server's own refusal (too large) is shown, and each save is audited.
 
 const ADMIN_SECRET = 'console-user-sort-admin-secret-0123456789abc';
 
@@ -18,7 +19,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe.each(DATABASES)('console user sorting in Chromium on %s', (db) => {
+describe.each(DATABASES)('console user sorting and metadata in Chromium on %s', (db) => {
   let t: TestApp & { base: string };
   let page: Page;
   let csp: string[];
@@ -105,4 +106,44 @@ describe.each(DATABASES)('console user sorting in Chromium on %s', (db) => {
     expect((await emails()).slice(1, 3)).toEqual(['u30@sort.test', 'busy@sort.test']);
     expect(csp).toEqual([]);
   }, 180_000);
+
+  it("shows a user's metadata, refuses what is not a JSON object, saves an edit and audits its keys", async () => {
+    await createUser('meta@sort.test');
+    const { users } = (await (await call('GET', '/admin/users?search=meta%40sort.test')).json()) as {
+      users: { id: string }[];
+    };
+    const id = users[0]!.id;
+    expect((await call('PATCH', `/admin/users/${id}`, { metadata: { plan: 'free', seats: 1 } })).status).toBe(200);
+    await page.goto(`${t.base}/console/#/users/${id}`);
+    await page.getByRole('heading', { level: 1, name: 'meta@sort.test' }).waitFor();
+    await page.getByText('Metadata', { exact: true }).click();
+    const editor = page.getByLabel('Metadata (a JSON object)');
+    expect(JSON.parse(await editor.inputValue())).toEqual({ plan: 'free', seats: 1 });
+    const save = page.getByRole('button', { name: 'Save the metadata' });
+
+    await editor.fill('["not", "an object"]');
+    await save.click();
+    await page.getByRole('alert').filter({ hasText: 'must be a JSON object' }).waitFor();
+    await editor.fill('{"plan": "team",');
+    await save.click();
+    await page.getByRole('alert').filter({ hasText: 'Not JSON' }).waitFor();
+    await editor.fill(JSON.stringify({ blob: 'x'.repeat(17_000) }));
+    await save.click();
+    await page.getByRole('alert').filter({ hasText: 'at most 16384' }).waitFor();
+
+    await editor.fill(JSON.stringify({ plan: 'team', seats: 1, region: 'eu' }, null, 2));
+    await save.click();
+    await page.getByRole('status').filter({ hasText: 'Metadata saved.' }).waitFor();
+    await screenshot(page, 'user-metadata', db === 'sqlite');
+    const shown = (await (await call('GET', `/admin/users/${id}`)).json()) as { metadata: unknown };
+    expect(shown.metadata).toEqual({ plan: 'team', seats: 1, region: 'eu' });
+    const audit = (await (await call('GET', `/admin/audit?action=user.edit&subject=${id}`)).json()) as {
+      entries: { actor: string; detail: unknown }[];
+    };
+    expect(audit.entries.map((e) => e.detail)).toEqual([
+      { fields: ['metadata'], metadata_keys: ['plan', 'region'] },
+      { fields: ['metadata'], metadata_keys: ['plan', 'seats'] },
+    ]);
+    expect(csp).toEqual([]);
+  }, 120_000);
 });
