@@ -148,6 +148,7 @@ describe.each(DATABASES)('the identity provider’s sessions, keys and claims on
       'x-hasura-user-id': u.id,
       'x-hasura-default-role': 'user',
       'x-hasura-allowed-roles': expect.arrayContaining(['user', 'editor']),
+      'x-hasura-user-is-anonymous': 'false',
     });
     const refreshed = await oidc.refreshTokenGrant(withScope.config, withScope.tokens.refresh_token!);
     expect(refreshed.claims()![HASURA]).toBeTruthy();
