@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { OidcClientsTable, OidcStoreTable } from './types-oidc.js';
 import type { SetupLinksTable } from './types-setup.js';
 
 /**
@@ -240,36 +241,6 @@ export interface AppPasswordsTable {
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
-}
-
-export interface OidcClientsTable {
-  client_id: string;
-  name: string;
-  secret_hash: string | null;
-  auth_method: string;
-  redirect_uris: ColumnType<string[], string, string>;
-  post_logout_redirect_uris: ColumnType<string[], string, string>;
-  grant_types: ColumnType<string[], string, string>;
-  allowed_roles: ColumnType<string[], string, string>;
-  trusted: boolean;
-  backchannel_logout_uri: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface OidcStoreTable {
-  key: string;
-  model: string;
-  payload: string;
-  grant_id: string | null;
-  account_id: string | null;
-  client_id: string | null;
-  uid_hash: string | null;
-  user_code_hash: string | null;
-  expires_at: Timestamp;
-  consumed_at: NullableTimestamp;
-  /** Grants only: the provider session's `sid` (migration 0028). */
-  sid: string | null;
 }
 
 export interface Database {
