@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES, useTestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { buildCliOnce, cliProcess } from './helpers/cli.js';
 import { cliEnvOf } from './helpers/import.js';
 
@@ -70,7 +70,9 @@ const rocketchatUser = (i: number) => ({
   settings: { preferences: { note: randomBytes(600).toString('base64') } },
 });
 
-describe.each(DATABASES)('streamed import sources on %s', (db) => {
+// What is measured is the reading, the same whatever database the users would go to (a dry run writes none): one
+// database here; the streamed sources' writes are checked on both in import-keycloak and import-rocketchat.
+describe.each(['sqlite'] as const)('streamed import sources on %s', (db) => {
   const app = useTestApp(db);
   let dir: string;
   const files = { keycloak: '', rocketchat: '' };
