@@ -49,6 +49,23 @@ interface RequestOptions {
   allowCredentials?: { id: string }[];
 }
 
+/** A new ES256 key pair and its public key as COSE bytes (what WebAuthn relying parties, hasura-auth too, store). */
+export function es256Key() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const xy = { x: Buffer.from(jwk.x!, 'base64url'), y: Buffer.from(jwk.y!, 'base64url') };
+  const cose = isoCBOR.encode(
+    new Map<number, number | Uint8Array>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, new Uint8Array(xy.x)],
+      [-3, new Uint8Array(xy.y)],
+    ]),
+  );
+  return { key: privateKey, publicKey: xy, cose: Buffer.from(cose) };
+}
+
 export class SoftAuthenticator {
   readonly credentials: SoftCredential[] = [];
   /** A synced passkey sets the backup flags. */
@@ -68,24 +85,14 @@ export class SoftAuthenticator {
 
   /** navigator.credentials.create(): a new ES256 credential, answered as startRegistration() does. */
   create(options: CreationOptions, t: Tweaks = {}) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
+    const { key, publicKey, cose } = es256Key();
     const cred: SoftCredential = {
       id: b64u(randomBytes(16)),
-      key: privateKey,
-      publicKey: { x: Buffer.from(jwk.x!, 'base64url'), y: Buffer.from(jwk.y!, 'base64url') },
+      key,
+      publicKey,
       userHandle: options.user.id,
       counter: t.counter ?? 0,
     };
-    const cose = isoCBOR.encode(
-      new Map<number, number | Uint8Array>([
-        [1, 2],
-        [3, -7],
-        [-1, 1],
-        [-2, new Uint8Array(cred.publicKey.x)],
-        [-3, new Uint8Array(cred.publicKey.y)],
-      ]),
-    );
     const idBytes = Buffer.from(cred.id, 'base64url');
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(idBytes.length);
@@ -104,7 +111,7 @@ export class SoftAuthenticator {
     const attStmt = new Map<string, number | Uint8Array>();
     if (t.fmt === 'packed') {
       attStmt.set('alg', -7);
-      attStmt.set('sig', new Uint8Array(sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), privateKey)));
+      attStmt.set('sig', new Uint8Array(sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), key)));
     }
     const attestationObject = isoCBOR.encode(
       new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
