@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
+import type { TestApp } from './app.js';
 
 /**
  * A software WebAuthn authenticator for server tests: ES256 keys from node:crypto, attestation
@@ -182,4 +183,28 @@ export class SoftAuthenticator {
       clientExtensionResults: {},
     };
   }
+}
+
+/** A new passkey for the user of `jwt` (a native session, freshly proven), held by a new software authenticator. */
+export async function addPasskey(t: TestApp, jwt: string): Promise<SoftAuthenticator> {
+  const device = new SoftAuthenticator(t.config.passkeys.origins[0]!);
+  const headers = { authorization: `Bearer ${jwt}` };
+  const options = await t.request({ method: 'POST', url: '/auth/webauthn/register/options', headers, payload: {} });
+  const credential = device.create(options.json());
+  const res = await t.request({
+    method: 'POST',
+    url: '/auth/webauthn/register/verify',
+    headers,
+    payload: { credential },
+  });
+  if (res.statusCode !== 201) throw new Error(`passkey not registered: ${res.body}`);
+  return device;
+}
+
+/** Finishes a login's second step with the passkey, for the MFA ticket its first step answered. */
+export async function secondStepWithPasskey(t: TestApp, device: SoftAuthenticator, ticket: string) {
+  const url = '/auth/webauthn/second-factor';
+  const options = await t.request({ method: 'POST', url: `${url}/options`, payload: { ticket } });
+  const credential = device.get(options.json());
+  return t.request({ method: 'POST', url: `${url}/verify`, payload: { ticket, credential } });
 }

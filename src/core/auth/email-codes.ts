@@ -20,7 +20,7 @@ export interface EmailCodeDeps {
   users: UserService;
   tickets: Tickets;
   pipeline: Pick<LoginPipeline, 'checkCode'>;
-  auth: Pick<AuthService, 'startSession'>;
+  auth: Pick<AuthService, 'startSession' | 'secondFactorsOf'>;
   mailer: Mailer;
   clock: Clock;
 }
@@ -43,7 +43,10 @@ export function createEmailCodes(deps: EmailCodeDeps) {
       deps.mailer.queue('email-code', user.email, user.locale, { ...vars, expires_minutes: minutes });
     },
 
-    /** A session for the code's user. An account with MFA needs its second factor: a mailed code is one factor. */
+    /**
+     * A session for the code's user. An account with a second factor (TOTP, a passkey) is refused: a mailed code
+     * is one factor, and this door (hasura-auth's email OTP) has no second step after it.
+     */
     async signIn(email: string, code: string, client: ClientInfo, door: string): Promise<Session> {
       const user = await users.findByEmail(email);
       // An unknown address is counted under its hash, as the login pipeline counts unknown names.
@@ -56,7 +59,7 @@ export function createEmailCodes(deps: EmailCodeDeps) {
         });
       });
       if (!user || !canSignIn(user, clock.now())) throw errors.invalidCredentials();
-      if (user.mfaEnabled) throw pipelineErrors.secondFactorRequired();
+      if ((await deps.auth.secondFactorsOf(user)).length) throw pipelineErrors.secondFactorRequired();
       await users.activate(user.id); // the code proves the address
       await users.touchLogin(user.id);
       return deps.auth.startSession((await users.get(user.id)) ?? user, client, door);
