@@ -8,6 +8,7 @@ import { codeAt, newSecret } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { hbpLogin, importWith, ok, rocketchatLogin, storedHash } from './helpers/import.js';
+import { es256Key, SoftAuthenticator } from './helpers/soft-authenticator.js';
 
 const SCHEMA = path.join(import.meta.dirname, 'fixtures/import/hasura-auth-schema.sql');
 
@@ -17,7 +18,10 @@ async function hasuraAuthDatabase() {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   await client.query(await readFile(SCHEMA, 'utf8'));
-  const mia = { id: randomUUID(), secret: newSecret(), refresh: randomUUID(), key: randomBytes(77) };
+  // Mia's security key, as hasura-auth stores one: the credential id in unpadded base64url, the COSE public key.
+  const key = es256Key();
+  const mia = { id: randomUUID(), secret: newSecret(), refresh: randomUUID(), key: key.cose, privateKey: key };
+  const credentialId = randomBytes(16).toString('base64url');
   const ned = { id: randomUUID() };
   await client.query(
     `insert into auth.users (id, display_name, avatar_url, locale, email, password_hash, email_verified, default_role,
@@ -49,11 +53,11 @@ async function hasuraAuthDatabase() {
   );
   await client.query(
     `insert into auth.user_security_keys (user_id, credential_id, credential_public_key, counter, transports, nickname)
-     values ($1, 'Y3JlZGVudGlhbA', $2, 7, 'usb,nfc', 'YubiKey')`,
-    [mia.id, mia.key],
+     values ($1, $2, $3, 7, 'usb,nfc', 'YubiKey')`,
+    [mia.id, credentialId, mia.key],
   );
   await client.end();
-  return { ...db, mia, ned };
+  return { ...db, mia, ned, credentialId };
 }
 
 describe.each(DATABASES)('gatehouse import hasura-auth on %s', (db) => {
@@ -80,12 +84,14 @@ describe.each(DATABASES)('gatehouse import hasura-auth on %s', (db) => {
       roles: ['me', 'user'],
     });
     expect(await t.app.services.users.get(ned.id)).toMatchObject({ disabled: true, defaultRole: 'editor' });
-    const keys = await t.app.services.db.kysely.selectFrom('imported_security_keys').selectAll().execute();
-    expect(keys).toEqual([
+    // Her security key is a passkey now, its counter, transports and nickname kept.
+    expect(await t.app.services.queries.passkeys.listOf(mia.id)).toEqual([
       expect.objectContaining({
-        user_id: mia.id,
-        credential_id: 'Y3JlZGVudGlhbA',
-        public_key: mia.key.toString('base64url'),
+        credentialId: source.credentialId,
+        publicKey: mia.key.toString('base64url'),
+        counter: 7,
+        transports: ['usb', 'nfc'],
+        nickname: 'YubiKey',
       }),
     ]);
 
@@ -101,5 +107,53 @@ describe.each(DATABASES)('gatehouse import hasura-auth on %s', (db) => {
 
     const again = await importWith(t, 'hasura-auth', source.url);
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+    expect(await t.app.services.queries.passkeys.listOf(mia.id)).toHaveLength(1);
+  }, 120_000);
+
+  it('signs in with an imported security key, held by an authenticator with its private key', async () => {
+    const t = app();
+    const { mia, credentialId } = source;
+    await importWith(t, 'hasura-auth', source.url);
+    const device = new SoftAuthenticator(t.config.passkeys.origins[0]!);
+    const { key, publicKey } = mia.privateKey;
+    // hasura-auth's user handle is the user id's text; its key has signed 7 times before.
+    device.credentials.push({ id: credentialId, key, publicKey, userHandle: mia.id, counter: 7 });
+    const options = await t.request({
+      method: 'POST',
+      url: '/auth/webauthn/login/options',
+      payload: { email: 'mia@example.org' },
+    });
+    expect(options.json().allowCredentials).toEqual([
+      { id: credentialId, type: 'public-key', transports: ['usb', 'nfc'] },
+    ]);
+    const native = await t.request({
+      method: 'POST',
+      url: '/auth/webauthn/login/verify',
+      payload: { credential: device.get(options.json()) },
+    });
+    expect(native.statusCode, native.body).toBe(200);
+    expect(native.json().user.id).toBe(mia.id);
+    // And on the hasura-auth door, without a user name, as her hasura-auth app signed in before the move.
+    const hasura = await t.request({ method: 'POST', url: '/v1/auth/signin/webauthn', payload: {} });
+    const verify = await t.request({
+      method: 'POST',
+      url: '/v1/auth/signin/webauthn/verify',
+      payload: { credential: device.get(hasura.json()) },
+    });
+    expect(verify.statusCode, verify.body).toBe(200);
+    expect(verify.json().session.user.id).toBe(mia.id);
+    // A clone of the key still at counter 7 is refused: the counter moved on.
+    const clone = device.get(
+      (await t.request({ method: 'POST', url: '/auth/webauthn/login/options', payload: {} })).json(),
+      {
+        counter: 7,
+      },
+    );
+    const refused = await t.request({
+      method: 'POST',
+      url: '/auth/webauthn/login/verify',
+      payload: { credential: clone },
+    });
+    expect(refused.statusCode).toBe(401);
   }, 120_000);
 });

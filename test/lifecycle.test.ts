@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, login, register, uniqueEmail } from './helpers/auth.js';
 import { useSmtp } from './helpers/smtp.js';
+import { addPasskey, secondStepWithPasskey } from './helpers/soft-authenticator.js';
 
 const SUCCESS = 'https://app.example.com/welcome?from=mail';
 const ERROR = 'https://app.example.com/oops';
@@ -164,6 +165,21 @@ describe.each(DATABASES)('magic links on %s', (db) => {
     // The action is part of the ticket: the link cannot be replayed as a registration.
     const wrongAction = await t.request({ url: pathOf(link.replace('action=log-in', 'action=register')) });
     expect(wrongAction.headers.location).toBe(`${ERROR}?error=validation-failed`);
+  });
+
+  it('asks a user with a passkey for it after the link, as after a password (no session from the link alone)', async () => {
+    const t = get();
+    const { user, jwt_token } = await register(t);
+    const device = await addPasskey(t, jwt_token);
+    await t.request({ method: 'POST', url: '/auth/login', payload: { email: user.email } });
+    const link = (await smtp().waitFor(user.email)).links[0]!;
+    const back = new URL((await t.request({ url: pathOf(link) })).headers.location as string);
+    const hash = new URLSearchParams(back.hash.slice(1));
+    const got = (k: string) => back.searchParams.get(k) ?? hash.get(k);
+    expect([got('mfa'), got('methods'), got('refresh_token')]).toEqual(['true', 'webauthn', null]);
+    const done = await secondStepWithPasskey(t, device, got('ticket')!);
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json().user.id).toBe(user.id);
   });
 
   it('sets the refresh cookie instead of a query parameter with cookie=true, once', async () => {

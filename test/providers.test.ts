@@ -3,6 +3,7 @@ import { codeAt } from '../src/core/mfa/totp.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { PASSWORD, bearer, register } from './helpers/auth.js';
 import { SIGN_IN_CLIENT, throughProvider, useProvider } from './helpers/oidc-provider.js';
+import { addPasskey, secondStepWithPasskey } from './helpers/soft-authenticator.js';
 
 const SERVER = 'http://gatehouse.test';
 const SUCCESS = 'http://app.test/welcome';
@@ -206,6 +207,21 @@ describe.each(DATABASES)('sign-in with OAuth / OpenID Connect providers on %s', 
       payload: { ticket: mfa.searchParams.get('ticket'), code: codeAt(otp_secret, t.clock.now().getTime()) },
     });
     expect(done.statusCode).toBe(200);
+  });
+
+  it('asks a user with a passkey for it after the provider, as after a password', async () => {
+    const t = get();
+    const { location } = await signIn(t, 'keyuser');
+    const session = (
+      await t.request({ url: `/auth/token/refresh?refresh_token=${location.searchParams.get('refresh_token')}` })
+    ).json();
+    const device = await addPasskey(t, session.jwt_token);
+    const { location: mfa } = await signIn(t, 'keyuser');
+    expect([mfa.searchParams.get('mfa'), mfa.searchParams.get('methods')]).toEqual(['true', 'webauthn']);
+    expect(mfa.searchParams.get('refresh_token')).toBeNull();
+    const done = await secondStepWithPasskey(t, device, mfa.searchParams.get('ticket')!);
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json().user.id).toBe(session.user.id);
   });
 
   it('unlinks a provider, but never the last way to sign in', async () => {

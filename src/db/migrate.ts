@@ -23,6 +23,7 @@ import * as anonymousUsers from './migrations/0021-anonymous-users.js';
 import * as importedSecurityKeys from './migrations/0022-imported-security-keys.js';
 import * as passkeys from './migrations/0023-passkeys.js';
 import * as oidcProvider from './migrations/0024-oidc-provider.js';
+import * as importedPasskeys from './migrations/0025-imported-passkeys.js';
 import * as adminFiltersSearch from './migrations/0027-admin-filters-search.js';
 import * as oidcGrantSid from './migrations/0028-oidc-grant-sid.js';
 import * as operators from './migrations/0029-operators.js';
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0022-imported-security-keys': importedSecurityKeys,
   '0023-passkeys': passkeys,
   '0024-oidc-provider': oidcProvider,
+  '0025-imported-passkeys': importedPasskeys,
   '0027-admin-filters-search': adminFiltersSearch,
   '0028-oidc-grant-sid': oidcGrantSid,
   '0029-operators': operators,
@@ -64,21 +66,26 @@ const MIGRATIONS: Record<string, { up: Up }> = {
 };
 
 class StaticProvider implements MigrationProvider {
-  constructor(private readonly dialect: Db['dialect']) {}
+  constructor(
+    private readonly dialect: Db['dialect'],
+    private readonly upTo?: string,
+  ) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    return Object.fromEntries(
-      Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, this.dialect) }]),
-    );
+    const wanted = Object.entries(MIGRATIONS).filter(([name]) => this.upTo === undefined || name <= this.upTo);
+    return Object.fromEntries(wanted.map(([name, m]) => [name, { up: (db) => m.up(db, this.dialect) }]));
   }
 }
 
-/** Applies pending migrations; returns the names applied. Safe to run from several instances at once. */
-export async function migrateToLatest(db: Db): Promise<string[]> {
+/**
+ * Applies pending migrations (with `upTo`, only those named up to it: a data migration's test starts from the
+ * schema before it); returns the names applied. Safe to run from several instances at once.
+ */
+export async function migrateToLatest(db: Db, upTo?: string): Promise<string[]> {
   // Unordered: migrations developed side by side may land in any order; each is applied once.
   const migrator = new Migrator({
     db: db.kysely,
-    provider: new StaticProvider(db.dialect),
+    provider: new StaticProvider(db.dialect, upTo),
     allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -194,18 +194,6 @@ export interface UserIdentitiesTable {
   missing_since: NullableTimestamp;
 }
 
-/** WebAuthn credentials an import brought over, for passkeys to take over (migration 0022). */
-export interface ImportedSecurityKeysTable {
-  credential_id: string;
-  user_id: string;
-  public_key: string;
-  counter: ColumnType<number, number, number>;
-  transports: string | null;
-  nickname: string | null;
-  source: string;
-  created_at: Timestamp;
-}
-
 export interface WebauthnCredentialsTable {
   id: string;
   credential_id: string;
@@ -244,7 +232,6 @@ export interface AppPasswordsTable {
 }
 
 export interface Database {
-  imported_security_keys: ImportedSecurityKeysTable;
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
   app_passwords: AppPasswordsTable;

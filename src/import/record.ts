@@ -36,7 +36,7 @@ export interface ImportRecord {
   refreshTokens?: { hash: string; expiresAt: string; createdAt?: string }[];
   /** Opaque tokens: `bearer` (HumHub's REST tokens) or `rocketchat` (resume tokens, each with its session). */
   apiTokens?: { hash: string; kind: string; expiresAt: string | null; createdAt?: string; name?: string | null }[];
-  /** WebAuthn credentials (hasura-auth's security keys): kept for passkeys, in `imported_security_keys`. */
+  /** WebAuthn credentials (hasura-auth's security keys), the user's passkeys: credential id and COSE key, base64url. */
   securityKeys?: {
     credentialId: string;
     publicKey: string;

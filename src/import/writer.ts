@@ -154,16 +154,16 @@ export function createImportWriter(o: WriterOptions) {
         })),
       ),
     );
-    await q.imports.addSecurityKeys(
+    await q.imports.addPasskeys(
       records.flatMap((r) =>
         (r.securityKeys ?? []).map((k) => ({
+          id: derivedUuid('passkey', k.credentialId),
           credential_id: k.credentialId,
           user_id: r.id,
           public_key: k.publicKey,
           counter: k.counter,
           transports: k.transports ?? null,
           nickname: k.nickname ?? null,
-          source: r.source ?? 'import',
           created_at: now,
         })),
       ),

@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
+import type { TestApp } from './app.js';
 
 /**
  * A software WebAuthn authenticator for server tests: ES256 keys from node:crypto, attestation
@@ -49,6 +50,23 @@ interface RequestOptions {
   allowCredentials?: { id: string }[];
 }
 
+/** A new ES256 key pair and its public key as COSE bytes (what WebAuthn relying parties, hasura-auth too, store). */
+export function es256Key() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const xy = { x: Buffer.from(jwk.x!, 'base64url'), y: Buffer.from(jwk.y!, 'base64url') };
+  const cose = isoCBOR.encode(
+    new Map<number, number | Uint8Array>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, new Uint8Array(xy.x)],
+      [-3, new Uint8Array(xy.y)],
+    ]),
+  );
+  return { key: privateKey, publicKey: xy, cose: Buffer.from(cose) };
+}
+
 export class SoftAuthenticator {
   readonly credentials: SoftCredential[] = [];
   /** A synced passkey sets the backup flags. */
@@ -68,24 +86,14 @@ export class SoftAuthenticator {
 
   /** navigator.credentials.create(): a new ES256 credential, answered as startRegistration() does. */
   create(options: CreationOptions, t: Tweaks = {}) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
+    const { key, publicKey, cose } = es256Key();
     const cred: SoftCredential = {
       id: b64u(randomBytes(16)),
-      key: privateKey,
-      publicKey: { x: Buffer.from(jwk.x!, 'base64url'), y: Buffer.from(jwk.y!, 'base64url') },
+      key,
+      publicKey,
       userHandle: options.user.id,
       counter: t.counter ?? 0,
     };
-    const cose = isoCBOR.encode(
-      new Map<number, number | Uint8Array>([
-        [1, 2],
-        [3, -7],
-        [-1, 1],
-        [-2, new Uint8Array(cred.publicKey.x)],
-        [-3, new Uint8Array(cred.publicKey.y)],
-      ]),
-    );
     const idBytes = Buffer.from(cred.id, 'base64url');
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(idBytes.length);
@@ -104,7 +112,7 @@ export class SoftAuthenticator {
     const attStmt = new Map<string, number | Uint8Array>();
     if (t.fmt === 'packed') {
       attStmt.set('alg', -7);
-      attStmt.set('sig', new Uint8Array(sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), privateKey)));
+      attStmt.set('sig', new Uint8Array(sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), key)));
     }
     const attestationObject = isoCBOR.encode(
       new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
@@ -175,4 +183,28 @@ export class SoftAuthenticator {
       clientExtensionResults: {},
     };
   }
+}
+
+/** A new passkey for the user of `jwt` (a native session, freshly proven), held by a new software authenticator. */
+export async function addPasskey(t: TestApp, jwt: string): Promise<SoftAuthenticator> {
+  const device = new SoftAuthenticator(t.config.passkeys.origins[0]!);
+  const headers = { authorization: `Bearer ${jwt}` };
+  const options = await t.request({ method: 'POST', url: '/auth/webauthn/register/options', headers, payload: {} });
+  const credential = device.create(options.json());
+  const res = await t.request({
+    method: 'POST',
+    url: '/auth/webauthn/register/verify',
+    headers,
+    payload: { credential },
+  });
+  if (res.statusCode !== 201) throw new Error(`passkey not registered: ${res.body}`);
+  return device;
+}
+
+/** Finishes a login's second step with the passkey, for the MFA ticket its first step answered. */
+export async function secondStepWithPasskey(t: TestApp, device: SoftAuthenticator, ticket: string) {
+  const url = '/auth/webauthn/second-factor';
+  const options = await t.request({ method: 'POST', url: `${url}/options`, payload: { ticket } });
+  const credential = device.get(options.json());
+  return t.request({ method: 'POST', url: `${url}/verify`, payload: { ticket, credential } });
 }

@@ -25,7 +25,7 @@ export interface EmailCodeDeps {
   users: UserService;
   tickets: Tickets;
   pipeline: Pick<LoginPipeline, 'checkCode'>;
-  auth: Pick<AuthService, 'startSession'>;
+  auth: Pick<AuthService, 'startSession' | 'secondFactorsOf'>;
   mailer: Mailer;
   clock: Clock;
 }
@@ -68,7 +68,10 @@ export function createEmailCodes(deps: EmailCodeDeps) {
       await mailCode(user, user.active ? 'log-in' : 'register');
     },
 
-    /** A session for the code's user. An account with MFA needs its second factor: a mailed code is one factor. */
+    /**
+     * A session for the code's user. An account with a second factor (TOTP, a passkey) is refused: a mailed code
+     * is one factor, and this door (hasura-auth's email OTP) has no second step after it.
+     */
     async signIn(email: string, code: string, client: ClientInfo, door: string): Promise<Session> {
       const user = await users.findByEmail(email);
       // An unknown address is counted under its hash, as the login pipeline counts unknown names.
@@ -86,7 +89,7 @@ export function createEmailCodes(deps: EmailCodeDeps) {
       if (user && !user.active && action === 'register' && !user.disabled) await users.activate(user.id);
       const current = user && (await users.get(user.id));
       if (!current || !canSignIn(current, clock.now())) throw errors.invalidCredentials();
-      if (current.mfaEnabled) throw pipelineErrors.secondFactorRequired();
+      if ((await deps.auth.secondFactorsOf(current)).length) throw pipelineErrors.secondFactorRequired();
       await users.activate(current.id); // the code proves the address
       await users.touchLogin(current.id);
       return deps.auth.startSession((await users.get(current.id)) ?? current, client, door);

@@ -85,9 +85,10 @@ export function createLifecycle(deps: LifecycleDeps) {
     );
   }
 
-  /** A session, unless the account has MFA: then the link only proves the first factor. */
+  /** A session, unless the account has a second factor (TOTP, a passkey): the link only proves the first. */
   async function signIn(user: User, client: ClientInfo): Promise<SignInResult> {
-    if (user.mfaEnabled) return { kind: 'mfa', mfaTicket: await tickets.issue('mfa', user) };
+    const methods = await deps.auth.secondFactorsOf(user);
+    if (methods.length) return { kind: 'mfa', mfaTicket: await tickets.issue('mfa', user), methods };
     return { kind: 'session', session: await deps.auth.startSession(user, client) };
   }
 

@@ -197,6 +197,12 @@ export function createLoginPipeline(deps: PipelineDeps) {
   }
 
   return {
+    /**
+     * The second factors an account is asked for after a first factor other than a passkey (a password, an
+     * email link or code, a provider): its TOTP, and its passkeys. A sign-in outside this pipeline asks the same.
+     */
+    secondFactors: (user: User) => secondFactorsOf({ secondFactor: 'ticket' } as LoginAttempt, user),
+
     /** The one login: the steps above, in order (see architecture.md, "The login pipeline and its verifiers"). */
     async authenticate(a: LoginAttempt): Promise<LoginResult> {
       const found = await limitAndFind(a);

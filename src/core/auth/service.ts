@@ -77,6 +77,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   return {
     startSession,
 
+    /** What an account is asked for after a first factor that is not a passkey (TOTP, passkeys): none, or those. */
+    secondFactorsOf: (user: User) => deps.pipeline.secondFactors(user),
+
     /** Creates the account; a session is returned only when the account is active at once. */
     async register(input: NewUserInput, client: ClientInfo, door = 'hbp'): Promise<{ user: User; session?: Session }> {
       const user = await users.create(input);

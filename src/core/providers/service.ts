@@ -99,9 +99,11 @@ export function createProviderService(deps: ProviderDeps) {
       });
       throw errors.invalidCredentials('The account cannot sign in');
     }
-    if (user.mfaEnabled) {
+    // The provider proved one factor: an account with a second one (TOTP, a passkey) is asked for it.
+    const methods = await deps.auth.secondFactorsOf(user);
+    if (methods.length) {
       await deps.audit.record({ ...event, outcome: 'mfa_required' });
-      return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user, null, shape) };
+      return { kind: 'mfa', mfaTicket: await deps.tickets.issue('mfa', user, null, shape), methods };
     }
     await queries.users.touchLogin(user.id, clock.now());
     await deps.audit.record({ ...event, outcome: 'success' });

@@ -32,7 +32,11 @@ export function createExportQueries(db: Kysely<Database>) {
           .where('revoked_at', 'is', null)
           .where('kind', 'in', ['bearer', 'rocketchat'])
           .execute(),
-        db.selectFrom('imported_security_keys').selectAll().where('user_id', 'in', ids).execute(),
+        db
+          .selectFrom('webauthn_credentials')
+          .select(['credential_id', 'user_id', 'public_key', 'counter', 'transports', 'nickname'])
+          .where('user_id', 'in', ids)
+          .execute(),
       ]);
       return { users, roles, mfa, identities, refresh, apiTokens, keys };
     },

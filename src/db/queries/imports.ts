@@ -209,10 +209,11 @@ export function createImportQueries(db: Kysely<Database>, dialect: DialectName) 
           .execute();
     },
 
-    async addSecurityKeys(rows: Insertable<Database['imported_security_keys']>[]): Promise<void> {
+    /** Imported WebAuthn credentials, as passkeys; a credential id already registered stays as it is. */
+    async addPasskeys(rows: Insertable<Database['webauthn_credentials']>[]): Promise<void> {
       for (const part of chunks(rows))
         await db
-          .insertInto('imported_security_keys')
+          .insertInto('webauthn_credentials')
           .values(part)
           .onConflict((oc) => oc.doNothing())
           .execute();

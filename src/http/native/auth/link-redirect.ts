@@ -31,8 +31,13 @@ export async function redirectAfterLink(
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     return reply.redirect(withParams(redirectError, { error: err.code }), 302);
   }
-  if (result.kind === 'mfa')
-    return reply.redirect(add(redirectSuccess, { mfa: 'true', ticket: result.mfaTicket }), 302);
+  if (result.kind === 'mfa') {
+    // `methods` when a passkey may finish it (POST /auth/webauthn/second-factor/…), as /auth/login answers.
+    const methods: Record<string, string> = result.methods?.includes('webauthn')
+      ? { methods: result.methods.join(',') }
+      : {};
+    return reply.redirect(add(redirectSuccess, { mfa: 'true', ticket: result.mfaTicket, ...methods }), 302);
+  }
   if (cookieMode) {
     sessionBody(reply, config.cookies, result.session, true);
     return reply.redirect(redirectSuccess, 302);
