@@ -1,14 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+// Suites that measure time (the enumeration suite compares hashing times) run after the others, one at a time, so
+// that no other suite shares the machine with them.
+const TIMED = ['test/enumeration.test.ts'];
+
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Vitest's default on a 2-core machine is one file at a time; most suites wait on a database, a browser or a
+    // child process, so three overlap well there.
+    maxWorkers: Number(process.env.TEST_WORKERS ?? 3),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Servers under test bind to 127.0.0.1 only; nothing leaves the machine.
     env: { NODE_ENV: 'test' },
     coverage: { provider: 'v8', include: ['src/**/*.ts'], reporter: ['text-summary', 'html'] },
-    // `npm test` runs both projects, each file once; `npm run test:fast` only the first.
+    // `npm test` runs every project, each file once; `npm run test:fast` only the first.
     projects: [
       {
         extends: true,
@@ -20,8 +27,18 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
+          exclude: ['test/unit/**', ...TIMED],
           globalSetup: ['test/helpers/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'timed',
+          include: TIMED,
+          globalSetup: ['test/helpers/global-setup.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -85,12 +85,14 @@ export function createEmailCodes(deps: EmailCodeDeps) {
         });
         action = ticket.data.action;
       });
-      // Only a code mailed while the account waited for its address activates it.
-      if (user && !user.active && action === 'register' && !user.disabled) await users.activate(user.id);
-      const current = user && (await users.get(user.id));
+      if (!user) throw errors.invalidCredentials();
+      // The code proves the address, second factor or not; only a code mailed while the account waited for its
+      // address (at registration) also activates it. One write, and only when it changes something.
+      const proves = !user.disabled && (user.active ? !user.emailVerified : action === 'register');
+      if (proves) await users.activate(user.id);
+      const current = proves ? await users.get(user.id) : user;
       if (!current || !canSignIn(current, clock.now())) throw errors.invalidCredentials();
       if ((await deps.auth.secondFactorsOf(current)).length) throw pipelineErrors.secondFactorRequired();
-      await users.activate(current.id); // the code proves the address
       await users.touchLogin(current.id);
       return deps.auth.startSession((await users.get(current.id)) ?? current, client, door);
     },
