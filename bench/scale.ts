@@ -123,6 +123,14 @@ const OPERATIONS: [name: string, op: (s: Side) => Promise<() => Promise<unknown>
     'admin search (two characters no one has)',
     async (s) => () => call(s.app, { url: '/admin/users?search=zq&limit=50', headers: admin }),
   ],
+  [
+    'admin search (two characters many start with, a later page)',
+    async (s) => {
+      const first = await call(s.app, { url: '/admin/users?search=u4&limit=50', headers: admin });
+      const cursor = (first.json() as { next_cursor: string | null }).next_cursor;
+      return () => call(s.app, { url: `/admin/users?search=u4&limit=50&cursor=${cursor}`, headers: admin });
+    },
+  ],
   ['admin list, first page', async (s) => () => call(s.app, { url: '/admin/users?limit=50', headers: admin })],
   [
     'audit by actor',

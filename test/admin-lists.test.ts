@@ -60,8 +60,12 @@ describe.each(DATABASES)('admin lists on %s', (db) => {
     expect(await emails('search=KEEPER@ZOO')).toEqual(['lion.keeper@zoo.test', 'zebra.keeper@zoo.test']);
     expect(await emails('search=stripes_k')).toEqual(['zebra.keeper@zoo.test']);
     expect(await emails('search=NEkEE')).toEqual(['lion.keeper@zoo.test']);
-    // Under three characters there is no trigram: the same answer, by walking users in order.
-    expect(await emails('search=_v')).toEqual(['visitor@park.test']);
+    // Under three characters there is no trigram: the term matches the start of the email or the username.
+    expect(await emails('search=VI')).toEqual(['visitor@park.test']);
+    expect(await emails('search=j')).toEqual(['visitor@park.test']);
+    expect(await emails('search=ST')).toEqual(['zebra.keeper@zoo.test']);
+    expect(await emails('search=ee')).toEqual([]);
+    expect(await emails('search=_v')).toEqual([]);
     expect(await emails('search=%25')).toEqual([]);
     const first = await list(t, 'search=keeper&limit=1');
     expect(first.users).toHaveLength(1);
@@ -82,16 +86,19 @@ describe.each(DATABASES)('admin lists on %s', (db) => {
       expect(await emails(`search=${term}`), term).toEqual([]);
   });
 
+  // Issue 24: a term of one or two characters read every user when no one had it (no trigram to narrow it). It now
+  // matches the start of the email or the username, read from migration 0032's indexes in list order.
   it('pages a one- or two-character search in creation order, each match once, with or without a filter', async () => {
     const t = get();
     const made: string[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       const email = i % 2 ? `plain${i}@short.test` : `qx${i}@short.test`;
-      await createUser(t, email, i === 3 ? 'has_qx' : undefined);
+      // User 3 starts with it by username only (and is matched once); user 5 holds it elsewhere (not matched).
+      await createUser(t, email, i === 3 ? 'QX_named' : i === 5 ? 'has_qx' : i === 4 ? 'qx_too' : undefined);
       made.push(email);
     }
     const wanted = made.filter((e, i) => e.startsWith('qx') || i === 3);
-    for (const query of ['search=QX', 'search=qx&state=active']) {
+    for (const query of ['search=QX', 'search=qx&state=active', 'search=qx&sort=email&order=asc', 'search=q']) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
@@ -100,7 +107,7 @@ describe.each(DATABASES)('admin lists on %s', (db) => {
         seen.push(...page.users.map((u) => u.email));
         cursor = page.next_cursor;
       } while (cursor);
-      expect(seen, query).toEqual(wanted);
+      expect(seen, query).toEqual(query.includes('sort=email') ? [...wanted].sort() : wanted);
     }
   });
 
@@ -215,13 +222,47 @@ describe('admin lists at 20,000 users on postgres', () => {
       username: await plan(t, { limit: 51, search: 'member777' }),
       first: await plan(t, { limit: 51 }),
       late: await plan(t, { limit: 51, after: 19_900 }),
+      short: await plan(t, { limit: 51, search: 'zq' }),
+      shortLate: await plan(t, { limit: 51, search: 'm', after: 19_900 }),
     };
     for (const [name, text] of Object.entries(plans)) expect(text, name).not.toMatch(/Seq Scan on users/);
     // One trigram index over the email and the username together (migration 0031).
     expect(plans.email).toMatch(/users_search_trgm/);
     expect(plans.username).toMatch(/users_search_trgm/);
     expect(plans.late).toMatch(/users_numeric_id/);
+    // One or two characters: the start of the email and of the username, each read in list order (migration 0032).
+    expect(plans.short).toMatch(/Index Scan using users_email_start2 (.|\n)*Index Scan using users_username_start2/);
+    expect(plans.shortLate).toMatch(
+      /Index Scan using users_email_start1 (.|\n)*Index Scan using users_username_start1/,
+    );
     const found = await list(t, 'search=BULK12345@');
     expect(found.users.map((u) => u.email)).toEqual(['bulk12345@example.net']);
+  });
+});
+
+// SQLite keeps no statistics, so its plan is the same at any size. A search of one or two characters must read the
+// start indexes of migration 0032 from the cursor on (`<expr>=? AND numeric_id>?`), never walk the users table:
+// before 0032 a term no one had read every user.
+describe('admin search of one or two characters on sqlite', () => {
+  const get = useTestApp('sqlite', { ADMIN_SECRET });
+
+  it('reads the start of the email and of the username through their indexes, from the cursor on', () => {
+    const t = get();
+    const planOf = (o: Parameters<typeof userPageQuery>[2]) => {
+      const q = userPageQuery(t.app.services.db.kysely, 'sqlite', o).compile();
+      const rows = t.app.services.db.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters);
+      return (rows as { detail: string }[]).map((r) => r.detail).join(' | ');
+    };
+    for (const [o, length] of [
+      [{ limit: 51, search: 'zq' }, 2],
+      [{ limit: 51, search: 'z', after: 10 }, 1],
+      [{ limit: 51, search: 'zq', after: 10, realm: 'north' }, 2],
+      [{ limit: 51, search: 'zq', role: 'editor' }, 2],
+    ] as const) {
+      const plan = planOf(o);
+      for (const column of ['email', 'username'])
+        expect(plan, JSON.stringify(o)).toContain(`INDEX users_${column}_start${length} (<expr>=? AND numeric_id>?)`);
+      expect(plan, JSON.stringify(o)).not.toMatch(/SCAN users( |$)(?!USING)/);
+    }
   });
 });

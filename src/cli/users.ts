@@ -24,7 +24,10 @@ export function usersCommand(program: Command, cli: CliContext): void {
   users
     .command('list')
     .description('List users, a page at a time in creation order')
-    .option('--search <text>', 'only users whose email or username contains this text (any case)')
+    .option(
+      '--search <text>',
+      'only users whose email or username contains this text (any case; 1 or 2 characters: starts with it)',
+    )
     .option('--limit <n>', `at most this many (1 to ${MAX_PAGE})`, integer, DEFAULT_PAGE)
     .option('--cursor <cursor>', 'the page after this one (the next cursor a previous page printed)')
     .option('--realm <realm>', 'only users of this realm')

@@ -29,6 +29,7 @@ import * as oidcGrantSid from './migrations/0028-oidc-grant-sid.js';
 import * as operators from './migrations/0029-operators.js';
 import * as importedSigningKeys from './migrations/0030-imported-signing-keys.js';
 import * as adminSearchText from './migrations/0031-admin-search-text.js';
+import * as adminShortSearch from './migrations/0032-admin-short-search.js';
 
 type Up = (db: Parameters<Migration['up']>[0], dialect: Db['dialect']) => Promise<void>;
 
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, { up: Up }> = {
   '0029-operators': operators,
   '0030-imported-signing-keys': importedSigningKeys,
   '0031-admin-search-text': adminSearchText,
+  '0032-admin-short-search': adminShortSearch,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -10,3 +10,18 @@ export const SEARCH_TEXT = {
 
 /** The separator inside SEARCH_TEXT: a term holding it would match across the two parts, so it matches no one. */
 export const SEARCH_SEPARATOR = '\n';
+
+/** A search term shorter than this (in characters) has no trigram: it matches the start of the email or username. */
+export const SHORT_TERM = 3;
+
+/**
+ * The first `length` characters of the lowercased email or username: the leading expression of migration 0032's
+ * indexes `(expression, numeric_id)`. Spelled the same on both databases, with the length written out (SQLite
+ * matches an index's expression only when the query's is the same, literals included).
+ */
+export const startOf = (column: 'email' | 'username', length: number) => `substr(lower(${column}), 1, ${length})`;
+
+/** The four indexes of migration 0032: a term of one or two characters, in the email or the username. */
+export const START_INDEXES = (['email', 'username'] as const).flatMap((column) =>
+  [1, 2].map((length) => ({ name: `users_${column}_start${length}`, column, length })),
+);

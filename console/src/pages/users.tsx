@@ -25,9 +25,9 @@ interface UserFilters {
 const SORTS: Record<string, 'asc' | 'desc'> = { email: 'asc', created: 'desc', last_seen: 'desc', sign_ins: 'desc' };
 
 /**
- * One page of users from the server: its indexed search (a part of the email or username) and its
- * realm, role and state filters, over the whole list; or, for an id, that one user. The cursor
- * names the page after the previous one.
+ * One page of users from the server: its indexed search (a part of the email or username; one or two
+ * characters, the start of either) and its realm, role and state filters, over the whole list; or, for
+ * an id, that one user. The cursor names the page after the previous one.
  */
 async function findUsers(f: UserFilters, cursor: string): Promise<UserPage> {
   if (UUID.test(f.q)) {
@@ -82,7 +82,13 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
       >
         <label>
           Search by a part of the email or username, or an id
-          <input type="search" name="q" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <input
+            type="search"
+            name="q"
+            placeholder="1 or 2 characters: the start of the email or username"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
         </label>
         <label>
           Realm

@@ -174,16 +174,6 @@ export function createRefreshTokenQueries(db: Kysely<Database>, dialect: Dialect
       return row && toState(row);
     },
 
-    /** When the user's newest refresh token was issued (a sign-in or a rotation): when they were last seen. */
-    async newestOf(userId: string): Promise<Date | null> {
-      const row = await db
-        .selectFrom('refresh_tokens')
-        .select((eb) => eb.fn.max('created_at').as('newest'))
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      return toDateOrNull(row?.newest ?? null);
-    },
-
     async revokeFamily(familyId: string, now: Date): Promise<void> {
       await db
         .updateTable('refresh_tokens')

@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../dialect.js';
-import { SEARCH_SEPARATOR, SEARCH_TEXT } from '../search-text.js';
+import { SEARCH_SEPARATOR, SEARCH_TEXT, SHORT_TERM, startOf } from '../search-text.js';
 import type { Database } from '../types.js';
 import { afterSql, orderSql, type UserOrder } from './user-order.js';
 import { toUserWithRoles, userExtras, type UserWithRoles } from './users.js';
@@ -95,21 +95,47 @@ function filtered<Q extends SelectQueryBuilder<Database, 'users', object>>(
 
 const hasFilter = (o: UserListOptions) => o.realm !== undefined || o.role !== undefined || o.state !== undefined;
 
-/** Trigram indexes need three characters; a shorter term is matched by walking users in order. */
-const indexable = (term: string) => [...term].length >= 3;
-
 /** `SEARCH_TEXT` holds the term anywhere; `_` and `%` are matched literally. */
-function holds(dialect: DialectName, term: string) {
+function holds(term: string) {
   const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  // PostgreSQL's default escape is the backslash, left unnamed there; SQLite has none by default.
-  const escaping = dialect === 'postgres' ? sql`` : sql` escape '\\'`;
-  return sql<boolean>`(${sql.raw(SEARCH_TEXT[dialect])}) like ${pattern}${escaping}`;
+  // PostgreSQL's default escape is the backslash.
+  return sql<boolean>`(${sql.raw(SEARCH_TEXT.postgres)}) like ${pattern}`;
+}
+
+/**
+ * A term shorter than SHORT_TERM: users whose email or username starts with it, by migration 0032's indexes
+ * `(substr(lower(column), 1, length), numeric_id)`, where the matches of a term of that length lie in list order.
+ * In list order without a filter, each index gives its first `limit` matches after the cursor: a page reads at most
+ * two pages of index entries, whatever the size of the table or the number of matches. On PostgreSQL a range on the
+ * leading expression (`>=`, `<=` the term, the cursor as a row value) orders by both columns, which only these
+ * indexes give: its planner may not trade them for a walk of `users_numeric_id` that its statistics judge cheaper
+ * (it reads every user before the first match when the matches cluster, as sequential names do). SQLite has no
+ * statistics and reads the index named by the equality (its planner uses a row value's bound less readily).
+ * With a filter or another order, PostgreSQL chooses by its statistics between these indexes and a walk in the
+ * page's order; SQLite collects the matches after the cursor from them, then filters and orders.
+ */
+function startsWith(dialect: DialectName, term: string, length: number, o: UserListOptions) {
+  const starts = (column: 'email' | 'username') => sql.raw(startOf(column, length));
+  const walk = !hasFilter(o) && !o.order;
+  if (dialect === 'postgres' && !walk)
+    return sql<boolean>`(${starts('email')} = ${term} or ${starts('username')} = ${term})`;
+  const after = o.order ? 0 : (o.after ?? 0);
+  const [email, username] = (['email', 'username'] as const).map((column) =>
+    !walk || dialect === 'sqlite'
+      ? sql`select numeric_id from users where ${starts(column)} = ${term} and numeric_id > ${after}${
+          walk ? sql` order by numeric_id limit ${o.limit}` : sql``
+        }`
+      : sql`select numeric_id from users where (${starts(column)}, numeric_id) > (${term}, ${after})
+          and ${starts(column)} <= ${term} order by ${starts(column)}, numeric_id limit ${o.limit}`,
+  );
+  return sql<boolean>`users.numeric_id in (select numeric_id from (${email}) as by_email
+    union select numeric_id from (${username}) as by_username)`;
 }
 
 /**
  * The rows of one page, ordered by numeric_id (unique and indexed on both databases): a keyset
- * walk, never an offset. Search uses the trigram index of each database (migrations 0018, 0031) or walks
- * users in list order (on SQLite in an index that holds the searched columns, 0031).
+ * walk, never an offset. A search of SHORT_TERM characters or more uses the trigram index of each database
+ * (migrations 0018, 0031); a shorter one matches the start of the email or username (migration 0032).
  */
 export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: UserListOptions) {
   const base = db.selectFrom('users').selectAll('users').limit(o.limit);
@@ -120,7 +146,9 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
   const term = o.search?.toLowerCase();
   if (!term) return page;
   if (term.includes(SEARCH_SEPARATOR)) return page.where(sql<boolean>`1 = 0`);
-  if (dialect === 'sqlite' && indexable(term)) {
+  const length = [...term].length;
+  if (length < SHORT_TERM) return page.where(startsWith(dialect, term, length, o));
+  if (dialect === 'sqlite') {
     const phrase = `"${term.replace(/"/g, '""')}"`;
     // In another order than the rowid's, the matches are all read and the outer query orders them.
     const from = o.order ? Number.MIN_SAFE_INTEGER : (o.after ?? Number.MIN_SAFE_INTEGER);
@@ -134,16 +162,14 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
     );
   }
   // With a filter or another order beside it, a walk in numeric_id order would not yield this page's rows.
-  if (hasFilter(o) || o.order) return page.where(holds(dialect, term));
-  // The page's ids first, then their rows. SQLite walks the list order in users_search_walk, which holds the
-  // searched columns; PostgreSQL walks users_numeric_id or collects a rare term's matches from users_search_trgm.
-  const walk = dialect === 'sqlite' ? sql` indexed by users_search_walk` : sql``;
+  if (hasFilter(o) || o.order) return page.where(holds(term));
+  // The page's ids first, then their rows: PostgreSQL walks users_numeric_id or collects a rare term's matches
+  // from users_search_trgm, as its statistics judge.
   const from = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
   return page.where(
     'users.numeric_id',
     'in',
-    sql<number>`(select numeric_id from users${walk} where ${holds(dialect, term)}${from}
-      order by numeric_id limit ${o.limit})`,
+    sql<number>`(select numeric_id from users where ${holds(term)}${from} order by numeric_id limit ${o.limit})`,
   );
 }
 

@@ -36,7 +36,12 @@ export function adminUserRoutes(app: App, s: Services) {
         summary:
           'List users in creation order or sorted, a page at a time, or search them (a part of the email or username)',
         querystring: Type.Object({
-          search: Type.Optional(Type.String({ maxLength: 254 })),
+          search: Type.Optional(
+            Type.String({
+              maxLength: 254,
+              description: 'a part of the email or username; one or two characters: the start of either',
+            }),
+          ),
           limit: Type.Optional(
             Type.String({ pattern: '^[0-9]{1,4}$', description: `1 to ${MAX_PAGE}, default ${DEFAULT_PAGE}` }),
           ),
