@@ -17,7 +17,7 @@ import { createTestDatabase } from '../test/helpers/postgres.js';
 
 /** One bcrypt hash for everyone: an import never hashes, so its cost is the same for any hash. */
 const HASH = '$2b$10$0CGrRNl/PGM6gytQD8ipUuRT0rdJ/Wb7jVIRN3zcDoyRl2bVozwWS';
-const BATCH = Number(process.env.BENCH_IMPORT_BATCH ?? 1000);
+const BATCH = Number(process.env.BENCH_IMPORT_BATCH ?? 4000);
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 /** Writes N users in the export format. */

@@ -31,7 +31,7 @@ export function importCommands(program: Command, cli: CliContext): void {
         .default('update'),
     )
     .option('--dry-run', 'report what would happen, write nothing')
-    .option('--batch-size <n>', 'users per transaction (1 to 2000)', integer, 1000)
+    .option('--batch-size <n>', 'users per transaction (1 to 5000)', integer, 4000)
     .option('--signing-keys', "bring the old system's signing key: the tokens it issued work until they expire")
     .option('--token-lifetime <seconds>', 'the longest life of a token the old system issued', integer)
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
@@ -57,7 +57,7 @@ export function importCommands(program: Command, cli: CliContext): void {
             from: opts.from,
             onConflict: opts.onConflict,
             dryRun: opts.dryRun === true,
-            batchSize: Math.max(1, Math.min(opts.batchSize, 2000)),
+            batchSize: Math.max(1, Math.min(opts.batchSize, 5000)),
             env: io.env,
             stdin: io.stdin,
             signingKeys: opts.signingKeys === true,

@@ -264,8 +264,11 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+/** hasura-auth's own settings, which `gatehouse import hasura-auth --signing-keys` reads as they are named there. */
+const IMPORT_VARIABLES = ['HASURA_GRAPHQL_JWT_SECRET', 'AUTH_ACCESS_TOKEN_EXPIRES_IN'];
+
 /** Every name Gatehouse reads from the environment, aliases included. */
 export function knownVariables(): Set<string> {
   const fields = Object.entries(CONFIG_FIELDS) as [string, Field<unknown>][];
-  return new Set(fields.flatMap(([name, field]) => [name, ...aliasesOf(name, field)]));
+  return new Set([...fields.flatMap(([name, field]) => [name, ...aliasesOf(name, field)]), ...IMPORT_VARIABLES]);
 }

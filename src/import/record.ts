@@ -44,8 +44,6 @@ export interface ImportRecord {
     transports?: string | null;
     nickname?: string | null;
   }[];
-  /** Where the security keys came from (`hasura-auth`). */
-  source?: string;
 }
 
 /**
@@ -53,7 +51,7 @@ export interface ImportRecord {
  * `lifetimeSeconds` (the longest life of a token it signed) after the import.
  */
 export interface SigningKeyRecord {
-  door: 'hbp' | 'humhub' | 'privacyidea' | 'datarhei';
+  door: 'hbp' | 'hasura-auth' | 'humhub' | 'privacyidea' | 'datarhei';
   algorithm: 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512';
   material: string;
   lifetimeSeconds: number;

@@ -59,11 +59,14 @@ export async function runImport(s: Services, o: ImportOptions): Promise<ImportSu
           userAgent: null,
           detail: { source: o.source, onConflict: o.onConflict, ...writer.summary.counts, ...(error && { error }) },
         });
+  await s.queries.imports.bulkWrites(true);
   try {
     await writer.run(source(o.from, ctx));
   } catch (err) {
     await audit('failure', (err as Error).message);
     throw err;
+  } finally {
+    await s.queries.imports.bulkWrites(false);
   }
   writer.summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await audit('success');

@@ -19,18 +19,24 @@ export function createCoreKinds(deps: {
   accessTokens: Pick<AccessTokens, 'verify'>;
   refreshTokens: Pick<RefreshTokens, 'identify'>;
   apiTokens: Pick<ApiTokens, 'verify'>;
-  /** Tokens HBP signed before the switch, once its JWT_KEY is imported; and the namespace of their claims. */
+  /** Tokens HBP or hasura-auth signed before the switch, once their key is imported; the namespace of their claims. */
   imported?: { tokens: Pick<ImportedTokens, 'read'>; claimsNamespace: string };
 }) {
-  /** An access token HBP itself signed: `{[namespace]: {x-hasura-user-id, …-default-role, …-allowed-roles}, exp}`. */
+  /**
+   * An access token HBP or hasura-auth itself signed: `{[namespace]: {x-hasura-user-id, …-default-role,
+   * …-allowed-roles}, exp}`.
+   */
   async function hbpToken(token: string): Promise<AccessClaims | undefined> {
     if (!deps.imported) return undefined;
     const ns = deps.imported.claimsNamespace;
     const hasura = (p: Record<string, unknown>) => (p[ns] ?? {}) as Record<string, unknown>;
-    const found = await deps.imported.tokens.read('hbp', token, HBP_ALGORITHMS, async (p) => {
+    const userOf = async (p: Record<string, unknown>) => {
       const id = hasura(p)['x-hasura-user-id'];
       return typeof id === 'string' ? id : undefined;
-    });
+    };
+    // HBP's key first, then hasura-auth's: the same claims, each key bound to its own door's imported session.
+    let found = await deps.imported.tokens.read('hbp', token, HBP_ALGORITHMS, userOf);
+    found ??= await deps.imported.tokens.read('hasura-auth', token, HBP_ALGORITHMS, userOf);
     if (!found) return undefined;
     const claims = hasura(found.payload);
     const allowed = claims['x-hasura-allowed-roles'];

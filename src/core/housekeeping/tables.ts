@@ -30,6 +30,8 @@ export function housekeptTables(queries: Queries, o: { auditRetentionDays: numbe
     { name: 'storage_reservations', rows: queries.storageReservations.expired, cutoff: expiry },
     { name: 'webauthn_challenges', rows: queries.webauthnChallenges.expired, cutoff: expiry },
     { name: 'oidc_store', rows: queries.oidcStore.expired, cutoff: expiry },
+    // Old systems' signing keys (gatehouse import --signing-keys), once their last token has expired.
+    { name: 'imported_signing_keys', rows: queries.importedSigningKeys.expired, cutoff: expiry },
     {
       name: 'audit_log',
       rows: queries.auditLog.expired,

@@ -105,9 +105,6 @@ export function createImportedKeys(o: { queries: Queries; box: SecretBox; clock:
       }
       return undefined;
     },
-
-    /** Housekeeping: forgets keys whose every token has expired. */
-    prune: () => o.queries.importedSigningKeys.deleteExpired(o.clock.now()),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { toDate } from '../dialect.js';
+import type { ExpiredRows } from './expired-rows.js';
 import type { Database } from '../types.js';
 
 /** An old system's signing key, verify-only (migration 0030). */
@@ -50,9 +51,38 @@ export function createImportedSigningKeyQueries(db: Kysely<Database>) {
         .execute();
     },
 
-    /** Housekeeping: drops keys whose every token has expired. */
-    async deleteExpired(now: Date): Promise<void> {
-      await db.deleteFrom('imported_signing_keys').where('verify_until', '<=', now).execute();
-    },
+    /**
+     * Housekeeping: keys whose every token has expired, by `verify_until`. The key is (door, kid), which
+     * expired-rows.ts's one-column batches cannot name; the table holds a few keys per import, so no index.
+     */
+    expired: {
+      async deleteBatch(before, limit) {
+        const result = await db
+          .deleteFrom('imported_signing_keys')
+          .where((eb) =>
+            eb(
+              eb.refTuple('door', 'kid'),
+              'in',
+              eb
+                .selectFrom('imported_signing_keys')
+                .select(['door', 'kid'])
+                .where('verify_until', '<', before)
+                .orderBy('verify_until')
+                .limit(limit)
+                .$asTuple('door', 'kid'),
+            ),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      },
+      async oldest(before) {
+        const row = await db
+          .selectFrom('imported_signing_keys')
+          .select((eb) => eb.fn.min('verify_until').as('oldest'))
+          .where('verify_until', '<', before)
+          .executeTakeFirst();
+        return row?.oldest ? toDate(row.oldest) : null;
+      },
+    } satisfies ExpiredRows,
   };
 }

@@ -2,6 +2,7 @@ import { sha256 } from '../../core/hash.js';
 import type { SourceItem } from '../record.js';
 import type { SourceContext } from './index.js';
 import { connectPg, groupedBy, hasColumn, keysetPages } from './pg-pages.js';
+import { hasuraAuthKey } from './hasura-auth-key.js';
 
 type Row = {
   id: string;
@@ -48,7 +49,8 @@ async function refreshQuery(client: Awaited<ReturnType<typeof connectPg>>) {
  * hasura-auth (nhost): `auth.users` with metadata, locale, disabled and email_verified, its roles, provider
  * links, WebAuthn security keys (kept for passkeys) and live refresh tokens. Anonymous users are left out.
  */
-export async function* hasuraAuthSource(from: string, _ctx: SourceContext): AsyncGenerator<SourceItem> {
+export async function* hasuraAuthSource(from: string, ctx: SourceContext): AsyncGenerator<SourceItem> {
+  yield* hasuraAuthKey(ctx);
   const client = await connectPg(from);
   try {
     const metadata = await hasColumn(client, 'auth', 'users', 'metadata');
@@ -131,7 +133,6 @@ export async function* hasuraAuthSource(from: string, _ctx: SourceContext): Asyn
                 ? [{ hash, createdAt: t.created_at.toISOString(), expiresAt: t.expires_at.toISOString() }]
                 : [];
             }),
-            source: 'hasura-auth',
             securityKeys: (keys.get(u.id) ?? [])
               .filter((k: { credential_public_key: Buffer | null }) => k.credential_public_key)
               .map(

@@ -6,7 +6,11 @@ import type { SourceContext } from './index.js';
 import { signingKeyItems } from './keys.js';
 import { connectPg } from './pg-pages.js';
 
-/** How long a JWT privacyIDEA issued lives when the operator says nothing (`--token-lifetime`). */
+/**
+ * How long a JWT privacyIDEA's `/auth` issued lives: its `exp` is now + `get_jwt_validity()`, DEFAULT_JWT_VALIDITY
+ * (3600 s, privacyidea/lib/policies/helper.py) unless a WebUI `jwt_validity` policy sets it (`--token-lifetime`).
+ * `logout_time` (120 s by default) is the WebUI's idle logout, not the token's life.
+ */
 const PI_JWT_SECONDS = 3600;
 
 type Admin = { username: string; password: string | null; email: string | null };
