@@ -214,6 +214,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const oidc = await createOidc(
     {
       ...{ config, queries, audit, clock, random, keys, keysBox, sessions, users, pipeline, auth, log },
+      passkeys: config.passkeys.enabled ? passkeys : undefined,
       storeBox: createSecretBox(deriveKey(secrets.cookieSecret, 'oidc-store')),
       cookieKey: deriveKey(secrets.cookieSecret, 'oidc-cookies'),
     },

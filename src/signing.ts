@@ -37,6 +37,7 @@ export async function createSigning({ config, secrets, queries, clock, audit }: 
     algorithm: config.jwt.algorithm,
     configured: config.jwt.key === undefined ? undefined : { key: config.jwt.key, previous: config.jwt.previousKeys },
     seed: secrets.jwtKey,
+    refreshMs: config.jwt.keyRefreshSeconds * 1000,
     verifySeconds: config.jwt.expiresInMinutes * 60 + 60,
     queries,
     box: keysBox,

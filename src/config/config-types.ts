@@ -36,6 +36,8 @@ export interface CoreConfig {
     expiresInMinutes: number;
     refreshExpiresInMinutes: number;
     claimsNamespace: string;
+    /** KEY_REFRESH_SECONDS: how often the key rings re-read the keys table. */
+    keyRefreshSeconds: number;
     reuseGraceSeconds: number;
     cacheSize: number;
     sessionCheckCacheMs: number;

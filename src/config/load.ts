@@ -164,6 +164,7 @@ export function loadConfig(env: Env): Config {
       reuseGraceSeconds: raw.REFRESH_TOKEN_REUSE_GRACE,
       cacheSize: raw.ACCESS_TOKEN_CACHE_SIZE,
       sessionCheckCacheMs: raw.SESSION_CHECK_CACHE_MS,
+      keyRefreshSeconds: raw.KEY_REFRESH_SECONDS,
       reauthMaxAgeMinutes: raw.REAUTH_MAX_AGE,
     },
     users: {

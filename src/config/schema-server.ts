@@ -124,6 +124,15 @@ export const SERVER_FIELDS = {
     min: 0,
     max: 300,
   }),
+  KEY_REFRESH_SECONDS: int({
+    doc:
+      "How often an instance re-reads the signing keys (the access tokens' and the identity provider's) from the " +
+      'database: the bound within which a rotation on one instance signs and verifies on every other (at once on ' +
+      'the instance that rotated).',
+    default: 30,
+    min: 1,
+    max: 3600,
+  }),
   SESSION_CHECK_CACHE_MS: int({
     doc:
       'How long an instance trusts what it read of a user and a session: the bound within which a logout, ' +

@@ -95,6 +95,8 @@ export const errors = {
   emailInUse: make('email-in-use', 409, 'An account with this email already exists'),
   usernameInUse: make('username-in-use', 409, 'This username is taken'),
   invalidTicket: make('invalid-ticket', 401, 'The ticket is invalid, expired or already used'),
+  /** The identity provider's sign-in: its interaction (cookie) is gone, of another sign-in, or past this step. */
+  signInExpired: make('sign-in-expired', 400, 'This sign-in has expired: go back to the application and start again'),
   mailUnavailable: make('mail-unavailable', 503, 'The confirmation email could not be sent; try again later'),
 
   // Multi-factor authentication

@@ -10,13 +10,16 @@ import { freePort } from './ports.js';
 export const ADMIN_SECRET = 'an admin secret of at least 32 characters';
 export const admin = { 'x-admin-secret': ADMIN_SECRET };
 
-/** Gatehouse listening on a free loopback port, its issuer that URL (relying parties need real HTTP). */
-export function useIdp(db: DatabaseKind, env: (server: string) => Env = () => ({})) {
+/**
+ * Gatehouse listening on a free loopback port, its issuer that URL (relying parties need real HTTP). `host`
+ * `localhost` for passkeys: WebAuthn refuses an IP address as the relying party's id.
+ */
+export function useIdp(db: DatabaseKind, env: (server: string) => Env = () => ({}), host = '127.0.0.1') {
   let t: TestApp | undefined;
   let server = '';
   beforeAll(async () => {
     const port = await freePort();
-    server = `http://127.0.0.1:${port}`;
+    server = `http://${host}:${port}`;
     t = await buildTestApp(db, { SERVER_URL: server, ADMIN_SECRET, OIDC_ENABLED: 'true', ...env(server) });
     // Browsers and relying parties judge cookies and tokens by the real time: the app's clock starts there.
     t.clock.advance(Date.now() - t.clock.now().getTime());

@@ -1,5 +1,6 @@
 import type { Queries } from '../../db/queries/index.js';
 import type { OidcClientRow } from '../../db/queries/oidc-clients.js';
+import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
 import { sha256 } from '../hash.js';
 import type { SecretBox } from '../mfa/secret-box.js';
@@ -48,6 +49,8 @@ export interface AdapterDeps {
   sessions: SessionRegistry;
   browser: BrowserContext;
   findClient: (clientId: string) => Promise<OidcClientRow | undefined>;
+  /** A grant oidc-provider deleted (its `revoke`: reuse detection, revocation, logout), for back-channel logout. */
+  grantDeleted?: (grant: OidcGrantRef) => void;
   /** Dynamic registration: stores (or updates) a client from its registered metadata; `drop` deletes it. */
   registerClient: (metadata: Record<string, unknown>) => Promise<void>;
   dropClient: (clientId: string) => Promise<void>;
@@ -154,12 +157,14 @@ export function createAdapterClass(d: AdapterDeps) {
 
     async destroy(id: string): Promise<void> {
       if (this.model === 'Client') return d.dropClient(id);
-      await queries.oidcStore.destroy(this.key(id));
+      const grant = await queries.oidcStore.destroy(this.key(id));
+      if (grant) d.grantDeleted?.(grant);
       if (this.model === 'Grant') await endSession(id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await queries.oidcStore.revokeByGrantId(grantId);
+      const grant = await queries.oidcStore.revokeByGrantId(grantId);
+      if (grant) d.grantDeleted?.(grant);
       await endSession(grantId);
     }
   };

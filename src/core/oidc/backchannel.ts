@@ -9,6 +9,7 @@ import type { OidcProvider } from './types.js';
  * alone (an admin ends it, the user signs out of it), its client receives a signed logout token naming the
  * grant's provider session (`sid`); when every session of a user ends (an admin disables or bans them,
  * logout-all, a password reset…), each client the user had a grant with does. The grants' tokens go with them.
+ * When oidc-provider ends a grant itself (reuse detection, revocation), its client is told too (`revoked`).
  */
 export function createBackchannelLogout(d: {
   provider: () => Promise<OidcProvider>;
@@ -17,6 +18,8 @@ export function createBackchannelLogout(d: {
   log: Logger;
 }) {
   const pending = new Set<Promise<void>>();
+  /** Grants oidc-provider deleted, until its `grant.revoked` event (which follows each) says where. */
+  const deleted = new Map<string, OidcGrantRef>();
 
   async function send(grants: OidcGrantRef[]): Promise<void> {
     for (const g of grants) await d.queries.oidcStore.revokeByGrantId(g.grantId);
@@ -50,6 +53,20 @@ export function createBackchannelLogout(d: {
     /** Starts the notice of one ended session, when it is a grant; never rejects. */
     notifySession(sessionId: string): void {
       start(d.queries.oidcStore.grant(sessionId, d.clock.now()).then((g) => (g ? send([g]) : undefined)));
+    },
+    /** Keeps a grant oidc-provider deleted (its row is gone by the time it says why). */
+    deleted(grant: OidcGrantRef): void {
+      deleted.set(grant.grantId, grant);
+    },
+    /**
+     * oidc-provider ended a grant itself (`grant.revoked`: refresh-token or code reuse, a refresh token revoked by
+     * its client, RP-initiated logout): its client is told, but at RP-initiated logout, where oidc-provider already
+     * sent the logout token. Never rejects.
+     */
+    revoked(grantId: string, route: string | undefined): void {
+      const grant = deleted.get(grantId);
+      deleted.delete(grantId);
+      if (grant && !route?.startsWith('end_session')) start(send([grant]));
     },
     /** Waits for the notices under way (the app's close). */
     drain: async () => {

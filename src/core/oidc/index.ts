@@ -12,11 +12,13 @@ import type { UserService } from '../users/service.js';
 import { createBackchannelLogout } from './backchannel.js';
 import { createOidcClients, loadClientsFile } from './clients.js';
 import { createOidcInteractions } from './interactions.js';
-import { createLiveProvider } from './live-provider.js';
+import { createLiveProvider, type LiveProvider } from './live-provider.js';
 import type { OidcViews } from './provider.js';
+import type { OidcProvider } from './types.js';
 import { providerKeyRing } from './signing-key.js';
 import { createBrowserContext } from './browser.js';
 import type { Actor } from '../sessions/actor.js';
+import type { Passkeys } from '../passkeys/service.js';
 
 export interface OidcDeps {
   config: Config;
@@ -34,6 +36,8 @@ export interface OidcDeps {
   users: UserService;
   pipeline: LoginPipeline;
   auth: Pick<AuthService, 'proveSecondStep'>;
+  /** The passkeys' second step (its options, bound to the MFA ticket); absent when passkeys are off. */
+  passkeys?: Pick<Passkeys, 'secondFactorOptions'>;
   log: Logger;
 }
 
@@ -44,11 +48,24 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
   const clients = createOidcClients({ queries: d.queries, audit: d.audit, clock, random, fromFile });
   const browser = createBrowserContext();
   const signing = config.idp.enabled
-    ? await providerKeyRing({ keys: d.keys, queries: d.queries, box: d.keysBox, clock, audit: d.audit })
+    ? await providerKeyRing({
+        ...{ keys: d.keys, queries: d.queries, box: d.keysBox, clock, audit: d.audit },
+        refreshMs: config.jwt.keyRefreshSeconds * 1000,
+      })
     : undefined;
-  const live =
+  // Made before the provider, which tells it of the grants it deletes; it reaches the provider when it sends.
+  const backchannel =
+    signing &&
+    createBackchannelLogout({
+      provider: (): Promise<OidcProvider> => live!.current(),
+      queries: d.queries,
+      clock,
+      log: d.log,
+    });
+  const live: LiveProvider | undefined =
     signing &&
     createLiveProvider(signing.ring, {
+      grantDeleted: backchannel && ((grant) => backchannel.deleted(grant)),
       config,
       queries: d.queries,
       box: d.storeBox,
@@ -64,8 +81,12 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
   // Made now, so that a configuration oidc-provider refuses stops the start.
   if (live) await live.current();
   const provider = live && (() => live.current());
-  const backchannel = provider && createBackchannelLogout({ provider, queries: d.queries, clock, log: d.log });
-  if (backchannel) {
+  if (live && backchannel) {
+    live.each((p) =>
+      p.on('grant.revoked', (ctx, grantId) =>
+        backchannel.revoked(String(grantId), (ctx as { oidc?: { route?: string } }).oidc?.route),
+      ),
+    );
     d.sessions.onAllEnded((userId) => backchannel.notify(userId));
     d.sessions.onEnded((_userId, sessionId) => backchannel.notifySession(sessionId));
   }
@@ -73,7 +94,8 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
     provider,
     browser,
     pipeline: d.pipeline,
-    proveMfa: (ticket, code, client, door) => d.auth.proveSecondStep(ticket, { method: 'totp', code }, client, door),
+    proveMfa: (ticket, proof, client, door) => d.auth.proveSecondStep(ticket, proof, client, door),
+    passkeyOptions: d.passkeys && ((ticket) => d.passkeys!.secondFactorOptions(ticket)),
     sessions: d.sessions,
     users: d.users,
     clients,

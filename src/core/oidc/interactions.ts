@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoginPipeline } from '../auth/pipeline.js';
+import type { SecondStepProof } from '../auth/second-step.js';
 import type { ClientInfo, SessionRegistry } from '../sessions/registry.js';
 import type { User, UserService } from '../users/service.js';
+import { errors } from '../errors.js';
 import { rolesFor } from './claims.js';
 import type { OidcClients } from './clients.js';
 import type { InteractionDetails, OidcProvider } from './types.js';
@@ -18,9 +20,8 @@ export interface LoginForm {
   realm?: string;
 }
 
-export type LoginOutcome =
-  | { kind: 'signed-in'; user: User; amr: string[] }
-  | { kind: 'second-factor'; ticket: string; methods: string[] };
+type SignedIn = { kind: 'signed-in'; user: User; amr: string[] };
+export type LoginOutcome = SignedIn | { kind: 'second-factor'; ticket: string; methods: string[] };
 
 /**
  * The provider's interactions: signing in through the one login pipeline, the browser's single sign-on
@@ -30,8 +31,10 @@ export function createOidcInteractions(d: {
   provider: (() => Promise<OidcProvider>) | undefined;
   browser: BrowserContext;
   pipeline: LoginPipeline;
-  /** The second step of an MFA login (the ticket of the first and a code): the user it proves. */
-  proveMfa: (ticket: string, code: string, client: ClientInfo, door: string) => Promise<User>;
+  /** The second step of an MFA login (the ticket of the first and a code or passkey): the user it proves. */
+  proveMfa: (ticket: string, proof: SecondStepProof, client: ClientInfo, door: string) => Promise<User>;
+  /** A passkey's options for the second step bound to this ticket; absent when passkeys are off. */
+  passkeyOptions?: (ticket: string) => Promise<object>;
   sessions: SessionRegistry;
   users: UserService;
   clients: OidcClients;
@@ -39,7 +42,7 @@ export function createOidcInteractions(d: {
 }) {
   const { pipeline, sessions } = d;
 
-  return {
+  const interactions = {
     /**
      * Password through the one pipeline: same limits, throttles and audit as every door. An account with a
      * second factor gets an MFA ticket for the second step (`secondStep`), as the HBP door does.
@@ -58,10 +61,16 @@ export function createOidcInteractions(d: {
       return { kind: 'signed-in', user: result.user, amr: ['pwd'] };
     },
 
-    /** The second step: the first step's ticket and a TOTP (or recovery) code. */
-    async secondStep(ticket: string, code: string, client: ClientInfo): Promise<LoginOutcome> {
-      const user = await d.proveMfa(ticket, code, client, OIDC_DOOR);
-      return { kind: 'signed-in', user, amr: ['pwd', 'otp'] };
+    /** The second step: the first step's ticket and a TOTP (or recovery) code, or a passkey's assertion. */
+    async secondStep(ticket: string, proof: SecondStepProof, client: ClientInfo): Promise<SignedIn> {
+      const user = await d.proveMfa(ticket, proof, client, OIDC_DOOR);
+      return { kind: 'signed-in', user, amr: ['pwd', proof.method === 'totp' ? 'otp' : 'hwk'] };
+    },
+
+    /** The options of a passkey's second step (each call counts as one of the ticket's tries). */
+    async passkeyOptions(ticket: string): Promise<object> {
+      if (!d.passkeyOptions) throw errors.featureDisabled();
+      return d.passkeyOptions(ticket);
     },
 
     /** Opens the browser's single sign-on session; its id and user go into a signed cookie. */
@@ -89,9 +98,21 @@ export function createOidcInteractions(d: {
       return d.browser.run(sso, () => p.interactionDetails(req, res));
     },
 
-    /** Signs the interaction in as `user`; `sso` is the browser's single sign-on cookie (new or kept). */
-    async finishLogin(req: IncomingMessage, res: ServerResponse, user: User, amr: string[], sso: string | undefined) {
+    /**
+     * Signs the interaction in as `user`; `sso` is the browser's single sign-on cookie as its request carried it.
+     * After a sign-in on the page (`replacing`: its interaction; a new sign-on session was just opened), the previous
+     * sign-on of the browser ends rather than living beside the new one (`endPrevious`).
+     */
+    async finishLogin(
+      req: IncomingMessage,
+      res: ServerResponse,
+      user: User,
+      amr: string[],
+      sso: string | undefined,
+      replacing?: InteractionDetails,
+    ) {
       const p = await provider();
+      if (replacing) await endPrevious(p, replacing, sso, user);
       const login = { accountId: user.id, amr, remember: true };
       return d.browser.run(sso, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
     },
@@ -141,6 +162,29 @@ export function createOidcInteractions(d: {
       return d.browser.run(sso, () => p.interactionResult(req, res, result, { mergeWithLastSubmission: true }));
     },
   };
+  return interactions;
+
+  /**
+   * A new sign-in in a browser already signed on (prompt=login, a max_age that passed, another account): the
+   * provider session of the interaction ends with the grants made in it (their clients get a back-channel logout:
+   * their sign-in belonged to the session that ends), and so does the previous sign-on's Gatehouse session. The
+   * interaction forgets that session, so the provider starts a new one (new `sid`s) for the new sign-in.
+   */
+  async function endPrevious(p: OidcProvider, details: InteractionDetails, sso: string | undefined, user: User) {
+    const actor = { kind: 'user' as const, id: user.id };
+    const before = details.session;
+    if (before?.cookie) {
+      const session = await d.browser.run(sso, () => p.Session.find(before.cookie!));
+      for (const { grantId } of Object.values(session?.authorizations ?? {}))
+        if (grantId) await sessions.revoke(grantId, { userId: before.accountId, actor });
+      await session?.destroy();
+      details.session = undefined;
+      // Its remaining life, in oidc-provider's own time (the real clock, as it judges every expiry).
+      await details.save(details.exp - Math.floor(Date.now() / 1000));
+    }
+    const previous = await interactions.checkSso(sso);
+    if (previous) await interactions.endSso(sso);
+  }
 
   function provider(): Promise<OidcProvider> {
     if (!d.provider) throw new Error('the OpenID Connect provider is not enabled');

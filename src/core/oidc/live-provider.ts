@@ -5,7 +5,7 @@ import type { OidcProvider } from './types.js';
 
 /**
  * oidc-provider reads its keys once, when it is made. The ring's live keys are re-read from the database (at
- * once after a rotation on this instance, within KEY_REFRESH_MS on the others); when they change, a provider
+ * once after a rotation on this instance, within KEY_REFRESH_SECONDS on the others); when they change, a provider
  * with the new keys replaces the old one, so a rotation signs ID tokens with the new key and the JWKS lists
  * old and new without a restart. Every provider object is stateless: interactions, sessions, grants and tokens
  * are in the database, its cookies are signed with the same key.

@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
+import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
 import { hmac, safeEqual, sha256 } from '../hash.js';
 import type { SecretBox } from '../mfa/secret-box.js';
@@ -40,6 +41,8 @@ export interface OidcProviderDeps {
   browser: BrowserContext;
   cookieKey: Buffer;
   views: OidcViews;
+  /** A grant oidc-provider deleted (see `adapter.ts`). */
+  grantDeleted?: (grant: OidcGrantRef) => void;
   /** Where oidc-provider's unexpected errors (its `server_error` answers) are logged. */
   log: { error(o: object, msg: string): void };
 }

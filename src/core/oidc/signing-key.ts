@@ -21,6 +21,8 @@ export async function providerKeyRing(o: {
   box: SecretBox;
   clock: Clock;
   audit: Pick<Audit, 'record' | 'recordBy'>;
+  /** KEY_REFRESH_SECONDS, in milliseconds. */
+  refreshMs: number;
 }): Promise<{ ring: KeyRing; own: boolean }> {
   if (!isHmac(o.keys.algorithm)) return { ring: o.keys, own: false };
   const stored = await o.queries.signingKeys.live(PROVIDER_RING, o.clock.now());
@@ -32,6 +34,7 @@ export async function providerKeyRing(o: {
     // Another instance may have made the key already: then its material is the seed, and nothing is generated.
     seed: first ? o.box.open(first.material) : generateJwtKey('RS256'),
     verifySeconds: 86_400,
+    refreshMs: o.refreshMs,
     queries: o.queries,
     box: o.box,
     clock: o.clock,

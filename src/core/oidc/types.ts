@@ -40,9 +40,20 @@ export interface InteractionDetails {
   uid: string;
   prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
   params: Record<string, unknown> & { client_id?: string; scope?: string };
-  session?: { accountId?: string; uid?: string };
+  /** The provider session the interaction began in (`cookie`: its id), when it had signed in. */
+  session?: { accountId?: string; uid?: string; cookie?: string };
   grantId?: string;
   lastSubmission?: Record<string, unknown>;
+  /** When it expires (seconds since the epoch); `save` stores it again for `ttl` seconds. */
+  exp: number;
+  save(ttl: number): Promise<string>;
+}
+
+/** A browser's session at the provider: the clients signed in through it, each with its grant and `sid`. */
+export interface SessionModel {
+  accountId?: string;
+  authorizations?: Record<string, { grantId?: string; sid?: string }>;
+  destroy(): Promise<void>;
 }
 
 export interface InteractionResult {
@@ -62,6 +73,7 @@ export interface OidcProvider {
     new (o: { jti?: string; accountId: string; clientId: string }): GrantModel;
     find(id: string): Promise<GrantModel | undefined>;
   };
+  Session: { find(id: string): Promise<SessionModel | undefined> };
   IdToken: { prototype: { payload(this: unknown): Promise<Record<string, unknown>> } };
   Client: {
     prototype: { compareClientSecret: (actual: unknown) => Promise<boolean> };

@@ -31,6 +31,8 @@ export interface OidcStoreFound {
   consumedAt: Date | null;
 }
 
+const GRANT_COLUMNS = ['model', 'grant_id', 'client_id', 'account_id', 'sid'] as const;
+
 export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectName) {
   const live = (now: Date) =>
     db.selectFrom('oidc_store').select(['payload', 'consumed_at']).where('expires_at', '>', now);
@@ -54,6 +56,11 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     accountId: String(r.account_id),
     sid: r.sid,
   });
+
+  const grantOf = (rows: (Parameters<typeof grantRef>[0] & { model: string })[]) => {
+    const row = rows.find((r) => r.model === 'Grant');
+    return row && grantRef(row);
+  };
 
   return {
     async upsert(e: OidcStoreEntry): Promise<void> {
@@ -93,12 +100,16 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
       return Number(r.numUpdatedRows) > 0;
     },
 
-    async destroy(key: string): Promise<void> {
-      await db.deleteFrom('oidc_store').where('key', '=', key).execute();
+    /** Deletes one object; answers the grant it was, when it was one (whoever deletes it first gets it). */
+    async destroy(key: string): Promise<OidcGrantRef | undefined> {
+      const rows = await db.deleteFrom('oidc_store').where('key', '=', key).returning(GRANT_COLUMNS).execute();
+      return grantOf(rows);
     },
 
-    async revokeByGrantId(grantId: string): Promise<void> {
-      await db.deleteFrom('oidc_store').where('grant_id', '=', grantId).execute();
+    /** Deletes a grant and everything of it; answers the grant, when this call deleted it. */
+    async revokeByGrantId(grantId: string): Promise<OidcGrantRef | undefined> {
+      const rows = await db.deleteFrom('oidc_store').where('grant_id', '=', grantId).returning(GRANT_COLUMNS).execute();
+      return grantOf(rows);
     },
 
     /** Names the provider session (`sid`) a grant's code was issued under; the first one stays. */

@@ -6,14 +6,22 @@ import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
 import { cookieWriteAllowed } from '../plugins/cookie-origin.js';
 import { setSsoCookie } from './sso-cookie.js';
-import { loginPage, messagePage, PAGE_CSP, secondFactorPage, type LoginView, type SecondFactorView } from './views.js';
+import {
+  loginPage,
+  messagePage,
+  PAGE_CSP,
+  SCRIPT_PAGE_CSP,
+  secondFactorPage,
+  type LoginView,
+  type SecondFactorView,
+} from './views.js';
 
-/** Sends one HTML page with the pages' headers. */
-export function sendPage(reply: FastifyReply, status: number, html: string) {
+/** Sends one HTML page with the pages' headers (`scripts`: it loads this server's own scripts). */
+export function sendPage(reply: FastifyReply, status: number, html: string, scripts = false) {
   return reply
     .code(status)
     .headers({
-      'content-security-policy': PAGE_CSP,
+      'content-security-policy': scripts ? SCRIPT_PAGE_CSP : PAGE_CSP,
       'cache-control': 'no-store',
       'x-frame-options': 'DENY',
       'referrer-policy': 'same-origin',
@@ -29,8 +37,15 @@ export function refuseForeignPost(request: FastifyRequest, reply: FastifyReply, 
   return true;
 }
 
-type Body = Partial<Record<keyof LoginForm | 'ticket', unknown>>;
+type Body = Partial<Record<keyof LoginForm | 'ticket' | 'methods', unknown>>;
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1024) : '');
+/** The second factors the page offered (kept in the form so that a retry offers the same); TOTP at least. */
+const methodsOf = (v: unknown) => {
+  const listed = str(v)
+    .split(',')
+    .filter((m) => m === 'totp' || m === 'webauthn');
+  return listed.length ? listed : ['totp'];
+};
 
 const formOf = (body: unknown): LoginForm => {
   const b = (body ?? {}) as Body;
@@ -42,7 +57,7 @@ type Signed = { user: User; amr: string[] };
 
 /** The second step's page: the first step's ticket (hidden) and the code. */
 async function secondStep(reply: FastifyReply, status: number, view: SecondFactorView): Promise<undefined> {
-  await sendPage(reply, status, secondFactorPage(view));
+  await sendPage(reply, status, secondFactorPage(view), Boolean(view.passkey && view.methods.includes('webauthn')));
   return undefined;
 }
 
@@ -56,7 +71,10 @@ export async function signInWithForm(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Services,
-  view: Omit<LoginView, 'identifier' | 'error' | 'realm'> & { mfaAction: string },
+  view: Omit<LoginView, 'identifier' | 'error' | 'realm'> & {
+    mfaAction: string;
+    passkey?: SecondFactorView['passkey'];
+  },
 ): Promise<Signed | undefined> {
   const form = formOf(request.body);
   const again = async (status: number, error: string | undefined) => {
@@ -72,7 +90,7 @@ export async function signInWithForm(
     return again(err.status, err.message);
   }
   if (outcome.kind === 'second-factor')
-    return secondStep(reply, 401, { action: view.mfaAction, purpose: view.purpose, ...outcome });
+    return secondStep(reply, 401, { action: view.mfaAction, purpose: view.purpose, passkey: view.passkey, ...outcome });
   return opened(request, reply, s, outcome);
 }
 
@@ -81,20 +99,21 @@ export async function secondStepWithForm(
   request: FastifyRequest,
   reply: FastifyReply,
   s: Services,
-  view: { action: string; purpose?: string },
+  view: Pick<SecondFactorView, 'action' | 'purpose' | 'passkey'>,
 ): Promise<Signed | undefined> {
   const b = (request.body ?? {}) as Body;
   const ticket = str(b.ticket);
   let outcome: Outcome;
   try {
-    outcome = await s.oidc.interactions.secondStep(ticket, str(b.code), clientInfo(request));
+    const proof = { method: 'totp' as const, code: str(b.code) };
+    outcome = await s.oidc.interactions.secondStep(ticket, proof, clientInfo(request));
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     if (err.status === 429) reply.headers(err.headers);
     // A wrong code may be tried again on the same ticket (until its tries run out: then it is void).
     const retry = err.code === 'invalid-mfa-code';
     if (!retry) return again();
-    return secondStep(reply, err.status, { ...view, ticket, methods: ['totp'], error: err.message });
+    return secondStep(reply, err.status, { ...view, ticket, methods: methodsOf(b.methods), error: err.message });
   }
   return opened(request, reply, s, outcome);
 

@@ -3,11 +3,14 @@ import type { OidcViews } from '../../core/oidc/provider.js';
 export const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * Pages of the sign-in and the provider: no script, the home page's style sheet, nothing framed. Their referrer
- * policy is `same-origin`, not `no-referrer`: under `no-referrer` Chromium sends `Origin: null` with the form's
- * post, which the origin check (CSRF) must refuse.
+ * Pages of the sign-in and the provider: no script (but the passkey's second step: `SCRIPT_PAGE_CSP`), the home
+ * page's style sheet, nothing framed. Their referrer policy is `same-origin`, not `no-referrer`: under
+ * `no-referrer` Chromium sends `Origin: null` with the form's post, which the origin check (CSRF) must refuse.
  */
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** The second step's page with a passkey: this server's own script files, no inline script, fetch to itself. */
+export const SCRIPT_PAGE_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`;
 
 export function layout(title: string, body: string): string {
   return `<!doctype html>
@@ -71,25 +74,52 @@ export interface SecondFactorView {
   /** The account's second factors: `totp`, `webauthn`. */
   methods: string[];
   error?: string;
+  /** Where the page's script asks for a passkey's options and sends its assertion (the provider's pages). */
+  passkey?: { options: string; verify: string };
 }
 
-/** The second step of an MFA sign-in: the code from the authenticator app (or a recovery code). */
+/**
+ * The second step of an MFA sign-in: the code from the authenticator app (or a recovery code), and the passkey
+ * when the account has one and the page can ask for it (its script, `/_gatehouse/second-step.js`).
+ */
 export function secondFactorPage(v: SecondFactorView): string {
-  const form = v.methods.includes('totp')
+  const totp = v.methods.includes('totp')
     ? `<form id="second-factor" method="post" action="${escapeHtml(v.action)}">
 <input type="hidden" name="ticket" value="${escapeHtml(v.ticket)}">
+<input type="hidden" name="methods" value="${escapeHtml(v.methods.join(','))}">
 <label for="code">Code from your authenticator app (or a recovery code)</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>
 <button type="submit">Continue</button>
 </form>`
-    : `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
- ask for yet. Add an authenticator app to the account to sign in here.</p>`;
+    : '';
+  const passkey =
+    v.methods.includes('webauthn') && v.passkey
+      ? `<div id="passkey-step" data-ticket="${escapeHtml(v.ticket)}" data-options="${escapeHtml(v.passkey.options)}"
+ data-verify="${escapeHtml(v.passkey.verify)}">
+<p>${totp ? 'Or use' : 'Use'} your passkey.</p>
+<button type="button" id="use-passkey">Use my passkey</button>
+<p id="passkey-error" class="problem" role="alert" hidden></p>
+</div>
+<script src="${SCRIPTS.webauthn}"></script>
+<script src="${SCRIPTS.secondStep}"></script>`
+      : '';
+  const neither =
+    totp || passkey
+      ? ''
+      : `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
+ ask for. Add an authenticator app to the account to sign in here.</p>`;
   return layout(
     'Second step',
     `${v.purpose ? `<p>to continue to <strong>${escapeHtml(v.purpose)}</strong></p>` : ''}
-${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</p>` : ''}${form}`,
+${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</p>` : ''}${totp}${passkey}${neither}`,
   );
 }
+
+/** The pages' scripts (served by `passkey-step.ts`): @simplewebauthn/browser's bundle and the second step's. */
+export const SCRIPTS = {
+  webauthn: '/_gatehouse/simplewebauthn-browser.js',
+  secondStep: '/_gatehouse/second-step.js',
+};
 
 function realmChoice(v: LoginView): string {
   if (!v.realms?.length) return '';

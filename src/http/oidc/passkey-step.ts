@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { OIDC_PREFIX } from '../../core/oidc/provider.js';
+import type { Services } from '../../services.js';
+import { clientInfo } from '../client.js';
+import { Ticket } from '../native/auth/schemas.js';
+import { AuthenticationCredential, RequestOptions } from '../native/auth/webauthn/schemas.js';
+import { responses } from '../schemas.js';
+import type { SignedIn } from './interactions.js';
+import { setSsoCookie } from './sso-cookie.js';
+import { createSteps, type Uid } from './step.js';
+import { SCRIPTS } from './views.js';
+
+/** @simplewebauthn/browser's own bundle (a dependency of the server too), served as it is published. */
+function webauthnBundle(): string {
+  const main = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(path.join(path.dirname(main), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
+}
+
+/**
+ * The second step's script: asks for the options bound to the page's ticket, lets the browser's authenticator
+ * answer (startAuthentication), sends the assertion, and follows the sign-in on. A wrong passkey may be tried again
+ * on the same ticket (until its tries run out).
+ */
+export const SECOND_STEP_SCRIPT = `'use strict';
+(function () {
+  var box = document.getElementById('passkey-step');
+  if (!box) return;
+  var button = document.getElementById('use-passkey');
+  var problem = document.getElementById('passkey-error');
+  var ticket = box.getAttribute('data-ticket');
+  var say = function (text) { problem.textContent = text; problem.hidden = !text; };
+  var post = function (url, body) {
+    return fetch(url, { method: 'POST', credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      .then(function (res) {
+        return res.json().then(function (data) {
+          if (!res.ok) throw new Error(data.message || 'The passkey could not be used');
+          return data;
+        });
+      });
+  };
+  if (!window.PublicKeyCredential || !window.SimpleWebAuthnBrowser) {
+    button.disabled = true;
+    return say('This browser cannot use passkeys.');
+  }
+  button.addEventListener('click', function () {
+    say('');
+    button.disabled = true;
+    post(box.getAttribute('data-options'), { ticket: ticket })
+      .then(function (options) { return SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options }); })
+      .then(function (credential) {
+        return post(box.getAttribute('data-verify'), { ticket: ticket, credential: credential });
+      })
+      .then(function (done) { window.location.assign(done.location); })
+      .catch(function (e) { say(e.message); button.disabled = false; });
+  });
+})();
+`;
+
+const Done = Type.Object({ location: Type.String({ description: 'Where the sign-in goes on' }) });
+
+/**
+ * The passkey as the second step on the provider's sign-in page (the ticket of the password step, which the page
+ * keeps): its options and its assertion, over the same second step as a code (`auth.proveSecondStep`: tries per
+ * ticket, MFA throttle, audit). Posts from another origin are refused, like the page's forms.
+ */
+export async function passkeyStepRoutes(app: FastifyInstance, s: Services, signedIn: SignedIn) {
+  const ix = s.oidc.interactions;
+  const { json } = createSteps(s);
+  const bundle = webauthnBundle();
+  const scriptHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=300' };
+  const hide = { schema: { hide: true } };
+  const script = (body: string) => async (_request: unknown, reply: FastifyReply) =>
+    reply.headers(scriptHeaders).type('text/javascript; charset=utf-8').send(body);
+  app.get(SCRIPTS.webauthn, hide, script(bundle));
+  app.get(SCRIPTS.secondStep, hide, script(SECOND_STEP_SCRIPT));
+
+  const route = `${OIDC_PREFIX}/interaction/:uid/mfa/passkey`;
+  app.post<Uid & { Body: { ticket: string } }>(
+    `${route}/options`,
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ ticket: Ticket }),
+        response: responses({ 200: RequestOptions }, 400, 401, 403, 404, 429),
+      },
+    },
+    json('login', async (request) => ix.passkeyOptions((request.body as { ticket: string }).ticket)),
+  );
+
+  app.post<Uid & { Body: { ticket: string; credential: unknown } }>(
+    `${route}/verify`,
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ ticket: Ticket, credential: AuthenticationCredential }),
+        response: responses({ 200: Done }, 400, 401, 403, 404, 429),
+      },
+    },
+    json('login', async (request, reply, details) => {
+      const { ticket, credential } = request.body as { ticket: string; credential: never };
+      const client = clientInfo(request);
+      const outcome = await ix.secondStep(ticket, { method: 'webauthn', credential }, client);
+      const session = await ix.openSso(outcome.user, client);
+      setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
+      return { location: await signedIn(request, reply, details, outcome) };
+    }),
+  );
+}
