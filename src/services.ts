@@ -120,7 +120,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     audit,
   });
   const log = runtime.log ?? pino({ level: 'warn' });
-  const directories = createDirectories({
+  const directories = await createDirectories({
     config,
     queries,
     users,
@@ -209,7 +209,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
-  const providers = createProviders({ ...federated, secret: providerSecret });
+  const providers = await createProviders({ ...federated, secret: providerSecret });
   // The identity provider (issue 28): clients, oidc-provider when OIDC_ENABLED, its sign-in interactions.
   const oidc = await createOidc(
     {
