@@ -27,7 +27,9 @@ import { DIALECT_MODULES } from './http/dialects/registry.js';
 import { adminConsole } from './http/console.js';
 import { declareSharedStatuses, ErrorBody } from './http/schemas.js';
 import { SessionBody } from './http/native/auth/schemas.js';
-import { createServices, type Runtime, type Services } from './services.js';
+import { createServices, type AppServices, type Runtime } from './services.js';
+import { createMetrics } from './metrics/registry.js';
+import { observeServices } from './metrics/observe.js';
 
 export { VERSION } from './version.js';
 
@@ -88,17 +90,21 @@ function batchedStdout(app: FastifyInstance) {
 export async function buildApp(
   config: Config,
   opts: BuildOptions = {},
-): Promise<FastifyInstance & { services: Services }> {
+): Promise<FastifyInstance & { services: AppServices }> {
   const secrets = await resolveSecrets(config);
   // LOG_FORMAT: readable lines on a terminal, JSON otherwise (or as configured).
   const pretty = opts.logStream ? undefined : await prettyLogStream(config.operators.logFormat);
   const stream = opts.logStream ?? pretty ?? destination(1);
   const logger = pino({ level: config.server.logLevel, redact: { paths: REDACT, censor: '[REDACTED]' } }, stream);
   const db = openDatabase(config.database);
-  let services: Services;
+  let services: AppServices;
   try {
     await migrateToLatest(db);
-    services = await createServices(config, secrets, db, { ...opts, log: logger });
+    const core = await createServices(config, secrets, db, { ...opts, log: logger });
+    // The Prometheus registry is the server's alone: CLI calls, which create the services too, never load prom-client.
+    const metrics = createMetrics(db);
+    observeServices(metrics, core);
+    services = { ...core, metrics };
   } catch (err) {
     await db.close();
     throw err;
@@ -198,5 +204,5 @@ export async function buildApp(
     await services.limits?.close();
     await db.close();
   });
-  return app as unknown as FastifyInstance & { services: Services };
+  return app as unknown as FastifyInstance & { services: AppServices };
 }

@@ -4,19 +4,7 @@ import { announceStart } from './announce.js';
 import type { Config } from './config/load.js';
 import { checkWrittenPaths } from './config/paths-check.js';
 import { wantsPretty } from './log-format.js';
-import type { SweepReport } from './storage/sweep.js';
-
-/** One line an operator can read; the keys of files that lost their object go in a warning of their own. */
-export function describeSweep(r: SweepReport): string {
-  const partial =
-    r.partialUploads === null
-      ? 'partial uploads left to the bucket lifecycle rule'
-      : `${r.partialUploads} partial upload(s) removed`;
-  return (
-    `storage sweep: ${partial}, ${r.orphansRemoved} orphaned object(s) removed; ` +
-    `${r.files} file(s), ${r.objects} object(s), ${r.missing.length} file(s) missing their object`
-  );
-}
+import { describeSweep } from './storage/sweep.js';
 
 /** A sweep at start, then every STORAGE_SWEEP_INTERVAL minutes (never two at once); none when it is 0. */
 function startStorageSweeps(app: Awaited<ReturnType<typeof buildApp>>, minutes: number) {

@@ -26,6 +26,7 @@ import { createMfaService } from './core/mfa/service.js';
 import { createSecretBox } from './core/mfa/secret-box.js';
 import { createForeignIds } from './core/users/foreign-ids.js';
 import type { Db } from './db/client.js';
+import type { Metrics } from './metrics/registry.js';
 import { createQueries } from './db/queries/index.js';
 import { createAudit } from './core/audit/service.js';
 import { createCoreKinds } from './core/credentials/core-kinds.js';
@@ -37,8 +38,6 @@ import { createRealms } from './core/realms/service.js';
 import { createAuthMethods } from './core/auth-methods/service.js';
 import { createLoginPipeline } from './core/auth/pipeline.js';
 import { createDirectories, createProviders } from './core/federation.js';
-import { createMetrics } from './metrics/registry.js';
-import { observeServices } from './metrics/observe.js';
 import { createHousekeeping } from './core/housekeeping/service.js';
 import { createPasskeys } from './core/passkeys/service.js';
 import { createAppPasswords } from './core/app-passwords/service.js';
@@ -120,7 +119,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     audit,
   });
   const log = runtime.log ?? pino({ level: 'warn' });
-  const directories = createDirectories({
+  const directories = await createDirectories({
     config,
     queries,
     users,
@@ -209,7 +208,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   });
   const providerSecret = (purpose: string) => deriveKey(secrets.cookieSecret, purpose);
   const federated = { config, queries, users, auth, tickets, audit, clock, sessions };
-  const providers = createProviders({ ...federated, secret: providerSecret });
+  const providers = await createProviders({ ...federated, secret: providerSecret });
   // The identity provider (issue 28): clients, oidc-provider when OIDC_ENABLED, its sign-in interactions.
   const oidc = await createOidc(
     {
@@ -239,8 +238,6 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     resendActivation: (email) => lifecycle.resendActivation(email),
   });
   const firstRun = createFirstRun({ config, queries, users, audit, clock, random });
-  const metrics = createMetrics(db);
-  observeServices(metrics, { hasher, audit, storage, housekeeping });
 
   return {
     config,
@@ -292,8 +289,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     startedAt: clock.now(),
     limits,
     housekeeping,
-    metrics,
   };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
+
+/** The services and the server's metrics registry, which counts what they announce (built by buildApp). */
+export type AppServices = Services & { metrics: Metrics };

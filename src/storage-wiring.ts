@@ -6,7 +6,7 @@ import { createSecretBox } from './core/mfa/secret-box.js';
 import type { Queries } from './db/queries/index.js';
 import { deriveKey } from './signing.js';
 import { createDiskBackend } from './storage/backends/disk.js';
-import { createRules, loadRules } from './storage/rules.js';
+import { createRules, DEFAULT_RULES } from './storage/rules.js';
 import { createStorageService } from './storage/service.js';
 
 interface StorageDeps {
@@ -31,6 +31,10 @@ export async function createStorage({ config, secrets, queries, clock, random, b
     backend: config.storage.s3
       ? (await import('./storage/backends/s3.js')).createS3Backend(config.storage.s3)
       : createDiskBackend(config.storage.root),
-    rules: createRules(loadRules(config.storage.rulesFile)),
+    rules: createRules(
+      config.storage.rulesFile
+        ? (await import('./storage/rules-file.js')).loadRules(config.storage.rulesFile)
+        : DEFAULT_RULES,
+    ),
   });
 }

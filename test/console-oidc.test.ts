@@ -1,33 +1,18 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, type TestApp } from './helpers/app.js';
-import { PASSWORD, uniqueEmail } from './helpers/auth.js';
-import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
+import { screenshot } from './helpers/browser.js';
+import { closeConsole, openConsole, useChromium, type ConsoleSession } from './helpers/console.js';
 
 const ADMIN_SECRET = 'console-oidc-admin-secret-0123456789abcdef';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe.each(DATABASES)('the console manages the identity provider’s clients, in Chromium on %s', (db) => {
+  let s: ConsoleSession | undefined;
   let t: TestApp & { base: string };
-  let context: BrowserContext;
   let page: Page;
-  let csp: string[];
-
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${t.base}${path}`, {
-      method,
-      headers: { 'x-admin-secret': ADMIN_SECRET, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: res.status === 204 ? null : await res.json() };
-  };
+  const call: ConsoleSession['call'] = (...args) => s!.call(...args);
   /** A client-credentials token request with this secret: 200 while the secret is the client's. */
   const tokenWith = async (clientId: string, secret: string) =>
     (
@@ -47,24 +32,12 @@ describe.each(DATABASES)('the console manages the identity provider’s clients,
   };
 
   beforeAll(async () => {
-    t = await serveTestApp(db, { ADMIN_SECRET, OIDC_ENABLED: 'true', RATE_LIMIT_ENABLED: 'false' });
-    const email = uniqueEmail('admin');
-    await call('POST', '/admin/users', { email, password: PASSWORD, roles: ['admin', 'user'] });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    csp = watchCsp(page);
+    const env = { OIDC_ENABLED: 'true', RATE_LIMIT_ENABLED: 'false' };
+    s = await openConsole(browser(), db, { env, adminSecret: ADMIN_SECRET });
+    ({ t, page } = s);
     page.on('dialog', (dialog) => void dialog.accept());
-    await page.goto(`${t.base}/console/`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
   });
-  afterAll(async () => {
-    expect(csp).toEqual([]);
-    await context?.close();
-    await t?.close();
-  });
+  afterAll(() => closeConsole(s));
 
   it('creates a client (its secret shown once works), edits it, rotates the secret, and deletes it', async () => {
     await page.getByRole('link', { name: 'OIDC clients' }).click();

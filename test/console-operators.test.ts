@@ -1,35 +1,21 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeAt } from '../src/core/mfa/totp.js';
 import { DATABASES, type TestApp } from './helpers/app.js';
 import { PASSWORD, uniqueEmail } from './helpers/auth.js';
-import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
+import { screenshot } from './helpers/browser.js';
+import { closeConsole, openConsole, useChromium, type ConsoleSession } from './helpers/console.js';
 
 const ADMIN_SECRET = 'console-operators-admin-secret-0123456789';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe.each(DATABASES)('the console fixes accounts by hand, in Chromium on %s', (db) => {
+  let s: ConsoleSession | undefined;
   let t: TestApp & { base: string };
-  let context: BrowserContext;
   let page: Page;
-  let csp: string[];
   let adminId: string;
-
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${t.base}${path}`, {
-      method,
-      headers: { 'x-admin-secret': ADMIN_SECRET, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: res.status === 204 ? null : await res.json() };
-  };
+  const call: ConsoleSession['call'] = (...args) => s!.call(...args);
   const user = async (id: string) => (await call('GET', `/admin/users/${id}`)).body;
   const openUser = async (id: string, email: string) => {
     await page.goto(`${t.base}/console/#/users/${id}`);
@@ -37,24 +23,12 @@ describe.each(DATABASES)('the console fixes accounts by hand, in Chromium on %s'
   };
 
   beforeAll(async () => {
-    t = await serveTestApp(db, { ADMIN_SECRET, AUTO_ACTIVATE_NEW_USERS: 'false', RATE_LIMIT_ENABLED: 'false' });
-    const email = uniqueEmail('admin');
-    const created = await call('POST', '/admin/users', { email, password: PASSWORD, roles: ['admin', 'user'] });
-    adminId = created.body.id;
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    csp = watchCsp(page);
-    await page.goto(`${t.base}/console/`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    const env = { AUTO_ACTIVATE_NEW_USERS: 'false', RATE_LIMIT_ENABLED: 'false' };
+    s = await openConsole(browser(), db, { env, adminSecret: ADMIN_SECRET });
+    ({ t, page } = s);
+    adminId = s.admin!.id;
   });
-  afterAll(async () => {
-    expect(csp).toEqual([]);
-    await context?.close();
-    await t?.close();
-  });
+  afterAll(() => closeConsole(s));
 
   it('activates a pending account and mails its activation again, each audited with the admin as actor', async () => {
     const email = uniqueEmail('pending');

@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, type TestApp } from './helpers/app.js';
 import { PASSWORD } from './helpers/auth.js';
-import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
+import { screenshot } from './helpers/browser.js';
+import { closeConsole, openConsole, signInToConsole, useChromium, type ConsoleSession } from './helpers/console.js';
 
 // Issue 24: the console's realm, role and state filters ask the server, which filters the whole
 // list. The bug guarded: users matching a filter but not on the first page of 50 were never shown
@@ -10,18 +11,12 @@ import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/br
 
 const ADMIN_SECRET = 'console-user-filters-admin-secret-0123456789';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe.each(DATABASES)('console user filters in Chromium on %s', (db) => {
+  let s: ConsoleSession | undefined;
   let t: TestApp & { base: string };
   let page: Page;
-  let csp: string[];
   const admin = async (method: string, path: string, body?: unknown) =>
     fetch(`${t.base}${path}`, {
       method,
@@ -35,14 +30,11 @@ describe.each(DATABASES)('console user filters in Chromium on %s', (db) => {
   };
 
   beforeAll(async () => {
-    t = await serveTestApp(db, { ADMIN_SECRET, RATE_LIMIT_ENABLED: 'false' });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    csp = watchCsp(page);
+    const env = { RATE_LIMIT_ENABLED: 'false' };
+    s = await openConsole(browser(), db, { env, adminSecret: ADMIN_SECRET, height: 800, signIn: false });
+    ({ t, page } = s);
   });
-  afterAll(async () => {
-    await page?.context().close();
-    await t?.close();
-  });
+  afterAll(() => closeConsole(s));
 
   it('shows every user a role or state filter finds, though none is on the first page', async () => {
     await createUser('boss@filters.test', ['admin', 'user']);
@@ -54,11 +46,7 @@ describe.each(DATABASES)('console user filters in Chromium on %s', (db) => {
     const gone = await createUser('gone@filters.test');
     expect((await admin('POST', `/admin/users/${gone}/disable`)).status).toBe(204);
 
-    await page.goto(`${t.base}/console/`);
-    await page.getByLabel('Email').fill('boss@filters.test');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await signInToConsole(page, t.base, 'boss@filters.test');
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     const emails = () => page.locator('table tbody tr td:first-child a').allTextContents();
@@ -75,6 +63,6 @@ describe.each(DATABASES)('console user filters in Chromium on %s', (db) => {
     await expect.poll(async () => (await emails()).length).toBe(50);
     await page.locator('select[name=state]').selectOption('disabled');
     await expect.poll(emails).toEqual(['gone@filters.test']);
-    expect(csp).toEqual([]);
+    expect(s!.csp).toEqual([]);
   });
 });

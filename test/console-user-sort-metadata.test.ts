@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, type TestApp } from './helpers/app.js';
 import { PASSWORD } from './helpers/auth.js';
-import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
+import { screenshot } from './helpers/browser.js';
+import { closeConsole, openConsole, signInToConsole, useChromium, type ConsoleSession } from './helpers/console.js';
 
 // Issue 29: the console's user list sorted by the server (its column headers), across pages of 50 with the
 // server's cursors. The bug guarded: sorting only the page already fetched (the busiest user on page 2 never
@@ -11,18 +12,12 @@ import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/br
 
 const ADMIN_SECRET = 'console-user-sort-admin-secret-0123456789abc';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe.each(DATABASES)('console user sorting and metadata in Chromium on %s', (db) => {
+  let s: ConsoleSession | undefined;
   let t: TestApp & { base: string };
   let page: Page;
-  let csp: string[];
   const call = (method: string, path: string, body?: unknown) =>
     fetch(`${t.base}${path}`, {
       method,
@@ -44,14 +39,11 @@ describe.each(DATABASES)('console user sorting and metadata in Chromium on %s', 
   };
 
   beforeAll(async () => {
-    t = await serveTestApp(db, { ADMIN_SECRET, RATE_LIMIT_ENABLED: 'false' });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    csp = watchCsp(page);
+    const env = { RATE_LIMIT_ENABLED: 'false' };
+    s = await openConsole(browser(), db, { env, adminSecret: ADMIN_SECRET, height: 800, signIn: false });
+    ({ t, page } = s);
   });
-  afterAll(async () => {
-    await page?.context().close();
-    await t?.close();
-  });
+  afterAll(() => closeConsole(s));
 
   it('sorts the whole list by a column header, both ways, and pages in that order', async () => {
     await createUser('admin@sort.test', ['admin', 'user']);
@@ -65,11 +57,7 @@ describe.each(DATABASES)('console user sorting and metadata in Chromium on %s', 
     await signIn('u30@sort.test');
 
     t.clock.advanceSeconds(60);
-    await page.goto(`${t.base}/console/`);
-    await page.getByLabel('Email').fill('admin@sort.test');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await signInToConsole(page, t.base, 'admin@sort.test');
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     const emails = () => page.locator('table tbody tr td:first-child a').allTextContents();
@@ -104,7 +92,7 @@ describe.each(DATABASES)('console user sorting and metadata in Chromium on %s', 
     await header('Last seen').getByRole('link').click();
     await expect.poll(async () => (await emails())[0]).toBe('admin@sort.test');
     expect((await emails()).slice(1, 3)).toEqual(['u30@sort.test', 'busy@sort.test']);
-    expect(csp).toEqual([]);
+    expect(s!.csp).toEqual([]);
   }, 180_000);
 
   it("shows a user's metadata, refuses what is not a JSON object, saves an edit and audits its keys", async () => {
@@ -144,6 +132,6 @@ describe.each(DATABASES)('console user sorting and metadata in Chromium on %s', 
       { fields: ['metadata'], metadata_keys: ['plan', 'region'] },
       { fields: ['metadata'], metadata_keys: ['plan', 'seats'] },
     ]);
-    expect(csp).toEqual([]);
+    expect(s!.csp).toEqual([]);
   }, 120_000);
 });

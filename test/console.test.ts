@@ -1,23 +1,18 @@
 import sharp from 'sharp';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeAt } from '../src/core/mfa/totp.js';
 import { DATABASES, type TestApp } from './helpers/app.js';
 import { PASSWORD, uniqueEmail } from './helpers/auth.js';
-import { launchChromium, screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
+import { screenshot, serveTestApp, watchCsp } from './helpers/browser.js';
+import { useChromium } from './helpers/console.js';
 import { SIGN_IN_CLIENT, useProvider } from './helpers/oidc-provider.js';
 import { person, seedLdif, serviceSettings, useSlapd } from './helpers/slapd.js';
 
 const ADMIN_SECRET = 'browser-console-admin-secret-0123456789';
 const _NO_SUCH_USER = '00000000-0000-4000-8000-000000000000';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 /** A real OpenLDAP directory with one person, who signs in through a realm backed by it. */
 const slapd = useSlapd(seedLdif([person('dana')]));
 
@@ -65,7 +60,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
       AUTH_PROVIDER_OIDC_CLIENT_ID: SIGN_IN_CLIENT.id,
       AUTH_PROVIDER_OIDC_CLIENT_SECRET: SIGN_IN_CLIENT.secret,
     });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await browser().newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     csp = watchCsp(page);
     adminEmail = (await createUser(['admin', 'user'])).email;
@@ -321,7 +316,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
 
   it("shows a user's linked provider and the LDAP directory behind a user's realm", async () => {
     // Someone signs in with OpenID Connect in their own browser, through the provider's real login and consent pages.
-    const theirs = await browser.newContext();
+    const theirs = await browser().newContext();
     try {
       const p = await theirs.newPage();
       await p.goto(`${t.base}/auth/providers/oidc`);
@@ -432,7 +427,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
     );
     t.clock.advanceSeconds(30); // the enabling code is spent
 
-    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const other = await browser().newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const p = await other.newPage();
       const violations = watchCsp(p);
@@ -455,7 +450,7 @@ describe.each(DATABASES)('admin console in Chromium on %s', (db) => {
   });
 
   it('opens with the admin secret, kept in memory only', async () => {
-    const other = await browser.newContext();
+    const other = await browser().newContext();
     try {
       const p = await other.newPage();
       await p.goto(`${t.base}/console/`);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { buildApp } from '../src/app.js';
-import { createRules, DEFAULT_RULES, loadRules } from '../src/storage/rules.js';
+import { createRules, DEFAULT_RULES } from '../src/storage/rules.js';
+import { loadRules } from '../src/storage/rules-file.js';
 import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { bearer, register } from './helpers/auth.js';
 

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
-import { DirectoryInput, settingsOf } from '../core/directories/settings.js';
+import { DirectoryInput } from '../core/directories/settings-schema.js';
+import { settingsOf } from '../core/directories/settings.js';
 import type { CliContext } from './context.js';
 
 /** `gatehouse directories …`: the same operations as /admin/directories, for operators at a shell. */

@@ -15,8 +15,8 @@ const SOURCE_NAMES = [
   'datarhei',
 ];
 
-/** `gatehouse import <source> --from …` and `gatehouse export`. */
-export function importCommands(program: Command, cli: CliContext): void {
+/** `gatehouse import <source> --from …`. */
+export function importCommand(program: Command, cli: CliContext): void {
   const { withServices, out, io } = cli;
   program
     .command('import <source>')
@@ -74,7 +74,11 @@ export function importCommands(program: Command, cli: CliContext): void {
           out(opts.format === 'json' ? JSON.stringify(summary) : describeSummary(summary));
         }),
     );
+}
 
+/** `gatehouse export`. */
+export function exportCommand(program: Command, cli: CliContext): void {
+  const { withServices, io } = cli;
   program
     .command('export')
     .description('Write every user as JSON lines (the format `gatehouse import jsonl` reads)')

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { presentPasskey } from '../http/native/auth/webauthn/schemas.js';
 import { CLI } from '../core/sessions/actor.js';
 import type { CliContext } from './context.js';
 import { findUser } from './core.js';
@@ -21,6 +20,7 @@ export function passkeysCommand(users: Command, cli: CliContext): void {
           await s.passkeys.remove(target.id, opts.remove, CLI, true);
           return out(`${target.email}: passkey ${opts.remove} removed`);
         }
+        const { presentPasskey } = await import('../http/native/auth/webauthn/schemas.js');
         const rows = (await s.passkeys.list(target.id)).map(presentPasskey);
         if (opts.format === 'json') return printJson(rows);
         if (!rows.length) return out(`${target.email}: no passkeys`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CLI } from '../core/sessions/actor.js';
 import type { User } from '../core/users/service.js';
-import { adminUser } from '../http/admin/user-presenter.js';
+import { adminUser } from '../http/admin/user-json.js';
 import type { Services } from '../services.js';
 import type { CliContext } from './context.js';
 import { findUser } from './core.js';

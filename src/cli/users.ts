@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { pageLimit } from '../core/cursor.js';
 import { USER_STATES, type UserListFilter } from '../core/users/service.js';
-import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-presenter.js';
+import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-json.js';
 import { CLI } from '../core/sessions/actor.js';
 import { integer, type CliContext } from './context.js';
 import { findUser } from './core.js';

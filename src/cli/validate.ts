@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { isEmailAddress } from '../core/users/email.js';
 import { isValidUsername, USERNAME_RULE } from '../core/users/service.js';
-import { Role } from '../http/native/auth/schemas.js';
+import { ROLE_PATTERN } from '../core/users/role.js';
 
 /**
  * Option parsers with the admin API's own rules (its schemas' patterns, the same email format), so that the
@@ -12,7 +12,7 @@ export const email = (v: string) => {
   return v.trim();
 };
 
-const ROLE = new RegExp(Role.pattern!);
+const ROLE = new RegExp(ROLE_PATTERN);
 export const roles = (v: string) => {
   const list = v
     .split(',')

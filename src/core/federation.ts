@@ -5,7 +5,7 @@ import type { Audit } from './audit/service.js';
 import type { AuthService } from './auth/service.js';
 import type { Clock } from './clock.js';
 import { createDirectoryService } from './directories/service.js';
-import { createDirectoryStore, loadDirectoriesFile } from './directories/store.js';
+import { createDirectoryStore } from './directories/store.js';
 import { createDirectorySync } from './directories/sync.js';
 import { createSecretBox } from './mfa/secret-box.js';
 import { createProviderService } from './providers/service.js';
@@ -28,12 +28,15 @@ export interface FederationDeps {
   endSessions: (userId: string) => Promise<void>;
 }
 
-/** Directories (store, login, periodic check): the login pipeline calls them, so they come first. */
-export function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>) {
+/**
+ * Directories (store, login, periodic check): the login pipeline calls them, so they come first. DIRECTORIES_FILE's
+ * reader (YAML, the settings' schema) is loaded only when the file is configured.
+ */
+export async function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>) {
   const { config, queries, users, audit, clock } = deps;
   const roles = { defaults: config.users.defaultAllowedRoles, defaultRole: config.users.defaultRole };
   const fileDirectories = config.federation.directoriesFile
-    ? loadDirectoriesFile(config.federation.directoriesFile)
+    ? (await import('./directories/file.js')).loadDirectoriesFile(config.federation.directoriesFile)
     : [];
   const store = createDirectoryStore({
     queries,
@@ -50,7 +53,7 @@ export function createDirectories(deps: Omit<FederationDeps, 'auth' | 'tickets'>
 }
 
 /** Sign-in providers (OAuth 2.0 / OpenID Connect), which open sessions through the auth service. */
-export function createProviders(
+export async function createProviders(
   deps: Pick<FederationDeps, 'config' | 'queries' | 'users' | 'auth' | 'tickets' | 'audit' | 'clock' | 'secret'> & {
     sessions: SessionRegistry;
   },

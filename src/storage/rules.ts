@@ -1,42 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml } from 'yaml';
+import type { Grant, RulesFile } from './rules-file.js';
+import type { Operation } from './operations.js';
 
-export const OPERATIONS = ['read', 'list', 'create', 'update', 'delete'] as const;
-export type Operation = (typeof OPERATIONS)[number];
-
-const Grant = Type.Object(
-  {
-    operations: Type.Array(Type.Union(OPERATIONS.map((o) => Type.Literal(o))), { minItems: 1 }),
-    when: Type.Optional(
-      Type.Object(
-        {
-          signedIn: Type.Optional(Type.Boolean()),
-          userIdEquals: Type.Optional(Type.String({ description: 'name of a {parameter} of the path' })),
-          roleIn: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    maxSize: Type.Optional(Type.Integer({ minimum: 0 })),
-    contentTypes: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)$' }), { minItems: 1 }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const RulesFile = Type.Object(
-  {
-    rules: Type.Array(
-      Type.Object({ path: Type.String({ pattern: '^/' }), allow: Type.Array(Grant) }, { additionalProperties: false }),
-    ),
-  },
-  { additionalProperties: false },
-);
-export type RulesFile = Static<typeof RulesFile>;
-export type Grant = Static<typeof Grant>;
+export type { Grant, RulesFile } from './rules-file.js';
+export { OPERATIONS, type Operation } from './operations.js';
 
 /** Out of the box: a private folder per user, a public folder, everything else for admins. */
 export const DEFAULT_RULES: RulesFile = {
@@ -58,18 +24,6 @@ export const DEFAULT_RULES: RulesFile = {
 export interface Caller {
   userId?: string;
   roles: string[];
-}
-
-/** Declarative data only: the file is parsed and validated, never evaluated. */
-export function loadRules(file: string | undefined): RulesFile {
-  if (!file) return DEFAULT_RULES;
-  const text = readFileSync(file, 'utf8');
-  const data: unknown = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
-  if (!Value.Check(RulesFile, data)) {
-    const first = [...Value.Errors(RulesFile, data)][0];
-    throw new Error(`STORAGE_RULES ${file}: ${first?.path || '/'} ${first?.message ?? 'is invalid'}`);
-  }
-  return data;
 }
 
 /** `/user/{userId}/**` → a matcher giving the parameters. `*` is one segment, `**` the rest (one or more). */

@@ -76,3 +76,15 @@ export async function sweepStorage(deps: {
     files: rows.size,
   };
 }
+
+/** One line an operator can read; the keys of files that lost their object go in a warning of their own. */
+export function describeSweep(r: SweepReport): string {
+  const partial =
+    r.partialUploads === null
+      ? 'partial uploads left to the bucket lifecycle rule'
+      : `${r.partialUploads} partial upload(s) removed`;
+  return (
+    `storage sweep: ${partial}, ${r.orphansRemoved} orphaned object(s) removed; ` +
+    `${r.files} file(s), ${r.objects} object(s), ${r.missing.length} file(s) missing their object`
+  );
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, Filter, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
+import type { Client, Entry } from 'ldapts';
 import { AppError, errors } from '../errors.js';
 import type { Directory } from './settings.js';
 
@@ -17,9 +17,8 @@ export interface DirectoryEntry {
 export const directoryUnavailable = (realm: string, cause?: unknown) =>
   errors.directoryUnavailable(`The directory of realm ${realm} cannot be reached; try again later`, { cause });
 
-/** Replaces `{name}` by the RFC 4515-escaped value, so a login cannot change the filter's structure. */
-export const fillFilter = (template: string, name: string, value: string) =>
-  template.split(`{${name}}`).join(Filter.escape(value));
+/** The LDAP client, loaded by the first connection: a start, and every CLI call, open none. */
+const ldapts = () => import('ldapts');
 
 function tlsOptions(d: Directory): ConnectionOptions {
   const host = new URL(d.url).hostname.replace(/^\[|\]$/g, '');
@@ -42,6 +41,7 @@ function first(entry: Entry, attribute: string): string | null {
  * or CA file it refuses, saved before settings were checked or broken since), is 503 directory-unavailable.
  */
 export async function withConnection<T>(d: Directory, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { Client, InvalidCredentialsError } = await ldapts();
   let client: Client | undefined;
   try {
     const tls = d.url.startsWith('ldaps:') ? tlsOptions(d) : undefined;
@@ -59,6 +59,7 @@ export async function withConnection<T>(d: Directory, fn: (client: Client) => Pr
 /** Binds as the service account (or stays anonymous). A refused service bind is an outage, not a user error. */
 async function serviceBind(client: Client, d: Directory) {
   if (!d.bindDn) return;
+  const { ResultCodeError } = await ldapts();
   try {
     await client.bind(d.bindDn, d.bindPassword ?? '');
   } catch (err) {
@@ -70,6 +71,7 @@ async function serviceBind(client: Client, d: Directory) {
 /** The entries matching the user filter for `login` (0, 1, or several when the filter is ambiguous). */
 export async function findEntries(client: Client, d: Directory, login: string): Promise<DirectoryEntry[]> {
   await serviceBind(client, d);
+  const { fillFilter } = await import('./filter.js');
   const a = d.attributes;
   const { searchEntries } = await client.search(d.searchBase, {
     scope: 'sub',
@@ -91,6 +93,7 @@ export async function findEntries(client: Client, d: Directory, login: string): 
 export async function groupsOf(client: Client, d: Directory, dn: string): Promise<string[]> {
   if (!d.groupBaseDn) return [];
   await serviceBind(client, d);
+  const { fillFilter } = await import('./filter.js');
   const { searchEntries } = await client.search(d.groupBaseDn, {
     scope: 'sub',
     filter: fillFilter(d.groupFilter, 'dn', dn),
@@ -101,6 +104,7 @@ export async function groupsOf(client: Client, d: Directory, dn: string): Promis
 
 /** Binds as the user: true when the directory accepts the password. The password is never compared here. */
 export async function bindAs(client: Client, dn: string, password: string): Promise<boolean> {
+  const { InvalidCredentialsError } = await ldapts();
   try {
     await client.bind(dn, password);
     return true;

@@ -1,37 +1,10 @@
 import { isUniqueViolation } from '../../db/dialect.js';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type { Queries } from '../../db/queries/index.js';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import type { UserService } from '../users/service.js';
-import { directoryProblems } from './validate.js';
-import {
-  checkNamedInput,
-  settingsOf,
-  toDirectory,
-  type Directory,
-  type DirectoryInput,
-  type NamedDirectoryInput,
-} from './settings.js';
-
-/** Reads DIRECTORIES_FILE (`directories: [...]`); a wrong entry stops the start with every problem named. */
-export function loadDirectoriesFile(file: string): Directory[] {
-  const doc = parse(readFileSync(file, 'utf8')) as { directories?: unknown } | null;
-  const list = doc?.directories;
-  if (!Array.isArray(list)) throw new Error(`${file}: expected a list under "directories"`);
-  const problems = list.flatMap((entry, i) => {
-    const shape = checkNamedInput(entry).map((p) => `directories[${i}]${p}`);
-    return shape.length ? shape : directoryProblems(entry as NamedDirectoryInput).map((p) => `directories[${i}]/${p}`);
-  });
-  if (problems.length) throw new Error(`${file}:\n  ${problems.join('\n  ')}`);
-  const dirs = (list as NamedDirectoryInput[]).map((e) => toDirectory(e.realm, e, e.bind_password ?? null, 'file'));
-  const realms = dirs.map((d) => d.realm);
-  if (new Set(realms).size !== realms.length) throw new Error(`${file}: a realm is listed twice`);
-  if (dirs.filter((d) => d.isDefault).length > 1) throw new Error(`${file}: only one directory may be the default`);
-  return dirs;
-}
+import { settingsOf, toDirectory, type Directory, type DirectoryInput } from './settings.js';
 
 const fromFile = () => errors.directoryFromFile();
 
@@ -86,6 +59,8 @@ export function createDirectoryStore(deps: {
     /** Creates or replaces a database directory (and its realm); an absent bind_password keeps the stored one. */
     async put(realm: string, input: DirectoryInput): Promise<{ created: boolean; directory: Directory }> {
       if (inFile(realm)) throw fromFile();
+      // The checks parse LDAP filters with ldapts: loaded by the first write, not by every start.
+      const { directoryProblems } = await import('./validate.js');
       const problems = directoryProblems(input);
       if (problems.length) throw errors.validation(problems.join('; '));
       const existing = await queries.directories.get(realm);

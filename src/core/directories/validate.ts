@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { FilterParser } from 'ldapts';
-import { fillFilter } from './ldap.js';
+import { fillFilter } from './filter.js';
 import type { DirectoryInput } from './settings.js';
 
 /**

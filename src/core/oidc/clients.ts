@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type { Queries } from '../../db/queries/index.js';
 import type { OidcClientRow } from '../../db/queries/oidc-clients.js';
 import type { Audit } from '../audit/service.js';
@@ -78,8 +77,12 @@ export function normalizeClient(input: OidcClientInput, random: Random, now: Dat
   return row;
 }
 
-/** Reads OIDC_CLIENTS_FILE: `clients: [{client_id, client_secret_hash | public: true, redirect_uris, …}]`. */
-export function loadClientsFile(file: string, random: Random, now: Date): OidcClientRow[] {
+/**
+ * Reads OIDC_CLIENTS_FILE: `clients: [{client_id, client_secret_hash | public: true, redirect_uris, …}]`. The YAML
+ * parser is loaded only when the file is configured.
+ */
+export async function loadClientsFile(file: string, random: Random, now: Date): Promise<OidcClientRow[]> {
+  const { parse } = await import('yaml');
   const doc = parse(readFileSync(file, 'utf8')) as { clients?: Record<string, unknown>[] } | null;
   return (doc?.clients ?? []).map((c) => {
     const row = normalizeClient(

@@ -44,7 +44,7 @@ export interface OidcDeps {
 /** The identity provider: clients, oidc-provider (when OIDC_ENABLED) and the sign-in interactions. */
 export async function createOidc(d: OidcDeps, views: OidcViews) {
   const { config, clock, random } = d;
-  const fromFile = config.idp.clientsFile ? loadClientsFile(config.idp.clientsFile, random, clock.now()) : [];
+  const fromFile = config.idp.clientsFile ? await loadClientsFile(config.idp.clientsFile, random, clock.now()) : [];
   const clients = createOidcClients({ queries: d.queries, audit: d.audit, clock, random, fromFile });
   const browser = createBrowserContext();
   const signing = config.idp.enabled

@@ -1,4 +1,4 @@
-import { exportJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { generateJwtKey } from '../../config/secrets.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
@@ -45,7 +45,10 @@ export async function providerKeyRing(o: {
 
 /** The private JWKs oidc-provider signs with and publishes: the signing key first, then those that verify. */
 export async function providerJwks(keys: SigningKey[]): Promise<JWK[]> {
-  return Promise.all(
-    keys.map(async (k) => ({ ...(await exportJWK(k.signKey)), kid: k.kid, alg: k.algorithm, use: 'sig' })),
-  );
+  return keys.map((k) => ({
+    ...(k.signKey.export({ format: 'jwk' }) as JWK),
+    kid: k.kid,
+    alg: k.algorithm,
+    use: 'sig',
+  }));
 }

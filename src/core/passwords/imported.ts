@@ -2,7 +2,6 @@ import { createHash, pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
-import { whirlpool } from 'hash-wasm';
 
 /**
  * Hashes taken over from another system, kept as they are until the user's next successful login replaces
@@ -47,8 +46,11 @@ type Check = (password: string, fields: string[], rest: string) => Promise<boole
 const SCHEMES: Record<string, Check> = {
   'bcrypt-sha256': async (pw, _fields, rest) => bcryptOk(hex('sha256', pw), rest),
   // HumHub: hash('sha512', hash('whirlpool', $password . $salt)), both hex.
-  sha512whirlpool: async (pw, [salt = '', expected = '']) =>
-    same(hex('sha512', await whirlpool(pw + salt)), expected.toLowerCase()),
+  // hash-wasm (a WebAssembly build of every algorithm it has) is loaded by the first HumHub hash checked.
+  sha512whirlpool: async (pw, [salt = '', expected = '']) => {
+    const { whirlpool } = await import('hash-wasm');
+    return same(hex('sha512', await whirlpool(pw + salt)), expected.toLowerCase());
+  },
   sha512: async (pw, [salt = '', expected = '']) => same(hex('sha512', pw + salt), expected.toLowerCase()),
   sha1md5: async (pw, [salt = '', expected = '']) => same(hex('sha1', hex('md5', pw + salt)), expected.toLowerCase()),
   'pbkdf2-sha1': (pw, [n = '', salt = '', h = '']) =>

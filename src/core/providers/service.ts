@@ -13,7 +13,7 @@ import type { TicketShape, Tickets } from '../tickets/service.js';
 import type { User, UserService } from '../users/service.js';
 import { isAllowedRedirect } from '../redirect-allow-list.js';
 import { createProviderAccounts } from './accounts.js';
-import { createOAuthClient, type FlowSecrets } from './oauth-client.js';
+import type { FlowSecrets } from './oauth-client.js';
 
 /** How long a started sign-in may take at the provider. */
 const FLOW_MINUTES = 10;
@@ -47,11 +47,16 @@ export interface ProviderDeps {
 const badFlow = () => errors.invalidState();
 
 /** Sign-in with OAuth 2.0 / OpenID Connect providers, and the links between users and their outside accounts. */
-export function createProviderService(deps: ProviderDeps) {
+export async function createProviderService(deps: ProviderDeps) {
   const { config, queries, clock, box } = deps;
   const settings = config.federation.providers;
+  // openid-client and jose are loaded only when a provider is configured.
+  const oauth = settings.length ? await import('./oauth-client.js') : undefined;
   const clients = new Map(
-    settings.map((p) => [p.name, createOAuthClient(p, `${config.server.url}/auth/providers/${p.name}/callback`)]),
+    settings.map((p) => [
+      p.name,
+      oauth!.createOAuthClient(p, `${config.server.url}/auth/providers/${p.name}/callback`),
+    ]),
   );
   const accountFor = createProviderAccounts({
     queries,
@@ -233,4 +238,4 @@ export function createProviderService(deps: ProviderDeps) {
   };
 }
 
-export type ProviderService = ReturnType<typeof createProviderService>;
+export type ProviderService = Awaited<ReturnType<typeof createProviderService>>;

@@ -1,4 +1,3 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
@@ -34,8 +33,12 @@ export function createAccessTokens(opts: AccessTokenOptions) {
   const lifetime = opts.expiresInMinutes * 60;
   // Verified tokens, keyed by the full token string; entries are checked against exp on every hit.
   const cache = opts.cacheSize > 0 ? new LRUCache<string, AccessClaims>({ max: opts.cacheSize }) : undefined;
+  // jose, loaded by the first token signed or checked: a CLI call that handles none never loads it.
+  let jose: Promise<typeof import('jose')> | undefined;
+  const loadJose = () => (jose ??= import('jose'));
 
   async function verifyUncached(token: string): Promise<AccessClaims> {
+    const { jwtVerify, errors: joseErrors } = await loadJose();
     const { payload } = await jwtVerify(
       token,
       async (header) => {
@@ -85,6 +88,7 @@ export function createAccessTokens(opts: AccessTokenOptions) {
     ): Promise<string> {
       const iat = Math.floor(clock.now().getTime() / 1000);
       const key = await keys.current();
+      const { SignJWT } = await loadJose();
       return new SignJWT({
         sid: sessionId,
         [ns]: {

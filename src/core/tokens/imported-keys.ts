@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { Queries } from '../../db/queries/index.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../mfa/secret-box.js';
@@ -93,6 +93,7 @@ export function createImportedKeys(o: { queries: Queries; box: SecretBox; clock:
     async verify(door: string, token: string, algorithms: readonly string[]): Promise<JWTPayload | undefined> {
       for (const k of await live(door)) {
         if (!algorithms.includes(k.algorithm)) continue;
+        const { jwtVerify } = await import('jose');
         const payload = await jwtVerify(token, k.key, {
           algorithms: [k.algorithm],
           currentDate: o.clock.now(),

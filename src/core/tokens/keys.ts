@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import type { JwtAlgorithm } from '../../config/schema.js';
 import { hmac } from '../hash.js';
 
@@ -18,6 +18,24 @@ const EXPECTED_KEY: Record<Exclude<JwtAlgorithm, 'HS256' | 'HS512'>, { type: str
   ES256: { type: 'ec', curve: 'prime256v1' },
   EdDSA: { type: 'ed25519' },
 };
+
+/** The members RFC 7638 hashes, per key type, in their (lexicographic) order. */
+const THUMBPRINT_MEMBERS: Record<string, string[]> = {
+  RSA: ['e', 'kty', 'n'],
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+};
+
+/**
+ * The public JWK and its RFC 7638 thumbprint (the kid), from node:crypto alone: what jose's exportJWK and
+ * calculateJwkThumbprint give, without loading jose at every start (the CLI's calls never sign anything).
+ */
+export function publicJwkOf(publicKey: KeyObject): { jwk: JWK; thumbprint: string } {
+  const jwk = publicKey.export({ format: 'jwk' }) as JWK;
+  const members = THUMBPRINT_MEMBERS[jwk.kty!]!;
+  const canonical = JSON.stringify(Object.fromEntries(members.map((m) => [m, jwk[m as keyof JWK]])));
+  return { jwk, thumbprint: createHash('sha256').update(canonical).digest('base64url') };
+}
 
 export const isHmac = (algorithm: JwtAlgorithm) => algorithm === 'HS256' || algorithm === 'HS512';
 
@@ -57,8 +75,7 @@ export async function loadSigningKey(
     );
   }
   const publicKey = createPublicKey(privateKey);
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
+  const { jwk, thumbprint: kid } = publicJwkOf(publicKey);
   return {
     algorithm,
     kid,

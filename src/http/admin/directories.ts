@@ -4,9 +4,8 @@ import {
   DirectoryInput,
   NamedDirectoryInput,
   RealmName,
-  settingsOf,
-  type Directory,
-} from '../../core/directories/settings.js';
+} from '../../core/directories/settings-schema.js';
+import { settingsOf, type Directory } from '../../core/directories/settings.js';
 import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { NoContent, responses } from '../schemas.js';

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { Page } from '../../core/cursor.js';
-import type { User } from '../../core/users/service.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './user-json.js';
+
+/** The schemas of the admin API's users; the shapes themselves come from user-json.ts (the CLI prints them too). */
+export { adminUser, adminUserDetail, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from './user-json.js';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -26,37 +28,11 @@ export const AdminUser = Type.Object({
   sign_in_count: Type.Integer({ description: 'successful sign-ins' }),
 });
 
-export const adminUser = (u: User) => ({
-  id: u.id,
-  numeric_id: u.numericId,
-  email: u.email,
-  username: u.username,
-  display_name: u.displayName,
-  roles: u.roles,
-  default_role: u.defaultRole,
-  realm: u.realm,
-  active: u.active,
-  disabled: u.disabled,
-  banned_until: u.bannedUntil?.toISOString() ?? null,
-  ban_reason: u.banReason,
-  mfa_enabled: u.mfaEnabled,
-  created_at: u.createdAt.toISOString(),
-  last_login_at: u.lastLoginAt?.toISOString() ?? null,
-  last_seen_at: u.lastSeenAt?.toISOString() ?? null,
-  sign_in_count: u.signInCount,
-});
-
 /** One user with their metadata (`GET /admin/users/:id`, `PATCH /admin/users/:id`); lists leave it out. */
 export const AdminUserDetail = Type.Object({
   ...AdminUser.properties,
   metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'the JSON object the user carries' }),
 });
-
-export const adminUserDetail = (u: User) => ({ ...adminUser(u), metadata: u.metadata });
-
-/** Page sizes of the admin lists (users, sessions, tokens): the default and the most one page holds. */
-export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 200;
 
 export const NextCursor = Nullable(
   Type.String({ description: 'Pass as `cursor` for the next page; null on the last' }),
@@ -71,9 +47,3 @@ export const PageQuery = Type.Object({
 });
 
 export const AdminUserPage = Type.Object({ users: Type.Array(AdminUser), next_cursor: NextCursor });
-
-/** A page of users as the admin API and `gatehouse users list --format json` show it. */
-export const adminUserPage = (page: Page<User>) => ({
-  users: page.items.map(adminUser),
-  next_cursor: page.nextCursor,
-});

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { safeEqual } from '../../core/hash.js';
-import type { Services } from '../../services.js';
+import type { AppServices } from '../../services.js';
 import { bearerToken } from '../plugins/auth-guard.js';
 import { responses } from '../schemas.js';
 import type { App } from '../types.js';
@@ -11,7 +11,7 @@ import type { App } from '../types.js';
  * Times every answered request by its route template (never the raw URL: bounded label values); the request counter is
  * read from this histogram.
  */
-export function registerRequestMetrics(app: FastifyInstance, s: Services): void {
+export function registerRequestMetrics(app: FastifyInstance, s: AppServices): void {
   const { httpDuration, rateLimitRefusals } = s.metrics;
   // A callback hook, not an async one: it runs after every answer and costs no promise this way.
   app.addHook('onResponse', (request, reply, done) => {
@@ -32,7 +32,7 @@ const Exposition = Type.Unsafe<string>({
 });
 
 /** GET /metrics in the Prometheus text format; behind `Bearer METRICS_TOKEN` when that is set. */
-export function registerMetricsRoute(app: App, s: Services): void {
+export function registerMetricsRoute(app: App, s: AppServices): void {
   const token = s.config.metrics.token;
   s.metrics.collectProcessMetrics();
   app.get(

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { ROLE_PATTERN } from '../../../core/users/role.js';
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Case-insensitive' });
 // Generous upper bound: the policy enforces the real limits after NFC normalisation.
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
-export const Role = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+export const Role = Type.String({ pattern: ROLE_PATTERN });
 
 export const PublicUser = Type.Object({
   id: Type.String({ format: 'uuid' }),
