@@ -106,6 +106,23 @@ describe.each(DATABASES)('gatehouse export from %s, import jsonl into the other 
     expect(stdout).toMatch(/^Dry run \(nothing written\): jsonl: read 2, created 0, updated 0, unchanged 2/);
   });
 
+  // Bug guarded: a batch size of 0 or 99999 was quietly moved into 1..5000 and the import ran.
+  it('refuses a batch size outside 1 to 5000 before reading anything', async () => {
+    const file = path.join(dir, `users-${db}.jsonl`);
+    for (const size of ['0', '5001', '-3', 'many']) {
+      let stderr = '';
+      const code = await run(['node', 'gatehouse', 'import', 'jsonl', '--from', file, '--batch-size', size], {
+        env: cliEnvOf(to),
+        stdin: Readable.from([]),
+        stdout: new Writable({ write: (_c, _e, done) => done() }),
+        stderr: new Writable({ write: (c, _e, done) => ((stderr += c), done()) }),
+      });
+      expect(code, size).toBe(1);
+      expect(stderr, size).toMatch(/batch-size|whole number|from 1 to 5000/);
+      expect(stderr, size).not.toMatch(/jsonl: read/);
+    }
+  });
+
   it('skips lines that are not users and says which', async () => {
     const bad = path.join(dir, `bad-${db}.jsonl`);
     await writeFile(bad, 'not json\n{"id":"nope","email":"x@example.org","roles":[],"defaultRole":"user"}\n');

@@ -146,3 +146,9 @@ export const integer = (v: string) => {
   if (!/^\d+$/.test(v)) throw new Error(`not a whole number: ${v}`);
   return Number(v);
 };
+/** A whole number from `min` to `max`: one outside is refused, not quietly moved into the range. */
+export const integerIn = (min: number, max: number) => (v: string) => {
+  const n = integer(v);
+  if (n < min || n > max) throw new Error(`not from ${min} to ${max}: ${v}`);
+  return n;
+};

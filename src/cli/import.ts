@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import { integer, type CliContext } from './context.js';
+import { integer, integerIn, type CliContext } from './context.js';
 
 const SOURCE_NAMES = [
   'jsonl',
@@ -31,7 +31,7 @@ export function importCommand(program: Command, cli: CliContext): void {
         .default('update'),
     )
     .option('--dry-run', 'report what would happen, write nothing')
-    .option('--batch-size <n>', 'users per transaction (1 to 5000)', integer, 4000)
+    .option('--batch-size <n>', 'users per transaction (1 to 5000)', integerIn(1, 5000), 4000)
     .option('--signing-keys', "bring the old system's signing key: the tokens it issued work until they expire")
     .option('--token-lifetime <seconds>', 'the longest life of a token the old system issued', integer)
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
@@ -57,7 +57,7 @@ export function importCommand(program: Command, cli: CliContext): void {
             from: opts.from,
             onConflict: opts.onConflict,
             dryRun: opts.dryRun === true,
-            batchSize: Math.max(1, Math.min(opts.batchSize, 5000)),
+            batchSize: opts.batchSize,
             env: io.env,
             stdin: io.stdin,
             signingKeys: opts.signingKeys === true,
