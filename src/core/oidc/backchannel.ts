@@ -4,6 +4,9 @@ import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
 import type { OidcProvider } from './types.js';
 
+/** Deleted grants kept for their `grant.revoked` event: far more than one instance has under way at once. */
+const MAX_PENDING_DELETIONS = 1_000;
+
 /**
  * Back-channel logout (OpenID Connect Back-Channel Logout 1.0). A grant is a Gatehouse session: when it ends
  * alone (an admin ends it, the user signs out of it), its client receives a signed logout token naming the
@@ -57,6 +60,9 @@ export function createBackchannelLogout(d: {
     /** Keeps a grant oidc-provider deleted (its row is gone by the time it says why). */
     deleted(grant: OidcGrantRef): void {
       deleted.set(grant.grantId, grant);
+      // `grant.revoked` follows a revocation's deletion in the same request; a deletion no event follows (a grant
+      // replaced or destroyed with its session) must not stay for the process's life: the oldest go first.
+      if (deleted.size > MAX_PENDING_DELETIONS) deleted.delete(deleted.keys().next().value!);
     },
     /**
      * oidc-provider ended a grant itself (`grant.revoked`: refresh-token or code reuse, a refresh token revoked by
