@@ -1,11 +1,8 @@
 import { Option, type Command } from 'commander';
 import { auditPage, type AuditQuery } from '../http/admin/audit.js';
 import { withPeople } from '../http/admin/audit-people.js';
-import type { CliContext } from './context.js';
+import { type CliContext, formatOption } from './context.js';
 import { findUser } from './core.js';
-
-const format = () =>
-  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse audit`: the audit log, with the filters of GET /admin/audit. */
 export function auditCommand(program: Command, cli: CliContext): void {
@@ -22,7 +19,7 @@ export function auditCommand(program: Command, cli: CliContext): void {
     .option('--until <date>', 'ISO 8601')
     .option('--limit <n>', '1 to 1000', '100')
     .option('--cursor <cursor>', 'next_cursor of the previous page')
-    .addOption(format())
+    .addOption(formatOption())
     .action((opts: AuditQuery & { format: string }) =>
       withServices(async (s) => {
         for (const key of ['since', 'until'] as const)

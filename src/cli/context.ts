@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -136,6 +137,10 @@ async function confirm(io: CliIo, question: string, yes: boolean | undefined): P
     rl.close();
   }
 }
+
+/** `--format table|json`: a table for people, or the admin API's JSON shape. */
+export const formatOption = () =>
+  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 export const list = (v: string) =>
   v

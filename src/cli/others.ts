@@ -1,9 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CLI } from '../core/sessions/actor.js';
-import type { CliContext } from './context.js';
-
-const format = () =>
-  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
+import { type CliContext, formatOption } from './context.js';
 
 /** `gatehouse realms …` (alias `realm`). */
 export function realmsCommand(program: Command, cli: CliContext): void {
@@ -12,7 +9,7 @@ export function realmsCommand(program: Command, cli: CliContext): void {
   realms
     .command('list')
     .description('List realms')
-    .addOption(format())
+    .addOption(formatOption())
     .action((opts: { format: string }) =>
       withServices(async (s) => {
         const rows = (await s.realms.list()).map((r) => ({ name: r.name, created_at: r.createdAt.toISOString() }));

@@ -1,12 +1,9 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { bearerTokens } from '../http/native/auth/bearer-tokens.js';
 import type { Services } from '../services.js';
 import { CLI } from '../core/sessions/actor.js';
-import { integer, type CliContext } from './context.js';
+import { integer, type CliContext, formatOption } from './context.js';
 import { findUser } from './core.js';
-
-const format = () =>
-  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse tokens …` (alias `token`): personal bearer tokens. */
 export function tokensCommand(program: Command, cli: CliContext): void {
@@ -16,7 +13,7 @@ export function tokensCommand(program: Command, cli: CliContext): void {
     .command('list [user]')
     .description("A user's bearer tokens, or everyone's with --all (never the tokens themselves)")
     .option('--all', 'tokens of every user')
-    .addOption(format())
+    .addOption(formatOption())
     .action((who: string | undefined, opts: { all?: boolean; format: string }) =>
       withServices(async (s) => {
         if (!who && !opts.all) throw new Error('Name a user, or add --all');

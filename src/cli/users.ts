@@ -3,15 +3,12 @@ import { pageLimit } from '../core/cursor.js';
 import { USER_STATES, type UserListFilter } from '../core/users/service.js';
 import { adminUser, adminUserPage, DEFAULT_PAGE, MAX_PAGE } from '../http/admin/user-json.js';
 import { CLI } from '../core/sessions/actor.js';
-import { integer, type CliContext } from './context.js';
+import { integer, type CliContext, formatOption } from './context.js';
 import { findUser } from './core.js';
 import { passkeysCommand } from './passkeys.js';
 import { setDisabled, usersFixCommands } from './users-fix.js';
 import { readPassword } from './password-prompt.js';
 import * as valid from './validate.js';
-
-const format = () =>
-  new Option('--format <format>', 'table or json (the admin API shape)').choices(['table', 'json']).default('table');
 
 /** `gatehouse users …` (alias `user`). */
 export function usersCommand(program: Command, cli: CliContext): void {
@@ -33,7 +30,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
     .option('--realm <realm>', 'only users of this realm')
     .option('--role <role>', 'only users holding this role')
     .addOption(new Option('--state <state>', 'only users in this state').choices([...USER_STATES]))
-    .addOption(format())
+    .addOption(formatOption())
     .action((opts: UserListFilter & { limit: number; cursor?: string; format: string }) =>
       withServices(async (s) => {
         const limit = pageLimit(opts.limit, DEFAULT_PAGE, MAX_PAGE);
@@ -56,7 +53,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
     .option('--default-role <role>', 'one of the roles', valid.role)
     .option('--display-name <name>', 'at most 200 characters', valid.displayName)
     .option('--username <name>', 'login name (default: generated from the email)', valid.username)
-    .addOption(format())
+    .addOption(formatOption())
     .action(
       (opts: {
         email: string;
@@ -194,7 +191,7 @@ export function usersCommand(program: Command, cli: CliContext): void {
     .option('--revoke <session-id>', 'end this session')
     .option('--revoke-all', 'end every session of the user')
     .option('--yes', 'do not ask')
-    .addOption(format())
+    .addOption(formatOption())
     .action((who: string, opts: { revoke?: string; revokeAll?: boolean; yes?: boolean; format: string }) =>
       withServices(async (s) => {
         const target = await findUser(s, who);
