@@ -64,6 +64,10 @@ describe.each(DATABASES)("an admin and a user's passkeys on %s", (db) => {
     const listed = await cli(['users', 'passkeys', session.user.email, '--format', 'json'], cliEnv(t));
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: passkey.id, nickname: 'yubikey' })]);
+    // Bug: `--format yaml` printed the table, as any value but json did; the choices are table and json.
+    const unknown = await cli(['users', 'passkeys', session.user.email, '--format', 'yaml'], cliEnv(t));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/table, json/);
     const removed = await cli(['users', 'passkeys', session.user.email, '--remove', passkey.id, '--yes'], cliEnv(t));
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain('removed');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CLI } from '../core/sessions/actor.js';
-import type { CliContext } from './context.js';
+import { type CliContext, formatOption } from './context.js';
 import { findUser } from './core.js';
 
 /** `gatehouse users passkeys <user>`: list a user's passkeys, or remove one (audited; nothing else ends). */
@@ -11,7 +11,7 @@ export function passkeysCommand(users: Command, cli: CliContext): void {
     .description("List a user's passkeys, or remove one (--remove <id>); their sessions stay")
     .option('--remove <passkey-id>', 'remove this passkey')
     .option('--yes', 'do not ask')
-    .option('--format <format>', 'table or json (the admin API shape)', 'table')
+    .addOption(formatOption())
     .action((who: string, opts: { remove?: string; yes?: boolean; format: string }) =>
       withServices(async (s) => {
         const target = await findUser(s, who);
