@@ -220,6 +220,7 @@ describe('admin lists at 20,000 users on postgres', () => {
     const plans = {
       email: await plan(t, { limit: 51, search: 'bulk1234@' }),
       username: await plan(t, { limit: 51, search: 'member777' }),
+      common: await plan(t, { limit: 51, search: 'example.net', after: 100 }),
       first: await plan(t, { limit: 51 }),
       late: await plan(t, { limit: 51, after: 19_900 }),
       short: await plan(t, { limit: 51, search: 'zq' }),
@@ -230,6 +231,8 @@ describe('admin lists at 20,000 users on postgres', () => {
     expect(plans.email).toMatch(/users_search_trgm/);
     expect(plans.username).toMatch(/users_search_trgm/);
     expect(plans.late).toMatch(/users_numeric_id/);
+    // A term nearly every user holds: a walk in list order of the covering index, no row read (migration 0034).
+    expect(plans.common).toMatch(/Index Only Scan using users_search_covering/);
     // One or two characters: the start of the email and of the username, each read in list order (migration 0032).
     expect(plans.short).toMatch(/Index Scan using users_email_start2 (.|\n)*Index Scan using users_username_start2/);
     expect(plans.shortLate).toMatch(
