@@ -268,4 +268,22 @@ describe('admin search of one or two characters on sqlite', () => {
       expect(plan, JSON.stringify(o)).not.toMatch(/SCAN users( |$)(?!USING)/);
     }
   });
+
+  // No index on users for three characters or more (PostgreSQL's users_search_covering, migration 0034, has no
+  // counterpart here): the FTS5 index gives the matches in rowid (numeric id) order from the cursor on, and only the
+  // page's users are read, by numeric id.
+  it('reads a search of three characters or more from the FTS5 index, never walking the users', () => {
+    const t = get();
+    for (const o of [
+      { limit: 51, search: 'u42' },
+      { limit: 51, search: 'u42', after: 10 },
+    ]) {
+      const q = userPageQuery(t.app.services.db.kysely, 'sqlite', o).compile();
+      const rows = t.app.services.db.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters);
+      const plan = (rows as { detail: string }[]).map((r) => r.detail).join(' | ');
+      expect(plan).toMatch(/SCAN users_search VIRTUAL TABLE INDEX/);
+      expect(plan).toContain('SEARCH users USING INDEX users_numeric_id (numeric_id=?)');
+      expect(plan).not.toMatch(/SCAN users( |$)/);
+    }
+  });
 });
