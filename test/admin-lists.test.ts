@@ -220,6 +220,7 @@ describe('admin lists at 20,000 users on postgres', () => {
     const plans = {
       email: await plan(t, { limit: 51, search: 'bulk1234@' }),
       username: await plan(t, { limit: 51, search: 'member777' }),
+      common: await plan(t, { limit: 51, search: 'example.net', after: 100 }),
       first: await plan(t, { limit: 51 }),
       late: await plan(t, { limit: 51, after: 19_900 }),
       short: await plan(t, { limit: 51, search: 'zq' }),
@@ -230,6 +231,8 @@ describe('admin lists at 20,000 users on postgres', () => {
     expect(plans.email).toMatch(/users_search_trgm/);
     expect(plans.username).toMatch(/users_search_trgm/);
     expect(plans.late).toMatch(/users_numeric_id/);
+    // A term nearly every user holds: a walk in list order of the covering index, no row read (migration 0034).
+    expect(plans.common).toMatch(/Index Only Scan using users_search_covering/);
     // One or two characters: the start of the email and of the username, each read in list order (migration 0032).
     expect(plans.short).toMatch(/Index Scan using users_email_start2 (.|\n)*Index Scan using users_username_start2/);
     expect(plans.shortLate).toMatch(
@@ -263,6 +266,24 @@ describe('admin search of one or two characters on sqlite', () => {
       for (const column of ['email', 'username'])
         expect(plan, JSON.stringify(o)).toContain(`INDEX users_${column}_start${length} (<expr>=? AND numeric_id>?)`);
       expect(plan, JSON.stringify(o)).not.toMatch(/SCAN users( |$)(?!USING)/);
+    }
+  });
+
+  // No index on users for three characters or more (PostgreSQL's users_search_covering, migration 0034, has no
+  // counterpart here): the FTS5 index gives the matches in rowid (numeric id) order from the cursor on, and only the
+  // page's users are read, by numeric id.
+  it('reads a search of three characters or more from the FTS5 index, never walking the users', () => {
+    const t = get();
+    for (const o of [
+      { limit: 51, search: 'u42' },
+      { limit: 51, search: 'u42', after: 10 },
+    ]) {
+      const q = userPageQuery(t.app.services.db.kysely, 'sqlite', o).compile();
+      const rows = t.app.services.db.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters);
+      const plan = (rows as { detail: string }[]).map((r) => r.detail).join(' | ');
+      expect(plan).toMatch(/SCAN users_search VIRTUAL TABLE INDEX/);
+      expect(plan).toContain('SEARCH users USING INDEX users_numeric_id (numeric_id=?)');
+      expect(plan).not.toMatch(/SCAN users( |$)/);
     }
   });
 });

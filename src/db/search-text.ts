@@ -8,6 +8,17 @@ export const SEARCH_TEXT = {
   sqlite: `lower(email) || char(10) || coalesce(lower(username), '')`,
 } as const;
 
+/**
+ * PostgreSQL: the list order (numeric id) as the leading key of `users_search_covering` (migration 0034), which
+ * holds `SEARCH_TEXT` in that order for an index-only walk. A search that walks in list order orders by this
+ * expression, which no other index delivers, so that the planner cannot trade the walk for one of `users_numeric_id`
+ * (which reads every row and computes its text). The same order: numeric ids are whole numbers.
+ */
+export const LIST_KEY = 'numeric_id + 0';
+
+/** The name of the index of migration 0034 (see LIST_KEY). */
+export const SEARCH_COVERING = 'users_search_covering';
+
 /** The separator inside SEARCH_TEXT: a term holding it would match across the two parts, so it matches no one. */
 export const SEARCH_SEPARATOR = '\n';
 

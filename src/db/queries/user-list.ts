@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../dialect.js';
-import { SEARCH_SEPARATOR, SEARCH_TEXT, SHORT_TERM, startOf } from '../search-text.js';
+import { LIST_KEY, SEARCH_SEPARATOR, SEARCH_TEXT, SHORT_TERM, startOf } from '../search-text.js';
 import type { Database } from '../types.js';
 import { afterSql, orderSql, type UserOrder } from './user-order.js';
 import { toUserWithRoles, userExtras, type UserWithRoles } from './users.js';
@@ -163,13 +163,15 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
   }
   // With a filter or another order beside it, a walk in numeric_id order would not yield this page's rows.
   if (hasFilter(o) || o.order) return page.where(holds(term));
-  // The page's ids first, then their rows: PostgreSQL walks users_numeric_id or collects a rare term's matches
-  // from users_search_trgm, as its statistics judge.
-  const from = o.after === undefined ? sql`` : sql` and numeric_id > ${o.after}`;
+  // The page's ids first, then their rows: PostgreSQL walks users_search_covering in list order, index only (the
+  // order is spelled as LIST_KEY, which only that index delivers), or collects a rare term's matches from
+  // users_search_trgm and sorts them, as its statistics judge.
+  const key = sql.raw(LIST_KEY);
+  const from = o.after === undefined ? sql`` : sql` and ${key} > ${o.after}`;
   return page.where(
     'users.numeric_id',
     'in',
-    sql<number>`(select numeric_id from users where ${holds(term)}${from} order by numeric_id limit ${o.limit})`,
+    sql<number>`(select numeric_id from users where ${holds(term)}${from} order by ${key} limit ${o.limit})`,
   );
 }
 
