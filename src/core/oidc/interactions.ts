@@ -114,7 +114,11 @@ export function createOidcInteractions(d: {
       const p = await provider();
       if (replacing) await endPrevious(p, replacing.details, sso, user, replacing.signOn);
       const login = { accountId: user.id, amr, remember: true };
-      return d.browser.run(sso, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
+      // The browser holds the new sign-on's cookie from this answer on.
+      const browser = replacing?.signOn ?? sso;
+      return d.browser.run(browser, () =>
+        p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }),
+      );
     },
 
     async abort(req: IncomingMessage, res: ServerResponse, error: string, description: string, sso?: string) {
