@@ -92,7 +92,12 @@ describe.each(DATABASES)('ending a browser’s sign-on session tells the clients
   it('tells every client when the user signs out everywhere (logout-all)', async () => {
     const t = idp.app();
     const { u, one, two, elsewhere } = await twoBrowsers();
-    const res = await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(u.jwt), payload: { all: true } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: bearer(u.jwt),
+      payload: { all: true },
+    });
     expect(res.statusCode).toBe(204);
     const told = await logoutsOf(idp, rp, 3);
     for (const grant of [one, two, elsewhere]) expect(told.get(grant.client.id)).toEqual(expected(grant));

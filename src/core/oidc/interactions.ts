@@ -116,9 +116,7 @@ export function createOidcInteractions(d: {
       const login = { accountId: user.id, amr, remember: true };
       // The browser holds the new sign-on's cookie from this answer on.
       const browser = replacing?.signOn ?? sso;
-      return d.browser.run(browser, () =>
-        p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }),
-      );
+      return d.browser.run(browser, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
     },
 
     async abort(req: IncomingMessage, res: ServerResponse, error: string, description: string, sso?: string) {
