@@ -47,9 +47,9 @@ export function createBackchannelLogout(d: {
     return ended;
   }
 
-  /** Posts each grant's logout token (once per client and `sid`), `AT_ONCE` at a time. */
+  /** Posts each grant's logout token (once per client, user and `sid`), `AT_ONCE` at a time. */
   async function send(grants: OidcGrantRef[], known?: OidcClientModel): Promise<void> {
-    const once = new Map(grants.map((g) => [`${g.clientId} ${g.sid ?? ''}`, g]));
+    const once = new Map(grants.map((g) => [`${g.clientId} ${g.accountId} ${g.sid ?? ''}`, g]));
     const queue = [...once.values()];
     if (!queue.length) return;
     const provider = await d.provider();
