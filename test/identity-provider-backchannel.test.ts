@@ -65,6 +65,35 @@ describe.each(DATABASES)('back-channel logout when the provider ends a grant on 
     expect((await nextLogout(idp, rp, first.client.id)).sid).toBe(first.tokens.claims()!.sid);
   });
 
+  it('expires a re-authentication page whose sign-on an admin ended meanwhile; the next sign-in works', async () => {
+    const t = idp.app();
+    const first = await signIn(idp, { client: { backchannel_logout_uri: rp.url() } });
+    const before = await ssoSessionOf(first.browser, idp.server());
+    const redirect = 'http://rp.test/callback';
+    const url = oidc.buildAuthorizationUrl(first.config, {
+      ...{ redirect_uri: redirect, scope: 'openid', prompt: 'login', code_challenge_method: 'S256' },
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    });
+    const page = await first.browser.get(url.href, redirect);
+    expect(page.html).toContain('id="password-login"');
+    const res = await t.request({
+      method: 'DELETE',
+      url: `/admin/users/${first.u.id}/sessions/${before}`,
+      headers: admin,
+    });
+    expect(res.statusCode).toBe(204);
+    expect((await nextLogout(idp, rp, first.client.id)).sid).toBe(first.tokens.claims()!.sid);
+    // The interaction belonged to the provider session that ended with the sign-on: a page, never a server error.
+    const form = { identifier: first.u.email, password: first.u.password };
+    const done = await first.browser.post(page.forms[0]!, form, redirect);
+    expect(done.status).toBe(400);
+    expect(done.html).toContain('Sign-in expired');
+    const again = await codeFlow(first.config, first.browser, first.u);
+    expect(again.pages).toHaveLength(1);
+    const tokens = await exchange(first.config, again);
+    expect(tokens.claims()!.sid).not.toBe(first.tokens.claims()!.sid);
+  });
+
   it('ends the previous sign-on when another account signs in at prompt=login: its grants, with a logout token', async () => {
     const t = idp.app();
     const first = await signIn(idp, { client: { trusted: false, backchannel_logout_uri: rp.url() } });

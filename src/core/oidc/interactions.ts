@@ -183,10 +183,17 @@ export function createOidcInteractions(d: {
   ) {
     const actor = { kind: 'user' as const, id: user.id };
     const before = details.session;
-    if (before?.cookie && before.accountId === user.id && signOn) {
-      // Read and saved as the browser with its new sign-on cookie: the storage links it (and its grants) to it.
-      await d.browser.run(signOn, async () => (await p.Session.find(before.cookie!))?.persist());
-    } else if (before?.cookie) {
+    // Read and saved as the browser with its new sign-on cookie: the storage links it (and its grants) to it. Gone
+    // meanwhile (its sign-on ended since the page was shown), it is forgotten as another account's would be.
+    const kept =
+      before?.cookie && before.accountId === user.id && signOn
+        ? await d.browser.run(signOn, async () => {
+            const session = await p.Session.find(before.cookie!);
+            await session?.persist();
+            return session !== undefined;
+          })
+        : false;
+    if (!kept && before?.cookie) {
       const session = await d.browser.run(sso, () => p.Session.find(before.cookie!));
       for (const { grantId } of Object.values(session?.authorizations ?? {}))
         if (grantId) await sessions.revoke(grantId, { userId: before.accountId, actor });
