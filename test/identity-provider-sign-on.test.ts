@@ -89,6 +89,26 @@ describe.each(DATABASES)('ending a browser’s sign-on session tells the clients
     expect(await refreshes(elsewhere)).toBe(true);
   });
 
+  it('keeps a grant with offline_access when the sign-on ends alone, as RP-initiated logout does', async () => {
+    const t = idp.app();
+    const u = await newUser(t);
+    const browser = createBrowser();
+    const online = await signIn(idp, { user: u, browser, client: withLogout() });
+    const offline = await signIn(idp, {
+      ...{ user: u, browser, client: withLogout(), scope: 'openid offline_access' },
+      extra: { prompt: 'consent' },
+    });
+    expect(offline.tokens.scope).toContain('offline_access');
+    const sso = await ssoSessionOf(browser, idp.server());
+    await t.request({ method: 'DELETE', url: `/admin/users/${u.id}/sessions/${sso}`, headers: admin });
+    expect((await logoutsOf(idp, rp, 1)).get(online.client.id)).toEqual(expected(online));
+    expect(await refreshes(online)).toBe(false);
+    // Its client asked to act while the user is away: it goes on, until every session of the user ends.
+    expect(await refreshes(offline)).toBe(true);
+    await t.request({ method: 'POST', url: `/admin/users/${u.id}/disable`, headers: admin });
+    expect((await logoutsOf(idp, rp, 1)).get(offline.client.id)).toEqual(expected(offline));
+  });
+
   it('tells every client when the user signs out everywhere (logout-all)', async () => {
     const t = idp.app();
     const { u, one, two, elsewhere } = await twoBrowsers();

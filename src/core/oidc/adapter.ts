@@ -92,12 +92,23 @@ export function createAdapterClass(d: AdapterDeps) {
     }
   }
 
-  /** The grants of a provider session's authorizations (their store keys) and the `sid` of each. */
-  function grantsIn(p: Payload): { key: string; sid: string | null }[] {
-    const authorizations = (p.authorizations ?? {}) as Record<string, { grantId?: unknown; sid?: unknown }>;
+  /**
+   * The grants of a provider session's authorizations (their store keys), the `sid` of each and the sign-on session
+   * it ends with: `sso`, but for a grant with `offline_access` (oidc-provider's `persistsLogout`), which outlives the
+   * sign-on as it outlives RP-initiated logout: its client asked to act while the user is away.
+   */
+  function grantsIn(p: Payload, sso: string) {
+    type Authorization = { grantId?: unknown; sid?: unknown; persistsLogout?: unknown };
+    const authorizations = (p.authorizations ?? {}) as Record<string, Authorization>;
     return Object.values(authorizations).flatMap((a) =>
       typeof a.grantId === 'string'
-        ? [{ key: sha256(`Grant:${a.grantId}`), sid: typeof a.sid === 'string' ? a.sid : null }]
+        ? [
+            {
+              key: sha256(`Grant:${a.grantId}`),
+              sid: typeof a.sid === 'string' ? a.sid : null,
+              ssoSessionId: a.persistsLogout === true ? null : sso,
+            },
+          ]
         : [],
     );
   }
@@ -145,7 +156,7 @@ export function createAdapterClass(d: AdapterDeps) {
         ...(session ? { ssoSessionId: sso } : {}),
       });
       // The grants signed in through this provider session belong to the browser's sign-on session (0033).
-      if (session && sso) await queries.oidcStore.linkGrants(sso, grantsIn(payload));
+      if (session && sso) await queries.oidcStore.linkGrants(grantsIn(payload, sso));
       if (NAMES_SID.has(this.model) && typeof payload.sid === 'string' && payload.grantId)
         await queries.oidcStore.setGrantSid(sha256(`Grant:${payload.grantId}`), payload.sid);
     }

@@ -125,14 +125,14 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     },
 
     /**
-     * Links grants (by their keys) to the single sign-on session their provider session belongs to now, and names
-     * their `sid` where no code did yet.
+     * Links grants (by their keys) to the single sign-on session their provider session belongs to now (or to none:
+     * null), and names their `sid` where no code did yet.
      */
-    async linkGrants(ssoSessionId: string, grants: { key: string; sid: string | null }[]): Promise<void> {
+    async linkGrants(grants: { key: string; sid: string | null; ssoSessionId: string | null }[]): Promise<void> {
       for (const g of grants)
         await db
           .updateTable('oidc_store')
-          .set((eb) => ({ sso_session_id: ssoSessionId, sid: eb.fn.coalesce('sid', eb.val(g.sid)) }))
+          .set((eb) => ({ sso_session_id: g.ssoSessionId, sid: eb.fn.coalesce('sid', eb.val(g.sid)) }))
           .where('key', '=', g.key)
           .where('model', '=', 'Grant')
           .execute();
