@@ -38,6 +38,7 @@ const MIGRATIONS: Record<string, () => Promise<{ up: Up }>> = {
   '0030-imported-signing-keys': () => import('./migrations/0030-imported-signing-keys.js'),
   '0031-admin-search-text': () => import('./migrations/0031-admin-search-text.js'),
   '0032-admin-short-search': () => import('./migrations/0032-admin-short-search.js'),
+  '0033-oidc-sign-on-link': () => import('./migrations/0033-oidc-sign-on-link.js'),
   '0034-admin-search-covering': () => import('./migrations/0034-admin-search-covering.js'),
 };
 

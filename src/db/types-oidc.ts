@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-/** The identity provider's tables (migrations 0024, 0028). */
+/** The identity provider's tables (migrations 0024, 0028, 0033). */
 type Timestamp = ColumnType<Date, Date, Date>;
 type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
 
@@ -32,4 +32,6 @@ export interface OidcStoreTable {
   consumed_at: NullableTimestamp;
   /** Grants only: the provider session's `sid` (migration 0028). */
   sid: string | null;
+  /** Provider sessions and their grants: the browser's single sign-on session (migration 0033). */
+  sso_session_id: string | null;
 }

@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
@@ -187,5 +188,27 @@ export function useLogoutReceiver() {
       new Promise<string>((resolve) => (received.length ? resolve(received.shift()!) : waiting.push(resolve))),
   };
 }
+
+/** The next logout token the relying party received, verified as it would (signature, issuer, audience, event). */
+export async function nextLogout(idp: Idp, rp: LogoutReceiver, clientId?: string): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(`${idp.server()}/oidc/jwks`));
+  const { payload } = await jwtVerify(await rp.next(), jwks, { issuer: idp.server(), audience: clientId });
+  if (JSON.stringify(payload.events) !== '{"http://schemas.openid.net/event/backchannel-logout":{}}')
+    throw new Error(`not a logout token: ${JSON.stringify(payload)}`);
+  return payload;
+}
+
+/** The Gatehouse session a browser's single sign-on cookie names (`<user>.<session>.<signature>`). */
+export async function ssoSessionOf(browser: Browser, server: string): Promise<string> {
+  const cookie = (await browser.jar.getCookies(server)).find((c) => c.key === 'gatehouse_sso');
+  return decodeURIComponent(cookie?.value ?? '').split('.')[1] ?? '';
+}
+
+/** A user's live sessions as the admin API lists them. */
+export async function sessionsOf(t: TestApp, userId: string): Promise<{ id: string; door: string }[]> {
+  return (await t.request({ url: `/admin/users/${userId}/sessions`, headers: admin })).json().sessions;
+}
+
+export type LogoutReceiver = ReturnType<typeof useLogoutReceiver>;
 
 export { type Browser, createBrowser, oidc };

@@ -36,6 +36,8 @@ export function createAccounts(deps: AccountDeps) {
 
     async remove(userId: string, actor: Actor): Promise<void> {
       await target(userId);
+      // Through the one revocation first: what every door issued ends, and the identity provider's clients are told.
+      await sessions.revokeAll(userId, { actor, reason: 'deleted' });
       await queries.users.remove(userId);
       sessions.forget(userId);
       await record(actor, 'user.delete', userId);

@@ -92,6 +92,27 @@ export function createAdapterClass(d: AdapterDeps) {
     }
   }
 
+  /**
+   * The grants of a provider session's authorizations (their store keys), the `sid` of each and the sign-on session
+   * it ends with: `sso`, but for a grant with `offline_access` (oidc-provider's `persistsLogout`), which outlives the
+   * sign-on as it outlives RP-initiated logout: its client asked to act while the user is away.
+   */
+  function grantsIn(p: Payload, sso: string) {
+    type Authorization = { grantId?: unknown; sid?: unknown; persistsLogout?: unknown };
+    const authorizations = (p.authorizations ?? {}) as Record<string, Authorization>;
+    return Object.values(authorizations).flatMap((a) =>
+      typeof a.grantId === 'string'
+        ? [
+            {
+              key: sha256(`Grant:${a.grantId}`),
+              sid: typeof a.sid === 'string' ? a.sid : null,
+              ssoSessionId: a.persistsLogout === true ? null : sso,
+            },
+          ]
+        : [],
+    );
+  }
+
   /** A provider session with a user is bound to the single sign-on session of the browser that saves it. */
   function stamped(p: Payload): Payload {
     const sso = d.browser.sso();
@@ -118,19 +139,24 @@ export function createAdapterClass(d: AdapterDeps) {
 
     async upsert(id: string, given: Payload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') return d.registerClient(given);
-      const payload = this.model === 'Session' ? stamped(given) : given;
+      const session = this.model === 'Session';
+      const payload = session ? stamped(given) : given;
+      const sso = typeof payload[SSO] === 'string' ? payload[SSO] : null;
       await queries.oidcStore.upsert({
         key: this.key(id),
         model: this.model,
         payload: box.seal(JSON.stringify(payload)),
         grantId: this.model === 'Grant' ? id : (payload.grantId ?? null),
-        accountId: this.model === 'Grant' ? (payload.accountId ?? null) : null,
+        accountId: this.model === 'Grant' || session ? (payload.accountId ?? null) : null,
         clientId: this.model === 'Grant' ? ((payload.clientId as string | undefined) ?? null) : null,
         uidHash: payload.uid ? sha256(payload.uid) : null,
         userCodeHash: payload.userCode ? sha256(payload.userCode) : null,
         // Registration access tokens never expire: oidc-provider gives them no lifetime.
         expiresAt: new Date(clock.now().getTime() + (Number.isFinite(expiresIn) ? expiresIn : NEVER_SECONDS) * 1000),
+        ...(session ? { ssoSessionId: sso } : {}),
       });
+      // The grants signed in through this provider session belong to the browser's sign-on session (0033).
+      if (session && sso) await queries.oidcStore.linkGrants(grantsIn(payload, sso));
       if (NAMES_SID.has(this.model) && typeof payload.sid === 'string' && payload.grantId)
         await queries.oidcStore.setGrantSid(sha256(`Grant:${payload.grantId}`), payload.sid);
     }

@@ -2,61 +2,124 @@ import type { Logger } from 'pino';
 import type { Queries } from '../../db/queries/index.js';
 import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
-import type { OidcProvider } from './types.js';
+import { SYSTEM } from '../sessions/actor.js';
+import type { RevocationReason, SessionRegistry } from '../sessions/registry.js';
+import type { OidcClientModel, OidcProvider } from './types.js';
 
 /** Deleted grants kept for their `grant.revoked` event: far more than one instance has under way at once. */
 const MAX_PENDING_DELETIONS = 1_000;
 
+/** Logout tokens posted at once by one batch: a slow receiver (oidc-provider gives each 2.5 s) holds up no other. */
+const AT_ONCE = 8;
+
 /**
  * Back-channel logout (OpenID Connect Back-Channel Logout 1.0). A grant is a Gatehouse session: when it ends
  * alone (an admin ends it, the user signs out of it), its client receives a signed logout token naming the
- * grant's provider session (`sid`); when every session of a user ends (an admin disables or bans them,
- * logout-all, a password reset…), each client the user had a grant with does. The grants' tokens go with them.
+ * grant's provider session (`sid`); when the browser's single sign-on session ends alone (the user signs out, an
+ * admin ends it), its provider sessions end with every grant signed in through them, and each client is told; when
+ * every session of a user ends (disable, ban, delete, logout-all, a password change or reset…), each client the user
+ * had a grant with is. Deleting a client tells it about each of its grants. The grants' tokens go with them.
  * When oidc-provider ends a grant itself (reuse detection, revocation), its client is told too (`revoked`).
+ * What is in the database ends before the revocation answers; the tokens are posted afterwards, never awaited by it.
  */
 export function createBackchannelLogout(d: {
   provider: () => Promise<OidcProvider>;
   queries: Queries;
+  sessions: SessionRegistry;
   clock: Clock;
   log: Logger;
 }) {
+  const store = d.queries.oidcStore;
   const pending = new Set<Promise<void>>();
   /** Grants oidc-provider deleted, until its `grant.revoked` event (which follows each) says where. */
   const deleted = new Map<string, OidcGrantRef>();
 
-  async function send(grants: OidcGrantRef[]): Promise<void> {
-    for (const g of grants) await d.queries.oidcStore.revokeByGrantId(g.grantId);
-    const provider = await d.provider();
-    const sent = new Set<string>();
+  /**
+   * Ends grants in the store (every token of each) and, with `reason`, their Gatehouse sessions too. Answers those
+   * this call ended: when two revocations meet, one of them tells the client.
+   */
+  async function end(grants: OidcGrantRef[], reason?: RevocationReason): Promise<OidcGrantRef[]> {
+    const ended: OidcGrantRef[] = [];
     for (const g of grants) {
-      const once = `${g.clientId} ${g.sid ?? ''}`;
-      if (sent.has(once)) continue;
-      sent.add(once);
-      const client = await provider.Client.find(g.clientId);
-      if (!client?.backchannelLogoutUri) continue;
+      if (await store.revokeByGrantId(g.grantId)) ended.push(g);
+      if (reason) await d.sessions.revoke(g.grantId, { userId: g.accountId, actor: SYSTEM, reason });
+    }
+    return ended;
+  }
+
+  /** Posts each grant's logout token (once per client, user and `sid`), `AT_ONCE` at a time. */
+  async function send(grants: OidcGrantRef[], known?: OidcClientModel): Promise<void> {
+    const once = new Map(grants.map((g) => [`${g.clientId} ${g.accountId} ${g.sid ?? ''}`, g]));
+    const queue = [...once.values()];
+    if (!queue.length) return;
+    const provider = await d.provider();
+    const post = async (g: OidcGrantRef) => {
+      const client = known?.clientId === g.clientId ? known : await provider.Client.find(g.clientId);
+      if (!client?.backchannelLogoutUri) return;
       try {
         await client.backchannelLogout(g.accountId, g.sid ?? undefined);
       } catch (err) {
         d.log.warn({ err, clientId: g.clientId }, 'back-channel logout failed');
       }
-    }
+    };
+    const worker = async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) await post(g);
+    };
+    await Promise.all(Array.from({ length: Math.min(AT_ONCE, queue.length) }, worker));
   }
 
-  function start(work: Promise<void>): void {
-    const done = work.catch((err) => d.log.warn({ err }, 'back-channel logout failed'));
-    pending.add(done);
-    void done.finally(() => pending.delete(done));
+  /** Runs work in the background; the app's close waits for it (`drain`). */
+  function track(work: Promise<void>): void {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
   }
+
+  /** Starts the posts without waiting for them. */
+  function tell(grants: OidcGrantRef[], known?: OidcClientModel): void {
+    if (grants.length) track(send(grants, known).catch((err) => d.log.warn({ err }, 'back-channel logout failed')));
+  }
+
+  /** Runs a listener's work; a failure is logged, never thrown at the revocation that called it. */
+  const safely = (work: () => Promise<void>) =>
+    work().catch((err) => d.log.warn({ err }, 'ending the identity provider sessions failed'));
 
   return {
-    /** Starts the notices for every grant of one user; never rejects. */
-    notify(userId: string): void {
-      start(d.queries.oidcStore.grantsOf(userId, d.clock.now()).then(send));
+    /** Every session of a user but `except` ended: their grants, provider sessions and clients. Never rejects. */
+    userEnded: (userId: string, except?: string) =>
+      safely(async () => {
+        const all = await store.grantsOf(userId, d.clock.now());
+        const grants = except ? all.filter((g) => g.grantId !== except && g.ssoSessionId !== except) : all;
+        const ended = await end(grants);
+        await store.endSessionsOf(userId, except);
+        tell(ended);
+      }),
+
+    /**
+     * One session ended. A grant: its client is told. A single sign-on session: its provider sessions end, and with
+     * them each grant signed in through them (its Gatehouse session too), whose client is told. Never rejects.
+     */
+    sessionEnded: (sessionId: string) =>
+      safely(async () => {
+        const now = d.clock.now();
+        const own = await store.grant(sessionId, now);
+        const linked = await store.grantsOfSignOn(sessionId, now);
+        await store.endSignOn(sessionId);
+        const ended = [...(await end(own ? [own] : [])), ...(await end(linked, 'sign-on-ended'))];
+        tell(ended);
+      }),
+
+    /**
+     * Deletes a client (`remove`, which may refuse), then ends its grants; each is told with the client's settings
+     * as they were before it went.
+     */
+    async clientRemoved(clientId: string, remove: () => Promise<void>): Promise<void> {
+      // A client oidc-provider cannot read (its settings refused) can still be deleted: it is told nothing.
+      const client = await (await d.provider()).Client.find(clientId).catch(() => undefined);
+      await remove();
+      const ended = await end(await store.grantsOfClient(clientId, d.clock.now()), 'client-deleted');
+      if (client) tell(ended, client);
     },
-    /** Starts the notice of one ended session, when it is a grant; never rejects. */
-    notifySession(sessionId: string): void {
-      start(d.queries.oidcStore.grant(sessionId, d.clock.now()).then((g) => (g ? send([g]) : undefined)));
-    },
+
     /** Keeps a grant oidc-provider deleted (its row is gone by the time it says why). */
     deleted(grant: OidcGrantRef): void {
       deleted.set(grant.grantId, grant);
@@ -72,11 +135,17 @@ export function createBackchannelLogout(d: {
     revoked(grantId: string, route: string | undefined): void {
       const grant = deleted.get(grantId);
       deleted.delete(grantId);
-      if (grant && !route?.startsWith('end_session')) start(send([grant]));
+      if (grant && !route?.startsWith('end_session'))
+        track(
+          safely(async () => {
+            await end([grant]);
+            tell([grant]);
+          }),
+        );
     },
     /** Waits for the notices under way (the app's close). */
     drain: async () => {
-      await Promise.all([...pending]);
+      while (pending.size) await Promise.all([...pending]);
     },
   };
 }

@@ -59,6 +59,7 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
     createBackchannelLogout({
       provider: (): Promise<OidcProvider> => live!.current(),
       queries: d.queries,
+      sessions: d.sessions,
       clock,
       log: d.log,
     });
@@ -87,8 +88,11 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
         backchannel.revoked(String(grantId), (ctx as { oidc?: { route?: string } }).oidc?.route),
       ),
     );
-    d.sessions.onAllEnded((userId) => backchannel.notify(userId));
-    d.sessions.onEnded((_userId, sessionId) => backchannel.notifySession(sessionId));
+    d.sessions.onAllEnded((userId, _reason, except) => backchannel.userEnded(userId, except));
+    d.sessions.onEnded((_userId, sessionId) => backchannel.sessionEnded(sessionId));
+    // Deleting a client ends its grants, and tells it of each (with its settings as they were).
+    const remove = clients.remove;
+    clients.remove = (clientId, actor) => backchannel.clientRemoved(clientId, () => remove(clientId, actor));
   }
   const interactions = createOidcInteractions({
     provider,

@@ -100,8 +100,8 @@ export function createOidcInteractions(d: {
 
     /**
      * Signs the interaction in as `user`; `sso` is the browser's single sign-on cookie as its request carried it.
-     * After a sign-in on the page (`replacing`: its interaction; a new sign-on session was just opened), the previous
-     * sign-on of the browser ends rather than living beside the new one (`endPrevious`).
+     * After a sign-in on the page (`replacing`: its interaction and the cookie of the sign-on session just opened),
+     * the previous sign-on of the browser ends rather than living beside the new one (`endPrevious`).
      */
     async finishLogin(
       req: IncomingMessage,
@@ -109,12 +109,14 @@ export function createOidcInteractions(d: {
       user: User,
       amr: string[],
       sso: string | undefined,
-      replacing?: InteractionDetails,
+      replacing?: { details: InteractionDetails; signOn: string | undefined },
     ) {
       const p = await provider();
-      if (replacing) await endPrevious(p, replacing, sso, user);
+      if (replacing) await endPrevious(p, replacing.details, sso, user, replacing.signOn);
       const login = { accountId: user.id, amr, remember: true };
-      return d.browser.run(sso, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
+      // The browser holds the new sign-on's cookie from this answer on.
+      const browser = replacing?.signOn ?? sso;
+      return d.browser.run(browser, () => p.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }));
     },
 
     async abort(req: IncomingMessage, res: ServerResponse, error: string, description: string, sso?: string) {
@@ -165,15 +167,33 @@ export function createOidcInteractions(d: {
   return interactions;
 
   /**
-   * A new sign-in in a browser already signed on (prompt=login, a max_age that passed, another account): the
-   * provider session of the interaction ends with the grants made in it (their clients get a back-channel logout:
-   * their sign-in belonged to the session that ends), and so does the previous sign-on's Gatehouse session. The
-   * interaction forgets that session, so the provider starts a new one (new `sid`s) for the new sign-in.
+   * A new sign-in in a browser already signed on (prompt=login, a max_age that passed, another account) replaces the
+   * previous sign-on's Gatehouse session. The same account proving itself again keeps its provider session (its
+   * `sid`s, grants and consents), now bound to the new sign-on (`signOn`), so that ending the old one ends nothing
+   * else. Another account ends the provider session of the interaction with the grants made in it (their clients get
+   * a back-channel logout: their sign-in belonged to the session that ends); the interaction forgets that session,
+   * so the provider starts a new one (new `sid`s) for the new sign-in.
    */
-  async function endPrevious(p: OidcProvider, details: InteractionDetails, sso: string | undefined, user: User) {
+  async function endPrevious(
+    p: OidcProvider,
+    details: InteractionDetails,
+    sso: string | undefined,
+    user: User,
+    signOn: string | undefined,
+  ) {
     const actor = { kind: 'user' as const, id: user.id };
     const before = details.session;
-    if (before?.cookie) {
+    // Read and saved as the browser with its new sign-on cookie: the storage links it (and its grants) to it. Gone
+    // meanwhile (its sign-on ended since the page was shown), it is forgotten as another account's would be.
+    const kept =
+      before?.cookie && before.accountId === user.id && signOn
+        ? await d.browser.run(signOn, async () => {
+            const session = await p.Session.find(before.cookie!);
+            await session?.persist();
+            return session !== undefined;
+          })
+        : false;
+    if (!kept && before?.cookie) {
       const session = await d.browser.run(sso, () => p.Session.find(before.cookie!));
       for (const { grantId } of Object.values(session?.authorizations ?? {}))
         if (grantId) await sessions.revoke(grantId, { userId: before.accountId, actor });

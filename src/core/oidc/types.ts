@@ -54,6 +54,8 @@ export interface SessionModel {
   accountId?: string;
   authorizations?: Record<string, { grantId?: string; sid?: string }>;
   destroy(): Promise<void>;
+  /** Saves it again for the rest of its life. */
+  persist(): Promise<string>;
 }
 
 export interface InteractionResult {

@@ -14,6 +14,11 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
+/** Told that every session of a user but `except` ended; awaited, must not reject. */
+type AllEnded = (userId: string, reason: string, except?: string) => void | Promise<void>;
+/** Told that one session ended; awaited, must not reject. */
+type OneEnded = (userId: string, sessionId: string) => void | Promise<void>;
+
 /** Why every session of a user ended: kept in the audit log. */
 export type RevocationReason =
   | 'refresh-token-reused'
@@ -28,7 +33,10 @@ export type RevocationReason =
   | 'directory'
   | 'account-takeover'
   | 'app-password-revoked'
-  | 'deanonymized';
+  | 'deanonymized'
+  | 'deleted'
+  | 'sign-on-ended'
+  | 'client-deleted';
 
 export interface SessionRegistryOptions {
   queries: Queries;
@@ -60,10 +68,10 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   const { queries, clock, audit } = opts;
   const cache = opts.cacheMs > 0 ? new LRUCache<string, Entry>({ max: opts.cacheSize, ttl: opts.cacheMs }) : undefined;
   const NO_SESSION = '-';
-  /** Told after every session of a user ended (the identity provider's back-channel logout). */
-  const allEnded: ((userId: string, reason: string) => void)[] = [];
+  /** Told after every session of a user (but `except`) ended (the identity provider's back-channel logout). */
+  const allEnded: AllEnded[] = [];
   /** Told after one session ended (the identity provider's back-channel logout of that session's grant). */
-  const oneEnded: ((userId: string, sessionId: string) => void)[] = [];
+  const oneEnded: OneEnded[] = [];
   /** When this instance last wrote "last seen" for a session (or a session-less user): at most once a minute. */
   const stamped = new LRUCache<string, number>({ max: Math.max(opts.cacheSize, 10_000) });
 
@@ -94,10 +102,12 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
   }
 
-  async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string) {
+  async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string, except?: string) {
     forget(userId);
-    if (sessionId === null) for (const listener of allEnded) listener(userId, reason);
-    else for (const listener of oneEnded) listener(userId, sessionId);
+    // Awaited: what the listeners end in the database has ended when the revocation answers (they never reject,
+    // and what may be slow, such as a relying party's logout endpoint, they start without waiting for it).
+    if (sessionId === null) await Promise.all(allEnded.map((listener) => listener(userId, reason, except)));
+    else await Promise.all(oneEnded.map((listener) => listener(userId, sessionId)));
     await audit.recordBy(actor, sessionId ? 'session.revoke' : 'session.revoke-all', userId, {
       reason,
       ...(sessionId ? { session: sessionId } : {}),
@@ -107,10 +117,10 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
   return {
     canSignIn,
     forget,
-    /** Calls `listener` after every session of a user ended (logout-all, disable, ban, password reset…). */
-    onAllEnded: (listener: (userId: string, reason: string) => void) => void allEnded.push(listener),
+    /** Calls `listener` after every session of a user ended (logout-all, disable, ban, password reset, delete…). */
+    onAllEnded: (listener: AllEnded) => void allEnded.push(listener),
     /** Calls `listener` after one session ended (whatever ended it: the user, an admin, a reuse). */
-    onEnded: (listener: (userId: string, sessionId: string) => void) => void oneEnded.push(listener),
+    onEnded: (listener: OneEnded) => void oneEnded.push(listener),
 
     /**
      * The one way a session opens, for a credential about to be issued. A sign-in proves a secret, so the
@@ -212,7 +222,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
         await q.refreshTokens.revokeAllOfUser(userId, now, o.except);
         await q.apiTokens.revokeSessionsOfUser(userId, now, o.except);
       });
-      await ended(userId, null, o.actor, o.reason);
+      await ended(userId, null, o.actor, o.reason, o.except);
     },
 
     /** Housekeeping. */

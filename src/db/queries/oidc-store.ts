@@ -16,6 +16,8 @@ export interface OidcStoreEntry {
   uidHash: string | null;
   userCodeHash: string | null;
   expiresAt: Date;
+  /** Provider sessions only: the browser's single sign-on session (left as it is when absent). */
+  ssoSessionId?: string | null;
 }
 
 /** A grant as back-channel logout needs it. */
@@ -24,6 +26,8 @@ export interface OidcGrantRef {
   clientId: string;
   accountId: string;
   sid: string | null;
+  /** The single sign-on session its provider session belongs to (migration 0033). */
+  ssoSessionId: string | null;
 }
 
 export interface OidcStoreFound {
@@ -31,7 +35,7 @@ export interface OidcStoreFound {
   consumedAt: Date | null;
 }
 
-const GRANT_COLUMNS = ['model', 'grant_id', 'client_id', 'account_id', 'sid'] as const;
+const GRANT_COLUMNS = ['model', 'grant_id', 'client_id', 'account_id', 'sid', 'sso_session_id'] as const;
 
 export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectName) {
   const live = (now: Date) =>
@@ -42,7 +46,7 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
   const grants = (now: Date) =>
     db
       .selectFrom('oidc_store')
-      .select(['grant_id', 'client_id', 'account_id', 'sid'])
+      .select(['grant_id', 'client_id', 'account_id', 'sid', 'sso_session_id'])
       .where('model', '=', 'Grant')
       .where('expires_at', '>', now);
   const grantRef = (r: {
@@ -50,11 +54,13 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     client_id: string | null;
     account_id: string | null;
     sid: string | null;
+    sso_session_id: string | null;
   }) => ({
     grantId: String(r.grant_id),
     clientId: String(r.client_id),
     accountId: String(r.account_id),
     sid: r.sid,
+    ssoSessionId: r.sso_session_id,
   });
 
   const grantOf = (rows: (Parameters<typeof grantRef>[0] & { model: string })[]) => {
@@ -73,10 +79,11 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
         uid_hash: e.uidHash,
         user_code_hash: e.userCodeHash,
         expires_at: e.expiresAt,
+        ...(e.ssoSessionId === undefined ? {} : { sso_session_id: e.ssoSessionId }),
       };
       await db
         .insertInto('oidc_store')
-        .values({ key: e.key, consumed_at: null, sid: null, ...values })
+        .values({ key: e.key, consumed_at: null, sid: null, sso_session_id: null, ...values })
         .onConflict((oc) => oc.column('key').doUpdateSet(values))
         .execute();
     },
@@ -115,6 +122,48 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     /** Names the provider session (`sid`) a grant's code was issued under; the first one stays. */
     async setGrantSid(grantKey: string, sid: string): Promise<void> {
       await db.updateTable('oidc_store').set({ sid }).where('key', '=', grantKey).where('sid', 'is', null).execute();
+    },
+
+    /**
+     * Links grants (by their keys) to the single sign-on session their provider session belongs to now (or to none:
+     * null), and names their `sid` where no code did yet.
+     */
+    async linkGrants(grants: { key: string; sid: string | null; ssoSessionId: string | null }[]): Promise<void> {
+      for (const g of grants)
+        await db
+          .updateTable('oidc_store')
+          .set((eb) => ({ sso_session_id: g.ssoSessionId, sid: eb.fn.coalesce('sid', eb.val(g.sid)) }))
+          .where('key', '=', g.key)
+          .where('model', '=', 'Grant')
+          .execute();
+    },
+
+    /** The live grants signed in through one single sign-on session's provider sessions. */
+    async grantsOfSignOn(ssoSessionId: string, now: Date): Promise<OidcGrantRef[]> {
+      const rows = await grants(now).where('sso_session_id', '=', ssoSessionId).execute();
+      return rows.map(grantRef);
+    },
+
+    /** The live grants of one client (an admin deletes it). */
+    async grantsOfClient(clientId: string, now: Date): Promise<OidcGrantRef[]> {
+      const rows = await grants(now).where('client_id', '=', clientId).execute();
+      return rows.map(grantRef);
+    },
+
+    /** Deletes the provider sessions of one single sign-on session. */
+    async endSignOn(ssoSessionId: string): Promise<void> {
+      await db
+        .deleteFrom('oidc_store')
+        .where('sso_session_id', '=', ssoSessionId)
+        .where('model', '=', 'Session')
+        .execute();
+    },
+
+    /** Deletes the provider sessions of a user, but those of the single sign-on session `except`. */
+    async endSessionsOf(accountId: string, except?: string): Promise<void> {
+      let q = db.deleteFrom('oidc_store').where('account_id', '=', accountId).where('model', '=', 'Session');
+      if (except) q = q.where((eb) => eb.or([eb('sso_session_id', 'is', null), eb('sso_session_id', '!=', except)]));
+      await q.execute();
     },
 
     /** The live grants of a user: their ids (the sessions' ids), clients and provider sessions. */

@@ -117,16 +117,17 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
   );
 
   /**
-   * A sign-in on the page finished (a new single sign-on session, its cookie set): the interaction goes on. The
-   * browser's previous sign-on, if any (prompt=login, max_age, another account), ends with it (`ix.finishLogin`).
+   * A sign-in on the page finished (a new single sign-on session, its cookie set: `done.sso`): the interaction goes
+   * on. The browser's previous sign-on, if any (prompt=login, max_age, another account), ends (`ix.finishLogin`).
    */
   async function signedIn(
     request: FastifyRequest,
     reply: FastifyReply,
     details: InteractionDetails,
-    done: { user: User; amr: string[] },
+    done: { user: User; amr: string[]; sso: string },
   ): Promise<string> {
-    return ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request), details);
+    const replacing = { details, signOn: done.sso };
+    return ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request), replacing);
   }
 }
 
@@ -134,5 +135,5 @@ export type SignedIn = (
   request: FastifyRequest,
   reply: FastifyReply,
   details: InteractionDetails,
-  done: { user: User; amr: string[] },
+  done: { user: User; amr: string[]; sso: string },
 ) => Promise<string>;

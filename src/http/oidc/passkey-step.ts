@@ -106,8 +106,8 @@ export async function passkeyStepRoutes(app: FastifyInstance, s: Services, signe
       const client = clientInfo(request);
       const outcome = await ix.secondStep(ticket, { method: 'webauthn', credential }, client);
       const session = await ix.openSso(outcome.user, client);
-      setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
-      return { location: await signedIn(request, reply, details, outcome) };
+      const sso = setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
+      return { location: await signedIn(request, reply, details, { ...outcome, sso }) };
     }),
   );
 }

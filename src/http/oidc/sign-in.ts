@@ -53,7 +53,8 @@ const formOf = (body: unknown): LoginForm => {
 };
 
 type Outcome = Awaited<ReturnType<Services['oidc']['interactions']['login']>>;
-type Signed = { user: User; amr: string[] };
+/** The user signed in, how, and the value of the single sign-on cookie just set. */
+type Signed = { user: User; amr: string[]; sso: string };
 
 /** The second step's page: the first step's ticket (hidden) and the code. */
 async function secondStep(reply: FastifyReply, status: number, view: SecondFactorView): Promise<undefined> {
@@ -127,6 +128,6 @@ export async function secondStepWithForm(
 async function opened(request: FastifyRequest, reply: FastifyReply, s: Services, outcome: Outcome) {
   if (outcome.kind !== 'signed-in') return undefined;
   const session = await s.oidc.interactions.openSso(outcome.user, clientInfo(request));
-  setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
-  return { user: outcome.user, amr: outcome.amr };
+  const sso = setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
+  return { user: outcome.user, amr: outcome.amr, sso };
 }
