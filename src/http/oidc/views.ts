@@ -86,7 +86,6 @@ export function secondFactorPage(v: SecondFactorView): string {
   const totp = v.methods.includes('totp')
     ? `<form id="second-factor" method="post" action="${escapeHtml(v.action)}">
 <input type="hidden" name="ticket" value="${escapeHtml(v.ticket)}">
-<input type="hidden" name="methods" value="${escapeHtml(v.methods.join(','))}">
 <label for="code">Code from your authenticator app (or a recovery code)</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>
 <button type="submit">Continue</button>
