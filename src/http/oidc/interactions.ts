@@ -9,6 +9,7 @@ import { passkeyStepRoutes } from './passkey-step.js';
 import { secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { createSteps, interactionPath as base, seeOther as redirect, type Uid } from './step.js';
+export type { SignedIn } from './step.js';
 import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
 
@@ -26,7 +27,7 @@ const passkeyUrls = (uid: string) => ({
  */
 export async function interactionRoutes(app: FastifyInstance, s: Services) {
   const ix = s.oidc.interactions;
-  const { view, step } = createSteps(s);
+  const { view, step, guard } = createSteps(s);
   await app.register(formbody);
   const path = (rest: string) => `${OIDC_PREFIX}/interaction/:uid${rest}`;
 
@@ -97,7 +98,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     }),
   );
 
-  await passkeyStepRoutes(app, s, signedIn);
+  passkeyStepRoutes(app, s, path('/mfa/passkey'), guard('login', signedIn));
 
   app.post<Uid>(
     path('/confirm'),
@@ -129,10 +130,3 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     return ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request), details);
   }
 }
-
-export type SignedIn = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  details: InteractionDetails,
-  done: { user: User; amr: string[] },
-) => Promise<string>;
