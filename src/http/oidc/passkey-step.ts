@@ -9,7 +9,7 @@ import { clientInfo } from '../client.js';
 import { cookieWriteAllowed } from '../plugins/cookie-origin.js';
 import { Ticket } from '../native/auth/schemas.js';
 import { AuthenticationCredential, RequestOptions } from '../native/auth/webauthn/schemas.js';
-import { responses } from '../schemas.js';
+import { pageResponses, responses } from '../schemas.js';
 import { setSsoCookie } from './sso-cookie.js';
 import type { StepGuard } from './step.js';
 import { SCRIPTS } from './views.js';
@@ -62,16 +62,16 @@ export const SECOND_STEP_SCRIPT = `'use strict';
 `;
 
 const Done = Type.Object({ location: Type.String({ description: 'Where the sign-in goes on' }) });
-const hide = { schema: { hide: true } };
+const script = { schema: { hide: true, response: pageResponses(200) } };
 
 /** The sign-in pages' scripts: @simplewebauthn/browser's bundle and the second step's (no inline script). */
 export function passkeyScriptRoutes(app: FastifyInstance) {
   const bundle = webauthnBundle();
   const scriptHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=300' };
-  const script = (body: string) => async (_request: unknown, reply: FastifyReply) =>
+  const send = (body: string) => async (_request: unknown, reply: FastifyReply) =>
     reply.headers(scriptHeaders).type('text/javascript; charset=utf-8').send(body);
-  app.get(SCRIPTS.webauthn, hide, script(bundle));
-  app.get(SCRIPTS.secondStep, hide, script(SECOND_STEP_SCRIPT));
+  app.get(SCRIPTS.webauthn, script, send(bundle));
+  app.get(SCRIPTS.secondStep, script, send(SECOND_STEP_SCRIPT));
 }
 
 /**
