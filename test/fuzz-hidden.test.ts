@@ -72,6 +72,12 @@ describe.each(DATABASES)('fuzzing the hidden routes on %s', (db) => {
     LOGIN_MAX_FAILURES_PER_HOUR: '100000',
   }));
 
+  it('answers 400 invalid-url for a NUL in a swagger-ui file path (it was a 500: @fastify/send threw)', async () => {
+    const res = await idp.app().app.inject({ url: '/docs/static/%00' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('invalid-url');
+  });
+
   it('declares statuses on every route, hidden ones included', () => {
     const { routeSchemas } = idp.app().app;
     const bare = routeSchemas.list().filter((r) => !routeSchemas.statusesOf(r.method, r.url)?.length);
