@@ -74,7 +74,7 @@ export interface SecondFactorView {
   /** The account's second factors: `totp`, `webauthn`. */
   methods: string[];
   error?: string;
-  /** Where the page's script asks for a passkey's options and sends its assertion (the provider's pages). */
+  /** Where the page's script asks for a passkey's options and sends its assertion (the provider's, forward-auth's). */
   passkey?: { options: string; verify: string };
 }
 
@@ -105,7 +105,8 @@ export function secondFactorPage(v: SecondFactorView): string {
   const neither =
     totp || passkey
       ? ''
-      : `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
+      : // Both sign-in pages ask for the passkey: only a page given no passkey routes would come here.
+        `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
  ask for. Add an authenticator app to the account to sign in here.</p>`;
   return layout(
     'Second step',
