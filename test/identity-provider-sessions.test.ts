@@ -78,7 +78,7 @@ describe.each(DATABASES)('the identity provider’s sessions, keys and claims on
     expect((await exchange(config, flow)).claims()!.sub).toBe(u.id);
   });
 
-  it('offers on a retried second step what the account has, whatever the posted form says (no `methods` field)', async () => {
+  it('offers on a retried second step what the account has, whatever a forged `methods` field says', async () => {
     const t = idp.app();
     const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
     /** The page after one wrong code posted with a forged `methods` field. */

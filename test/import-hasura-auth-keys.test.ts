@@ -78,7 +78,8 @@ describe.each(DATABASES)('hasura-auth signing key import on %s', (db) => {
 
     const summary = await importWithEnv(t, env, 'hasura-auth', source.url, '--signing-keys');
     expect(summary.counts).toMatchObject({ keys: 1, sessions: 2 });
-    t.clock.advanceSeconds(t.config.jwt.keyRefreshSeconds); // the import ran in another process: this instance reads the keys anew
+    // The import ran in another process: this instance reads the keys anew.
+    t.clock.advanceSeconds(t.config.jwt.keyRefreshSeconds);
     expect((await me(lea)).json()).toMatchObject({ id: users[0]!.id, email: 'lea@example.org' });
     expect((await t.request({ url: '/auth/user', headers: bearer(max) })).json()).toMatchObject({ id: users[1]!.id });
 
