@@ -75,8 +75,10 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
     const page = await (await browser.newContext()).newPage();
     const violations = watchCsp(page);
     await virtualAuthenticator(page, [credential]);
-    await page.goto(`${proxy}/reports?year=2026`);
+    const signIn = await page.goto(`${proxy}/reports?year=2026`);
     await page.waitForSelector('#password-login');
+    // The password page runs no script at all.
+    expect(signIn?.headers()['content-security-policy']).not.toContain('script-src');
     expect(page.url()).toBe(`${idp.server()}/auth/forward/signin?rd=${proxy}/reports?year=2026`);
     await page.fill('#identifier', user.email);
     await page.fill('#password', user.password);
