@@ -14,6 +14,7 @@ import { registerOpenApi } from './http/plugins/openapi.js';
 import { lineBatcher, registerRequestLog } from './http/plugins/request-log.js';
 import { lazyRequestLogger } from './http/plugins/request-logger.js';
 import { registerClosing } from './http/plugins/closing.js';
+import { recordRouteSchemas } from './http/plugins/route-schemas.js';
 import { registerSecurityHeaders } from './http/plugins/security-headers.js';
 import { registerHealthRoutes } from './http/native/health.js';
 import { registerHomePage } from './http/home/index.js';
@@ -127,6 +128,7 @@ export async function buildApp(
   // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.
   app.removeContentTypeParser('text/plain');
   app.decorate('services', services);
+  recordRouteSchemas(app);
   app.decorateRequest('principal', null);
   app.addSchema(ErrorBody);
   app.addSchema(SessionBody);
@@ -164,7 +166,7 @@ export async function buildApp(
     await app.register(async (scope) => {
       const typed = scope.withTypeProvider<TypeBoxTypeProvider>();
       await dialect.register(typed, services, settings);
-      answerUnknownPaths(typed, prefixes);
+      answerUnknownPaths(typed, prefixes, (dialect as DialectManifest).unknownPathStatuses);
     });
     // A dialect issues only the credential kinds its manifest declares.
     const undeclared = services.credentials

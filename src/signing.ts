@@ -33,11 +33,12 @@ interface SigningDeps {
  */
 export async function createSigning({ config, secrets, queries, clock, audit }: SigningDeps) {
   const keysBox = createSecretBox(deriveKey(secrets.cookieSecret, 'signing-keys'));
+  const refreshMs = config.jwt.keyRefreshSeconds * 1000;
   const keys = await createKeyRing({
     algorithm: config.jwt.algorithm,
     configured: config.jwt.key === undefined ? undefined : { key: config.jwt.key, previous: config.jwt.previousKeys },
     seed: secrets.jwtKey,
-    refreshMs: config.jwt.keyRefreshSeconds * 1000,
+    refreshMs,
     verifySeconds: config.jwt.expiresInMinutes * 60 + 60,
     queries,
     box: keysBox,
@@ -50,6 +51,7 @@ export async function createSigning({ config, secrets, queries, clock, audit }: 
     clock,
     audit,
     seed: (purpose) => deriveKey(secrets.cookieSecret, purpose),
+    refreshMs,
   });
   /**
    * `keys rotate`: the access tokens' key (refused with 409, before anything changes, when JWT_KEY
@@ -60,7 +62,7 @@ export async function createSigning({ config, secrets, queries, clock, audit }: 
     const dialects = which === 'access' ? [] : await dialectKeys.rotate(actor);
     return { ...access, dialects };
   }
-  const importedKeys = createImportedKeys({ queries, box: keysBox, clock });
+  const importedKeys = createImportedKeys({ queries, box: keysBox, clock, refreshMs });
   const importedTokens = createImportedTokens({ keys: importedKeys });
   return { keysBox, keys, dialectKeys, rotateKeys, importedKeys, importedTokens };
 }

@@ -131,6 +131,21 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
     expect((await at('admin.apps.example')).statusCode).toBe(403);
   });
 
+  it('tells a browser signed on without a return address so, and signs it out from there', async () => {
+    const t = idp.app();
+    const session = await register(t);
+    const browser = createBrowser();
+    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
+    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const again = await browser.get(`${idp.server()}/auth/forward/signin`);
+    expect(again.status).toBe(200);
+    expect(again.html).toContain('You are signed in.');
+    expect(again.html).not.toContain('id="password-login"');
+    const out = await browser.post(again.forms[0]!, {});
+    expect(out.html).toContain('You are signed out.');
+    expect((await browser.get(`${idp.server()}/auth/forward/signin`)).html).toContain('id="password-login"');
+  });
+
   it('refuses a forged or tampered single sign-on cookie', async () => {
     const t = idp.app();
     const session = await register(t);

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { codeAt } from '../src/core/mfa/totp.js';
 import { DATABASES, type TestApp } from './helpers/app.js';
 import { bearer } from './helpers/auth.js';
+import { addPasskey } from './helpers/soft-authenticator.js';
 import {
   admin,
   type Browser,
   codeFlow,
   createBrowser,
   exchange,
+  hiddenFields,
   newUser,
   oidc,
   relyingParty,
@@ -74,6 +76,38 @@ describe.each(DATABASES)('the identity provider’s sessions, keys and claims on
     expect(flow.pages.filter((p) => p.includes('id="second-factor"'))).toHaveLength(2);
     expect(flow.pages[2]).toContain('id="error"');
     expect((await exchange(config, flow)).claims()!.sub).toBe(u.id);
+  });
+
+  it('offers on a retried second step what the account has, whatever a forged `methods` field says', async () => {
+    const t = idp.app();
+    const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
+    /** The page after one wrong code posted with a forged `methods` field. */
+    const retried = async (u: Awaited<ReturnType<typeof userWithTotp>>, methods: string) => {
+      const browser = createBrowser();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: 'http://rp.test/callback',
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      });
+      const login = await browser.get(url.href);
+      const step = await browser.post(login.forms[0]!, { identifier: u.email, password: u.password });
+      expect(step.html).toContain('id="second-factor"');
+      expect(step.html).not.toContain('name="methods"');
+      const wrong = u.code() === '000000' ? '111111' : '000000';
+      return browser.post(step.forms[0]!, { ...hiddenFields(step.html), code: wrong, methods });
+    };
+    // TOTP only: a form claiming a passkey does not make the page offer one.
+    const totpOnly = await retried(await userWithTotp(t), 'webauthn');
+    expect(totpOnly.status).toBe(401);
+    expect(totpOnly.html).toContain('id="second-factor"');
+    expect(totpOnly.html).not.toContain('id="passkey-step"');
+    // TOTP and a passkey: a form claiming TOTP only does not take the passkey away.
+    const both = await userWithTotp(t);
+    await addPasskey(t, both.jwt);
+    const page = await retried(both, 'totp');
+    expect(page.html).toContain('id="second-factor"');
+    expect(page.html).toContain('id="passkey-step"');
   });
 
   it('signs ID tokens with a rotated key at once, and the JWKS lists the old and the new key', async () => {

@@ -6,7 +6,6 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../src/core/sessions/actor.js';
-import { KEY_REFRESH_MS } from '../src/core/tokens/key-ring.js';
 import { DATABASES, type TestApp, useTestApp } from './helpers/app.js';
 import { bearer } from './helpers/auth.js';
 import { importWithEnv } from './helpers/import.js';
@@ -79,7 +78,8 @@ describe.each(DATABASES)('hasura-auth signing key import on %s', (db) => {
 
     const summary = await importWithEnv(t, env, 'hasura-auth', source.url, '--signing-keys');
     expect(summary.counts).toMatchObject({ keys: 1, sessions: 2 });
-    t.clock.advance(KEY_REFRESH_MS); // the import ran in another process: this instance reads the keys anew
+    // The import ran in another process: this instance reads the keys anew.
+    t.clock.advanceSeconds(t.config.jwt.keyRefreshSeconds);
     expect((await me(lea)).json()).toMatchObject({ id: users[0]!.id, email: 'lea@example.org' });
     expect((await t.request({ url: '/auth/user', headers: bearer(max) })).json()).toMatchObject({ id: users[1]!.id });
 
@@ -141,7 +141,7 @@ describe.each(DATABASES)('hasura-auth signing key import on %s', (db) => {
     expect(reports.find((r) => r.table === 'imported_signing_keys')).toMatchObject({ deleted: 1, backlogSeconds: 0 });
     expect(await keys()).toBe(1);
     // The kept key still verifies (Noa came over with the re-runs: the two users above ended their sessions).
-    t.clock.advance(KEY_REFRESH_MS);
+    t.clock.advanceSeconds(t.config.jwt.keyRefreshSeconds);
     const noaToken = await hasuraAuthToken(t, noa.id, long, 7200);
     expect((await t.request({ url: '/v1/auth/user', headers: bearer(noaToken) })).json()).toMatchObject({ id: noa.id });
 

@@ -8,7 +8,6 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../src/core/sessions/actor.js';
-import { KEY_REFRESH_MS } from '../src/core/tokens/key-ring.js';
 import { DATABASES, type TestApp, useTestApp } from './helpers/app.js';
 import { importWith, importWithEnv } from './helpers/import.js';
 import { createTestDatabase } from './helpers/postgres.js';
@@ -172,7 +171,7 @@ describe.each(DATABASES)('imported signing keys on %s', (db) => {
       expect(summary.counts.sessions, source).toBeGreaterThanOrEqual(1);
     }
     // The import ran in another process: like a rotation made elsewhere, this instance reads the keys anew in time.
-    t.clock.advance(KEY_REFRESH_MS);
+    t.clock.advanceSeconds(t.config.jwt.keyRefreshSeconds);
 
     expect((await doors.hbp()).json()).toMatchObject({ id: src.ada, email: 'ada@example.org' });
     expect((await doors.humhub()).json()).toMatchObject({ id: 17 });

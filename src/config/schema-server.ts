@@ -126,9 +126,9 @@ export const SERVER_FIELDS = {
   }),
   KEY_REFRESH_SECONDS: int({
     doc:
-      "How often an instance re-reads the signing keys (the access tokens' and the identity provider's) from the " +
-      'database: the bound within which a rotation on one instance signs and verifies on every other (at once on ' +
-      'the instance that rotated).',
+      "How often an instance re-reads the signing keys (the access tokens', the identity provider's, the dialects' " +
+      'and the imported ones) from the database: the bound within which a rotation or an import on one instance ' +
+      'signs and verifies on every other (at once on the instance that made it).',
     default: 30,
     min: 1,
     max: 3600,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { errors } from '../core/errors.js';
+import { declarePluginRoute, pageResponses, STATIC } from './schemas.js';
 import type { App } from './types.js';
 
 /** Where `npm run build:console` (Vite) writes the console; the same path from src/ and from dist/. */
@@ -31,10 +32,16 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
   });
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 302));
+  // @fastify/static's routes come without a response schema: declared here (its files, `/console/setup` too).
+  app.addHook('onRoute', (route) => {
+    if (!route.schema?.response) declarePluginRoute(route, STATIC);
+  });
+  const hide = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
+  app.get('/console', hide(302), async (_request, reply) => reply.redirect('/console/', 302));
   if (!existsSync(`${root}index.html`)) {
     app.log.warn(`the admin console is not built (no ${root}index.html): run \`npm run build:console\``);
-    app.get('/console/*', { schema: { hide: true } }, async () => {
+    // 503: console-not-built.
+    app.get('/console/*', hide(), async () => {
       throw errors.consoleNotBuilt();
     });
     return;
@@ -50,7 +57,7 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
       res.setHeader('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
   // The first-run setup link printed at start: the same page, which reads its token from the fragment.
-  app.get('/console/setup', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/console/setup', hide(...STATIC), async (_request, reply) =>
     reply.header('cache-control', 'no-store').sendFile('index.html'),
   );
 }

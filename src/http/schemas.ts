@@ -27,6 +27,18 @@ export function responses<R extends Record<number, TSchema>>(ok: R, ...errorStat
 
 export const NoContent = Type.Null({ description: 'No content' });
 
+/** What a hidden route answers that is not JSON of one shape (a page, a script, a redirect, a dialect's error). */
+const AnyBody = Type.Unknown({ description: 'An HTML page, a script, a redirect or an error body' });
+
+/**
+ * `schema.response` of a hidden route (a page, a script, a redirect, a catch-all): every status it may answer, with
+ * no body shape (a page's HTML is not serialized; an error's JSON goes through as it is). 503 is always among them;
+ * the shared statuses of `sharedStatusesOf` are added by `declareSharedStatuses`.
+ */
+export function pageResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries([...statuses, 503].map((status) => [status, AnyBody]));
+}
+
 const BODYLESS = new Set(['GET', 'HEAD']);
 const speaksNative = (response: Record<string, unknown>) =>
   Object.values(response).some((s) => s === errorRef || (s as { $ref?: string })?.$ref === 'Error');
@@ -35,28 +47,45 @@ const speaksNative = (response: Record<string, unknown>) =>
  * Statuses a route can answer without saying so itself:
  * - 400 (`validation-failed`, `invalid-json`), 413 and 415 wherever a body is read, which
  *   is every method but GET and HEAD, whether or not the route expects one;
- * - 400 wherever a query, params or headers schema can refuse the request;
+ * - 400 wherever a query, params or headers schema can refuse the request, or a path parameter (or wildcard) can be
+ *   malformed percent-encoding (`invalid-url`);
  * - 503 everywhere: the server is closing (or the database is unavailable).
  */
-export function sharedStatusesOf(route: Pick<RouteOptions, 'method' | 'schema'>): number[] {
+export function sharedStatusesOf(route: Pick<RouteOptions, 'method' | 'schema'> & { url?: string }): number[] {
   const out = new Set<number>();
   if ([route.method].flat().some((m) => !BODYLESS.has(m))) for (const s of [400, 413, 415]) out.add(s);
   if (route.schema?.querystring || route.schema?.params || route.schema?.headers) out.add(400);
+  if (/[:*]/.test(route.url ?? '')) out.add(400);
   out.add(503);
   return [...out];
 }
 
 /**
  * Adds the shared statuses to every route that speaks the native envelope (declares a native
- * error), so no route can forget one. Dialect routes, with envelopes of their own, declare
- * theirs through `declareEnvelopeStatuses`.
+ * error), so no route can forget one, and to every hidden route (pages, scripts, catch-alls: with no body
+ * shape, as a dialect's catch-all answers in its own envelope). Documented dialect routes, with envelopes of
+ * their own, declare theirs through `declareEnvelopeStatuses`.
  */
 export function declareSharedStatuses(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined;
-    if (!response || route.schema?.hide || !speaksNative(response)) return;
-    for (const status of sharedStatusesOf(route)) response[status] ??= errorRef;
+    if (!response) return;
+    if (route.schema?.hide) for (const status of sharedStatusesOf(route)) response[status] ??= AnyBody;
+    else if (speaksNative(response)) for (const status of sharedStatusesOf(route)) response[status] ??= errorRef;
   });
+}
+
+/** What @fastify/static answers (a file, a range of it, not modified, a bad or refused path, a failed precondition). */
+export const STATIC = [200, 206, 304, 400, 403, 404, 412, 416];
+
+/**
+ * Declares the statuses of a route a plugin registers (static files, swagger-ui, CORS preflights), from an `onRoute`
+ * hook of its own: those routes come without `schema.response`. The shared statuses are added here, as the root's
+ * hook ran before this one.
+ */
+export function declarePluginRoute(route: RouteOptions, statuses: number[]) {
+  const response = pageResponses(...statuses, ...sharedStatusesOf(route));
+  route.schema = { ...route.schema, response: { ...response, ...(route.schema?.response as object | undefined) } };
 }
 
 /**

@@ -80,6 +80,16 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** What an account is asked for after a first factor that is not a passkey (TOTP, passkeys): none, or those. */
     secondFactorsOf: (user: User) => deps.pipeline.secondFactors(user),
 
+    /**
+     * The second factors a live MFA ticket's user is asked for (what a second step's page offers), read from the
+     * account, never from the client; none for a ticket that is spent, expired or unknown.
+     */
+    async secondFactorsOfTicket(ticket: string): Promise<SecondFactorMethod[]> {
+      const found = ticket ? await deps.tickets.peek('mfa', ticket) : undefined;
+      const user = found && (await users.get(found.userId));
+      return user ? deps.pipeline.secondFactors(user) : [];
+    },
+
     /** Creates the account; a session is returned only when the account is active at once. */
     async register(input: NewUserInput, client: ClientInfo, door = 'hbp'): Promise<{ user: User; session?: Session }> {
       const user = await users.create(input);

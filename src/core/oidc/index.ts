@@ -35,7 +35,7 @@ export interface OidcDeps {
   sessions: SessionRegistry;
   users: UserService;
   pipeline: LoginPipeline;
-  auth: Pick<AuthService, 'proveSecondStep'>;
+  auth: Pick<AuthService, 'proveSecondStep' | 'secondFactorsOfTicket'>;
   /** The passkeys' second step (its options, bound to the MFA ticket); absent when passkeys are off. */
   passkeys?: Pick<Passkeys, 'secondFactorOptions'>;
   log: Logger;
@@ -99,6 +99,7 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
     browser,
     pipeline: d.pipeline,
     proveMfa: (ticket, proof, client, door) => d.auth.proveSecondStep(ticket, proof, client, door),
+    methodsOf: (ticket) => d.auth.secondFactorsOfTicket(ticket),
     passkeyOptions: d.passkeys && ((ticket) => d.passkeys!.secondFactorOptions(ticket)),
     sessions: d.sessions,
     users: d.users,

@@ -33,6 +33,8 @@ export function createOidcInteractions(d: {
   pipeline: LoginPipeline;
   /** The second step of an MFA login (the ticket of the first and a code or passkey): the user it proves. */
   proveMfa: (ticket: string, proof: SecondStepProof, client: ClientInfo, door: string) => Promise<User>;
+  /** The second factors of a live MFA ticket's user (none for a spent or unknown ticket). */
+  methodsOf: (ticket: string) => Promise<string[]>;
   /** A passkey's options for the second step bound to this ticket; absent when passkeys are off. */
   passkeyOptions?: (ticket: string) => Promise<object>;
   sessions: SessionRegistry;
@@ -66,6 +68,9 @@ export function createOidcInteractions(d: {
       const user = await d.proveMfa(ticket, proof, client, OIDC_DOOR);
       return { kind: 'signed-in', user, amr: ['pwd', proof.method === 'totp' ? 'otp' : 'hwk'] };
     },
+
+    /** What the second step's page offers: the ticket's user's second factors, read again from the account. */
+    methodsOf: (ticket: string) => d.methodsOf(ticket),
 
     /** The options of a passkey's second step (each call counts as one of the ticket's tries). */
     async passkeyOptions(ticket: string): Promise<object> {

@@ -90,6 +90,9 @@ export function createTickets(opts: {
       throw invalidTicket();
     },
 
+    /** A live ticket of this purpose, read without using it or counting a try; undefined when none. */
+    peek: (purpose: TicketPurpose, token: string) => queries.tickets.peek(sha256(token), purpose, clock.now()),
+
     /** For tickets that allow a few tries (MFA): counts the try before the caller checks the code. */
     async attempt(purpose: TicketPurpose, token: string, maxAttempts: number) {
       const ticket = await queries.tickets.attempt(sha256(token), purpose, clock.now(), maxAttempts);

@@ -23,6 +23,8 @@ export function createDialectKeys(o: {
   clock: Clock;
   audit: Pick<Audit, 'record' | 'recordBy'>;
   seed: (purpose: string) => Buffer;
+  /** KEY_REFRESH_SECONDS, in milliseconds: how often each ring re-reads the table (a rotation elsewhere). */
+  refreshMs: number;
 }) {
   const opened = new Map<string, KeyRing>();
 
@@ -39,6 +41,7 @@ export function createDialectKeys(o: {
         configured: undefined,
         seed: o.seed(`${dialect}-jwt`).toString('base64url'),
         verifySeconds: verifySeconds + 60,
+        refreshMs: o.refreshMs,
         queries: o.queries,
         box: o.box,
         clock: o.clock,

@@ -4,7 +4,6 @@ import type { Queries } from '../../db/queries/index.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { CLOCK_TOLERANCE } from './access-tokens.js';
-import { KEY_REFRESH_MS } from './key-ring.js';
 
 /** The algorithms the replaced systems sign with: HMAC secrets, and HBP's RSA keys. */
 export const IMPORTED_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512'] as const;
@@ -52,13 +51,19 @@ export function importedSessionId(door: string, userId: string): string {
  * the old system's own), so every live key of the door is tried; a door without imported keys costs one cached
  * empty list.
  */
-export function createImportedKeys(o: { queries: Queries; box: SecretBox; clock: Clock }) {
+export function createImportedKeys(o: {
+  queries: Queries;
+  box: SecretBox;
+  clock: Clock;
+  /** KEY_REFRESH_SECONDS, in milliseconds: how long a door's list is trusted before the table is read again. */
+  refreshMs: number;
+}) {
   const loaded = new Map<string, { at: number; keys: { algorithm: string; key: KeyObject; until: Date }[] }>();
 
   async function live(door: string) {
     const now = o.clock.now();
     const hit = loaded.get(door);
-    if (hit && now.getTime() - hit.at < KEY_REFRESH_MS) return hit.keys.filter((k) => k.until > now);
+    if (hit && now.getTime() - hit.at < o.refreshMs) return hit.keys.filter((k) => k.until > now);
     const rows = await o.queries.importedSigningKeys.live(door, now);
     const keys = rows.map((r) => ({
       algorithm: r.algorithm,

@@ -14,8 +14,6 @@ import { loadSigningKey, type SigningKey } from './keys.js';
 /** Who asked for a rotation, for the audit log. */
 export type KeyActor = Actor;
 
-/** How often an instance re-reads the keys table by default: a rotation elsewhere signs here within this. */
-export const KEY_REFRESH_MS = 30_000;
 /** An unknown kid triggers a re-read at most this often (a token from a just-rotated key). */
 const MISS_REFRESH_MS = 5_000;
 
@@ -29,8 +27,8 @@ export interface KeyRingOptions {
   configured: { key: string; previous: string[] } | undefined;
   /** The key of DATA_DIR/secrets: the first database key when the table has none yet. */
   seed: string;
-  /** How often the table is re-read (KEY_REFRESH_SECONDS); KEY_REFRESH_MS when absent. */
-  refreshMs?: number;
+  /** How often the table is re-read (KEY_REFRESH_SECONDS): a rotation elsewhere signs here within this. */
+  refreshMs: number;
   /** How long a retired key keeps verifying: the longest life of a token it signed, plus clock skew. */
   verifySeconds: number;
   queries: Queries;
@@ -99,7 +97,7 @@ export async function createKeyRing(o: KeyRingOptions) {
   } else {
     await reload();
   }
-  const refreshMs = o.refreshMs ?? KEY_REFRESH_MS;
+  const { refreshMs } = o;
   const stale = () => !o.configured && clock.now().getTime() - loadedAt >= refreshMs;
 
   return {

@@ -68,6 +68,19 @@ export function createTicketQueries(db: Kysely<Database>, dialect: DialectName) 
       return row && toTicket(row);
     },
 
+    /** A live ticket of this purpose, read without counting a try (whose user it names). */
+    async peek(hash: string, purpose: string, now: Date): Promise<ConsumedTicket | undefined> {
+      const row = await db
+        .selectFrom('tickets')
+        .select(['user_id', 'email', 'data'])
+        .where('hash', '=', hash)
+        .where('purpose', '=', purpose)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row && toTicket(row);
+    },
+
     /** Counts one attempt on a live ticket; undefined once `maxAttempts` were used (the ticket is then void). */
     async attempt(hash: string, purpose: string, now: Date, maxAttempts: number): Promise<ConsumedTicket | undefined> {
       const row = await live(hash, purpose, now)

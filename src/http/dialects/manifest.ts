@@ -4,7 +4,7 @@ import type { Field } from '../../config/fields.js';
 import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { type Envelope, envelopeErrorHandler } from '../plugins/errors.js';
-import { declareEnvelopeStatuses } from '../schemas.js';
+import { declareEnvelopeStatuses, pageResponses } from '../schemas.js';
 import type { App } from '../types.js';
 
 export type Fields = Record<string, Field<unknown>>;
@@ -30,6 +30,8 @@ export interface DialectManifest<Id extends string = string, F extends Fields = 
    * the registry keeps it; a longer prefix wins over a shorter one (`/api/v1/auth/` over `/api/v1/` over `/api/`).
    */
   prefixes?: readonly string[];
+  /** What an unknown path under the prefixes answers (its catch-all's declared statuses); 404 when absent. */
+  unknownPathStatuses?: readonly number[];
   register(app: App, core: Services, config: C): Promise<void>;
 }
 
@@ -78,12 +80,12 @@ export const isUnknownPath = (request: FastifyRequest) => request.routeOptions?.
  * Registers, inside a dialect's scope, one catch-all per prefix, so that an unknown path there is refused
  * by the dialect's own error handler (its envelope), and by its hooks first where it has some.
  */
-export function answerUnknownPaths(app: App, prefixes: readonly string[]) {
+export function answerUnknownPaths(app: App, prefixes: readonly string[], statuses: readonly number[] = [404]) {
   for (const prefix of prefixes)
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url: `${prefix}*`,
-      schema: { hide: true },
+      schema: { hide: true, response: pageResponses(...statuses) },
       config: { unknownPath: true },
       handler: async (request) => {
         throw errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/load.js';
 import { HOME_SCRIPT, HOME_STYLE } from './assets.js';
 import { PASSKEY_HTML, PASSKEY_SCRIPT } from './passkeys.js';
+import { pageResponses } from '../schemas.js';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors " +
@@ -73,7 +74,7 @@ export function registerHomePage(app: FastifyInstance, config: Config): void {
     'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
   };
-  const hide = { schema: { hide: true } };
+  const hide = { schema: { hide: true, response: pageResponses(200) } };
   app.get('/', hide, async (_request, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(html));
   app.get('/_gatehouse/home.js', hide, async (_request, reply) =>
     reply

@@ -4,11 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { allowedReturn, hostOf, mayPass } from '../../core/oidc/forward.js';
 import type { Services } from '../../services.js';
-import { NoContent, responses } from '../schemas.js';
+import { NoContent, pageResponses, responses } from '../schemas.js';
 import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
 import { loginChoices } from './upstream.js';
-import { loginPage, messagePage } from './views.js';
+import { passkeyStepRoutes } from './passkey-step.js';
+import { loginPage, messagePage, signedInPage } from './views.js';
 
 const Identity = Type.Object({ id: Type.String(), email: Type.String(), roles: Type.Array(Type.String()) });
 const header = (request: FastifyRequest, name: string) => {
@@ -67,41 +68,52 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
 
   await app.register(async (form) => {
     await form.register(formbody);
-    const hide = { schema: { hide: true } };
+    const page = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
     type Rd = { Querystring: { rd?: string } };
     const action = (rd: string | undefined, step = '') =>
       `${signIn}${step}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
     const signedIn = (reply: FastifyReply, rd: string | undefined) => {
       const back = allowedReturn(rd, forward, s.config.server.url);
       if (back) return reply.code(303).header('location', back).send();
-      return sendPage(reply, 200, messagePage('Signed in', 'You are signed in.'));
+      return sendPage(reply, 200, signedInPage());
     };
-    form.get<Rd>(signIn, hide, async (request, reply) => {
+    // The passkey's second step (the page's script); a finished sign-in goes back to `rd`, else to this page.
+    const passkey = (rd: string | undefined) => ({
+      options: action(rd, '/mfa/passkey/options'),
+      verify: action(rd, '/mfa/passkey/verify'),
+    });
+    passkeyStepRoutes(form, s, `${signIn}/mfa/passkey`, async (request) => {
+      const { rd } = request.query as { rd?: unknown };
+      return async () => allowedReturn(typeof rd === 'string' ? rd : undefined, forward, s.config.server.url) ?? signIn;
+    });
+    form.get<Rd>(signIn, page(200, 303), async (request, reply) => {
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
-      // Already signed in (a provider sign-in just finished, or another tab): straight back.
+      // Already signed in (a provider sign-in or the passkey step just finished, or another tab): straight back, or
+      // told so when there is nowhere to go back to.
       const back = allowedReturn(rd, forward, s.config.server.url);
-      if (back && (await s.oidc.interactions.checkSso(ssoCookie(request))))
-        return reply.code(303).header('location', back).send();
+      if (await s.oidc.interactions.checkSso(ssoCookie(request)))
+        return back ? reply.code(303).header('location', back).send() : sendPage(reply, 200, signedInPage());
       const to = action(rd);
       return sendPage(reply, 200, loginPage({ action: to, ...(await loginChoices(s, to)) }));
     });
-    form.post<Rd>(signIn, hide, async (request, reply) => {
+    form.post<Rd>(signIn, page(200, 303, 401, 403, 429), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       const done = await signInWithForm(request, reply, s, {
         action: action(rd),
         mfaAction: action(rd, '/mfa'),
+        passkey: passkey(rd),
         ...(await loginChoices(s, action(rd))),
       });
       return done ? signedIn(reply, rd) : reply;
     });
-    form.post<Rd>(`${signIn}/mfa`, hide, async (request, reply) => {
+    form.post<Rd>(`${signIn}/mfa`, page(200, 303, 400, 401, 403), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
-      const done = await secondStepWithForm(request, reply, s, { action: action(rd, '/mfa') });
+      const done = await secondStepWithForm(request, reply, s, { action: action(rd, '/mfa'), passkey: passkey(rd) });
       return done ? signedIn(reply, rd) : reply;
     });
-    form.post('/auth/forward/signout', hide, async (request, reply) => {
+    form.post('/auth/forward/signout', page(200, 403), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       await s.oidc.interactions.endSso(ssoCookie(request));
       clearSsoCookie(reply, s.config);

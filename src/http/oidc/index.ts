@@ -3,6 +3,7 @@ import type { Services } from '../../services.js';
 import { forwardRoutes } from './forward.js';
 import { interactionRoutes } from './interactions.js';
 import { mountProvider } from './mount.js';
+import { passkeyScriptRoutes } from './passkey-step.js';
 import { ssoClearHeader, ssoCookie } from './sso-cookie.js';
 import { upstreamRoutes } from './upstream.js';
 
@@ -23,5 +24,7 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
     await app.register(async (scope) => interactionRoutes(scope, s));
   }
   if (s.config.idp.forward.enabled) await app.register(async (scope) => forwardRoutes(scope, s));
+  // The second step's scripts, for the provider's sign-in page and forward-auth's alike.
+  if (live || s.config.idp.forward.enabled) await app.register(async (scope) => passkeyScriptRoutes(scope));
   if (live || s.config.idp.forward.enabled) await app.register(async (scope) => upstreamRoutes(scope, s));
 }

@@ -9,10 +9,13 @@ import { passkeyStepRoutes } from './passkey-step.js';
 import { secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { createSteps, interactionPath as base, seeOther as redirect, type Uid } from './step.js';
+export type { SignedIn } from './step.js';
 import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
+import { pageResponses } from '../schemas.js';
 
-const hide = { schema: { hide: true } };
+/** A hidden page's route and the statuses it answers (each route: 503; a post: 400, 413, 415 too). */
+const page = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
 const passkeyUrls = (uid: string) => ({
   options: `${base(uid)}/mfa/passkey/options`,
   verify: `${base(uid)}/mfa/passkey/verify`,
@@ -26,13 +29,14 @@ const passkeyUrls = (uid: string) => ({
  */
 export async function interactionRoutes(app: FastifyInstance, s: Services) {
   const ix = s.oidc.interactions;
-  const { view, step } = createSteps(s);
+  const { view, step, guard } = createSteps(s);
   await app.register(formbody);
   const path = (rest: string) => `${OIDC_PREFIX}/interaction/:uid${rest}`;
 
   app.get<Uid>(
     path(''),
-    hide,
+    // 404: a uid longer than the router takes.
+    page(200, 303, 400, 404),
     view(async (request, reply, details) => {
       const client = await ix.client(String(details.params.client_id ?? ''));
       const purpose = client?.name;
@@ -69,7 +73,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   app.post<Uid>(
     path('/login'),
-    hide,
+    page(303, 401, 403, 404, 429),
     step('login', async (request, reply, details) => {
       const client = await ix.client(String(details.params.client_id ?? ''));
       const done = await signInWithForm(request, reply, s, {
@@ -85,7 +89,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
   // The second step of an MFA account (the ticket of the password step and a code), then as after a password.
   app.post<Uid>(
     path('/mfa'),
-    hide,
+    page(303, 400, 401, 403, 404),
     step('login', async (request, reply, details) => {
       const client = await ix.client(String(details.params.client_id ?? ''));
       const done = await secondStepWithForm(request, reply, s, {
@@ -97,11 +101,11 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     }),
   );
 
-  await passkeyStepRoutes(app, s, signedIn);
+  passkeyStepRoutes(app, s, path('/mfa/passkey'), guard('login', signedIn));
 
   app.post<Uid>(
     path('/confirm'),
-    hide,
+    page(303, 400, 403, 404),
     step('consent', async (request, reply, details) =>
       redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request), ssoCookie(request))),
     ),
@@ -109,7 +113,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   app.post<Uid>(
     path('/abort'),
-    hide,
+    page(303, 400, 403, 404),
     step(undefined, async (request, reply) => {
       const sso = ssoCookie(request);
       return redirect(reply, await ix.abort(request.raw, reply.raw, 'access_denied', 'The user refused', sso));
@@ -130,10 +134,3 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     return ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request), replacing);
   }
 }
-
-export type SignedIn = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  details: InteractionDetails,
-  done: { user: User; amr: string[]; sso: string },
-) => Promise<string>;

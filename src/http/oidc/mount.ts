@@ -4,6 +4,7 @@ import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { BrowserContext } from '../../core/oidc/browser.js';
 import type { LiveProvider } from '../../core/oidc/live-provider.js';
 import type { OidcProvider } from '../../core/oidc/types.js';
+import { pageResponses } from '../schemas.js';
 
 /** Headers of every provider answer (its own pages set their CSP themselves: form_post needs a script). */
 const HEADERS: Record<string, string> = {
@@ -62,7 +63,8 @@ export function mountProvider(
     if (BROWSER_PATHS.test(request.url)) o.browser.run(o.sso(request), () => handler(request.raw, reply.raw));
     else handler(request.raw, reply.raw);
   };
-  const hide = { schema: { hide: true } };
+  // Whatever oidc-provider answers: its pages and documents, redirects, its OAuth errors (400, 401, 403), no route.
+  const hide = { schema: { hide: true, response: pageResponses(200, 204, 302, 303, 400, 401, 403, 404, 413) } };
   app.all('/.well-known/openid-configuration', hide, hand);
   app.all(`${OIDC_PREFIX}/*`, hide, hand);
 }

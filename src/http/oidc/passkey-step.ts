@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { OIDC_PREFIX } from '../../core/oidc/provider.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
+import { cookieWriteAllowed } from '../plugins/cookie-origin.js';
 import { Ticket } from '../native/auth/schemas.js';
 import { AuthenticationCredential, RequestOptions } from '../native/auth/webauthn/schemas.js';
-import { responses } from '../schemas.js';
-import type { SignedIn } from './interactions.js';
+import { pageResponses, responses } from '../schemas.js';
 import { setSsoCookie } from './sso-cookie.js';
-import { createSteps, type Uid } from './step.js';
+import type { StepGuard } from './step.js';
 import { SCRIPTS } from './views.js';
 
 /** @simplewebauthn/browser's own bundle (a dependency of the server too), served as it is published. */
@@ -62,52 +62,65 @@ export const SECOND_STEP_SCRIPT = `'use strict';
 `;
 
 const Done = Type.Object({ location: Type.String({ description: 'Where the sign-in goes on' }) });
+const script = { schema: { hide: true, response: pageResponses(200) } };
 
-/**
- * The passkey as the second step on the provider's sign-in page (the ticket of the password step, which the page
- * keeps): its options and its assertion, over the same second step as a code (`auth.proveSecondStep`: tries per
- * ticket, MFA throttle, audit). Posts from another origin are refused, like the page's forms.
- */
-export async function passkeyStepRoutes(app: FastifyInstance, s: Services, signedIn: SignedIn) {
-  const ix = s.oidc.interactions;
-  const { json } = createSteps(s);
+/** The sign-in pages' scripts: @simplewebauthn/browser's bundle and the second step's (no inline script). */
+export function passkeyScriptRoutes(app: FastifyInstance) {
   const bundle = webauthnBundle();
   const scriptHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=300' };
-  const hide = { schema: { hide: true } };
-  const script = (body: string) => async (_request: unknown, reply: FastifyReply) =>
+  const send = (body: string) => async (_request: unknown, reply: FastifyReply) =>
     reply.headers(scriptHeaders).type('text/javascript; charset=utf-8').send(body);
-  app.get(SCRIPTS.webauthn, hide, script(bundle));
-  app.get(SCRIPTS.secondStep, hide, script(SECOND_STEP_SCRIPT));
+  app.get(SCRIPTS.webauthn, script, send(bundle));
+  app.get(SCRIPTS.secondStep, script, send(SECOND_STEP_SCRIPT));
+}
 
-  const route = `${OIDC_PREFIX}/interaction/:uid/mfa/passkey`;
-  app.post<Uid & { Body: { ticket: string } }>(
+/**
+ * The passkey as the second step of a sign-in page (the provider's, forward-auth's) at `route`: its options and
+ * its assertion for the ticket of the password step, which the page keeps, over the same second step as a code
+ * (`auth.proveSecondStep`: tries per ticket, MFA throttle, audit), then the single sign-on session. A post from
+ * another origin is refused (403); `guard` refuses one of a sign-in that is over, and says where a finished one goes.
+ */
+export function passkeyStepRoutes(app: FastifyInstance, s: Services, route: string, guard: StepGuard) {
+  const ix = s.oidc.interactions;
+  const origin = [new URL(s.config.server.url).origin];
+  // A post from another origin (CSRF) is refused before its body is read.
+  const preValidation = async (request: FastifyRequest) => {
+    if (!cookieWriteAllowed(request, origin)) throw errors.forbidden('This request was sent from another site');
+  };
+  app.post<{ Body: { ticket: string } }>(
     `${route}/options`,
     {
+      preValidation,
       schema: {
         hide: true,
         body: Type.Object({ ticket: Ticket }),
         response: responses({ 200: RequestOptions }, 400, 401, 403, 404, 429),
       },
     },
-    json('login', async (request) => ix.passkeyOptions((request.body as { ticket: string }).ticket)),
+    async (request, reply) => {
+      await guard(request, reply);
+      return ix.passkeyOptions(request.body.ticket);
+    },
   );
 
-  app.post<Uid & { Body: { ticket: string; credential: unknown } }>(
+  app.post<{ Body: { ticket: string; credential: unknown } }>(
     `${route}/verify`,
     {
+      preValidation,
       schema: {
         hide: true,
         body: Type.Object({ ticket: Ticket, credential: AuthenticationCredential }),
         response: responses({ 200: Done }, 400, 401, 403, 404, 429),
       },
     },
-    json('login', async (request, reply, details) => {
+    async (request, reply) => {
+      const finish = await guard(request, reply);
       const { ticket, credential } = request.body as { ticket: string; credential: never };
       const client = clientInfo(request);
       const outcome = await ix.secondStep(ticket, { method: 'webauthn', credential }, client);
       const session = await ix.openSso(outcome.user, client);
       const sso = setSsoCookie(reply, s.config, { userId: outcome.user.id, ...session });
-      return { location: await signedIn(request, reply, details, { ...outcome, sso }) };
-    }),
+      return { location: await finish({ ...outcome, sso }) };
+    },
   );
 }

@@ -37,15 +37,8 @@ export function refuseForeignPost(request: FastifyRequest, reply: FastifyReply, 
   return true;
 }
 
-type Body = Partial<Record<keyof LoginForm | 'ticket' | 'methods', unknown>>;
+type Body = Partial<Record<keyof LoginForm | 'ticket' | 'code', unknown>>;
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1024) : '');
-/** The second factors the page offered (kept in the form so that a retry offers the same); TOTP at least. */
-const methodsOf = (v: unknown) => {
-  const listed = str(v)
-    .split(',')
-    .filter((m) => m === 'totp' || m === 'webauthn');
-  return listed.length ? listed : ['totp'];
-};
 
 const formOf = (body: unknown): LoginForm => {
   const b = (body ?? {}) as Body;
@@ -112,9 +105,10 @@ export async function secondStepWithForm(
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     if (err.status === 429) reply.headers(err.headers);
     // A wrong code may be tried again on the same ticket (until its tries run out: then it is void).
-    const retry = err.code === 'invalid-mfa-code';
-    if (!retry) return again();
-    return secondStep(reply, err.status, { ...view, ticket, methods: methodsOf(b.methods), error: err.message });
+    // The page offers again what the ticket's user has (read from the account: the form carries no list of them).
+    const methods = err.code === 'invalid-mfa-code' ? await s.oidc.interactions.methodsOf(ticket) : [];
+    if (!methods.length) return again();
+    return secondStep(reply, err.status, { ...view, ticket, methods, error: err.message });
   }
   return opened(request, reply, s, outcome);
 

@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { InteractionDetails } from '../../core/oidc/types.js';
+import type { User } from '../../core/users/service.js';
 import type { Services } from '../../services.js';
-import { cookieWriteAllowed } from '../plugins/cookie-origin.js';
 import { refuseForeignPost, sendPage } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { messagePage } from './views.js';
@@ -11,6 +11,21 @@ import { messagePage } from './views.js';
 export type Uid = { Params: { uid: string } };
 type Request = FastifyRequest<Uid>;
 type Handler = (request: Request, reply: FastifyReply, details: InteractionDetails) => Promise<unknown>;
+
+/** A finished sign-in: its user, how they proved it, and the sign-on session it opened. */
+export type Signed = { user: User; amr: string[]; sso: string };
+/** Where an interaction goes on once its sign-in finished on the page. */
+export type SignedIn = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  details: InteractionDetails,
+  done: Signed,
+) => Promise<string>;
+/**
+ * The check of a JSON post of a sign-in's second step (the sign-in it belongs to is still on), refusing with an
+ * error; it answers where the browser goes once the step has signed it in.
+ */
+export type StepGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<(done: Signed) => Promise<string>>;
 
 /** oidc-provider's errors when the interaction's cookie is missing, expired or of another interaction. */
 const isProviderError = (err: unknown): err is { statusCode: number } =>
@@ -23,12 +38,11 @@ export const seeOther = (reply: FastifyReply, to: string) => reply.code(303).hea
 
 /**
  * The preamble of every step of the provider's sign-in: the interaction of this request's cookie (the one the path
- * names, else the sign-in has expired) and, for a post, its origin (CSRF). `page` answers a refusal with a page;
- * `json` (the passkey step's script) with the error catalogue's answer.
+ * names, else the sign-in has expired) and, for a post, its origin (CSRF). `view` and `step` answer a refusal with a
+ * page; `guard` (the passkey step's script) with the error catalogue's answer.
  */
 export function createSteps(s: Services) {
   const ix = s.oidc.interactions;
-  const origin = [new URL(s.config.server.url).origin];
 
   async function details(request: Request, reply: FastifyReply): Promise<InteractionDetails | undefined> {
     try {
@@ -63,12 +77,16 @@ export function createSteps(s: Services) {
       return handler(request, reply, found);
     },
 
-    /** A script's JSON post of the `prompt` step: refusals are errors (403, `sign-in-expired`), not pages. */
-    json: (prompt: string, handler: Handler) => async (request: Request, reply: FastifyReply) => {
-      if (!cookieWriteAllowed(request, origin)) throw errors.forbidden('This request was sent from another site');
-      const found = await details(request, reply);
-      if (!found || found.prompt.name !== prompt) throw errors.signInExpired();
-      return handler(request, reply, found);
-    },
+    /**
+     * A script's JSON post of the `prompt` step (the passkey's): refusals are errors (`sign-in-expired`), not
+     * pages (its origin is checked before, by `passkeyStepRoutes`); a finished sign-in goes on with the interaction.
+     */
+    guard:
+      (prompt: string, signedIn: SignedIn): StepGuard =>
+      async (request, reply) => {
+        const found = await details(request as Request, reply);
+        if (!found || found.prompt.name !== prompt) throw errors.signInExpired();
+        return (done) => signedIn(request, reply, found, done);
+      },
   };
 }

@@ -74,7 +74,7 @@ export interface SecondFactorView {
   /** The account's second factors: `totp`, `webauthn`. */
   methods: string[];
   error?: string;
-  /** Where the page's script asks for a passkey's options and sends its assertion (the provider's pages). */
+  /** Where the page's script asks for a passkey's options and sends its assertion (the provider's, forward-auth's). */
   passkey?: { options: string; verify: string };
 }
 
@@ -86,7 +86,6 @@ export function secondFactorPage(v: SecondFactorView): string {
   const totp = v.methods.includes('totp')
     ? `<form id="second-factor" method="post" action="${escapeHtml(v.action)}">
 <input type="hidden" name="ticket" value="${escapeHtml(v.ticket)}">
-<input type="hidden" name="methods" value="${escapeHtml(v.methods.join(','))}">
 <label for="code">Code from your authenticator app (or a recovery code)</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>
 <button type="submit">Continue</button>
@@ -106,7 +105,8 @@ export function secondFactorPage(v: SecondFactorView): string {
   const neither =
     totp || passkey
       ? ''
-      : `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
+      : // Both sign-in pages ask for the passkey: only a page given no passkey routes would come here.
+        `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
  ask for. Add an authenticator app to the account to sign in here.</p>`;
   return layout(
     'Second step',
@@ -158,6 +158,14 @@ export function consentPage(v: ConsentView): string {
 }
 
 export const messagePage = (title: string, text: string) => layout(title, `<p>${escapeHtml(text)}</p>`);
+
+/** Forward-auth's sign-in done with nowhere to go back to: said so, with a way to sign out (another account). */
+export const signedInPage = () =>
+  layout(
+    'Signed in',
+    `<p>You are signed in.</p>
+<form id="sign-out" method="post" action="/auth/forward/signout"><button type="submit">Sign out</button></form>`,
+  );
 
 /** oidc-provider's own pages, in Gatehouse's look. */
 export const providerViews: OidcViews = {

@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/load.js';
+import { declarePluginRoute } from '../schemas.js';
 
 /**
  * Response headers a browser script may read besides the safelisted ones; the storage listing's paging headers
@@ -24,6 +25,10 @@ const EXPOSED = [
  */
 export async function registerCors(app: FastifyInstance, config: Config['cors']): Promise<void> {
   const listed = new Set(config.origins);
+  // The preflight route (`OPTIONS *`, the plugin's): 204, or 404 for an OPTIONS that is no preflight.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '*' && [route.method].flat().includes('OPTIONS')) declarePluginRoute(route, [204, 404]);
+  });
   const base = {
     methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
     exposedHeaders: EXPOSED,

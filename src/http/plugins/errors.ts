@@ -54,6 +54,19 @@ export function toAppError(err: unknown, request?: FastifyRequest): AppError | u
   if (err instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) return errors.invalidJson();
   if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
   if (isUnstorableText(err)) return errors.validation('The request contains a character that cannot be stored (NUL)');
+  return fromStaticFiles(err);
+}
+
+/**
+ * @fastify/send's refusals of a file path (swagger-ui's own copy of @fastify/static throws them instead of answering):
+ * a malformed path or one with NUL (`/docs/static/%00` was a 500), a dot file, no such file.
+ */
+function fromStaticFiles(err: unknown): AppError | undefined {
+  const { status, expose } = (err ?? {}) as { status?: unknown; expose?: unknown };
+  if (expose !== true) return undefined;
+  if (status === 400) return errors.invalidUrl();
+  if (status === 403) return errors.forbidden();
+  if (status === 404) return errors.notFound();
   return undefined;
 }
 

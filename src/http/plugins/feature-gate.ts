@@ -1,4 +1,5 @@
 import { errors } from '../../core/errors.js';
+import { responses } from '../schemas.js';
 import type { App } from '../types.js';
 
 /**
@@ -16,7 +17,7 @@ export function registerDisabled(
     app.route({
       method,
       url,
-      schema: { hide: true },
+      schema: { hide: true, response: responses({}, 404) },
       handler: async (request) => {
         throw errors.featureDisabled(
           `${method} ${request.url.split('?')[0]} is disabled: set ${variable}=${wanted} to enable it`,

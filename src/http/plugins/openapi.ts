@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { declarePluginRoute, pageResponses, STATIC } from '../schemas.js';
 
 /** OpenAPI 3.1 generated from the route schemas, served at /openapi.json, and interactive docs at /docs. */
 export async function registerOpenApi(app: FastifyInstance, version: string, serverUrl: string) {
@@ -19,6 +20,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string, ser
       buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
   });
+  // swagger-ui's routes (its page, its files, the document again) declare what they answer, as every route does.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) declarePluginRoute(route, [302, ...STATIC]);
+  });
   // swagger-ui is the one page served with scripts: its own files only, no inline script, nothing framed.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -27,5 +32,5 @@ export async function registerOpenApi(app: FastifyInstance, version: string, ser
       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src " +
       "'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true, response: pageResponses(200) } }, async () => app.swagger());
 }
