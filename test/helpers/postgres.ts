@@ -29,7 +29,9 @@ export async function createTestDatabase(
 ): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
   await admin(async (c) => {
-    await c.query(options.template ? `create database ${name} template ${options.template}` : `create database ${name}`);
+    await c.query(
+      options.template ? `create database ${name} template ${options.template}` : `create database ${name}`,
+    );
     if (options.durable === false) await c.query(`alter database ${name} set synchronous_commit = off`);
   });
   return { url: databaseUrl(name), drop: () => dropDatabase(name) };
