@@ -26,6 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          isolate: false,
           include: ['test/**/*.test.ts'],
           exclude: ['test/unit/**', ...TIMED],
           globalSetup: ['test/helpers/global-setup.ts'],

@@ -124,10 +124,13 @@ describe.each(DATABASES)('audit retention on %s', (db) => {
       const recent = (await userWithMfa(t)).user;
       vi.advanceTimersByTime(10 * 60_000);
       const app = t;
-      await vi.waitFor(async () =>
-        expect((await audit(app, { action: 'mfa.enable', outcome: 'success' })).entries.map((e) => e.subject)).toEqual([
-          recent.id,
-        ]),
+      // The sweep runs in the background: on a loaded machine it can take longer than waitFor's default second.
+      await vi.waitFor(
+        async () =>
+          expect(
+            (await audit(app, { action: 'mfa.enable', outcome: 'success' })).entries.map((e) => e.subject),
+          ).toEqual([recent.id]),
+        { timeout: 20_000, interval: 100 },
       );
       expect(old.id).not.toBe(recent.id);
     } finally {

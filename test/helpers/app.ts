@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config, type Env } from '../../src/config/load.js';
 import { TestClock } from './clock.js';
@@ -55,7 +55,8 @@ export async function buildTestApp(
   route: (url: string) => string = (url) => url,
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
-  const pgDatabase = db === 'postgres' ? await createTestDatabase() : undefined;
+  const pgDatabase =
+    db === 'postgres' ? await createTestDatabase({ template: inject('postgresTemplate'), durable: false }) : undefined;
   const config = loadConfig({
     DATA_DIR: dataDir,
     DATABASE_URL: pgDatabase && route(pgDatabase.url),
