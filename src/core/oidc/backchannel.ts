@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { CoreLog } from '../log.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
@@ -18,7 +18,7 @@ export function createBackchannelLogout(d: {
   provider: () => Promise<OidcProvider>;
   queries: Queries;
   clock: Clock;
-  log: Logger;
+  log: CoreLog;
 }) {
   const pending = new Set<Promise<void>>();
   /** Grants oidc-provider deleted, until its `grant.revoked` event (which follows each) says where. */
