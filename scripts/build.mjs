@@ -6,10 +6,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-// Pure-JavaScript ES modules that every call opening the database loads. Every other dependency stays a package
-// in node_modules, loaded from there as before: native addons (better-sqlite3, sharp, @node-rs), packages that
-// read their own files or start workers (pino, @fastify/swagger-ui, oidc-provider), CommonJS (commander, pg).
-const BUNDLED = new Set(['kysely', 'lru-cache', 'mustache', 'otpauth']);
+// Pure-JavaScript ES modules of many files that calls load: kysely (any call opening the database), TypeBox (the
+// admin API's schemas: `audit`, `directories`, the server; only our code uses it at run time, so there is one
+// copy), and three small ones. Every other dependency stays a package in node_modules, loaded from there as before:
+// native addons (better-sqlite3, sharp, @node-rs), packages that read their own files or start workers (pino,
+// @fastify/swagger-ui, oidc-provider), CommonJS (commander, pg: bundling commander measured no gain).
+const BUNDLED = new Set(['@sinclair/typebox', 'kysely', 'lru-cache', 'mustache', 'otpauth']);
 const external = Object.keys(pkg.dependencies)
   .filter((name) => !BUNDLED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
