@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const OUTPUT = 'dist/main.js';
 // Sources whose change needs a new build; other build steps may add their folders here.
-const SOURCES = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCES = ['src', 'package.json', 'tsconfig.json', 'scripts/build.mjs'];
 
 function newest(entry) {
   if (!existsSync(entry)) return 0;

@@ -102,6 +102,8 @@ export async function buildApp(
   try {
     await migrateToLatest(db);
     const core = await createServices(config, secrets, db, { ...opts, log: logger });
+    // Before the first request, so that the first unknown login costs what any other does.
+    await core.hasher.prepare();
     // The Prometheus registry is the server's alone: CLI calls, which create the services too, never load prom-client.
     const metrics = createMetrics(db);
     observeServices(metrics, core);

@@ -1,5 +1,6 @@
-import { pino, type Logger } from 'pino';
 import type { Config } from './config/load.js';
+import type { CoreLog } from './core/log.js';
+import { lazyWarnLog } from './lazy-log.js';
 import { createLifecycle, EMAIL_CHANGE_UNDO_MINUTES } from './core/auth/lifecycle.js';
 import { createAnonymousUsers } from './core/users/anonymous.js';
 import { createEmailCodes } from './core/auth/email-codes.js';
@@ -58,7 +59,7 @@ const MFA_FAILURES_PER_HOUR = 20;
 export interface Runtime {
   clock?: Clock;
   random?: Random;
-  log?: Logger;
+  log?: CoreLog;
 }
 
 export type { KeySet } from './signing.js';
@@ -118,7 +119,7 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
     changed: sessions.forget,
     audit,
   });
-  const log = runtime.log ?? pino({ level: 'warn' });
+  const log = runtime.log ?? lazyWarnLog();
   const directories = await createDirectories({
     config,
     queries,

@@ -2,10 +2,10 @@ import { Option } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
 import { readEnv } from '../config/env.js';
 import { loadConfig, type Config, type Env } from '../config/load.js';
 import { checkWrittenPaths } from '../config/paths-check.js';
+import { INSTALL_DIR } from '../install-dir.js';
 import type { Services } from '../services.js';
 
 /** Where one CLI run reads its settings and input and writes its output: the process's own, or a caller's. */
@@ -22,9 +22,6 @@ export const processIo = (): CliIo => ({
   stdout: process.stdout,
   stderr: process.stderr,
 });
-
-/** The folder Gatehouse is installed in (package.json's), the same from src/cli and dist/cli. */
-export const INSTALL_DIR = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 /** Options of the whole program that change how the configuration is read. */
 export interface CliFlags {

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { CoreLog } from './log.js';
 import type { Config } from '../config/load.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Audit } from './audit/service.js';
@@ -21,7 +21,7 @@ export interface FederationDeps {
   tickets: Tickets;
   audit: Audit;
   clock: Clock;
-  log: Logger;
+  log: CoreLog;
   /** A 256-bit key for one purpose, derived from the server secret. */
   secret: (purpose: string) => Buffer;
   /** Ends every session of a user, in every dialect. */

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { errors } from '../core/errors.js';
+import { INSTALL_DIR } from '../install-dir.js';
 import { declarePluginRoute, pageResponses, STATIC } from './schemas.js';
 import type { App } from './types.js';
 
-/** Where `npm run build:console` (Vite) writes the console; the same path from src/ and from dist/. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+/** Where `npm run build:console` (Vite) writes the console. */
+export const CONSOLE_DIR = path.join(INSTALL_DIR, 'console', 'dist') + path.sep;
 
 /**
  * No inline script or style, nothing from another origin, never framed. `blob:` images are the

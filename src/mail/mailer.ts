@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import type { Logger } from 'pino';
+import type { CoreLog } from '../core/log.js';
 import type { Background } from '../core/background.js';
 import type { Config } from '../config/load.js';
 import { renderMail, type MailKind, type MailVars } from './templates.js';
@@ -21,7 +21,7 @@ export interface Mailer {
  * SMTP when SMTP_HOST is set; otherwise .eml files (and a plain .txt beside each) in DATA_DIR/outbox, so a newcomer can
  * open the links.
  */
-export function createMailer(config: Config, log: Logger, background: Background): Mailer {
+export function createMailer(config: Config, log: CoreLog, background: Background): Mailer {
   const { smtp, sender, templatesDir } = config.mail;
   const outbox = path.join(config.dataDir, 'outbox');
   // nodemailer is loaded with the first mail: a CLI call that sends none never pays for it.

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { CoreLog } from '../log.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { IdentityRow } from '../../db/queries/user-identities.js';
 import type { Audit } from '../audit/service.js';
@@ -28,7 +28,7 @@ export function createDirectorySync(deps: {
   audit: Audit;
   clock: Clock;
   endSessions: (userId: string) => Promise<void>;
-  log: Logger;
+  log: CoreLog;
 }) {
   const { queries, store, audit } = deps;
   return async function sync(): Promise<SyncReport> {

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { CoreLog } from '../log.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
@@ -27,7 +27,7 @@ export function createBackchannelLogout(d: {
   queries: Queries;
   sessions: SessionRegistry;
   clock: Clock;
-  log: Logger;
+  log: CoreLog;
 }) {
   const store = d.queries.oidcStore;
   const pending = new Set<Promise<void>>();

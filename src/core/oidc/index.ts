@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { CoreLog } from '../log.js';
 import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { Audit } from '../audit/service.js';
@@ -38,7 +38,7 @@ export interface OidcDeps {
   auth: Pick<AuthService, 'proveSecondStep' | 'secondFactorsOfTicket'>;
   /** The passkeys' second step (its options, bound to the MFA ticket); absent when passkeys are off. */
   passkeys?: Pick<Passkeys, 'secondFactorOptions'>;
-  log: Logger;
+  log: CoreLog;
 }
 
 /** The identity provider: clients, oidc-provider (when OIDC_ENABLED) and the sign-in interactions. */

@@ -23,14 +23,25 @@ export interface PasswordHasher {
 
 const BCRYPT = /^\$2[abxy]\$\d{2}\$/;
 
-/** argon2id and bcrypt both run on libuv's thread pool, never on the event loop. */
-export async function createPasswordHasher(params: Argon2Params): Promise<PasswordHasher> {
+/**
+ * argon2id and bcrypt both run on libuv's thread pool, never on the event loop. The hash an unknown login is
+ * checked against (so that it costs what a known one does) is made by `prepare()`, which the server awaits at
+ * start, or else by its first use: a CLI call, which checks no password, does not pay for an argon2id hash.
+ */
+export async function createPasswordHasher(
+  params: Argon2Params,
+): Promise<PasswordHasher & { prepare(): Promise<void> }> {
   // Algorithm.Argon2id is an ambient const enum, which isolated modules cannot read: its value is 2.
   const options = { algorithm: 2 as const, ...params };
   const current = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;
-  const dummyHash = await hash('gatehouse-dummy-password', options);
+  let dummy: Promise<string> | undefined;
+  const dummyHash = () => (dummy ??= hash('gatehouse-dummy-password', options));
 
   return {
+    async prepare() {
+      await dummyHash();
+    },
+
     hash: (password) => hash(password, options),
 
     async verify(storedHash, password) {
@@ -43,7 +54,7 @@ export async function createPasswordHasher(params: Argon2Params): Promise<Passwo
       if (isImported(storedHash)) {
         // Another system's hash (imported.ts): right once, it is replaced by argon2id at this login.
         const ok = await verifyImported(storedHash, password);
-        if (!ok) await verify(dummyHash, password).catch(() => false);
+        if (!ok) await verify(await dummyHash(), password).catch(() => false);
         return { ok, needsRehash: ok };
       }
       if (!storedHash.startsWith('$argon2')) return { ok: false, needsRehash: false };
@@ -52,7 +63,7 @@ export async function createPasswordHasher(params: Argon2Params): Promise<Passwo
     },
 
     async verifyDummy(password) {
-      await verify(dummyHash, password).catch(() => false);
+      await verify(await dummyHash(), password).catch(() => false);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as Zxcvbn from '@zxcvbn-ts/language-common';
 import { errors } from '../errors.js';
 
 export interface PasswordPolicy {
@@ -6,10 +7,14 @@ export interface PasswordPolicy {
   check(password: string): string;
 }
 
-/** The bundled list: the ~49,000 most common passwords, ranked, lower-cased (zxcvbn-ts). */
+/**
+ * The bundled list: the ~49,000 most common passwords, ranked, lower-cased (zxcvbn-ts). Its package is loaded
+ * here, synchronously (CommonJS), not imported at start: parsing it cost every CLI call about 80 ms.
+ */
 let commonPasswords: Set<string> | undefined;
 function common(): Set<string> {
-  commonPasswords ??= new Set(dictionary.passwords as string[]);
+  const zxcvbn = () => createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof Zxcvbn;
+  commonPasswords ??= new Set(zxcvbn().dictionary.passwords as string[]);
   return commonPasswords;
 }
 

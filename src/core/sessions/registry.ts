@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../lazy.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { SessionRow } from '../../db/queries/sessions.js';
 import { isForeignKeyViolation } from '../../db/dialect.js';
@@ -66,18 +67,19 @@ type Entry = { user: User; live: boolean } | { user: undefined; live: false };
  */
 export function createSessionRegistry(opts: SessionRegistryOptions) {
   const { queries, clock, audit } = opts;
-  const cache = opts.cacheMs > 0 ? new LRUCache<string, Entry>({ max: opts.cacheSize, ttl: opts.cacheMs }) : undefined;
+  const cache =
+    opts.cacheMs > 0 ? lazy(() => new LRUCache<string, Entry>({ max: opts.cacheSize, ttl: opts.cacheMs })) : undefined;
   const NO_SESSION = '-';
   /** Told after every session of a user (but `except`) ended (the identity provider's back-channel logout). */
   const allEnded: AllEnded[] = [];
   /** Told after one session ended (the identity provider's back-channel logout of that session's grant). */
   const oneEnded: OneEnded[] = [];
   /** When this instance last wrote "last seen" for a session (or a session-less user): at most once a minute. */
-  const stamped = new LRUCache<string, number>({ max: Math.max(opts.cacheSize, 10_000) });
+  const stamped = lazy(() => new LRUCache<string, number>({ max: Math.max(opts.cacheSize, 10_000) }));
 
   async function load(userId: string, sessionId: string): Promise<Entry> {
     const key = `${userId} ${sessionId}`;
-    const hit = cache?.get(key);
+    const hit = cache?.peek()?.get(key);
     if (hit) return hit;
     let entry: Entry;
     if (sessionId === NO_SESSION) {
@@ -91,15 +93,16 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
         entry = { user, live: Boolean(session && !session.revokedAt && session.expiresAt > clock.now()) };
       }
     }
-    cache?.set(key, entry);
+    cache?.().set(key, entry);
     return entry;
   }
 
   /** Drops what this instance remembers of a user, after any change to them. */
   function forget(userId: string): void {
-    if (!cache) return;
+    const made = cache?.peek();
+    if (!made) return;
     const prefix = `${userId} `;
-    for (const key of cache.keys()) if (key.startsWith(prefix)) cache.delete(key);
+    for (const key of made.keys()) if (key.startsWith(prefix)) made.delete(key);
   }
 
   async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string, except?: string) {
@@ -173,10 +176,10 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     async seen(userId: string, sessionId: string | null): Promise<void> {
       const now = clock.now().getTime();
       const key = sessionId ?? `user ${userId}`;
-      const last = stamped.get(key);
+      const last = stamped().get(key);
       if (last !== undefined && now - last < SEEN_EVERY_MS && now >= last) return;
-      stamped.set(key, now);
-      await queries.userActivity.touchSeen(userId, new Date(now)).catch(() => stamped.delete(key));
+      stamped().set(key, now);
+      await queries.userActivity.touchSeen(userId, new Date(now)).catch(() => stamped().delete(key));
     },
 
     /** When the holder of a live session of `userId` last proved a secret (null: never, or no such live session). */

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { errors } from '../errors.js';
+import { lazy } from '../lazy.js';
 
 export interface Hit {
   count: number;
@@ -17,20 +18,20 @@ export interface RateLimitStore {
 }
 
 export function createMemoryStore(clock: Clock, maxKeys = 100_000): RateLimitStore {
-  const windows = new LRUCache<string, { count: number; resetAt: number }>({ max: maxKeys });
+  const windows = lazy(() => new LRUCache<string, { count: number; resetAt: number }>({ max: maxKeys }));
   return {
     async hit(key, windowMs) {
       const now = clock.now().getTime();
-      let w = windows.get(key);
+      let w = windows().get(key);
       if (!w || w.resetAt <= now) {
         w = { count: 0, resetAt: now + windowMs };
-        windows.set(key, w);
+        windows().set(key, w);
       }
       w.count += 1;
       return { count: w.count, resetInMs: w.resetAt - now };
     },
     async undo(key) {
-      const w = windows.get(key);
+      const w = windows.peek()?.get(key);
       if (w && w.count > 0) w.count -= 1;
     },
     close: async () => undefined,

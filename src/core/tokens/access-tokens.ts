@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../lazy.js';
 import type { Clock, Random } from '../clock.js';
 import { errors } from '../errors.js';
 import type { KeyRing } from './key-ring.js';
@@ -32,7 +33,8 @@ export function createAccessTokens(opts: AccessTokenOptions) {
   const { keys, clock, claimsNamespace: ns } = opts;
   const lifetime = opts.expiresInMinutes * 60;
   // Verified tokens, keyed by the full token string; entries are checked against exp on every hit.
-  const cache = opts.cacheSize > 0 ? new LRUCache<string, AccessClaims>({ max: opts.cacheSize }) : undefined;
+  const cache =
+    opts.cacheSize > 0 ? lazy(() => new LRUCache<string, AccessClaims>({ max: opts.cacheSize })) : undefined;
   // jose, loaded by the first token signed or checked: a CLI call that handles none never loads it.
   let jose: Promise<typeof import('jose')> | undefined;
   const loadJose = () => (jose ??= import('jose'));
@@ -112,10 +114,10 @@ export function createAccessTokens(opts: AccessTokenOptions) {
     /** Returns the claims of a valid access token, or throws invalid-token. */
     async verify(token: string): Promise<AccessClaims> {
       const nowSeconds = clock.now().getTime() / 1000;
-      const hit = cache?.get(token);
+      const hit = cache?.peek()?.get(token);
       if (hit) {
         if (hit.expiresAt + CLOCK_TOLERANCE > nowSeconds) return hit;
-        cache?.delete(token);
+        cache?.peek()?.delete(token);
         throw errors.invalidToken();
       }
       let claims: AccessClaims;
@@ -124,7 +126,7 @@ export function createAccessTokens(opts: AccessTokenOptions) {
       } catch {
         throw errors.invalidToken();
       }
-      cache?.set(token, claims);
+      cache?.().set(token, claims);
       return claims;
     },
   };
