@@ -58,6 +58,8 @@ export const SECOND_STEP_SCRIPT = `'use strict';
       .then(function (done) { window.location.assign(done.location); })
       .catch(function (e) { say(e.message); button.disabled = false; });
   });
+  // The button works from here on (the page serves it disabled: a click before this line did nothing).
+  button.disabled = false;
 })();
 `;
 

@@ -96,7 +96,7 @@ export function secondFactorPage(v: SecondFactorView): string {
       ? `<div id="passkey-step" data-ticket="${escapeHtml(v.ticket)}" data-options="${escapeHtml(v.passkey.options)}"
  data-verify="${escapeHtml(v.passkey.verify)}">
 <p>${totp ? 'Or use' : 'Use'} your passkey.</p>
-<button type="button" id="use-passkey">Use my passkey</button>
+<button type="button" id="use-passkey" disabled>Use my passkey</button>
 <p id="passkey-error" class="problem" role="alert" hidden></p>
 </div>
 <script src="${SCRIPTS.webauthn}"></script>
