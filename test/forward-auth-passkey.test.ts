@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { CHROMIUM, watchCsp } from './helpers/browser.js';
@@ -8,7 +8,7 @@ import { newUser, useIdp } from './helpers/idp.js';
 import { startNginx } from './helpers/nginx.js';
 import { freePort } from './helpers/ports.js';
 import { addPasskey, es256Key, type SoftAuthenticator } from './helpers/soft-authenticator.js';
-import { virtualAuthenticator } from './helpers/virtual-authenticator.js';
+import { passkeyCopies, recordVerify, virtualAuthenticator } from './helpers/virtual-authenticator.js';
 
 /** nginx `auth_request` in front of an app answering the identity headers it was given (docs/identity-provider.md). */
 const nginxConfig = (port: number, gatehouse: string, upstream: number) => `
@@ -90,16 +90,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
     return { page, violations, csp: second.headers()['content-security-policy'] ?? '' };
   }
 
-  // Each browser's copy of the passkey counts on from the last one's uses (a lower counter is refused as a clone).
-  let uses = 0;
-  const theirs = () => ({ ...device.exported(device.credentials[0]!, 'localhost'), signCount: (uses += 10) });
-  const recordVerify = (page: Page) => {
-    const sent: string[] = [];
-    page.on('request', (r) => {
-      if (r.url().includes('/mfa/passkey/verify')) sent.push(r.postData() ?? '');
-    });
-    return sent;
-  };
+  const theirs = passkeyCopies(() => device);
 
   it('signs in with the password, then the passkey, and nginx passes the browser to the protected app', async () => {
     const { page, violations, csp } = await atSecondStep(theirs());

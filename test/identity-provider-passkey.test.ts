@@ -1,10 +1,10 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { CHROMIUM } from './helpers/browser.js';
 import { createClient, newUser, oidc, relyingParty, useIdp } from './helpers/idp.js';
 import { addPasskey, es256Key, type SoftAuthenticator } from './helpers/soft-authenticator.js';
-import { virtualAuthenticator } from './helpers/virtual-authenticator.js';
+import { passkeyCopies, recordVerify, virtualAuthenticator } from './helpers/virtual-authenticator.js';
 
 /** The relying party's callback: the browser is sent there (the test reads the code from that request). */
 const CALLBACK = 'http://rp.test/callback';
@@ -54,17 +54,7 @@ describe.each(DATABASES)(
       return { page, verifier };
     }
 
-    // Each browser's copy of the passkey counts on from the last one's uses (a lower counter is refused as a clone).
-    let uses = 0;
-    const theirs = () => ({ ...device.exported(device.credentials[0]!, 'localhost'), signCount: (uses += 10) });
-    /** Whatever the page's script posts to the passkey's verify route, as sent. */
-    const recordVerify = (page: Page) => {
-      const sent: string[] = [];
-      page.on('request', (r) => {
-        if (r.url().endsWith('/mfa/passkey/verify')) sent.push(r.postData() ?? '');
-      });
-      return sent;
-    };
+    const theirs = passkeyCopies(() => device);
 
     it('signs in with the password, then the passkey, and the relying party gets its tokens', async () => {
       const { page, verifier } = await atSecondStep(theirs());

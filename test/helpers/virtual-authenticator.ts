@@ -1,3 +1,4 @@
+import type { SoftAuthenticator } from './soft-authenticator.js';
 import type { CDPSession, Page } from 'playwright-core';
 
 /** A credential as the DevTools Protocol's WebAuthn domain shows and takes it. */
@@ -52,4 +53,22 @@ export async function virtualAuthenticator(page: Page, credentials: object[] = [
       await cdp.send('WebAuthn.clearCredentials', { authenticatorId });
     },
   };
+}
+
+/**
+ * Copies of a soft authenticator's first passkey, one per browser, each counting on from the last one's uses (a lower
+ * counter is refused as a clone). `device` is read at each copy (suites make it in `beforeAll`).
+ */
+export function passkeyCopies(device: () => SoftAuthenticator) {
+  let uses = 0;
+  return () => ({ ...device().exported(device().credentials[0]!, 'localhost'), signCount: (uses += 10) });
+}
+
+/** Whatever the page's script posts to a passkey step's verify route, as sent. */
+export function recordVerify(page: Page): string[] {
+  const sent: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/mfa/passkey/verify')) sent.push(r.postData() ?? '');
+  });
+  return sent;
 }
