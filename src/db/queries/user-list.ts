@@ -145,7 +145,8 @@ export function userPageQuery(db: Kysely<Database>, dialect: DialectName, o: Use
   else if (o.after !== undefined) page = page.where('users.numeric_id', '>', o.after);
   const term = o.search?.toLowerCase();
   if (!term) return page;
-  if (term.includes(SEARCH_SEPARATOR)) return page.where(sql<boolean>`1 = 0`);
+  // No email or username holds the separator or a NUL (which ends SQLite's FTS5 phrase early: a 500 before).
+  if (term.includes(SEARCH_SEPARATOR) || term.includes('\0')) return page.where(sql<boolean>`1 = 0`);
   const length = [...term].length;
   if (length < SHORT_TERM) return page.where(startsWith(dialect, term, length, o));
   if (dialect === 'sqlite') {
