@@ -224,7 +224,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   const storage = await createStorage({ config, secrets, queries, clock, random, background });
   // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).
   const housekeeping = createHousekeeping({
-    tables: housekeptTables(queries, { auditRetentionDays: config.audit.retentionDays }),
+    tables: housekeptTables(queries, {
+      auditRetentionDays: config.audit.retentionDays,
+      expiredSignOns: oidc.backchannel?.expiredSignOns,
+    }),
     clock,
     batchSize: HOUSEKEEPING_BATCH_SIZE,
     maxSecondsPerTable: HOUSEKEEPING_MAX_SECONDS_PER_TABLE,

@@ -14,6 +14,8 @@ import {
   useIdp,
   useLogoutReceiver,
   exchange,
+  newUser,
+  nextLogout,
 } from './helpers/idp.js';
 
 describe.each(DATABASES)('logout at the identity provider on %s', (db) => {
@@ -47,6 +49,44 @@ describe.each(DATABASES)('logout at the identity provider on %s', (db) => {
     // The browser is signed out of Gatehouse: the next sign-in asks for the password again.
     const again = await codeFlow(config, browser, u);
     expect(again.pages).toHaveLength(1);
+  });
+
+  it('tells an offline_access client once that its session ended: at RP-initiated logout, not when its grant ends', async () => {
+    const back = 'http://rp.test/signed-out';
+    const t = idp.app();
+    const u = await newUser(t);
+    const browser = createBrowser();
+    const logout = { backchannel_logout_uri: rp.url() };
+    const online = await signIn(idp, { user: u, browser, client: { ...logout, post_logout_redirect_uris: [back] } });
+    const offline = await signIn(idp, {
+      ...{ user: u, browser, client: logout, scope: 'openid offline_access' },
+      extra: { prompt: 'consent' },
+    });
+    const end = oidc.buildEndSessionUrl(online.config, {
+      id_token_hint: online.tokens.id_token!,
+      post_logout_redirect_uri: back,
+    });
+    const confirm = await browser.get(end.href, back);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html)?.[1] ?? '';
+    expect((await browser.post(confirm.forms[0]!, { xsrf, logout: 'yes' }, back)).url).toBe(back);
+    // Signing out of everything tells both clients that their session ended; the offline grant goes on.
+    const told = [await nextLogout(idp, rp), await nextLogout(idp, rp)];
+    const sidOf = (grant: typeof online) => grant.tokens.claims()!.sid;
+    expect(told.map((x) => [x.aud, x.sid]).sort()).toEqual(
+      [
+        [online.client.id, sidOf(online)],
+        [offline.client.id, sidOf(offline)],
+      ].sort(),
+    );
+    expect(await oidc.refreshTokenGrant(offline.config, offline.tokens.refresh_token!)).toBeTruthy();
+    // The offline grant ends with the account. Bug guarded: its client got a second logout token for the same sid.
+    expect((await t.request({ method: 'POST', url: `/admin/users/${u.id}/disable`, headers: admin })).statusCode).toBe(
+      204,
+    );
+    await expect(oidc.refreshTokenGrant(offline.config, offline.tokens.refresh_token!)).rejects.toThrow();
+    const other = await signIn(idp, { client: logout });
+    await t.request({ method: 'POST', url: `/admin/users/${other.u.id}/disable`, headers: admin });
+    expect((await nextLogout(idp, rp)).aud).toBe(other.client.id);
   });
 
   it('refuses a post-logout redirect URI that is not registered', async () => {

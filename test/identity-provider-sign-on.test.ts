@@ -185,3 +185,35 @@ describe.each(DATABASES)('deleting a client as an admin on %s', (db) => {
     expect(await refreshes(silent)).toBe(true);
   });
 });
+
+describe.each(DATABASES)('a sign-on session that expires on %s', (db) => {
+  const idp = useIdp(db);
+  const rp = useLogoutReceiver();
+  const withLogout = () => ({ backchannel_logout_uri: rp.url() });
+  const HOUR = 3_600_000;
+
+  it('ends the grants signed in through it and tells their clients, at the next housekeeping', async () => {
+    const t = idp.app();
+    const u = await newUser(t);
+    const browser = createBrowser();
+    const first = await signIn(idp, { user: u, browser, client: withLogout() });
+    t.clock.advance(HOUR);
+    // An hour later, through the same sign-on (no form), and in another browser (its own sign-on).
+    const later = await signIn(idp, { user: u, browser, client: withLogout() });
+    expect(later.flow.pages).toHaveLength(0);
+    const elsewhere = await signIn(idp, { user: u, client: withLogout() });
+    // The first browser's sign-on expires (it lasts OIDC_REFRESH_TOKEN_DAYS, as the first grant, which expires with
+    // it); the grant signed in through it an hour later would outlive it.
+    t.clock.advance(t.app.services.config.idp.refreshTokenSeconds * 1000 - HOUR + 60_000);
+    // Bug guarded: an expired sign-on left its later grants alive, and their clients were never told.
+    const reports = await t.app.services.housekeeping.run();
+    expect(reports.find((r) => r.table === 'expired_sign_ons')).toMatchObject({ deleted: 1, backlogSeconds: 0 });
+    expect((await logoutsOf(idp, rp, 1)).get(later.client.id)).toEqual(expected(later));
+    expect(await refreshes(later)).toBe(false);
+    expect(await refreshes(first)).toBe(false);
+    // The other browser's sign-on has an hour left: its grant goes on, and the next run finds nothing to end.
+    expect(await refreshes(elsewhere)).toBe(true);
+    const again = await t.app.services.housekeeping.run();
+    expect(again.find((r) => r.table === 'expired_sign_ons')?.deleted).toBe(0);
+  });
+});

@@ -47,7 +47,8 @@ export const IDP_FIELDS = {
   OIDC_REGISTRATION_TOKEN: optionalStr({
     doc:
       'Set it to switch dynamic client registration on (`POST /oidc/reg`): the initial access token a ' +
-      'registering client must present (at least 32 characters).',
+      'registering client must present (at least 32 characters). A registered client then reads, updates and ' +
+      'deletes its registration with its own registration access token (RFC 7592).',
     secret: true,
     // A bearer token (RFC 6750 b64token): no spaces.
     check: (v: string) =>

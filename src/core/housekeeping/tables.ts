@@ -13,10 +13,13 @@ export interface HousekeptTable {
 }
 
 /**
- * Every table that only grows unless housekeeping drops its dead rows. Each is cleared on its own:
- * none depends on another (no foreign key links them), so the order only matters for the metrics.
+ * Every table that only grows unless housekeeping drops its dead rows. Each is cleared on its own: none depends on
+ * another (no foreign key links them), so the order only matters for the metrics, and for the expired sign-ons.
  */
-export function housekeptTables(queries: Queries, o: { auditRetentionDays: number }): HousekeptTable[] {
+export function housekeptTables(
+  queries: Queries,
+  o: { auditRetentionDays: number; expiredSignOns?: ExpiredRows },
+): HousekeptTable[] {
   const expiry = (now: Date) => now;
   return [
     {
@@ -25,6 +28,9 @@ export function housekeptTables(queries: Queries, o: { auditRetentionDays: numbe
       cutoff: (now) => new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS),
     },
     { name: 'refresh_tokens', rows: queries.refreshTokens.expired, cutoff: expiry },
+    // The identity provider's: a single sign-on session that expired ends what was signed in through it (its
+    // clients get their logout tokens). Before `sessions`, which drops the expired sessions it reads.
+    ...(o.expiredSignOns ? [{ name: 'expired_sign_ons', rows: o.expiredSignOns, cutoff: expiry }] : []),
     { name: 'sessions', rows: queries.sessions.expired, cutoff: expiry },
     { name: 'tickets', rows: queries.tickets.expired, cutoff: expiry },
     { name: 'storage_reservations', rows: queries.storageReservations.expired, cutoff: expiry },

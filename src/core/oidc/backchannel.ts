@@ -1,5 +1,6 @@
 import type { CoreLog } from '../log.js';
 import type { Queries } from '../../db/queries/index.js';
+import type { ExpiredRows } from '../../db/queries/expired-rows.js';
 import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
 import { SYSTEM } from '../sessions/actor.js';
@@ -18,7 +19,8 @@ const AT_ONCE = 8;
  * grant's provider session (`sid`); when the browser's single sign-on session ends alone (the user signs out, an
  * admin ends it), its provider sessions end with every grant signed in through them, and each client is told; when
  * every session of a user ends (disable, ban, delete, logout-all, a password change or reset…), each client the user
- * had a grant with is. Deleting a client tells it about each of its grants. The grants' tokens go with them.
+ * had a grant with is; when a sign-on session expires, housekeeping ends what was signed in through it the same way.
+ * Deleting a client tells it about each of its grants. The grants' tokens go with them.
  * When oidc-provider ends a grant itself (reuse detection, revocation), its client is told too (`revoked`).
  * What is in the database ends before the revocation answers; the tokens are posted afterwards, never awaited by it.
  */
@@ -47,6 +49,16 @@ export function createBackchannelLogout(d: {
     return ended;
   }
 
+  /**
+   * Ends the grants signed in through a single sign-on session (which has ended: its provider sessions no longer
+   * count) and then its provider sessions; answers the grants this call ended.
+   */
+  async function endSignOn(ssoSessionId: string, reason: RevocationReason): Promise<OidcGrantRef[]> {
+    const ended = await end(await store.grantsOfSignOn(ssoSessionId, d.clock.now()), reason);
+    await store.endSignOn(ssoSessionId);
+    return ended;
+  }
+
   /** Posts each grant's logout token (once per client, user and `sid`), `AT_ONCE` at a time. */
   async function send(grants: OidcGrantRef[], known?: OidcClientModel): Promise<void> {
     const once = new Map(grants.map((g) => [`${g.clientId} ${g.accountId} ${g.sid ?? ''}`, g]));
@@ -54,6 +66,9 @@ export function createBackchannelLogout(d: {
     if (!queue.length) return;
     const provider = await d.provider();
     const post = async (g: OidcGrantRef) => {
+      // A grant with no provider session has nothing to tell: its client requires a `sid` (every client registers
+      // `backchannel_logout_session_required`), and it was told when its session ended (`toldAtLogout`).
+      if (!g.sid) return;
       const client = known?.clientId === g.clientId ? known : await provider.Client.find(g.clientId);
       if (!client?.backchannelLogoutUri) return;
       try {
@@ -100,13 +115,24 @@ export function createBackchannelLogout(d: {
      */
     sessionEnded: (sessionId: string) =>
       safely(async () => {
-        const now = d.clock.now();
-        const own = await store.grant(sessionId, now);
-        const linked = await store.grantsOfSignOn(sessionId, now);
-        await store.endSignOn(sessionId);
-        const ended = [...(await end(own ? [own] : [])), ...(await end(linked, 'sign-on-ended'))];
+        const own = await store.grant(sessionId, d.clock.now());
+        const ended = [...(await end(own ? [own] : [])), ...(await endSignOn(sessionId, 'sign-on-ended'))];
         tell(ended);
       }),
+
+    /**
+     * Housekeeping's step for single sign-on sessions that expired: each ends what was signed in through it, as
+     * when it ends alone, and the clients are told. A batch is the sign-on sessions of one statement; `oldest` tells
+     * how far behind the step is.
+     */
+    expiredSignOns: {
+      async deleteBatch(before: Date, limit: number): Promise<number> {
+        const expired = await store.expiredSignOns(before, limit);
+        for (const ssoSessionId of expired) tell(await endSignOn(ssoSessionId, 'sign-on-expired'));
+        return expired.length;
+      },
+      oldest: (before: Date) => store.oldestExpiredSignOn(before),
+    } satisfies ExpiredRows,
 
     /**
      * Deletes a client (`remove`, which may refuse), then ends its grants; each is told with the client's settings
@@ -142,6 +168,14 @@ export function createBackchannelLogout(d: {
             tell([grant]);
           }),
         );
+    },
+    /**
+     * oidc-provider told a client at RP-initiated logout that its provider session `sid` ended. A grant it does not
+     * end there (`offline_access`) forgets that `sid`, so that its client is not told of the same session again when
+     * the grant ends later; a later sign-in through a new provider session names the new one.
+     */
+    toldAtLogout(clientId: string, accountId: string, sid: string): void {
+      track(safely(() => store.forgetSid(clientId, accountId, sid)));
     },
     /** Waits for the notices under way (the app's close). */
     drain: async () => {

@@ -225,9 +225,11 @@ export function createOidcClients(o: {
       await record({ kind: 'system', id: null }, 'oidc-client.register', clientId);
     },
 
+    /** Dynamic registration's deletion (RFC 7592), asked by the client with its registration access token. */
     async unregister(clientId: string): Promise<void> {
       if (fileClients.has(clientId)) return;
       await queries.oidcClients.delete(clientId);
+      await record({ kind: 'system', id: null }, 'oidc-client.unregister', clientId);
     },
 
     async remove(clientId: string, actor: Actor): Promise<void> {

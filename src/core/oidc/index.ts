@@ -83,16 +83,23 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
   if (live) await live.current();
   const provider = live && (() => live.current());
   if (live && backchannel) {
-    live.each((p) =>
+    // RP-initiated logout posts its logout tokens itself, once: a client is told, whatever it answered.
+    const told = (client: unknown, accountId: unknown, sid: unknown) =>
+      backchannel.toldAtLogout((client as { clientId: string }).clientId, String(accountId), String(sid));
+    live.each((p) => {
       p.on('grant.revoked', (ctx, grantId) =>
         backchannel.revoked(String(grantId), (ctx as { oidc?: { route?: string } }).oidc?.route),
-      ),
-    );
+      );
+      p.on('backchannel.success', (_ctx, client, accountId, sid) => told(client, accountId, sid));
+      p.on('backchannel.error', (_ctx, _err, client, accountId, sid) => told(client, accountId, sid));
+    });
     d.sessions.onAllEnded((userId, _reason, except) => backchannel.userEnded(userId, except));
     d.sessions.onEnded((_userId, sessionId) => backchannel.sessionEnded(sessionId));
-    // Deleting a client ends its grants, and tells it of each (with its settings as they were).
-    const remove = clients.remove;
+    // Deleting a client (an admin, or the client itself through dynamic registration) ends its grants, and tells it
+    // of each (with its settings as they were).
+    const { remove, unregister } = clients;
     clients.remove = (clientId, actor) => backchannel.clientRemoved(clientId, () => remove(clientId, actor));
+    clients.unregister = (clientId) => backchannel.clientRemoved(clientId, () => unregister(clientId));
   }
   const interactions = createOidcInteractions({
     provider,

@@ -112,6 +112,9 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
       registration: idp.registrationToken
         ? { enabled: true, initialAccessToken: idp.registrationToken, issueRegistrationAccessToken: true }
         : { enabled: false },
+      // RFC 7592: a registered client reads, updates and deletes its registration with its registration access token,
+      // which each update replaces.
+      registrationManagement: { enabled: Boolean(idp.registrationToken), rotateRegistrationAccessToken: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

@@ -37,6 +37,7 @@ export type RevocationReason =
   | 'deanonymized'
   | 'deleted'
   | 'sign-on-ended'
+  | 'sign-on-expired'
   | 'client-deleted';
 
 export interface SessionRegistryOptions {

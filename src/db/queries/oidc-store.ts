@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../dialect.js';
 import { toDateOrNull } from '../dialect.js';
 import type { Database } from '../types.js';
@@ -63,6 +63,21 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     ssoSessionId: r.sso_session_id,
   });
 
+  const expiredSignOns = (before: Date) =>
+    db
+      .selectFrom('sessions')
+      .where('expires_at', '<', before)
+      .where('door', '=', 'sso')
+      .where((eb) =>
+        eb.exists(
+          // sessions.id is a uuid on PostgreSQL, the link text.
+          eb
+            .selectFrom('oidc_store')
+            .select('key')
+            .where('sso_session_id', '=', sql<string>`cast(sessions.id as text)`),
+        ),
+      );
+
   const grantOf = (rows: (Parameters<typeof grantRef>[0] & { model: string })[]) => {
     const row = rows.find((r) => r.model === 'Grant');
     return row && grantRef(row);
@@ -124,6 +139,18 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
       await db.updateTable('oidc_store').set({ sid }).where('key', '=', grantKey).where('sid', 'is', null).execute();
     },
 
+    /** Forgets the provider session (`sid`) of a client's grant for a user: its client was told it ended. */
+    async forgetSid(clientId: string, accountId: string, sid: string): Promise<void> {
+      await db
+        .updateTable('oidc_store')
+        .set({ sid: null })
+        .where('client_id', '=', clientId)
+        .where('model', '=', 'Grant')
+        .where('account_id', '=', accountId)
+        .where('sid', '=', sid)
+        .execute();
+    },
+
     /**
      * Links grants (by their keys) to the single sign-on session their provider session belongs to now (or to none:
      * null), and names their `sid` where no code did yet.
@@ -150,13 +177,39 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
       return rows.map(grantRef);
     },
 
-    /** Deletes the provider sessions of one single sign-on session. */
+    /**
+     * Deletes the provider sessions of one single sign-on session, and unlinks what else it linked (grants that
+     * expired: the live ones its caller ends), so that nothing names it any more.
+     */
     async endSignOn(ssoSessionId: string): Promise<void> {
       await db
         .deleteFrom('oidc_store')
         .where('sso_session_id', '=', ssoSessionId)
         .where('model', '=', 'Session')
         .execute();
+      await db
+        .updateTable('oidc_store')
+        .set({ sso_session_id: null })
+        .where('sso_session_id', '=', ssoSessionId)
+        .execute();
+    },
+
+    /**
+     * Single sign-on sessions that expired before `before` and still have provider sessions or grants linked to them,
+     * oldest first (housekeeping ends what was signed in through them). Read through the sessions' expiry index:
+     * housekeeping drops expired sessions right after, so it walks only those expired since its last run.
+     */
+    async expiredSignOns(before: Date, limit: number): Promise<string[]> {
+      const rows = await expiredSignOns(before).select('id').orderBy('expires_at').limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+
+    /** When the oldest of those expired (null: none). */
+    async oldestExpiredSignOn(before: Date): Promise<Date | null> {
+      const row = await expiredSignOns(before)
+        .select((eb) => eb.fn.min('expires_at').as('oldest'))
+        .executeTakeFirst();
+      return toDateOrNull(row?.oldest);
     },
 
     /** Deletes the provider sessions of a user, but those of the single sign-on session `except`. */
