@@ -20,6 +20,23 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
 
   const user = (roles?: string[]) => newUser(idp.app(), roles);
 
+  // Bug: discovery built its endpoints from the request's Host, so `Host: evil.example` published an authorization
+  // and a token endpoint on another site (served to everyone from a shared cache that keys on the path).
+  it('publishes every endpoint under the issuer, whatever Host or X-Forwarded-Host a request names', async () => {
+    const t = idp.app();
+    for (const headers of [{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example' }, {}]) {
+      const res = await t.request({ url: '/.well-known/openid-configuration', headers });
+      expect(res.statusCode).toBe(200);
+      const doc = res.json() as Record<string, unknown>;
+      expect(doc.issuer).toBe(idp.server());
+      const urls = Object.entries(doc)
+        .filter(([k, v]) => k !== 'issuer' && typeof v === 'string' && v.startsWith('http'))
+        .map(([, v]) => v as string);
+      expect(urls.length).toBeGreaterThan(4);
+      for (const url of urls) expect(url.startsWith(`${idp.server()}/`), url).toBe(true);
+    }
+  });
+
   it('signs a user in with code + PKCE through the built-in page, with iss in the response (RFC 9207)', async () => {
     const t = idp.app();
     const client = await createClient(t, { trusted: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { idpConfig } from '../../src/config/idp.js';
-import { allowedReturn, hostOf, mayPass } from '../../src/core/oidc/forward.js';
+import { allowedReturn, hostOf, hostOfUrl, mayPass } from '../../src/core/oidc/forward.js';
 
 const forward = idpConfig({
   OIDC_ENABLED: false,
@@ -55,5 +55,32 @@ describe("forward-auth's per-host role rules", () => {
 
   it('reads a host header without its port, first value, any case', () => {
     expect(hostOf('Wiki.Apps.Example:8443, proxy.internal')).toBe('wiki.apps.example');
+  });
+
+  // Bug: `admin.apps.example.` (a trailing dot, which DNS and nginx route to the same host) or a port that is no
+  // number (which nginx drops) matched no rule, so a user without the rule's role passed.
+  it.each([
+    'admin.apps.example.',
+    'ADMIN.apps.example..',
+    'admin.apps.example.:443',
+    'admin.apps.example:x',
+    'admin.apps.example:',
+  ])('reads the host %s as the one its rule names', (value) => {
+    expect(hostOf(value)).toBe('admin.apps.example');
+    expect(mayPass({ roles: ['staff'] }, hostOf(value), forward)).toBe(false);
+  });
+
+  it('reads the host of an X-Original-URL, also where the URL does not parse', () => {
+    expect(hostOfUrl('https://Admin.Apps.Example.:8443/page')).toBe('admin.apps.example');
+    expect(hostOfUrl('https://admin.apps.example:x/page')).toBe('admin.apps.example');
+    expect(hostOfUrl('http://u@admin.apps.example:x/')).toBe('admin.apps.example');
+    expect(hostOfUrl('http://[::1]:80/')).toBe('[::1]');
+    expect(hostOfUrl('not a url')).toBeUndefined();
+    expect(hostOfUrl('http://[::1')).toBeUndefined();
+  });
+
+  it('refuses a host it cannot read where role rules exist, since it could be any', () => {
+    expect(mayPass({ roles: ['admin'] }, null, forward)).toBe(false);
+    expect(mayPass({ roles: ['user'] }, null, { ...forward, roles: [] })).toBe(true);
   });
 });

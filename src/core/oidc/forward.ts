@@ -1,8 +1,29 @@
 import type { IdpConfig } from '../../config/idp.js';
 import type { User } from '../users/service.js';
 
-/** A host (no port), lower-cased, or undefined. */
-export const hostOf = (value: string | undefined) => value?.split(',')[0]?.trim().toLowerCase().replace(/:\d+$/, '');
+/**
+ * A host header's name as a proxy routes on it, or undefined: the first value, lower-cased, without the port (whatever
+ * follows the colon: nginx drops a non-numeric one too) and without trailing dots (`admin.example.` is the host
+ * `admin.example`), so that a role rule cannot be stepped around by spelling the host another way.
+ */
+export function hostOf(value: string | undefined): string | undefined {
+  const first = value?.split(',')[0]?.trim().toLowerCase();
+  if (!first) return undefined;
+  if (first.startsWith('[')) return first.includes(']') ? first.slice(0, first.indexOf(']') + 1) : undefined;
+  return first.split(':')[0]!.replace(/\.+$/, '') || undefined;
+}
+
+/**
+ * The host of the URL a proxy says the browser asked for (`X-Original-URL`): as a URL parser reads it, or, where the
+ * URL does not parse (a port that is no number), its authority; undefined when it names no host at all.
+ */
+export function hostOfUrl(url: string): string | undefined {
+  try {
+    return hostOf(new URL(url).host);
+  } catch {
+    return hostOf(/^[a-z][a-z\d+.-]*:\/\/(?:[^@/\\?#]*@)?([^/\\?#]*)/i.exec(url)?.[1]);
+  }
+}
 
 const within = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`);
 
@@ -25,8 +46,12 @@ export function allowedReturn(target: string | undefined, forward: IdpConfig['fo
   return ok ? url.href : undefined;
 }
 
-/** Whether the user may pass to this host: the first rule naming it (or a parent domain) decides. */
-export function mayPass(user: Pick<User, 'roles'>, host: string | undefined, forward: IdpConfig['forward']) {
+/**
+ * Whether the user may pass to this host: the first rule naming it (or a parent domain) decides. A request that names
+ * no host passes; one whose host cannot be read (`null`) passes only where no rule exists, since it could be any.
+ */
+export function mayPass(user: Pick<User, 'roles'>, host: string | null | undefined, forward: IdpConfig['forward']) {
+  if (host === null) return forward.roles.length === 0;
   const rule = host ? forward.roles.find((r) => within(host, r.host)) : undefined;
   return !rule || rule.roles.some((role) => user.roles.includes(role));
 }

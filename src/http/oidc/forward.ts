@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
-import { allowedReturn, hostOf, mayPass } from '../../core/oidc/forward.js';
+import { allowedReturn, hostOf, hostOfUrl, mayPass } from '../../core/oidc/forward.js';
 import type { Services } from '../../services.js';
 import { NoContent, pageResponses, responses } from '../schemas.js';
 import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
@@ -54,7 +54,8 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
           .send();
       throw errors.unauthenticated();
     }
-    const host = hostOf(header(request, 'x-forwarded-host')) ?? (target ? hostOf(new URL(target).host) : undefined);
+    // A target that names no readable host (junk in X-Original-URL) is `null`: refused where role rules exist.
+    const host = hostOf(header(request, 'x-forwarded-host')) ?? (target ? (hostOfUrl(target) ?? null) : undefined);
     if (!mayPass(user, host, forward)) throw errors.forbidden('Your roles do not admit you here');
     reply.headers({
       [`${prefix}User`]: user.username ?? user.id,

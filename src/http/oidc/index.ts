@@ -20,7 +20,9 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
       return ssoClearHeader(s.config);
     };
     const { browser } = s.oidc;
-    await app.register(async (scope) => mountProvider(scope, live, { https, browser, sso: ssoCookie, signedOut }));
+    await app.register(async (scope) =>
+      mountProvider(scope, live, { issuer: s.config.server.url, https, browser, sso: ssoCookie, signedOut }),
+    );
     await app.register(async (scope) => interactionRoutes(scope, s));
   }
   if (s.config.idp.forward.enabled) await app.register(async (scope) => forwardRoutes(scope, s));

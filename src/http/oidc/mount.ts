@@ -27,6 +27,8 @@ export function mountProvider(
   app: FastifyInstance,
   live: LiveProvider,
   o: {
+    /** SERVER_URL, the issuer: every URL the provider builds is under it. */
+    issuer: string;
     https: boolean;
     browser: BrowserContext;
     sso: (request: FastifyRequest) => string | undefined;
@@ -50,6 +52,7 @@ export function mountProvider(
       if (clear) ctx.append('set-cookie', clear);
     }),
   );
+  const issuerHost = new URL(o.issuer).host;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   // The provider of the ring's live keys; its storage judges the browser session by this browser's cookie.
@@ -58,6 +61,10 @@ export function mountProvider(
     const handler = handlers.get(provider) ?? provider.callback();
     reply.hijack();
     requests.set(request.raw, request);
+    // oidc-provider builds its URLs (discovery's endpoints, the resume redirect) from the request's host: a forged
+    // Host or X-Forwarded-Host would publish endpoints on another site (to a shared cache, say). The issuer's it is.
+    request.raw.headers.host = issuerHost;
+    delete request.raw.headers['x-forwarded-host'];
     for (const [name, value] of Object.entries(HEADERS)) reply.raw.setHeader(name, value);
     if (o.https) reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
     if (BROWSER_PATHS.test(request.url)) o.browser.run(o.sso(request), () => handler(request.raw, reply.raw));
