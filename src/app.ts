@@ -113,6 +113,8 @@ export async function buildApp(
     throw err;
   }
 
+  /** The error handler of the dialect owning each claimed prefix, longest prefix first. */
+  const prefixOwners: [string, FastifyInstance['errorHandler']][] = [];
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     disableRequestLogging: true,
@@ -122,9 +124,13 @@ export async function buildApp(
     // Requests arriving while closing are refused by registerClosing, in each route's own envelope.
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, useDefaults: true } },
-    // Errors the router raises before any route (a URL that is not valid UTF-8…) get the native envelope too.
-    frameworkErrors: (error, request, reply) =>
-      sendError(reply, request, nativeEnvelope, toAppError(error) ?? errors.internal()),
+    // Errors the router raises before any route (a URL that is not valid UTF-8…): in the envelope of the dialect that
+    // owns the path's prefix, as its unknown paths are, else in the native one.
+    frameworkErrors: (error, request, reply) => {
+      const owner = prefixOwners.find(([prefix]) => request.url.startsWith(prefix));
+      if (owner) return owner[1](error, request, reply);
+      return sendError(reply, request, nativeEnvelope, toAppError(error) ?? errors.internal());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only, unless a route family adds its own parser: text/plain would otherwise reach schemas as a string.
@@ -169,6 +175,8 @@ export async function buildApp(
       const typed = scope.withTypeProvider<TypeBoxTypeProvider>();
       await dialect.register(typed, services, settings);
       answerUnknownPaths(typed, prefixes, (dialect as DialectManifest).unknownPathStatuses);
+      for (const prefix of prefixes) prefixOwners.push([prefix, typed.errorHandler]);
+      prefixOwners.sort(([a], [b]) => b.length - a.length);
     });
     // A dialect issues only the credential kinds its manifest declares.
     const undeclared = services.credentials

@@ -242,6 +242,32 @@ describe.each(DATABASES)('what the real clients see after signing in, on %s', (d
       }
     });
 
+    it('a URL that is not valid percent-encoding under a prefix is refused in that dialect’s envelope too', async () => {
+      const t = get();
+      // Bug guarded: the router refused these before any route, in HBP's envelope, which the clients cannot read.
+      const answers = await Promise.all(
+        ['/api/v1/auth/%ZZ', '/api/v1/%ZZ', '/api/v3/%E0%A4%A', '/token/%ZZ', '/nowhere/%ZZ'].map(async (url) => {
+          const res = await t.request({ url });
+          return [url, res.statusCode, res.headers['content-type']?.split(';')[0], res.body];
+        }),
+      );
+      expect(answers.map(([url, status]) => [url, status])).toEqual([
+        ['/api/v1/auth/%ZZ', 400],
+        ['/api/v1/%ZZ', 400],
+        ['/api/v3/%E0%A4%A', 400],
+        ['/token/%ZZ', 400],
+        ['/nowhere/%ZZ', 400],
+      ]);
+      const [humhub, rocketchat, datarhei, privacyidea, native] = answers.map(([, , type, body]) =>
+        type === 'application/json' ? JSON.parse(String(body)) : body,
+      );
+      expect(humhub).toMatchObject({ name: 'Bad Request', status: 400 });
+      expect(rocketchat).toMatchObject({ success: false });
+      expect(datarhei).toMatchObject({ code: 400 });
+      expect(privacyidea).toMatchObject({ jsonrpc: '2.0', result: { status: false, error: { code: 400 } } });
+      expect(native).toMatchObject({ statusCode: 400, code: 'invalid-url' });
+    });
+
     it('leaves known routes and the native 404 alone', async () => {
       const t = get();
       expect((await t.request({ url: '/api/v1/me' })).statusCode).toBe(401);
