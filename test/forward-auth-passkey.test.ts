@@ -7,8 +7,14 @@ import { CHROMIUM, watchCsp } from './helpers/browser.js';
 import { newUser, useIdp } from './helpers/idp.js';
 import { startNginx } from './helpers/nginx.js';
 import { freePort } from './helpers/ports.js';
-import { addPasskey, es256Key, type SoftAuthenticator } from './helpers/soft-authenticator.js';
-import { passkeyCopies, recordVerify, virtualAuthenticator } from './helpers/virtual-authenticator.js';
+import { addPasskey, type SoftAuthenticator } from './helpers/soft-authenticator.js';
+import {
+  passkeyCopies,
+  postVerify,
+  recordVerify,
+  virtualAuthenticator,
+  withForeignKey,
+} from './helpers/virtual-authenticator.js';
 
 /** nginx `auth_request` in front of an app answering the identity headers it was given (docs/identity-provider.md). */
 const nginxConfig = (port: number, gatehouse: string, upstream: number) => `
@@ -108,11 +114,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
   });
 
   it('refuses an assertion signed by another key under the same credential id, and stays on the page', async () => {
-    const forged = {
-      ...theirs(),
-      privateKey: es256Key().key.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    };
-    const { page } = await atSecondStep(forged);
+    const { page } = await atSecondStep(withForeignKey(theirs()));
     await page.click('#use-passkey');
     await page.waitForSelector('#passkey-error:not([hidden])');
     expect(await page.textContent('#passkey-error')).toMatch(/could not be verified/);
@@ -129,11 +131,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
     expect(sent).toHaveLength(1);
     // Another browser, at its own second step, posts what the first sent (from the page: its own origin).
     const other = await atSecondStep(theirs());
-    const replay = await other.page.evaluate(async (body) => {
-      const action = document.getElementById('passkey-step')!.getAttribute('data-verify')!;
-      const res = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return { status: res.status, body: await res.json() };
-    }, sent[0]!);
+    const replay = await postVerify(other.page, sent[0]!);
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('invalid-ticket');
   });
