@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { CHROMIUM, watchCsp } from './helpers/browser.js';
 import { newUser, useIdp } from './helpers/idp.js';
-import { startNginx } from './helpers/nginx.js';
-import { freePort } from './helpers/ports.js';
+import { startForwardAuthNginx } from './helpers/nginx.js';
 import { addPasskey, type SoftAuthenticator } from './helpers/soft-authenticator.js';
 import {
   passkeyCopies,
@@ -15,30 +14,6 @@ import {
   virtualAuthenticator,
   withForeignKey,
 } from './helpers/virtual-authenticator.js';
-
-/** nginx `auth_request` in front of an app answering the identity headers it was given (docs/identity-provider.md). */
-const nginxConfig = (port: number, gatehouse: string, upstream: number) => `
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      auth_request /_gatehouse;
-      auth_request_set $auth_email $upstream_http_x_auth_request_email;
-      proxy_set_header X-Auth-Request-Email $auth_email;
-      proxy_pass http://127.0.0.1:${upstream};
-      error_page 401 = @signin;
-    }
-    location = /_gatehouse {
-      internal;
-      proxy_pass ${gatehouse}/auth/forward;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-    }
-    location @signin {
-      return 302 ${gatehouse}/auth/forward/signin?rd=$scheme://$http_host$request_uri;
-    }
-  }
-`;
 
 /**
  * Forward-auth's own sign-in page with a passkey as the second step (an account with a password and a passkey, no
@@ -52,7 +27,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
   let user: Awaited<ReturnType<typeof newUser>>;
   let device: SoftAuthenticator;
   let app: Server;
-  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  let nginx: Awaited<ReturnType<typeof startForwardAuthNginx>> | undefined;
   let proxy = '';
 
   beforeAll(async () => {
@@ -64,10 +39,9 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<h1>Protected</h1><p id="who">${email}</p>`);
     });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const port = await freePort();
     // The proxied app on Gatehouse's host name (another port): the sign-in may send the browser back there.
-    proxy = `http://localhost:${port}`;
-    nginx = await startNginx(port, nginxConfig(port, idp.server(), (app.address() as { port: number }).port));
+    nginx = await startForwardAuthNginx(idp.server(), (app.address() as { port: number }).port, 'localhost');
+    proxy = nginx.url;
     browser = await chromium.launch(CHROMIUM);
   }, 120_000);
   afterAll(async () => {
