@@ -34,6 +34,15 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
   });
   afterAll(async () => nginx?.stop());
 
+  /** A browser a new user signed on with at forward-auth's own page (no return address). */
+  async function signedOnBrowser() {
+    const session = await register(idp.app());
+    const browser = createBrowser();
+    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
+    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    return browser;
+  }
+
   it('nginx sends a stranger to sign in, then passes the identity headers to the upstream', async () => {
     const t = idp.app();
     const session = await register(t);
@@ -91,10 +100,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
 
   it('applies per-host role rules (403 without the role)', async () => {
     const t = idp.app();
-    const session = await register(t);
-    const browser = createBrowser();
-    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
-    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const browser = await signedOnBrowser();
     const cookie = await browser.jar.getCookieString(idp.server());
     const at = (host: string) => t.request({ url: '/auth/forward', headers: { cookie, 'x-forwarded-host': host } });
     expect((await at('wiki.apps.example')).statusCode).toBe(200);
@@ -102,11 +108,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
   });
 
   it('tells a browser signed on without a return address so, and signs it out from there', async () => {
-    const t = idp.app();
-    const session = await register(t);
-    const browser = createBrowser();
-    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
-    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const browser = await signedOnBrowser();
     const again = await browser.get(`${idp.server()}/auth/forward/signin`);
     expect(again.status).toBe(200);
     expect(again.html).toContain('You are signed in.');
