@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { PASSWORD, register } from './helpers/auth.js';
+import { logoutAll, PASSWORD, register } from './helpers/auth.js';
 import {
   admin,
   type ClientSettings,
@@ -134,13 +134,7 @@ describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) 
     const u = { email: session.user.email, password: PASSWORD };
     const browser = createBrowser();
     await codeFlow(first, browser, u);
-    const res = await t.request({
-      method: 'POST',
-      url: '/auth/logout',
-      headers: { authorization: `Bearer ${session.jwt_token}` },
-      payload: { all: true },
-    });
-    expect(res.statusCode).toBe(204);
+    await logoutAll(t, session.jwt_token);
     const second = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
     expect((await codeFlow(second, browser, u)).pages).toHaveLength(1);
   });
