@@ -3,6 +3,7 @@ import { DATABASES } from './helpers/app.js';
 import { claimsOf, logoutAll } from './helpers/auth.js';
 import {
   admin,
+  authorize,
   codeFlow,
   createBrowser,
   createClient,
@@ -91,13 +92,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const t = idp.app();
     const client = await createClient(t, { trusted: true });
     const config = await relyingParty(idp.server(), client);
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://rp.test/callback/../evil',
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
-    const page = await createBrowser().get(url.href);
+    const page = await authorize(config, createBrowser(), { redirect_uri: 'http://rp.test/callback/../evil' });
     expect(page.status).toBe(400);
     expect(page.html).toContain('redirect_uri');
   });
@@ -196,13 +191,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const t = idp.app();
     const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
     const browser = createBrowser();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://rp.test/callback',
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
-    const page = await browser.get(url.href);
+    const page = await authorize(config, browser);
     const u = await user();
     const refused = await browser.post(
       page.forms[0]!,
@@ -220,13 +209,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const answers = [];
     for (const identifier of [u.email, 'nobody@example.com']) {
       const browser = createBrowser();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: 'http://rp.test/callback',
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
-      const page = await browser.get(url.href);
+      const page = await authorize(config, browser);
       const res = await browser.post(page.forms[0]!, { identifier, password: 'wrong password' });
       answers.push({ status: res.status, html: res.html.replace(identifier, '').replace(/interaction\/[^/]+/, '') });
     }
