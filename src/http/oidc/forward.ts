@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { allowedReturn, hostOf, mayPass } from '../../core/oidc/forward.js';
 import type { Services } from '../../services.js';
-import { NoContent, pageResponses, responses } from '../schemas.js';
+import { hiddenRoute, NoContent, responses } from '../schemas.js';
 import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
 import { loginChoices } from './upstream.js';
@@ -68,7 +68,6 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
 
   await app.register(async (form) => {
     await form.register(formbody);
-    const page = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
     type Rd = { Querystring: { rd?: string } };
     const action = (rd: string | undefined, step = '') =>
       `${signIn}${step}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
@@ -86,7 +85,7 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       const { rd } = request.query as { rd?: unknown };
       return async () => allowedReturn(typeof rd === 'string' ? rd : undefined, forward, s.config.server.url) ?? signIn;
     });
-    form.get<Rd>(signIn, page(200, 303), async (request, reply) => {
+    form.get<Rd>(signIn, hiddenRoute(200, 303), async (request, reply) => {
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       // Already signed in (a provider sign-in or the passkey step just finished, or another tab): straight back, or
       // told so when there is nowhere to go back to.
@@ -96,7 +95,7 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       const to = action(rd);
       return sendPage(reply, 200, loginPage({ action: to, ...(await loginChoices(s, to)) }));
     });
-    form.post<Rd>(signIn, page(200, 303, 401, 403, 429), async (request, reply) => {
+    form.post<Rd>(signIn, hiddenRoute(200, 303, 401, 403, 429), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       const done = await signInWithForm(request, reply, s, {
@@ -107,13 +106,13 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       });
       return done ? signedIn(reply, rd) : reply;
     });
-    form.post<Rd>(`${signIn}/mfa`, page(200, 303, 400, 401, 403), async (request, reply) => {
+    form.post<Rd>(`${signIn}/mfa`, hiddenRoute(200, 303, 400, 401, 403), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
       const done = await secondStepWithForm(request, reply, s, { action: action(rd, '/mfa'), passkey: passkey(rd) });
       return done ? signedIn(reply, rd) : reply;
     });
-    form.post('/auth/forward/signout', page(200, 403), async (request, reply) => {
+    form.post('/auth/forward/signout', hiddenRoute(200, 403), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       await s.oidc.interactions.endSso(ssoCookie(request));
       clearSsoCookie(reply, s.config);
