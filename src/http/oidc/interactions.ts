@@ -1,15 +1,13 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionDetails } from '../../core/oidc/types.js';
-import type { User } from '../../core/users/service.js';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
 import { passkeyStepRoutes } from './passkey-step.js';
-import { secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
+import { secondStepWithForm, sendPage, signInWithForm, type Signed } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { createSteps, interactionPath as base, seeOther as redirect, type Uid } from './step.js';
-export type { SignedIn } from './step.js';
 import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
 import { hiddenRoute } from '../schemas.js';
@@ -126,7 +124,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     request: FastifyRequest,
     reply: FastifyReply,
     details: InteractionDetails,
-    done: { user: User; amr: string[]; sso: string },
+    done: Signed,
   ): Promise<string> {
     const replacing = { details, signOn: done.sso };
     return ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request), replacing);

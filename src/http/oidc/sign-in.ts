@@ -46,8 +46,8 @@ const formOf = (body: unknown): LoginForm => {
 };
 
 type Outcome = Awaited<ReturnType<Services['oidc']['interactions']['login']>>;
-/** The user signed in, how, and the value of the single sign-on cookie just set. */
-type Signed = { user: User; amr: string[]; sso: string };
+/** A finished sign-in: its user, how they proved it, and the value of the single sign-on cookie just set. */
+export type Signed = { user: User; amr: string[]; sso: string };
 
 /** The second step's page: the first step's ticket (hidden) and the code. */
 async function secondStep(reply: FastifyReply, status: number, view: SecondFactorView): Promise<undefined> {
