@@ -160,11 +160,11 @@ export function consentPage(v: ConsentView): string {
 export const messagePage = (title: string, text: string) => layout(title, `<p>${escapeHtml(text)}</p>`);
 
 /** Forward-auth's sign-in done with nowhere to go back to: said so, with a way to sign out (another account). */
-export const signedInPage = () =>
+export const signedInPage = (signOut: string) =>
   layout(
     'Signed in',
     `<p>You are signed in.</p>
-<form id="sign-out" method="post" action="/auth/forward/signout"><button type="submit">Sign out</button></form>`,
+<form id="sign-out" method="post" action="${escapeHtml(signOut)}"><button type="submit">Sign out</button></form>`,
   );
 
 /** oidc-provider's own pages, in Gatehouse's look. */
