@@ -1,18 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config/load.js';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, bearer, headerOf, uniqueEmail } from './helpers/auth.js';
-import { TestClock } from './helpers/clock.js';
-import { createTestDatabase } from './helpers/postgres.js';
+import type { TestClock } from './helpers/clock.js';
+import { type Cluster, type Instance, startInstances } from './helpers/instances.js';
 
 const ADMIN_SECRET = 'an-admin-secret-long-enough-for-the-check-0123';
 const REFRESH_SECONDS = 5;
-type Instance = { app: Awaited<ReturnType<typeof buildApp>>; clock: TestClock };
 
 /**
  * Two instances on one database with KEY_REFRESH_SECONDS=5 (each its own clock, moved by hand). The dialects' key
@@ -20,37 +13,15 @@ type Instance = { app: Awaited<ReturnType<typeof buildApp>>; clock: TestClock };
  * privacyIDEA tokens with a key A had retired for half a minute, beyond the bound the operator configured.
  */
 describe.each(DATABASES)("the dialects' key rings across instances on %s", (db) => {
+  let cluster: Cluster<TestClock>;
   let a: Instance;
   let b: Instance;
-  const dirs: string[] = [];
-  let drop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) dirs.push(await mkdtemp(path.join(tmpdir(), 'gatehouse-dialect-keys-')));
-    const pg = db === 'postgres' ? await createTestDatabase() : undefined;
-    drop = pg && (() => pg.drop());
-    const shared = {
-      DATABASE_URL: pg?.url ?? `sqlite:${path.join(dirs[2]!, 'shared.db')}`,
-      COOKIE_SECRET: randomBytes(32).toString('base64url'),
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_ITERATIONS: '1',
-      LOG_LEVEL: 'silent',
-      ADMIN_SECRET,
-      KEY_REFRESH_SECONDS: String(REFRESH_SECONDS),
-    };
-    const start = async (dir: string) => {
-      const clock = new TestClock();
-      return { app: await buildApp(loadConfig({ ...shared, DATA_DIR: dir }), { clock }), clock };
-    };
-    a = await start(dirs[0]!);
-    b = await start(dirs[1]!);
+    cluster = await startInstances(db, 2, { ADMIN_SECRET, KEY_REFRESH_SECONDS: String(REFRESH_SECONDS) });
+    [a, b] = [cluster.apps[0]!, cluster.apps[1]!];
   }, 60_000);
-  afterAll(async () => {
-    await a?.app.close();
-    await b?.app.close();
-    await drop?.();
-    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-  });
+  afterAll(() => cluster?.close());
 
   const humhub = async (i: Instance, email: string) =>
     (

@@ -5,34 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { CHROMIUM, watchCsp } from './helpers/browser.js';
 import { newUser, useIdp } from './helpers/idp.js';
-import { startNginx } from './helpers/nginx.js';
-import { freePort } from './helpers/ports.js';
-import { addPasskey, es256Key, type SoftAuthenticator } from './helpers/soft-authenticator.js';
-import { passkeyCopies, recordVerify, virtualAuthenticator } from './helpers/virtual-authenticator.js';
-
-/** nginx `auth_request` in front of an app answering the identity headers it was given (docs/identity-provider.md). */
-const nginxConfig = (port: number, gatehouse: string, upstream: number) => `
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      auth_request /_gatehouse;
-      auth_request_set $auth_email $upstream_http_x_auth_request_email;
-      proxy_set_header X-Auth-Request-Email $auth_email;
-      proxy_pass http://127.0.0.1:${upstream};
-      error_page 401 = @signin;
-    }
-    location = /_gatehouse {
-      internal;
-      proxy_pass ${gatehouse}/auth/forward;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-    }
-    location @signin {
-      return 302 ${gatehouse}/auth/forward/signin?rd=$scheme://$http_host$request_uri;
-    }
-  }
-`;
+import { startForwardAuthNginx } from './helpers/nginx.js';
+import { addPasskey, type SoftAuthenticator } from './helpers/soft-authenticator.js';
+import {
+  passkeyCopies,
+  postVerify,
+  recordVerify,
+  virtualAuthenticator,
+  withForeignKey,
+} from './helpers/virtual-authenticator.js';
 
 /**
  * Forward-auth's own sign-in page with a passkey as the second step (an account with a password and a passkey, no
@@ -46,7 +27,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
   let user: Awaited<ReturnType<typeof newUser>>;
   let device: SoftAuthenticator;
   let app: Server;
-  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  let nginx: Awaited<ReturnType<typeof startForwardAuthNginx>> | undefined;
   let proxy = '';
 
   beforeAll(async () => {
@@ -58,10 +39,9 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<h1>Protected</h1><p id="who">${email}</p>`);
     });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const port = await freePort();
     // The proxied app on Gatehouse's host name (another port): the sign-in may send the browser back there.
-    proxy = `http://localhost:${port}`;
-    nginx = await startNginx(port, nginxConfig(port, idp.server(), (app.address() as { port: number }).port));
+    nginx = await startForwardAuthNginx(idp.server(), (app.address() as { port: number }).port, 'localhost');
+    proxy = nginx.url;
     browser = await chromium.launch(CHROMIUM);
   }, 120_000);
   afterAll(async () => {
@@ -108,11 +88,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
   });
 
   it('refuses an assertion signed by another key under the same credential id, and stays on the page', async () => {
-    const forged = {
-      ...theirs(),
-      privateKey: es256Key().key.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    };
-    const { page } = await atSecondStep(forged);
+    const { page } = await atSecondStep(withForeignKey(theirs()));
     await page.click('#use-passkey');
     await page.waitForSelector('#passkey-error:not([hidden])');
     expect(await page.textContent('#passkey-error')).toMatch(/could not be verified/);
@@ -129,11 +105,7 @@ describe.each(DATABASES)('a passkey on forward-auth’s sign-in page in Chromium
     expect(sent).toHaveLength(1);
     // Another browser, at its own second step, posts what the first sent (from the page: its own origin).
     const other = await atSecondStep(theirs());
-    const replay = await other.page.evaluate(async (body) => {
-      const action = document.getElementById('passkey-step')!.getAttribute('data-verify')!;
-      const res = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return { status: res.status, body: await res.json() };
-    }, sent[0]!);
+    const replay = await postVerify(other.page, sent[0]!);
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('invalid-ticket');
   });

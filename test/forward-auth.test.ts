@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, register } from './helpers/auth.js';
 import { admin, createBrowser, useIdp } from './helpers/idp.js';
-import { startNginx } from './helpers/nginx.js';
-import { freePort } from './helpers/ports.js';
+import { startForwardAuthNginx } from './helpers/nginx.js';
 
 /** The app behind the proxy: answers the identity headers nginx passed on, as JSON. */
 function useUpstream() {
@@ -20,34 +19,6 @@ function useUpstream() {
   return () => (server!.address() as { port: number }).port;
 }
 
-/** nginx `auth_request` in front of the upstream, signing in at Gatehouse on 401 (the documented config). */
-const nginxConfig = (port: number, gatehouse: string, upstream: number) => `
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      auth_request /_gatehouse;
-      auth_request_set $auth_user $upstream_http_x_auth_request_user;
-      auth_request_set $auth_email $upstream_http_x_auth_request_email;
-      auth_request_set $auth_groups $upstream_http_x_auth_request_groups;
-      proxy_set_header X-Auth-Request-User $auth_user;
-      proxy_set_header X-Auth-Request-Email $auth_email;
-      proxy_set_header X-Auth-Request-Groups $auth_groups;
-      proxy_pass http://127.0.0.1:${upstream};
-      error_page 401 = @signin;
-    }
-    location = /_gatehouse {
-      internal;
-      proxy_pass ${gatehouse}/auth/forward;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-    }
-    location @signin {
-      return 302 ${gatehouse}/auth/forward/signin?rd=$scheme://$http_host$request_uri;
-    }
-  }
-`;
-
 describe.each(DATABASES)('forward-auth on %s', (db) => {
   const idp = useIdp(db, () => ({
     FORWARD_AUTH_ENABLED: 'true',
@@ -55,14 +26,22 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
     FORWARD_AUTH_ROLES: 'admin.apps.example=admin',
   }));
   const upstream = useUpstream();
-  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  let nginx: Awaited<ReturnType<typeof startForwardAuthNginx>> | undefined;
   let proxy = '';
   beforeAll(async () => {
-    const port = await freePort();
-    proxy = `http://127.0.0.1:${port}`;
-    nginx = await startNginx(port, nginxConfig(port, idp.server(), upstream()));
+    nginx = await startForwardAuthNginx(idp.server(), upstream());
+    proxy = nginx.url;
   });
   afterAll(async () => nginx?.stop());
+
+  /** A browser a new user signed on with at forward-auth's own page (no return address). */
+  async function signedOnBrowser() {
+    const session = await register(idp.app());
+    const browser = createBrowser();
+    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
+    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    return browser;
+  }
 
   it('nginx sends a stranger to sign in, then passes the identity headers to the upstream', async () => {
     const t = idp.app();
@@ -121,10 +100,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
 
   it('applies per-host role rules (403 without the role)', async () => {
     const t = idp.app();
-    const session = await register(t);
-    const browser = createBrowser();
-    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
-    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const browser = await signedOnBrowser();
     const cookie = await browser.jar.getCookieString(idp.server());
     const at = (host: string) => t.request({ url: '/auth/forward', headers: { cookie, 'x-forwarded-host': host } });
     expect((await at('wiki.apps.example')).statusCode).toBe(200);
@@ -150,11 +126,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
   });
 
   it('tells a browser signed on without a return address so, and signs it out from there', async () => {
-    const t = idp.app();
-    const session = await register(t);
-    const browser = createBrowser();
-    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
-    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const browser = await signedOnBrowser();
     const again = await browser.get(`${idp.server()}/auth/forward/signin`);
     expect(again.status).toBe(200);
     expect(again.html).toContain('You are signed in.');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import {
   admin,
+  authorize,
   codeFlow,
   exchange,
   newUser,
@@ -69,12 +70,7 @@ describe.each(DATABASES)('back-channel logout when the provider ends a grant on 
     const t = idp.app();
     const first = await signIn(idp, { client: { backchannel_logout_uri: rp.url() } });
     const before = await ssoSessionOf(first.browser, idp.server());
-    const redirect = 'http://rp.test/callback';
-    const url = oidc.buildAuthorizationUrl(first.config, {
-      ...{ redirect_uri: redirect, scope: 'openid', prompt: 'login', code_challenge_method: 'S256' },
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    });
-    const page = await first.browser.get(url.href, redirect);
+    const page = await authorize(first.config, first.browser, { prompt: 'login' });
     expect(page.html).toContain('id="password-login"');
     const res = await t.request({
       method: 'DELETE',
@@ -85,7 +81,7 @@ describe.each(DATABASES)('back-channel logout when the provider ends a grant on 
     expect((await nextLogout(idp, rp, first.client.id)).sid).toBe(first.tokens.claims()!.sid);
     // The interaction belonged to the provider session that ended with the sign-on: a page, never a server error.
     const form = { identifier: first.u.email, password: first.u.password };
-    const done = await first.browser.post(page.forms[0]!, form, redirect);
+    const done = await first.browser.post(page.forms[0]!, form, 'http://rp.test/callback');
     expect(done.status).toBe(400);
     expect(done.html).toContain('Sign-in expired');
     const again = await codeFlow(first.config, first.browser, first.u);

@@ -1,18 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config/load.js';
+import { type Clock, systemClock } from '../src/core/clock.js';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, uniqueEmail } from './helpers/auth.js';
 import { ADMIN_SECRET, admin, codeFlow, createBrowser, exchange, oidc } from './helpers/idp.js';
+import { type Cluster, type Instance, startInstances } from './helpers/instances.js';
 import { freePort } from './helpers/ports.js';
-import { createTestDatabase } from './helpers/postgres.js';
 
-type App = Awaited<ReturnType<typeof buildApp>>;
+type App = Instance<Clock>['app'];
 
 /** Polls `seen` until it holds, at most `tries` times: a bound, not a time the test asserts. */
 async function eventually(seen: () => Promise<boolean>, tries = 300): Promise<boolean> {
@@ -28,39 +23,20 @@ async function eventually(seen: () => Promise<boolean>, tries = 300): Promise<bo
  * provider's signing key, B picks it up by re-reading the keys table (no restart, no message between them).
  */
 describe.each(DATABASES)('the identity provider’s key rotation across instances on %s', (db) => {
+  let cluster: Cluster<Clock>;
   let a: App;
   let b: App;
   let server: string;
-  const dirs: string[] = [];
-  let drop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) dirs.push(await mkdtemp(path.join(tmpdir(), 'gatehouse-idp-')));
-    const pg = db === 'postgres' ? await createTestDatabase() : undefined;
-    drop = pg && (() => pg.drop());
     const port = await freePort();
     server = `http://127.0.0.1:${port}`;
-    const shared = {
-      DATABASE_URL: pg?.url ?? `sqlite:${path.join(dirs[2]!, 'shared.db')}`,
-      COOKIE_SECRET: randomBytes(32).toString('base64url'),
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_ITERATIONS: '1',
-      LOG_LEVEL: 'silent',
-      ADMIN_SECRET,
-      SERVER_URL: server,
-      OIDC_ENABLED: 'true',
-      KEY_REFRESH_SECONDS: '1',
-    };
-    a = await buildApp(loadConfig({ ...shared, DATA_DIR: dirs[0]! }));
-    b = await buildApp(loadConfig({ ...shared, DATA_DIR: dirs[1]! }));
+    const env = { ADMIN_SECRET, SERVER_URL: server, OIDC_ENABLED: 'true', KEY_REFRESH_SECONDS: '1' };
+    cluster = await startInstances(db, 2, env, () => systemClock);
+    [a, b] = cluster.apps.map((i) => i.app) as [App, App];
     await a.listen({ port, host: '127.0.0.1' });
   }, 60_000);
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await drop?.();
-    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-  });
+  afterAll(() => cluster?.close());
 
   const kidsAt = async (app: App) =>
     ((await app.inject({ url: '/oidc/jwks' })).json().keys as { kid: string }[]).map((k) => k.kid);

@@ -1,9 +1,10 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { PASSWORD, register } from './helpers/auth.js';
+import { logoutAll, PASSWORD, register } from './helpers/auth.js';
 import {
   admin,
+  authorize,
   type ClientSettings,
   codeFlow,
   createBrowser,
@@ -114,13 +115,7 @@ describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) 
     const res = await t.request({ method: 'POST', url: `/admin/users/${session.user.id}/disable`, headers: admin });
     expect(res.statusCode).toBe(204);
     // Asked to sign in again, where the pipeline refuses the disabled account.
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://rp.test/callback',
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
-    const page = await browser.get(url.href, 'http://rp.test/callback');
+    const page = await authorize(config, browser);
     expect(page.url.startsWith('http://rp.test/callback')).toBe(false);
     expect(page.html).toContain('id="password-login"');
     const refused = await browser.post(page.forms[0]!, { identifier: u.email, password: u.password });
@@ -134,13 +129,7 @@ describe.each(DATABASES)('a disabled user at the identity provider on %s', (db) 
     const u = { email: session.user.email, password: PASSWORD };
     const browser = createBrowser();
     await codeFlow(first, browser, u);
-    const res = await t.request({
-      method: 'POST',
-      url: '/auth/logout',
-      headers: { authorization: `Bearer ${session.jwt_token}` },
-      payload: { all: true },
-    });
-    expect(res.statusCode).toBe(204);
+    await logoutAll(t, session.jwt_token);
     const second = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
     expect((await codeFlow(second, browser, u)).pages).toHaveLength(1);
   });

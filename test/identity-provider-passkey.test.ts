@@ -3,8 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { CHROMIUM } from './helpers/browser.js';
 import { createClient, newUser, oidc, relyingParty, useIdp } from './helpers/idp.js';
-import { addPasskey, es256Key, type SoftAuthenticator } from './helpers/soft-authenticator.js';
-import { passkeyCopies, recordVerify, virtualAuthenticator } from './helpers/virtual-authenticator.js';
+import { addPasskey, type SoftAuthenticator } from './helpers/soft-authenticator.js';
+import {
+  passkeyCopies,
+  postVerify,
+  recordVerify,
+  virtualAuthenticator,
+  withForeignKey,
+} from './helpers/virtual-authenticator.js';
 
 /** The relying party's callback: the browser is sent there (the test reads the code from that request). */
 const CALLBACK = 'http://rp.test/callback';
@@ -68,11 +74,7 @@ describe.each(DATABASES)(
     });
 
     it('refuses an assertion signed by another key under the same credential id, and stays on the page', async () => {
-      const forged = {
-        ...theirs(),
-        privateKey: es256Key().key.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-      };
-      const { page } = await atSecondStep(forged);
+      const { page } = await atSecondStep(withForeignKey(theirs()));
       await page.click('#use-passkey');
       await page.waitForSelector('#passkey-error:not([hidden])');
       expect(await page.textContent('#passkey-error')).toMatch(/could not be verified/);
@@ -86,11 +88,7 @@ describe.each(DATABASES)(
       expect(sent).toHaveLength(1);
       // Another browser, at its own second step, posts what the first sent (its own interaction and origin).
       const other = await atSecondStep(theirs());
-      const replay = await other.page.evaluate(async (body) => {
-        const action = document.getElementById('passkey-step')!.getAttribute('data-verify')!;
-        const res = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        return { status: res.status, body: await res.json() };
-      }, sent[0]!);
+      const replay = await postVerify(other.page, sent[0]!);
       expect(replay.status).toBe(401);
       expect(replay.body.code).toBe('invalid-ticket');
       expect(other.page.url()).toContain('/oidc/interaction/');

@@ -6,7 +6,7 @@ import { bearer } from './helpers/auth.js';
 import { addPasskey } from './helpers/soft-authenticator.js';
 import {
   admin,
-  type Browser,
+  authorize,
   codeFlow,
   createBrowser,
   exchange,
@@ -15,7 +15,9 @@ import {
   oidc,
   relyingParty,
   createClient,
+  sessionsOf,
   signIn,
+  ssoSessionOf,
   useIdp,
   useLogoutReceiver,
 } from './helpers/idp.js';
@@ -34,18 +36,6 @@ async function userWithTotp(t: TestApp) {
   t.clock.advanceSeconds(30); // the enabling code is spent: the sign-in uses the next one
   return { ...u, code: () => codeAt(secret, t.clock.now().getTime()) };
 }
-
-/** The Gatehouse session a browser's single sign-on cookie names (`<user>.<session>.<signature>`). */
-async function ssoSessionOf(browser: Browser, server: string): Promise<string> {
-  const cookie = (await browser.jar.getCookies(server)).find((c) => c.key === 'gatehouse_sso');
-  return decodeURIComponent(cookie?.value ?? '').split('.')[1] ?? '';
-}
-
-const sessionsOf = async (t: TestApp, userId: string) =>
-  (await t.request({ url: `/admin/users/${userId}/sessions`, headers: admin })).json().sessions as {
-    id: string;
-    door: string;
-  }[];
 
 describe.each(DATABASES)('the identity provider’s sessions, keys and claims on %s', (db) => {
   const idp = useIdp(db, () => ({ MFA_ENABLED: 'true' }));
@@ -84,13 +74,7 @@ describe.each(DATABASES)('the identity provider’s sessions, keys and claims on
     /** The page after one wrong code posted with a forged `methods` field. */
     const retried = async (u: Awaited<ReturnType<typeof userWithTotp>>, methods: string) => {
       const browser = createBrowser();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: 'http://rp.test/callback',
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
-      const login = await browser.get(url.href);
+      const login = await authorize(config, browser);
       const step = await browser.post(login.forms[0]!, { identifier: u.email, password: u.password });
       expect(step.html).toContain('id="second-factor"');
       expect(step.html).not.toContain('name="methods"');

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { PASSWORD, register } from './helpers/auth.js';
-import { admin, codeFlow, createBrowser, createClient, oidc, relyingParty, useIdp, exchange } from './helpers/idp.js';
+import {
+  admin,
+  authorize,
+  codeFlow,
+  createBrowser,
+  createClient,
+  oidc,
+  relyingParty,
+  useIdp,
+  exchange,
+} from './helpers/idp.js';
 
 describe.each(DATABASES)('pairwise subject identifiers and max_age on %s', (db) => {
   const idp = useIdp(db, () => ({ OIDC_PAIRWISE_SALT: 'a salt of the installation, kept secret' }));
@@ -66,23 +76,14 @@ describe.each(DATABASES)('realms on the sign-in page on %s', (db) => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
-    const start = async (browser: ReturnType<typeof createBrowser>) => {
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: 'http://rp.test/callback',
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
-      return browser.get(url.href);
-    };
     const wrong = createBrowser();
-    const page = await start(wrong);
+    const page = await authorize(config, wrong);
     expect(page.html).toContain('<option value="partners">');
     const refused = await wrong.post(page.forms[0]!, { identifier: email, password: PASSWORD, realm: 'partners' });
     expect(refused.status).toBe(401);
     const right = createBrowser();
     const done = await right.post(
-      (await start(right)).forms[0]!,
+      (await authorize(config, right)).forms[0]!,
       { identifier: email, password: PASSWORD, realm: 'staff' },
       'http://rp.test/callback',
     );

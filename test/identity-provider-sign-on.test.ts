@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { bearer, PASSWORD } from './helpers/auth.js';
+import { bearer, logoutAll, PASSWORD } from './helpers/auth.js';
 import {
   admin,
   codeFlow,
@@ -112,13 +112,7 @@ describe.each(DATABASES)('ending a browser’s sign-on session tells the clients
   it('tells every client when the user signs out everywhere (logout-all)', async () => {
     const t = idp.app();
     const { u, one, two, elsewhere } = await twoBrowsers();
-    const res = await t.request({
-      method: 'POST',
-      url: '/auth/logout',
-      headers: bearer(u.jwt),
-      payload: { all: true },
-    });
-    expect(res.statusCode).toBe(204);
+    await logoutAll(t, u.jwt);
     const told = await logoutsOf(idp, rp, 3);
     for (const grant of [one, two, elsewhere]) expect(told.get(grant.client.id)).toEqual(expected(grant));
     expect(await refreshes(elsewhere)).toBe(false);

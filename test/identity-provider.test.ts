@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { bearer, claimsOf } from './helpers/auth.js';
+import { claimsOf, logoutAll } from './helpers/auth.js';
 import {
   admin,
+  authorize,
   codeFlow,
   createBrowser,
   createClient,
@@ -108,13 +109,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const t = idp.app();
     const client = await createClient(t, { trusted: true });
     const config = await relyingParty(idp.server(), client);
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://rp.test/callback/../evil',
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
-    const page = await createBrowser().get(url.href);
+    const page = await authorize(config, createBrowser(), { redirect_uri: 'http://rp.test/callback/../evil' });
     expect(page.status).toBe(400);
     expect(page.html).toContain('redirect_uri');
   });
@@ -186,18 +181,11 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
       const u = await user();
       const flow = await codeFlow(config, createBrowser(), u);
       const tokens = await exchange(config, flow);
-      if (end === 'logout-all') {
-        const res = await t.request({
-          method: 'POST',
-          url: '/auth/logout',
-          headers: bearer(u.jwt),
-          payload: { all: true },
-        });
-        expect(res.statusCode).toBe(204);
-      } else {
-        const res = await t.request({ method: 'POST', url: `/admin/users/${u.id}/disable`, headers: admin });
-        expect(res.statusCode).toBe(204);
-      }
+      if (end === 'logout-all') await logoutAll(t, u.jwt);
+      else
+        expect(
+          (await t.request({ method: 'POST', url: `/admin/users/${u.id}/disable`, headers: admin })).statusCode,
+        ).toBe(204);
       await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();
       await expect(oidc.fetchUserInfo(config, tokens.access_token, u.id)).rejects.toThrow();
     }
@@ -220,13 +208,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const t = idp.app();
     const config = await relyingParty(idp.server(), await createClient(t, { trusted: true }));
     const browser = createBrowser();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: 'http://rp.test/callback',
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
-    const page = await browser.get(url.href);
+    const page = await authorize(config, browser);
     const u = await user();
     const refused = await browser.post(
       page.forms[0]!,
@@ -244,13 +226,7 @@ describe.each(DATABASES)('Gatehouse as an OpenID Connect provider on %s', (db) =
     const answers = [];
     for (const identifier of [u.email, 'nobody@example.com']) {
       const browser = createBrowser();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: 'http://rp.test/callback',
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      });
-      const page = await browser.get(url.href);
+      const page = await authorize(config, browser);
       const res = await browser.post(page.forms[0]!, { identifier, password: 'wrong password' });
       answers.push({ status: res.status, html: res.html.replace(identifier, '').replace(/interaction\/[^/]+/, '') });
     }

@@ -1,15 +1,12 @@
-import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { loadConfig, type Env } from '../src/config/load.js';
-import { DATABASES, useTestApp, type DatabaseKind, type TestApp } from './helpers/app.js';
+import { loadConfig } from '../src/config/load.js';
+import { DATABASES, useTestApp, type TestApp } from './helpers/app.js';
 import { TestClock } from './helpers/clock.js';
 import { PASSWORD, bearer, headerOf, login, register, uniqueEmail } from './helpers/auth.js';
-import { createTestDatabase } from './helpers/postgres.js';
+import { type Cluster, startInstances } from './helpers/instances.js';
 
 const ADMIN_SECRET = 'an-admin-secret-long-enough-for-the-check-0123';
 const admin = { 'x-admin-secret': ADMIN_SECRET };
@@ -100,41 +97,10 @@ describe.each(DATABASES)('signing keys in the database on %s', (db) => {
   });
 });
 
-/** Several instances on one database, each with its own DATA_DIR and clock, sharing COOKIE_SECRET. */
-async function instances(db: DatabaseKind, count: number, env: Env) {
-  const dirs = await Promise.all(
-    Array.from({ length: count + 1 }, () => mkdtemp(path.join(tmpdir(), 'gatehouse-keys-'))),
-  );
-  const pg = db === 'postgres' ? await createTestDatabase() : undefined;
-  const databaseUrl = pg?.url ?? `sqlite:${path.join(dirs[count]!, 'shared.db')}`;
-  const shared = {
-    DATABASE_URL: databaseUrl,
-    COOKIE_SECRET: randomBytes(32).toString('base64url'),
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_ITERATIONS: '1',
-    LOG_LEVEL: 'silent',
-    ADMIN_SECRET,
-    ...env,
-  };
-  const apps: { app: Awaited<ReturnType<typeof buildApp>>; clock: TestClock }[] = [];
-  for (const dir of dirs.slice(0, count)) {
-    const clock = new TestClock();
-    apps.push({ app: await buildApp(loadConfig({ ...shared, DATA_DIR: dir }), { clock }), clock });
-  }
-  return {
-    apps,
-    close: async () => {
-      await Promise.all(apps.map((a) => a.app.close()));
-      await pg?.drop();
-      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-    },
-  };
-}
-
 describe.each(DATABASES)('key rotation across instances on %s', (db) => {
-  let cluster: Awaited<ReturnType<typeof instances>>;
+  let cluster: Cluster<TestClock>;
   beforeAll(async () => {
-    cluster = await instances(db, 2, {});
+    cluster = await startInstances(db, 2, { ADMIN_SECRET });
   });
   afterAll(() => cluster?.close());
 
@@ -179,7 +145,7 @@ describe.each(DATABASES)('keys set by the operator on %s', (db) => {
   const newKey = pem();
 
   it('refuses `keys rotate` with a message saying how to rotate, and verifies JWT_PREVIOUS_KEYS', async () => {
-    const cluster = await instances(db, 1, { JWT_ALGORITHM: 'ES256', JWT_KEY: oldKey });
+    const cluster = await startInstances(db, 1, { ADMIN_SECRET, JWT_ALGORITHM: 'ES256', JWT_KEY: oldKey });
     const email = uniqueEmail('operator');
     let oldToken: string;
     try {

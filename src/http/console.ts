@@ -3,7 +3,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { errors } from '../core/errors.js';
 import { INSTALL_DIR } from '../install-dir.js';
-import { declarePluginRoute, pageResponses, STATIC } from './schemas.js';
+import { declarePluginRoute, hiddenRoute, STATIC } from './schemas.js';
 import type { App } from './types.js';
 
 /** Where `npm run build:console` (Vite) writes the console. */
@@ -37,12 +37,11 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
   app.addHook('onRoute', (route) => {
     if (!route.schema?.response) declarePluginRoute(route, STATIC);
   });
-  const hide = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
-  app.get('/console', hide(302), async (_request, reply) => reply.redirect('/console/', 302));
+  app.get('/console', hiddenRoute(302), async (_request, reply) => reply.redirect('/console/', 302));
   if (!existsSync(`${root}index.html`)) {
     app.log.warn(`the admin console is not built (no ${root}index.html): run \`npm run build:console\``);
     // 503: console-not-built.
-    app.get('/console/*', hide(), async () => {
+    app.get('/console/*', hiddenRoute(), async () => {
       throw errors.consoleNotBuilt();
     });
     return;
@@ -58,7 +57,7 @@ export async function adminConsole(app: App, root = CONSOLE_DIR) {
       res.setHeader('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
   // The first-run setup link printed at start: the same page, which reads its token from the fragment.
-  app.get('/console/setup', hide(...STATIC), async (_request, reply) =>
+  app.get('/console/setup', hiddenRoute(...STATIC), async (_request, reply) =>
     reply.header('cache-control', 'no-store').sendFile('index.html'),
   );
 }

@@ -35,9 +35,17 @@ const AnyBody = Type.Unknown({ description: 'An HTML page, a script, a redirect 
  * no body shape (a page's HTML is not serialized; an error's JSON goes through as it is). 503 is always among them;
  * the shared statuses of `sharedStatusesOf` are added by `declareSharedStatuses`.
  */
-export function pageResponses(...statuses: number[]): Record<number, TSchema> {
+function pageResponses(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries([...statuses, 503].map((status) => [status, AnyBody]));
 }
+
+/**
+ * The options of a hidden route (a page, a script, a redirect) answering `statuses`: a new object per route, as
+ * `declareSharedStatuses` adds each route's own shared statuses to its `schema.response`.
+ */
+export const hiddenRoute = (...statuses: number[]) => ({
+  schema: { hide: true, response: pageResponses(...statuses) },
+});
 
 const BODYLESS = new Set(['GET', 'HEAD']);
 const speaksNative = (response: Record<string, unknown>) =>

@@ -29,6 +29,12 @@ export async function login(t: TestApp, email: string, password = PASSWORD) {
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Signs the user of `jwt` out of every session (HBP `POST /auth/logout` with `all`). */
+export async function logoutAll(t: TestApp, jwt: string): Promise<void> {
+  const res = await t.request({ method: 'POST', url: '/auth/logout', headers: bearer(jwt), payload: { all: true } });
+  if (res.statusCode !== 204) throw new Error(`logout-all: ${res.statusCode} ${res.body}`);
+}
+
 /** Decodes a JWT's payload without verifying it (tests read claims). */
 export function claimsOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));

@@ -107,6 +107,22 @@ export async function codeFlow(
   return { callback: new URL(page.url), verifier, state, pages, redirect };
 }
 
+/**
+ * Sends `browser` to a new authorization request (a throwaway PKCE verifier, scope `openid` and the callback unless
+ * `params` say otherwise) and answers the page it shows, stopping at the callback.
+ */
+export async function authorize(config: oidc.Configuration, browser: Browser, params: Record<string, string> = {}) {
+  const redirect = params.redirect_uri ?? 'http://rp.test/callback';
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirect,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+    ...params,
+  });
+  return browser.get(url.href, redirect);
+}
+
 /** The hidden inputs of a page's forms (name → value). */
 export function hiddenFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 /** Resolves once something accepts TCP connections on the port (the server started). */
 export async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
@@ -48,4 +49,43 @@ ${http}
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * nginx with docs/identity-provider.md's forward-auth configuration on a free port: `auth_request` to Gatehouse at
+ * `gatehouse`, the identity headers passed on to the app on loopback port `upstream`, a stranger sent to sign in.
+ * `url` names it by `host` (a browser signing in with a passkey needs `localhost`).
+ */
+export async function startForwardAuthNginx(gatehouse: string, upstream: number, host = '127.0.0.1') {
+  const port = await freePort();
+  const nginx = await startNginx(
+    port,
+    `
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      auth_request /_gatehouse;
+      auth_request_set $auth_user $upstream_http_x_auth_request_user;
+      auth_request_set $auth_email $upstream_http_x_auth_request_email;
+      auth_request_set $auth_groups $upstream_http_x_auth_request_groups;
+      proxy_set_header X-Auth-Request-User $auth_user;
+      proxy_set_header X-Auth-Request-Email $auth_email;
+      proxy_set_header X-Auth-Request-Groups $auth_groups;
+      proxy_pass http://127.0.0.1:${upstream};
+      error_page 401 = @signin;
+    }
+    location = /_gatehouse {
+      internal;
+      proxy_pass ${gatehouse}/auth/forward;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+    }
+    location @signin {
+      return 302 ${gatehouse}/auth/forward/signin?rd=$scheme://$http_host$request_uri;
+    }
+  }
+`,
+  );
+  return { url: `http://${host}:${port}`, stop: nginx.stop };
 }

@@ -1,4 +1,4 @@
-import type { SoftAuthenticator } from './soft-authenticator.js';
+import { es256Key, type SoftAuthenticator } from './soft-authenticator.js';
 import type { CDPSession, Page } from 'playwright-core';
 
 /** A credential as the DevTools Protocol's WebAuthn domain shows and takes it. */
@@ -71,4 +71,18 @@ export function recordVerify(page: Page): string[] {
     if (new URL(r.url()).pathname.endsWith('/mfa/passkey/verify')) sent.push(r.postData() ?? '');
   });
   return sent;
+}
+
+/** `credential` holding another private key: its assertions name the passkey but fail the stored public key. */
+export function withForeignKey(credential: object): object {
+  return { ...credential, privateKey: es256Key().key.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+}
+
+/** Posts `body` to the verify route of the passkey step shown on `page`, from the page (its own origin). */
+export function postVerify(page: Page, body: string): Promise<{ status: number; body: { code?: string } }> {
+  return page.evaluate(async (sent) => {
+    const action = document.getElementById('passkey-step')!.getAttribute('data-verify')!;
+    const res = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent });
+    return { status: res.status, body: await res.json() };
+  }, body);
 }

@@ -114,7 +114,7 @@ export function createOidcInteractions(d: {
       user: User,
       amr: string[],
       sso: string | undefined,
-      replacing?: { details: InteractionDetails; signOn: string | undefined },
+      replacing?: { details: InteractionDetails; signOn: string },
     ) {
       const p = await provider();
       if (replacing) await endPrevious(p, replacing.details, sso, user, replacing.signOn);
@@ -184,14 +184,14 @@ export function createOidcInteractions(d: {
     details: InteractionDetails,
     sso: string | undefined,
     user: User,
-    signOn: string | undefined,
+    signOn: string,
   ) {
     const actor = { kind: 'user' as const, id: user.id };
     const before = details.session;
     // Read and saved as the browser with its new sign-on cookie: the storage links it (and its grants) to it. Gone
     // meanwhile (its sign-on ended since the page was shown), it is forgotten as another account's would be.
     const kept =
-      before?.cookie && before.accountId === user.id && signOn
+      before?.cookie && before.accountId === user.id
         ? await d.browser.run(signOn, async () => {
             const session = await p.Session.find(before.cookie!);
             await session?.persist();

@@ -13,8 +13,9 @@ export interface PasswordPolicy {
  */
 let commonPasswords: Set<string> | undefined;
 function common(): Set<string> {
-  const zxcvbn = () => createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof Zxcvbn;
-  commonPasswords ??= new Set(zxcvbn().dictionary.passwords as string[]);
+  if (commonPasswords) return commonPasswords;
+  const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof Zxcvbn;
+  commonPasswords = new Set(dictionary.passwords as string[]);
   return commonPasswords;
 }
 

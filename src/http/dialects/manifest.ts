@@ -4,7 +4,7 @@ import type { Field } from '../../config/fields.js';
 import { errors } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { type Envelope, envelopeErrorHandler } from '../plugins/errors.js';
-import { declareEnvelopeStatuses, pageResponses } from '../schemas.js';
+import { declareEnvelopeStatuses, hiddenRoute } from '../schemas.js';
 import type { App } from '../types.js';
 
 export type Fields = Record<string, Field<unknown>>;
@@ -85,7 +85,7 @@ export function answerUnknownPaths(app: App, prefixes: readonly string[], status
     app.route({
       method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url: `${prefix}*`,
-      schema: { hide: true, response: pageResponses(...statuses) },
+      ...hiddenRoute(...statuses),
       config: { unknownPath: true },
       handler: async (request) => {
         throw errors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`);

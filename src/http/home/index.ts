@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/load.js';
 import { HOME_SCRIPT, HOME_STYLE } from './assets.js';
 import { PASSKEY_HTML, PASSKEY_SCRIPT } from './passkeys.js';
-import { pageResponses } from '../schemas.js';
+import { hiddenRoute } from '../schemas.js';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors " +
@@ -74,21 +74,22 @@ export function registerHomePage(app: FastifyInstance, config: Config): void {
     'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
   };
-  const hide = { schema: { hide: true, response: pageResponses(200) } };
-  app.get('/', hide, async (_request, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(html));
-  app.get('/_gatehouse/home.js', hide, async (_request, reply) =>
+  app.get('/', hiddenRoute(200), async (_request, reply) =>
+    reply.headers(headers).type('text/html; charset=utf-8').send(html),
+  );
+  app.get('/_gatehouse/home.js', hiddenRoute(200), async (_request, reply) =>
     reply
       .headers({ ...headers, 'cache-control': 'public, max-age=300' })
       .type('text/javascript; charset=utf-8')
       .send(HOME_SCRIPT),
   );
-  app.get('/_gatehouse/passkeys.js', hide, async (_request, reply) =>
+  app.get('/_gatehouse/passkeys.js', hiddenRoute(200), async (_request, reply) =>
     reply
       .headers({ ...headers, 'cache-control': 'public, max-age=300' })
       .type('text/javascript; charset=utf-8')
       .send(PASSKEY_SCRIPT),
   );
-  app.get('/_gatehouse/home.css', hide, async (_request, reply) =>
+  app.get('/_gatehouse/home.css', hiddenRoute(200), async (_request, reply) =>
     reply
       .headers({ ...headers, 'cache-control': 'public, max-age=300' })
       .type('text/css; charset=utf-8')

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { allowedReturn, hostOf, hostOfUrl, mayPass } from '../../core/oidc/forward.js';
 import type { Services } from '../../services.js';
-import { NoContent, pageResponses, responses } from '../schemas.js';
+import { hiddenRoute, NoContent, responses } from '../schemas.js';
 import { refuseForeignPost, secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
 import { clearSsoCookie, ssoCookie } from './sso-cookie.js';
 import { loginChoices } from './upstream.js';
@@ -34,6 +34,7 @@ function originalUrl(request: FastifyRequest): string | undefined {
 export async function forwardRoutes(app: FastifyInstance, s: Services) {
   const { forward } = s.config.idp;
   const signIn = '/auth/forward/signin';
+  const signOut = '/auth/forward/signout';
   const prefix = forward.headerPrefix;
 
   const schema = {
@@ -69,14 +70,19 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
 
   await app.register(async (form) => {
     await form.register(formbody);
-    const page = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
-    type Rd = { Querystring: { rd?: string } };
+    /** The return address the proxy gave (`?rd=`), as sent; `backTo` says whether it may be gone back to. */
+    const rdOf = (request: FastifyRequest) => {
+      const { rd } = request.query as { rd?: unknown };
+      return typeof rd === 'string' ? rd : undefined;
+    };
+    const backTo = (rd: string | undefined) => allowedReturn(rd, forward, s.config.server.url);
     const action = (rd: string | undefined, step = '') =>
       `${signIn}${step}${rd ? `?rd=${encodeURIComponent(rd)}` : ''}`;
+    /** A signed-in browser goes back where it came from, or is told so where there is nowhere to go back to. */
     const signedIn = (reply: FastifyReply, rd: string | undefined) => {
-      const back = allowedReturn(rd, forward, s.config.server.url);
+      const back = backTo(rd);
       if (back) return reply.code(303).header('location', back).send();
-      return sendPage(reply, 200, signedInPage());
+      return sendPage(reply, 200, signedInPage(signOut));
     };
     // The passkey's second step (the page's script); a finished sign-in goes back to `rd`, else to this page.
     const passkey = (rd: string | undefined) => ({
@@ -84,22 +90,19 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       verify: action(rd, '/mfa/passkey/verify'),
     });
     passkeyStepRoutes(form, s, `${signIn}/mfa/passkey`, async (request) => {
-      const { rd } = request.query as { rd?: unknown };
-      return async () => allowedReturn(typeof rd === 'string' ? rd : undefined, forward, s.config.server.url) ?? signIn;
+      const back = backTo(rdOf(request)) ?? signIn;
+      return async () => back;
     });
-    form.get<Rd>(signIn, page(200, 303), async (request, reply) => {
-      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
-      // Already signed in (a provider sign-in or the passkey step just finished, or another tab): straight back, or
-      // told so when there is nowhere to go back to.
-      const back = allowedReturn(rd, forward, s.config.server.url);
-      if (await s.oidc.interactions.checkSso(ssoCookie(request)))
-        return back ? reply.code(303).header('location', back).send() : sendPage(reply, 200, signedInPage());
+    form.get(signIn, hiddenRoute(200, 303), async (request, reply) => {
+      const rd = rdOf(request);
+      // Already signed in (a provider sign-in or the passkey step just finished, or another tab).
+      if (await s.oidc.interactions.checkSso(ssoCookie(request))) return signedIn(reply, rd);
       const to = action(rd);
       return sendPage(reply, 200, loginPage({ action: to, ...(await loginChoices(s, to)) }));
     });
-    form.post<Rd>(signIn, page(200, 303, 401, 403, 429), async (request, reply) => {
+    form.post(signIn, hiddenRoute(200, 303, 401, 403, 429), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
-      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+      const rd = rdOf(request);
       const done = await signInWithForm(request, reply, s, {
         action: action(rd),
         mfaAction: action(rd, '/mfa'),
@@ -108,13 +111,13 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
       });
       return done ? signedIn(reply, rd) : reply;
     });
-    form.post<Rd>(`${signIn}/mfa`, page(200, 303, 400, 401, 403), async (request, reply) => {
+    form.post(`${signIn}/mfa`, hiddenRoute(200, 303, 400, 401, 403), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
-      const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+      const rd = rdOf(request);
       const done = await secondStepWithForm(request, reply, s, { action: action(rd, '/mfa'), passkey: passkey(rd) });
       return done ? signedIn(reply, rd) : reply;
     });
-    form.post('/auth/forward/signout', page(200, 403), async (request, reply) => {
+    form.post(signOut, hiddenRoute(200, 403), async (request, reply) => {
       if (refuseForeignPost(request, reply, s)) return reply;
       await s.oidc.interactions.endSso(ssoCookie(request));
       clearSsoCookie(reply, s.config);

@@ -26,7 +26,9 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
     await app.register(async (scope) => interactionRoutes(scope, s));
   }
   if (s.config.idp.forward.enabled) await app.register(async (scope) => forwardRoutes(scope, s));
-  // The second step's scripts, for the provider's sign-in page and forward-auth's alike.
-  if (live || s.config.idp.forward.enabled) await app.register(async (scope) => passkeyScriptRoutes(scope));
-  if (live || s.config.idp.forward.enabled) await app.register(async (scope) => upstreamRoutes(scope, s));
+  // What the provider's sign-in page and forward-auth's share: the second step's scripts, a provider sign-in's end.
+  if (live || s.config.idp.forward.enabled) {
+    await app.register(async (scope) => passkeyScriptRoutes(scope));
+    await app.register(async (scope) => upstreamRoutes(scope, s));
+  }
 }

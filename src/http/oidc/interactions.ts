@@ -1,21 +1,17 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionDetails } from '../../core/oidc/types.js';
-import type { User } from '../../core/users/service.js';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
 import { passkeyStepRoutes } from './passkey-step.js';
-import { secondStepWithForm, sendPage, signInWithForm } from './sign-in.js';
+import { secondStepWithForm, sendPage, signInWithForm, type Signed } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { createSteps, interactionPath as base, seeOther as redirect, type Uid } from './step.js';
-export type { SignedIn } from './step.js';
 import { loginChoices } from './upstream.js';
 import { consentPage, loginPage, messagePage } from './views.js';
-import { pageResponses } from '../schemas.js';
+import { hiddenRoute } from '../schemas.js';
 
-/** A hidden page's route and the statuses it answers (each route: 503; a post: 400, 413, 415 too). */
-const page = (...statuses: number[]) => ({ schema: { hide: true, response: pageResponses(...statuses) } });
 const passkeyUrls = (uid: string) => ({
   options: `${base(uid)}/mfa/passkey/options`,
   verify: `${base(uid)}/mfa/passkey/verify`,
@@ -36,7 +32,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
   app.get<Uid>(
     path(''),
     // 404: a uid longer than the router takes.
-    page(200, 303, 400, 404),
+    hiddenRoute(200, 303, 400, 404),
     view(async (request, reply, details) => {
       const client = await ix.client(String(details.params.client_id ?? ''));
       const purpose = client?.name;
@@ -73,7 +69,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   app.post<Uid>(
     path('/login'),
-    page(303, 401, 403, 404, 429),
+    hiddenRoute(303, 401, 403, 404, 429),
     step('login', async (request, reply, details) => {
       const client = await ix.client(String(details.params.client_id ?? ''));
       const done = await signInWithForm(request, reply, s, {
@@ -89,7 +85,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
   // The second step of an MFA account (the ticket of the password step and a code), then as after a password.
   app.post<Uid>(
     path('/mfa'),
-    page(303, 400, 401, 403, 404),
+    hiddenRoute(303, 400, 401, 403, 404),
     step('login', async (request, reply, details) => {
       const client = await ix.client(String(details.params.client_id ?? ''));
       const done = await secondStepWithForm(request, reply, s, {
@@ -105,7 +101,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   app.post<Uid>(
     path('/confirm'),
-    page(303, 400, 403, 404),
+    hiddenRoute(303, 400, 403, 404),
     step('consent', async (request, reply, details) =>
       redirect(reply, await ix.consent(request.raw, reply.raw, details, clientInfo(request), ssoCookie(request))),
     ),
@@ -113,7 +109,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
 
   app.post<Uid>(
     path('/abort'),
-    page(303, 400, 403, 404),
+    hiddenRoute(303, 400, 403, 404),
     step(undefined, async (request, reply) => {
       const sso = ssoCookie(request);
       return redirect(reply, await ix.abort(request.raw, reply.raw, 'access_denied', 'The user refused', sso));
@@ -128,7 +124,7 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
     request: FastifyRequest,
     reply: FastifyReply,
     details: InteractionDetails,
-    done: { user: User; amr: string[]; sso: string },
+    done: Signed,
   ): Promise<string> {
     const replacing = { details, signOn: done.sso };
     return ix.finishLogin(request.raw, reply.raw, done.user, done.amr, ssoCookie(request), replacing);

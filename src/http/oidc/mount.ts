@@ -4,7 +4,7 @@ import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { BrowserContext } from '../../core/oidc/browser.js';
 import type { LiveProvider } from '../../core/oidc/live-provider.js';
 import type { OidcProvider } from '../../core/oidc/types.js';
-import { pageResponses } from '../schemas.js';
+import { hiddenRoute } from '../schemas.js';
 
 /** Headers of every provider answer (its own pages set their CSP themselves: form_post needs a script). */
 const HEADERS: Record<string, string> = {
@@ -71,7 +71,7 @@ export function mountProvider(
     else handler(request.raw, reply.raw);
   };
   // Whatever oidc-provider answers: its pages and documents, redirects, its OAuth errors (400, 401, 403), no route.
-  const hide = { schema: { hide: true, response: pageResponses(200, 204, 302, 303, 400, 401, 403, 404, 413) } };
-  app.all('/.well-known/openid-configuration', hide, hand);
-  app.all(`${OIDC_PREFIX}/*`, hide, hand);
+  const answers = [200, 204, 302, 303, 400, 401, 403, 404, 413];
+  app.all('/.well-known/openid-configuration', hiddenRoute(...answers), hand);
+  app.all(`${OIDC_PREFIX}/*`, hiddenRoute(...answers), hand);
 }

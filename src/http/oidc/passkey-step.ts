@@ -9,7 +9,7 @@ import { clientInfo } from '../client.js';
 import { cookieWriteAllowed } from '../plugins/cookie-origin.js';
 import { Ticket } from '../native/auth/schemas.js';
 import { AuthenticationCredential, RequestOptions } from '../native/auth/webauthn/schemas.js';
-import { pageResponses, responses } from '../schemas.js';
+import { hiddenRoute, responses } from '../schemas.js';
 import { setSsoCookie } from './sso-cookie.js';
 import type { StepGuard } from './step.js';
 import { SCRIPTS } from './views.js';
@@ -64,7 +64,6 @@ export const SECOND_STEP_SCRIPT = `'use strict';
 `;
 
 const Done = Type.Object({ location: Type.String({ description: 'Where the sign-in goes on' }) });
-const script = { schema: { hide: true, response: pageResponses(200) } };
 
 /** The sign-in pages' scripts: @simplewebauthn/browser's bundle and the second step's (no inline script). */
 export function passkeyScriptRoutes(app: FastifyInstance) {
@@ -72,8 +71,8 @@ export function passkeyScriptRoutes(app: FastifyInstance) {
   const scriptHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=300' };
   const send = (body: string) => async (_request: unknown, reply: FastifyReply) =>
     reply.headers(scriptHeaders).type('text/javascript; charset=utf-8').send(body);
-  app.get(SCRIPTS.webauthn, script, send(bundle));
-  app.get(SCRIPTS.secondStep, script, send(SECOND_STEP_SCRIPT));
+  app.get(SCRIPTS.webauthn, hiddenRoute(200), send(bundle));
+  app.get(SCRIPTS.secondStep, hiddenRoute(200), send(SECOND_STEP_SCRIPT));
 }
 
 /**

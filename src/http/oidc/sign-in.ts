@@ -46,12 +46,12 @@ const formOf = (body: unknown): LoginForm => {
 };
 
 type Outcome = Awaited<ReturnType<Services['oidc']['interactions']['login']>>;
-/** The user signed in, how, and the value of the single sign-on cookie just set. */
-type Signed = { user: User; amr: string[]; sso: string };
+/** A finished sign-in: its user, how they proved it, and the value of the single sign-on cookie just set. */
+export type Signed = { user: User; amr: string[]; sso: string };
 
 /** The second step's page: the first step's ticket (hidden) and the code. */
 async function secondStep(reply: FastifyReply, status: number, view: SecondFactorView): Promise<undefined> {
-  await sendPage(reply, status, secondFactorPage(view), Boolean(view.passkey && view.methods.includes('webauthn')));
+  await sendPage(reply, status, secondFactorPage(view), view.methods.includes('webauthn'));
   return undefined;
 }
 
@@ -67,7 +67,7 @@ export async function signInWithForm(
   s: Services,
   view: Omit<LoginView, 'identifier' | 'error' | 'realm'> & {
     mfaAction: string;
-    passkey?: SecondFactorView['passkey'];
+    passkey: SecondFactorView['passkey'];
   },
 ): Promise<Signed | undefined> {
   const form = formOf(request.body);

@@ -2,9 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../core/errors.js';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { InteractionDetails } from '../../core/oidc/types.js';
-import type { User } from '../../core/users/service.js';
 import type { Services } from '../../services.js';
-import { refuseForeignPost, sendPage } from './sign-in.js';
+import { refuseForeignPost, sendPage, type Signed } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
 import { messagePage } from './views.js';
 
@@ -12,8 +11,6 @@ export type Uid = { Params: { uid: string } };
 type Request = FastifyRequest<Uid>;
 type Handler = (request: Request, reply: FastifyReply, details: InteractionDetails) => Promise<unknown>;
 
-/** A finished sign-in: its user, how they proved it, and the sign-on session it opened. */
-export type Signed = { user: User; amr: string[]; sso: string };
 /** Where an interaction goes on once its sign-in finished on the page. */
 export type SignedIn = (
   request: FastifyRequest,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
-import { pageResponses } from '../schemas.js';
+import { hiddenRoute } from '../schemas.js';
 import { clearRefreshCookie, refreshCookie } from '../native/auth/session-reply.js';
 import { sendPage } from './sign-in.js';
 import { setSsoCookie } from './sso-cookie.js';
@@ -33,8 +33,7 @@ export async function loginChoices(s: Services, next: string) {
  * browser's single sign-on session opens instead; then the interaction goes on, and signs in with it.
  */
 export function upstreamRoutes(app: FastifyInstance, s: Services) {
-  const schema = { hide: true, response: pageResponses(303, 401) };
-  app.get<{ Querystring: { next?: string } }>(DONE, { schema }, async (request, reply) => {
+  app.get<{ Querystring: { next?: string } }>(DONE, hiddenRoute(303, 401), async (request, reply) => {
     const next = typeof request.query.next === 'string' && NEXT.test(request.query.next) ? request.query.next : '/';
     const token = refreshCookie(request);
     const found = token ? await s.refreshTokens.identify(token) : undefined;

@@ -75,12 +75,12 @@ export interface SecondFactorView {
   methods: string[];
   error?: string;
   /** Where the page's script asks for a passkey's options and sends its assertion (the provider's, forward-auth's). */
-  passkey?: { options: string; verify: string };
+  passkey: { options: string; verify: string };
 }
 
 /**
  * The second step of an MFA sign-in: the code from the authenticator app (or a recovery code), and the passkey
- * when the account has one and the page can ask for it (its script, `/_gatehouse/second-step.js`).
+ * when the account has one (the page's script, `/_gatehouse/second-step.js`, asks for it).
  */
 export function secondFactorPage(v: SecondFactorView): string {
   const totp = v.methods.includes('totp')
@@ -91,9 +91,8 @@ export function secondFactorPage(v: SecondFactorView): string {
 <button type="submit">Continue</button>
 </form>`
     : '';
-  const passkey =
-    v.methods.includes('webauthn') && v.passkey
-      ? `<div id="passkey-step" data-ticket="${escapeHtml(v.ticket)}" data-options="${escapeHtml(v.passkey.options)}"
+  const passkey = v.methods.includes('webauthn')
+    ? `<div id="passkey-step" data-ticket="${escapeHtml(v.ticket)}" data-options="${escapeHtml(v.passkey.options)}"
  data-verify="${escapeHtml(v.passkey.verify)}">
 <p>${totp ? 'Or use' : 'Use'} your passkey.</p>
 <button type="button" id="use-passkey" disabled>Use my passkey</button>
@@ -101,17 +100,11 @@ export function secondFactorPage(v: SecondFactorView): string {
 </div>
 <script src="${SCRIPTS.webauthn}"></script>
 <script src="${SCRIPTS.secondStep}"></script>`
-      : '';
-  const neither =
-    totp || passkey
-      ? ''
-      : // Both sign-in pages ask for the passkey: only a page given no passkey routes would come here.
-        `<p id="passkey-only" class="problem">This account finishes signing in with a passkey, which this page cannot
- ask for. Add an authenticator app to the account to sign in here.</p>`;
+    : '';
   return layout(
     'Second step',
     `${v.purpose ? `<p>to continue to <strong>${escapeHtml(v.purpose)}</strong></p>` : ''}
-${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</p>` : ''}${totp}${passkey}${neither}`,
+${v.error ? `<p id="error" class="problem" role="alert">${escapeHtml(v.error)}</p>` : ''}${totp}${passkey}`,
   );
 }
 
@@ -160,11 +153,11 @@ export function consentPage(v: ConsentView): string {
 export const messagePage = (title: string, text: string) => layout(title, `<p>${escapeHtml(text)}</p>`);
 
 /** Forward-auth's sign-in done with nowhere to go back to: said so, with a way to sign out (another account). */
-export const signedInPage = () =>
+export const signedInPage = (signOut: string) =>
   layout(
     'Signed in',
     `<p>You are signed in.</p>
-<form id="sign-out" method="post" action="/auth/forward/signout"><button type="submit">Sign out</button></form>`,
+<form id="sign-out" method="post" action="${escapeHtml(signOut)}"><button type="submit">Sign out</button></form>`,
   );
 
 /** oidc-provider's own pages, in Gatehouse's look. */

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { declarePluginRoute, pageResponses, STATIC } from '../schemas.js';
+import { declarePluginRoute, hiddenRoute, STATIC } from '../schemas.js';
 
 /** OpenAPI 3.1 generated from the route schemas, served at /openapi.json, and interactive docs at /docs. */
 export async function registerOpenApi(app: FastifyInstance, version: string, serverUrl: string) {
@@ -32,5 +32,5 @@ export async function registerOpenApi(app: FastifyInstance, version: string, ser
       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src " +
       "'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   });
-  app.get('/openapi.json', { schema: { hide: true, response: pageResponses(200) } }, async () => app.swagger());
+  app.get('/openapi.json', hiddenRoute(200), async () => app.swagger());
 }

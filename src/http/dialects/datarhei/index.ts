@@ -10,7 +10,6 @@ export const datarhei: DialectManifest<'datarhei', typeof datarheiSettings.confi
   tokenKinds: ['datarhei-access', 'datarhei-refresh'],
   // Core's whole /api group sits behind its JWT middleware: an unknown path there is a 401 before it is a 404.
   prefixes: ['/api/'],
-  // Core checks the access token before routing: an unknown path without one is a 401.
   unknownPathStatuses: [401, 404],
   async register(app, core, config) {
     acceptEmptyJson(app);
