@@ -222,12 +222,10 @@ export async function createServices(config: Config, secrets: Secrets, db: Db, r
   );
   const signInSources = createSignInSources({ users, providers, directories: directories.store });
   const storage = await createStorage({ config, secrets, queries, clock, random, background });
-  // Drops what expired (login failures, refresh tokens, sessions, tickets, storage reservations, old audit entries).
+  // Drops what expired (login failures, refresh tokens, sessions, tickets, old audit entries…; ends expired sign-ons).
+  const kept = { auditRetentionDays: config.audit.retentionDays, expiredSignOns: oidc.backchannel?.expiredSignOns };
   const housekeeping = createHousekeeping({
-    tables: housekeptTables(queries, {
-      auditRetentionDays: config.audit.retentionDays,
-      expiredSignOns: oidc.backchannel?.expiredSignOns,
-    }),
+    tables: housekeptTables(queries, kept),
     clock,
     batchSize: HOUSEKEEPING_BATCH_SIZE,
     maxSecondsPerTable: HOUSEKEEPING_MAX_SECONDS_PER_TABLE,

@@ -13,8 +13,9 @@ export interface HousekeptTable {
 }
 
 /**
- * Every table that only grows unless housekeeping drops its dead rows. Each is cleared on its own: none depends on
- * another (no foreign key links them), so the order only matters for the metrics, and for the expired sign-ons.
+ * Every table that only grows unless housekeeping drops its dead rows. Each is cleared on its own (no foreign key links
+ * them), in this order: one step depends on another, the expired sign-ons, which must run before `sessions` drops the
+ * sessions they read.
  */
 export function housekeptTables(
   queries: Queries,

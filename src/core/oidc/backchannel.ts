@@ -5,6 +5,7 @@ import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
 import { SYSTEM } from '../sessions/actor.js';
 import type { RevocationReason, SessionRegistry } from '../sessions/registry.js';
+import { OIDC_DOOR, SSO_DOOR } from './doors.js';
 import type { OidcClientModel, OidcProvider } from './types.js';
 
 /** Deleted grants kept for their `grant.revoked` event: far more than one instance has under way at once. */
@@ -110,14 +111,16 @@ export function createBackchannelLogout(d: {
       }),
 
     /**
-     * One session ended. A grant: its client is told. A single sign-on session: its provider sessions end, and with
-     * them each grant signed in through them (its Gatehouse session too), whose client is told. Never rejects.
+     * One session ended. A grant (door `oidc`): its client is told. A single sign-on session (door `sso`): its
+     * provider sessions end, and with them each grant signed in through them (its Gatehouse session too), whose
+     * client is told. Any other door's session has nothing here. Never rejects.
      */
-    sessionEnded: (sessionId: string) =>
+    sessionEnded: (sessionId: string, door: string) =>
       safely(async () => {
-        const own = await store.grant(sessionId, d.clock.now());
-        const ended = [...(await end(own ? [own] : [])), ...(await endSignOn(sessionId, 'sign-on-ended'))];
-        tell(ended);
+        if (door === OIDC_DOOR) {
+          const own = await store.grant(sessionId, d.clock.now());
+          tell(await end(own ? [own] : []));
+        } else if (door === SSO_DOOR) tell(await endSignOn(sessionId, 'sign-on-ended'));
       }),
 
     /**
@@ -127,11 +130,11 @@ export function createBackchannelLogout(d: {
      */
     expiredSignOns: {
       async deleteBatch(before: Date, limit: number): Promise<number> {
-        const expired = await store.expiredSignOns(before, limit);
+        const expired = await d.queries.sessions.expiredSignOns(before, limit);
         for (const ssoSessionId of expired) tell(await endSignOn(ssoSessionId, 'sign-on-expired'));
         return expired.length;
       },
-      oldest: (before: Date) => store.oldestExpiredSignOn(before),
+      oldest: (before: Date) => d.queries.sessions.oldestExpiredSignOn(before),
     } satisfies ExpiredRows,
 
     /**

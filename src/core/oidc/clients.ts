@@ -112,6 +112,9 @@ export async function loadClientsFile(file: string, random: Random, now: Date): 
 }
 
 /** The relying parties: in the database (admin API, CLI) and, read-only, from OIDC_CLIENTS_FILE. */
+/** Runs the deletion of a client (`remove`); see `removeWith`. */
+type Removal = (clientId: string, remove: () => Promise<void>) => Promise<void>;
+
 export function createOidcClients(o: {
   queries: Queries;
   audit: Audit;
@@ -130,6 +133,7 @@ export function createOidcClients(o: {
     return { secret, hash: sha256(secret) };
   };
   const record = (actor: Actor, action: string, subject: string) => o.audit.recordBy(actor, action, subject);
+  let removal: Removal = (_clientId, remove) => remove();
   async function writable(clientId: string): Promise<OidcClientRow> {
     if (fileClients.has(clientId)) throw errors.oidcClientReadOnly();
     const row = await queries.oidcClients.find(clientId);
@@ -226,16 +230,26 @@ export function createOidcClients(o: {
     },
 
     /** Dynamic registration's deletion (RFC 7592), asked by the client with its registration access token. */
-    async unregister(clientId: string): Promise<void> {
-      if (fileClients.has(clientId)) return;
-      await queries.oidcClients.delete(clientId);
-      await record({ kind: 'system', id: null }, 'oidc-client.unregister', clientId);
-    },
+    unregister: (clientId: string): Promise<void> =>
+      removal(clientId, async () => {
+        if (fileClients.has(clientId)) return;
+        await queries.oidcClients.delete(clientId);
+        await record({ kind: 'system', id: null }, 'oidc-client.unregister', clientId);
+      }),
 
-    async remove(clientId: string, actor: Actor): Promise<void> {
-      await writable(clientId);
-      await queries.oidcClients.delete(clientId);
-      await record(actor, 'oidc-client.delete', clientId);
+    remove: (clientId: string, actor: Actor): Promise<void> =>
+      removal(clientId, async () => {
+        await writable(clientId);
+        await queries.oidcClients.delete(clientId);
+        await record(actor, 'oidc-client.delete', clientId);
+      }),
+
+    /**
+     * Runs every deletion of a client (an admin's, the client's own) through `hook`, which is given the deletion to
+     * run: back-channel logout ends the client's grants after it, and tells it of each.
+     */
+    removeWith(hook: Removal): void {
+      removal = hook;
     },
   };
 }

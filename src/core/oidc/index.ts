@@ -94,12 +94,8 @@ export async function createOidc(d: OidcDeps, views: OidcViews) {
       p.on('backchannel.error', (_ctx, _err, client, accountId, sid) => told(client, accountId, sid));
     });
     d.sessions.onAllEnded((userId, _reason, except) => backchannel.userEnded(userId, except));
-    d.sessions.onEnded((_userId, sessionId) => backchannel.sessionEnded(sessionId));
-    // Deleting a client (an admin, or the client itself through dynamic registration) ends its grants, and tells it
-    // of each (with its settings as they were).
-    const { remove, unregister } = clients;
-    clients.remove = (clientId, actor) => backchannel.clientRemoved(clientId, () => remove(clientId, actor));
-    clients.unregister = (clientId) => backchannel.clientRemoved(clientId, () => unregister(clientId));
+    d.sessions.onEnded((_userId, sessionId, door) => backchannel.sessionEnded(sessionId, door));
+    clients.removeWith((clientId, remove) => backchannel.clientRemoved(clientId, remove));
   }
   const interactions = createOidcInteractions({
     provider,

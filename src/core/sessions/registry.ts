@@ -17,8 +17,8 @@ export interface ClientInfo {
 
 /** Told that every session of a user but `except` ended; awaited, must not reject. */
 type AllEnded = (userId: string, reason: string, except?: string) => void | Promise<void>;
-/** Told that one session ended; awaited, must not reject. */
-type OneEnded = (userId: string, sessionId: string) => void | Promise<void>;
+/** Told that one session (opened at `door`) ended; awaited, must not reject. */
+type OneEnded = (userId: string, sessionId: string, door: string) => void | Promise<void>;
 
 /** Why every session of a user ended: kept in the audit log. */
 export type RevocationReason =
@@ -106,15 +106,15 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
     for (const key of made.keys()) if (key.startsWith(prefix)) made.delete(key);
   }
 
-  async function ended(userId: string, sessionId: string | null, actor: Actor, reason: string, except?: string) {
+  async function ended(userId: string, one: SessionRow | null, actor: Actor, reason: string, except?: string) {
     forget(userId);
     // Awaited: what the listeners end in the database has ended when the revocation answers (they never reject,
     // and what may be slow, such as a relying party's logout endpoint, they start without waiting for it).
-    if (sessionId === null) await Promise.all(allEnded.map((listener) => listener(userId, reason, except)));
-    else await Promise.all(oneEnded.map((listener) => listener(userId, sessionId)));
-    await audit.recordBy(actor, sessionId ? 'session.revoke' : 'session.revoke-all', userId, {
+    if (one === null) await Promise.all(allEnded.map((listener) => listener(userId, reason, except)));
+    else await Promise.all(oneEnded.map((listener) => listener(userId, one.id, one.door)));
+    await audit.recordBy(actor, one ? 'session.revoke' : 'session.revoke-all', userId, {
       reason,
-      ...(sessionId ? { session: sessionId } : {}),
+      ...(one ? { session: one.id } : {}),
     });
   }
 
@@ -214,7 +214,7 @@ export function createSessionRegistry(opts: SessionRegistryOptions) {
         await q.apiTokens.revokeSession(sessionId, now);
         return live;
       });
-      await ended(session.userId, sessionId, o.actor, o.reason ?? 'logout');
+      await ended(session.userId, session, o.actor, o.reason ?? 'logout');
       return done;
     },
 

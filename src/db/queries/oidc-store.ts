@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect.js';
 import { toDateOrNull } from '../dialect.js';
 import type { Database } from '../types.js';
@@ -63,20 +63,11 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     ssoSessionId: r.sso_session_id,
   });
 
-  const expiredSignOns = (before: Date) =>
-    db
-      .selectFrom('sessions')
-      .where('expires_at', '<', before)
-      .where('door', '=', 'sso')
-      .where((eb) =>
-        eb.exists(
-          // sessions.id is a uuid on PostgreSQL, the link text.
-          eb
-            .selectFrom('oidc_store')
-            .select('key')
-            .where('sso_session_id', '=', sql<string>`cast(sessions.id as text)`),
-        ),
-      );
+  const grantsWhere = async (
+    column: 'sso_session_id' | 'client_id' | 'account_id',
+    value: string,
+    now: Date,
+  ): Promise<OidcGrantRef[]> => (await grants(now).where(column, '=', value).execute()).map(grantRef);
 
   const grantOf = (rows: (Parameters<typeof grantRef>[0] & { model: string })[]) => {
     const row = rows.find((r) => r.model === 'Grant');
@@ -166,16 +157,10 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     },
 
     /** The live grants signed in through one single sign-on session's provider sessions. */
-    async grantsOfSignOn(ssoSessionId: string, now: Date): Promise<OidcGrantRef[]> {
-      const rows = await grants(now).where('sso_session_id', '=', ssoSessionId).execute();
-      return rows.map(grantRef);
-    },
+    grantsOfSignOn: (ssoSessionId: string, now: Date) => grantsWhere('sso_session_id', ssoSessionId, now),
 
     /** The live grants of one client (an admin deletes it). */
-    async grantsOfClient(clientId: string, now: Date): Promise<OidcGrantRef[]> {
-      const rows = await grants(now).where('client_id', '=', clientId).execute();
-      return rows.map(grantRef);
-    },
+    grantsOfClient: (clientId: string, now: Date) => grantsWhere('client_id', clientId, now),
 
     /**
      * Deletes the provider sessions of one single sign-on session, and unlinks what else it linked (grants that
@@ -194,24 +179,6 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
         .execute();
     },
 
-    /**
-     * Single sign-on sessions that expired before `before` and still have provider sessions or grants linked to them,
-     * oldest first (housekeeping ends what was signed in through them). Read through the sessions' expiry index:
-     * housekeeping drops expired sessions right after, so it walks only those expired since its last run.
-     */
-    async expiredSignOns(before: Date, limit: number): Promise<string[]> {
-      const rows = await expiredSignOns(before).select('id').orderBy('expires_at').limit(limit).execute();
-      return rows.map((r) => r.id);
-    },
-
-    /** When the oldest of those expired (null: none). */
-    async oldestExpiredSignOn(before: Date): Promise<Date | null> {
-      const row = await expiredSignOns(before)
-        .select((eb) => eb.fn.min('expires_at').as('oldest'))
-        .executeTakeFirst();
-      return toDateOrNull(row?.oldest);
-    },
-
     /** Deletes the provider sessions of a user, but those of the single sign-on session `except`. */
     async endSessionsOf(accountId: string, except?: string): Promise<void> {
       let q = db.deleteFrom('oidc_store').where('account_id', '=', accountId).where('model', '=', 'Session');
@@ -220,10 +187,7 @@ export function createOidcStoreQueries(db: Kysely<Database>, dialect: DialectNam
     },
 
     /** The live grants of a user: their ids (the sessions' ids), clients and provider sessions. */
-    async grantsOf(accountId: string, now: Date): Promise<OidcGrantRef[]> {
-      const rows = await grants(now).where('account_id', '=', accountId).execute();
-      return rows.map(grantRef);
-    },
+    grantsOf: (accountId: string, now: Date) => grantsWhere('account_id', accountId, now),
 
     /** One live grant by its id (its Gatehouse session's id). */
     async grant(grantId: string, now: Date): Promise<OidcGrantRef | undefined> {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { toDate, toDateOrNull, type DialectName } from '../dialect.js';
 import { prepare } from '../prepared.js';
 import type { SqliteSync } from '../sqlite-sync.js';
@@ -99,6 +99,20 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName,
     sync.statement(insert)(p);
     sync.statement(firstToken)(p);
   });
+  // Expired sign-on sessions still linked from oidc_store (whose link is text; sessions.id is a uuid on PostgreSQL).
+  const expiredSignOns = (before: Date) =>
+    db
+      .selectFrom('sessions')
+      .where('expires_at', '<', before)
+      .where('door', '=', 'sso')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('oidc_store')
+            .select('key')
+            .where('sso_session_id', '=', sql<string>`cast(sessions.id as text)`),
+        ),
+      );
 
   return {
     /**
@@ -119,6 +133,25 @@ export function createSessionQueries(db: Kysely<Database>, dialect: DialectName,
         ? { revokedAt: toDateOrNull(row.session_revoked_at), expiresAt: toDate(row.session_expires_at) }
         : null;
       return { user: toUserWithRoles(row), session };
+    },
+
+    /**
+     * The identity provider's single sign-on sessions (door `sso`) that expired before `before` and still have
+     * provider sessions or grants linked to them (`oidc_store.sso_session_id`), oldest first: housekeeping ends what
+     * was signed in through them. Read through `sessions_expires_at`: housekeeping drops expired sessions right
+     * after, so it walks only those expired since its last run.
+     */
+    async expiredSignOns(before: Date, limit: number): Promise<string[]> {
+      const rows = await expiredSignOns(before).select('id').orderBy('expires_at').limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+
+    /** When the oldest of those expired (null: none). */
+    async oldestExpiredSignOn(before: Date): Promise<Date | null> {
+      const row = await expiredSignOns(before)
+        .select((eb) => eb.fn.min('expires_at').as('oldest'))
+        .executeTakeFirst();
+      return toDateOrNull(row?.oldest);
     },
 
     async find(id: string): Promise<SessionRow | undefined> {
