@@ -86,6 +86,8 @@ const HOT: [name: string, run: (q: Queries) => Promise<unknown>][] = (() => {
       [`housekeeping batch of ${table}`, (q) => rows(q).deleteBatch(now, 2000)],
       [`housekeeping backlog of ${table}`, (q) => rows(q).oldest(now)],
     ]),
+    ['housekeeping batch of expired sign-ons', (q) => q.sessions.expiredSignOns(now, 2000)],
+    ['housekeeping backlog of expired sign-ons', (q) => q.sessions.oldestExpiredSignOn(now)],
   ];
 })();
 
