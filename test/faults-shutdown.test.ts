@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { buildCliOnce } from './helpers/cli.js';
@@ -83,7 +83,10 @@ describe.each(DATABASES)('stopping the server on %s', { timeout: 90_000 }, (db) 
 
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-stop-'));
-    const pg = db === 'postgres' ? await createTestDatabase() : undefined;
+    const pg =
+      db === 'postgres'
+        ? await createTestDatabase({ template: inject('postgresTemplate'), durable: false })
+        : undefined;
     env = { DATA_DIR: dataDir, DATABASE_URL: pg?.url, ADMIN_SECRET, STORAGE_SWEEP_INTERVAL: '0' };
     cleanup = async () => {
       await pg?.drop();
