@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
-import { useIdp } from './helpers/idp.js';
+import { admin, authorize, createBrowser, newUser, relyingParty, useIdp } from './helpers/idp.js';
 
 const TOKEN = 'initial-access-token-of-32-characters-or-more';
 
@@ -30,5 +30,47 @@ describe.each(DATABASES)('dynamic registration under attack on %s', (db) => {
     const updated = await post(uri, update, String(body.registration_access_token), 'PUT');
     expect(updated.status).toBe(400);
     expect(((await updated.json()) as { error: string }).error).toBe('invalid_client_metadata');
+  });
+
+  // Attack: a client registering itself as trusted (no consent screen) with roles of its choosing. It was never
+  // stored so, but the answer said it was.
+  it('does not let a registering client make itself trusted or give itself allowed roles', async () => {
+    const { res, body, id } = await registered({ 'urn:gatehouse:trusted': true, 'urn:gatehouse:allowed_roles': ['x'] });
+    expect(res.status).toBe(201);
+    expect(body['urn:gatehouse:trusted']).toBeUndefined();
+    expect(body['urn:gatehouse:allowed_roles']).toBeUndefined();
+    const row = await idp.app().app.services.queries.oidcClients.find(id);
+    expect({ trusted: row?.trusted, roles: row?.allowedRoles }).toEqual({ trusted: false, roles: [] });
+  });
+
+  // Attack: an admin limits a registered client to some roles; the client's own update (RFC 7592) wiped the list, and
+  // an empty list shows the client every role of every user.
+  it("keeps the allowed roles and trust an admin set through the client's own update", async () => {
+    const t = idp.app();
+    const { id, uri, body } = await registered();
+    const set = await t.request({
+      method: 'PUT',
+      url: `/admin/oidc/clients/${id}`,
+      headers: admin,
+      payload: { name: 'Limited', redirect_uris: ['http://rp.test/callback'], allowed_roles: ['staff'], trusted: true },
+    });
+    expect(set.statusCode).toBe(200);
+    const update = {
+      client_id: id,
+      redirect_uris: ['http://rp.test/callback'],
+      'urn:gatehouse:allowed_roles': [],
+      'urn:gatehouse:trusted': false,
+    };
+    expect((await post(uri, update, String(body.registration_access_token), 'PUT')).status).toBe(200);
+    const row = await t.app.services.queries.oidcClients.find(id);
+    expect({ trusted: row?.trusted, roles: row?.allowedRoles }).toEqual({ trusted: true, roles: ['staff'] });
+    // And it still refuses a user without the role.
+    const secret = String(body.client_secret);
+    const config = await relyingParty(idp.server(), { id, secret });
+    const u = await newUser(t);
+    const browser = createBrowser();
+    const page = await authorize(config, browser);
+    const done = await browser.post(page.forms[0]!, { identifier: u.email, password: u.password }, 'http://rp.test/');
+    expect(new URL(done.url).searchParams.get('error')).toBe('access_denied');
   });
 });

@@ -21,6 +21,10 @@ const loadProvider = async () => {
   return { Provider: m.default as ProviderConstructor, errors: m.errors as ProviderErrors };
 };
 
+/** The routes where a client writes its own registration (RFC 7591, RFC 7592). */
+const SELF_REGISTRATION = new Set(['registration', 'client_update']);
+const GATEHOUSE_METADATA = ['urn:gatehouse:trusted', 'urn:gatehouse:allowed_roles'];
+
 /** The provider's own pages, drawn by the HTTP layer (escaping, CSP). */
 export interface OidcViews {
   error(out: Record<string, string>): string;
@@ -102,7 +106,14 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
     subjectTypes: idp.pairwiseSalt ? ['public', 'pairwise'] : ['public'],
     pairwiseIdentifier: async (_ctx: Ctx, accountId: string, client: Client) =>
       hmac(idp.pairwiseSalt ?? '', `${client.sectorIdentifier}:${accountId}`),
-    extraClientMetadata: { properties: ['urn:gatehouse:trusted', 'urn:gatehouse:allowed_roles'] },
+    extraClientMetadata: {
+      properties: GATEHOUSE_METADATA,
+      // Only an admin makes a client trusted or limits its roles: a client registering or updating itself cannot
+      // (and is not told it did); `clients.register` keeps what an admin set.
+      validator: (ctx: Ctx | undefined, key: string, _value: unknown, metadata: Record<string, unknown>) => {
+        if (SELF_REGISTRATION.has(String(ctx?.oidc?.route))) delete metadata[key];
+      },
+    },
     pkce: { methods: ['S256'], required: (_ctx: Ctx, client: Client) => client.tokenEndpointAuthMethod === 'none' },
     features: {
       devInteractions: { enabled: false },
