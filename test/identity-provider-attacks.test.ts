@@ -74,3 +74,30 @@ describe.each(DATABASES)('dynamic registration under attack on %s', (db) => {
     expect(new URL(done.url).searchParams.get('error')).toBe('access_denied');
   });
 });
+
+describe.each(DATABASES)('the device flow under attack on %s', (db) => {
+  const idp = useIdp(db, () => ({ RATE_LIMIT_AUTH_PER_IP: '5' }));
+
+  // Attack: guessing a live user code (RFC 8628 5.1) on the page where one is entered; it had no limit at all.
+  it('limits the user codes one IP may try (429 past RATE_LIMIT_AUTH_PER_IP)', async () => {
+    const page = await fetch(`${idp.server()}/oidc/device`);
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const guess = (code: string) =>
+      fetch(`${idp.server()}/oidc/device`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ xsrf, user_code: code }).toString(),
+      });
+    const statuses: number[] = [];
+    for (const code of ['BCDF-GHJK', 'BCDF-GHJL', 'BCDF-GHJM', 'BCDF-GHJN', 'BCDF-GHJP', 'BCDF-GHJQ'])
+      statuses.push((await guess(code)).status);
+    expect(statuses.slice(0, 5).every((s) => s < 429)).toBe(true);
+    expect(statuses[5]).toBe(429);
+    // The page itself (GET) stays readable.
+    expect((await fetch(`${idp.server()}/oidc/device`)).status).toBe(200);
+  });
+});
