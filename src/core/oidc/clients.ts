@@ -199,7 +199,8 @@ export function createOidcClients(o: {
 
     /**
      * Dynamic registration (OIDC_REGISTRATION_TOKEN): a client as oidc-provider registered it. Its secret, made
-     * by oidc-provider and answered to the client once, is kept as its hash; such a client is never trusted.
+     * by oidc-provider and answered to the client once, is kept as its hash; such a client is never trusted unless
+     * an admin makes it so.
      */
     async register(m: Record<string, unknown>): Promise<void> {
       const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -217,6 +218,9 @@ export function createOidcClients(o: {
           postLogoutRedirectUris: strings(m.post_logout_redirect_uris),
           grantTypes: strings(m.grant_types),
           backchannelLogoutUri: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_uri : null,
+          // What only an admin sets outlives the client's own update (an emptied role list would show every role).
+          trusted: previous?.trusted ?? false,
+          allowedRoles: previous?.allowedRoles ?? [],
         },
         random,
         clock.now(),

@@ -3,6 +3,7 @@ import type { Config } from '../../config/load.js';
 import type { Queries } from '../../db/queries/index.js';
 import type { OidcGrantRef } from '../../db/queries/oidc-store.js';
 import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
 import { hmac, safeEqual, sha256 } from '../hash.js';
 import type { SecretBox } from '../mfa/secret-box.js';
 import { canSignIn, type SessionRegistry } from '../sessions/registry.js';
@@ -11,12 +12,18 @@ import { createAdapterClass } from './adapter.js';
 import type { BrowserContext } from './browser.js';
 import { userClaims, OIDC_CLAIMS } from './claims.js';
 import type { OidcClients } from './clients.js';
-import type { OidcClientModel, OidcCtx, OidcProvider, ProviderConstructor } from './types.js';
+import type { OidcClientModel, OidcCtx, OidcProvider, ProviderConstructor, ProviderErrors } from './types.js';
 
 /** oidc-provider (and Koa under it), loaded only when the identity provider is on: 0.35 s off every CLI call. */
-const loadProvider = async () =>
+const loadProvider = async () => {
   // @ts-expect-error -- oidc-provider 8 ships no types; what Gatehouse uses is typed in ./types.ts
-  (await import('oidc-provider')).default as ProviderConstructor;
+  const m = await import('oidc-provider');
+  return { Provider: m.default as ProviderConstructor, errors: m.errors as ProviderErrors };
+};
+
+/** The routes where a client writes its own registration (RFC 7591, RFC 7592). */
+const SELF_REGISTRATION = new Set(['registration', 'client_update']);
+const GATEHOUSE_METADATA = ['urn:gatehouse:trusted', 'urn:gatehouse:allowed_roles'];
 
 /** The provider's own pages, drawn by the HTTP layer (escaping, CSP). */
 export interface OidcViews {
@@ -70,11 +77,17 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
 
   type Ctx = OidcCtx;
   type Client = OidcClientModel;
+  const { Provider, errors } = await loadProvider();
   const configuration = {
     adapter: createAdapterClass({
       ...d,
       findClient: (id) => d.clients.findRow(id),
-      registerClient: (metadata) => d.clients.register(metadata),
+      // Gatehouse's own checks of a client (a public client_credentials one…) refuse in OAuth's terms, not as a 500.
+      registerClient: (metadata) =>
+        d.clients.register(metadata).catch((err: unknown) => {
+          if (err instanceof AppError && err.status < 500) throw new errors.InvalidClientMetadata(err.message);
+          throw err;
+        }),
       dropClient: (id) => d.clients.unregister(id),
     }),
     jwks: { keys: d.jwks },
@@ -93,7 +106,14 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
     subjectTypes: idp.pairwiseSalt ? ['public', 'pairwise'] : ['public'],
     pairwiseIdentifier: async (_ctx: Ctx, accountId: string, client: Client) =>
       hmac(idp.pairwiseSalt ?? '', `${client.sectorIdentifier}:${accountId}`),
-    extraClientMetadata: { properties: ['urn:gatehouse:trusted', 'urn:gatehouse:allowed_roles'] },
+    extraClientMetadata: {
+      properties: GATEHOUSE_METADATA,
+      // Only an admin makes a client trusted or limits its roles: a client registering or updating itself cannot
+      // (and is not told it did); `clients.register` keeps what an admin set.
+      validator: (ctx: Ctx | undefined, key: string, _value: unknown, metadata: Record<string, unknown>) => {
+        if (SELF_REGISTRATION.has(String(ctx?.oidc?.route))) delete metadata[key];
+      },
+    },
     pkce: { methods: ['S256'], required: (_ctx: Ctx, client: Client) => client.tokenEndpointAuthMethod === 'none' },
     features: {
       devInteractions: { enabled: false },
@@ -176,7 +196,6 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
     },
   };
 
-  const Provider = await loadProvider();
   const provider = new Provider(config.server.url, configuration);
   provider.proxy = Boolean(config.server.trustProxy);
   provider.on('server_error', (_ctx, err) => d.log.error({ err }, 'the OpenID Connect provider failed'));

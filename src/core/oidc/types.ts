@@ -84,4 +84,9 @@ export interface OidcProvider {
   on(event: string, listener: (...args: unknown[]) => void): void;
 }
 
+/** oidc-provider's error classes Gatehouse throws (rendered by it in OAuth's format). */
+export interface ProviderErrors {
+  InvalidClientMetadata: new (description: string) => Error;
+}
+
 export type ProviderConstructor = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;

@@ -28,6 +28,21 @@ function originalUrl(request: FastifyRequest): string | undefined {
 }
 
 /**
+ * Every host the request names, each of which the role rules must admit: the proxy sets one of `X-Original-URL`
+ * (nginx) and `X-Forwarded-Host` (Traefik, Caddy), and passes the other on as the client sent it, so trusting either
+ * one first let a forged header name an open host. A value that names no readable host (junk) is `null`: refused
+ * where role rules exist.
+ */
+function namedHosts(request: FastifyRequest): (string | null)[] {
+  const forwarded = header(request, 'x-forwarded-host');
+  const original = header(request, 'x-original-url');
+  return [
+    ...(forwarded?.trim() ? forwarded.split(',').map((value) => hostOf(value) ?? null) : []),
+    ...(original ? [hostOfUrl(original) ?? null] : []),
+  ];
+}
+
+/**
  * Forward-auth for nginx `auth_request`, Traefik `ForwardAuth` and Caddy `forward_auth`. The single sign-on
  * cookie is the credential: it names a Gatehouse session, so every revocation ends it here too.
  */
@@ -55,9 +70,8 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
           .send();
       throw errors.unauthenticated();
     }
-    // A target that names no readable host (junk in X-Original-URL) is `null`: refused where role rules exist.
-    const host = hostOf(header(request, 'x-forwarded-host')) ?? (target ? (hostOfUrl(target) ?? null) : undefined);
-    if (!mayPass(user, host, forward)) throw errors.forbidden('Your roles do not admit you here');
+    if (!namedHosts(request).every((host) => mayPass(user, host, forward)))
+      throw errors.forbidden('Your roles do not admit you here');
     reply.headers({
       [`${prefix}User`]: user.username ?? user.id,
       [`${prefix}Email`]: user.email,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.js';
 import { forwardRoutes } from './forward.js';
 import { interactionRoutes } from './interactions.js';
+import { rateLimit } from '../plugins/rate-limit.js';
 import { mountProvider } from './mount.js';
 import { passkeyScriptRoutes } from './passkey-step.js';
 import { ssoClearHeader, ssoCookie } from './sso-cookie.js';
@@ -20,8 +21,20 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
       return ssoClearHeader(s.config);
     };
     const { browser } = s.oidc;
+    // A device's user code is guessed on the page where it is entered: as many tries per IP as sign-ins.
+    const { authPerIp, windowSeconds } = s.config.rateLimit;
+    const userCodeLimit = rateLimit(s.limits, [
+      { name: 'device-user-code-ip', max: authPerIp, windowSeconds, key: (r) => r.ip },
+    ]);
     await app.register(async (scope) =>
-      mountProvider(scope, live, { issuer: s.config.server.url, https, browser, sso: ssoCookie, signedOut }),
+      mountProvider(scope, live, {
+        issuer: s.config.server.url,
+        https,
+        browser,
+        sso: ssoCookie,
+        signedOut,
+        userCodeLimit,
+      }),
     );
     await app.register(async (scope) => interactionRoutes(scope, s));
   }

@@ -19,6 +19,9 @@ const HEADERS: Record<string, string> = {
  */
 const BROWSER_PATHS = new RegExp(`^${OIDC_PREFIX}/(auth([/?]|$)|session/end|device(?!/auth)([/?]|$))`);
 
+/** The device flow's page where a user code is entered and confirmed (not the client's `/device/auth`). */
+const USER_CODE_PATH = new RegExp(`^${OIDC_PREFIX}/device(/confirm)?([?]|$)`);
+
 /**
  * oidc-provider's Node handler inside Fastify: discovery at the issuer's `/.well-known/openid-configuration`,
  * every endpoint under `/oidc`. The body is left unread (oidc-provider parses it), and the reply is handed over.
@@ -33,6 +36,8 @@ export function mountProvider(
     browser: BrowserContext;
     sso: (request: FastifyRequest) => string | undefined;
     signedOut: (request: FastifyRequest) => string | undefined;
+    /** Counts a post of a user code (RFC 8628 5.1: guessing one is limited); throws 429 once exhausted. */
+    userCodeLimit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   },
 ) {
   const handlers = new WeakMap<OidcProvider, ReturnType<OidcProvider['callback']>>();
@@ -57,6 +62,7 @@ export function mountProvider(
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   // The provider of the ring's live keys; its storage judges the browser session by this browser's cookie.
   const hand = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method === 'POST' && USER_CODE_PATH.test(request.url)) await o.userCodeLimit(request, reply);
     const provider = await live.current();
     const handler = handlers.get(provider) ?? provider.callback();
     reply.hijack();
@@ -70,8 +76,9 @@ export function mountProvider(
     if (BROWSER_PATHS.test(request.url)) o.browser.run(o.sso(request), () => handler(request.raw, reply.raw));
     else handler(request.raw, reply.raw);
   };
-  // Whatever oidc-provider answers: its pages and documents, redirects, its OAuth errors (400, 401, 403), no route.
-  const answers = [200, 204, 302, 303, 400, 401, 403, 404, 413];
+  // Whatever oidc-provider answers: its pages and documents, redirects, its OAuth errors (400, 401, 403), no route;
+  // 429 from the user codes' limit.
+  const answers = [200, 204, 302, 303, 400, 401, 403, 404, 413, 429];
   app.all('/.well-known/openid-configuration', hiddenRoute(...answers), hand);
   app.all(`${OIDC_PREFIX}/*`, hiddenRoute(...answers), hand);
 }
