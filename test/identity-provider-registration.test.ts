@@ -87,6 +87,34 @@ describe.each(DATABASES)('a registered client managing its registration (RFC 759
     expect((await manage('GET', body.registration_access_token)).status).toBe(200);
   });
 
+  it('sends its secret back in an update as RFC 7592 allows, and is never answered the stored hash as its secret', async () => {
+    const { config, id, token, manage } = await registered();
+    const secret = String(config.clientMetadata().client_secret);
+    // Bug guarded: a read answered the secret's stored SHA-256 as `client_secret`; a client saving it was locked out.
+    const read = await manage('GET', token);
+    const record = (await read.json()) as Record<string, unknown> & { registration_access_token: string };
+    expect(read.status).toBe(200);
+    expect(record).not.toHaveProperty('client_secret');
+    const update = (next: string, client_secret: string) =>
+      manage('PUT', next, {
+        client_id: id,
+        client_secret,
+        redirect_uris: ['http://rp.test/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      });
+    // Bug guarded: the real secret was compared with its stored hash, so every update that carried it was refused.
+    const wrong = await update(record.registration_access_token, 'not the secret');
+    expect([wrong.status, ((await wrong.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
+    const res = await update(record.registration_access_token, secret);
+    expect(res.status).toBe(200);
+    expect(await res.json()).not.toHaveProperty('client_secret');
+    // The secret is still the one it holds.
+    const rp = await relyingParty(idp.server(), { id: String(id), secret });
+    const u = await newUser(idp.app());
+    expect((await exchange(rp, await codeFlow(rp, createBrowser(), u))).access_token).toBeTruthy();
+  });
+
   it('deletes itself: each grant ends, its Gatehouse session too, and it gets its logout tokens', async () => {
     const t = idp.app();
     const { config, id, token, manage } = await registered();

@@ -82,6 +82,19 @@ export interface OidcProvider {
     find(id: string): Promise<OidcClientModel | undefined>;
   };
   on(event: string, listener: (...args: unknown[]) => void): void;
+  /** A Koa middleware before oidc-provider's routes (it sees their answers after `next`). */
+  use(middleware: (ctx: OidcKoaCtx, next: () => Promise<void>) => Promise<void>): void;
+}
+
+/** What a Koa middleware of oidc-provider reads of its context. */
+export interface OidcKoaCtx {
+  method: string;
+  path: string;
+  req: IncomingMessage;
+  request: { req: IncomingMessage };
+  body: unknown;
+  is(type: string): string | false | null;
+  oidc?: { route?: string; client?: { clientSecret?: string } };
 }
 
 /** oidc-provider's error classes Gatehouse throws (rendered by it in OAuth's format). */
