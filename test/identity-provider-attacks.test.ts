@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DATABASES } from './helpers/app.js';
-import { admin, authorize, createBrowser, newUser, relyingParty, useIdp } from './helpers/idp.js';
+import { DATABASES, useTestApp } from './helpers/app.js';
+import { admin, authorize, createBrowser, createClient, newUser, relyingParty, useIdp } from './helpers/idp.js';
 
 const TOKEN = 'initial-access-token-of-32-characters-or-more';
 
@@ -99,5 +99,37 @@ describe.each(DATABASES)('the device flow under attack on %s', (db) => {
     expect(statuses[5]).toBe(429);
     // The page itself (GET) stays readable.
     expect((await fetch(`${idp.server()}/oidc/device`)).status).toBe(200);
+  });
+});
+
+describe.each(DATABASES)('an https issuer behind a TLS-terminating proxy on %s', (db) => {
+  const get = useTestApp(db, {
+    SERVER_URL: 'https://auth.example',
+    ADMIN_SECRET: 'an admin secret of at least 32 characters',
+    OIDC_ENABLED: 'true',
+  });
+
+  // Bug guarded: the proxy speaks plain HTTP to Gatehouse, and without TRUST_PROXY oidc-provider judged the request
+  // insecure: its interaction and session cookies went out without Secure (and Chrome refuses SameSite=None without).
+  it("marks the provider's cookies Secure, whatever the request names", async () => {
+    const t = get();
+    const client = await createClient(t, { trusted: true });
+    const query = new URLSearchParams({
+      client_id: client.id,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'http://rp.test/callback',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    });
+    const res = await t.request({
+      url: `/oidc/auth?${query}`,
+      headers: { host: 'evil.example', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example' },
+    });
+    expect(res.statusCode).toBe(303);
+    expect(String(res.headers.location)).toMatch(/^\/oidc\/interaction\//);
+    const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    expect(cookies.filter((c) => c.startsWith('_interaction')).length).toBeGreaterThan(0);
+    for (const cookie of cookies) expect(cookie.toLowerCase()).toContain('; secure');
   });
 });

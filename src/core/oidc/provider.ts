@@ -205,7 +205,8 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
   };
 
   const provider = new Provider(config.server.url, configuration);
-  provider.proxy = Boolean(config.server.trustProxy);
+  // The mount sets its requests' host, protocol and client address (the issuer's; Fastify's TRUST_PROXY view).
+  provider.proxy = true;
   provider.on('server_error', (_ctx, err) => d.log.error({ err }, 'the OpenID Connect provider failed'));
   // The store keeps a client's secret as its SHA-256 only: compare the presented secret's hash.
   // This class belongs to this provider instance alone (oidc-provider makes one per Provider).

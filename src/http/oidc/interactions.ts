@@ -4,6 +4,7 @@ import type { InteractionDetails } from '../../core/oidc/types.js';
 import { OIDC_PREFIX } from '../../core/oidc/provider.js';
 import type { Services } from '../../services.js';
 import { clientInfo } from '../client.js';
+import { asIssuerSees } from './mount.js';
 import { passkeyStepRoutes } from './passkey-step.js';
 import { secondStepWithForm, sendPage, signInWithForm, type Signed } from './sign-in.js';
 import { ssoCookie } from './sso-cookie.js';
@@ -27,6 +28,8 @@ export async function interactionRoutes(app: FastifyInstance, s: Services) {
   const ix = s.oidc.interactions;
   const { view, step, guard } = createSteps(s);
   await app.register(formbody);
+  const issuer = new URL(s.config.server.url);
+  app.addHook('onRequest', async (request) => asIssuerSees(request, issuer));
   const path = (rest: string) => `${OIDC_PREFIX}/interaction/:uid${rest}`;
 
   app.get<Uid>(

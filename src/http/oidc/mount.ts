@@ -23,6 +23,20 @@ const BROWSER_PATHS = new RegExp(`^${OIDC_PREFIX}/(auth([/?]|$)|session/end|devi
 const USER_CODE_PATH = new RegExp(`^${OIDC_PREFIX}/device(/confirm)?([?]|$)`);
 
 /**
+ * What oidc-provider reads of a request it is handed (here, and by the interaction pages): it builds its URLs
+ * (discovery's endpoints, the resume redirect) from the request's host and protocol, and marks its cookies Secure by
+ * the protocol, so both are the issuer's, whatever a request names (a forged Host or X-Forwarded-Host published
+ * endpoints on another site; behind a TLS-terminating proxy its cookies lost Secure); the client's address is the one
+ * Fastify read (TRUST_PROXY). oidc-provider trusts these headers (`proxy`): they are set here, never the client's.
+ */
+export function asIssuerSees(request: FastifyRequest, issuer: URL): void {
+  request.raw.headers.host = issuer.host;
+  request.raw.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+  request.raw.headers['x-forwarded-for'] = request.ip;
+  delete request.raw.headers['x-forwarded-host'];
+}
+
+/**
  * oidc-provider's Node handler inside Fastify: discovery at the issuer's `/.well-known/openid-configuration`,
  * every endpoint under `/oidc`. The body is left unread (oidc-provider parses it), and the reply is handed over.
  */
@@ -57,7 +71,7 @@ export function mountProvider(
       if (clear) ctx.append('set-cookie', clear);
     }),
   );
-  const issuerHost = new URL(o.issuer).host;
+  const issuer = new URL(o.issuer);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   // The provider of the ring's live keys; its storage judges the browser session by this browser's cookie.
@@ -67,10 +81,7 @@ export function mountProvider(
     const handler = handlers.get(provider) ?? provider.callback();
     reply.hijack();
     requests.set(request.raw, request);
-    // oidc-provider builds its URLs (discovery's endpoints, the resume redirect) from the request's host: a forged
-    // Host or X-Forwarded-Host would publish endpoints on another site (to a shared cache, say). The issuer's it is.
-    request.raw.headers.host = issuerHost;
-    delete request.raw.headers['x-forwarded-host'];
+    asIssuerSees(request, issuer);
     for (const [name, value] of Object.entries(HEADERS)) reply.raw.setHeader(name, value);
     if (o.https) reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
     if (BROWSER_PATHS.test(request.url)) o.browser.run(o.sso(request), () => handler(request.raw, reply.raw));
