@@ -123,6 +123,8 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
     for (const url of ['https://admin.apps.example./', 'https://admin.apps.example:x/', 'not a url', 'http://[::1'])
       expect((await ask({ 'x-original-url': url })).statusCode, url).toBe(403);
     expect((await ask({ 'x-original-url': 'https://wiki.apps.example:x/page' })).statusCode).toBe(200);
+    // Attack: a request that names no host at all (no X-Original-URL, no X-Forwarded-Host) passed the rules.
+    expect((await ask({})).statusCode).toBe(403);
   });
 
   it('tells a browser signed on without a return address so, and signs it out from there', async () => {

@@ -47,11 +47,11 @@ export function allowedReturn(target: string | undefined, forward: IdpConfig['fo
 }
 
 /**
- * Whether the user may pass to this host: the first rule naming it (or a parent domain) decides. A request that names
- * no host passes; one whose host cannot be read (`null`) passes only where no rule exists, since it could be any.
+ * Whether the user may pass to this host: the first rule naming it (or a parent domain) decides. A host that cannot
+ * be known (`null`: none named, or none readable) passes only where no rule exists, since it could be any.
  */
-export function mayPass(user: Pick<User, 'roles'>, host: string | null | undefined, forward: IdpConfig['forward']) {
+export function mayPass(user: Pick<User, 'roles'>, host: string | null, forward: IdpConfig['forward']) {
   if (host === null) return forward.roles.length === 0;
-  const rule = host ? forward.roles.find((r) => within(host, r.host)) : undefined;
+  const rule = forward.roles.find((r) => within(host, r.host));
   return !rule || rule.roles.some((role) => user.roles.includes(role));
 }

@@ -70,7 +70,9 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
           .send();
       throw errors.unauthenticated();
     }
-    if (!namedHosts(request).every((host) => mayPass(user, host, forward)))
+    // A request that names no host (a proxy set up without the headers) could be for any: as one unreadable.
+    const hosts = namedHosts(request);
+    if (!(hosts.length ? hosts : [null]).every((host) => mayPass(user, host, forward)))
       throw errors.forbidden('Your roles do not admit you here');
     reply.headers({
       [`${prefix}User`]: user.username ?? user.id,
