@@ -1,24 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
+import { useUpstream } from './helpers/upstream.js';
 import { PASSWORD, register } from './helpers/auth.js';
 import { hasCaddy, startCaddy } from './helpers/caddy.js';
 import { admin, createBrowser, useIdp } from './helpers/idp.js';
 import { freePort } from './helpers/ports.js';
-
-/** The app behind the proxy: answers the identity headers Caddy passed on, as JSON. */
-function useUpstream() {
-  let server: Server | undefined;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-auth-request-')));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, headers: seen }));
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
-  return () => (server!.address() as { port: number }).port;
-}
 
 /** Caddy's `forward_auth` in front of the upstream: the configuration docs/identity-provider.md gives. */
 const site = (port: number, gatehouse: string, upstream: number) => `http://127.0.0.1:${port} {

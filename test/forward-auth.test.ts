@@ -1,23 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES } from './helpers/app.js';
+import { useUpstream } from './helpers/upstream.js';
 import { PASSWORD, register } from './helpers/auth.js';
-import { admin, createBrowser, useIdp } from './helpers/idp.js';
+import { admin, createBrowser, signedOnBrowser, useIdp } from './helpers/idp.js';
 import { startForwardAuthNginx } from './helpers/nginx.js';
-
-/** The app behind the proxy: answers the identity headers nginx passed on, as JSON. */
-function useUpstream() {
-  let server: Server | undefined;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-auth-request-')));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, headers: seen }));
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
-  return () => (server!.address() as { port: number }).port;
-}
 
 describe.each(DATABASES)('forward-auth on %s', (db) => {
   const idp = useIdp(db, () => ({
@@ -33,15 +20,6 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
     proxy = nginx.url;
   });
   afterAll(async () => nginx?.stop());
-
-  /** A browser a new user signed on with at forward-auth's own page (no return address). */
-  async function signedOnBrowser() {
-    const session = await register(idp.app());
-    const browser = createBrowser();
-    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
-    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
-    return browser;
-  }
 
   it('nginx sends a stranger to sign in, then passes the identity headers to the upstream', async () => {
     const t = idp.app();
@@ -100,7 +78,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
 
   it('applies per-host role rules (403 without the role)', async () => {
     const t = idp.app();
-    const browser = await signedOnBrowser();
+    const browser = await signedOnBrowser(idp);
     const cookie = await browser.jar.getCookieString(idp.server());
     const at = (host: string) => t.request({ url: '/auth/forward', headers: { cookie, 'x-forwarded-host': host } });
     expect((await at('wiki.apps.example')).statusCode).toBe(200);
@@ -111,10 +89,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
   // that did not parse answered 500 (`new URL` threw) for a signed-in browser.
   it('applies the role rules to every spelling of the host, and refuses a target it cannot read', async () => {
     const t = idp.app();
-    const session = await register(t);
-    const browser = createBrowser();
-    const form = await browser.get(`${idp.server()}/auth/forward/signin`);
-    await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+    const browser = await signedOnBrowser(idp);
     const cookie = await browser.jar.getCookieString(idp.server());
     const ask = (headers: Record<string, string>) =>
       t.request({ url: '/auth/forward', headers: { cookie, ...headers } });
@@ -128,7 +103,7 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
   });
 
   it('tells a browser signed on without a return address so, and signs it out from there', async () => {
-    const browser = await signedOnBrowser();
+    const browser = await signedOnBrowser(idp);
     const again = await browser.get(`${idp.server()}/auth/forward/signin`);
     expect(again.status).toBe(200);
     expect(again.html).toContain('You are signed in.');
@@ -143,5 +118,42 @@ describe.each(DATABASES)('forward-auth on %s', (db) => {
     const session = await register(t);
     const forged = `gatehouse_sso=${session.user.id}.00000000-0000-0000-0000-000000000000`;
     expect((await t.request({ url: '/auth/forward', headers: { cookie: forged } })).statusCode).toBe(401);
+  });
+
+  /** The sign-on cookie of a new user (role `user` only) signed in at forward-auth's page. */
+  const signedOnCookie = async () => (await signedOnBrowser(idp)).jar.getCookieString(idp.server());
+
+  // Attack: nginx's auth_request passes the client's own headers on to Gatehouse beside the X-Original-URL it sets;
+  // a forged X-Forwarded-Host naming an open host was read before it, and the role rule of the host asked was skipped.
+  it('refuses a forged X-Forwarded-Host that names another host than the one asked of nginx (role bypass)', async () => {
+    const cookie = await signedOnCookie();
+    // fetch() cannot send a Host header of its own choosing: node:http can.
+    const at = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${nginx!.url}/secret`, { headers: { cookie, ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject).end();
+      });
+    expect(await at({ host: 'wiki.apps.example' })).toBe(200);
+    expect(await at({ host: 'admin.apps.example' })).toBe(403);
+    expect(await at({ host: 'admin.apps.example', 'x-forwarded-host': 'wiki.apps.example' })).toBe(403);
+  });
+
+  // Attack: behind Traefik or Caddy (which set X-Forwarded-Host), a forged X-Original-URL naming an open host.
+  it('refuses a forged X-Original-URL beside the proxy X-Forwarded-Host (role bypass)', async () => {
+    const cookie = await signedOnCookie();
+    const res = await idp.app().request({
+      url: '/auth/forward',
+      headers: {
+        cookie,
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'admin.apps.example',
+        'x-forwarded-uri': '/',
+        'x-original-url': 'https://wiki.apps.example/',
+      },
+    });
+    expect(res.statusCode).toBe(403);
   });
 });

@@ -220,6 +220,15 @@ export async function ssoSessionOf(browser: Browser, server: string): Promise<st
   return decodeURIComponent(cookie?.value ?? '').split('.')[1] ?? '';
 }
 
+/** A browser a new user (role `user` only) signed on with at forward-auth's own page, with no return address. */
+export async function signedOnBrowser(idp: Idp): Promise<Browser> {
+  const session = await register(idp.app());
+  const browser = createBrowser();
+  const form = await browser.get(`${idp.server()}/auth/forward/signin`);
+  await browser.post(form.forms[0]!, { identifier: session.user.email, password: PASSWORD });
+  return browser;
+}
+
 /** A user's live sessions as the admin API lists them. */
 export async function sessionsOf(t: TestApp, userId: string): Promise<{ id: string; door: string }[]> {
   return (await t.request({ url: `/admin/users/${userId}/sessions`, headers: admin })).json().sessions;
