@@ -111,10 +111,10 @@ export async function loadClientsFile(file: string, random: Random, now: Date): 
   });
 }
 
-/** The relying parties: in the database (admin API, CLI) and, read-only, from OIDC_CLIENTS_FILE. */
 /** Runs the deletion of a client (`remove`); see `removeWith`. */
 type Removal = (clientId: string, remove: () => Promise<void>) => Promise<void>;
 
+/** The relying parties: in the database (admin API, CLI) and, read-only, from OIDC_CLIENTS_FILE. */
 export function createOidcClients(o: {
   queries: Queries;
   audit: Audit;

@@ -30,16 +30,17 @@ function originalUrl(request: FastifyRequest): string | undefined {
 /**
  * Every host the request names, each of which the role rules must admit: the proxy sets one of `X-Original-URL`
  * (nginx) and `X-Forwarded-Host` (Traefik, Caddy), and passes the other on as the client sent it, so trusting either
- * one first let a forged header name an open host. A value that names no readable host (junk) is `null`: refused
- * where role rules exist.
+ * one first let a forged header name an open host. A value that names no readable host (junk) is `null`, and so is
+ * a request that names none (a proxy set up without the headers): it could be for any, refused where rules exist.
  */
 function namedHosts(request: FastifyRequest): (string | null)[] {
   const forwarded = header(request, 'x-forwarded-host');
   const original = header(request, 'x-original-url');
-  return [
+  const hosts = [
     ...(forwarded?.trim() ? forwarded.split(',').map((value) => hostOf(value) ?? null) : []),
     ...(original ? [hostOfUrl(original) ?? null] : []),
   ];
+  return hosts.length ? hosts : [null];
 }
 
 /**
@@ -70,9 +71,7 @@ export async function forwardRoutes(app: FastifyInstance, s: Services) {
           .send();
       throw errors.unauthenticated();
     }
-    // A request that names no host (a proxy set up without the headers) could be for any: as one unreadable.
-    const hosts = namedHosts(request);
-    if (!(hosts.length ? hosts : [null]).every((host) => mayPass(user, host, forward)))
+    if (!namedHosts(request).every((host) => mayPass(user, host, forward)))
       throw errors.forbidden('Your roles do not admit you here');
     reply.headers({
       [`${prefix}User`]: user.username ?? user.id,

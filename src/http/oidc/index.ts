@@ -13,7 +13,6 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
   const { live } = s.oidc;
   if (live) {
     app.addHook('onClose', async () => s.oidc.backchannel?.drain());
-    const https = s.config.server.url.startsWith('https:');
     const signedOut = (request: FastifyRequest) => {
       const value = ssoCookie(request);
       if (!value) return undefined;
@@ -29,7 +28,6 @@ export async function registerIdentityProvider(app: FastifyInstance, s: Services
     await app.register(async (scope) =>
       mountProvider(scope, live, {
         issuer: s.config.server.url,
-        https,
         browser,
         sso: ssoCookie,
         signedOut,

@@ -44,9 +44,8 @@ export function mountProvider(
   app: FastifyInstance,
   live: LiveProvider,
   o: {
-    /** SERVER_URL, the issuer: every URL the provider builds is under it. */
+    /** SERVER_URL, the issuer: every URL the provider builds is under it (HSTS on its answers when https). */
     issuer: string;
-    https: boolean;
     browser: BrowserContext;
     sso: (request: FastifyRequest) => string | undefined;
     signedOut: (request: FastifyRequest) => string | undefined;
@@ -83,7 +82,7 @@ export function mountProvider(
     requests.set(request.raw, request);
     asIssuerSees(request, issuer);
     for (const [name, value] of Object.entries(HEADERS)) reply.raw.setHeader(name, value);
-    if (o.https) reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
+    if (issuer.protocol === 'https:') reply.raw.setHeader('strict-transport-security', 'max-age=31536000');
     if (BROWSER_PATHS.test(request.url)) o.browser.run(o.sso(request), () => handler(request.raw, reply.raw));
     else handler(request.raw, reply.raw);
   };
