@@ -133,3 +133,19 @@ describe.each(DATABASES)('an https issuer behind a TLS-terminating proxy on %s',
     for (const cookie of cookies) expect(cookie.toLowerCase()).toContain('; secure');
   });
 });
+
+describe.each(DATABASES)('the device page posted with no provider session on %s', (db) => {
+  const idp = useIdp(db);
+
+  // Bug: a script posting a user code straight away (no page read first, or an expired cookie) got 500: the error
+  // page gave the new provider session a form secret, which oidc-provider then refused to persist.
+  it('answers the page again with 400, never 500', async () => {
+    const res = await fetch(`${idp.server()}/oidc/device`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf: 'x', user_code: 'BCDF-GHJK' }).toString(),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('name="user_code"');
+  });
+});

@@ -216,6 +216,13 @@ export async function createOidcProvider(d: OidcProviderDeps): Promise<OidcProvi
   ) {
     return typeof actual === 'string' && safeEqual(this.clientSecret ?? '', sha256(actual));
   };
+  // A device page posted with no provider session (a script, an expired cookie): oidc-provider's error page gives the
+  // new session a form secret, then refuses to persist a session never saved, and answered 500. Such a session, whose
+  // cookie the browser does not hold, is not saved: the page's 400 stands.
+  const { persist } = provider.Session.prototype;
+  provider.Session.prototype.persist = async function persistSaved(this: { exp?: unknown }) {
+    if (typeof this.exp === 'number') await persist.call(this);
+  };
   hasuraClaimsInIdToken(provider, ns);
   provider.use(secretOnlyAsItsHash);
   return provider;

@@ -75,7 +75,7 @@ export interface OidcProvider {
     new (o: { jti?: string; accountId: string; clientId: string }): GrantModel;
     find(id: string): Promise<GrantModel | undefined>;
   };
-  Session: { find(id: string): Promise<SessionModel | undefined> };
+  Session: { find(id: string): Promise<SessionModel | undefined>; prototype: { persist(): Promise<unknown> } };
   IdToken: { prototype: { payload(this: unknown): Promise<Record<string, unknown>> } };
   Client: {
     prototype: { compareClientSecret: (actual: unknown) => Promise<boolean> };
